@@ -1,0 +1,9 @@
+/** What a storage or bus adapter can promise. Engines and the conformance suites read these. */
+export interface AdapterCapabilities {
+  /** `transaction(fn)` is atomic: all writes inside commit together or none do. */
+  transactions: boolean;
+  /** Events keep their order within a stream (store) or key (bus). */
+  ordering: boolean;
+  /** Data survives a process restart. */
+  durable: boolean;
+}

@@ -1,0 +1,246 @@
+import { issuesFromZod, ThreadlineError, type ValidationIssue, validationError } from '../errors.js';
+import type { EventEnvelope } from '../events.js';
+import { EventEnvelopeSchema } from '../events.js';
+import { DEFAULT_TENANT } from '../schemas/common.js';
+import type { DocumentInput, FindQuery } from './documentStore.js';
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+const FIELD = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+
+function fail(what: string, path: (string | number)[], message: string, code = 'invalid'): never {
+  throw validationError(what, [{ path, message, code }]);
+}
+
+/** Checks a collection name (letters, digits, underscore; ≤ 63 chars). Shared by every adapter. */
+export function assertCollectionName(collection: unknown): asserts collection is string {
+  if (typeof collection !== 'string' || !NAME.test(collection)) {
+    fail(
+      'collection name',
+      ['collection'],
+      'expected letters, digits or underscore, starting with a letter, at most 63 characters',
+    );
+  }
+}
+
+/** Checks an id or tenant id argument. */
+export function assertKey(value: unknown, field: string): asserts value is string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > 500) {
+    fail(field, [field], 'expected a non-empty string of at most 500 characters');
+  }
+}
+
+/** Resolves and checks the tenant of an operation. */
+export function tenantOf(options: { tenantId?: string } | undefined): string {
+  const tenantId = options?.tenantId ?? DEFAULT_TENANT;
+  assertKey(tenantId, 'tenantId');
+  return tenantId;
+}
+
+/** Checks an index field path such as `profile.email`. */
+export function assertFieldPath(field: unknown): asserts field is string {
+  if (typeof field !== 'string' || !FIELD.test(field)) {
+    fail(
+      'index field',
+      ['indexes'],
+      `invalid field path ${JSON.stringify(field)}; expected dotted identifiers`,
+    );
+  }
+}
+
+/**
+ * Validates a document before a `put`: an object with string `id`, a valid `tenantId`, JSON-only
+ * values. Returns the tenant. Shared by every adapter so they reject the same inputs.
+ */
+export function validateDocumentInput(
+  document: unknown,
+  expectedVersion: unknown,
+): { tenantId: string; id: string } {
+  const issues: ValidationIssue[] = [];
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) {
+    fail('document', [], 'expected a JSON object');
+  }
+  const doc = document as DocumentInput;
+  if (typeof doc.id !== 'string' || doc.id.length === 0 || doc.id.length > 500) {
+    issues.push({
+      path: ['id'],
+      message: 'expected a non-empty string of at most 500 characters',
+      code: 'invalid_type',
+    });
+  }
+  const tenantId = doc.tenantId ?? DEFAULT_TENANT;
+  if (typeof tenantId !== 'string' || tenantId.length === 0 || tenantId.length > 200) {
+    issues.push({
+      path: ['tenantId'],
+      message: 'expected a non-empty string of at most 200 characters',
+      code: 'invalid_type',
+    });
+  }
+  if (
+    expectedVersion !== undefined &&
+    (typeof expectedVersion !== 'number' || !Number.isInteger(expectedVersion) || expectedVersion < 0)
+  ) {
+    issues.push({
+      path: ['expectedVersion'],
+      message: 'expected a non-negative integer',
+      code: 'invalid_type',
+    });
+  }
+  collectNonJson(doc, [], issues, 0);
+  if (issues.length > 0) throw validationError('document', issues);
+  return { tenantId, id: doc.id };
+}
+
+function collectNonJson(
+  value: unknown,
+  path: (string | number)[],
+  issues: ValidationIssue[],
+  depth: number,
+): void {
+  if (issues.length > 20) return;
+  if (depth > 100) {
+    issues.push({ path, message: 'nesting deeper than 100 levels', code: 'too_deep' });
+    return;
+  }
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value))
+      issues.push({ path, message: 'numbers must be finite', code: 'invalid_number' });
+    return;
+  }
+  if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) collectNonJson(v, [...path, i], issues, depth + 1);
+    return;
+  }
+  if (typeof value === 'object') {
+    const proto = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) {
+      issues.push({ path, message: 'expected a plain JSON object', code: 'invalid_type' });
+      return;
+    }
+    for (const [k, v] of Object.entries(value)) {
+      if (v === undefined) continue;
+      collectNonJson(v, [...path, k], issues, depth + 1);
+    }
+    return;
+  }
+  issues.push({ path, message: `${typeof value} is not JSON`, code: 'invalid_type' });
+}
+
+/** Normalised `find` query. */
+export interface NormalizedFindQuery {
+  tenantId: string;
+  where: [string, string | number | boolean | null][];
+  limit: number;
+  after: string | undefined;
+}
+
+/** Validates a `find` query against the declared indexes. */
+export function normalizeFindQuery(
+  collection: string,
+  query: FindQuery | undefined,
+  indexes: ReadonlySet<string>,
+): NormalizedFindQuery {
+  const tenantId = tenantOf(query);
+  const limit = query?.limit ?? 100;
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+    fail('find query', ['limit'], 'expected an integer from 1 to 1000');
+  const where = Object.entries(query?.where ?? {});
+  for (const [field, value] of where) {
+    if (!indexes.has(field)) {
+      fail(
+        'find query',
+        ['where', field],
+        `field "${field}" is not an index of collection "${collection}"; declare it with defineCollection`,
+      );
+    }
+    const t = typeof value;
+    if (!(value === null || t === 'string' || t === 'number' || t === 'boolean')) {
+      fail('find query', ['where', field], 'expected a string, number, boolean or null');
+    }
+  }
+  return {
+    tenantId,
+    where,
+    limit,
+    after: query?.cursor === undefined ? undefined : decodeCursor(query.cursor),
+  };
+}
+
+/** Encodes a keyset cursor (the last id of a page). */
+export function encodeCursor(lastId: string): string {
+  return Buffer.from(JSON.stringify({ k: lastId }), 'utf8').toString('base64url');
+}
+
+/** Decodes a cursor made by {@link encodeCursor}; a malformed one is a `VALIDATION` error. */
+export function decodeCursor(cursor: string): string {
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { k?: unknown };
+    if (typeof parsed.k === 'string') return parsed.k;
+  } catch {
+    // fall through to the error below
+  }
+  return fail('find query', ['cursor'], 'malformed cursor');
+}
+
+/** Reads a dotted path from a document (`a.b.c`); missing → `undefined`. */
+export function readPath(doc: unknown, path: string): unknown {
+  let cur: unknown = doc;
+  for (const part of path.split('.')) {
+    if (cur === null || typeof cur !== 'object' || !Object.hasOwn(cur, part)) return undefined;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return cur;
+}
+
+/** The index keys of a value: each array element, or the value itself; objects and undefined give none. */
+export function indexKeys(value: unknown): (string | number | boolean | null)[] {
+  if (value === undefined) return [];
+  if (Array.isArray(value))
+    return value.filter((v) => v === null || typeof v !== 'object') as (string | number | boolean | null)[];
+  if (value !== null && typeof value === 'object') return [];
+  return [value as string | number | boolean | null];
+}
+
+/** Validates events for an append to one stream of one tenant. */
+export function validateAppend(
+  streamId: unknown,
+  events: unknown,
+  options: { tenantId?: string; expectedVersion?: unknown; idempotencyKey?: unknown } | undefined,
+): {
+  tenantId: string;
+  events: EventEnvelope[];
+} {
+  assertKey(streamId, 'streamId');
+  const tenantId = tenantOf(options);
+  if (!Array.isArray(events) || events.length === 0)
+    fail('append', ['events'], 'expected a non-empty array of events');
+  const ev = options?.expectedVersion;
+  if (ev !== undefined && (typeof ev !== 'number' || !Number.isInteger(ev) || ev < 0)) {
+    fail('append', ['expectedVersion'], 'expected a non-negative integer');
+  }
+  const key = options?.idempotencyKey;
+  if (key !== undefined && (typeof key !== 'string' || key.length === 0 || key.length > 500)) {
+    fail('append', ['idempotencyKey'], 'expected a non-empty string of at most 500 characters');
+  }
+  const issues: ValidationIssue[] = [];
+  for (const [i, e] of (events as unknown[]).entries()) {
+    const r = EventEnvelopeSchema.safeParse(e);
+    if (!r.success) issues.push(...issuesFromZod(r.error.issues, ['events', i]));
+    else if (r.data.tenantId !== tenantId) {
+      issues.push({
+        path: ['events', i, 'tenantId'],
+        message: `event tenant "${r.data.tenantId}" differs from stream tenant "${tenantId}"`,
+        code: 'tenant_mismatch',
+      });
+    }
+  }
+  if (issues.length > 0) throw validationError('events', issues);
+  return { tenantId, events: events as EventEnvelope[] };
+}
+
+/** A `CONFLICT` error for optimistic-concurrency failures. */
+export function conflictError(what: string, expected: number, actual: number): ThreadlineError {
+  return new ThreadlineError('CONFLICT', `${what}: expected version ${expected}, found ${actual}`, {
+    details: { expectedVersion: expected, actualVersion: actual },
+  });
+}

@@ -1,0 +1,39 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
+
+// Workspace packages resolve to their TypeScript source through this export condition,
+// so `pnpm test` needs no build.
+const conditions = ['@threadline/source', 'import', 'module', 'node', 'default'];
+
+function packageDirs(parent: string): string[] {
+  if (!existsSync(parent)) return [];
+  return readdirSync(parent, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(parent, d.name, 'package.json')))
+    .map((d) => join(parent, d.name));
+}
+
+const dirs = [...packageDirs('packages'), ...packageDirs('packages/adapters'), ...packageDirs('examples')];
+
+const projects: TestProjectInlineConfiguration[] = dirs.map((dir) => {
+  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name: string };
+  return {
+    resolve: { conditions },
+    ssr: { resolve: { conditions, externalConditions: conditions } },
+    test: {
+      name: pkg.name,
+      root: dir,
+      include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+      environment: 'node',
+      testTimeout: 30_000,
+      hookTimeout: 60_000,
+    },
+  };
+});
+
+export default defineConfig({
+  test: {
+    projects,
+    passWithNoTests: false,
+  },
+});
