@@ -1,0 +1,2 @@
+// Public surface of @threadline/adapter-conformance.
+export {};

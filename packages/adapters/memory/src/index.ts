@@ -1,0 +1,2 @@
+// Public surface of @threadline/adapter-memory.
+export {};

@@ -1,0 +1,2 @@
+// Public surface of @threadline/cases: explicit named re-exports only.
+export {};

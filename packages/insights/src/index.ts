@@ -1,0 +1,2 @@
+// Public surface of @threadline/insights: explicit named re-exports only.
+export {};

@@ -1,0 +1,2 @@
+// Public surface of @threadline/routing: explicit named re-exports only.
+export {};
