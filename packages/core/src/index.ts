@@ -34,6 +34,7 @@ export {
   parseEvent,
 } from './events.js';
 export { createIdGenerator, createSequentialIds, type IdGenerator, type IdGeneratorOptions } from './ids.js';
+export type { Actor, AuditEntry, AuditSink } from './ports/audit.js';
 export type { AdapterCapabilities } from './ports/capabilities.js';
 export type {
   CollectionDefinition,

@@ -65,6 +65,16 @@ export interface EventLog {
   readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]>;
   /** Reads the log in global position order. */
   readAll(options?: ReadAllOptions): Promise<StoredEvent[]>;
+  /**
+   * Erasure support (right to be forgotten): rewrites the payload of every event of `tenantId`
+   * that `match` selects (optionally only in `streamIds`) with what `redact` returns, in place,
+   * keeping ids, types and positions. Resolves with the number of events rewritten. Adapters
+   * whose storage cannot rewrite omit it; callers must then fall back (e.g. crypto-shredding).
+   */
+  redactEvents?(
+    filter: { tenantId: string; streamIds?: readonly string[]; match?: (event: StoredEvent) => boolean },
+    redact: (event: StoredEvent) => unknown,
+  ): Promise<number>;
   /** The current version of a stream (0 if it does not exist). */
   streamVersion(streamId: string, options?: { tenantId?: string }): Promise<number>;
   close?(): Promise<void>;
