@@ -33,6 +33,23 @@ export {
   type EventUnion,
   parseEvent,
 } from './events.js';
+// --- Governance (redaction, consent, erasure, audit trail, access control) ---
+export { cardBrand, isPaymentCard, luhnValid } from './governance/detectors/card.js';
+export { IBAN_LENGTHS, isValidIban } from './governance/detectors/iban.js';
+export {
+  type BuiltinDetector,
+  type CustomPattern,
+  CustomPatternSchema,
+  createRedactor,
+  type PiiKind,
+  type RedactionSpan,
+  type RedactionStyle,
+  type RedactOptions,
+  RedactOptionsSchema,
+  type Redactor,
+  type RedactResult,
+  redact,
+} from './governance/redact.js';
 export { createIdGenerator, createSequentialIds, type IdGenerator, type IdGeneratorOptions } from './ids.js';
 export type { Actor, AuditEntry, AuditSink } from './ports/audit.js';
 export type { AdapterCapabilities } from './ports/capabilities.js';
