@@ -252,7 +252,7 @@ export function createAccessControl(options: AccessControlOptions): AccessContro
     let carvedOut = false;
     for (const name of actorRoles) {
       const role = roles.get(name);
-      if (!role || !role.allowMatchers.some((m) => m(segments))) continue;
+      if (!role?.allowMatchers.some((m) => m(segments))) continue;
       if (role.denyMatchers.some((m) => m(segments))) carvedOut = true;
       else allowed = true;
     }
