@@ -6,8 +6,13 @@ export interface NumericRun {
   start: number;
   /** Index after the last digit. */
   end: number;
-  /** `[start, end)` of every digit group, in order. */
-  groups: Array<[number, number]>;
+  /** Number of digit groups. */
+  count: number;
+  /**
+   * Group bounds, flat: group `i` is `[bounds[2i], bounds[2i+1])`. The array is reused between
+   * runs (no per-group allocation), so visitors must not keep it.
+   */
+  bounds: number[];
   /** Total number of digits. */
   digits: number;
   /** The run starts with `+`. */
@@ -19,6 +24,18 @@ export interface NumericRun {
    * decimal/time continuation such as `.50`, `,000` or `:30`.
    */
   closed: boolean;
+}
+
+const BOUNDS: number[] = [];
+
+/** Length of group `i` of a run. */
+export function groupLength(run: NumericRun, i: number): number {
+  return (run.bounds[2 * i + 1] as number) - (run.bounds[2 * i] as number);
+}
+
+/** The digits of group `i` as a number. */
+export function groupValue(text: string, run: NumericRun, i: number): number {
+  return Number(text.slice(run.bounds[2 * i], run.bounds[2 * i + 1]));
 }
 
 function isSeparator(c: number): boolean {
@@ -61,13 +78,14 @@ export function scanNumericRuns(
     const start = i;
     const bounded = isOpeningBoundary(text, start);
     let j = plus || paren ? i + 1 : i;
-    const groups: Array<[number, number]> = [];
+    const bounds = BOUNDS;
+    bounds.length = 0;
     let digits = 0;
     let separators = '';
     for (;;) {
       const g = j;
       while (j < n && isDigit(text.charCodeAt(j))) j++;
-      groups.push([g, j]);
+      bounds.push(g, j);
       digits += j - g;
       let k = j;
       while (k < n && k - j < maxSeparator && isSeparator(text.charCodeAt(k))) k++;
@@ -90,13 +108,13 @@ export function scanNumericRuns(
       // `12.50`, `1,234`, `10:30` continue with a digit after one punctuation mark.
       if ((next === 46 || next === 44 || next === 58) && isDigit(codeAt(text, end + 1))) closed = false;
     }
-    visit({ start, end, groups, digits, plus, separators, closed });
+    visit({ start, end, count: bounds.length / 2, bounds, digits, plus, separators, closed });
   }
 }
 
 /** The digits of a run as one string. */
-export function runDigits(text: string, groups: ReadonlyArray<readonly [number, number]>): string {
+export function runDigits(text: string, run: NumericRun): string {
   let s = '';
-  for (const [a, b] of groups) s += text.slice(a, b);
+  for (let i = 0; i < run.count; i++) s += text.slice(run.bounds[2 * i], run.bounds[2 * i + 1]);
   return s;
 }

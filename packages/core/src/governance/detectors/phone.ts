@@ -1,4 +1,4 @@
-import { type NumericRun, runDigits, scanNumericRuns } from './numericRun.js';
+import { groupLength, groupValue, type NumericRun, runDigits, scanNumericRuns } from './numericRun.js';
 import type { Detection } from './types.js';
 
 // How far before a number we look for a word that says what it is.
@@ -26,12 +26,14 @@ function contextBefore(text: string, start: number): Context {
 }
 
 function groupLengths(run: NumericRun): number[] {
-  return run.groups.map(([a, b]) => b - a);
+  const out: number[] = [];
+  for (let i = 0; i < run.count; i++) out.push(groupLength(run, i));
+  return out;
 }
 
 function looksLikeDate(text: string, run: NumericRun): boolean {
-  if (run.groups.length !== 3) return false;
-  const v = run.groups.map(([a, b]) => Number(text.slice(a, b)));
+  if (run.count !== 3) return false;
+  const v = [groupValue(text, run, 0), groupValue(text, run, 1), groupValue(text, run, 2)];
   const l = groupLengths(run);
   const [a, b, c] = v as [number, number, number];
   const plausibleYear = (y: number) => y >= 1900 && y <= 2100;
@@ -43,8 +45,9 @@ function looksLikeDate(text: string, run: NumericRun): boolean {
 }
 
 function looksLikeIp(text: string, run: NumericRun): boolean {
-  if (run.groups.length !== 4 || run.separators !== '.') return false;
-  return run.groups.every(([a, b]) => b - a <= 3 && Number(text.slice(a, b)) <= 255);
+  if (run.count !== 4 || run.separators !== '.') return false;
+  for (let i = 0; i < 4; i++) if (groupLength(run, i) > 3 || groupValue(text, run, i) > 255) return false;
+  return true;
 }
 
 // North American numbering plan: [1] NXX NXX XXXX with N in 2–9, written in groups.
@@ -64,9 +67,9 @@ function isNanp(digits: string, lengths: number[]): boolean {
 /** Decides whether a numeric run is a phone number. */
 function classify(text: string, run: NumericRun): boolean {
   if (!run.closed) return false;
-  const digits = runDigits(text, run.groups);
+  const digits = runDigits(text, run);
   const lengths = groupLengths(run);
-  const separated = run.groups.length > 1;
+  const separated = run.count > 1;
   // International format: `+44 20 7946 0958`, `+1-415-555-2671`, `+4915123456789`.
   if (run.plus) return digits.length >= 8 && digits.length <= 15 && digits[0] !== '0';
   if (looksLikeIp(text, run) || looksLikeDate(text, run)) return false;
