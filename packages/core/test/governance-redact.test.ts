@@ -59,6 +59,10 @@ describe('redact: detectors', () => {
     expect(luhnValid('1234567812345670')).toBe(true);
     expect(kinds('card 4111-1111-1111-1111 exp 12/27')).toEqual(['payment_card']);
     expect(kinds('IMEI 490154203237518')).toEqual([]);
+    // Only issued Maestro prefixes: an 18-digit id starting 57 that passes Luhn is not a card.
+    expect(luhnValid('570270684619923457')).toBe(true);
+    expect(kinds('id 570270684619923457')).toEqual([]);
+    expect(kinds('maestro 6759 6498 2643 8453')).toEqual(['payment_card']);
   });
 
   it('validates IBAN checksums and country lengths', () => {
@@ -84,6 +88,8 @@ describe('redact: detectors', () => {
       expect(kinds(`see ${n} today`), n).toEqual([]);
     }
     expect(kinds('Order 415-555-2671')).toEqual([]);
+    expect(kinds('bag tag numbers 0016 964012, 0016 964077')).toEqual([]);
+    expect(kinds('on hold for an hour...919-675-0985')).toEqual(['phone']);
     expect(kinds('mobile 5552671')).toEqual(['phone']);
     expect(kinds('we sold 5552671 units')).toEqual([]);
   });

@@ -42,7 +42,13 @@ function brandOf(p6: number, len: number): string | undefined {
   if (p4 >= 3528 && p4 <= 3589 && len >= 16) return 'jcb';
   if (((p3 >= 300 && p3 <= 305) || p2 === 36 || p2 === 38 || p2 === 39) && len >= 14) return 'diners';
   if (p2 === 62 && len >= 16) return 'unionpay';
-  if ((p2 === 50 || (p2 >= 56 && p2 <= 69)) && len >= 12) return 'maestro';
+  // Maestro: only the prefixes actually issued, not the whole nominal 50/56–69 block, which would
+  // make one in ten long numeric ids (order numbers, snowflake ids) look like cards.
+  if (
+    (p4 === 5018 || p4 === 5020 || p4 === 5038 || p4 === 5893 || p4 === 6304 || (p4 >= 6759 && p4 <= 6763)) &&
+    len >= 12
+  )
+    return 'maestro';
   if (p4 >= 2200 && p4 <= 2204) return len === 16 ? 'mir' : undefined;
   return undefined;
 }

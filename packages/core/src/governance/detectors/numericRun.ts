@@ -47,6 +47,8 @@ function isOpeningBoundary(text: string, i: number): boolean {
   const c = codeAt(text, i - 1);
   if (c === -1) return true;
   if (isWordChar(c)) return false;
+  // An ellipsis ends a sentence ("…an hour...919-675-0985"); a single dot glues (`v1.2`).
+  if (c === 46 && codeAt(text, i - 2) === 46) return true;
   // `SKU-415-555`, `v1.2`, `/status/123`, `#123`, `$12`, `=123`: glued to a token before it.
   if (c === 45 || c === 46 || c === 47 || c === 35 || c === 36 || c === 61 || c === 64 || c === 43)
     return false;

@@ -6,7 +6,7 @@ const CONTEXT_WINDOW = 40;
 // Words announcing a phone number, and words announcing some other kind of number. The one
 // closest to the number decides; `number`/`no.` alone are neutral ("order number", "my number").
 const CONTEXT =
-  /\b(?:(phone|telephone|tel|mobile|mob|cell|cellphone|call|called|calling|ring|text|txt|sms|whatsapp|fax|dial|landline|hotline|reach|contact|helpline)|(order|orders|ref|reference|invoice|inv|tracking|track|ticket|case|confirmation|conf|booking|pnr|account|acct|po|serial|sku|id|flight|zip|postcode|iban|card|version|build|txn|transaction|receipt|parcel|shipment|awb|isbn|imei|policy|claim|loyalty|membership|voucher|coupon|pin|otp|code|amount|total|price|qty|quantity|page|model|part|rma|item|sn|lot|batch|cheque|routing|sort)\b)/gi;
+  /\b(?:(phone|telephone|tel|mobile|mob|cell|cellphone|call|called|calling|ring|text|txt|sms|whatsapp|fax|dial|landline|hotline|reach|contact|helpline)|(order|orders|ref|reference|invoice|inv|tracking|track|ticket|case|confirmation|conf|booking|pnr|account|acct|po|serial|sku|id|flight|zip|postcode|iban|card|version|build|txn|transaction|receipt|request|req|tag|tags|parcel|shipment|awb|isbn|imei|policy|claim|loyalty|membership|voucher|coupon|pin|otp|code|amount|total|price|qty|quantity|page|model|part|rma|item|sn|lot|batch|cheque|routing|sort)\b)/gi;
 
 type Context = 'phone' | 'other' | 'none';
 
@@ -78,7 +78,7 @@ function classify(text: string, run: NumericRun): boolean {
   // International call prefix: `0044 20 7946 0958`.
   if (digits.startsWith('00') && digits[2] !== '0') {
     const n = digits.length - 2;
-    return n >= 8 && n <= 15 && (separated || context === 'phone');
+    return n >= 9 && n <= 15 && (separated || context === 'phone');
   }
   // Written with separators, groups never a single digit (except a leading `1` trunk code).
   const tidy = lengths.every((l, i) => l >= 2 || (i === 0 && l === 1 && digits[0] === '1'));
