@@ -20,7 +20,6 @@ import {
   member,
   normalize,
   orderValues,
-  step,
 } from './semantics.js';
 import { assertExpressionNode } from './validate.js';
 
@@ -52,6 +51,9 @@ export interface CompiledExpression {
 }
 
 type Predicate = (context: unknown) => boolean;
+type Obj = Record<PathSegment, unknown>;
+
+const hasOwn = Object.prototype.hasOwnProperty;
 type Reader = (context: unknown) => unknown;
 
 /**
@@ -155,28 +157,57 @@ function collectPaths(
 // ---------------------------------------------------------------------------------------------
 // Readers: one closure per path, specialised for short paths.
 
+// Each property load below is its own inline-cache site in V8, so a site only ever sees the keys
+// at one position of a path; a shared `step(target, key)` helper would see every key of every
+// path and go megamorphic (about 4× slower). The own-property test comes before the load so an
+// inherited getter is never invoked.
 function compileReader(segments: readonly PathSegment[]): Reader {
   const s = segments.slice();
+  const k0 = s[0] as PathSegment;
+  const k1 = s[1] as PathSegment;
+  const k2 = s[2] as PathSegment;
+  const k3 = s[3] as PathSegment;
   switch (s.length) {
-    case 1: {
-      const a = s[0] as PathSegment;
-      return (c) => normalize(step(c, a));
-    }
-    case 2: {
-      const a = s[0] as PathSegment;
-      const b = s[1] as PathSegment;
-      return (c) => normalize(step(step(c, a), b));
-    }
-    case 3: {
-      const a = s[0] as PathSegment;
-      const b = s[1] as PathSegment;
-      const d = s[2] as PathSegment;
-      return (c) => normalize(step(step(step(c, a), b), d));
-    }
+    case 1:
+      return (c) => {
+        if (typeof c !== 'object' || c === null || !hasOwn.call(c, k0)) return null;
+        return normalize((c as Obj)[k0]);
+      };
+    case 2:
+      return (c) => {
+        if (typeof c !== 'object' || c === null || !hasOwn.call(c, k0)) return null;
+        const v0 = (c as Obj)[k0];
+        if (typeof v0 !== 'object' || v0 === null || !hasOwn.call(v0, k1)) return null;
+        return normalize((v0 as Obj)[k1]);
+      };
+    case 3:
+      return (c) => {
+        if (typeof c !== 'object' || c === null || !hasOwn.call(c, k0)) return null;
+        const v0 = (c as Obj)[k0];
+        if (typeof v0 !== 'object' || v0 === null || !hasOwn.call(v0, k1)) return null;
+        const v1 = (v0 as Obj)[k1];
+        if (typeof v1 !== 'object' || v1 === null || !hasOwn.call(v1, k2)) return null;
+        return normalize((v1 as Obj)[k2]);
+      };
+    case 4:
+      return (c) => {
+        if (typeof c !== 'object' || c === null || !hasOwn.call(c, k0)) return null;
+        const v0 = (c as Obj)[k0];
+        if (typeof v0 !== 'object' || v0 === null || !hasOwn.call(v0, k1)) return null;
+        const v1 = (v0 as Obj)[k1];
+        if (typeof v1 !== 'object' || v1 === null || !hasOwn.call(v1, k2)) return null;
+        const v2 = (v1 as Obj)[k2];
+        if (typeof v2 !== 'object' || v2 === null || !hasOwn.call(v2, k3)) return null;
+        return normalize((v2 as Obj)[k3]);
+      };
     default:
       return (c) => {
         let v: unknown = c;
-        for (let i = 0; i < s.length && v !== undefined; i++) v = step(v, s[i] as PathSegment);
+        for (let i = 0; i < s.length; i++) {
+          const k = s[i] as PathSegment;
+          if (typeof v !== 'object' || v === null || !hasOwn.call(v, k)) return null;
+          v = (v as Obj)[k];
+        }
         return normalize(v);
       };
   }

@@ -12,12 +12,6 @@ export function normalize(value: unknown): unknown {
   return value === undefined || typeof value === 'function' ? null : value;
 }
 
-/** One path step with own-property access only; `undefined` when missing or not an object. */
-export function step(target: unknown, key: string | number): unknown {
-  if (typeof target !== 'object' || target === null || !hasOwn.call(target, key)) return undefined;
-  return (target as Record<string | number, unknown>)[key];
-}
-
 /**
  * `==`: scalars by `===` (so values of different types are never equal and `NaN` equals
  * nothing); arrays element-wise; plain objects by their own enumerable keys.
@@ -69,6 +63,14 @@ export function orderValues(operator: '>' | '>=' | '<' | '<=', a: unknown, b: un
 
 /** True when some element of `list` is `==` to `value`. */
 export function member(list: readonly unknown[], value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) {
+    // A scalar equals only an identical scalar, so skip the structural comparison.
+    for (let i = 0; i < list.length; i++) {
+      const item = list[i];
+      if (item === value || (value === null && normalize(item) === null)) return true;
+    }
+    return false;
+  }
   for (let i = 0; i < list.length; i++) {
     if (equalValues(normalize(list[i]), value)) return true;
   }
