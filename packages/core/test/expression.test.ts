@@ -352,6 +352,18 @@ describe('printExpression', () => {
     expect(printExpression(parseExpression('x not in [1,"a",null]'))).toBe('x NOT IN [1, "a", null]');
   });
 
+  it('prints every tree the parser accepts, up to the nesting limit', () => {
+    let source = 'z';
+    for (let i = 0; i < 64; i++) source = `v${i} ${i % 2 === 0 ? 'AND' : 'OR'} (${source})`;
+    const ast = parseExpression(source);
+    expect(parseExpression(printExpression(ast))).toEqual(ast);
+    const deepNot = `${'NOT '.repeat(64)}x`;
+    expect(printExpression(parseExpression(deepNot))).toBe(deepNot);
+    const deeper = `${'NOT '.repeat(100)}x`;
+    expect(printExpression(parseExpression(deeper, { maxDepth: 100 }), { maxDepth: 100 })).toBe(deeper);
+    expect(() => printExpression(parseExpression(deeper, { maxDepth: 100 }))).toThrowError(/deeper than 64/);
+  });
+
   it('rejects malformed trees with the path of the bad node', () => {
     const bad = { type: 'and', operands: [{ type: 'path', segments: ['a'] }] } as unknown as ExpressionNode;
     expect(() => printExpression(bad)).toThrowError(/operands/);

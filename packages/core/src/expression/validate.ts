@@ -89,12 +89,12 @@ function check(node: unknown, path: (string | number)[], depth: number, maxDepth
       checkOperand(n.right, [...path, 'right'], maxDepth);
       return;
     case 'not':
-      if (depth >= maxDepth) throw fail(path, `nested deeper than ${maxDepth} levels`);
+      if (depth > maxDepth) throw fail(path, `nested deeper than ${maxDepth} levels`);
       check(n.operand, [...path, 'operand'], depth + 1, maxDepth);
       return;
     case 'and':
     case 'or': {
-      if (depth >= maxDepth) throw fail(path, `nested deeper than ${maxDepth} levels`);
+      if (depth > maxDepth) throw fail(path, `nested deeper than ${maxDepth} levels`);
       const operands = n.operands;
       if (!Array.isArray(operands) || operands.length < 2) {
         throw fail([...path, 'operands'], 'expected an array of at least two operands');
