@@ -392,6 +392,13 @@ describe('compileExpressionAst and createExpressionCache', () => {
     });
     expect(r.source).toBe('"vip" IN task.tags');
     expect(r.evaluate(ctx)).toBe(true);
+    const fromJson = JSON.parse(
+      '{"type":"path","segments":["task","vip"],"__proto__":{"polluted":true},"extra":1}',
+    ) as ExpressionNode;
+    const compiled = compileExpressionAst(fromJson);
+    expect(compiled.ast).toEqual({ type: 'path', segments: ['task', 'vip'] });
+    expect(Object.getPrototypeOf(compiled.ast)).toBe(Object.prototype);
+    expect(compiled.evaluate(ctx)).toBe(true);
     expect(() =>
       compileExpressionAst({ type: 'path', segments: ['and'] } as unknown as ExpressionNode),
     ).toThrowError(ThreadlineError);

@@ -51,10 +51,10 @@ export interface CompiledExpression {
 }
 
 type Predicate = (context: unknown) => boolean;
+type Reader = (context: unknown) => unknown;
 type Obj = Record<PathSegment, unknown>;
 
 const hasOwn = Object.prototype.hasOwnProperty;
-type Reader = (context: unknown) => unknown;
 
 /**
  * Parses and compiles rule-language source into a {@link CompiledExpression}. Compile once,
@@ -90,15 +90,31 @@ export function compileExpression(source: string, options?: ExpressionOptions): 
 export function compileExpressionAst(ast: ExpressionNode, options?: ExpressionOptions): CompiledExpression {
   const { maxDepth } = resolveExpressionOptions(options);
   assertExpressionNode(ast, maxDepth);
-  return buildCompiled(deepFreezeCopy(ast) as ExpressionNode);
+  return buildCompiled(copyNode(ast));
 }
 
-function deepFreezeCopy(value: unknown): unknown {
-  if (typeof value !== 'object' || value === null) return value;
-  if (Array.isArray(value)) return Object.freeze(value.map(deepFreezeCopy));
-  const out: Record<string, unknown> = {};
-  for (const k of Object.keys(value)) out[k] = deepFreezeCopy((value as Record<string, unknown>)[k]);
-  return Object.freeze(out);
+/** A frozen copy holding only the fields the tree types declare (extra keys are dropped). */
+function copyNode(node: ExpressionNode): ExpressionNode {
+  switch (node.type) {
+    case 'literal':
+      return Object.freeze({ type: 'literal', value: node.value });
+    case 'array':
+      return Object.freeze({ type: 'array', items: Object.freeze([...node.items]) });
+    case 'path':
+      return Object.freeze({ type: 'path', segments: Object.freeze([...node.segments]) });
+    case 'comparison':
+      return Object.freeze({
+        type: 'comparison',
+        operator: node.operator,
+        left: copyNode(node.left) as OperandNode,
+        right: copyNode(node.right) as OperandNode,
+      });
+    case 'not':
+      return Object.freeze({ type: 'not', operand: copyNode(node.operand) });
+    case 'and':
+    case 'or':
+      return Object.freeze({ type: node.type, operands: Object.freeze(node.operands.map(copyNode)) });
+  }
 }
 
 function buildCompiled(ast: ExpressionNode): CompiledExpression {
