@@ -86,7 +86,7 @@ export type {
   StoredEvent,
 } from './ports/eventLog.js';
 export type { Outbox, OutboxEntry, OutboxWriter } from './ports/outbox.js';
-export { OutboxRelay, type OutboxRelayOptions } from './ports/outboxRelay.js';
+export { type EventPublisher, OutboxRelay, type OutboxRelayOptions } from './ports/outboxRelay.js';
 export { type PortName, validateAdapter } from './ports/registration.js';
 export {
   assertCollectionName,
