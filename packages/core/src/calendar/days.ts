@@ -71,7 +71,12 @@ export class DayTable {
   readonly zone: ZoneRules;
   readonly #zone: ZoneRules;
   readonly #config: CompiledCalendarConfig;
-  readonly #days = new Map<number, CalendarDay>();
+  // Days live in chunks of 64 consecutive dates; walks stay inside one chunk, which is cached.
+  readonly #chunks = new Map<number, (CalendarDay | undefined)[]>();
+  #lastChunkKey = Number.NaN;
+  #lastChunk: (CalendarDay | undefined)[] = [];
+  /** Offset (ms) of the last date looked up by instant, used to guess the next one's date. */
+  #guessOffset = 0;
   readonly #blocks = new Map<number, number>();
 
   constructor(zone: ZoneRules, config: CompiledCalendarConfig) {
@@ -82,20 +87,34 @@ export class DayTable {
 
   /** The local date with day number `day`. */
   get(day: number): CalendarDay {
-    let d = this.#days.get(day);
+    const key = day >> 6;
+    let chunk: (CalendarDay | undefined)[] | undefined = this.#lastChunk;
+    if (key !== this.#lastChunkKey) {
+      chunk = this.#chunks.get(key);
+      if (chunk === undefined) {
+        chunk = new Array<CalendarDay | undefined>(64).fill(undefined);
+        this.#chunks.set(key, chunk);
+      }
+      this.#lastChunkKey = key;
+      this.#lastChunk = chunk;
+    }
+    const index = day & 63;
+    let d = chunk[index];
     if (d === undefined) {
       d = this.#compute(day);
-      this.#days.set(day, d);
+      chunk[index] = d;
     }
     return d;
   }
 
   /** The local date containing instant `ms`. */
   dayOf(ms: number): CalendarDay {
-    let d = this.get(Math.floor(this.#zone.wallTime(ms) / DAY_MS));
-    // Wall-clock dates can run backwards across a fall-back transition; the table partitions time.
+    // Guess the date with the offset of the previous lookup, then step: the table partitions time
+    // into local dates, so at most a step or two is ever needed (also across DST transitions).
+    let d = this.get(Math.floor((ms + this.#guessOffset) / DAY_MS));
     while (ms < d.start) d = this.get(d.day - 1);
     while (ms >= d.end) d = this.get(d.day + 1);
+    this.#guessOffset = d.day * DAY_MS - d.start;
     return d;
   }
 
