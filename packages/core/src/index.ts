@@ -20,6 +20,12 @@ export {
   WEEKDAYS,
   type Weekday,
 } from './calendar/config.js';
+export {
+  type DateHolidaysLoader,
+  type DateHolidaysOptions,
+  type DateHolidaysType,
+  holidaysFromDateHolidays,
+} from './calendar/holidays.js';
 export { type Clock, type Instant, ManualClock, SystemClock, type TimerClock, toMillis } from './clock.js';
 export { type DurationInput, type DurationObject, DurationSchema, toDurationMs } from './duration.js';
 export {
