@@ -11,6 +11,21 @@ export {
   InProcessEventBus,
   type InProcessEventBusOptions,
 } from './bus.js';
+export { BusinessCalendar, type BusinessPeriod, type BusinessTimeUnit } from './calendar/calendar.js';
+// Business calendar (issue 3).
+export {
+  type BusinessCalendarConfig,
+  BusinessCalendarConfigSchema,
+  type TimeInterval,
+  WEEKDAYS,
+  type Weekday,
+} from './calendar/config.js';
+export {
+  type DateHolidaysLoader,
+  type DateHolidaysOptions,
+  type DateHolidaysType,
+  holidaysFromDateHolidays,
+} from './calendar/holidays.js';
 export { type Clock, type Instant, ManualClock, SystemClock, type TimerClock, toMillis } from './clock.js';
 export { type DurationInput, type DurationObject, DurationSchema, toDurationMs } from './duration.js';
 export {
