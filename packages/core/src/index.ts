@@ -12,6 +12,32 @@ export {
   type InProcessEventBusOptions,
 } from './bus.js';
 export { type Clock, type Instant, ManualClock, SystemClock, type TimerClock, toMillis } from './clock.js';
+export {
+  type ContinuityCandidate,
+  ContinuityCandidateSchema,
+  type ContinuityDecision,
+  type ContinuityInput,
+  type ContinuityPolicies,
+  DEFAULT_CONTINUITY_POLICIES,
+  decideContinuity,
+  type ReplyWindowState,
+  replyWindow,
+} from './context/continuity.js';
+export {
+  buildHandoffPacket,
+  HANDOFF_REASONS,
+  type HandoffBuildOptions,
+  type HandoffPacket,
+  type HandoffPacketInput,
+  HandoffPacketSchema,
+  type HandoffParty,
+  HandoffPartySchema,
+  parseHandoffPacket,
+  type SlaClockState,
+  SlaClockStateSchema,
+  type TranscriptEntry,
+  TranscriptEntrySchema,
+} from './context/handoff.js';
 export { type DurationInput, type DurationObject, DurationSchema, toDurationMs } from './duration.js';
 export {
   ERROR_CODES,
@@ -33,6 +59,51 @@ export {
   type EventUnion,
   parseEvent,
 } from './events.js';
+// --- identity resolution & customer context (issue 4) ---
+export {
+  type BlockedPattern,
+  BlockedPatternSchema,
+  type CompiledIdentityConfig,
+  compileIdentityConfig,
+  DEFAULT_BLOCKED_PATTERNS,
+  DEFAULT_IDENTITY_RULES,
+  type IdentityResolutionConfig,
+  IdentityResolutionConfigSchema,
+  type IdentityRule,
+  IdentityRuleSchema,
+  isBlockedValue,
+  ruleFor,
+} from './identity/config.js';
+export {
+  isNamespacedKind,
+  type NormalizedIdentityValue,
+  type NormalizeOptions,
+  normalizeEmail,
+  normalizeIdentity,
+  normalizePhone,
+} from './identity/normalize.js';
+export {
+  type IgnoredReason,
+  type InboundIdentity,
+  isEligible,
+  LimitCounter,
+  NEW_CUSTOMER,
+  type OwnedIdentity,
+  type PlannedConflict,
+  planResolution,
+  type ResolutionPlan,
+  UNMATCHED_CONFIDENCE,
+} from './identity/plan.js';
+export {
+  type CustomerSnapshot,
+  IDENTITY_COLLECTIONS,
+  type IdentityConflict,
+  type IdentityConflictKind,
+  type MergeEvidence,
+  type MergeRecord,
+  type StoredCustomer,
+  type StoredIdentity,
+} from './identity/records.js';
 export { createIdGenerator, createSequentialIds, type IdGenerator, type IdGeneratorOptions } from './ids.js';
 export type { Actor, AuditEntry, AuditSink } from './ports/audit.js';
 export type { AdapterCapabilities } from './ports/capabilities.js';
