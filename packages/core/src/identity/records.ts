@@ -50,8 +50,19 @@ export interface MergeEvidence {
   note?: string;
 }
 
-/** A customer document without its store-assigned version. */
-export type CustomerSnapshot = Omit<StoredCustomer, 'version'>;
+/** A customer document as it was before a merge (without the store-assigned version). */
+export interface CustomerSnapshot {
+  id: string;
+  tenantId: string;
+  profile: Record<string, unknown>;
+  attributes: Record<string, unknown>;
+  consent: unknown[];
+  mergedInto?: string;
+  erasedAt?: number;
+  createdAt: number;
+  updatedAt: number;
+  [field: string]: unknown;
+}
 
 /** A merge record: who merged which customer into which, why, and what to restore on unmerge. */
 export interface MergeRecord extends StoredDocument {
