@@ -74,6 +74,7 @@ export {
   isBlockedValue,
   ruleFor,
 } from './identity/config.js';
+export type { IdentityEvent, IdentityEventMap } from './identity/events.js';
 export {
   isNamespacedKind,
   type NormalizedIdentityValue,
@@ -104,6 +105,24 @@ export {
   type StoredCustomer,
   type StoredIdentity,
 } from './identity/records.js';
+export {
+  ActorSchema,
+  createIdentityService,
+  type IdentityEventPublisher,
+  type IdentityInput,
+  IdentityInputSchema,
+  IdentityService,
+  type IdentityServiceOptions,
+  MergeEvidenceSchema,
+  type MergeOptions,
+  MergeOptionsSchema,
+  type MergePreview,
+  type ResolveOptions,
+  ResolveOptionsSchema,
+  type ResolveResult,
+  type UnmergeOptions,
+  UnmergeOptionsSchema,
+} from './identity/service.js';
 export { createIdGenerator, createSequentialIds, type IdGenerator, type IdGeneratorOptions } from './ids.js';
 export type { Actor, AuditEntry, AuditSink } from './ports/audit.js';
 export type { AdapterCapabilities } from './ports/capabilities.js';

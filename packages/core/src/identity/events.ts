@@ -27,7 +27,13 @@ export type IdentityEventMap = {
     conversationIds: string[];
   };
   /** A new identity was attached to a customer (aggregate: the identity). */
-  'identity.attached': { customerId: string; identityId: string; key: string; verified: boolean; blocked: boolean };
+  'identity.attached': {
+    customerId: string;
+    identityId: string;
+    key: string;
+    verified: boolean;
+    blocked: boolean;
+  };
   /** Blocking changed for every identity with this key (aggregate: the key). */
   'identity.blocked': { key: string; blocked: boolean; identityIds: string[]; actorId: string };
   /** A conflict was found, or found again (aggregate: the conflict record). */
@@ -41,7 +47,12 @@ export type IdentityEventMap = {
     occurrences: number;
   };
   /** A reviewer closed a conflict (aggregate: the conflict record). */
-  'identity.conflict_resolved': { conflictId: string; status: 'resolved' | 'dismissed'; resolution?: string; actorId: string };
+  'identity.conflict_resolved': {
+    conflictId: string;
+    status: 'resolved' | 'dismissed';
+    resolution?: string;
+    actorId: string;
+  };
 };
 
 /** Discriminated union of identity events. */

@@ -29,8 +29,8 @@ import {
   type ResolutionPlan,
 } from './plan.js';
 import {
-  type CustomerSnapshot,
   IDENTITY_COLLECTIONS as C,
+  type CustomerSnapshot,
   type IdentityConflict,
   type MergeEvidence,
   type MergeRecord,
@@ -296,7 +296,11 @@ export class IdentityService {
   private normalizeAt(input: z.output<typeof IdentityInputSchema>, index: number): InboundIdentity {
     try {
       const n = normalizeIdentity(input, { defaultCountryCode: this.config.defaultCountryCode });
-      const inbound: InboundIdentity = { ...n, verified: input.verified ?? false, blocked: isBlockedValue(this.config, n) };
+      const inbound: InboundIdentity = {
+        ...n,
+        verified: input.verified ?? false,
+        blocked: isBlockedValue(this.config, n),
+      };
       const rule = ruleFor(this.config, n.kind, n.namespace);
       if (rule) inbound.rule = rule;
       if (input.channel) inbound.channel = input.channel;
@@ -337,7 +341,12 @@ export class IdentityService {
 
   private async record(entry: Omit<AuditEntry, 'id' | 'at' | 'outcome'>): Promise<void> {
     if (!this.audit) return;
-    await this.audit.record({ ...entry, id: this.ids.next('audit'), at: this.clock.now(), outcome: 'allowed' });
+    await this.audit.record({
+      ...entry,
+      id: this.ids.next('audit'),
+      at: this.clock.now(),
+      outcome: 'allowed',
+    });
   }
 
   /**
@@ -375,7 +384,11 @@ export class IdentityService {
       let storeBlocked = seen.get(identity.key);
       if (storeBlocked === undefined) {
         const [owner] = (
-          await store.find<StoredIdentity>(C.identities, { tenantId, where: { matchKey: identity.key }, limit: 1 })
+          await store.find<StoredIdentity>(C.identities, {
+            tenantId,
+            where: { matchKey: identity.key },
+            limit: 1,
+          })
         ).items;
         if (owner) owners.set(identity.key, owner);
         const blockedPage = await store.find(C.identities, {
@@ -472,7 +485,11 @@ export class IdentityService {
     for (const identity of inbound) {
       if (!identity.blocked || blockedSeen.has(identity.key)) continue;
       blockedSeen.add(identity.key);
-      const held = await store.find(C.identities, { tenantId, where: { key: identity.key, customerId }, limit: 1 });
+      const held = await store.find(C.identities, {
+        tenantId,
+        where: { key: identity.key, customerId },
+        limit: 1,
+      });
       if (held.items.length === 0) toAttach.push(identity);
     }
     for (const identity of toAttach) {
@@ -507,7 +524,12 @@ export class IdentityService {
         if (!doc) continue;
         writes.push({
           collection: C.identities,
-          document: { ...withoutVersion(doc), lastSeenAt: now, updatedAt: now, verified: doc.verified || t.verify },
+          document: {
+            ...withoutVersion(doc),
+            lastSeenAt: now,
+            updatedAt: now,
+            verified: doc.verified || t.verify,
+          },
           prior: doc,
         });
       }
@@ -551,19 +573,30 @@ export class IdentityService {
     newCustomerId: string,
     correlationId: string | undefined,
   ): Promise<{ id: string; event: IdentityEvent }> {
-    const customerIds = [...new Set(planned.customerIds.map((c) => (c === NEW_CUSTOMER ? newCustomerId : c)))].sort();
+    const customerIds = [
+      ...new Set(planned.customerIds.map((c) => (c === NEW_CUSTOMER ? newCustomerId : c))),
+    ].sort();
     const keys = [...planned.keys].sort();
     const dedupeKey = `${planned.kind}|${customerIds.join(',')}|${keys.join(',')}`;
     const now = this.clock.now();
     const [existing] = (
-      await this.store.find<IdentityConflict>(C.conflicts, { tenantId, where: { dedupeKey, status: 'open' }, limit: 1 })
+      await this.store.find<IdentityConflict>(C.conflicts, {
+        tenantId,
+        where: { dedupeKey, status: 'open' },
+        limit: 1,
+      })
     ).items;
     let stored: IdentityConflict;
     if (existing) {
       [stored] = (await commitWrites(this.store, [
         {
           collection: C.conflicts,
-          document: { ...withoutVersion(existing), occurrences: existing.occurrences + 1, lastSeenAt: now, updatedAt: now },
+          document: {
+            ...withoutVersion(existing),
+            occurrences: existing.occurrences + 1,
+            lastSeenAt: now,
+            updatedAt: now,
+          },
           prior: existing,
         },
       ])) as [IdentityConflict];
@@ -609,7 +642,11 @@ export class IdentityService {
     };
   }
 
-  private async prepareMerge(tenantId: string, survivorId: string, mergedId: string): Promise<MergePreparation> {
+  private async prepareMerge(
+    tenantId: string,
+    survivorId: string,
+    mergedId: string,
+  ): Promise<MergePreparation> {
     if (survivorId === mergedId) {
       throw validationError('merge', [
         { path: ['mergedId'], message: 'cannot merge a customer into itself', code: 'same_customer' },
@@ -627,7 +664,9 @@ export class IdentityService {
         });
       }
       if (c.erasedAt !== undefined) {
-        throw new ThreadlineError('CONFLICT', `Customer ${c.id} was erased`, { details: { customerId: c.id } });
+        throw new ThreadlineError('CONFLICT', `Customer ${c.id} was erased`, {
+          details: { customerId: c.id },
+        });
       }
     }
     const [survivorIdentities, movedIdentities, conversations] = await Promise.all([
@@ -776,9 +815,21 @@ export class IdentityService {
    * if (!preview.allowed) console.log(preview.conflicts);
    * ```
    */
-  async previewMerge(survivorId: string, mergedId: string, options: { tenantId?: string } = {}): Promise<MergePreview> {
-    const ids = parseInput(z.object({ survivorId: IdSchema, mergedId: IdSchema }), { survivorId, mergedId }, 'merge');
-    const { tenantId } = parseInput(z.object({ tenantId: TenantIdSchema.optional() }).strict(), options, 'options');
+  async previewMerge(
+    survivorId: string,
+    mergedId: string,
+    options: { tenantId?: string } = {},
+  ): Promise<MergePreview> {
+    const ids = parseInput(
+      z.object({ survivorId: IdSchema, mergedId: IdSchema }),
+      { survivorId, mergedId },
+      'merge',
+    );
+    const { tenantId } = parseInput(
+      z.object({ tenantId: TenantIdSchema.optional() }).strict(),
+      options,
+      'options',
+    );
     await this.ready();
     const prep = await this.prepareMerge(tenantId ?? DEFAULT_TENANT, ids.survivorId, ids.mergedId);
     return {
@@ -809,7 +860,11 @@ export class IdentityService {
    * ```
    */
   async merge(survivorId: string, mergedId: string, options: MergeOptions): Promise<MergeRecord> {
-    const ids = parseInput(z.object({ survivorId: IdSchema, mergedId: IdSchema }), { survivorId, mergedId }, 'merge');
+    const ids = parseInput(
+      z.object({ survivorId: IdSchema, mergedId: IdSchema }),
+      { survivorId, mergedId },
+      'merge',
+    );
     const opts = parseInput(MergeOptionsSchema, options, 'merge options');
     const tenantId = opts.tenantId ?? DEFAULT_TENANT;
     await this.ready();
@@ -847,7 +902,9 @@ export class IdentityService {
       const record = await this.store.get<MergeRecord>(C.merges, id, { tenantId });
       if (!record) throw notFound('Merge', id);
       if (record.status !== 'applied') {
-        throw new ThreadlineError('CONFLICT', `Merge ${id} was already reverted`, { details: { mergeId: id } });
+        throw new ThreadlineError('CONFLICT', `Merge ${id} was already reverted`, {
+          details: { mergeId: id },
+        });
       }
       const [survivor, merged] = await this.store.getMany<StoredCustomer>(
         C.customers,
@@ -871,9 +928,13 @@ export class IdentityService {
         );
       }
       if (merged.mergedInto !== survivor.id) {
-        throw new ThreadlineError('CONFLICT', `Customer ${merged.id} is no longer merged into ${survivor.id}`, {
-          details: { mergeId: id },
-        });
+        throw new ThreadlineError(
+          'CONFLICT',
+          `Customer ${merged.id} is no longer merged into ${survivor.id}`,
+          {
+            details: { mergeId: id },
+          },
+        );
       }
       const now = this.clock.now();
       const actor = opts.actor ?? this.systemActor;
@@ -1030,7 +1091,13 @@ export class IdentityService {
     const [input] = parseInput(z.array(IdentityInputSchema).length(1), [identity], 'identity');
     const b = parseInput(z.boolean(), blocked, 'blocked');
     const opts = parseInput(
-      z.object({ actor: ActorSchema, tenantId: TenantIdSchema.optional(), reason: z.string().min(1).optional() }).strict(),
+      z
+        .object({
+          actor: ActorSchema,
+          tenantId: TenantIdSchema.optional(),
+          reason: z.string().min(1).optional(),
+        })
+        .strict(),
       options,
       'options',
     );
@@ -1086,7 +1153,13 @@ export class IdentityService {
    * ```
    */
   async listConflicts(
-    query: { status?: IdentityConflict['status']; customerId?: string; tenantId?: string; limit?: number; cursor?: string } = {},
+    query: {
+      status?: IdentityConflict['status'];
+      customerId?: string;
+      tenantId?: string;
+      limit?: number;
+      cursor?: string;
+    } = {},
   ): Promise<{ items: IdentityConflict[]; nextCursor?: string }> {
     const q = parseInput(
       z
@@ -1145,7 +1218,9 @@ export class IdentityService {
       const conflict = await this.store.get<IdentityConflict>(C.conflicts, id, { tenantId });
       if (!conflict) throw notFound('Conflict', id);
       if (conflict.status !== 'open') {
-        throw new ThreadlineError('CONFLICT', `Conflict ${id} is already ${conflict.status}`, { details: { conflictId: id } });
+        throw new ThreadlineError('CONFLICT', `Conflict ${id} is already ${conflict.status}`, {
+          details: { conflictId: id },
+        });
       }
       const now = this.clock.now();
       const [stored] = (await commitWrites(this.store, [
@@ -1178,7 +1253,13 @@ export class IdentityService {
       };
       if (opts.resolution) payload.resolution = opts.resolution;
       await this.publish([
-        this.event('identity.conflict_resolved', tenantId, { type: 'identity_conflict', id, version: stored.version }, payload, undefined),
+        this.event(
+          'identity.conflict_resolved',
+          tenantId,
+          { type: 'identity_conflict', id, version: stored.version },
+          payload,
+          undefined,
+        ),
       ]);
       return stored;
     });

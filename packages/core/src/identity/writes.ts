@@ -19,14 +19,19 @@ function withoutVersion(doc: StoredDocument): DocumentInput {
  * (priors put back, creations deleted) before the error is rethrown. Every put checks the version
  * it was planned against (`0` for creations), so a concurrent change surfaces as `CONFLICT`.
  */
-export async function commitWrites(store: DocumentStore, writes: readonly StagedWrite[]): Promise<StoredDocument[]> {
+export async function commitWrites(
+  store: DocumentStore,
+  writes: readonly StagedWrite[],
+): Promise<StoredDocument[]> {
   if (writes.length === 0) return [];
   const tenantId = (w: StagedWrite) => w.document.tenantId ?? 'default';
   if (store.capabilities.transactions && store.transaction) {
     return store.transaction(async (tx) => {
       const out: StoredDocument[] = [];
       for (const w of writes) {
-        out.push(await tx.documents.put(w.collection, w.document, { expectedVersion: w.prior?.version ?? 0 }));
+        out.push(
+          await tx.documents.put(w.collection, w.document, { expectedVersion: w.prior?.version ?? 0 }),
+        );
       }
       return out;
     });
