@@ -13,6 +13,16 @@ export {
 } from './bus.js';
 export { type Clock, type Instant, ManualClock, SystemClock, type TimerClock, toMillis } from './clock.js';
 export {
+  CONTEXT_COLLECTIONS,
+  ContextAssembler,
+  type ContextAssemblerOptions,
+  type ContextProvider,
+  type ContextProviderRequest,
+  createContextAssembler,
+  type GetContextOptions,
+  GetContextOptionsSchema,
+} from './context/assembler.js';
+export {
   type ContinuityCandidate,
   ContinuityCandidateSchema,
   type ContinuityDecision,
@@ -38,6 +48,26 @@ export {
   type TranscriptEntry,
   TranscriptEntrySchema,
 } from './context/handoff.js';
+export {
+  type ContextContribution,
+  ContextContributionSchema,
+  type ContextIdentity,
+  ContextIdentitySchema,
+  type ContextMessage,
+  ContextMessageSchema,
+  type ContextSignal,
+  ContextSignalSchema,
+  ContextSignalsSchema,
+  type ConversationSummary,
+  ConversationSummarySchema,
+  type CustomerContext,
+  CustomerContextSchema,
+  JsonValueSchema,
+  type LastAgent,
+  LastAgentSchema,
+  type ProviderReport,
+  ProviderReportSchema,
+} from './context/schema.js';
 export { type DurationInput, type DurationObject, DurationSchema, toDurationMs } from './duration.js';
 export {
   ERROR_CODES,

@@ -43,6 +43,8 @@ export const ContinuityCandidateSchema = z
   })
   .loose();
 
+const CandidateListSchema = z.array(ContinuityCandidateSchema);
+
 /** A conversation considered by {@link decideContinuity} (a `Conversation` fits). */
 export type ContinuityCandidate = z.infer<typeof ContinuityCandidateSchema>;
 
@@ -94,7 +96,7 @@ export function decideContinuity(input: ContinuityInput): ContinuityDecision {
   const channel = parseInput(ChannelSchema, input.channel, 'channel');
   const now = toMillis(input.now, 'now');
   const policy = policyFor({ ...input, channel });
-  const conversations = parseInput(z.array(ContinuityCandidateSchema), input.conversations, 'conversations');
+  const conversations = parseInput(CandidateListSchema, input.conversations, 'conversations');
   const mine = conversations
     .filter((c) => c.channel === channel)
     .sort((a, b) => lastActivity(b) - lastActivity(a) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));

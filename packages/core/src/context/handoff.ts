@@ -145,6 +145,12 @@ export type HandoffPacketInput = Omit<
   transcript?: z.input<typeof TranscriptEntrySchema>[];
 };
 
+const HandoffOptionsSchema = z.object({
+  maxMessages: z.number().int().min(0).max(500),
+  maxChars: z.number().int().nonnegative(),
+});
+const TranscriptSchema = z.array(TranscriptEntrySchema);
+
 /** Options for {@link buildHandoffPacket}. */
 export interface HandoffBuildOptions {
   clock: Clock;
@@ -177,12 +183,8 @@ export interface HandoffBuildOptions {
 export function buildHandoffPacket(input: HandoffPacketInput, options: HandoffBuildOptions): HandoffPacket {
   const maxMessages = options.maxMessages ?? 20;
   const maxChars = options.maxChars ?? 8000;
-  parseInput(
-    z.object({ maxMessages: z.number().int().min(0).max(500), maxChars: z.number().int().nonnegative() }),
-    { maxMessages, maxChars },
-    'handoff options',
-  );
-  const transcript = parseInput(z.array(TranscriptEntrySchema), input.transcript ?? [], 'handoff transcript');
+  parseInput(HandoffOptionsSchema, { maxMessages, maxChars }, 'handoff options');
+  const transcript = parseInput(TranscriptSchema, input.transcript ?? [], 'handoff transcript');
   const ordered = transcript
     .map((entry, i) => ({ entry, i }))
     .sort((a, b) => a.entry.at - b.entry.at || a.i - b.i)

@@ -109,6 +109,37 @@ export const UnmergeOptionsSchema = z
 /** Options of `unmerge`. */
 export type UnmergeOptions = z.input<typeof UnmergeOptionsSchema>;
 
+// Schemas built once (building zod schemas per call is costly on hot paths).
+const IdentityListSchema = z.array(IdentityInputSchema).min(1).max(100);
+const SingleIdentitySchema = z.array(IdentityInputSchema).length(1);
+const MergePairSchema = z.object({ survivorId: IdSchema, mergedId: IdSchema });
+const TenantOnlySchema = z.object({ tenantId: TenantIdSchema.optional() }).strict();
+const SetBlockedOptionsSchema = z
+  .object({
+    actor: ActorSchema,
+    tenantId: TenantIdSchema.optional(),
+    reason: z.string().min(1).optional(),
+  })
+  .strict();
+const ConflictQuerySchema = z
+  .object({
+    status: z.enum(['open', 'resolved', 'dismissed']).optional(),
+    customerId: IdSchema.optional(),
+    tenantId: TenantIdSchema.optional(),
+    limit: z.number().int().min(1).max(1000).optional(),
+    cursor: z.string().min(1).optional(),
+  })
+  .strict();
+const ResolveConflictOptionsSchema = z
+  .object({
+    status: z.enum(['resolved', 'dismissed']),
+    resolution: z.string().min(1).max(2000).optional(),
+    actor: ActorSchema,
+    tenantId: TenantIdSchema.optional(),
+  })
+  .strict();
+const BooleanSchema = z.boolean();
+
 /** What `resolve` decided for an inbound contact. */
 export interface ResolveResult {
   customerId: string;
@@ -363,7 +394,7 @@ export class IdentityService {
    * ```
    */
   async resolve(identities: readonly IdentityInput[], options: ResolveOptions = {}): Promise<ResolveResult> {
-    const list = parseInput(z.array(IdentityInputSchema).min(1).max(100), identities, 'identities');
+    const list = parseInput(IdentityListSchema, identities, 'identities');
     const opts = parseInput(ResolveOptionsSchema, options, 'resolve options');
     const inboundRaw = list.map((x, i) => this.normalizeAt(x, i));
     const tenantId = opts.tenantId ?? DEFAULT_TENANT;
@@ -820,16 +851,8 @@ export class IdentityService {
     mergedId: string,
     options: { tenantId?: string } = {},
   ): Promise<MergePreview> {
-    const ids = parseInput(
-      z.object({ survivorId: IdSchema, mergedId: IdSchema }),
-      { survivorId, mergedId },
-      'merge',
-    );
-    const { tenantId } = parseInput(
-      z.object({ tenantId: TenantIdSchema.optional() }).strict(),
-      options,
-      'options',
-    );
+    const ids = parseInput(MergePairSchema, { survivorId, mergedId }, 'merge');
+    const { tenantId } = parseInput(TenantOnlySchema, options, 'options');
     await this.ready();
     const prep = await this.prepareMerge(tenantId ?? DEFAULT_TENANT, ids.survivorId, ids.mergedId);
     return {
@@ -860,11 +883,7 @@ export class IdentityService {
    * ```
    */
   async merge(survivorId: string, mergedId: string, options: MergeOptions): Promise<MergeRecord> {
-    const ids = parseInput(
-      z.object({ survivorId: IdSchema, mergedId: IdSchema }),
-      { survivorId, mergedId },
-      'merge',
-    );
+    const ids = parseInput(MergePairSchema, { survivorId, mergedId }, 'merge');
     const opts = parseInput(MergeOptionsSchema, options, 'merge options');
     const tenantId = opts.tenantId ?? DEFAULT_TENANT;
     await this.ready();
@@ -1061,7 +1080,7 @@ export class IdentityService {
     identity: { kind: IdentityKind; value: string; namespace?: string },
     options: { tenantId?: string } = {},
   ): Promise<string | undefined> {
-    const [input] = parseInput(z.array(IdentityInputSchema).length(1), [identity], 'identity');
+    const [input] = parseInput(SingleIdentitySchema, [identity], 'identity');
     const n = this.normalizeAt(input as z.output<typeof IdentityInputSchema>, 0);
     if (n.blocked) return undefined;
     await this.ready();
@@ -1088,19 +1107,9 @@ export class IdentityService {
     blocked: boolean,
     options: { actor: Actor; tenantId?: string; reason?: string },
   ): Promise<StoredIdentity[]> {
-    const [input] = parseInput(z.array(IdentityInputSchema).length(1), [identity], 'identity');
-    const b = parseInput(z.boolean(), blocked, 'blocked');
-    const opts = parseInput(
-      z
-        .object({
-          actor: ActorSchema,
-          tenantId: TenantIdSchema.optional(),
-          reason: z.string().min(1).optional(),
-        })
-        .strict(),
-      options,
-      'options',
-    );
+    const [input] = parseInput(SingleIdentitySchema, [identity], 'identity');
+    const b = parseInput(BooleanSchema, blocked, 'blocked');
+    const opts = parseInput(SetBlockedOptionsSchema, options, 'options');
     const key = this.normalizeAt(input as z.output<typeof IdentityInputSchema>, 0).key;
     const tenantId = opts.tenantId ?? DEFAULT_TENANT;
     await this.ready();
@@ -1161,19 +1170,7 @@ export class IdentityService {
       cursor?: string;
     } = {},
   ): Promise<{ items: IdentityConflict[]; nextCursor?: string }> {
-    const q = parseInput(
-      z
-        .object({
-          status: z.enum(['open', 'resolved', 'dismissed']).optional(),
-          customerId: IdSchema.optional(),
-          tenantId: TenantIdSchema.optional(),
-          limit: z.number().int().min(1).max(1000).optional(),
-          cursor: z.string().min(1).optional(),
-        })
-        .strict(),
-      query,
-      'conflict query',
-    );
+    const q = parseInput(ConflictQuerySchema, query, 'conflict query');
     await this.ready();
     const where: Record<string, string> = {};
     if (q.status) where.status = q.status;
@@ -1200,18 +1197,7 @@ export class IdentityService {
     options: { status: 'resolved' | 'dismissed'; resolution?: string; actor: Actor; tenantId?: string },
   ): Promise<IdentityConflict> {
     const id = parseInput(IdSchema, conflictId, 'conflictId');
-    const opts = parseInput(
-      z
-        .object({
-          status: z.enum(['resolved', 'dismissed']),
-          resolution: z.string().min(1).max(2000).optional(),
-          actor: ActorSchema,
-          tenantId: TenantIdSchema.optional(),
-        })
-        .strict(),
-      options,
-      'options',
-    );
+    const opts = parseInput(ResolveConflictOptionsSchema, options, 'options');
     const tenantId = opts.tenantId ?? DEFAULT_TENANT;
     await this.ready();
     return this.locked(tenantId, async () => {
