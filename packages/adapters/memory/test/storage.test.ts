@@ -74,7 +74,6 @@ describe('createMemoryStorage', () => {
         publish: async () => {
           if (fail) throw new Error('bus down');
         },
-        subscribe: () => () => {},
       },
     });
     await expect(relay.relayOnce()).rejects.toThrow('bus down');
