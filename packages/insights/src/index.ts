@@ -1,6 +1,37 @@
 // Public surface of @threadline/insights: explicit named re-exports only.
 
 // --- numbers: staffing, KPIs, health, issue detection, streaming (insights-numbers) ---
+export { type BacklogOptions, type BacklogResult, backlog, type WorkItem } from './kpi/backlog.js';
+export { type Contact, type FcrOptions, type FcrResult, fcr } from './kpi/fcr.js';
+export { type AhtResult, aht, type HandledInteraction, type HandleTimeComponent } from './kpi/handleTime.js';
+export { type AgentActivity, type OccupancyOptions, occupancy } from './kpi/occupancy.js';
+export {
+  type AbandonmentOptions,
+  type AsaOptions,
+  abandonmentRate,
+  asa,
+  type QueuedContact,
+  type QueueKpiResult,
+  type ServiceLevelFormula,
+  type ServiceLevelOptions,
+  serviceLevel,
+} from './kpi/queue.js';
+export type { KpiResult } from './kpi/result.js';
+export {
+  type SlaAttainmentOptions,
+  type SlaAttainmentResult,
+  type SlaRecord,
+  slaAttainment,
+} from './kpi/slaAttainment.js';
+export {
+  type CesOptions,
+  type CsatOptions,
+  ces,
+  csat,
+  type NpsResult,
+  nps,
+  type SurveyResponse,
+} from './kpi/survey.js';
 export {
   type ErlangABasis,
   type ErlangAInput,
