@@ -1,6 +1,19 @@
 // Public surface of @threadline/insights: explicit named re-exports only.
 
 // --- numbers: staffing, KPIs, health, issue detection, streaming (insights-numbers) ---
+export {
+  createHealthModel,
+  type FactorContribution,
+  type FactorDirection,
+  type HealthBand,
+  type HealthBands,
+  type HealthFactor,
+  type HealthModel,
+  type HealthModelConfig,
+  type HealthScore,
+  type HealthTrend,
+} from './health/model.js';
+export { healthTrend, type ScorePoint, type ScoreTrend } from './health/trend.js';
 export { type BacklogOptions, type BacklogResult, backlog, type WorkItem } from './kpi/backlog.js';
 export { type Contact, type FcrOptions, type FcrResult, fcr } from './kpi/fcr.js';
 export { type AhtResult, aht, type HandledInteraction, type HandleTimeComponent } from './kpi/handleTime.js';
