@@ -2,6 +2,31 @@
 
 // --- numbers: staffing, KPIs, health, issue detection, streaming (insights-numbers) ---
 export {
+  CusumDetector,
+  type CusumOptions,
+  type CusumState,
+  EwmaDetector,
+  type EwmaOptions,
+  type EwmaState,
+} from './detect/controlCharts.js';
+export { type BhResult, benjaminiHochberg } from './detect/multipleTesting.js';
+export {
+  logGamma,
+  negativeBinomialUpperTail,
+  poissonUpperTail,
+  regularizedBeta,
+  regularizedGammaP,
+  regularizedGammaQ,
+} from './detect/special.js';
+export {
+  type SpikeAlert,
+  SpikeDetector,
+  type SpikeDetectorKind,
+  type SpikeDetectorOptions,
+  type SpikeDetectorState,
+  type TopicStateJson,
+} from './detect/spikeDetector.js';
+export {
   createHealthModel,
   type FactorContribution,
   type FactorDirection,
