@@ -70,6 +70,7 @@ export {
   nps,
   type SurveyResponse,
 } from './kpi/survey.js';
+export { healthSignal, type SignalDeps, spikeSignal } from './signals.js';
 export {
   type ErlangABasis,
   type ErlangAInput,
@@ -92,4 +93,11 @@ export {
   type StaffingPlanInterval,
   staffingPlan,
 } from './staffing/staffingPlan.js';
+export {
+  type HealthReading,
+  InsightsStream,
+  type InsightsStreamOptions,
+  type InsightsStreamState,
+  type SignalDetectedEvent,
+} from './stream.js';
 // --- end numbers ---
