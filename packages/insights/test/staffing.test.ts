@@ -2,6 +2,7 @@ import { isThreadlineError } from '@threadline/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { erlangA, erlangB, erlangC, requiredAgents, staffingPlan } from '../src/index.js';
+import { referenceErlangAServiceLevel } from './erlangAReference.js';
 
 function closedFormErlangB(a: number, n: number): number {
   let term = 1;
@@ -139,6 +140,28 @@ describe('erlangA', () => {
     expect(r.occupancy).toBeCloseTo(0.704297, 6);
     expect(r.asaSeconds / 60).toBeCloseTo(0.069919, 6);
     expect(r.serviceLevel).toBeCloseTo(0.916792, 6);
+  });
+
+  it('service level equals an independent uniformization of the waiting-time chain', () => {
+    const cases: [number, number, number, number, number][] = [
+      [10, 14, 180, 300, 20],
+      [10, 8, 180, 60, 30],
+      [50, 52, 240, 90, 15],
+      [200, 205, 300, 600, 20],
+      [3, 1, 120, 30, 60],
+    ];
+    for (const [a, n, aht, patience, t] of cases) {
+      const r = erlangA({
+        trafficErlangs: a,
+        ahtSeconds: aht,
+        patienceSeconds: patience,
+        agents: n,
+        targetAnswerSeconds: t,
+      });
+      expect(Math.abs(r.serviceLevel - referenceErlangAServiceLevel(a, n, aht, patience, t))).toBeLessThan(
+        1e-9,
+      );
+    }
   });
 
   it('converges to Erlang C as patience grows', () => {
