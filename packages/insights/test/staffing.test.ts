@@ -149,6 +149,8 @@ describe('erlangA', () => {
       [50, 52, 240, 90, 15],
       [200, 205, 300, 600, 20],
       [3, 1, 120, 30, 60],
+      // (N + θ)·t > 600: exercises the log-space branch of the incomplete-beta recurrence
+      [200, 205, 60, 120, 200],
     ];
     for (const [a, n, aht, patience, t] of cases) {
       const r = erlangA({

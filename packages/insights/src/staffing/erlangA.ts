@@ -197,6 +197,21 @@ function servedWithin(p: Float64Array, n: number, states: number, theta: number,
   const a = x + 1;
   const logU = -theta * t;
   const log1mU = Math.log(-Math.expm1(logU));
+  if (a * logU > -600) {
+    // Same recurrence in linear space (u^a is far from underflow): products only, no logs.
+    const oneMinusU = -Math.expm1(logU);
+    let i = Math.exp(a * logU);
+    let inc = a * i * oneMinusU;
+    let sum = 0;
+    for (let j = 0; n + j < states; j++) {
+      const b = j + 1;
+      const pj = p[n + j] as number;
+      if (pj > 0) sum += pj * (x / (x + b)) * Math.max(0, 1 - i);
+      i += inc;
+      inc *= (oneMinusU * (a + b)) / (b + 1);
+    }
+    return sum;
+  }
   let logI = a * logU; // I_u(a, 1) = u^a
   let logT = Math.log(a) + a * logU + log1mU; // first increment, b = 1
   let total = 0;

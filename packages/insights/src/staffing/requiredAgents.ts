@@ -176,10 +176,11 @@ export function solveRequiredAgents(o: RequiredAgentsOptions): RequiredAgentsRes
   // Every metric is monotone in the number of slots, so find the smallest feasible count by
   // galloping from an estimate to bracket it, then bisecting. `lo` is infeasible (−1: none known).
   let start = o.model === 'erlang-c' ? Math.floor(traffic) + 1 : Math.ceil(traffic);
+  if (o.maxOccupancy !== undefined) start = Math.max(start, Math.ceil(traffic / o.maxOccupancy - 1e-9));
   if (o.model === 'erlang-a' && o.targetServiceLevel !== undefined && traffic > 0) {
     // Erlang C's answer for the same service level is a close (usually slightly high) first guess
     // for Erlang A and costs a fraction of one Erlang A evaluation.
-    start = solveRequiredAgents({
+    const cAnswer = solveRequiredAgents({
       model: 'erlang-c',
       trafficErlangs: traffic,
       ahtSeconds: o.ahtSeconds,
@@ -187,8 +188,8 @@ export function solveRequiredAgents(o: RequiredAgentsOptions): RequiredAgentsRes
       targetAnswerSeconds: o.targetAnswerSeconds,
       maxAgents: o.maxAgents,
     }).slots;
+    start = Math.max(start, cAnswer);
   }
-  if (o.maxOccupancy !== undefined) start = Math.max(start, Math.ceil(traffic / o.maxOccupancy - 1e-9));
   start = Math.min(start, maxSlots);
   const cache = new Map<number, Evaluation>();
   const ok = (n: number): boolean => {
