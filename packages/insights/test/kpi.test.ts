@@ -178,6 +178,35 @@ describe('queue KPIs', () => {
     );
   });
 
+  it('drill-down ids partition the contacts and match the counts (property)', () => {
+    const contact = fc.record({
+      wait: fc.integer({ min: 0, max: 120_000 }),
+      kind: fc.constantFrom('answered', 'abandoned', 'pending'),
+    });
+    const formulas = ['offered', 'answered', 'exclude-early-abandons', 'abandons-within-met'] as const;
+    fc.assert(
+      fc.property(fc.array(contact, { maxLength: 60 }), fc.constantFrom(...formulas), (list, formula) => {
+        const cs: QueuedContact[] = list.map((c, i) =>
+          c.kind === 'answered'
+            ? { id: String(i), offeredAt: 0, answeredAt: c.wait }
+            : c.kind === 'abandoned'
+              ? { id: String(i), offeredAt: 0, abandonedAt: c.wait }
+              : { id: String(i), offeredAt: 0 },
+        );
+        for (const r of [
+          serviceLevel(cs, { threshold: 20_000, formula, shortAbandon: 3_000, includeIds: true }),
+          abandonmentRate(cs, { shortAbandon: 3_000, includeIds: true }),
+        ]) {
+          expect(r.ids?.numerator.length).toBe(r.numerator);
+          expect(r.ids?.denominator.length).toBe(r.denominator);
+          expect(r.ids!.denominator.length + r.ids!.excluded.length).toBe(cs.length);
+          expect(new Set(r.ids!.numerator).size).toBe(r.numerator);
+          for (const id of r.ids!.numerator) expect(r.ids!.denominator).toContain(id);
+        }
+      }),
+    );
+  });
+
   it('service level variants are ordered: answered ≥ offered, abandons-within-met ≥ offered (property)', () => {
     const contact = fc.record({
       wait: fc.integer({ min: 0, max: 120_000 }),
