@@ -32,6 +32,8 @@ describe('erlangB', () => {
     expect(erlangB({ trafficErlangs: 5, agents: 10 }).blocking).toBeCloseTo(0.01838, 5);
     expect(erlangB({ trafficErlangs: 10, agents: 10 }).blocking).toBeCloseTo(0.21458, 5);
     expect(erlangB({ trafficErlangs: 1, agents: 1 }).blocking).toBe(0.5);
+    expect(erlangB({ trafficErlangs: 0, agents: 0 }).blocking).toBe(0);
+    expect(erlangB({ trafficErlangs: 2, agents: 0 }).blocking).toBe(1);
   });
 
   it('recursion equals the closed form for small N (property)', () => {
@@ -432,6 +434,23 @@ describe('staffingPlan', () => {
       plan.intervals.reduce((s, i) => s + i.scheduledAgents, 0) * 0.5,
       9,
     );
+  });
+
+  it('staffs zero-call intervals with zero agents in every model', () => {
+    for (const model of ['erlang-b', 'erlang-c', 'erlang-a'] as const) {
+      const plan = staffingPlan({
+        model,
+        intervalSeconds: 900,
+        ahtSeconds: 300,
+        patienceSeconds: 120,
+        ...(model === 'erlang-b'
+          ? { maxBlocking: 0.01 }
+          : { targetServiceLevel: 0.8, targetAnswerSeconds: 20 }),
+        intervals: [{ calls: 0 }, { calls: 30 }],
+      });
+      expect(plan.intervals[0]?.rawAgents).toBe(0);
+      expect(plan.intervals[1]?.rawAgents).toBeGreaterThan(10);
+    }
   });
 
   it('names the bad interval', () => {

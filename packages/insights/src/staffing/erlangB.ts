@@ -27,7 +27,9 @@ const ErlangBInputSchema = z
  * `B(n) = A·B(n−1) / (n + A·B(n−1))` — O(N), no factorials, stable for any N. Internal, unvalidated.
  */
 export function erlangBValue(traffic: number, agents: number): number {
-  if (traffic <= 0) return agents === 0 ? 1 : 0;
+  // No offered traffic: nothing can be blocked (also for 0 servers, where the recursion's B(0) = 1
+  // would describe a call that never arrives).
+  if (traffic <= 0) return 0;
   let b = 1;
   for (let n = 1; n <= agents; n++) {
     const ab = traffic * b;
