@@ -50,6 +50,14 @@ const ErlangAInputSchema = refineLoad(
     .strict(),
 );
 
+let buffer = new Float64Array(1024);
+
+/** A reused work buffer (the solver is synchronous, so one buffer per module is safe). */
+function scratch(size: number): Float64Array {
+  if (buffer.length < size) buffer = new Float64Array(Math.max(size, buffer.length * 2));
+  return buffer;
+}
+
 /** Hard cap on the truncated state space of the birth–death chain. */
 const MAX_STATES = 5_000_000;
 /** States whose probability is below e^-40 (≈ 4e-18) of the mode are dropped. */
@@ -86,21 +94,21 @@ export function erlangAValues(
   // It is unimodal, so start at the mode with weight 1 and walk down both sides: nothing can
   // overflow, and states below e^-40 of the mode (≈ 4e-18) are dropped on either side. This keeps
   // the work to O(√A) states around the mode even at thousands of agents.
-  const rateAt = (k: number): number => (k <= n ? k : n + (k - n) * theta);
   const mode = traffic <= n ? Math.floor(traffic) : Math.floor(n + (traffic - n) / theta);
   const cutoff = Math.exp(-LOG_CUTOFF);
-  const below: number[] = [];
+  // First pass: how far the kept range reaches on each side (multiplications only).
+  let down = 0;
   for (let k = mode, w = 1; k > 0; k--) {
-    w *= rateAt(k) / traffic;
+    w *= (k <= n ? k : n + (k - n) * theta) / traffic;
     if (w < cutoff) break;
-    below.push(w);
+    down++;
   }
-  const above: number[] = [];
+  let up = 0;
   for (let k = mode + 1, w = 1; ; k++) {
-    w *= traffic / rateAt(k);
+    w *= traffic / (k <= n ? k : n + (k - n) * theta);
     if (w < cutoff) break;
-    above.push(w);
-    if (above.length >= MAX_STATES) {
+    up++;
+    if (up >= MAX_STATES) {
       throw new ThreadlineError(
         'CAPACITY',
         'Erlang A state space too large (patience too long for the load)',
@@ -110,26 +118,28 @@ export function erlangAValues(
       );
     }
   }
-  const first = mode - below.length; // lowest state kept
-  const states = mode + above.length + 1; // one past the highest state kept
-  // p[k] is indexed by the state k; states below `first` are (numerically) zero.
-  const p = new Float64Array(states);
+  const first = mode - down; // lowest state kept
+  const states = mode + up + 1; // one past the highest state kept
+  // Second pass: weights into a reused buffer, p[k − first] for state k.
+  const p = scratch(states - first);
   let z = 1;
-  p[mode] = 1;
-  for (let i = 0; i < below.length; i++) {
-    p[mode - 1 - i] = below[i] as number;
-    z += below[i] as number;
+  p[mode - first] = 1;
+  for (let k = mode, w = 1; k > first; k--) {
+    w *= (k <= n ? k : n + (k - n) * theta) / traffic;
+    p[k - 1 - first] = w;
+    z += w;
   }
-  for (let i = 0; i < above.length; i++) {
-    p[mode + 1 + i] = above[i] as number;
-    z += above[i] as number;
+  for (let k = mode + 1, w = 1; k < states; k++) {
+    w *= traffic / (k <= n ? k : n + (k - n) * theta);
+    p[k - first] = w;
+    z += w;
   }
   let probWait = 0;
   let queue = 0;
   let busy = 0;
   for (let k = first; k < states; k++) {
-    const pk = (p[k] as number) / z;
-    p[k] = pk;
+    const pk = (p[k - first] as number) / z;
+    p[k - first] = pk;
     if (k >= n) {
       probWait += pk;
       queue += (k - n) * pk;
@@ -152,14 +162,14 @@ export function erlangAValues(
       const q = n + (j + 1) * theta;
       l *= (n + j * theta) / q;
       s += 1 / q;
-      const pj = p[n + j] as number;
+      const pj = n + j >= first ? (p[n + j - first] as number) : 0;
       servedQueued += pj * l;
       servedWaitSum += pj * l * s;
       if (l < 1e-300) break;
     }
   }
   const probServed = probImmediate + servedQueued;
-  const queuedWithinTarget = n > 0 ? servedWithin(p, n, states, theta, t) : 0;
+  const queuedWithinTarget = n > 0 ? servedWithin(p, first, n, states, theta, t) : 0;
   const slAll = Math.min(1, Math.max(0, probImmediate + queuedWithinTarget));
 
   const serviceLevel = basis === 'all' ? slAll : probServed > 0 ? Math.min(1, slAll / probServed) : 0;
@@ -191,7 +201,14 @@ export function erlangAValues(
  * I_u(a, b + 1) = I_u(a, b) + u^a (1 − u)^b Γ(a + b) / (Γ(a) Γ(b + 1)), kept in log space:
  * O(1) per queue position, no cancellation, no overflow at any number of agents.
  */
-function servedWithin(p: Float64Array, n: number, states: number, theta: number, t: number): number {
+function servedWithin(
+  p: Float64Array,
+  first: number,
+  n: number,
+  states: number,
+  theta: number,
+  t: number,
+): number {
   if (t <= 0) return 0;
   const x = n / theta;
   const a = x + 1;
@@ -205,7 +222,7 @@ function servedWithin(p: Float64Array, n: number, states: number, theta: number,
     let sum = 0;
     for (let j = 0; n + j < states; j++) {
       const b = j + 1;
-      const pj = p[n + j] as number;
+      const pj = n + j >= first ? (p[n + j - first] as number) : 0;
       if (pj > 0) sum += pj * (x / (x + b)) * Math.max(0, 1 - i);
       i += inc;
       inc *= (oneMinusU * (a + b)) / (b + 1);
@@ -217,7 +234,7 @@ function servedWithin(p: Float64Array, n: number, states: number, theta: number,
   let total = 0;
   for (let j = 0; n + j < states; j++) {
     const b = j + 1;
-    const pj = p[n + j] as number;
+    const pj = n + j >= first ? (p[n + j - first] as number) : 0;
     if (pj > 0) total += pj * (x / (x + b)) * Math.max(0, 1 - Math.exp(logI));
     // I_u(a, b + 1) = I_u(a, b) + T_b, then T_{b+1} = T_b · (1 − u)(a + b)/(b + 1).
     logI = logI >= logT ? logI + Math.log1p(Math.exp(logT - logI)) : logT + Math.log1p(Math.exp(logI - logT));
