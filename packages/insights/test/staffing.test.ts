@@ -242,6 +242,46 @@ describe('erlangA', () => {
     );
   });
 
+  it('served + abandoned = 1 and ASA over all arrivals = E[queue]/λ for any load (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 0.1, max: 500, noNaN: true }),
+        fc.integer({ min: 0, max: 520 }),
+        fc.integer({ min: 30, max: 900 }),
+        fc.integer({ min: 5, max: 1800 }),
+        (a, n, aht, patience) => {
+          const all = erlangA({
+            trafficErlangs: a,
+            ahtSeconds: aht,
+            patienceSeconds: patience,
+            agents: n,
+            targetAnswerSeconds: 20,
+          });
+          const answered = erlangA({
+            trafficErlangs: a,
+            ahtSeconds: aht,
+            patienceSeconds: patience,
+            agents: n,
+            targetAnswerSeconds: 20,
+            basis: 'answered',
+          });
+          for (const v of [all.probWait, all.probAbandon, all.serviceLevel, all.occupancy]) {
+            expect(v).toBeGreaterThanOrEqual(0);
+            expect(v).toBeLessThanOrEqual(1);
+          }
+          // Little's law: mean time in queue per arrival = mean queue length / arrival rate.
+          expect(all.asaSeconds).toBeCloseTo((all.averageQueueLength / a) * aht, 6);
+          // Carried load = offered load × P(served).
+          if (n > 0) expect(all.occupancy * n).toBeCloseTo(a * (1 - all.probAbandon), 6);
+          if (all.probAbandon < 1 - 1e-9) {
+            expect(answered.serviceLevel * (1 - all.probAbandon)).toBeCloseTo(all.serviceLevel, 6);
+          }
+        },
+      ),
+      { numRuns: 80 },
+    );
+  });
+
   it('rejects a missing patience', () => {
     expectValidation(
       () =>
@@ -330,6 +370,30 @@ describe('requiredAgents', () => {
           };
           expect(check(r.rawAgents)).toBe(true);
           if (r.rawAgents > 0) expect(check(r.rawAgents - 1)).toBe(false);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('a stricter target never needs fewer agents (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('erlang-c' as const, 'erlang-a' as const),
+        fc.double({ min: 0.5, max: 300, noNaN: true }),
+        fc.double({ min: 0.3, max: 0.9, noNaN: true }),
+        fc.double({ min: 0.01, max: 0.09, noNaN: true }),
+        (model, traffic, target, extra) => {
+          const base = {
+            model,
+            trafficErlangs: traffic,
+            ahtSeconds: 240,
+            patienceSeconds: 90,
+            targetAnswerSeconds: 20,
+          };
+          const loose = requiredAgents({ ...base, targetServiceLevel: target });
+          const strict = requiredAgents({ ...base, targetServiceLevel: target + extra });
+          expect(strict.rawAgents).toBeGreaterThanOrEqual(loose.rawAgents);
         },
       ),
       { numRuns: 60 },
