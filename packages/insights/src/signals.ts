@@ -1,0 +1,102 @@
+import { type Clock, type IdGenerator, parseInput, type Signal, SignalSchema } from '@threadline/core';
+import type { SpikeAlert } from './detect/spikeDetector.js';
+import type { HealthScore } from './health/model.js';
+
+/** What signal builders need: the injected clock and id generator, and the tenant. */
+export interface SignalDeps {
+  clock: Clock;
+  ids: IdGenerator;
+  tenantId?: string;
+}
+
+function base(deps: SignalDeps): Pick<Signal, 'id' | 'tenantId' | 'createdAt' | 'updatedAt' | 'version'> {
+  const now = deps.clock.now();
+  return {
+    id: deps.ids.next('sig'),
+    tenantId: deps.tenantId ?? 'default',
+    createdAt: now,
+    updatedAt: now,
+    version: 1,
+  };
+}
+
+/**
+ * Turns a {@link SpikeAlert} into a core `Signal` (`kind: 'spike'`, subject the topic, value the
+ * count, confidence `1 − qValue`, the test figures as evidence).
+ *
+ * @example
+ * ```ts
+ * const signal = spikeSignal(alert, { clock, ids });
+ * ```
+ */
+export function spikeSignal(alert: SpikeAlert, deps: SignalDeps): Signal {
+  return parseInput(
+    SignalSchema,
+    {
+      ...base(deps),
+      kind: 'spike',
+      subject: { type: 'topic', id: alert.topic },
+      value: alert.count,
+      label: `Spike in "${alert.topic}": ${alert.count} vs ${alert.expected.toFixed(1)} expected`.slice(
+        0,
+        500,
+      ),
+      confidence: Math.min(1, Math.max(0, 1 - alert.qValue)),
+      observedAt: alert.windowEnd,
+      evidence: {
+        windowStart: alert.windowStart,
+        windowEnd: alert.windowEnd,
+        expected: alert.expected,
+        variance: alert.variance,
+        pValue: alert.pValue,
+        qValue: alert.qValue,
+        zScore: alert.zScore,
+        detectors: alert.detectors,
+        baseline: alert.baseline,
+        distribution: alert.distribution,
+      },
+    },
+    'spike signal',
+  );
+}
+
+/**
+ * Turns a {@link HealthScore} into a core `Signal`: `kind: 'health'` (value = score, label = band),
+ * or `kind: 'churn_risk'` with value `100 − score` when `kind` says so.
+ *
+ * @example
+ * ```ts
+ * healthSignal(model.score(values), { type: 'customer', id: 'cus_1' }, { clock, ids });
+ * ```
+ */
+export function healthSignal(
+  score: HealthScore,
+  subject: Signal['subject'],
+  deps: SignalDeps,
+  kind: 'health' | 'churn_risk' = 'health',
+  observedAt?: number,
+): Signal {
+  return parseInput(
+    SignalSchema,
+    {
+      ...base(deps),
+      kind,
+      subject,
+      value: kind === 'health' ? score.score : 100 - score.score,
+      label: score.band,
+      observedAt: observedAt ?? deps.clock.now(),
+      evidence: {
+        score: score.score,
+        band: score.band,
+        contributions: score.contributions.map((c) => ({
+          key: c.key,
+          value: c.value,
+          contribution: c.contribution,
+          shortfall: c.shortfall,
+        })),
+        ...(score.trend ? { trend: { delta: score.trend.delta, direction: score.trend.direction } } : {}),
+      },
+    },
+    'health signal',
+  );
+}
