@@ -294,7 +294,7 @@ describe('erasure', () => {
     const c1 = await store.get('customers', 'c1');
     expect(c1).toMatchObject({
       profile: { name: '[erased]', company: '[erased]', locale: 'en-GB' },
-      attributes: null,
+      attributes: {},
       erasedAt: T0 + 1000,
     });
     expect(await store.get('identities', 'i1')).toBeUndefined();
