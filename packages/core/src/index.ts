@@ -27,6 +27,62 @@ export {
   holidaysFromDateHolidays,
 } from './calendar/holidays.js';
 export { type Clock, type Instant, ManualClock, SystemClock, type TimerClock, toMillis } from './clock.js';
+export {
+  CONTEXT_COLLECTIONS,
+  ContextAssembler,
+  type ContextAssemblerOptions,
+  type ContextProvider,
+  type ContextProviderRequest,
+  createContextAssembler,
+  type GetContextOptions,
+  GetContextOptionsSchema,
+} from './context/assembler.js';
+export {
+  type ContinuityCandidate,
+  ContinuityCandidateSchema,
+  type ContinuityDecision,
+  type ContinuityInput,
+  type ContinuityPolicies,
+  DEFAULT_CONTINUITY_POLICIES,
+  decideContinuity,
+  type ReplyWindowState,
+  replyWindow,
+} from './context/continuity.js';
+export {
+  buildHandoffPacket,
+  HANDOFF_REASONS,
+  type HandoffBuildOptions,
+  type HandoffPacket,
+  type HandoffPacketInput,
+  HandoffPacketSchema,
+  type HandoffParty,
+  HandoffPartySchema,
+  parseHandoffPacket,
+  type SlaClockState,
+  SlaClockStateSchema,
+  type TranscriptEntry,
+  TranscriptEntrySchema,
+} from './context/handoff.js';
+export {
+  type ContextContribution,
+  ContextContributionSchema,
+  type ContextIdentity,
+  ContextIdentitySchema,
+  type ContextMessage,
+  ContextMessageSchema,
+  type ContextSignal,
+  ContextSignalSchema,
+  ContextSignalsSchema,
+  type ConversationSummary,
+  ConversationSummarySchema,
+  type CustomerContext,
+  CustomerContextSchema,
+  JsonValueSchema,
+  type LastAgent,
+  LastAgentSchema,
+  type ProviderReport,
+  ProviderReportSchema,
+} from './context/schema.js';
 export { type DurationInput, type DurationObject, DurationSchema, toDurationMs } from './duration.js';
 export {
   ERROR_CODES,
@@ -140,6 +196,70 @@ export {
   type RedactResult,
   redact,
 } from './governance/redact.js';
+// --- identity resolution & customer context (issue 4) ---
+export {
+  type BlockedPattern,
+  BlockedPatternSchema,
+  type CompiledIdentityConfig,
+  compileIdentityConfig,
+  DEFAULT_BLOCKED_PATTERNS,
+  DEFAULT_IDENTITY_RULES,
+  type IdentityResolutionConfig,
+  IdentityResolutionConfigSchema,
+  type IdentityRule,
+  IdentityRuleSchema,
+  isBlockedValue,
+  ruleFor,
+} from './identity/config.js';
+export type { IdentityEvent, IdentityEventMap } from './identity/events.js';
+export {
+  isNamespacedKind,
+  type NormalizedIdentityValue,
+  type NormalizeOptions,
+  normalizeEmail,
+  normalizeIdentity,
+  normalizePhone,
+} from './identity/normalize.js';
+export {
+  type IgnoredReason,
+  type InboundIdentity,
+  isEligible,
+  LimitCounter,
+  NEW_CUSTOMER,
+  type OwnedIdentity,
+  type PlannedConflict,
+  planResolution,
+  type ResolutionPlan,
+  UNMATCHED_CONFIDENCE,
+} from './identity/plan.js';
+export {
+  type CustomerSnapshot,
+  IDENTITY_COLLECTIONS,
+  type IdentityConflict,
+  type IdentityConflictKind,
+  type MergeEvidence,
+  type MergeRecord,
+  type StoredCustomer,
+  type StoredIdentity,
+} from './identity/records.js';
+export {
+  ActorSchema,
+  createIdentityService,
+  type IdentityEventPublisher,
+  type IdentityInput,
+  IdentityInputSchema,
+  IdentityService,
+  type IdentityServiceOptions,
+  MergeEvidenceSchema,
+  type MergeOptions,
+  MergeOptionsSchema,
+  type MergePreview,
+  type ResolveOptions,
+  ResolveOptionsSchema,
+  type ResolveResult,
+  type UnmergeOptions,
+  UnmergeOptionsSchema,
+} from './identity/service.js';
 export { createIdGenerator, createSequentialIds, type IdGenerator, type IdGeneratorOptions } from './ids.js';
 export type { Actor, AuditEntry, AuditSink } from './ports/audit.js';
 export type { AdapterCapabilities } from './ports/capabilities.js';
