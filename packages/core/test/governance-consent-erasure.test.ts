@@ -143,6 +143,19 @@ describe('consent', () => {
     ).rejects.toThrow(ThreadlineError);
   });
 
+  it('keeps every change when two are recorded concurrently', async () => {
+    const { clock, ids, store } = world();
+    const consent = createConsentService({ store, clock, ids });
+    const q = { customerId: 'c1', channel: 'email', purpose: 'marketing' } as const;
+    await Promise.all([
+      consent.record({ ...q, granted: true, source: 'a' }, { actor: system }),
+      consent.record({ ...q, granted: false, source: 'b' }, { actor: system }),
+    ]);
+    const rec = await consent.get('c1', 'email', 'marketing');
+    expect(rec?.history.map((h) => h.source).sort()).toEqual(['a', 'b']);
+    expect(rec?.version).toBe(2);
+  });
+
   it('the latest change always decides (property)', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.boolean(), { minLength: 1, maxLength: 12 }), async (changes) => {
@@ -233,6 +246,15 @@ async function seed(w: ReturnType<typeof world>) {
   await storage.events.append('customer-c2', [ev('c2', { email: 'other@example.com' })]);
 }
 
+// Addresses with the characters real addresses use (the detector does not accept exotic RFC 5322
+// local-part characters such as `!` or `{`; see the README).
+const email = fc
+  .tuple(
+    fc.stringMatching(/^[a-z][a-z0-9._+-]{0,10}[a-z0-9]$/).filter((l) => !l.includes('..')),
+    fc.constantFrom('example.com', 'mail.example.org', 'example.co.uk'),
+  )
+  .map(([l, d]) => `${l}@${d}`);
+
 describe('erasure', () => {
   it('anonymises and deletes across registered collections and event payloads, then leaves a tombstone', async () => {
     const w = world();
@@ -272,7 +294,7 @@ describe('erasure', () => {
     const c1 = await store.get('customers', 'c1');
     expect(c1).toMatchObject({
       profile: { name: '[erased]', company: '[erased]', locale: 'en-GB' },
-      attributes: null,
+      attributes: {},
       erasedAt: T0 + 1000,
     });
     expect(await store.get('identities', 'i1')).toBeUndefined();
@@ -354,6 +376,83 @@ describe('erasure', () => {
       ['u-agent', 'denied', 'no_permission'],
       ['u-admin', 'denied', 'tenant_mismatch'],
     ]);
+  });
+
+  it('never crosses tenants', async () => {
+    const w = world();
+    await seed(w);
+    await w.store.put('customers', {
+      id: 'c1',
+      tenantId: 't2',
+      profile: { name: 'Jane T2' },
+      attributes: {},
+    });
+    await w.store.put('identities', {
+      id: 'i1',
+      tenantId: 't2',
+      customerId: 'c1',
+      value: 'jane@t2.example.com',
+    });
+    const erasure = createErasureService({ ...w, events: w.storage.events, registry: REGISTRY });
+    await erasure.eraseCustomer('c1', { actor: { ...admin, tenantId: 't2' }, tenantId: 't2' });
+    expect((await w.store.get('customers', 'c1', { tenantId: 't2' }))?.profile).toEqual({ name: '[erased]' });
+    expect(await w.store.get('identities', 'i1', { tenantId: 't2' })).toBeUndefined();
+    expect((await w.store.get('customers', 'c1'))?.profile).toMatchObject({ name: 'Jane Doe' });
+    expect(await w.store.get('identities', 'i1')).toBeDefined();
+    expect((await w.storage.events.readAll())[0]?.payload).toMatchObject({ email: 'jane@example.com' });
+    expect(await erasure.getTombstone('c1')).toBeUndefined();
+  });
+
+  it('erases exactly the target customer and is a no-op the second time (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ owner: fc.integer({ min: 0, max: 3 }), email: email }), { maxLength: 12 }),
+        fc.integer({ min: 0, max: 3 }),
+        async (rows, target) => {
+          const w = world();
+          await w.store.defineCollection('identities', { indexes: ['customerId'] });
+          await w.store.defineCollection('messages', { indexes: ['customerId'] });
+          for (let c = 0; c < 4; c++) {
+            await w.store.put('customers', { id: `c${c}`, profile: { name: `N${c}` }, attributes: {} });
+          }
+          for (const [i, r] of rows.entries()) {
+            await w.store.put('identities', { id: `i${i}`, customerId: `c${r.owner}`, value: r.email });
+            await w.store.put('messages', {
+              id: `m${i}`,
+              customerId: `c${r.owner}`,
+              body: `mail ${r.email} ok`,
+              attachments: [],
+            });
+          }
+          const erasure = createErasureService({ ...w, registry: REGISTRY });
+          const first = await erasure.eraseCustomer(`c${target}`, { actor: admin });
+          const mine = rows.filter((r) => r.owner === target).length;
+          expect(first.tombstone.collections.find((c) => c.collection === 'identities')?.documents).toBe(
+            mine,
+          );
+          for (const [i, r] of rows.entries()) {
+            const ident = await w.store.get('identities', `i${i}`);
+            const msg = await w.store.get('messages', `m${i}`);
+            if (r.owner === target) {
+              expect(ident).toBeUndefined();
+              expect(msg?.body).toBe('mail [EMAIL] ok');
+            } else {
+              expect(ident?.value).toBe(r.email);
+              expect(msg?.body).toBe(`mail ${r.email} ok`);
+            }
+          }
+          for (let c = 0; c < 4; c++) {
+            const doc = await w.store.get('customers', `c${c}`);
+            expect(doc?.profile).toEqual({ name: c === target ? '[erased]' : `N${c}` });
+            expect(doc?.version).toBe(c === target ? 2 : 1);
+          }
+          const after = JSON.stringify(w.storage.snapshot());
+          expect((await erasure.eraseCustomer(`c${target}`, { actor: admin })).alreadyErased).toBe(true);
+          expect(JSON.stringify(w.storage.snapshot())).toBe(after);
+        },
+      ),
+      { seed: 17, numRuns: 30 },
+    );
   });
 
   it('validates the registry (CONFIG) and the call (VALIDATION)', async () => {

@@ -172,7 +172,7 @@ describe('redact: custom patterns and validation', () => {
   });
 
   it('rejects catastrophic-backtracking and empty-matching patterns', () => {
-    for (const pattern of ['(a+)+$', '(\\w*\\s?)*x', '(?:x|y+){2,}', '(a)\\1']) {
+    for (const pattern of ['(a+)+$', '(\\w*\\s?)*x', '(?:x|y+){2,}', '(a)\\1', '(a{1,5})+', '((ab)*c)*']) {
       expect(() => createRedactor({ customPatterns: [{ name: 'p', pattern }] }), pattern).toThrow(
         ThreadlineError,
       );
@@ -180,6 +180,8 @@ describe('redact: custom patterns and validation', () => {
     expect(() => createRedactor({ customPatterns: [{ name: 'p', pattern: 'a*' }] })).toThrow(/empty string/);
     expect(unsafeRegexReason('(ab){2}[0-9]+')).toBeUndefined();
     expect(unsafeRegexReason('(?<id>\\d+)-x')).toBeUndefined();
+    expect(unsafeRegexReason('(\\d{3}-)+\\d{4}')).toBeUndefined();
+    expect(unsafeRegexReason('(?:ACC|REF)-\\d{6,8}')).toBeUndefined();
   });
 
   it('rejects unknown options, bad flags and non-string text', () => {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Clock, Instant } from '../clock.js';
 import { toMillis } from '../clock.js';
-import { parseInput, ThreadlineError } from '../errors.js';
+import { isThreadlineError, parseInput, ThreadlineError } from '../errors.js';
 import type { IdGenerator } from '../ids.js';
 import type { Actor, AuditSink } from '../ports/audit.js';
 import type { DocumentStore, StoredDocument } from '../ports/documentStore.js';
@@ -207,26 +207,36 @@ export function createConsentService(options: ConsentServiceOptions): ConsentSer
       await ensure();
       const now = clock.now();
       const id = consentRecordId(input.customerId, input.channel, input.purpose);
-      const before = await store.get<ConsentRecord>(collection, id, { tenantId });
       const change: ConsentChange = { granted: input.granted, at: now, actorId: actor.id };
       if (input.source !== undefined) change.source = input.source;
       if (input.evidence !== undefined) change.evidence = input.evidence;
       const expiresAt = input.expiresAt === undefined ? undefined : toMillis(input.expiresAt as Instant);
       if (expiresAt !== undefined && input.granted) change.expiresAt = expiresAt;
-      const doc: Record<string, unknown> = {
-        id,
-        tenantId,
-        customerId: input.customerId,
-        channel: input.channel,
-        purpose: input.purpose,
-        granted: input.granted,
-        updatedAt: now,
-        history: [...(before?.history ?? []), change],
-      };
-      if (change.expiresAt !== undefined) doc.expiresAt = change.expiresAt;
-      const saved = await store.put<ConsentRecord>(collection, doc as { id: string }, {
-        expectedVersion: before?.version ?? 0,
-      });
+      // Read-modify-write with optimistic concurrency; a concurrent change is re-read and the new
+      // change appended after it (a few attempts, then the CONFLICT surfaces).
+      let before: ConsentRecord | undefined;
+      let saved: ConsentRecord | undefined;
+      for (let attempt = 1; saved === undefined; attempt++) {
+        before = await store.get<ConsentRecord>(collection, id, { tenantId });
+        const doc: Record<string, unknown> = {
+          id,
+          tenantId,
+          customerId: input.customerId,
+          channel: input.channel,
+          purpose: input.purpose,
+          granted: input.granted,
+          updatedAt: now,
+          history: [...(before?.history ?? []), change],
+        };
+        if (change.expiresAt !== undefined) doc.expiresAt = change.expiresAt;
+        try {
+          saved = await store.put<ConsentRecord>(collection, doc as { id: string }, {
+            expectedVersion: before?.version ?? 0,
+          });
+        } catch (e) {
+          if (!isThreadlineError(e, 'CONFLICT') || attempt >= 3) throw e;
+        }
+      }
       if (audit) {
         await audit.record({
           id: options.ids.next('audit'),

@@ -25,7 +25,7 @@ export const PiiRegistryEntrySchema = z
     match: z.union([z.literal('id'), z.object({ field: FIELD_PATH }).strict()]),
     /** `delete` the documents, or `anonymize` them (keep the document, erase the listed fields). */
     mode: z.enum(['delete', 'anonymize']),
-    /** `anonymize`: fields to erase (strings → the erased marker, arrays → `[]`, others → `null`). */
+    /** `anonymize`: fields to erase (strings → the erased marker, arrays → `[]`, objects → `{}`, others → `null`). */
     fields: z.array(FIELD_PATH).default([]),
     /** `anonymize`: string fields whose personal data is redacted in place (the rest of the text stays). */
     redactFields: z.array(FIELD_PATH).default([]),
@@ -207,8 +207,13 @@ export function createErasureService(options: ErasureServiceOptions): ErasureSer
     return ready;
   };
 
-  const erase = (value: Json): Json =>
-    typeof value === 'string' ? erasedValue : Array.isArray(value) ? [] : null;
+  // Keep the field's JSON type so documents still match their schemas.
+  const erase = (value: Json): Json => {
+    if (typeof value === 'string') return erasedValue;
+    if (Array.isArray(value)) return [];
+    if (typeof value === 'object' && value !== null) return {};
+    return null;
+  };
   const redactDeep = (value: Json): Json => {
     if (typeof value === 'string') return redactor.redact(value).text;
     if (Array.isArray(value)) return value.map(redactDeep);

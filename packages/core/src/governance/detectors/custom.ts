@@ -9,27 +9,34 @@ export interface CompiledPattern {
 }
 
 /**
- * Rejects regular expressions that can backtrack catastrophically because a quantified group
- * itself contains an unbounded quantifier (star height > 1, e.g. `(a+)+`, `(\w*\s?)*`). Returns
+ * Rejects regular expressions that can backtrack catastrophically because a repeated group itself
+ * contains a variable-length quantifier: `(a+)+`, `(\w*\s?)*`, `(a{1,5})+`, `(x+y?){2,}`.
+ * Fixed counts inside (`(\d{3}-)+`) and bounded repeats of fixed-length groups are fine. Returns
  * the reason, or `undefined` when the pattern is acceptable. Alternations of overlapping branches
  * under a quantifier (`(a|a)*`) are not detected; keep custom patterns simple.
  */
 export function unsafeRegexReason(source: string): string | undefined {
-  // Per open group: does it contain an unbounded quantifier?
-  const stack: boolean[] = [];
-  let lastClosedUnbounded = false;
-  let lastWasGroupClose = false;
+  // Per open group: does it contain an unbounded quantifier / a variable-length one?
+  interface Flags {
+    unbounded: boolean;
+    variable: boolean;
+  }
+  const stack: Flags[] = [];
+  let closed: Flags | undefined;
   let i = 0;
   const n = source.length;
-  const markUnbounded = () => {
-    if (stack.length > 0) stack[stack.length - 1] = true;
+  const mark = (q: Flags) => {
+    const top = stack[stack.length - 1];
+    if (!top) return;
+    top.unbounded ||= q.unbounded;
+    top.variable ||= q.variable;
   };
   while (i < n) {
     const c = source[i] as string;
     if (c === '\\') {
       if (/[1-9k]/.test(source[i + 1] ?? '')) return 'backreferences are not allowed';
       i += 2;
-      lastWasGroupClose = false;
+      closed = undefined;
       continue;
     }
     if (c === '[') {
@@ -37,11 +44,11 @@ export function unsafeRegexReason(source: string): string | undefined {
       i++;
       while (i < n && source[i] !== ']') i += source[i] === '\\' ? 2 : 1;
       i++;
-      lastWasGroupClose = false;
+      closed = undefined;
       continue;
     }
     if (c === '(') {
-      stack.push(false);
+      stack.push({ unbounded: false, variable: false });
       i++;
       // Skip `?:`, `?=`, `?!`, `?<=`, `?<!`, `?<name>` so their `?` is not read as a quantifier.
       if (source[i] === '?') {
@@ -51,43 +58,46 @@ export function unsafeRegexReason(source: string): string | undefined {
         }
         i++;
       }
-      lastWasGroupClose = false;
+      closed = undefined;
       continue;
     }
     if (c === ')') {
-      const inner = stack.pop() ?? false;
-      lastClosedUnbounded = inner;
-      if (inner) markUnbounded();
-      lastWasGroupClose = true;
+      closed = stack.pop() ?? { unbounded: false, variable: false };
+      mark(closed);
       i++;
       continue;
     }
-    let unbounded = false;
-    let repeats = false;
+    let q: (Flags & { repeats: boolean }) | undefined;
     if (c === '*' || c === '+') {
-      unbounded = true;
-      repeats = true;
+      q = { unbounded: true, variable: true, repeats: true };
+      i++;
+    } else if (c === '?') {
+      q = { unbounded: false, variable: true, repeats: false };
       i++;
     } else if (c === '{') {
-      const m = /^\{(\d*)(,(\d*))?\}/.exec(source.slice(i, i + 24));
+      const m = /^\{(\d+)(,(\d*))?\}/.exec(source.slice(i, i + 24));
       if (m) {
-        unbounded = m[2] !== undefined && m[3] === '';
-        repeats = unbounded || Number(m[3] ?? m[1]) > 1;
+        const min = Number(m[1]);
+        const max = m[2] === undefined ? min : m[3] === '' ? Number.POSITIVE_INFINITY : Number(m[3]);
+        q = { unbounded: max === Number.POSITIVE_INFINITY, variable: max !== min, repeats: max > 1 };
         i += m[0].length;
       } else {
         i++;
       }
     } else {
       i++;
-      lastWasGroupClose = false;
+    }
+    if (q === undefined) {
+      closed = undefined;
       continue;
     }
+    // Lazy/possessive suffix.
     if (source[i] === '?' || source[i] === '+') i++;
-    if (lastWasGroupClose && repeats && lastClosedUnbounded) {
-      return 'nested quantifiers (a repeated group that itself repeats without bound) can backtrack catastrophically';
+    if (closed && ((q.unbounded && closed.variable) || (q.repeats && q.variable && closed.unbounded))) {
+      return 'nested quantifiers (a repeated group that itself contains a variable-length repeat) can backtrack catastrophically';
     }
-    if (unbounded) markUnbounded();
-    lastWasGroupClose = false;
+    mark(q);
+    closed = undefined;
   }
   return undefined;
 }

@@ -101,7 +101,7 @@ function alnumValue(c: number): number {
   return -1;
 }
 
-/** ISO 7064 mod-97-10 check of a compact IBAN (country, check digits, BBAN): remainder must be 1. */
+/** ISO 7064 mod-97-10 check of a compact, upper-case IBAN (country, check digits, BBAN): remainder must be 1. */
 export function ibanChecksumValid(iban: string): boolean {
   if (iban.length < 5) return false;
   const rearranged = iban.slice(4) + iban.slice(0, 4);
@@ -114,7 +114,16 @@ export function ibanChecksumValid(iban: string): boolean {
   return rem === 1;
 }
 
-/** `true` when `value` (spaces allowed) is an IBAN of its country's length with a valid checksum. */
+/**
+ * `true` when `value` (spaces allowed, any case) is an IBAN of its country's length with a valid
+ * mod-97 checksum.
+ *
+ * @example
+ * ```ts
+ * isValidIban('DE89 3704 0044 0532 0130 00'); // true
+ * isValidIban('DE89 3704 0044 0532 0130 01'); // false
+ * ```
+ */
 export function isValidIban(value: string): boolean {
   const compact = value.replace(/[\s]/g, '').toUpperCase();
   const len = IBAN_LENGTHS[compact.slice(0, 2)];
