@@ -328,7 +328,7 @@ describe('merge / unmerge / previewMerge', () => {
   });
 
   it('refuses merges that break limits, self-merges, unknown ids, and out-of-order unmerges', async () => {
-    const { service, a, b } = await twoCustomers();
+    const { service, store, a, b } = await twoCustomers();
     const c = (await service.resolve([{ kind: 'external_id', value: 'C' }])).customerId;
     const d = (await service.resolve([{ kind: 'external_id', value: 'D' }])).customerId;
     const preview = await service.previewMerge(c, d);
@@ -345,6 +345,11 @@ describe('merge / unmerge / previewMerge', () => {
     await expectCode(service.unmerge(first.id), 'CONFLICT');
     await service.unmerge(second.id);
     await service.unmerge(first.id);
+    // An erased customer is never resurrected by an unmerge.
+    const third = await service.merge(a, b, { reason: 'z', actor: supervisor });
+    const erased = (await store.get(IDENTITY_COLLECTIONS.customers, b)) as StoredDocument;
+    await store.put(IDENTITY_COLLECTIONS.customers, { ...erased, erasedAt: T0, profile: {} });
+    await expectCode(service.unmerge(third.id), 'CONFLICT');
   });
 
   it('unmerge(merge(a, b)) restores customers, identities and conversation ownership exactly (property)', async () => {
