@@ -132,6 +132,70 @@ export {
   printPath,
   type ScalarValue,
 } from './expression/index.js';
+// --- Governance (redaction, consent, erasure, audit trail, access control) ---
+export {
+  type AccessControl,
+  type AccessControlOptions,
+  type AccessDecision,
+  type AccessPolicy,
+  AccessPolicySchema,
+  createAccessControl,
+  DEFAULT_ACCESS_POLICY,
+  PermissionPatternSchema,
+  type ResourceRef,
+  RoleDefinitionSchema,
+} from './governance/access.js';
+export {
+  type AuditEntryInput,
+  type AuditQueryOptions,
+  type AuditTrail,
+  type AuditTrailOptions,
+  createAuditTrail,
+} from './governance/auditTrail.js';
+export {
+  type ConsentChange,
+  type ConsentDecision,
+  type ConsentInput,
+  ConsentInputSchema,
+  ConsentPurposeSchema,
+  type ConsentQuery,
+  ConsentQuerySchema,
+  type ConsentRecord,
+  type ConsentService,
+  type ConsentServiceOptions,
+  consentRecordId,
+  createConsentService,
+} from './governance/consent.js';
+export { cardBrand, isPaymentCard, luhnValid } from './governance/detectors/card.js';
+export { IBAN_LENGTHS, isValidIban } from './governance/detectors/iban.js';
+export {
+  type CollectionErasure,
+  createErasureService,
+  type ErasureResult,
+  type ErasureService,
+  type ErasureServiceOptions,
+  type ErasureTombstone,
+  type EventErasure,
+  type EventErasureOutcome,
+  EventErasureSchema,
+  type PiiRegistry,
+  type PiiRegistryEntry,
+  PiiRegistryEntrySchema,
+} from './governance/erasure.js';
+export {
+  type BuiltinDetector,
+  type CustomPattern,
+  CustomPatternSchema,
+  createRedactor,
+  type PiiKind,
+  type RedactionSpan,
+  type RedactionStyle,
+  type RedactOptions,
+  RedactOptionsSchema,
+  type Redactor,
+  type RedactResult,
+  redact,
+} from './governance/redact.js';
 // --- identity resolution & customer context (issue 4) ---
 export {
   type BlockedPattern,
