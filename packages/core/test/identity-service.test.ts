@@ -237,6 +237,52 @@ describe('IdentityService.resolve', () => {
     expect(await service.lookup({ kind: 'email', value: 'ana@x.com' })).toBeUndefined();
   });
 
+  it('only ever reads through indexes (no find without where)', async () => {
+    const inner = createMemoryDocumentStore();
+    const unindexed: string[] = [];
+    const spy: DocumentStore = {
+      name: 'spy',
+      capabilities: inner.capabilities,
+      defineCollection: (c, d) => inner.defineCollection(c, d),
+      get: (c, id, o) => inner.get(c, id, o),
+      getMany: (c, ids, o) => inner.getMany(c, ids, o),
+      put: (c, d, o) => inner.put(c, d, o),
+      delete: (c, id, o) => inner.delete(c, id, o),
+      find: (c, q) => {
+        if (!q?.where || Object.keys(q.where).length === 0) unindexed.push(c);
+        return inner.find(c, q);
+      },
+      transaction: (fn) => inner.transaction(fn),
+    };
+    const { service } = setup(undefined, spy);
+    const a = await service.resolve([
+      { kind: 'email', value: 'a@x.com', verified: true },
+      { kind: 'external_id', value: 'A' },
+    ]);
+    const b = await service.resolve([{ kind: 'phone', value: '+14155552671', verified: true }]);
+    await service.resolve([
+      { kind: 'email', value: 'a@x.com', verified: true },
+      { kind: 'phone', value: '+14155552671', verified: true },
+      { kind: 'email', value: 'noreply@x.com', verified: true },
+    ]);
+    await service.resolve([
+      { kind: 'external_id', value: 'B' },
+      { kind: 'email', value: 'a@x.com', verified: true },
+    ]);
+    const record = await service.merge(
+      a.customerId,
+      (await service.resolve([{ kind: 'device', value: 'd1' }])).customerId,
+      {
+        reason: 'x',
+        actor: supervisor,
+      },
+    );
+    await service.previewMerge(a.customerId, b.customerId).catch(() => undefined);
+    await service.unmerge(record.id);
+    await service.listConflicts({ status: 'open' });
+    expect(unindexed).toEqual([]);
+  });
+
   it('serialises concurrent resolves of the same new contact', async () => {
     const { service } = setup();
     const contact = [{ kind: 'email' as const, value: 'ana@x.com', verified: true }];
@@ -328,7 +374,7 @@ describe('merge / unmerge / previewMerge', () => {
   });
 
   it('refuses merges that break limits, self-merges, unknown ids, and out-of-order unmerges', async () => {
-    const { service, a, b } = await twoCustomers();
+    const { service, store, a, b } = await twoCustomers();
     const c = (await service.resolve([{ kind: 'external_id', value: 'C' }])).customerId;
     const d = (await service.resolve([{ kind: 'external_id', value: 'D' }])).customerId;
     const preview = await service.previewMerge(c, d);
@@ -345,6 +391,11 @@ describe('merge / unmerge / previewMerge', () => {
     await expectCode(service.unmerge(first.id), 'CONFLICT');
     await service.unmerge(second.id);
     await service.unmerge(first.id);
+    // An erased customer is never resurrected by an unmerge.
+    const third = await service.merge(a, b, { reason: 'z', actor: supervisor });
+    const erased = (await store.get(IDENTITY_COLLECTIONS.customers, b)) as StoredDocument;
+    await store.put(IDENTITY_COLLECTIONS.customers, { ...erased, erasedAt: T0, profile: {} });
+    await expectCode(service.unmerge(third.id), 'CONFLICT');
   });
 
   it('unmerge(merge(a, b)) restores customers, identities and conversation ownership exactly (property)', async () => {

@@ -946,6 +946,13 @@ export class IdentityService {
           { details: { mergeId: id, laterMergeId: later?.id, mergedInto: survivor.mergedInto } },
         );
       }
+      for (const c of [survivor, merged]) {
+        if (c.erasedAt !== undefined) {
+          throw new ThreadlineError('CONFLICT', `Customer ${c.id} was erased; its merge cannot be reverted`, {
+            details: { mergeId: id, customerId: c.id },
+          });
+        }
+      }
       if (merged.mergedInto !== survivor.id) {
         throw new ThreadlineError(
           'CONFLICT',
