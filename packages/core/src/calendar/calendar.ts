@@ -86,7 +86,7 @@ export class BusinessCalendar {
   private constructor(config: BusinessCalendarConfig, compiled: CompiledCalendarConfig) {
     this.config = config;
     this.timeZone = config.timeZone;
-    this.#table = new DayTable(new ZoneRules(config.timeZone), compiled);
+    this.#table = new DayTable(ZoneRules.for(config.timeZone), compiled);
   }
 
   /**
