@@ -56,8 +56,9 @@ function outOfRange(): ThreadlineError {
   );
 }
 
-function mod7(d: number): number {
-  return ((d % BLOCK_DAYS) + BLOCK_DAYS) % BLOCK_DAYS;
+/** Position of a day within its block (day numbers are small integers, so `&` floors negatives too). */
+function inBlock(d: number): number {
+  return d & (BLOCK_DAYS - 1);
 }
 
 /**
@@ -152,8 +153,8 @@ export class BusinessCalendar {
     let total = overlap(first.periods, a, first.end);
     let d = first.day + 1;
     while (d < last.day) {
-      if (mod7(d) === 0 && d + BLOCK_DAYS <= last.day) {
-        total += table.blockTotal(d / BLOCK_DAYS);
+      if (inBlock(d) === 0 && d + BLOCK_DAYS <= last.day) {
+        total += table.blockTotal(d >> 3);
         d += BLOCK_DAYS;
       } else {
         total += table.get(d).total;
@@ -340,13 +341,13 @@ export class BusinessCalendar {
     }
     let d = first.day + 1;
     for (;;) {
-      if (remaining > 0 && mod7(d) === 0) {
-        let bt = table.blockTotal(d / BLOCK_DAYS);
+      if (remaining > 0 && inBlock(d) === 0) {
+        let bt = table.blockTotal(d >> 3);
         while (remaining > bt) {
           remaining -= bt;
           d += BLOCK_DAYS;
           if (d > MAX_DAY) throw outOfRange();
-          bt = table.blockTotal(d / BLOCK_DAYS);
+          bt = table.blockTotal(d >> 3);
         }
       }
       if (d > MAX_DAY) throw outOfRange();
@@ -375,13 +376,13 @@ export class BusinessCalendar {
     }
     let d = first.day - 1;
     for (;;) {
-      if (remaining > 0 && mod7(d) === BLOCK_DAYS - 1) {
-        let bt = table.blockTotal((d - BLOCK_DAYS + 1) / BLOCK_DAYS);
+      if (remaining > 0 && inBlock(d) === BLOCK_DAYS - 1) {
+        let bt = table.blockTotal(d >> 3);
         while (remaining > bt) {
           remaining -= bt;
           d -= BLOCK_DAYS;
           if (d < MIN_DAY) throw outOfRange();
-          bt = table.blockTotal((d - BLOCK_DAYS + 1) / BLOCK_DAYS);
+          bt = table.blockTotal(d >> 3);
         }
       }
       if (d < MIN_DAY) throw outOfRange();
@@ -414,7 +415,7 @@ export class BusinessCalendar {
   }
 }
 
-function overlap(p: readonly number[], lo: number, hi: number): number {
+function overlap(p: Float64Array, lo: number, hi: number): number {
   let total = 0;
   for (let i = 0; i < p.length; i += 2) {
     const s = Math.max(p[i] as number, lo);

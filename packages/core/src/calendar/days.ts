@@ -11,19 +11,33 @@ export interface CalendarDay {
   /** First instant of the next local date. */
   readonly end: number;
   /** Business periods within `[start, end)`, flattened `[start, end, …]`, sorted, disjoint, non-adjacent. */
-  readonly periods: readonly number[];
+  readonly periods: Float64Array;
   /** Sum of the periods' lengths in milliseconds. */
   readonly total: number;
   /** Configured breaks overlapping this date (whether or not they hit business hours), flattened. */
-  readonly breaks: readonly number[];
+  readonly breaks: Float64Array;
   /** Whether `days` arithmetic counts this date: not a holiday and has hours (weekday or shift). */
   readonly business: boolean;
   /** Whether the date is a configured holiday. */
   readonly holiday: boolean;
 }
 
-/** Days per block used to skip long stretches of time in one step. */
-export const BLOCK_DAYS = 7;
+/** Days per block used to skip long stretches of time in one step (8 blocks fill a chunk). */
+export const BLOCK_DAYS = 8;
+const CHUNK_DAYS = 64;
+
+/** 64 consecutive dates and the business time of their eight 8-day blocks (NaN until known). */
+interface Chunk {
+  readonly days: (CalendarDay | undefined)[];
+  readonly blocks: Float64Array;
+}
+
+function newChunk(): Chunk {
+  return {
+    days: new Array<CalendarDay | undefined>(CHUNK_DAYS).fill(undefined),
+    blocks: new Float64Array(8).fill(Number.NaN),
+  };
+}
 
 function sortMerge(flat: number[]): number[] {
   if (flat.length <= 2) return flat;
@@ -64,7 +78,7 @@ function subtract(periods: number[], cuts: number[]): number[] {
 
 /**
  * Lazily computes and caches each local date of a calendar (its bounds, business periods and breaks),
- * plus the business time of 7-day blocks so long spans are skipped a week at a time.
+ * plus the business time of 8-day blocks so long spans are skipped a block at a time.
  */
 export class DayTable {
   /** The zone the dates are read in. */
@@ -72,12 +86,11 @@ export class DayTable {
   readonly #zone: ZoneRules;
   readonly #config: CompiledCalendarConfig;
   // Days live in chunks of 64 consecutive dates; walks stay inside one chunk, which is cached.
-  readonly #chunks = new Map<number, (CalendarDay | undefined)[]>();
+  readonly #chunks = new Map<number, Chunk>();
   #lastChunkKey = Number.NaN;
-  #lastChunk: (CalendarDay | undefined)[] = [];
+  #lastChunk: Chunk = newChunk();
   /** Offset (ms) of the last date looked up by instant, used to guess the next one's date. */
   #guessOffset = 0;
-  readonly #blocks = new Map<number, number>();
 
   constructor(zone: ZoneRules, config: CompiledCalendarConfig) {
     this.zone = zone;
@@ -87,24 +100,26 @@ export class DayTable {
 
   /** The local date with day number `day`. */
   get(day: number): CalendarDay {
-    const key = day >> 6;
-    let chunk: (CalendarDay | undefined)[] | undefined = this.#lastChunk;
-    if (key !== this.#lastChunkKey) {
-      chunk = this.#chunks.get(key);
-      if (chunk === undefined) {
-        chunk = new Array<CalendarDay | undefined>(64).fill(undefined);
-        this.#chunks.set(key, chunk);
-      }
-      this.#lastChunkKey = key;
-      this.#lastChunk = chunk;
-    }
+    const chunk = this.#chunk(day >> 6);
     const index = day & 63;
-    let d = chunk[index];
+    let d = chunk.days[index];
     if (d === undefined) {
       d = this.#compute(day);
-      chunk[index] = d;
+      chunk.days[index] = d;
     }
     return d;
+  }
+
+  #chunk(key: number): Chunk {
+    if (key === this.#lastChunkKey) return this.#lastChunk;
+    let chunk = this.#chunks.get(key);
+    if (chunk === undefined) {
+      chunk = newChunk();
+      this.#chunks.set(key, chunk);
+    }
+    this.#lastChunkKey = key;
+    this.#lastChunk = chunk;
+    return chunk;
   }
 
   /** The local date containing instant `ms`. */
@@ -118,13 +133,14 @@ export class DayTable {
     return d;
   }
 
-  /** Business milliseconds in block `block` (days `7·block` … `7·block + 6`). */
+  /** Business milliseconds in block `block` (days `8·block` … `8·block + 7`). */
   blockTotal(block: number): number {
-    let total = this.#blocks.get(block);
-    if (total === undefined) {
+    const chunk = this.#chunk(block >> 3);
+    let total = chunk.blocks[block & 7] as number;
+    if (Number.isNaN(total)) {
       total = 0;
       for (let i = 0; i < BLOCK_DAYS; i++) total += this.get(block * BLOCK_DAYS + i).total;
-      this.#blocks.set(block, total);
+      chunk.blocks[block & 7] = total;
     }
     return total;
   }
@@ -164,6 +180,16 @@ export class DayTable {
     }
     let total = 0;
     for (let i = 0; i < periods.length; i += 2) total += (periods[i + 1] as number) - (periods[i] as number);
-    return { day, start, end, periods, total, breaks, business: !holiday && own.length > 0, holiday };
+    // Typed arrays keep every element access in the hot loops monomorphic.
+    return {
+      day,
+      start,
+      end,
+      periods: Float64Array.from(periods),
+      total,
+      breaks: Float64Array.from(breaks),
+      business: !holiday && own.length > 0,
+      holiday,
+    };
   }
 }
