@@ -402,15 +402,20 @@ export class BusinessCalendar {
     const table = this.#table;
     const zone = table.zone;
     const origin = table.dayOf(t);
-    const timeOfDay = zone.wallTime(t) - origin.day * DAY_MS;
+    const timeOfDay = origin.uniform ? t - origin.start : zone.wallTime(t) - origin.day * DAY_MS;
     let d = origin.day;
     let count = 0;
+    let day = origin;
     while (count < n) {
       d += direction;
       if (d > MAX_DAY || d < MIN_DAY) throw outOfRange();
-      if (table.get(d).business) count++;
+      day = table.get(d);
+      if (day.business) count++;
     }
-    const target = zone.toInstant(d * DAY_MS + timeOfDay);
+    const target =
+      day.uniform && timeOfDay >= 0 && timeOfDay < DAY_MS
+        ? day.start + timeOfDay
+        : zone.toInstant(d * DAY_MS + timeOfDay);
     return direction === 1 ? this.#forward(target, 0) : this.#backward(target, 0);
   }
 }

@@ -20,6 +20,8 @@ export interface CalendarDay {
   readonly business: boolean;
   /** Whether the date is a configured holiday. */
   readonly holiday: boolean;
+  /** Whether the date has no offset change: then wall time `h` is simply `start + h`. */
+  readonly uniform: boolean;
 }
 
 /** Days per block used to skip long stretches of time in one step (8 blocks fill a chunk). */
@@ -190,6 +192,7 @@ export class DayTable {
       breaks: Float64Array.from(breaks),
       business: !holiday && own.length > 0,
       holiday,
+      uniform: end - start === DAY_MS && this.#zone.offsetAt(start) === this.#zone.offsetAt(end - 1),
     };
   }
 }
