@@ -101,6 +101,10 @@ describe('BusinessCalendar basics (Mon–Fri 09–17 UTC)', () => {
     expect(isThreadlineError(frac, 'VALIDATION') && frac.path).toEqual(['amount']);
     const bad = thrown(() => utc.isBusinessTime(new Date('nope')));
     expect(isThreadlineError(bad, 'VALIDATION') && bad.path).toEqual(['at']);
+    const huge = thrown(() => utc.addBusinessTime(0, 1e9, 'hours'));
+    expect(isThreadlineError(huge, 'VALIDATION') && huge.path).toEqual(['amount']);
+    const manyDays = thrown(() => utc.subtractBusinessTime(0, 1e6, 'days'));
+    expect(isThreadlineError(manyDays, 'VALIDATION') && manyDays.path).toEqual(['amount']);
     const nan = thrown(() => utc.businessTimeBetween(0, Number.NaN));
     expect(isThreadlineError(nan, 'VALIDATION') && nan.path).toEqual(['to']);
   });

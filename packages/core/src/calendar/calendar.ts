@@ -27,6 +27,10 @@ const MAX_DAY = daysFromCivil(9999, 1, 1) - 1;
 const MIN_INSTANT = (MIN_DAY + 1) * DAY_MS;
 const MAX_INSTANT = (MAX_DAY - 1) * DAY_MS;
 
+/** Amounts are bounded so a typo cannot walk thousands of years of dates. */
+const MAX_AMOUNT_MS = 100 * 365.25 * DAY_MS;
+const MAX_AMOUNT_DAYS = 36_500;
+
 function invalid(field: string, message: string, code = 'invalid_argument'): ThreadlineError {
   return new ThreadlineError('VALIDATION', `Invalid ${field}: ${message}`, {
     issues: [{ path: [field], message, code }],
@@ -317,13 +321,16 @@ export class BusinessCalendar {
     if (typeof amount !== 'number' || !Number.isFinite(amount) || amount < 0) {
       throw invalid('amount', 'expected a finite number >= 0', 'too_small');
     }
-    return Math.round(amount * size);
+    const ms = Math.round(amount * size);
+    if (ms > MAX_AMOUNT_MS) throw invalid('amount', 'at most 100 years of business time', 'too_big');
+    return ms;
   }
 
   #days(amount: number): number {
     if (typeof amount !== 'number' || !Number.isInteger(amount) || amount < 0) {
       throw invalid('amount', 'days must be a whole number >= 0', 'too_small');
     }
+    if (amount > MAX_AMOUNT_DAYS) throw invalid('amount', 'at most 36,500 business days', 'too_big');
     return amount;
   }
 

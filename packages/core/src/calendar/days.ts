@@ -27,6 +27,8 @@ export interface CalendarDay {
 /** Days per block used to skip long stretches of time in one step (8 blocks fill a chunk). */
 export const BLOCK_DAYS = 8;
 const CHUNK_DAYS = 64;
+/** Shared empty list (never written to) for dates without periods or breaks. */
+const NONE = new Float64Array(0);
 
 /** 64 consecutive dates and the business time of their eight 8-day blocks (NaN until known). */
 interface Chunk {
@@ -187,9 +189,9 @@ export class DayTable {
       day,
       start,
       end,
-      periods: Float64Array.from(periods),
+      periods: periods.length === 0 ? NONE : Float64Array.from(periods),
       total,
-      breaks: Float64Array.from(breaks),
+      breaks: breaks.length === 0 ? NONE : Float64Array.from(breaks),
       business: !holiday && own.length > 0,
       holiday,
       uniform: end - start === DAY_MS && this.#zone.offsetAt(start) === this.#zone.offsetAt(end - 1),
