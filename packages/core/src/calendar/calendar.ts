@@ -11,7 +11,9 @@ export type BusinessTimeUnit = 'seconds' | 'minutes' | 'hours' | 'days';
 
 /** One stretch of business time, half-open `[start, end)`. */
 export interface BusinessPeriod {
+  /** First instant of the period (inclusive). */
   readonly start: Date;
+  /** End of the period (exclusive). */
   readonly end: Date;
 }
 
@@ -78,7 +80,7 @@ function inBlock(d: number): number {
  *            thu: [['09:00', '17:00']], fri: [['09:00', '17:00']] },
  *   holidays: ['2026-12-25'],
  * });
- * cal.addBusinessTime(new Date('2026-12-24T21:00:00Z'), 2, 'hours'); // 2026-12-28T16:00:00Z (Mon 11:00)
+ * cal.addBusinessTime(new Date('2026-12-24T21:00:00Z'), 2, 'hours'); // 2026-12-28T15:00:00Z (Mon 10:00)
  * ```
  */
 export class BusinessCalendar {
