@@ -219,8 +219,10 @@ export class BusinessCalendar {
   }
 
   /**
-   * Business periods from `at` onwards, lazily (the first one clipped at `at`; periods that touch are
-   * joined). Iterate with `for … of` and `break` when done; each iteration starts afresh.
+   * Business periods from `at` onwards, lazily (the first one clipped at `at`). Periods that touch at a
+   * midnight (an overnight interval) are joined unless one of them covers its whole date, so an
+   * always-open calendar yields one period per local date. Iterate with `for … of` and `break` when done; each iteration starts
+   * afresh.
    *
    * @example
    * ```ts
@@ -238,19 +240,25 @@ export class BusinessCalendar {
         let day: CalendarDay = table.dayOf(t);
         let ps = Number.NaN;
         let pe = Number.NaN;
+        // Whether the piece that ends the pending period covers its whole date.
+        let lastWhole = false;
         for (;;) {
           const p = day.periods;
           for (let i = 0; i < p.length; i += 2) {
             const e = p[i + 1] as number;
             if (e <= t) continue;
             const s = Math.max(p[i] as number, t);
-            if (s === pe) {
+            const whole = s === day.start && e === day.end;
+            // Join pieces that touch at a midnight unless one covers its whole date (so an
+            // always-open calendar yields one period per date instead of one endless period).
+            if (s === pe && !lastWhole && !whole) {
               pe = e;
               continue;
             }
             if (!Number.isNaN(ps)) yield { start: new Date(ps), end: new Date(pe) };
             ps = s;
             pe = e;
+            lastWhole = whole;
           }
           if (day.day >= MAX_DAY) break;
           day = table.get(day.day + 1);
@@ -261,8 +269,8 @@ export class BusinessCalendar {
   }
 
   /**
-   * Business periods before `at`, latest first, lazily (the first one clipped at `at`; periods that
-   * touch are joined).
+   * Business periods before `at`, latest first, lazily (the first one clipped at `at`; joined like
+   * {@link BusinessCalendar.periodsAfter}).
    *
    * @example
    * ```ts
@@ -277,19 +285,24 @@ export class BusinessCalendar {
         let day: CalendarDay = table.dayOf(t);
         let ps = Number.NaN;
         let pe = Number.NaN;
+        // Whether the piece that starts the pending period covers its whole date (see periodsAfter).
+        let firstWhole = false;
         for (;;) {
           const p = day.periods;
           for (let i = p.length - 2; i >= 0; i -= 2) {
             const s = p[i] as number;
             if (s >= t) continue;
             const e = Math.min(p[i + 1] as number, t);
-            if (e === ps) {
+            const whole = s === day.start && e === day.end;
+            if (e === ps && !firstWhole && !whole) {
               ps = s;
+              firstWhole = whole;
               continue;
             }
             if (!Number.isNaN(ps)) yield { start: new Date(ps), end: new Date(pe) };
             ps = s;
             pe = e;
+            firstWhole = whole;
           }
           if (day.day <= MIN_DAY) break;
           day = table.get(day.day - 1);
