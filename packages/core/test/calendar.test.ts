@@ -110,6 +110,23 @@ describe('BusinessCalendar basics (Mon–Fri 09–17 UTC)', () => {
   });
 });
 
+describe('BusinessCalendar JSON form', () => {
+  it('round-trips through JSON', () => {
+    const cal = BusinessCalendar.from({
+      timeZone: 'Europe/Berlin',
+      hours: { ...weekdays, sat: [['22:00', '02:00']] },
+      shifts: { '2026-01-10': [['10:00', '12:00']] },
+      breaks: { '2026-01-07': [['12:00', '13:00']] },
+      holidays: ['2026-01-06'],
+    });
+    const copy = BusinessCalendar.from(JSON.parse(JSON.stringify(cal)));
+    expect(copy.config).toEqual(cal.config);
+    const from = Date.UTC(2026, 0, 1);
+    const to = Date.UTC(2026, 1, 1);
+    expect(copy.businessTimeBetween(from, to)).toBe(cal.businessTimeBetween(from, to));
+  });
+});
+
 describe('BusinessCalendar configuration errors', () => {
   const cases: [unknown, (string | number)[]][] = [
     [{ timeZone: 'UTC', hours: { mon: [['09:00', '09:00']] } }, ['hours', 'mon', 0]],

@@ -328,6 +328,19 @@ export class BusinessCalendar {
     return BusinessCalendar.from(intersectCalendarConfigs(this.config, other.config));
   }
 
+  /**
+   * The configuration, so `JSON.stringify(calendar)` stores a calendar and `BusinessCalendar.from`
+   * restores it.
+   *
+   * @example
+   * ```ts
+   * const copy = BusinessCalendar.from(JSON.parse(JSON.stringify(cal)));
+   * ```
+   */
+  toJSON(): BusinessCalendarConfig {
+    return this.config;
+  }
+
   #amountMs(amount: number, unit: BusinessTimeUnit): number {
     if (typeof unit !== 'string' || !Object.hasOwn(UNIT_MS, unit)) {
       throw invalid('unit', "expected 'seconds', 'minutes', 'hours' or 'days'");
