@@ -87,7 +87,6 @@ function subtract(periods: number[], cuts: number[]): number[] {
 export class DayTable {
   /** The zone the dates are read in. */
   readonly zone: ZoneRules;
-  readonly #zone: ZoneRules;
   readonly #config: CompiledCalendarConfig;
   // Days live in chunks of 64 consecutive dates; walks stay inside one chunk, which is cached.
   readonly #chunks = new Map<number, Chunk>();
@@ -98,7 +97,6 @@ export class DayTable {
 
   constructor(zone: ZoneRules, config: CompiledCalendarConfig) {
     this.zone = zone;
-    this.#zone = zone;
     this.#config = config;
   }
 
@@ -157,15 +155,15 @@ export class DayTable {
   #instants(day: number, intervals: LocalIntervals, lo: number, hi: number, out: number[]): void {
     const base = day * DAY_MS;
     for (let i = 0; i < intervals.length; i += 2) {
-      const s = Math.max(lo, this.#zone.toInstant(base + (intervals[i] as number)));
-      const e = Math.min(hi, this.#zone.toInstant(base + (intervals[i + 1] as number)));
+      const s = Math.max(lo, this.zone.toInstant(base + (intervals[i] as number)));
+      const e = Math.min(hi, this.zone.toInstant(base + (intervals[i + 1] as number)));
       if (e > s) out.push(s, e);
     }
   }
 
   #compute(day: number): CalendarDay {
-    const start = this.#zone.toInstant(day * DAY_MS);
-    const end = this.#zone.toInstant((day + 1) * DAY_MS);
+    const start = this.zone.toInstant(day * DAY_MS);
+    const end = this.zone.toInstant((day + 1) * DAY_MS);
     const holiday = this.#config.holidays.has(day);
     const own = this.intervalsOf(day);
 
@@ -194,7 +192,7 @@ export class DayTable {
       breaks: breaks.length === 0 ? NONE : Float64Array.from(breaks),
       business: !holiday && own.length > 0,
       holiday,
-      uniform: end - start === DAY_MS && this.#zone.offsetAt(start) === this.#zone.offsetAt(end - 1),
+      uniform: end - start === DAY_MS && this.zone.offsetAt(start) === this.zone.offsetAt(end - 1),
     };
   }
 }
