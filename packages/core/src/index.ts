@@ -11,8 +11,8 @@ export {
   InProcessEventBus,
   type InProcessEventBusOptions,
 } from './bus.js';
-export { BusinessCalendar, type BusinessPeriod, type BusinessTimeUnit } from './calendar/calendar.js';
 // Business calendar (issue 3).
+export { BusinessCalendar, type BusinessPeriod, type BusinessTimeUnit } from './calendar/calendar.js';
 export {
   type BusinessCalendarConfig,
   BusinessCalendarConfigSchema,

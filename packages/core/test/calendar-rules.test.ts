@@ -179,6 +179,40 @@ describe('periodsAfter / periodsBefore', () => {
       '2025-12-29T22:00/2025-12-30T02:00',
     ]);
   });
+  it('an always-open calendar yields one period per local date (and terminates)', () => {
+    const allDay = [['00:00', '24:00']] as const;
+    const always = BusinessCalendar.from({
+      timeZone: 'Europe/Berlin',
+      hours: { mon: allDay, tue: allDay, wed: allDay, thu: allDay, fri: allDay, sat: allDay, sun: allDay },
+    });
+    // Berlin is UTC+1 in January: local midnight is 23:00Z.
+    expect(periods(always, always.periodsAfter(at(5, 12)), 3)).toEqual([
+      '2026-01-05T12:00/2026-01-05T23:00',
+      '2026-01-05T23:00/2026-01-06T23:00',
+      '2026-01-06T23:00/2026-01-07T23:00',
+    ]);
+    expect(periods(always, always.periodsBefore(at(5, 12)), 3)).toEqual([
+      '2026-01-04T23:00/2026-01-05T12:00',
+      '2026-01-03T23:00/2026-01-04T23:00',
+      '2026-01-02T23:00/2026-01-03T23:00',
+    ]);
+    // A whole date is never joined with its neighbours.
+    const mixed = BusinessCalendar.from({
+      timeZone: 'UTC',
+      hours: { sun: [['22:00', '24:00']], mon: allDay, tue: [['00:00', '02:00']] },
+    });
+    expect(periods(mixed, mixed.periodsAfter(at(4, 0)), 3)).toEqual([
+      '2026-01-04T22:00/2026-01-05T00:00',
+      '2026-01-05T00:00/2026-01-06T00:00',
+      '2026-01-06T00:00/2026-01-06T02:00',
+    ]);
+    expect(periods(mixed, mixed.periodsBefore(at(6, 12)), 3)).toEqual([
+      '2026-01-06T00:00/2026-01-06T02:00',
+      '2026-01-05T00:00/2026-01-06T00:00',
+      '2026-01-04T22:00/2026-01-05T00:00',
+    ]);
+  });
+
   it('is lazy and can be iterated again', () => {
     const it = cal.periodsAfter(at(5, 0));
     const first = periods(cal, it, 1);

@@ -101,8 +101,29 @@ describe('BusinessCalendar basics (Mon–Fri 09–17 UTC)', () => {
     expect(isThreadlineError(frac, 'VALIDATION') && frac.path).toEqual(['amount']);
     const bad = thrown(() => utc.isBusinessTime(new Date('nope')));
     expect(isThreadlineError(bad, 'VALIDATION') && bad.path).toEqual(['at']);
+    const huge = thrown(() => utc.addBusinessTime(0, 1e9, 'hours'));
+    expect(isThreadlineError(huge, 'VALIDATION') && huge.path).toEqual(['amount']);
+    const manyDays = thrown(() => utc.subtractBusinessTime(0, 1e6, 'days'));
+    expect(isThreadlineError(manyDays, 'VALIDATION') && manyDays.path).toEqual(['amount']);
     const nan = thrown(() => utc.businessTimeBetween(0, Number.NaN));
     expect(isThreadlineError(nan, 'VALIDATION') && nan.path).toEqual(['to']);
+  });
+});
+
+describe('BusinessCalendar JSON form', () => {
+  it('round-trips through JSON', () => {
+    const cal = BusinessCalendar.from({
+      timeZone: 'Europe/Berlin',
+      hours: { ...weekdays, sat: [['22:00', '02:00']] },
+      shifts: { '2026-01-10': [['10:00', '12:00']] },
+      breaks: { '2026-01-07': [['12:00', '13:00']] },
+      holidays: ['2026-01-06'],
+    });
+    const copy = BusinessCalendar.from(JSON.parse(JSON.stringify(cal)));
+    expect(copy.config).toEqual(cal.config);
+    const from = Date.UTC(2026, 0, 1);
+    const to = Date.UTC(2026, 1, 1);
+    expect(copy.businessTimeBetween(from, to)).toBe(cal.businessTimeBetween(from, to));
   });
 });
 

@@ -11,7 +11,9 @@ export type BusinessTimeUnit = 'seconds' | 'minutes' | 'hours' | 'days';
 
 /** One stretch of business time, half-open `[start, end)`. */
 export interface BusinessPeriod {
+  /** First instant of the period (inclusive). */
   readonly start: Date;
+  /** End of the period (exclusive). */
   readonly end: Date;
 }
 
@@ -26,6 +28,10 @@ const MIN_DAY = daysFromCivil(1000, 1, 1);
 const MAX_DAY = daysFromCivil(9999, 1, 1) - 1;
 const MIN_INSTANT = (MIN_DAY + 1) * DAY_MS;
 const MAX_INSTANT = (MAX_DAY - 1) * DAY_MS;
+
+/** Amounts are bounded so a typo cannot walk thousands of years of dates. */
+const MAX_AMOUNT_MS = 100 * 365.25 * DAY_MS;
+const MAX_AMOUNT_DAYS = 36_500;
 
 function invalid(field: string, message: string, code = 'invalid_argument'): ThreadlineError {
   return new ThreadlineError('VALIDATION', `Invalid ${field}: ${message}`, {
@@ -56,8 +62,9 @@ function outOfRange(): ThreadlineError {
   );
 }
 
-function mod7(d: number): number {
-  return ((d % BLOCK_DAYS) + BLOCK_DAYS) % BLOCK_DAYS;
+/** Position of a day within its block (day numbers are small integers, so `&` floors negatives too). */
+function inBlock(d: number): number {
+  return d & (BLOCK_DAYS - 1);
 }
 
 /**
@@ -73,7 +80,7 @@ function mod7(d: number): number {
  *            thu: [['09:00', '17:00']], fri: [['09:00', '17:00']] },
  *   holidays: ['2026-12-25'],
  * });
- * cal.addBusinessTime(new Date('2026-12-24T21:00:00Z'), 2, 'hours'); // 2026-12-28T16:00:00Z (Mon 11:00)
+ * cal.addBusinessTime(new Date('2026-12-24T21:00:00Z'), 2, 'hours'); // 2026-12-28T15:00:00Z (Mon 10:00)
  * ```
  */
 export class BusinessCalendar {
@@ -86,7 +93,7 @@ export class BusinessCalendar {
   private constructor(config: BusinessCalendarConfig, compiled: CompiledCalendarConfig) {
     this.config = config;
     this.timeZone = config.timeZone;
-    this.#table = new DayTable(new ZoneRules(config.timeZone), compiled);
+    this.#table = new DayTable(ZoneRules.for(config.timeZone), compiled);
   }
 
   /**
@@ -152,8 +159,8 @@ export class BusinessCalendar {
     let total = overlap(first.periods, a, first.end);
     let d = first.day + 1;
     while (d < last.day) {
-      if (mod7(d) === 0 && d + BLOCK_DAYS <= last.day) {
-        total += table.blockTotal(d / BLOCK_DAYS);
+      if (inBlock(d) === 0 && d + BLOCK_DAYS <= last.day) {
+        total += table.blockTotal(d >> 3);
         d += BLOCK_DAYS;
       } else {
         total += table.get(d).total;
@@ -212,8 +219,10 @@ export class BusinessCalendar {
   }
 
   /**
-   * Business periods from `at` onwards, lazily (the first one clipped at `at`; periods that touch are
-   * joined). Iterate with `for … of` and `break` when done; each iteration starts afresh.
+   * Business periods from `at` onwards, lazily (the first one clipped at `at`). Periods that touch at a
+   * midnight (an overnight interval) are joined unless one of them covers its whole date, so an
+   * always-open calendar yields one period per local date. Iterate with `for … of` and `break` when done; each iteration starts
+   * afresh.
    *
    * @example
    * ```ts
@@ -231,19 +240,25 @@ export class BusinessCalendar {
         let day: CalendarDay = table.dayOf(t);
         let ps = Number.NaN;
         let pe = Number.NaN;
+        // Whether the piece that ends the pending period covers its whole date.
+        let lastWhole = false;
         for (;;) {
           const p = day.periods;
           for (let i = 0; i < p.length; i += 2) {
             const e = p[i + 1] as number;
             if (e <= t) continue;
             const s = Math.max(p[i] as number, t);
-            if (s === pe) {
+            const whole = s === day.start && e === day.end;
+            // Join pieces that touch at a midnight unless one covers its whole date (so an
+            // always-open calendar yields one period per date instead of one endless period).
+            if (s === pe && !lastWhole && !whole) {
               pe = e;
               continue;
             }
             if (!Number.isNaN(ps)) yield { start: new Date(ps), end: new Date(pe) };
             ps = s;
             pe = e;
+            lastWhole = whole;
           }
           if (day.day >= MAX_DAY) break;
           day = table.get(day.day + 1);
@@ -254,8 +269,8 @@ export class BusinessCalendar {
   }
 
   /**
-   * Business periods before `at`, latest first, lazily (the first one clipped at `at`; periods that
-   * touch are joined).
+   * Business periods before `at`, latest first, lazily (the first one clipped at `at`; joined like
+   * {@link BusinessCalendar.periodsAfter}).
    *
    * @example
    * ```ts
@@ -270,19 +285,24 @@ export class BusinessCalendar {
         let day: CalendarDay = table.dayOf(t);
         let ps = Number.NaN;
         let pe = Number.NaN;
+        // Whether the piece that starts the pending period covers its whole date (see periodsAfter).
+        let firstWhole = false;
         for (;;) {
           const p = day.periods;
           for (let i = p.length - 2; i >= 0; i -= 2) {
             const s = p[i] as number;
             if (s >= t) continue;
             const e = Math.min(p[i + 1] as number, t);
-            if (e === ps) {
+            const whole = s === day.start && e === day.end;
+            if (e === ps && !firstWhole && !whole) {
               ps = s;
+              firstWhole = whole;
               continue;
             }
             if (!Number.isNaN(ps)) yield { start: new Date(ps), end: new Date(pe) };
             ps = s;
             pe = e;
+            firstWhole = whole;
           }
           if (day.day <= MIN_DAY) break;
           day = table.get(day.day - 1);
@@ -308,6 +328,19 @@ export class BusinessCalendar {
     return BusinessCalendar.from(intersectCalendarConfigs(this.config, other.config));
   }
 
+  /**
+   * The configuration, so `JSON.stringify(calendar)` stores a calendar and `BusinessCalendar.from`
+   * restores it.
+   *
+   * @example
+   * ```ts
+   * const copy = BusinessCalendar.from(JSON.parse(JSON.stringify(cal)));
+   * ```
+   */
+  toJSON(): BusinessCalendarConfig {
+    return this.config;
+  }
+
   #amountMs(amount: number, unit: BusinessTimeUnit): number {
     if (typeof unit !== 'string' || !Object.hasOwn(UNIT_MS, unit)) {
       throw invalid('unit', "expected 'seconds', 'minutes', 'hours' or 'days'");
@@ -316,13 +349,16 @@ export class BusinessCalendar {
     if (typeof amount !== 'number' || !Number.isFinite(amount) || amount < 0) {
       throw invalid('amount', 'expected a finite number >= 0', 'too_small');
     }
-    return Math.round(amount * size);
+    const ms = Math.round(amount * size);
+    if (ms > MAX_AMOUNT_MS) throw invalid('amount', 'at most 100 years of business time', 'too_big');
+    return ms;
   }
 
   #days(amount: number): number {
     if (typeof amount !== 'number' || !Number.isInteger(amount) || amount < 0) {
       throw invalid('amount', 'days must be a whole number >= 0', 'too_small');
     }
+    if (amount > MAX_AMOUNT_DAYS) throw invalid('amount', 'at most 36,500 business days', 'too_big');
     return amount;
   }
 
@@ -340,13 +376,13 @@ export class BusinessCalendar {
     }
     let d = first.day + 1;
     for (;;) {
-      if (remaining > 0 && mod7(d) === 0) {
-        let bt = table.blockTotal(d / BLOCK_DAYS);
+      if (remaining > 0 && inBlock(d) === 0) {
+        let bt = table.blockTotal(d >> 3);
         while (remaining > bt) {
           remaining -= bt;
           d += BLOCK_DAYS;
           if (d > MAX_DAY) throw outOfRange();
-          bt = table.blockTotal(d / BLOCK_DAYS);
+          bt = table.blockTotal(d >> 3);
         }
       }
       if (d > MAX_DAY) throw outOfRange();
@@ -375,13 +411,13 @@ export class BusinessCalendar {
     }
     let d = first.day - 1;
     for (;;) {
-      if (remaining > 0 && mod7(d) === BLOCK_DAYS - 1) {
-        let bt = table.blockTotal((d - BLOCK_DAYS + 1) / BLOCK_DAYS);
+      if (remaining > 0 && inBlock(d) === BLOCK_DAYS - 1) {
+        let bt = table.blockTotal(d >> 3);
         while (remaining > bt) {
           remaining -= bt;
           d -= BLOCK_DAYS;
           if (d < MIN_DAY) throw outOfRange();
-          bt = table.blockTotal((d - BLOCK_DAYS + 1) / BLOCK_DAYS);
+          bt = table.blockTotal(d >> 3);
         }
       }
       if (d < MIN_DAY) throw outOfRange();
@@ -401,20 +437,25 @@ export class BusinessCalendar {
     const table = this.#table;
     const zone = table.zone;
     const origin = table.dayOf(t);
-    const timeOfDay = zone.wallTime(t) - origin.day * DAY_MS;
+    const timeOfDay = origin.uniform ? t - origin.start : zone.wallTime(t) - origin.day * DAY_MS;
     let d = origin.day;
     let count = 0;
+    let day = origin;
     while (count < n) {
       d += direction;
       if (d > MAX_DAY || d < MIN_DAY) throw outOfRange();
-      if (table.get(d).business) count++;
+      day = table.get(d);
+      if (day.business) count++;
     }
-    const target = zone.toInstant(d * DAY_MS + timeOfDay);
+    const target =
+      day.uniform && timeOfDay >= 0 && timeOfDay < DAY_MS
+        ? day.start + timeOfDay
+        : zone.toInstant(d * DAY_MS + timeOfDay);
     return direction === 1 ? this.#forward(target, 0) : this.#backward(target, 0);
   }
 }
 
-function overlap(p: readonly number[], lo: number, hi: number): number {
+function overlap(p: Float64Array, lo: number, hi: number): number {
   let total = 0;
   for (let i = 0; i < p.length; i += 2) {
     const s = Math.max(p[i] as number, lo);

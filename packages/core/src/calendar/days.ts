@@ -11,19 +11,37 @@ export interface CalendarDay {
   /** First instant of the next local date. */
   readonly end: number;
   /** Business periods within `[start, end)`, flattened `[start, end, …]`, sorted, disjoint, non-adjacent. */
-  readonly periods: readonly number[];
+  readonly periods: Float64Array;
   /** Sum of the periods' lengths in milliseconds. */
   readonly total: number;
   /** Configured breaks overlapping this date (whether or not they hit business hours), flattened. */
-  readonly breaks: readonly number[];
+  readonly breaks: Float64Array;
   /** Whether `days` arithmetic counts this date: not a holiday and has hours (weekday or shift). */
   readonly business: boolean;
   /** Whether the date is a configured holiday. */
   readonly holiday: boolean;
+  /** Whether the date has no offset change: then wall time `h` is simply `start + h`. */
+  readonly uniform: boolean;
 }
 
-/** Days per block used to skip long stretches of time in one step. */
-export const BLOCK_DAYS = 7;
+/** Days per block used to skip long stretches of time in one step (8 blocks fill a chunk). */
+export const BLOCK_DAYS = 8;
+const CHUNK_DAYS = 64;
+/** Shared empty list (never written to) for dates without periods or breaks. */
+const NONE = new Float64Array(0);
+
+/** 64 consecutive dates and the business time of their eight 8-day blocks (NaN until known). */
+interface Chunk {
+  readonly days: (CalendarDay | undefined)[];
+  readonly blocks: Float64Array;
+}
+
+function newChunk(): Chunk {
+  return {
+    days: new Array<CalendarDay | undefined>(CHUNK_DAYS).fill(undefined),
+    blocks: new Float64Array(8).fill(Number.NaN),
+  };
+}
 
 function sortMerge(flat: number[]): number[] {
   if (flat.length <= 2) return flat;
@@ -64,47 +82,46 @@ function subtract(periods: number[], cuts: number[]): number[] {
 
 /**
  * Lazily computes and caches each local date of a calendar (its bounds, business periods and breaks),
- * plus the business time of 7-day blocks so long spans are skipped a week at a time.
+ * plus the business time of 8-day blocks so long spans are skipped a block at a time.
  */
 export class DayTable {
   /** The zone the dates are read in. */
   readonly zone: ZoneRules;
-  readonly #zone: ZoneRules;
   readonly #config: CompiledCalendarConfig;
   // Days live in chunks of 64 consecutive dates; walks stay inside one chunk, which is cached.
-  readonly #chunks = new Map<number, (CalendarDay | undefined)[]>();
+  readonly #chunks = new Map<number, Chunk>();
   #lastChunkKey = Number.NaN;
-  #lastChunk: (CalendarDay | undefined)[] = [];
+  #lastChunk: Chunk = newChunk();
   /** Offset (ms) of the last date looked up by instant, used to guess the next one's date. */
   #guessOffset = 0;
-  readonly #blocks = new Map<number, number>();
 
   constructor(zone: ZoneRules, config: CompiledCalendarConfig) {
     this.zone = zone;
-    this.#zone = zone;
     this.#config = config;
   }
 
   /** The local date with day number `day`. */
   get(day: number): CalendarDay {
-    const key = day >> 6;
-    let chunk: (CalendarDay | undefined)[] | undefined = this.#lastChunk;
-    if (key !== this.#lastChunkKey) {
-      chunk = this.#chunks.get(key);
-      if (chunk === undefined) {
-        chunk = new Array<CalendarDay | undefined>(64).fill(undefined);
-        this.#chunks.set(key, chunk);
-      }
-      this.#lastChunkKey = key;
-      this.#lastChunk = chunk;
-    }
+    const chunk = this.#chunk(day >> 6);
     const index = day & 63;
-    let d = chunk[index];
+    let d = chunk.days[index];
     if (d === undefined) {
       d = this.#compute(day);
-      chunk[index] = d;
+      chunk.days[index] = d;
     }
     return d;
+  }
+
+  #chunk(key: number): Chunk {
+    if (key === this.#lastChunkKey) return this.#lastChunk;
+    let chunk = this.#chunks.get(key);
+    if (chunk === undefined) {
+      chunk = newChunk();
+      this.#chunks.set(key, chunk);
+    }
+    this.#lastChunkKey = key;
+    this.#lastChunk = chunk;
+    return chunk;
   }
 
   /** The local date containing instant `ms`. */
@@ -118,13 +135,14 @@ export class DayTable {
     return d;
   }
 
-  /** Business milliseconds in block `block` (days `7·block` … `7·block + 6`). */
+  /** Business milliseconds in block `block` (days `8·block` … `8·block + 7`). */
   blockTotal(block: number): number {
-    let total = this.#blocks.get(block);
-    if (total === undefined) {
+    const chunk = this.#chunk(block >> 3);
+    let total = chunk.blocks[block & 7] as number;
+    if (Number.isNaN(total)) {
       total = 0;
       for (let i = 0; i < BLOCK_DAYS; i++) total += this.get(block * BLOCK_DAYS + i).total;
-      this.#blocks.set(block, total);
+      chunk.blocks[block & 7] = total;
     }
     return total;
   }
@@ -137,15 +155,15 @@ export class DayTable {
   #instants(day: number, intervals: LocalIntervals, lo: number, hi: number, out: number[]): void {
     const base = day * DAY_MS;
     for (let i = 0; i < intervals.length; i += 2) {
-      const s = Math.max(lo, this.#zone.toInstant(base + (intervals[i] as number)));
-      const e = Math.min(hi, this.#zone.toInstant(base + (intervals[i + 1] as number)));
+      const s = Math.max(lo, this.zone.toInstant(base + (intervals[i] as number)));
+      const e = Math.min(hi, this.zone.toInstant(base + (intervals[i + 1] as number)));
       if (e > s) out.push(s, e);
     }
   }
 
   #compute(day: number): CalendarDay {
-    const start = this.#zone.toInstant(day * DAY_MS);
-    const end = this.#zone.toInstant((day + 1) * DAY_MS);
+    const start = this.zone.toInstant(day * DAY_MS);
+    const end = this.zone.toInstant((day + 1) * DAY_MS);
     const holiday = this.#config.holidays.has(day);
     const own = this.intervalsOf(day);
 
@@ -164,6 +182,17 @@ export class DayTable {
     }
     let total = 0;
     for (let i = 0; i < periods.length; i += 2) total += (periods[i + 1] as number) - (periods[i] as number);
-    return { day, start, end, periods, total, breaks, business: !holiday && own.length > 0, holiday };
+    // Typed arrays keep every element access in the hot loops monomorphic.
+    return {
+      day,
+      start,
+      end,
+      periods: periods.length === 0 ? NONE : Float64Array.from(periods),
+      total,
+      breaks: breaks.length === 0 ? NONE : Float64Array.from(breaks),
+      business: !holiday && own.length > 0,
+      holiday,
+      uniform: end - start === DAY_MS && this.zone.offsetAt(start) === this.zone.offsetAt(end - 1),
+    };
   }
 }

@@ -1,6 +1,8 @@
 import { DAY_MS, daysFromCivil } from './civil.js';
 
 const HOUR_MS = 3_600_000;
+const FORMAT_RE = /^(\d{1,2})\/(\d{1,2})\/(\d{4}),? (\d{2}):(\d{2}):(\d{2})$/;
+const shared = new Map<string, ZoneRules>();
 /** Widest distance between a wall-clock time and its instant (UTC offsets stay within ±18 h). */
 const MAX_OFFSET_MS = 18 * HOUR_MS;
 
@@ -22,6 +24,7 @@ export class ZoneRules {
   readonly name: string;
   readonly #format: Intl.DateTimeFormat;
   readonly #days = new Map<number, UtcDayOffsets>();
+  readonly #boundaries = new Map<number, number>();
 
   /** Throws a `RangeError` when the zone is unknown to the runtime. */
   constructor(name: string) {
@@ -36,6 +39,16 @@ export class ZoneRules {
       second: 'numeric',
     });
     this.name = this.#format.resolvedOptions().timeZone;
+  }
+
+  /** The shared (memoised) rules of a zone; throws a `RangeError` when the zone is unknown. */
+  static for(name: string): ZoneRules {
+    let rules = shared.get(name);
+    if (rules === undefined) {
+      rules = new ZoneRules(name);
+      shared.set(name, rules);
+    }
+    return rules;
   }
 
   /** UTC offset in milliseconds (wall clock minus UTC) in force at instant `ms`. */
@@ -75,43 +88,43 @@ export class ZoneRules {
 
   #rawOffset(ms: number): number {
     const seconds = Math.floor(ms / 1000) * 1000;
-    let year = 0;
-    let month = 0;
-    let day = 0;
-    let hour = 0;
-    let minute = 0;
-    let second = 0;
-    for (const part of this.#format.formatToParts(seconds)) {
-      switch (part.type) {
-        case 'year':
-          year = Number(part.value);
-          break;
-        case 'month':
-          month = Number(part.value);
-          break;
-        case 'day':
-          day = Number(part.value);
-          break;
-        case 'hour':
-          hour = Number(part.value);
-          break;
-        case 'minute':
-          minute = Number(part.value);
-          break;
-        case 'second':
-          second = Number(part.value);
-          break;
-      }
+    // `format` is several times faster than `formatToParts`; en-US output is "M/D/YYYY, HH:MM:SS".
+    const text = this.#format.format(seconds);
+    const m = FORMAT_RE.exec(text);
+    let wall: number;
+    if (m !== null) {
+      wall =
+        daysFromCivil(Number(m[3]), Number(m[1]), Number(m[2])) * DAY_MS +
+        Number(m[4]) * HOUR_MS +
+        Number(m[5]) * 60_000 +
+        Number(m[6]) * 1000;
+    } else {
+      const parts: Record<string, number> = {};
+      for (const part of this.#format.formatToParts(seconds)) parts[part.type] = Number(part.value);
+      wall =
+        daysFromCivil(parts.year ?? 0, parts.month ?? 1, parts.day ?? 1) * DAY_MS +
+        (parts.hour ?? 0) * HOUR_MS +
+        (parts.minute ?? 0) * 60_000 +
+        (parts.second ?? 0) * 1000;
     }
-    const wall = daysFromCivil(year, month, day) * DAY_MS + hour * HOUR_MS + minute * 60_000 + second * 1000;
     return wall - seconds;
+  }
+
+  /** Offset at the first instant of UTC day `key` (each boundary is computed once). */
+  #boundary(key: number): number {
+    let offset = this.#boundaries.get(key);
+    if (offset === undefined) {
+      offset = this.#rawOffset(key * DAY_MS);
+      this.#boundaries.set(key, offset);
+    }
+    return offset;
   }
 
   #computeDay(key: number): UtcDayOffsets {
     const start = key * DAY_MS;
     const end = start + DAY_MS;
-    const offsetBefore = this.#rawOffset(start);
-    const offsetAfter = this.#rawOffset(end);
+    const offsetBefore = this.#boundary(key);
+    const offsetAfter = this.#boundary(key + 1);
     if (offsetBefore === offsetAfter) {
       return { offsetBefore, transition: Number.POSITIVE_INFINITY, offsetAfter };
     }
@@ -130,7 +143,7 @@ export class ZoneRules {
 /** Whether the runtime knows an IANA zone name. */
 export function isKnownTimeZone(name: string): boolean {
   try {
-    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    ZoneRules.for(name);
     return true;
   } catch {
     return false;
