@@ -241,7 +241,16 @@ interface IdleEntry {
   worker: WorkerState;
   queue: QueueRuntime;
   ch: number;
+  lane: Lane;
   heapIndex: number;
+}
+
+/** One queue on one channel: its idle workers (a heap) and its groups of waiting tasks. */
+interface Lane {
+  idle: IndexedHeap<IdleEntry>;
+  groups: Map<string, Group>;
+  /** The same groups as an array, for allocation-free iteration on the hot path. */
+  list: Group[];
 }
 
 interface QueueRuntime {
@@ -250,9 +259,7 @@ interface QueueRuntime {
   requirement: CompiledRequirement;
   ratePerMs: number;
   members: Set<WorkerState>;
-  idle: Map<number, IndexedHeap<IdleEntry>>;
-  /** Unpinned groups of waiting tasks by channel. */
-  groups: Map<number, Map<string, Group>>;
+  lanes: Map<number, Lane>;
 }
 
 interface Group {
@@ -268,11 +275,15 @@ interface Group {
 interface StepRuntime {
   config: StepConfig;
   queue: QueueRuntime;
+  /** The step's own requirement, compiled once. */
+  requirement: CompiledRequirement;
 }
 
 interface FilterRuntime {
   name: string | null;
   config: FilterConfig | null;
+  /** The typed match's attribute part, compiled once. */
+  match: CompiledRequirement | null;
   steps: StepRuntime[];
 }
 
@@ -318,6 +329,7 @@ interface ReservationState {
   deadline: Deadline | undefined;
 }
 
+const NO_SKILLS: Readonly<Record<string, number>> = Object.freeze({});
 const DEFAULT_FILTER = -1;
 const NO_FILTER = -2;
 const PERSON_REQUEST = /\b(agent|human|person|representative|someone real|real person|operator)\b/i;
@@ -405,6 +417,8 @@ export class RoutingEngine {
   readonly #queuesWithoutSkill: QueueRuntime[] = [];
   readonly #filters: FilterRuntime[] = [];
   readonly #defaultFilter: FilterRuntime | null;
+  readonly #filterIndex = new Map<string, Map<unknown, number[]>>();
+  readonly #unindexedFilters: number[] = [];
 
   readonly #channels = new Map<string, number>();
   readonly #channelNames: string[] = [];
@@ -427,7 +441,7 @@ export class RoutingEngine {
   #timeOverride: number | undefined;
   #depth = 0;
   readonly #outbox: RoutingEvent[] = [];
-  #listening = 0;
+  readonly #listenerCounts = new Map<string, number>();
 
   constructor(options: RoutingEngineOptions) {
     const opts = parseInput(
@@ -502,8 +516,7 @@ export class RoutingEngine {
         requirement: compileRequirement(config.workers),
         ratePerMs: config.agingPerMinute / 60_000,
         members: new Set(),
-        idle: new Map(),
-        groups: new Map(),
+        lanes: new Map(),
       };
       this.#queues.push(q);
       this.#queueById.set(config.id, q);
@@ -516,11 +529,34 @@ export class RoutingEngine {
       }
     });
     const toSteps = (targets: StepConfig[]): StepRuntime[] =>
-      targets.map((config) => ({ config, queue: this.#queueById.get(config.queue) as QueueRuntime }));
-    for (const f of this.#workflow.filters)
-      this.#filters.push({ name: f.name, config: f, steps: toSteps(f.targets) });
+      targets.map((config) => ({
+        config,
+        queue: this.#queueById.get(config.queue) as QueueRuntime,
+        requirement: compileRequirement(config.requires),
+      }));
+    this.#workflow.filters.forEach((f, idx) => {
+      const match = f.match?.attributes ? compileRequirement({ attributes: f.match.attributes }) : null;
+      this.#filters.push({ name: f.name, config: f, match, steps: toSteps(f.targets) });
+      // Index the filter under its first attribute's accepted values so a task only checks
+      // filters that can match it (first match still wins: candidates are checked in order).
+      const attr = match?.attributeNames[0];
+      if (match && attr !== undefined) {
+        let byValue = this.#filterIndex.get(attr);
+        if (!byValue) {
+          byValue = new Map();
+          this.#filterIndex.set(attr, byValue);
+        }
+        for (const v of match.accepted[0] ?? []) {
+          const list = byValue.get(v) ?? [];
+          list.push(idx);
+          byValue.set(v, list);
+        }
+      } else {
+        this.#unindexedFilters.push(idx);
+      }
+    });
     this.#defaultFilter = this.#workflow.defaultFilter
-      ? { name: 'default', config: null, steps: toSteps(this.#workflow.defaultFilter.targets) }
+      ? { name: 'default', config: null, match: null, steps: toSteps(this.#workflow.defaultFilter.targets) }
       : null;
   }
 
@@ -543,13 +579,13 @@ export class RoutingEngine {
       });
     }
     this.#emitter.on(type, handler);
-    this.#listening++;
+    this.#listenerCounts.set(type, (this.#listenerCounts.get(type) ?? 0) + 1);
     let active = true;
     return () => {
       if (!active) return;
       active = false;
       this.#emitter.off(type, handler);
-      this.#listening--;
+      this.#listenerCounts.set(type, (this.#listenerCounts.get(type) ?? 1) - 1);
     };
   }
 
@@ -559,7 +595,12 @@ export class RoutingEngine {
     aggregateId: string,
     payload: RoutingEventMap[T],
   ): void {
-    if (this.#listening === 0 && !this.#bus) return;
+    if (
+      !this.#bus &&
+      (this.#listenerCounts.get(type) ?? 0) === 0 &&
+      (this.#listenerCounts.get('*') ?? 0) === 0
+    )
+      return;
     const event = {
       id: this.#ids.next('evt'),
       type,
@@ -750,7 +791,7 @@ export class RoutingEngine {
     w.queues.sort((a, b) => a.idx - b.idx);
     for (const q of w.queues) {
       for (const ch of w.capacity.keys()) {
-        const entry: IdleEntry = { worker: w, queue: q, ch, heapIndex: -1 };
+        const entry: IdleEntry = { worker: w, queue: q, ch, lane: this.#lane(q, ch), heapIndex: -1 };
         w.entries.push(entry);
       }
     }
@@ -760,40 +801,43 @@ export class RoutingEngine {
   #unindexWorker(w: WorkerState): void {
     this.#skillIndex.remove(w, w.skills);
     this.#attributeIndex.remove(w, w.attributes);
-    for (const e of w.entries) e.queue.idle.get(e.ch)?.remove(e);
+    for (const e of w.entries) e.lane.idle.remove(e);
     for (const q of w.queues) q.members.delete(w);
     w.entries = [];
     w.queues = [];
   }
 
-  #idleHeap(q: QueueRuntime, ch: number): IndexedHeap<IdleEntry> {
-    let heap = q.idle.get(ch);
-    if (!heap) {
-      const strategy = this.#strategy;
-      const rank = strategy.rank ?? longestIdle.rank;
-      heap = new IndexedHeap<IdleEntry>(
-        (a, b) => {
-          const ra = (rank as (w: WorkerView) => number)(a.worker);
-          const rb = (rank as (w: WorkerView) => number)(b.worker);
-          if (ra !== rb) return ra < rb;
-          if (a.worker.idleSince !== b.worker.idleSince) return a.worker.idleSince < b.worker.idleSince;
-          return a.worker.order < b.worker.order;
-        },
-        (e) => e.heapIndex,
-        (e, i) => {
-          e.heapIndex = i;
-        },
-      );
-      q.idle.set(ch, heap);
+  #lane(q: QueueRuntime, ch: number): Lane {
+    let lane = q.lanes.get(ch);
+    if (!lane) {
+      const rank = this.#strategy.rank ?? (longestIdle.rank as (w: WorkerView) => number);
+      lane = {
+        idle: new IndexedHeap<IdleEntry>(
+          (a, b) => {
+            const ra = rank(a.worker);
+            const rb = rank(b.worker);
+            if (ra !== rb) return ra < rb;
+            if (a.worker.idleSince !== b.worker.idleSince) return a.worker.idleSince < b.worker.idleSince;
+            return a.worker.order < b.worker.order;
+          },
+          (e) => e.heapIndex,
+          (e, i) => {
+            e.heapIndex = i;
+          },
+        ),
+        groups: new Map(),
+        list: [],
+      };
+      q.lanes.set(ch, lane);
     }
-    return heap;
+    return lane;
   }
 
   /** Puts the worker's idle entries in or out of the per-queue heaps and re-sorts them. */
   #refreshWorker(w: WorkerState): void {
     const present = w.status === 'available' && !w.draining;
     for (const e of w.entries) {
-      const heap = this.#idleHeap(e.queue, e.ch);
+      const heap = e.lane.idle;
       const want = present && this.#hasRoom(w, e.ch);
       if (want) {
         if (e.heapIndex >= 0) heap.update(e);
@@ -1132,18 +1176,31 @@ export class RoutingEngine {
   }
 
   #matchFilter(t: TaskState): number {
-    for (let i = 0; i < this.#filters.length; i++) {
-      const match = (this.#filters[i] as FilterRuntime).config?.match;
+    let candidates: number[] = this.#unindexedFilters;
+    if (this.#filterIndex.size > 0) {
+      const found: number[] = [...this.#unindexedFilters];
+      for (const [attr, byValue] of this.#filterIndex) {
+        const value = t.attributes[attr];
+        const values = Array.isArray(value) ? value : [value];
+        for (const v of values) {
+          const list = byValue.get(v);
+          if (list) for (const i of list) found.push(i);
+        }
+      }
+      if (found.length > 1) found.sort((a, b) => a - b);
+      candidates = found;
+    }
+    for (const i of candidates) {
+      const filter = this.#filters[i] as FilterRuntime;
+      const match = filter.config?.match;
       if (!match) return i;
       if (match.channel !== undefined) {
         const channels = Array.isArray(match.channel) ? match.channel : [match.channel];
         if (!channels.includes(t.channel)) continue;
       }
       if (match.minPriority !== undefined && t.priority < match.minPriority) continue;
-      if (match.attributes) {
-        const req = compileRequirement({ attributes: match.attributes });
-        if (checkRequirement(req, { skills: {}, attributes: t.attributes })) continue;
-      }
+      if (filter.match && !meetsRequirement(filter.match, { skills: NO_SKILLS, attributes: t.attributes }))
+        continue;
       return i;
     }
     return this.#defaultFilter ? DEFAULT_FILTER : NO_FILTER;
@@ -1244,7 +1301,7 @@ export class RoutingEngine {
   #currentStep(t: TaskState): StepRuntime | undefined {
     const step = this.#filterOf(t)?.steps[t.stepIdx];
     if (!step || t.handoffQueue === null) return step;
-    return { config: step.config, queue: this.#queueById.get(t.handoffQueue) ?? step.queue };
+    return { ...step, queue: this.#queueById.get(t.handoffQueue) ?? step.queue };
   }
 
   #basePriority(t: TaskState): number {
@@ -1272,7 +1329,7 @@ export class RoutingEngine {
       { skills: t.requiredSkills } as Requirement,
     ]);
     const key = `${requirement.key}|${t.humanOnly ? 'h' : ''}|${pinned ?? ''}`;
-    const bucket = pinned === null ? this.#queueGroups(queue, t.ch) : this.#pinnedGroupMap(pinned);
+    const bucket = pinned === null ? this.#lane(queue, t.ch).groups : this.#pinnedGroupMap(pinned);
     const fullKey = pinned === null ? key : `${queue.idx}|${t.ch}|${key}`;
     let group = bucket.get(fullKey);
     if (!group) {
@@ -1301,15 +1358,6 @@ export class RoutingEngine {
     return group;
   }
 
-  #queueGroups(q: QueueRuntime, ch: number): Map<string, Group> {
-    let m = q.groups.get(ch);
-    if (!m) {
-      m = new Map();
-      q.groups.set(ch, m);
-    }
-    return m;
-  }
-
   #pinnedGroupMap(workerId: string): Map<string, Group> {
     let m = this.#pinnedGroups.get(workerId);
     if (!m) {
@@ -1321,14 +1369,17 @@ export class RoutingEngine {
 
   #groupBucket(g: Group): Map<string, Group> {
     return g.pinnedWorkerId === null
-      ? this.#queueGroups(g.queue, g.ch)
+      ? this.#lane(g.queue, g.ch).groups
       : this.#pinnedGroupMap(g.pinnedWorkerId);
   }
 
   #joinGroup(t: TaskState, g: Group): void {
     t.agedBase = this.#basePriority(t) - g.queue.ratePerMs * t.createdAt;
     t.group = g;
-    if (g.heap.size === 0) this.#groupBucket(g).set(g.key, g);
+    if (g.heap.size === 0) {
+      this.#groupBucket(g).set(g.key, g);
+      if (g.pinnedWorkerId === null) this.#lane(g.queue, g.ch).list.push(g);
+    }
     g.heap.push(t);
     this.#waiting++;
   }
@@ -1343,6 +1394,14 @@ export class RoutingEngine {
       const bucket = this.#groupBucket(g);
       bucket.delete(g.key);
       if (g.pinnedWorkerId !== null && bucket.size === 0) this.#pinnedGroups.delete(g.pinnedWorkerId);
+      if (g.pinnedWorkerId === null) {
+        const list = this.#lane(g.queue, g.ch).list;
+        const at = list.indexOf(g);
+        if (at >= 0) {
+          list[at] = list[list.length - 1] as Group;
+          list.pop();
+        }
+      }
     }
   }
 
@@ -1367,8 +1426,8 @@ export class RoutingEngine {
       const w = this.#workers.get(g.pinnedWorkerId);
       return w && g.queue.members.has(w) && this.#eligible(w, t, g) ? [w] : [];
     }
-    const heap = g.queue.idle.get(t.ch);
-    if (!heap || heap.size === 0) return [];
+    const heap = this.#lane(g.queue, t.ch).idle;
+    if (heap.size === 0) return [];
     const enumerate = this.#strategy.score !== undefined || step.orderBy !== undefined;
     // Pick the smallest candidate source: the queue's idle heap, or a skill bucket of the
     // step's extra requirements.
@@ -1453,7 +1512,7 @@ export class RoutingEngine {
       return w && this.#eligible(w, t, g) ? 1 : 0;
     }
     let n = 0;
-    this.#idleHeap(g.queue, t.ch).findInOrder((e) => {
+    this.#lane(g.queue, t.ch).idle.findInOrder((e) => {
       if (this.#eligible(e.worker, t, g)) n++;
       return n >= atLeast;
     });
@@ -1536,9 +1595,12 @@ export class RoutingEngine {
 
   /** After capacity frees on a worker: refresh its heaps, drop it if draining, look for work. */
   #afterFree(w: WorkerState): void {
-    this.#refreshWorker(w);
     this.#purgeIfDrained(w);
-    if (this.#workers.get(w.id) === w) this.#dispatchWorker(w);
+    if (this.#workers.get(w.id) !== w) return;
+    // Look for work before re-entering the idle heaps: a worker that takes a task at once
+    // (the common case under load) never touches them.
+    this.#dispatchWorker(w);
+    this.#refreshWorker(w);
   }
 
   /** A free worker looks at the heads of its eligible queues (and its pinned tasks). */
@@ -1548,38 +1610,58 @@ export class RoutingEngine {
       const now = this.#now();
       let best: TaskState | undefined;
       let bestEff = 0;
-      const consider = (g: Group) => {
-        if (g.heap.size === 0 || !this.#hasRoom(w, g.ch)) return;
-        if (g.humanOnly && w.kind === 'bot') return;
-        if (!meetsRequirement(g.requirement, w)) return;
-        const head = g.heap.peek() as TaskState;
-        const t = this.#taskAllowsWorker(head, w)
-          ? head
-          : g.heap.findInOrder((x) => this.#taskAllowsWorker(x, w));
-        if (!t) return;
-        const eff = t.agedBase + g.queue.ratePerMs * now;
-        if (
-          !best ||
-          eff > bestEff ||
-          (eff === bestEff &&
-            (t.createdAt < best.createdAt || (t.createdAt === best.createdAt && t.seq < best.seq)))
-        ) {
-          best = t;
-          bestEff = eff;
+      let room = false;
+      let lastCh = -1;
+      let lastRoom = false;
+      const entries = w.entries;
+      for (let i = 0; i < entries.length; i++) {
+        const e = entries[i] as IdleEntry;
+        const list = e.lane.list;
+        if (list.length === 0) continue;
+        if (e.ch !== lastCh) {
+          lastCh = e.ch;
+          lastRoom = this.#hasRoom(w, e.ch);
+          if (lastRoom) room = true;
         }
-      };
-      for (const q of w.queues) {
-        if (q.groups.size === 0) continue;
-        for (const ch of w.capacity.keys()) {
-          const groups = q.groups.get(ch);
-          if (groups) for (const g of groups.values()) consider(g);
+        if (!lastRoom) continue;
+        for (let k = 0; k < list.length; k++) {
+          const g = list[k] as Group;
+          const t = this.#headFor(g, w);
+          if (!t) continue;
+          const eff = t.agedBase + g.queue.ratePerMs * now;
+          if (!best || eff > bestEff || (eff === bestEff && isOlder(t, best))) {
+            best = t;
+            bestEff = eff;
+          }
         }
       }
       const pinned = this.#pinnedGroups.get(w.id);
-      if (pinned) for (const g of pinned.values()) if (w.queues.includes(g.queue)) consider(g);
-      if (!best) return;
+      if (pinned) {
+        for (const g of pinned.values()) {
+          if (!w.queues.includes(g.queue) || !this.#hasRoom(w, g.ch)) continue;
+          room = true;
+          const t = this.#headFor(g, w);
+          if (!t) continue;
+          const eff = t.agedBase + g.queue.ratePerMs * now;
+          if (!best || eff > bestEff || (eff === bestEff && isOlder(t, best))) {
+            best = t;
+            bestEff = eff;
+          }
+        }
+      }
+      if (!best || !room) return;
       this.#routeTask(best, w);
     }
+  }
+
+  /** The first task of group `g` that worker `w` may take, or undefined. */
+  #headFor(g: Group, w: WorkerState): TaskState | undefined {
+    if (g.heap.size === 0) return undefined;
+    if (g.humanOnly && w.kind === 'bot') return undefined;
+    if (!meetsRequirement(g.requirement, w)) return undefined;
+    const head = g.heap.peek() as TaskState;
+    if (this.#taskAllowsWorker(head, w)) return head;
+    return g.heap.findInOrder((x) => this.#taskAllowsWorker(x, w));
   }
 
   #taskAllowsWorker(t: TaskState, w: WorkerState): boolean {
@@ -1984,7 +2066,7 @@ export class RoutingEngine {
     let ahead = 0;
     if (g && t.status === 'pending') {
       const eff = t.agedBase;
-      const groups = g.pinnedWorkerId === null ? [...(g.queue.groups.get(t.ch)?.values() ?? [])] : [g];
+      const groups = g.pinnedWorkerId === null ? [...this.#lane(g.queue, t.ch).list] : [g];
       for (const other of groups) {
         for (const x of other.heap.items) {
           if (x === t) continue;
@@ -2300,6 +2382,10 @@ const SnapshotSchema = z.object({
     }),
   ),
 });
+
+function isOlder(a: TaskState, b: TaskState): boolean {
+  return a.createdAt < b.createdAt || (a.createdAt === b.createdAt && a.seq < b.seq);
+}
 
 function compareValues(a: unknown, b: unknown): number {
   if (a === b) return 0;
