@@ -1,5 +1,6 @@
 import {
   type Clock,
+  type CompiledExpression,
   type DocumentStore,
   type EventBus,
   type EventEnvelope,
@@ -26,6 +27,7 @@ import {
   type RankedWorker,
   summarizeTrace,
 } from './explain.js';
+import { compileWorkflowExpression, taskReferences } from './expressions.js';
 import { type HandoffPacket, type HandoffPacketInput, HandoffPacketSchema } from './handoff.js';
 import { AttributeIndex } from './indexes/attributeIndex.js';
 import { type Deadline, DeadlineQueue } from './indexes/deadlines.js';
@@ -235,6 +237,8 @@ interface WorkerState extends WorkerView {
   reservations: Set<ReservationState>;
   queues: QueueRuntime[];
   entries: IdleEntry[];
+  /** `worker.*` as rule expressions see it: attributes plus id and kind. */
+  ctx: Record<string, unknown>;
 }
 
 interface IdleEntry {
@@ -257,6 +261,7 @@ interface QueueRuntime {
   idx: number;
   config: QueueConfig;
   requirement: CompiledRequirement;
+  expr: CompiledExpression | null;
   ratePerMs: number;
   members: Set<WorkerState>;
   lanes: Map<number, Lane>;
@@ -270,6 +275,9 @@ interface Group {
   humanOnly: boolean;
   pinnedWorkerId: string | null;
   heap: IndexedHeap<TaskState>;
+  /** The step's worker expression and the task context it is evaluated with. */
+  expr: CompiledExpression | null;
+  exprTask: Record<string, unknown> | null;
 }
 
 interface StepRuntime {
@@ -277,6 +285,9 @@ interface StepRuntime {
   queue: QueueRuntime;
   /** The step's own requirement, compiled once. */
   requirement: CompiledRequirement;
+  expr: CompiledExpression | null;
+  exprTaskPaths: (readonly (string | number)[])[];
+  skipIf: CompiledExpression | null;
 }
 
 interface FilterRuntime {
@@ -284,6 +295,7 @@ interface FilterRuntime {
   config: FilterConfig | null;
   /** The typed match's attribute part, compiled once. */
   match: CompiledRequirement | null;
+  when: CompiledExpression | null;
   steps: StepRuntime[];
 }
 
@@ -315,6 +327,8 @@ interface TaskState {
   assignedAt: number | null;
   stepDeadline: Deadline | undefined;
   boostDeadline: Deadline | undefined;
+  /** Cached `task.*` context for rule expressions (reset on change). */
+  ctx: Record<string, unknown> | null;
 }
 
 interface ReservationState {
@@ -514,6 +528,10 @@ export class RoutingEngine {
         idx,
         config,
         requirement: compileRequirement(config.workers),
+        expr:
+          config.expression === undefined
+            ? null
+            : compileWorkflowExpression(config.expression, ['queues', idx, 'expression'], ['worker']),
         ratePerMs: config.agingPerMinute / 60_000,
         members: new Set(),
         lanes: new Map(),
@@ -528,15 +546,51 @@ export class RoutingEngine {
         this.#queuesBySkill.set(firstSkill, list);
       }
     });
-    const toSteps = (targets: StepConfig[]): StepRuntime[] =>
-      targets.map((config) => ({
-        config,
-        queue: this.#queueById.get(config.queue) as QueueRuntime,
-        requirement: compileRequirement(config.requires),
-      }));
+    const toSteps = (targets: StepConfig[], base: (string | number)[]): StepRuntime[] =>
+      targets.map((config, j) => {
+        const expr =
+          config.expression === undefined
+            ? null
+            : compileWorkflowExpression(config.expression, [...base, j, 'expression'], ['worker', 'task']);
+        return {
+          config,
+          queue: this.#queueById.get(config.queue) as QueueRuntime,
+          requirement: compileRequirement(config.requires),
+          expr,
+          exprTaskPaths: expr ? taskReferences(expr) : [],
+          skipIf:
+            config.skipIf === undefined
+              ? null
+              : compileWorkflowExpression(config.skipIf, [...base, j, 'skipIf'], ['task', 'workers']),
+        };
+      });
     this.#workflow.filters.forEach((f, idx) => {
       const match = f.match?.attributes ? compileRequirement({ attributes: f.match.attributes }) : null;
-      this.#filters.push({ name: f.name, config: f, match, steps: toSteps(f.targets) });
+      const when =
+        f.when === undefined ? null : compileWorkflowExpression(f.when, ['filters', idx, 'when'], ['task']);
+      const cal = f.match?.businessHours?.calendar;
+      if (cal !== undefined && !Object.hasOwn(this.#calendars, cal)) {
+        throw new ThreadlineError(
+          'CONFIG',
+          `Invalid workflow: filters[${idx}].match.businessHours.calendar: unknown calendar "${cal}"`,
+          {
+            issues: [
+              {
+                path: ['filters', idx, 'match', 'businessHours', 'calendar'],
+                message: `unknown calendar "${cal}"`,
+                code: 'invalid_value',
+              },
+            ],
+          },
+        );
+      }
+      this.#filters.push({
+        name: f.name,
+        config: f,
+        match,
+        when,
+        steps: toSteps(f.targets, ['filters', idx, 'targets']),
+      });
       // Index the filter under its first attribute's accepted values so a task only checks
       // filters that can match it (first match still wins: candidates are checked in order).
       const attr = match?.attributeNames[0];
@@ -556,7 +610,13 @@ export class RoutingEngine {
       }
     });
     this.#defaultFilter = this.#workflow.defaultFilter
-      ? { name: 'default', config: null, match: null, steps: toSteps(this.#workflow.defaultFilter.targets) }
+      ? {
+          name: 'default',
+          config: null,
+          match: null,
+          when: null,
+          steps: toSteps(this.#workflow.defaultFilter.targets, ['defaultFilter', 'targets']),
+        }
       : null;
   }
 
@@ -718,6 +778,7 @@ export class RoutingEngine {
         reservations: new Set(),
         queues: [],
         entries: [],
+        ctx: {},
       };
       this.#workers.set(w.id, w);
     }
@@ -732,6 +793,7 @@ export class RoutingEngine {
     w.input = data;
     w.attributes = data.attributes as Record<string, unknown>;
     w.skills = (data.attributes.skills ?? {}) as Record<string, number>;
+    w.ctx = { ...w.attributes, id: w.id, kind: w.kind };
     w.draining = restored?.draining ?? false;
     if (w.status !== data.status) {
       if (data.status === 'available' && w.activeTasks === 0) w.idleSince = now;
@@ -780,7 +842,7 @@ export class RoutingEngine {
     const consider = (q: QueueRuntime) => {
       if (seen.has(q)) return;
       seen.add(q);
-      if (meetsRequirement(q.requirement, w)) {
+      if (meetsRequirement(q.requirement, w) && (!q.expr || q.expr.evaluate({ worker: w.ctx }))) {
         w.queues.push(q);
         q.members.add(w);
       }
@@ -1016,6 +1078,7 @@ export class RoutingEngine {
         assignedAt: null,
         stepDeadline: undefined,
         boostDeadline: undefined,
+        ctx: null,
       };
       this.#tasks.set(id, t);
       this.#scheduleBoost(t);
@@ -1038,6 +1101,7 @@ export class RoutingEngine {
     if (!t) throw notFound('task', String(id));
     const data = parseInput(TaskPatchSchema, patch, 'task patch');
     return this.#run(() => {
+      t.ctx = null;
       if (data.priority !== undefined) t.priority = data.priority;
       if (data.attributes !== undefined) t.attributes = { ...t.attributes, ...data.attributes };
       if (data.requiredSkills !== undefined) t.requiredSkills = data.requiredSkills;
@@ -1169,6 +1233,22 @@ export class RoutingEngine {
   // -------------------------------------------------------------------------------------------
   // Workflow
 
+  #taskCtx(t: TaskState): Record<string, unknown> {
+    if (!t.ctx) {
+      t.ctx = {
+        ...t.attributes,
+        id: t.id,
+        channel: t.channel,
+        priority: t.priority,
+        requiredSkills: t.requiredSkills,
+        preferredWorkerId: t.preferredWorkerId,
+        deadline: t.deadline,
+        createdAt: t.createdAt,
+      };
+    }
+    return t.ctx;
+  }
+
   #filterOf(t: TaskState): FilterRuntime | null {
     if (t.filterIdx === DEFAULT_FILTER) return this.#defaultFilter;
     if (t.filterIdx < 0) return null;
@@ -1193,7 +1273,10 @@ export class RoutingEngine {
     for (const i of candidates) {
       const filter = this.#filters[i] as FilterRuntime;
       const match = filter.config?.match;
-      if (!match) return i;
+      if (!match) {
+        if (filter.when && !filter.when.evaluate({ task: this.#taskCtx(t) })) continue;
+        return i;
+      }
       if (match.channel !== undefined) {
         const channels = Array.isArray(match.channel) ? match.channel : [match.channel];
         if (!channels.includes(t.channel)) continue;
@@ -1201,6 +1284,11 @@ export class RoutingEngine {
       if (match.minPriority !== undefined && t.priority < match.minPriority) continue;
       if (filter.match && !meetsRequirement(filter.match, { skills: NO_SKILLS, attributes: t.attributes }))
         continue;
+      if (match.businessHours) {
+        const cal = this.#calendars[match.businessHours.calendar] as ShiftCalendar;
+        if (cal.isBusinessTime(this.#now()) !== match.businessHours.open) continue;
+      }
+      if (filter.when && !filter.when.evaluate({ task: this.#taskCtx(t) })) continue;
       return i;
     }
     return this.#defaultFilter ? DEFAULT_FILTER : NO_FILTER;
@@ -1243,6 +1331,16 @@ export class RoutingEngine {
           idx++;
           why = 'no_known_worker';
           continue;
+        }
+        if (step.skipIf) {
+          const group = this.#groupFor(t, step);
+          const available = this.#countAvailable(t, group, Number.POSITIVE_INFINITY);
+          const members = group.pinnedWorkerId === null ? step.queue.members.size : available;
+          if (step.skipIf.evaluate({ task: this.#taskCtx(t), workers: { available, members } })) {
+            idx++;
+            why = 'skipped';
+            continue;
+          }
         }
         if (step.config.skipIfAvailableBelow !== undefined) {
           const group = this.#groupFor(t, step);
@@ -1328,7 +1426,12 @@ export class RoutingEngine {
       step.config.requires,
       { skills: t.requiredSkills } as Requirement,
     ]);
-    const key = `${requirement.key}|${t.humanOnly ? 'h' : ''}|${pinned ?? ''}`;
+    let exprKey = '';
+    if (step.expr) {
+      const ctx = this.#taskCtx(t);
+      exprKey = JSON.stringify(step.exprTaskPaths.map((path) => readSegments(ctx, path) ?? null));
+    }
+    const key = `${requirement.key}|${t.humanOnly ? 'h' : ''}|${pinned ?? ''}|${step.expr ? step.expr.source : ''}|${exprKey}`;
     const bucket = pinned === null ? this.#lane(queue, t.ch).groups : this.#pinnedGroupMap(pinned);
     const fullKey = pinned === null ? key : `${queue.idx}|${t.ch}|${key}`;
     let group = bucket.get(fullKey);
@@ -1353,6 +1456,8 @@ export class RoutingEngine {
             x.heapIndex = i;
           },
         ),
+        expr: step.expr,
+        exprTask: step.expr ? this.#taskCtx(t) : null,
       };
     }
     return group;
@@ -1412,6 +1517,7 @@ export class RoutingEngine {
     if (!this.#offerable(w) || !this.#hasRoom(w, t.ch)) return false;
     if (g.humanOnly && w.kind === 'bot') return false;
     if (!meetsRequirement(g.requirement, w)) return false;
+    if (g.expr && !g.expr.evaluate({ worker: w.ctx, task: g.exprTask })) return false;
     if (t.excluded.size > 0) {
       const until = t.excluded.get(w.id);
       if (until !== undefined && until > this.#now()) return false;
@@ -1659,6 +1765,7 @@ export class RoutingEngine {
     if (g.heap.size === 0) return undefined;
     if (g.humanOnly && w.kind === 'bot') return undefined;
     if (!meetsRequirement(g.requirement, w)) return undefined;
+    if (g.expr && !g.expr.evaluate({ worker: w.ctx, task: g.exprTask })) return undefined;
     const head = g.heap.peek() as TaskState;
     if (this.#taskAllowsWorker(head, w)) return head;
     return g.heap.findInOrder((x) => this.#taskAllowsWorker(x, w));
@@ -2000,6 +2107,7 @@ export class RoutingEngine {
       this.#releaseReservation(held);
     }
     t.humanOnly = true;
+    t.ctx = null;
     t.attributes = { ...t.attributes, handoff: packet };
     if (packet.targetSkills) t.requiredSkills = { ...t.requiredSkills, ...packet.targetSkills };
     t.handoffQueue = packet.targetQueue ?? null;
@@ -2109,6 +2217,7 @@ export class RoutingEngine {
     if (!this.#hasRoom(w, t.ch)) return 'capacity';
     const failure = checkRequirement(g.requirement, w);
     if (failure) return failure.reason;
+    if (g.expr && !g.expr.evaluate({ worker: w.ctx, task: g.exprTask })) return 'expression';
     if (g.humanOnly && w.kind === 'bot') return 'kind';
     const until = t.excluded.get(w.id);
     if (until !== undefined && until > this.#now()) return 'rejected';
@@ -2230,6 +2339,7 @@ export class RoutingEngine {
           assigned: null,
           stepDeadline: undefined,
           boostDeadline: undefined,
+          ctx: null,
         };
         this.#tasks.set(t.id, t);
         for (const ri of byRes.get(t.id) ?? []) {
@@ -2382,6 +2492,15 @@ const SnapshotSchema = z.object({
     }),
   ),
 });
+
+function readSegments(obj: unknown, path: readonly (string | number)[]): unknown {
+  let cur = obj;
+  for (const seg of path) {
+    if (cur === null || typeof cur !== 'object' || !Object.hasOwn(cur, seg)) return undefined;
+    cur = (cur as Record<string | number, unknown>)[seg];
+  }
+  return cur;
+}
 
 function isOlder(a: TaskState, b: TaskState): boolean {
   return a.createdAt < b.createdAt || (a.createdAt === b.createdAt && a.seq < b.seq);

@@ -8,6 +8,7 @@ export type ExclusionReason =
   | 'skill'
   | 'level'
   | 'attribute'
+  | 'expression'
   | 'kind'
   | 'rejected'
   | 'offered';
@@ -22,6 +23,7 @@ export const EXCLUSION_REASONS: readonly ExclusionReason[] = [
   'skill',
   'level',
   'attribute',
+  'expression',
   'kind',
   'rejected',
   'offered',

@@ -8,6 +8,8 @@ export const QueueConfigSchema = z
     id: z.string().min(1).max(200),
     /** Workers that belong to the queue (typed requirements). Omit for "every worker". */
     workers: RequirementSchema.optional(),
+    /** Rule-language membership test on `worker.*`, e.g. `"fr" IN worker.languages`. */
+    expression: z.string().min(1).max(10_000).optional(),
     /** Serve the newest task first instead of the oldest (within equal priority). */
     lifo: z.boolean().default(false),
     /** Priority points a waiting task gains per minute of waiting (aging), so nothing starves. */
@@ -33,6 +35,10 @@ export const StepConfigSchema = z
     queue: z.string().min(1),
     /** Extra worker requirements during this step (on top of the queue's and the task's own). */
     requires: RequirementSchema.optional(),
+    /** Rule-language worker test on `worker.*` and `task.*`, e.g. `worker.skills.billing >= task.level`. */
+    expression: z.string().min(1).max(10_000).optional(),
+    /** Rule-language test on `task.*` and `workers.available` / `workers.members`, checked on entry: true skips the step. */
+    skipIf: z.string().min(1).max(10_000).optional(),
     /** Priority used while in this step (overrides the task's priority). */
     priority: z.number().int().min(0).max(1_000_000).optional(),
     /** Cumulative timeout: the step ends this long after the task entered the workflow. */
@@ -56,6 +62,11 @@ export const TaskMatchSchema = z
       .record(z.string().min(1), z.union([AttributeScalarSchema, z.array(AttributeScalarSchema).min(1)]))
       .optional(),
     minPriority: z.number().int().optional(),
+    /** Match only while a named calendar (engine option `calendars`) is open (`open: true`) or closed. */
+    businessHours: z
+      .object({ calendar: z.string().min(1), open: z.boolean().default(true) })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -65,6 +76,8 @@ export const FilterConfigSchema = z
     name: z.string().min(1).max(200),
     /** Typed task condition; omit to match every task. */
     match: TaskMatchSchema.optional(),
+    /** Rule-language condition on `task.*`, e.g. `task.language == "fr" AND task.priority > 5`. */
+    when: z.string().min(1).max(10_000).optional(),
     targets: z.array(StepConfigSchema).min(1),
   })
   .strict();
