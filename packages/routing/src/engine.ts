@@ -128,6 +128,8 @@ export interface WorkerInfo {
   draining: boolean;
   attributes: Record<string, unknown>;
   capacity: Record<string, { units: number; weight: number }>;
+  /** Shared pool across channels, when configured. */
+  totalCapacity?: number;
   used: Record<string, number>;
   activeTasks: number;
   idleSince: number;
@@ -1023,6 +1025,7 @@ export class RoutingEngine {
       draining: w.draining,
       attributes: w.attributes,
       capacity,
+      ...(w.totalCapacity === undefined ? {} : { totalCapacity: w.totalCapacity }),
       used,
       activeTasks: w.activeTasks,
       idleSince: w.idleSince,
