@@ -61,10 +61,12 @@ import {
 import {
   defineWorkflow,
   type FilterConfig,
+  lintWorkflow,
   type QueueConfig,
   type StepConfig,
   type Workflow,
   type WorkflowConfig,
+  type WorkflowLintIssue,
 } from './workflow.js';
 
 /** A shift lookup: anything with `isBusinessTime` (core's `BusinessCalendar` fits). */
@@ -417,6 +419,7 @@ export class RoutingEngine {
   /** Set when the engine made its own sequential ids: their counters travel in snapshots. */
   readonly #ownIds: SequentialIds | undefined;
   readonly #workflow: Workflow;
+  readonly #workflowConfig: WorkflowConfig;
   readonly #strategy: RoutingStrategy;
   readonly #reservationTimeoutMs: number;
   readonly #store: DocumentStore | undefined;
@@ -514,7 +517,8 @@ export class RoutingEngine {
     this.#clock = opts.clock;
     this.#ownIds = opts.ids ? undefined : sequentialIds();
     this.#ids = opts.ids ?? (this.#ownIds as SequentialIds);
-    this.#workflow = defineWorkflow(opts.workflow as WorkflowConfig);
+    this.#workflowConfig = opts.workflow as WorkflowConfig;
+    this.#workflow = defineWorkflow(this.#workflowConfig);
     this.#strategy =
       typeof opts.strategy === 'string' ? STRATEGIES[opts.strategy] : (opts.strategy ?? longestIdle);
     this.#reservationTimeoutMs = opts.reservationTimeoutMs ?? 30_000;
@@ -2229,6 +2233,21 @@ export class RoutingEngine {
 
   // -------------------------------------------------------------------------------------------
   // Snapshots
+
+  /**
+   * Lints the engine's workflow against the current roster (see {@link lintWorkflow}).
+   *
+   * @example
+   * ```ts
+   * for (const issue of engine.lint()) console.warn(issue.code, issue.path.join('.'), issue.message);
+   * ```
+   */
+  lint(): WorkflowLintIssue[] {
+    const workers = [...this.#workers.values()]
+      .filter((w) => !w.draining)
+      .map((w) => ({ id: w.id, kind: w.kind, attributes: w.attributes }));
+    return lintWorkflow(this.#workflowConfig, { workers });
+  }
 
   /** Counters for monitoring and benchmarks. */
   stats(): RoutingStats {

@@ -49,6 +49,8 @@ export {
   defineWorkflow,
   type FilterConfig,
   FilterConfigSchema,
+  type LintWorker,
+  lintWorkflow,
   OrderBySchema,
   type QueueConfig,
   QueueConfigSchema,
@@ -57,5 +59,6 @@ export {
   TaskMatchSchema,
   type Workflow,
   type WorkflowConfig,
+  type WorkflowLintIssue,
   WorkflowSchema,
 } from './workflow.js';

@@ -1,6 +1,12 @@
 import { DurationSchema, parseInput } from '@threadline/core';
 import { z } from 'zod';
-import { AttributeScalarSchema, RequirementSchema } from './requirements.js';
+import { compileWorkflowExpression } from './expressions.js';
+import {
+  AttributeScalarSchema,
+  compileRequirement,
+  meetsRequirement,
+  RequirementSchema,
+} from './requirements.js';
 
 /** Zod schema for a queue: who belongs to it and how its tasks are ordered. */
 export const QueueConfigSchema = z
@@ -162,4 +168,191 @@ export type FilterConfig = Workflow['filters'][number];
  */
 export function defineWorkflow(config: WorkflowConfig): Workflow {
   return parseInput(WorkflowSchema, config, 'workflow', 'CONFIG');
+}
+
+/** One finding of {@link lintWorkflow}. */
+export interface WorkflowLintIssue {
+  severity: 'error' | 'warning' | 'info';
+  code:
+    | 'unreachable_filter'
+    | 'unreachable_default'
+    | 'shrinking_timeout'
+    | 'unreachable_step'
+    | 'last_step_timeout'
+    | 'step_matches_nobody'
+    | 'empty_queue'
+    | 'unused_queue';
+  /** Path of the offending part of the workflow. */
+  path: (string | number)[];
+  message: string;
+}
+
+/** A worker as {@link lintWorkflow} needs it: id, kind and attributes (skills under `skills`). */
+export interface LintWorker {
+  id: string;
+  kind?: 'human' | 'bot';
+  attributes?: Record<string, unknown>;
+}
+
+/**
+ * Checks a workflow for mistakes that validation cannot see: filters that can never match
+ * (an earlier filter catches everything, or has the same condition), a default filter behind a
+ * catch-all, cumulative timeouts that do not grow (the step is skipped at once), steps after a
+ * step that never ends, a timeout on the last step (ignored), and — given a roster — queues
+ * and steps no worker can serve. Returns findings; never throws for a valid workflow.
+ *
+ * @example
+ * ```ts
+ * const issues = lintWorkflow(workflow, { workers: [{ id: 'ana', attributes: { skills: { billing: 4 } } }] });
+ * issues.filter((i) => i.severity !== 'info');
+ * ```
+ */
+export function lintWorkflow(
+  config: WorkflowConfig,
+  options: { workers?: readonly LintWorker[] } = {},
+): WorkflowLintIssue[] {
+  const wf = defineWorkflow(config);
+  const issues: WorkflowLintIssue[] = [];
+  const conditionKey = (f: FilterConfig) => JSON.stringify([f.match ?? null, f.when ?? null]);
+  const seen = new Map<string, number>();
+  let catchAll: number | null = null;
+  wf.filters.forEach((f, i) => {
+    if (catchAll !== null) {
+      issues.push({
+        severity: 'warning',
+        code: 'unreachable_filter',
+        path: ['filters', i],
+        message: `Filter "${f.name}" is unreachable: filter "${wf.filters[catchAll]?.name}" before it matches every task.`,
+      });
+      return;
+    }
+    const key = conditionKey(f);
+    const earlier = seen.get(key);
+    if (earlier !== undefined) {
+      issues.push({
+        severity: 'warning',
+        code: 'unreachable_filter',
+        path: ['filters', i],
+        message: `Filter "${f.name}" is unreachable: filter "${wf.filters[earlier]?.name}" has the same condition and comes first.`,
+      });
+    } else seen.set(key, i);
+    if (f.match === undefined && f.when === undefined) catchAll = i;
+  });
+  if (catchAll !== null && wf.defaultFilter) {
+    issues.push({
+      severity: 'warning',
+      code: 'unreachable_default',
+      path: ['defaultFilter'],
+      message: `The default filter is unreachable: filter "${wf.filters[catchAll]?.name}" matches every task.`,
+    });
+  }
+
+  const ladders: { steps: StepConfig[]; path: (string | number)[] }[] = wf.filters.map((f, i) => ({
+    steps: f.targets,
+    path: ['filters', i, 'targets'],
+  }));
+  if (wf.defaultFilter) ladders.push({ steps: wf.defaultFilter.targets, path: ['defaultFilter', 'targets'] });
+  const usedQueues = new Set<string>();
+  for (const { steps, path } of ladders) {
+    let previous = -1;
+    let endless: number | null = null;
+    steps.forEach((step, j) => {
+      usedQueues.add(step.queue);
+      const canSkip =
+        step.skipIf !== undefined ||
+        step.knownWorker !== undefined ||
+        step.skipIfAvailableBelow !== undefined;
+      if (endless !== null) {
+        issues.push({
+          severity: 'warning',
+          code: 'unreachable_step',
+          path: [...path, j],
+          message: `Step ${j} is unreachable: step ${endless} has no timeout and cannot be skipped.`,
+        });
+      }
+      if (step.timeout !== undefined) {
+        if (j === steps.length - 1) {
+          issues.push({
+            severity: 'info',
+            code: 'last_step_timeout',
+            path: [...path, j, 'timeout'],
+            message: 'The last step has a timeout; tasks stay in the last step, so it has no effect.',
+          });
+        } else if (step.timeout <= previous) {
+          issues.push({
+            severity: 'warning',
+            code: 'shrinking_timeout',
+            path: [...path, j, 'timeout'],
+            message: `Timeouts are cumulative: ${step.timeout} ms is not after the previous step's ${previous} ms, so this step is skipped at once.`,
+          });
+        }
+        previous = Math.max(previous, step.timeout);
+      } else if (j < steps.length - 1 && !canSkip && endless === null) {
+        endless = j;
+      }
+    });
+  }
+  wf.queues.forEach((q, i) => {
+    if (!usedQueues.has(q.id)) {
+      issues.push({
+        severity: 'info',
+        code: 'unused_queue',
+        path: ['queues', i],
+        message: `Queue "${q.id}" is not used by any step.`,
+      });
+    }
+  });
+
+  if (options.workers) {
+    const workers = options.workers.map((w) => {
+      const attributes = w.attributes ?? {};
+      const skills = (attributes.skills ?? {}) as Record<string, number>;
+      return { skills, attributes, ctx: { ...attributes, id: w.id, kind: w.kind ?? 'human' } };
+    });
+    const members = new Map<string, typeof workers>();
+    wf.queues.forEach((q, i) => {
+      const req = compileRequirement(q.workers);
+      const expr =
+        q.expression === undefined
+          ? null
+          : compileWorkflowExpression(q.expression, ['queues', i, 'expression'], ['worker']);
+      const list = workers.filter(
+        (w) => meetsRequirement(req, w) && (!expr || expr.evaluate({ worker: w.ctx })),
+      );
+      members.set(q.id, list);
+      if (list.length === 0) {
+        issues.push({
+          severity: 'warning',
+          code: 'empty_queue',
+          path: ['queues', i],
+          message: `No worker in the roster belongs to queue "${q.id}".`,
+        });
+      }
+    });
+    for (const { steps, path } of ladders) {
+      steps.forEach((step, j) => {
+        const list = members.get(step.queue) ?? [];
+        if (list.length === 0) return;
+        const req = compileRequirement(step.requires);
+        const expr =
+          step.expression === undefined
+            ? null
+            : compileWorkflowExpression(step.expression, [...path, j, 'expression'], ['worker', 'task']);
+        // Task-dependent expressions cannot be judged without a task: only worker-only ones are checked.
+        const workerOnly = expr !== null && expr.references.every((r) => r.startsWith('worker'));
+        const n = list.filter(
+          (w) => meetsRequirement(req, w) && (!workerOnly || expr?.evaluate({ worker: w.ctx })),
+        ).length;
+        if (n === 0) {
+          issues.push({
+            severity: 'warning',
+            code: 'step_matches_nobody',
+            path: [...path, j],
+            message: `No worker in the roster can serve step ${j} (queue "${step.queue}").`,
+          });
+        }
+      });
+    }
+  }
+  return issues;
 }

@@ -127,3 +127,49 @@ describe('rule-language workflows', () => {
     ).toThrow(/unknown calendar/);
   });
 });
+
+describe('workflow linting', () => {
+  it('finds unreachable filters, shrinking timeouts, endless steps and unserved steps', async () => {
+    const { lintWorkflow } = await import('../src/index.js');
+    const issues = lintWorkflow(
+      {
+        queues: [{ id: 'billing', workers: { skills: { billing: 1 } } }, { id: 'spare', workers: { skills: { french: 1 } } }],
+        filters: [
+          {
+            name: 'a',
+            match: { attributes: { topic: 'x' } },
+            targets: [
+              { queue: 'billing', timeout: 60_000 },
+              { queue: 'billing', timeout: 30_000 },
+              { queue: 'billing' },
+            ],
+          },
+          { name: 'b', match: { attributes: { topic: 'x' } }, targets: [{ queue: 'billing' }] },
+          {
+            name: 'all',
+            targets: [{ queue: 'billing', requires: { skills: { billing: 9 } } }, { queue: 'billing' }],
+          },
+          { name: 'never', targets: [{ queue: 'billing' }] },
+        ],
+        defaultFilter: { targets: [{ queue: 'billing' }] },
+      },
+      { workers: [{ id: 'ana', attributes: { skills: { billing: 3 } } }] },
+    );
+    const codes = issues.map((i) => `${i.code}@${i.path.join('.')}`);
+    expect(codes).toEqual(
+      expect.arrayContaining([
+        'unreachable_filter@filters.1',
+        'unreachable_filter@filters.3',
+        'unreachable_default@defaultFilter',
+        'shrinking_timeout@filters.0.targets.1.timeout',
+        'unreachable_step@filters.2.targets.1',
+        'step_matches_nobody@filters.2.targets.0',
+        'empty_queue@queues.1',
+        'unused_queue@queues.1',
+      ]),
+    );
+    expect(codes).not.toContain('unreachable_filter@filters.2');
+    const clean = lintWorkflow({ queues: [{ id: 'q' }], defaultFilter: { targets: [{ queue: 'q' }] } });
+    expect(clean).toEqual([]);
+  });
+});
