@@ -339,7 +339,7 @@ export function lintWorkflow(
             ? null
             : compileWorkflowExpression(step.expression, [...path, j, 'expression'], ['worker', 'task']);
         // Task-dependent expressions cannot be judged without a task: only worker-only ones are checked.
-        const workerOnly = expr !== null && expr.references.every((r) => r.startsWith('worker'));
+        const workerOnly = expr?.references.every((r) => r.startsWith('worker'));
         const n = list.filter(
           (w) => meetsRequirement(req, w) && (!workerOnly || expr?.evaluate({ worker: w.ctx })),
         ).length;

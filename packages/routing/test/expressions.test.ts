@@ -133,7 +133,10 @@ describe('workflow linting', () => {
     const { lintWorkflow } = await import('../src/index.js');
     const issues = lintWorkflow(
       {
-        queues: [{ id: 'billing', workers: { skills: { billing: 1 } } }, { id: 'spare', workers: { skills: { french: 1 } } }],
+        queues: [
+          { id: 'billing', workers: { skills: { billing: 1 } } },
+          { id: 'spare', workers: { skills: { french: 1 } } },
+        ],
         filters: [
           {
             name: 'a',
