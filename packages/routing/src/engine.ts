@@ -57,7 +57,7 @@ import {
   type StrategyName,
   type TaskView,
   type WorkerView,
-} from './strategies/strategy.js';
+} from './strategies/index.js';
 import {
   defineWorkflow,
   type FilterConfig,

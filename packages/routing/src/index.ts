@@ -44,7 +44,7 @@ export {
   type StrategyName,
   type TaskView,
   type WorkerView,
-} from './strategies/strategy.js';
+} from './strategies/index.js';
 export {
   defineWorkflow,
   type FilterConfig,

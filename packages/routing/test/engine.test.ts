@@ -288,4 +288,28 @@ describe('routing engine', () => {
     engine.completeTask('t1');
     expect(copy.snapshot()).toEqual(engine.snapshot());
   });
+
+  it('aging and SLA boost let old or at-risk tasks overtake higher priorities', () => {
+    const clock = new ManualClock(0);
+    const engine = createRoutingEngine({
+      clock,
+      workflow: {
+        queues: [{ id: 'q', agingPerMinute: 1, slaBoost: { within: { minutes: 5 }, boost: 100 } }],
+        defaultFilter: { targets: [{ queue: 'q' }] },
+      },
+    });
+    engine.submitTask({ id: 'old-low', channel: 'chat', priority: 0 });
+    clock.advance(10 * 60_000);
+    engine.submitTask({ id: 'new-high', channel: 'chat', priority: 5 });
+    engine.submitTask({ id: 'sla', channel: 'chat', priority: 0, deadline: clock.now() + 6 * 60_000 });
+    expect(engine.explainWaiting('old-low').effectivePriority).toBe(10);
+    clock.advance(60_000);
+    engine.advanceTo(clock.now());
+    engine.upsertWorker({ id: 'a', status: 'available', capacity: { chat: 3 } });
+    const order = ['old-low', 'new-high', 'sla'].map((id) => engine.getTask(id)?.reservations[0]);
+    const seq = order.map((r) => Number(String(r).split('-')[1]));
+    // The SLA task (boosted by 100) goes first, then the aged old task, then the new one.
+    expect(seq[2]).toBeLessThan(seq[0] as number);
+    expect(seq[0]).toBeLessThan(seq[1] as number);
+  });
 });
