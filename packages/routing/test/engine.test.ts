@@ -312,4 +312,77 @@ describe('routing engine', () => {
     expect(seq[2]).toBeLessThan(seq[0] as number);
     expect(seq[0]).toBeLessThan(seq[1] as number);
   });
+
+  it('requestHandoff moves the same task to a target queue with target skills, bots excluded', () => {
+    const clock = new ManualClock(0);
+    const engine = createRoutingEngine({
+      clock,
+      workflow: {
+        queues: [{ id: 'bots' }, { id: 'refunds', workers: { skills: { refunds: 1 } } }],
+        defaultFilter: { targets: [{ queue: 'bots' }] },
+      },
+    });
+    engine.upsertWorker({
+      id: 'bot',
+      kind: 'bot',
+      status: 'available',
+      attributes: { skills: { refunds: 9 } },
+      capacity: { chat: 50 },
+    });
+    engine.upsertWorker({
+      id: 'junior',
+      status: 'available',
+      attributes: { skills: { refunds: 2 } },
+      capacity: { chat: 1 },
+    });
+    engine.upsertWorker({
+      id: 'senior',
+      status: 'available',
+      attributes: { skills: { refunds: 6 } },
+      capacity: { chat: 1 },
+    });
+    const t = engine.submitTask({ id: 't', channel: 'chat' });
+    expect(engine.getReservation(t.reservations[0] as string)?.workerId).toBe('bot');
+    engine.acceptReservation(t.reservations[0] as string);
+    expect(() => engine.requestHandoff('t', { reason: 'transfer', targetQueue: 'nope' })).toThrow(
+      /unknown queue/,
+    );
+    expect(() => engine.requestHandoff('t', { reason: 'bored' } as never)).toThrow(/reason/);
+    const after = engine.requestHandoff('t', {
+      reason: 'low_confidence',
+      intent: 'refund',
+      confidence: 0.2,
+      transcript: [{ author: 'customer', text: 'my refund never arrived' }],
+      targetSkills: { refunds: 5 },
+      targetQueue: 'refunds',
+    });
+    expect(after.id).toBe('t');
+    expect(after.queue).toBe('refunds');
+    expect(engine.getReservation(after.reservations[0] as string)?.workerId).toBe('senior');
+    expect((after.attributes.handoff as { intent: string }).intent).toBe('refund');
+    expect(engine.getWorker('bot')?.activeTasks).toBe(0);
+  });
+
+  it('save() and load() go through the document store', async () => {
+    const docs = new Map<string, Record<string, unknown>>();
+    const store = {
+      async put(collection: string, doc: { id: string }) {
+        docs.set(`${collection}/${doc.id}`, structuredClone(doc));
+        return { ...doc, tenantId: 'default', version: 1 };
+      },
+      async get(collection: string, id: string) {
+        return docs.get(`${collection}/${id}`);
+      },
+    };
+    const clock = new ManualClock(0);
+    const engine = createRoutingEngine({ clock, workflow, store: store as never });
+    engine.upsertWorker({ id: 'a', status: 'available', capacity: { chat: 1 } });
+    engine.submitTask({ id: 't1', channel: 'chat' });
+    await engine.save();
+    const copy = createRoutingEngine({ clock, workflow, store: store as never });
+    expect(await copy.load()).toBe(true);
+    expect(copy.getTask('t1')?.status).toBe('reserved');
+    expect(await createRoutingEngine({ clock, workflow, store: store as never }).load('missing')).toBe(false);
+    await expect(createRoutingEngine({ clock, workflow }).save()).rejects.toThrow(/without a store/);
+  });
 });
