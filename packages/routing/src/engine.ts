@@ -1168,7 +1168,11 @@ export class RoutingEngine {
   completeTask(id: string, options: { wrapUpMs?: number } = {}): void {
     const t = this.#tasks.get(id);
     if (!t) throw notFound('task', String(id));
-    const opts = parseInput(CompleteOptionsSchema, options, 'complete options');
+    // The common call has no options: skip the schema on that path.
+    const opts =
+      options !== null && typeof options === 'object' && Object.keys(options).length === 0
+        ? {}
+        : parseInput(CompleteOptionsSchema, options, 'complete options');
     const r = t.assigned;
     if (t.status !== 'assigned' || !r) {
       throw new ThreadlineError('ILLEGAL_TRANSITION', `Task "${id}" is ${t.status}, not assigned`, {
@@ -1764,7 +1768,13 @@ export class RoutingEngine {
       }
       if (!best || !room) return;
       this.#routeTask(best, w);
+      if (!this.#hasAnyRoom(w)) return;
     }
+  }
+
+  #hasAnyRoom(w: WorkerState): boolean {
+    for (const ch of w.capacity.keys()) if (this.#hasRoom(w, ch)) return true;
+    return false;
   }
 
   /** The first task of group `g` that worker `w` may take, or undefined. */
