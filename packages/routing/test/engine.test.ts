@@ -385,4 +385,33 @@ describe('routing engine', () => {
     expect(await createRoutingEngine({ clock, workflow, store: store as never }).load('missing')).toBe(false);
     await expect(createRoutingEngine({ clock, workflow }).save()).rejects.toThrow(/without a store/);
   });
+
+  it('attaches a decision trace to offers when asked', () => {
+    const { engine, offers } = setup({ trace: true });
+    engine.upsertWorker({
+      id: 'away',
+      status: 'away',
+      attributes: { skills: { billing: 9 } },
+      capacity: { chat: 1 },
+    });
+    engine.upsertWorker({
+      id: 'low',
+      status: 'available',
+      attributes: { skills: { billing: 2 } },
+      capacity: { chat: 1 },
+    });
+    engine.upsertWorker({
+      id: 'ok',
+      status: 'available',
+      attributes: { skills: { billing: 8 } },
+      capacity: { chat: 1 },
+    });
+    engine.submitTask({ id: 't1', channel: 'chat', attributes: { topic: 'billing' } });
+    const trace = (nth(offers(), 0).payload as { trace?: import('../src/index.js').DecisionTrace }).trace;
+    expect(trace?.filter).toBe('billing');
+    expect(trace?.step).toBe(0);
+    expect(trace?.excluded).toEqual({ presence: ['away'], level: ['low'] });
+    expect(trace?.eligible.map((w) => w.workerId)).toEqual(['ok']);
+    expect(trace?.strategy).toBe('longest-idle');
+  });
 });
