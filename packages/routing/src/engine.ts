@@ -1,6 +1,7 @@
 import {
   type Clock,
   type CompiledExpression,
+  type HandoffPacket as CoreHandoffPacket,
   type DocumentStore,
   type EventBus,
   type EventEnvelope,
@@ -28,7 +29,12 @@ import {
   summarizeTrace,
 } from './explain.js';
 import { compileWorkflowExpression, taskReferences } from './expressions.js';
-import { type HandoffPacket, type HandoffPacketInput, HandoffPacketSchema } from './handoff.js';
+import {
+  type HandoffPacket,
+  type HandoffPacketInput,
+  HandoffPacketSchema,
+  normalizeHandoffPacket,
+} from './handoff.js';
 import { AttributeIndex } from './indexes/attributeIndex.js';
 import { type Deadline, DeadlineQueue } from './indexes/deadlines.js';
 import { IndexedHeap } from './indexes/heap.js';
@@ -2045,10 +2051,10 @@ export class RoutingEngine {
    * engine.requestHandoff('t1', { reason: 'customer_request', intent: 'refund', targetSkills: { billing: 3 } });
    * ```
    */
-  requestHandoff(taskId: string, packet: HandoffPacketInput): TaskInfo {
+  requestHandoff(taskId: string, packet: HandoffPacketInput | CoreHandoffPacket): TaskInfo {
     const t = this.#tasks.get(taskId);
     if (!t) throw notFound('task', String(taskId));
-    const data = parseInput(HandoffPacketSchema, packet, 'handoff packet');
+    const data = normalizeHandoffPacket(packet);
     if (data.targetQueue !== undefined && !this.#queueById.has(data.targetQueue)) {
       throw new ThreadlineError('VALIDATION', `Invalid handoff packet: unknown queue "${data.targetQueue}"`, {
         issues: [

@@ -1,3 +1,8 @@
+import {
+  type HandoffPacket as CoreHandoffPacket,
+  HandoffPacketSchema as CoreHandoffPacketSchema,
+  parseInput,
+} from '@threadline/core';
 import { z } from 'zod';
 
 /**
@@ -45,3 +50,33 @@ export const HandoffPacketSchema = z
 export type HandoffPacketInput = z.input<typeof HandoffPacketSchema>;
 /** A validated handoff packet. */
 export type HandoffPacket = z.output<typeof HandoffPacketSchema>;
+
+/** True when `input` looks like core's full handoff packet (it carries `conversationId` and `from`). */
+export function isCoreHandoffPacket(input: unknown): boolean {
+  return typeof input === 'object' && input !== null && 'conversationId' in input && 'from' in input;
+}
+
+/**
+ * Accepts either this package's compact packet or core's full `HandoffPacket` (from
+ * `buildHandoffPacket`) and returns the compact form the engine routes on. A core packet is
+ * validated with core's schema and kept whole under `context.packet`.
+ */
+export function normalizeHandoffPacket(input: unknown): HandoffPacket {
+  if (!isCoreHandoffPacket(input)) return parseInput(HandoffPacketSchema, input, 'handoff packet');
+  const core: CoreHandoffPacket = parseInput(CoreHandoffPacketSchema, input, 'handoff packet');
+  const targetSkills: Record<string, number> = {};
+  for (const skill of core.target.skills) targetSkills[skill.name] = skill.minLevel ?? 0;
+  return parseInput(
+    HandoffPacketSchema,
+    {
+      reason: core.reason.code,
+      transcript: core.transcript.slice(-200).map((m) => ({ author: m.author.kind, text: m.body, at: m.at })),
+      ...(core.intent ? { intent: core.intent.name, confidence: core.intent.confidence } : {}),
+      ...(core.sentiment ? { sentiment: core.sentiment.score } : {}),
+      ...(core.target.skills.length > 0 ? { targetSkills } : {}),
+      ...(core.target.queueId === undefined ? {} : { targetQueue: core.target.queueId }),
+      context: { packet: core, conversationId: core.conversationId, customerId: core.customerId },
+    },
+    'handoff packet',
+  );
+}

@@ -21,7 +21,13 @@ export {
   type StepChangeReason,
 } from './events.js';
 export { type DecisionTrace, EXCLUSION_REASONS, type ExclusionReason, type RankedWorker } from './explain.js';
-export { type HandoffPacket, type HandoffPacketInput, HandoffPacketSchema } from './handoff.js';
+export {
+  type HandoffPacket,
+  type HandoffPacketInput,
+  HandoffPacketSchema,
+  isCoreHandoffPacket,
+  normalizeHandoffPacket,
+} from './handoff.js';
 export {
   CapacityEntrySchema,
   type TaskInput,

@@ -414,4 +414,45 @@ describe('routing engine', () => {
     expect(trace?.eligible.map((w) => w.workerId)).toEqual(['ok']);
     expect(trace?.strategy).toBe('longest-idle');
   });
+
+  it("accepts core's full handoff packet (buildHandoffPacket) and routes on its target", async () => {
+    const { buildHandoffPacket, createSequentialIds } = await import('@threadline/core');
+    const clock = new ManualClock(1000);
+    const engine = createRoutingEngine({
+      clock,
+      workflow: {
+        queues: [{ id: 'bots' }, { id: 'billing', workers: { skills: { billing: 1 } } }],
+        defaultFilter: { targets: [{ queue: 'bots' }] },
+      },
+    });
+    engine.upsertWorker({ id: 'bot', kind: 'bot', status: 'available', capacity: { chat: 10 } });
+    engine.upsertWorker({
+      id: 'bea',
+      status: 'available',
+      attributes: { skills: { billing: 4 } },
+      capacity: { chat: 1 },
+    });
+    const t = engine.submitTask({ id: 't', channel: 'chat' });
+    engine.acceptReservation(t.reservations[0] as string);
+    const packet = buildHandoffPacket(
+      {
+        conversationId: 'conv-1',
+        customerId: 'cust-1',
+        from: { kind: 'bot', id: 'bot' },
+        to: { kind: 'queue', id: 'billing' },
+        reason: { code: 'customer_request' },
+        transcript: [{ author: { kind: 'customer' }, body: 'a person please', at: 900 }],
+        target: { skills: [{ name: 'billing', minLevel: 3 }], queueId: 'billing' },
+        identity: { confidence: 0.9, verified: true },
+      } as never,
+      { clock, ids: createSequentialIds() },
+    );
+    const after = engine.requestHandoff('t', packet);
+    expect(after.queue).toBe('billing');
+    expect(after.requiredSkills).toEqual({ billing: 3 });
+    expect(engine.getReservation(after.reservations[0] as string)?.workerId).toBe('bea');
+    const stored = after.attributes.handoff as { reason: string; context: { conversationId: string } };
+    expect(stored.reason).toBe('customer_request');
+    expect(stored.context.conversationId).toBe('conv-1');
+  });
 });
