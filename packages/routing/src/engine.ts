@@ -1,0 +1,2574 @@
+import {
+  type Clock,
+  type CompiledExpression,
+  type HandoffPacket as CoreHandoffPacket,
+  type DocumentStore,
+  type EventBus,
+  type EventEnvelope,
+  type IdGenerator,
+  type Instant,
+  type Presence,
+  parseInput,
+  ThreadlineError,
+  toMillis,
+} from '@threadline/core';
+import { EventEmitter } from 'eventemitter3';
+import { z } from 'zod';
+import type {
+  RoutingEvent,
+  RoutingEventMap,
+  RoutingEventOf,
+  RoutingEventType,
+  StepChangeReason,
+} from './events.js';
+import {
+  type DecisionTrace,
+  EXCLUSION_REASONS,
+  type ExclusionReason,
+  type RankedWorker,
+  summarizeTrace,
+} from './explain.js';
+import { compileWorkflowExpression, taskReferences } from './expressions.js';
+import {
+  type HandoffPacket,
+  type HandoffPacketInput,
+  HandoffPacketSchema,
+  normalizeHandoffPacket,
+} from './handoff.js';
+import { AttributeIndex } from './indexes/attributeIndex.js';
+import { type Deadline, DeadlineQueue } from './indexes/deadlines.js';
+import { IndexedHeap } from './indexes/heap.js';
+import { SkillIndex } from './indexes/skillIndex.js';
+import {
+  type TaskInput,
+  TaskInputSchema,
+  type TaskPatch,
+  TaskPatchSchema,
+  type WorkerInput,
+  WorkerInputSchema,
+} from './inputs.js';
+import {
+  type CompiledRequirement,
+  checkRequirement,
+  compileRequirement,
+  meetsRequirement,
+  mergeRequirements,
+  type Requirement,
+} from './requirements.js';
+import { assertTransition, type ReservationInfo, type ReservationStatus } from './reservations.js';
+import {
+  longestIdle,
+  type RoutingStrategy,
+  STRATEGIES,
+  type StrategyName,
+  type TaskView,
+  type WorkerView,
+} from './strategies/index.js';
+import {
+  defineWorkflow,
+  type FilterConfig,
+  lintWorkflow,
+  type QueueConfig,
+  type StepConfig,
+  type Workflow,
+  type WorkflowConfig,
+  type WorkflowLintIssue,
+} from './workflow.js';
+
+/** A shift lookup: anything with `isBusinessTime` (core's `BusinessCalendar` fits). */
+export interface ShiftCalendar {
+  isBusinessTime(at: Date | number): boolean;
+}
+
+/** Options for {@link createRoutingEngine}. */
+export interface RoutingEngineOptions {
+  /** Time source; the engine never reads the wall clock itself. */
+  clock: Clock;
+  /** Id generator for reservations, generated task ids and event ids (default: sequential). */
+  ids?: IdGenerator;
+  /** The workflow: typed object or JSON (validated, `CONFIG` error on bad input). */
+  workflow: WorkflowConfig;
+  /** Worker choice: a built-in name or a {@link RoutingStrategy} (default longest idle). */
+  strategy?: StrategyName | RoutingStrategy;
+  /** How long an offer stays open before it times out (default 30 s). */
+  reservationTimeoutMs?: number;
+  /** Optional document store: `save()` writes the snapshot there and `load()` reads it back. */
+  store?: DocumentStore;
+  /** Optional bus: every routing event is also published there. */
+  bus?: EventBus;
+  /** Named shift calendars that `upsertWorker({ calendar })` refers to. */
+  calendars?: Record<string, ShiftCalendar>;
+  /** Attach a {@link DecisionTrace} to every `reservation.created` event (costs time; default false). */
+  trace?: boolean;
+  /** Tenant of the emitted events (default `'default'`). */
+  tenantId?: string;
+  /** Automatic bot→human handoff rules applied by `reportBotTurn`. */
+  handoffRules?: HandoffRules;
+}
+
+/** When a bot conversation is handed to people automatically (see `reportBotTurn`). */
+export interface HandoffRules {
+  /** Hand off when the customer asks for a person (default true). */
+  onCustomerRequest?: boolean;
+  /** Hand off when sentiment falls below this (-1..1; default -0.5). */
+  sentimentBelow?: number;
+  /** Hand off when the bot's confidence falls below this (0..1; default 0.4). */
+  confidenceBelow?: number;
+  /** Hand off when a bot has held the task this long (ms); checked on `advanceTo`. */
+  botTimeoutMs?: number;
+}
+
+/** A bot turn reported to the engine so automatic handoff rules can fire. */
+export interface BotTurn {
+  /** The customer's last message (checked for "agent", "human", "person", "representative"). */
+  customerText?: string;
+  sentiment?: number;
+  confidence?: number;
+  intent?: string;
+}
+
+/** A worker as reported by the engine. */
+export interface WorkerInfo {
+  id: string;
+  kind: 'human' | 'bot';
+  status: Presence;
+  reason?: string;
+  draining: boolean;
+  attributes: Record<string, unknown>;
+  capacity: Record<string, { units: number; weight: number }>;
+  /** Shared pool across channels, when configured. */
+  totalCapacity?: number;
+  used: Record<string, number>;
+  activeTasks: number;
+  idleSince: number;
+  queues: string[];
+}
+
+/** Task lifecycle states inside the engine. */
+export type TaskStatus = 'unrouted' | 'pending' | 'reserved' | 'assigned' | 'wrapping';
+
+/** A task as reported by the engine. */
+export interface TaskInfo {
+  id: string;
+  channel: string;
+  priority: number;
+  status: TaskStatus;
+  attributes: Record<string, unknown>;
+  requiredSkills: Record<string, number>;
+  createdAt: number;
+  filter: string | null;
+  step: number;
+  queue: string | null;
+  workerId: string | null;
+  reservations: string[];
+}
+
+/** Counters of what the engine has done. */
+export interface RoutingStats {
+  /** Routing decisions that produced at least one offer. */
+  decisions: number;
+  offers: number;
+  waiting: number;
+  workers: number;
+  tasks: number;
+}
+
+/** A serialisable copy of the whole engine state. */
+export interface RoutingSnapshot {
+  version: 1;
+  takenAt: number;
+  counters: { offerSeq: number; workerOrder: number; taskSeq: number };
+  /** Counters of the engine's own sequential id generator (absent when `ids` was injected). */
+  idCounters?: Array<[string, number]>;
+  workers: Array<
+    WorkerInput & {
+      order: number;
+      idleSince: number;
+      lastOfferSeq: number;
+      draining: boolean;
+      statusSince: number;
+    }
+  >;
+  tasks: Array<{
+    id: string;
+    seq: number;
+    channel: string;
+    priority: number;
+    attributes: Record<string, unknown>;
+    requiredSkills: Record<string, number>;
+    preferredWorkerId: string | null;
+    deadline: number | null;
+    createdAt: number;
+    routedAt: number;
+    humanOnly: boolean;
+    handoffQueue: string | null;
+    status: TaskStatus;
+    filterIdx: number;
+    stepIdx: number;
+    boosted: boolean;
+    assignedAt: number | null;
+    excluded: Array<[string, number]>;
+  }>;
+  reservations: ReservationInfo[];
+  sticky: Array<[string, string]>;
+  deadlines: Array<{ at: number; kind: Deadline['kind']; ref: string }>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Internal state
+
+interface ChannelCap {
+  units: number;
+  weight: number;
+}
+
+interface WorkerState extends WorkerView {
+  id: string;
+  kind: 'human' | 'bot';
+  attributes: Record<string, unknown>;
+  skills: Record<string, number>;
+  idleSince: number;
+  activeTasks: number;
+  occupancy: number;
+  lastOfferSeq: number;
+  order: number;
+  input: WorkerInput;
+  status: Presence;
+  reason: string | undefined;
+  statusSince: number;
+  calendar: ShiftCalendar | undefined;
+  inShift: boolean;
+  draining: boolean;
+  capacity: Map<number, ChannelCap>;
+  totalCapacity: number | undefined;
+  capacityUnits: number;
+  used: Map<number, number>;
+  usedTotal: number;
+  reservations: Set<ReservationState>;
+  queues: QueueRuntime[];
+  entries: IdleEntry[];
+  /** `worker.*` as rule expressions see it: attributes plus id and kind. */
+  ctx: Record<string, unknown>;
+}
+
+interface IdleEntry {
+  worker: WorkerState;
+  queue: QueueRuntime;
+  ch: number;
+  lane: Lane;
+  heapIndex: number;
+}
+
+/** One queue on one channel: its idle workers (a heap) and its groups of waiting tasks. */
+interface Lane {
+  idle: IndexedHeap<IdleEntry>;
+  groups: Map<string, Group>;
+  /** The same groups as an array, for allocation-free iteration on the hot path. */
+  list: Group[];
+}
+
+interface QueueRuntime {
+  idx: number;
+  config: QueueConfig;
+  requirement: CompiledRequirement;
+  expr: CompiledExpression | null;
+  ratePerMs: number;
+  members: Set<WorkerState>;
+  lanes: Map<number, Lane>;
+}
+
+interface Group {
+  key: string;
+  queue: QueueRuntime;
+  ch: number;
+  requirement: CompiledRequirement;
+  humanOnly: boolean;
+  pinnedWorkerId: string | null;
+  heap: IndexedHeap<TaskState>;
+  /** The step's worker expression and the task context it is evaluated with. */
+  expr: CompiledExpression | null;
+  exprTask: Record<string, unknown> | null;
+}
+
+interface StepRuntime {
+  config: StepConfig;
+  queue: QueueRuntime;
+  /** The step's own requirement, compiled once. */
+  requirement: CompiledRequirement;
+  expr: CompiledExpression | null;
+  exprTaskPaths: (readonly (string | number)[])[];
+  skipIf: CompiledExpression | null;
+}
+
+interface FilterRuntime {
+  name: string | null;
+  config: FilterConfig | null;
+  /** The typed match's attribute part, compiled once. */
+  match: CompiledRequirement | null;
+  when: CompiledExpression | null;
+  steps: StepRuntime[];
+}
+
+interface TaskState {
+  id: string;
+  seq: number;
+  channel: string;
+  ch: number;
+  priority: number;
+  attributes: Record<string, unknown>;
+  requiredSkills: Record<string, number>;
+  preferredWorkerId: string | null;
+  deadline: number | null;
+  createdAt: number;
+  routedAt: number;
+  humanOnly: boolean;
+  handoffQueue: string | null;
+  status: TaskStatus;
+  filterIdx: number;
+  stepIdx: number;
+  /** Group ordering key: effective priority minus aging × createdAt. */
+  agedBase: number;
+  boosted: boolean;
+  group: Group | null;
+  heapIndex: number;
+  excluded: Map<string, number>;
+  pending: ReservationState[];
+  assigned: ReservationState | null;
+  assignedAt: number | null;
+  stepDeadline: Deadline | undefined;
+  boostDeadline: Deadline | undefined;
+  /** Cached `task.*` context for rule expressions (reset on change). */
+  ctx: Record<string, unknown> | null;
+}
+
+interface ReservationState {
+  id: string;
+  task: TaskState;
+  worker: WorkerState;
+  status: ReservationStatus;
+  createdAt: number;
+  expiresAt: number;
+  ch: number;
+  weight: number;
+  deadline: Deadline | undefined;
+}
+
+const NO_SKILLS: Readonly<Record<string, number>> = Object.freeze({});
+const DEFAULT_FILTER = -1;
+const NO_FILTER = -2;
+const PERSON_REQUEST = /\b(agent|human|person|representative|someone real|real person|operator)\b/i;
+
+const ResolveRejectSchema = z.object({ reason: z.string().min(1).max(500) }).strict();
+const CompleteOptionsSchema = z.object({ wrapUpMs: z.number().int().nonnegative().optional() }).strict();
+const StatusArgsSchema = z
+  .object({
+    id: z.string().min(1),
+    status: z.enum(['available', 'busy', 'away', 'offline']),
+    reason: z.string().max(500).optional(),
+  })
+  .strict();
+const HandoffRulesSchema = z
+  .object({
+    onCustomerRequest: z.boolean().default(true),
+    sentimentBelow: z.number().min(-1).max(1).default(-0.5),
+    confidenceBelow: z.number().min(0).max(1).default(0.4),
+    botTimeoutMs: z.number().int().positive().optional(),
+  })
+  .strict();
+const BotTurnSchema = z
+  .object({
+    customerText: z.string().max(20_000).optional(),
+    sentiment: z.number().min(-1).max(1).optional(),
+    confidence: z.number().min(0).max(1).optional(),
+    intent: z.string().min(1).optional(),
+  })
+  .strict();
+
+interface SequentialIds extends IdGenerator {
+  counters: Map<string, number>;
+}
+
+function sequentialIds(): SequentialIds {
+  const counters = new Map<string, number>();
+  return {
+    counters,
+    next(prefix = 'id') {
+      const n = (counters.get(prefix) ?? 0) + 1;
+      counters.set(prefix, n);
+      return `${prefix}-${n}`;
+    },
+  };
+}
+
+function notFound(what: string, id: string): ThreadlineError {
+  return new ThreadlineError('NOT_FOUND', `Unknown ${what} "${id}"`, { details: { [`${what}Id`]: id } });
+}
+
+function readPath(obj: Readonly<Record<string, unknown>>, path: string): unknown {
+  let cur: unknown = obj;
+  for (const part of path.split('.')) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    if (!Object.hasOwn(cur as object, part)) return undefined;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return cur;
+}
+
+/**
+ * The routing engine: workers, tasks, workflows, reservations and events, all in memory,
+ * driven by calls and by `advanceTo(now)`. Deterministic: the same calls at the same clock
+ * times give the same offers and events.
+ */
+export class RoutingEngine {
+  readonly #clock: Clock;
+  readonly #ids: IdGenerator;
+  /** Set when the engine made its own sequential ids: their counters travel in snapshots. */
+  readonly #ownIds: SequentialIds | undefined;
+  readonly #workflow: Workflow;
+  readonly #workflowConfig: WorkflowConfig;
+  readonly #strategy: RoutingStrategy;
+  readonly #reservationTimeoutMs: number;
+  readonly #store: DocumentStore | undefined;
+  readonly #bus: EventBus | undefined;
+  readonly #calendars: Record<string, ShiftCalendar>;
+  readonly #trace: boolean;
+  readonly #tenantId: string;
+  readonly #handoffRules: z.output<typeof HandoffRulesSchema> | undefined;
+  readonly #emitter = new EventEmitter();
+
+  readonly #queues: QueueRuntime[] = [];
+  readonly #queueById = new Map<string, QueueRuntime>();
+  readonly #queuesBySkill = new Map<string, QueueRuntime[]>();
+  readonly #queuesWithoutSkill: QueueRuntime[] = [];
+  readonly #filters: FilterRuntime[] = [];
+  readonly #defaultFilter: FilterRuntime | null;
+  readonly #filterIndex = new Map<string, Map<unknown, number[]>>();
+  readonly #unindexedFilters: number[] = [];
+
+  readonly #channels = new Map<string, number>();
+  readonly #channelNames: string[] = [];
+  readonly #workers = new Map<string, WorkerState>();
+  readonly #calendarWorkers = new Set<WorkerState>();
+  readonly #skillIndex = new SkillIndex<WorkerState>();
+  readonly #attributeIndex = new AttributeIndex<WorkerState>();
+  readonly #tasks = new Map<string, TaskState>();
+  readonly #reservations = new Map<string, ReservationState>();
+  readonly #pinnedGroups = new Map<string, Map<string, Group>>();
+  readonly #sticky = new Map<string, string>();
+  readonly #deadlines = new DeadlineQueue();
+  readonly #botTasks = new Set<TaskState>();
+
+  #offerSeq = 0;
+  #workerOrder = 0;
+  #taskSeq = 0;
+  #decisions = 0;
+  #waiting = 0;
+  #timeOverride: number | undefined;
+  #depth = 0;
+  readonly #outbox: RoutingEvent[] = [];
+  readonly #listenerCounts = new Map<string, number>();
+
+  constructor(options: RoutingEngineOptions) {
+    const opts = parseInput(
+      z
+        .object({
+          clock: z.custom<Clock>(
+            (c) => typeof (c as Clock | undefined)?.now === 'function',
+            'expected a Clock',
+          ),
+          ids: z
+            .custom<IdGenerator>(
+              (c) => typeof (c as IdGenerator | undefined)?.next === 'function',
+              'expected an IdGenerator',
+            )
+            .optional(),
+          workflow: z.unknown(),
+          strategy: z
+            .union([
+              z.enum(Object.keys(STRATEGIES) as [StrategyName, ...StrategyName[]]),
+              z.custom<RoutingStrategy>(
+                (s) =>
+                  typeof s === 'object' &&
+                  s !== null &&
+                  typeof (s as RoutingStrategy).name === 'string' &&
+                  (typeof (s as RoutingStrategy).rank === 'function' ||
+                    typeof (s as RoutingStrategy).score === 'function'),
+                'expected a strategy with a name and a rank or score function',
+              ),
+            ])
+            .optional(),
+          reservationTimeoutMs: z.number().int().positive().optional(),
+          store: z.custom<DocumentStore>((s) => typeof s === 'object' && s !== null).optional(),
+          bus: z
+            .custom<EventBus>((b) => typeof (b as EventBus | undefined)?.publish === 'function')
+            .optional(),
+          calendars: z
+            .record(
+              z.string(),
+              z.custom<ShiftCalendar>(
+                (c) => typeof (c as ShiftCalendar | undefined)?.isBusinessTime === 'function',
+                'expected isBusinessTime',
+              ),
+            )
+            .optional(),
+          trace: z.boolean().optional(),
+          tenantId: z.string().min(1).optional(),
+          handoffRules: HandoffRulesSchema.optional(),
+        })
+        .strict(),
+      options,
+      'routing engine options',
+      'CONFIG',
+    );
+    this.#clock = opts.clock;
+    this.#ownIds = opts.ids ? undefined : sequentialIds();
+    this.#ids = opts.ids ?? (this.#ownIds as SequentialIds);
+    this.#workflowConfig = opts.workflow as WorkflowConfig;
+    this.#workflow = defineWorkflow(this.#workflowConfig);
+    this.#strategy =
+      typeof opts.strategy === 'string' ? STRATEGIES[opts.strategy] : (opts.strategy ?? longestIdle);
+    this.#reservationTimeoutMs = opts.reservationTimeoutMs ?? 30_000;
+    this.#store = opts.store;
+    this.#bus = opts.bus;
+    this.#calendars = opts.calendars ?? {};
+    this.#trace = opts.trace ?? false;
+    this.#tenantId = opts.tenantId ?? 'default';
+    this.#handoffRules = opts.handoffRules;
+
+    this.#workflow.queues.forEach((config, idx) => {
+      const q: QueueRuntime = {
+        idx,
+        config,
+        requirement: compileRequirement(config.workers),
+        expr:
+          config.expression === undefined
+            ? null
+            : compileWorkflowExpression(config.expression, ['queues', idx, 'expression'], ['worker']),
+        ratePerMs: config.agingPerMinute / 60_000,
+        members: new Set(),
+        lanes: new Map(),
+      };
+      this.#queues.push(q);
+      this.#queueById.set(config.id, q);
+      const firstSkill = q.requirement.skillNames[0];
+      if (firstSkill === undefined) this.#queuesWithoutSkill.push(q);
+      else {
+        const list = this.#queuesBySkill.get(firstSkill) ?? [];
+        list.push(q);
+        this.#queuesBySkill.set(firstSkill, list);
+      }
+    });
+    const toSteps = (targets: StepConfig[], base: (string | number)[]): StepRuntime[] =>
+      targets.map((config, j) => {
+        const expr =
+          config.expression === undefined
+            ? null
+            : compileWorkflowExpression(config.expression, [...base, j, 'expression'], ['worker', 'task']);
+        return {
+          config,
+          queue: this.#queueById.get(config.queue) as QueueRuntime,
+          requirement: compileRequirement(config.requires),
+          expr,
+          exprTaskPaths: expr ? taskReferences(expr) : [],
+          skipIf:
+            config.skipIf === undefined
+              ? null
+              : compileWorkflowExpression(config.skipIf, [...base, j, 'skipIf'], ['task', 'workers']),
+        };
+      });
+    this.#workflow.filters.forEach((f, idx) => {
+      const match = f.match?.attributes ? compileRequirement({ attributes: f.match.attributes }) : null;
+      const when =
+        f.when === undefined ? null : compileWorkflowExpression(f.when, ['filters', idx, 'when'], ['task']);
+      const cal = f.match?.businessHours?.calendar;
+      if (cal !== undefined && !Object.hasOwn(this.#calendars, cal)) {
+        throw new ThreadlineError(
+          'CONFIG',
+          `Invalid workflow: filters[${idx}].match.businessHours.calendar: unknown calendar "${cal}"`,
+          {
+            issues: [
+              {
+                path: ['filters', idx, 'match', 'businessHours', 'calendar'],
+                message: `unknown calendar "${cal}"`,
+                code: 'invalid_value',
+              },
+            ],
+          },
+        );
+      }
+      this.#filters.push({
+        name: f.name,
+        config: f,
+        match,
+        when,
+        steps: toSteps(f.targets, ['filters', idx, 'targets']),
+      });
+      // Index the filter under its first attribute's accepted values so a task only checks
+      // filters that can match it (first match still wins: candidates are checked in order).
+      const attr = match?.attributeNames[0];
+      if (match && attr !== undefined) {
+        let byValue = this.#filterIndex.get(attr);
+        if (!byValue) {
+          byValue = new Map();
+          this.#filterIndex.set(attr, byValue);
+        }
+        for (const v of match.accepted[0] ?? []) {
+          const list = byValue.get(v) ?? [];
+          list.push(idx);
+          byValue.set(v, list);
+        }
+      } else {
+        this.#unindexedFilters.push(idx);
+      }
+    });
+    this.#defaultFilter = this.#workflow.defaultFilter
+      ? {
+          name: 'default',
+          config: null,
+          match: null,
+          when: null,
+          steps: toSteps(this.#workflow.defaultFilter.targets, ['defaultFilter', 'targets']),
+        }
+      : null;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Events
+
+  /**
+   * Subscribes to one event type (or `'*'` for all); returns the unsubscribe function. Handlers
+   * run after the operation that caused the event has finished, so they may call the engine.
+   */
+  on<T extends RoutingEventType>(type: T | '*', handler: (event: RoutingEventOf<T>) => void): () => void {
+    if (typeof handler !== 'function') {
+      throw new ThreadlineError('VALIDATION', 'Event handler must be a function', {
+        issues: [{ path: ['handler'], message: 'expected a function', code: 'invalid_type' }],
+      });
+    }
+    if (type !== '*' && !(ROUTING_EVENT_SET as Set<string>).has(type)) {
+      throw new ThreadlineError('VALIDATION', `Unknown routing event type "${String(type)}"`, {
+        issues: [{ path: ['type'], message: 'unknown event type', code: 'invalid_value' }],
+      });
+    }
+    this.#emitter.on(type, handler);
+    this.#listenerCounts.set(type, (this.#listenerCounts.get(type) ?? 0) + 1);
+    let active = true;
+    return () => {
+      if (!active) return;
+      active = false;
+      this.#emitter.off(type, handler);
+      this.#listenerCounts.set(type, (this.#listenerCounts.get(type) ?? 1) - 1);
+    };
+  }
+
+  #emit<T extends RoutingEventType>(
+    type: T,
+    aggregateType: string,
+    aggregateId: string,
+    payload: RoutingEventMap[T],
+  ): void {
+    if (
+      !this.#bus &&
+      (this.#listenerCounts.get(type) ?? 0) === 0 &&
+      (this.#listenerCounts.get('*') ?? 0) === 0
+    )
+      return;
+    const event = {
+      id: this.#ids.next('evt'),
+      type,
+      tenantId: this.#tenantId,
+      aggregateId,
+      aggregateType,
+      version: 0,
+      occurredAt: this.#now(),
+      payload,
+    } as EventEnvelope<T, RoutingEventMap[T]>;
+    this.#outbox.push(event as unknown as RoutingEvent);
+  }
+
+  #run<R>(fn: () => R): R {
+    this.#depth++;
+    try {
+      return fn();
+    } finally {
+      this.#depth--;
+      if (this.#depth === 0) this.#flush();
+    }
+  }
+
+  #flush(): void {
+    while (this.#outbox.length > 0) {
+      const batch = this.#outbox.splice(0);
+      if (this.#bus) void this.#bus.publish(batch);
+      for (const event of batch) {
+        this.#emitter.emit(event.type, event);
+        this.#emitter.emit('*', event);
+      }
+    }
+  }
+
+  #now(): number {
+    return this.#timeOverride ?? this.#clock.now();
+  }
+
+  #channelIndex(channel: string): number {
+    let ch = this.#channels.get(channel);
+    if (ch === undefined) {
+      ch = this.#channelNames.length;
+      this.#channels.set(channel, ch);
+      this.#channelNames.push(channel);
+    }
+    return ch;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Workers
+
+  /**
+   * Adds or replaces a worker. Existing offers and assignments are kept; capacity, skills and
+   * status take effect for the next offer. A draining worker is revived.
+   *
+   * @example
+   * ```ts
+   * engine.upsertWorker({
+   *   id: 'ana', status: 'available',
+   *   attributes: { skills: { billing: 7 }, languages: ['en', 'fr'] },
+   *   capacity: { voice: 1, chat: { units: 3, weight: 1 } },
+   * });
+   * ```
+   */
+  upsertWorker(input: WorkerInput): WorkerInfo {
+    const data = parseInput(WorkerInputSchema, input, 'worker');
+    if (data.calendar !== undefined && !Object.hasOwn(this.#calendars, data.calendar)) {
+      throw new ThreadlineError('VALIDATION', `Invalid worker: unknown calendar "${data.calendar}"`, {
+        issues: [
+          { path: ['calendar'], message: `unknown calendar "${data.calendar}"`, code: 'invalid_value' },
+        ],
+      });
+    }
+    return this.#run(() => {
+      const w = this.#upsertWorkerState(data, undefined);
+      this.#dispatchWorker(w);
+      return this.#workerInfo(w);
+    });
+  }
+
+  #upsertWorkerState(
+    data: z.output<typeof WorkerInputSchema>,
+    restored:
+      | { order: number; idleSince: number; lastOfferSeq: number; draining: boolean; statusSince: number }
+      | undefined,
+  ): WorkerState {
+    const now = this.#now();
+    let w = this.#workers.get(data.id);
+    const previousStatus = w?.status ?? null;
+    if (w) {
+      this.#unindexWorker(w);
+    } else {
+      w = {
+        id: data.id,
+        kind: data.kind,
+        attributes: {},
+        skills: {},
+        idleSince: now,
+        activeTasks: 0,
+        occupancy: 0,
+        lastOfferSeq: -1,
+        order: this.#workerOrder++,
+        input: data,
+        status: data.status,
+        reason: data.reason,
+        statusSince: now,
+        calendar: undefined,
+        inShift: true,
+        draining: false,
+        capacity: new Map(),
+        totalCapacity: undefined,
+        capacityUnits: 0,
+        used: new Map(),
+        usedTotal: 0,
+        reservations: new Set(),
+        queues: [],
+        entries: [],
+        ctx: {},
+      };
+      this.#workers.set(w.id, w);
+    }
+    if (restored) {
+      w.order = restored.order;
+      w.idleSince = restored.idleSince;
+      w.lastOfferSeq = restored.lastOfferSeq;
+      w.statusSince = restored.statusSince;
+      this.#workerOrder = Math.max(this.#workerOrder, restored.order + 1);
+    }
+    w.kind = data.kind;
+    w.input = data;
+    w.attributes = data.attributes as Record<string, unknown>;
+    w.skills = (data.attributes.skills ?? {}) as Record<string, number>;
+    w.ctx = { ...w.attributes, id: w.id, kind: w.kind };
+    w.draining = restored?.draining ?? false;
+    if (w.status !== data.status) {
+      if (data.status === 'available' && w.activeTasks === 0) w.idleSince = now;
+      w.statusSince = now;
+    }
+    w.status = data.status;
+    w.reason = data.reason;
+    w.capacity = new Map();
+    w.capacityUnits = 0;
+    for (const [channel, entry] of Object.entries(data.capacity)) {
+      const cap =
+        typeof entry === 'number'
+          ? { units: entry, weight: 1 }
+          : { units: entry.units, weight: entry.weight };
+      w.capacity.set(this.#channelIndex(channel), cap);
+      w.capacityUnits += cap.units;
+    }
+    w.totalCapacity = data.totalCapacity;
+    if (w.totalCapacity !== undefined) w.capacityUnits = Math.min(w.capacityUnits, w.totalCapacity);
+    w.calendar = data.calendar === undefined ? undefined : this.#calendars[data.calendar];
+    if (w.calendar) {
+      this.#calendarWorkers.add(w);
+      w.inShift = w.calendar.isBusinessTime(now);
+    } else {
+      this.#calendarWorkers.delete(w);
+      w.inShift = true;
+    }
+    this.#updateOccupancy(w);
+    this.#indexWorker(w);
+    if (!restored && previousStatus !== data.status) {
+      this.#emit('worker.status_changed', 'worker', w.id, {
+        workerId: w.id,
+        from: previousStatus,
+        to: data.status,
+        ...(data.reason === undefined ? {} : { reason: data.reason }),
+      });
+    }
+    if (!this.#offerable(w)) this.#rescindWorkerOffers(w, 'worker_unavailable');
+    return w;
+  }
+
+  #indexWorker(w: WorkerState): void {
+    this.#skillIndex.add(w, w.skills);
+    this.#attributeIndex.add(w, w.attributes);
+    const seen = new Set<QueueRuntime>();
+    const consider = (q: QueueRuntime) => {
+      if (seen.has(q)) return;
+      seen.add(q);
+      if (meetsRequirement(q.requirement, w) && (!q.expr || q.expr.evaluate({ worker: w.ctx }))) {
+        w.queues.push(q);
+        q.members.add(w);
+      }
+    };
+    for (const skill of Object.keys(w.skills))
+      for (const q of this.#queuesBySkill.get(skill) ?? []) consider(q);
+    for (const q of this.#queuesWithoutSkill) consider(q);
+    w.queues.sort((a, b) => a.idx - b.idx);
+    for (const q of w.queues) {
+      for (const ch of w.capacity.keys()) {
+        const entry: IdleEntry = { worker: w, queue: q, ch, lane: this.#lane(q, ch), heapIndex: -1 };
+        w.entries.push(entry);
+      }
+    }
+    this.#refreshWorker(w);
+  }
+
+  #unindexWorker(w: WorkerState): void {
+    this.#skillIndex.remove(w, w.skills);
+    this.#attributeIndex.remove(w, w.attributes);
+    for (const e of w.entries) e.lane.idle.remove(e);
+    for (const q of w.queues) q.members.delete(w);
+    w.entries = [];
+    w.queues = [];
+  }
+
+  #lane(q: QueueRuntime, ch: number): Lane {
+    let lane = q.lanes.get(ch);
+    if (!lane) {
+      const rank = this.#strategy.rank ?? (longestIdle.rank as (w: WorkerView) => number);
+      lane = {
+        idle: new IndexedHeap<IdleEntry>(
+          (a, b) => {
+            const ra = rank(a.worker);
+            const rb = rank(b.worker);
+            if (ra !== rb) return ra < rb;
+            if (a.worker.idleSince !== b.worker.idleSince) return a.worker.idleSince < b.worker.idleSince;
+            return a.worker.order < b.worker.order;
+          },
+          (e) => e.heapIndex,
+          (e, i) => {
+            e.heapIndex = i;
+          },
+        ),
+        groups: new Map(),
+        list: [],
+      };
+      q.lanes.set(ch, lane);
+    }
+    return lane;
+  }
+
+  /** Puts the worker's idle entries in or out of the per-queue heaps and re-sorts them. */
+  #refreshWorker(w: WorkerState): void {
+    const present = w.status === 'available' && !w.draining;
+    for (const e of w.entries) {
+      const heap = e.lane.idle;
+      const want = present && this.#hasRoom(w, e.ch);
+      if (want) {
+        if (e.heapIndex >= 0) heap.update(e);
+        else heap.push(e);
+      } else if (e.heapIndex >= 0) heap.remove(e);
+    }
+  }
+
+  #offerable(w: WorkerState): boolean {
+    return w.status === 'available' && !w.draining && w.inShift;
+  }
+
+  #hasRoom(w: WorkerState, ch: number): boolean {
+    const cap = w.capacity.get(ch);
+    if (!cap) return false;
+    if ((w.used.get(ch) ?? 0) + cap.weight > cap.units) return false;
+    return w.totalCapacity === undefined || w.usedTotal + cap.weight <= w.totalCapacity;
+  }
+
+  #updateOccupancy(w: WorkerState): void {
+    w.occupancy = w.capacityUnits > 0 ? Math.min(1, w.usedTotal / w.capacityUnits) : 1;
+  }
+
+  /**
+   * Changes a worker's presence. Leaving `available` rescinds the worker's open offers (their
+   * tasks re-route at once); assigned tasks stay with the worker.
+   *
+   * @example
+   * ```ts
+   * engine.setWorkerStatus('ana', 'away', 'lunch');
+   * ```
+   */
+  setWorkerStatus(id: string, status: Presence, reason?: string): WorkerInfo {
+    const args = parseInput(
+      StatusArgsSchema,
+      reason === undefined ? { id, status } : { id, status, reason },
+      'worker status',
+    );
+    const w = this.#workers.get(args.id);
+    if (!w) throw notFound('worker', args.id);
+    return this.#run(() => {
+      const from = w.status;
+      const now = this.#now();
+      if (from !== args.status) {
+        w.status = args.status;
+        w.statusSince = now;
+        if (args.status === 'available' && w.activeTasks === 0) w.idleSince = now;
+      }
+      w.reason = args.reason;
+      w.input = {
+        ...w.input,
+        status: args.status,
+        ...(args.reason === undefined ? {} : { reason: args.reason }),
+      };
+      if (args.reason === undefined) delete w.input.reason;
+      this.#emit('worker.status_changed', 'worker', w.id, {
+        workerId: w.id,
+        from,
+        to: args.status,
+        ...(args.reason === undefined ? {} : { reason: args.reason }),
+      });
+      if (!this.#offerable(w)) this.#rescindWorkerOffers(w, 'worker_unavailable');
+      this.#refreshWorker(w);
+      this.#dispatchWorker(w);
+      return this.#workerInfo(w);
+    });
+  }
+
+  /**
+   * Removes a worker by draining it: no new offers, open offers are rescinded, assigned tasks
+   * finish normally; the worker disappears when its last task completes.
+   *
+   * @example
+   * ```ts
+   * engine.removeWorker('ana');
+   * ```
+   */
+  removeWorker(id: string): void {
+    const key = parseInput(z.string().min(1), id, 'worker id');
+    const w = this.#workers.get(key);
+    if (!w) throw notFound('worker', key);
+    this.#run(() => {
+      w.draining = true;
+      this.#rescindWorkerOffers(w, 'worker_removed');
+      this.#refreshWorker(w);
+      this.#purgeIfDrained(w);
+    });
+  }
+
+  #purgeIfDrained(w: WorkerState): void {
+    if (!w.draining || w.reservations.size > 0) return;
+    this.#unindexWorker(w);
+    this.#workers.delete(w.id);
+    this.#calendarWorkers.delete(w);
+  }
+
+  #rescindWorkerOffers(w: WorkerState, reason: string): void {
+    const offers = [...w.reservations].filter((r) => r.status === 'pending');
+    for (const r of offers) this.#endPending(r, 'rescinded', reason);
+  }
+
+  /** A worker's current state, or `undefined`. */
+  getWorker(id: string): WorkerInfo | undefined {
+    const w = this.#workers.get(id);
+    return w ? this.#workerInfo(w) : undefined;
+  }
+
+  #workerInfo(w: WorkerState): WorkerInfo {
+    const capacity: Record<string, { units: number; weight: number }> = {};
+    const used: Record<string, number> = {};
+    for (const [ch, cap] of w.capacity) {
+      const name = this.#channelNames[ch] as string;
+      capacity[name] = { ...cap };
+      used[name] = w.used.get(ch) ?? 0;
+    }
+    return {
+      id: w.id,
+      kind: w.kind,
+      status: w.status,
+      ...(w.reason === undefined ? {} : { reason: w.reason }),
+      draining: w.draining,
+      attributes: w.attributes,
+      capacity,
+      ...(w.totalCapacity === undefined ? {} : { totalCapacity: w.totalCapacity }),
+      used,
+      activeTasks: w.activeTasks,
+      idleSince: w.idleSince,
+      queues: w.queues.map((q) => q.config.id),
+    };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Tasks
+
+  /**
+   * Submits a task: the first matching filter picks its step ladder, the task waits in the
+   * step's queue and is offered as soon as an eligible worker is free.
+   *
+   * @example
+   * ```ts
+   * engine.submitTask({ id: 't1', channel: 'chat', priority: 5, attributes: { language: 'fr' } });
+   * ```
+   */
+  submitTask(input: TaskInput): TaskInfo {
+    const data = parseInput(TaskInputSchema, input, 'task');
+    const id = data.id ?? this.#ids.next('task');
+    if (this.#tasks.has(id)) {
+      throw new ThreadlineError('CONFLICT', `Task "${id}" already exists`, { details: { taskId: id } });
+    }
+    return this.#run(() => {
+      const now = this.#now();
+      const createdAt = data.createdAt === undefined ? now : toMillis(data.createdAt, 'createdAt');
+      const t: TaskState = {
+        id,
+        seq: this.#taskSeq++,
+        channel: data.channel,
+        ch: this.#channelIndex(data.channel),
+        priority: data.priority,
+        attributes: data.attributes,
+        requiredSkills: data.requiredSkills ?? {},
+        preferredWorkerId: data.preferredWorkerId ?? null,
+        deadline: data.deadline ?? null,
+        createdAt,
+        routedAt: now,
+        humanOnly: false,
+        handoffQueue: null,
+        status: 'pending',
+        filterIdx: NO_FILTER,
+        stepIdx: 0,
+        agedBase: 0,
+        boosted: false,
+        group: null,
+        heapIndex: -1,
+        excluded: new Map(),
+        pending: [],
+        assigned: null,
+        assignedAt: null,
+        stepDeadline: undefined,
+        boostDeadline: undefined,
+        ctx: null,
+      };
+      this.#tasks.set(id, t);
+      this.#scheduleBoost(t);
+      this.#enterWorkflow(t, null);
+      return this.#taskInfo(t);
+    });
+  }
+
+  /**
+   * Updates a task and re-evaluates it: a waiting task re-runs the filters (keeping its step
+   * when the same filter still matches); a reserved or assigned task only stores the change.
+   *
+   * @example
+   * ```ts
+   * engine.updateTask('t1', { priority: 9, attributes: { tier: 'vip' } });
+   * ```
+   */
+  updateTask(id: string, patch: TaskPatch): TaskInfo {
+    const t = this.#tasks.get(id);
+    if (!t) throw notFound('task', String(id));
+    const data = parseInput(TaskPatchSchema, patch, 'task patch');
+    return this.#run(() => {
+      t.ctx = null;
+      if (data.priority !== undefined) t.priority = data.priority;
+      if (data.attributes !== undefined) t.attributes = { ...t.attributes, ...data.attributes };
+      if (data.requiredSkills !== undefined) t.requiredSkills = data.requiredSkills;
+      if (data.preferredWorkerId !== undefined) t.preferredWorkerId = data.preferredWorkerId;
+      if (data.deadline !== undefined) {
+        t.deadline = data.deadline;
+        this.#deadlines.cancel(t.boostDeadline);
+        t.boostDeadline = undefined;
+        t.boosted = false;
+        this.#scheduleBoost(t);
+      }
+      if (t.status === 'pending' || t.status === 'unrouted') {
+        this.#leaveGroup(t);
+        const previousFilter = t.filterIdx;
+        this.#enterWorkflow(t, previousFilter);
+      }
+      return this.#taskInfo(t);
+    });
+  }
+
+  /**
+   * Cancels a task in any state: open offers are rescinded and any held capacity is freed.
+   *
+   * @example
+   * ```ts
+   * engine.cancelTask('t1', 'customer_hung_up');
+   * ```
+   */
+  cancelTask(id: string, reason: string): void {
+    const t = this.#tasks.get(id);
+    if (!t) throw notFound('task', String(id));
+    const why = parseInput(z.string().min(1).max(500), reason, 'cancel reason');
+    this.#run(() => {
+      this.#leaveGroup(t);
+      for (const r of [...t.pending]) this.#endPending(r, 'canceled', 'task_canceled', false);
+      const held = t.assigned;
+      if (held) {
+        assertTransition(held.id, held.status, 'canceled');
+        held.status = 'canceled';
+        this.#releaseReservation(held);
+      }
+      this.#forgetTask(t);
+      this.#emit('task.canceled', 'task', t.id, { taskId: t.id, reason: why });
+      if (held) this.#afterFree(held.worker);
+    });
+  }
+
+  /**
+   * Completes an assigned task. With `wrapUpMs`, the worker's capacity frees only after the
+   * wrap-up time (fired by `advanceTo`).
+   *
+   * @example
+   * ```ts
+   * engine.completeTask('t1', { wrapUpMs: 30_000 });
+   * ```
+   */
+  completeTask(id: string, options: { wrapUpMs?: number } = {}): void {
+    const t = this.#tasks.get(id);
+    if (!t) throw notFound('task', String(id));
+    // The common call has no options: skip the schema on that path.
+    const opts =
+      options !== null && typeof options === 'object' && Object.keys(options).length === 0
+        ? {}
+        : parseInput(CompleteOptionsSchema, options, 'complete options');
+    const r = t.assigned;
+    if (t.status !== 'assigned' || !r) {
+      throw new ThreadlineError('ILLEGAL_TRANSITION', `Task "${id}" is ${t.status}, not assigned`, {
+        details: { taskId: id, status: t.status },
+      });
+    }
+    this.#run(() => {
+      const now = this.#now();
+      const wrap = opts.wrapUpMs ?? 0;
+      this.#emit('task.completed', 'task', t.id, {
+        taskId: t.id,
+        workerId: r.worker.id,
+        wrapUpUntil: now + wrap,
+      });
+      if (wrap > 0) {
+        assertTransition(r.id, r.status, 'wrapping');
+        r.status = 'wrapping';
+        t.status = 'wrapping';
+        this.#botTasks.delete(t);
+        r.deadline = this.#deadlines.add(now + wrap, 'wrapup', r.id, 0);
+      } else {
+        this.#finish(r);
+      }
+    });
+  }
+
+  #finish(r: ReservationState): void {
+    assertTransition(r.id, r.status, 'completed');
+    r.status = 'completed';
+    this.#releaseReservation(r);
+    this.#forgetTask(r.task);
+    this.#afterFree(r.worker);
+  }
+
+  /** A task's current state, or `undefined` once completed or canceled. */
+  getTask(id: string): TaskInfo | undefined {
+    const t = this.#tasks.get(id);
+    return t ? this.#taskInfo(t) : undefined;
+  }
+
+  #taskInfo(t: TaskState): TaskInfo {
+    const filter = this.#filterOf(t);
+    const step = filter?.steps[t.stepIdx];
+    return {
+      id: t.id,
+      channel: t.channel,
+      priority: t.priority,
+      status: t.status,
+      attributes: t.attributes,
+      requiredSkills: t.requiredSkills,
+      createdAt: t.createdAt,
+      filter: filter?.name ?? null,
+      step: t.stepIdx,
+      queue: t.handoffQueue ?? step?.queue.config.id ?? null,
+      workerId: t.assigned?.worker.id ?? null,
+      reservations: t.pending.map((r) => r.id),
+    };
+  }
+
+  #forgetTask(t: TaskState): void {
+    this.#deadlines.cancel(t.stepDeadline);
+    this.#deadlines.cancel(t.boostDeadline);
+    t.stepDeadline = undefined;
+    t.boostDeadline = undefined;
+    this.#tasks.delete(t.id);
+    this.#botTasks.delete(t);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Workflow
+
+  #taskCtx(t: TaskState): Record<string, unknown> {
+    if (!t.ctx) {
+      t.ctx = {
+        ...t.attributes,
+        id: t.id,
+        channel: t.channel,
+        priority: t.priority,
+        requiredSkills: t.requiredSkills,
+        preferredWorkerId: t.preferredWorkerId,
+        deadline: t.deadline,
+        createdAt: t.createdAt,
+      };
+    }
+    return t.ctx;
+  }
+
+  #filterOf(t: TaskState): FilterRuntime | null {
+    if (t.filterIdx === DEFAULT_FILTER) return this.#defaultFilter;
+    if (t.filterIdx < 0) return null;
+    return this.#filters[t.filterIdx] ?? null;
+  }
+
+  #matchFilter(t: TaskState): number {
+    let candidates: number[] = this.#unindexedFilters;
+    if (this.#filterIndex.size > 0) {
+      const found: number[] = [...this.#unindexedFilters];
+      for (const [attr, byValue] of this.#filterIndex) {
+        const value = t.attributes[attr];
+        const values = Array.isArray(value) ? value : [value];
+        for (const v of values) {
+          const list = byValue.get(v);
+          if (list) for (const i of list) found.push(i);
+        }
+      }
+      if (found.length > 1) found.sort((a, b) => a - b);
+      candidates = found;
+    }
+    for (const i of candidates) {
+      const filter = this.#filters[i] as FilterRuntime;
+      const match = filter.config?.match;
+      if (!match) {
+        if (filter.when && !filter.when.evaluate({ task: this.#taskCtx(t) })) continue;
+        return i;
+      }
+      if (match.channel !== undefined) {
+        const channels = Array.isArray(match.channel) ? match.channel : [match.channel];
+        if (!channels.includes(t.channel)) continue;
+      }
+      if (match.minPriority !== undefined && t.priority < match.minPriority) continue;
+      if (filter.match && !meetsRequirement(filter.match, { skills: NO_SKILLS, attributes: t.attributes }))
+        continue;
+      if (match.businessHours) {
+        const cal = this.#calendars[match.businessHours.calendar] as ShiftCalendar;
+        if (cal.isBusinessTime(this.#now()) !== match.businessHours.open) continue;
+      }
+      if (filter.when && !filter.when.evaluate({ task: this.#taskCtx(t) })) continue;
+      return i;
+    }
+    return this.#defaultFilter ? DEFAULT_FILTER : NO_FILTER;
+  }
+
+  #enterWorkflow(t: TaskState, previousFilter: number | null): void {
+    const idx = this.#matchFilter(t);
+    if (previousFilter !== null && idx === previousFilter && idx !== NO_FILTER) {
+      this.#enterStep(t, t.stepIdx, 'updated', true);
+      return;
+    }
+    t.filterIdx = idx;
+    if (idx === NO_FILTER) {
+      t.status = 'unrouted';
+      return;
+    }
+    t.status = 'pending';
+    this.#enterStep(t, 0, null, false);
+  }
+
+  /** Moves a pending task into step `i` (skipping steps that cannot apply) and routes it. */
+  #enterStep(t: TaskState, i: number, reason: StepChangeReason | null, stay: boolean): void {
+    const filter = this.#filterOf(t);
+    if (!filter) return;
+    const now = this.#now();
+    const from = t.stepIdx;
+    let why = reason;
+    let idx = i;
+    const last = filter.steps.length - 1;
+    for (;;) {
+      const step = filter.steps[idx] as StepRuntime;
+      const timeoutAt = step.config.timeout === undefined ? null : t.routedAt + step.config.timeout;
+      if (idx < last && !stay) {
+        if (timeoutAt !== null && timeoutAt <= now) {
+          idx++;
+          why = 'timeout';
+          continue;
+        }
+        if (step.config.knownWorker && this.#knownWorkerId(t, step.config) === null) {
+          idx++;
+          why = 'no_known_worker';
+          continue;
+        }
+        if (step.skipIf) {
+          const group = this.#groupFor(t, step);
+          const available = this.#countAvailable(t, group, Number.POSITIVE_INFINITY);
+          const members = group.pinnedWorkerId === null ? step.queue.members.size : available;
+          if (step.skipIf.evaluate({ task: this.#taskCtx(t), workers: { available, members } })) {
+            idx++;
+            why = 'skipped';
+            continue;
+          }
+        }
+        if (step.config.skipIfAvailableBelow !== undefined) {
+          const group = this.#groupFor(t, step);
+          if (
+            this.#countAvailable(t, group, step.config.skipIfAvailableBelow) <
+            step.config.skipIfAvailableBelow
+          ) {
+            idx++;
+            why = 'skipped';
+            continue;
+          }
+        }
+      }
+      break;
+    }
+    stay = false;
+    t.stepIdx = idx;
+    const step = filter.steps[idx] as StepRuntime;
+    this.#deadlines.cancel(t.stepDeadline);
+    t.stepDeadline = undefined;
+    const timeoutAt = step.config.timeout === undefined ? null : t.routedAt + step.config.timeout;
+    if (timeoutAt !== null && idx < last)
+      t.stepDeadline = this.#deadlines.add(Math.max(timeoutAt, now), 'step', t.id, 0);
+    const queueId = t.handoffQueue ?? step.queue.config.id;
+    if (why !== null && (from !== idx || why === 'handoff')) {
+      this.#emit('task.step_changed', 'task', t.id, {
+        taskId: t.id,
+        filter: filter.name,
+        fromStep: from,
+        toStep: idx,
+        queue: queueId,
+        reason: why,
+      });
+    }
+    this.#joinGroup(t, this.#groupFor(t, step));
+    this.#emit('task.queued', 'task', t.id, {
+      taskId: t.id,
+      filter: filter.name,
+      step: idx,
+      queue: queueId,
+      priority: this.#basePriority(t),
+    });
+    this.#routeTask(t);
+  }
+
+  #knownWorkerId(t: TaskState, step: StepConfig): string | null {
+    if (step.knownWorker === 'preferred') return t.preferredWorkerId;
+    if (step.knownWorker === 'last') {
+      const key = t.attributes[this.#workflow.stickyKey];
+      if (typeof key !== 'string' && typeof key !== 'number') return null;
+      return this.#sticky.get(String(key)) ?? null;
+    }
+    return null;
+  }
+
+  #currentStep(t: TaskState): StepRuntime | undefined {
+    const step = this.#filterOf(t)?.steps[t.stepIdx];
+    if (!step || t.handoffQueue === null) return step;
+    return { ...step, queue: this.#queueById.get(t.handoffQueue) ?? step.queue };
+  }
+
+  #basePriority(t: TaskState): number {
+    const step = this.#currentStep(t);
+    const slaBoost = t.boosted ? (step?.queue.config.slaBoost?.boost ?? 0) : 0;
+    return (step?.config.priority ?? t.priority) + slaBoost;
+  }
+
+  #scheduleBoost(t: TaskState): void {
+    if (t.deadline === null) return;
+    // The boost window is per queue; schedule at the widest window, re-checked when it fires.
+    let within = 0;
+    for (const q of this.#queues) within = Math.max(within, q.config.slaBoost?.within ?? 0);
+    if (within === 0) return;
+    const at = t.deadline - within;
+    if (at <= this.#now()) t.boosted = true;
+    else t.boostDeadline = this.#deadlines.add(at, 'boost', t.id, 0);
+  }
+
+  #groupFor(t: TaskState, step: StepRuntime): Group {
+    const queue = t.handoffQueue ? (this.#queueById.get(t.handoffQueue) ?? step.queue) : step.queue;
+    const pinned = step.config.knownWorker ? this.#knownWorkerId(t, step.config) : null;
+    const requirement = mergeRequirements([
+      step.config.requires,
+      { skills: t.requiredSkills } as Requirement,
+    ]);
+    let exprKey = '';
+    if (step.expr) {
+      const ctx = this.#taskCtx(t);
+      exprKey = JSON.stringify(step.exprTaskPaths.map((path) => readSegments(ctx, path) ?? null));
+    }
+    const key = `${requirement.key}|${t.humanOnly ? 'h' : ''}|${pinned ?? ''}|${step.expr ? step.expr.source : ''}|${exprKey}`;
+    const bucket = pinned === null ? this.#lane(queue, t.ch).groups : this.#pinnedGroupMap(pinned);
+    const fullKey = pinned === null ? key : `${queue.idx}|${t.ch}|${key}`;
+    let group = bucket.get(fullKey);
+    if (!group) {
+      const lifo = queue.config.lifo;
+      group = {
+        key: fullKey,
+        queue,
+        ch: t.ch,
+        requirement,
+        humanOnly: t.humanOnly,
+        pinnedWorkerId: pinned,
+        heap: new IndexedHeap<TaskState>(
+          (a, b) => {
+            if (a.agedBase !== b.agedBase) return a.agedBase > b.agedBase;
+            if (a.createdAt !== b.createdAt)
+              return lifo ? a.createdAt > b.createdAt : a.createdAt < b.createdAt;
+            return a.seq < b.seq;
+          },
+          (x) => x.heapIndex,
+          (x, i) => {
+            x.heapIndex = i;
+          },
+        ),
+        expr: step.expr,
+        exprTask: step.expr ? this.#taskCtx(t) : null,
+      };
+    }
+    return group;
+  }
+
+  #pinnedGroupMap(workerId: string): Map<string, Group> {
+    let m = this.#pinnedGroups.get(workerId);
+    if (!m) {
+      m = new Map();
+      this.#pinnedGroups.set(workerId, m);
+    }
+    return m;
+  }
+
+  #groupBucket(g: Group): Map<string, Group> {
+    return g.pinnedWorkerId === null
+      ? this.#lane(g.queue, g.ch).groups
+      : this.#pinnedGroupMap(g.pinnedWorkerId);
+  }
+
+  #joinGroup(t: TaskState, g: Group): void {
+    t.agedBase = this.#basePriority(t) - g.queue.ratePerMs * t.createdAt;
+    t.group = g;
+    if (g.heap.size === 0) {
+      this.#groupBucket(g).set(g.key, g);
+      if (g.pinnedWorkerId === null) this.#lane(g.queue, g.ch).list.push(g);
+    }
+    g.heap.push(t);
+    this.#waiting++;
+  }
+
+  #leaveGroup(t: TaskState): void {
+    const g = t.group;
+    if (!g) return;
+    g.heap.remove(t);
+    t.group = null;
+    this.#waiting--;
+    if (g.heap.size === 0) {
+      const bucket = this.#groupBucket(g);
+      bucket.delete(g.key);
+      if (g.pinnedWorkerId !== null && bucket.size === 0) this.#pinnedGroups.delete(g.pinnedWorkerId);
+      if (g.pinnedWorkerId === null) {
+        const list = this.#lane(g.queue, g.ch).list;
+        const at = list.indexOf(g);
+        if (at >= 0) {
+          list[at] = list[list.length - 1] as Group;
+          list.pop();
+        }
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Matching
+
+  #eligible(w: WorkerState, t: TaskState, g: Group): boolean {
+    if (!this.#offerable(w) || !this.#hasRoom(w, t.ch)) return false;
+    if (g.humanOnly && w.kind === 'bot') return false;
+    if (!meetsRequirement(g.requirement, w)) return false;
+    if (g.expr && !g.expr.evaluate({ worker: w.ctx, task: g.exprTask })) return false;
+    if (t.excluded.size > 0) {
+      const until = t.excluded.get(w.id);
+      if (until !== undefined && until > this.#now()) return false;
+    }
+    for (const r of t.pending) if (r.worker === w) return false;
+    return true;
+  }
+
+  /** Finds up to `k` workers for `t`, best first. */
+  #findWorkers(t: TaskState, g: Group, k: number, step: StepConfig): WorkerState[] {
+    if (g.pinnedWorkerId !== null) {
+      const w = this.#workers.get(g.pinnedWorkerId);
+      return w && g.queue.members.has(w) && this.#eligible(w, t, g) ? [w] : [];
+    }
+    const heap = this.#lane(g.queue, t.ch).idle;
+    if (heap.size === 0) return [];
+    const enumerate = this.#strategy.score !== undefined || step.orderBy !== undefined;
+    // Pick the smallest candidate source: the queue's idle heap, or a skill bucket of the
+    // step's extra requirements.
+    let bucketSkill: string | undefined;
+    let bucketLevel = 0;
+    let bucketSize = heap.size;
+    const req = g.requirement;
+    for (let i = 0; i < req.skillNames.length; i++) {
+      const n = this.#skillIndex.count(req.skillNames[i] as string, req.minLevels[i] as number);
+      if (n < bucketSize) {
+        bucketSize = n;
+        bucketSkill = req.skillNames[i];
+        bucketLevel = req.minLevels[i] as number;
+      }
+    }
+    if (!enumerate && bucketSkill === undefined) {
+      const found: WorkerState[] = [];
+      heap.findInOrder((e) => {
+        if (this.#eligible(e.worker, t, g)) found.push(e.worker);
+        return found.length >= k;
+      });
+      return found;
+    }
+    const candidates: WorkerState[] = [];
+    if (bucketSkill !== undefined) {
+      const qIdx = g.queue.idx;
+      this.#skillIndex.forEach(bucketSkill, bucketLevel, (w) => {
+        if (!w.queues.some((q) => q.idx === qIdx)) return;
+        if (this.#eligible(w, t, g)) candidates.push(w);
+      });
+    } else {
+      for (const e of heap.items) if (this.#eligible(e.worker, t, g)) candidates.push(e.worker);
+    }
+    if (candidates.length === 0) return candidates;
+    candidates.sort(this.#workerComparator(t, g, step));
+    return candidates.slice(0, k);
+  }
+
+  #workerComparator(t: TaskState, g: Group, step: StepConfig): (a: WorkerState, b: WorkerState) => number {
+    const strategy = this.#strategy;
+    const view = this.#taskView(t, g);
+    const rank = strategy.rank;
+    const score = strategy.score;
+    const orderBy = step.orderBy ?? [];
+    return (a, b) => {
+      for (const key of orderBy) {
+        const va = readPath(a.attributes, key.attribute);
+        const vb = readPath(b.attributes, key.attribute);
+        const c = compareValues(va, vb);
+        if (c !== 0) return key.direction === 'asc' ? c : -c;
+      }
+      if (score) {
+        const d = score(b, view) - score(a, view);
+        if (d !== 0) return d;
+      }
+      if (rank) {
+        const d = rank(a) - rank(b);
+        if (d !== 0) return d;
+      }
+      if (a.idleSince !== b.idleSince) return a.idleSince - b.idleSince;
+      return a.order - b.order;
+    };
+  }
+
+  #taskView(t: TaskState, g: Group): TaskView {
+    const requiredSkills: Record<string, number> = {};
+    g.requirement.skillNames.forEach((s, i) => {
+      requiredSkills[s] = g.requirement.minLevels[i] as number;
+    });
+    return {
+      id: t.id,
+      channel: t.channel,
+      priority: this.#basePriority(t),
+      attributes: t.attributes,
+      requiredSkills,
+    };
+  }
+
+  #countAvailable(t: TaskState, g: Group, atLeast: number): number {
+    if (g.pinnedWorkerId !== null) {
+      const w = this.#workers.get(g.pinnedWorkerId);
+      return w && this.#eligible(w, t, g) ? 1 : 0;
+    }
+    let n = 0;
+    this.#lane(g.queue, t.ch).idle.findInOrder((e) => {
+      if (this.#eligible(e.worker, t, g)) n++;
+      return n >= atLeast;
+    });
+    return n;
+  }
+
+  /** Offers a pending task to the best available workers, if any. */
+  #routeTask(t: TaskState, first?: WorkerState): boolean {
+    const g = t.group;
+    if (t.status !== 'pending' || !g) return false;
+    const step = this.#currentStep(t);
+    if (!step) return false;
+    const k = step.config.offers;
+    let workers: WorkerState[];
+    if (first) {
+      workers = [first];
+      if (k > 1)
+        for (const w of this.#findWorkers(t, g, k, step.config))
+          if (w !== first && workers.length < k) workers.push(w);
+    } else {
+      workers = this.#findWorkers(t, g, k, step.config);
+    }
+    if (workers.length === 0) return false;
+    const trace = this.#trace ? this.#explain(t) : undefined;
+    this.#leaveGroup(t);
+    t.status = 'reserved';
+    this.#decisions++;
+    const now = this.#now();
+    for (const w of workers) {
+      const cap = w.capacity.get(t.ch) as ChannelCap;
+      const r: ReservationState = {
+        id: this.#ids.next('res'),
+        task: t,
+        worker: w,
+        status: 'pending',
+        createdAt: now,
+        expiresAt: now + this.#reservationTimeoutMs,
+        ch: t.ch,
+        weight: cap.weight,
+        deadline: undefined,
+      };
+      r.deadline = this.#deadlines.add(r.expiresAt, 'reservation', r.id, 0);
+      this.#reservations.set(r.id, r);
+      t.pending.push(r);
+      this.#holdCapacity(w, r);
+      w.lastOfferSeq = this.#offerSeq++;
+      this.#refreshWorker(w);
+      this.#emit('reservation.created', 'reservation', r.id, {
+        reservationId: r.id,
+        taskId: t.id,
+        workerId: w.id,
+        queue: g.queue.config.id,
+        expiresAt: r.expiresAt,
+        ...(trace === undefined ? {} : { trace }),
+      });
+    }
+    return true;
+  }
+
+  #holdCapacity(w: WorkerState, r: ReservationState): void {
+    w.used.set(r.ch, (w.used.get(r.ch) ?? 0) + r.weight);
+    w.usedTotal += r.weight;
+    w.activeTasks++;
+    w.reservations.add(r);
+    this.#updateOccupancy(w);
+  }
+
+  #releaseReservation(r: ReservationState): void {
+    const w = r.worker;
+    this.#deadlines.cancel(r.deadline);
+    r.deadline = undefined;
+    if (!w.reservations.delete(r)) return;
+    w.used.set(r.ch, (w.used.get(r.ch) ?? 0) - r.weight);
+    w.usedTotal -= r.weight;
+    w.activeTasks--;
+    if (w.activeTasks === 0) w.idleSince = this.#now();
+    this.#updateOccupancy(w);
+    this.#reservations.delete(r.id);
+  }
+
+  /** After capacity frees on a worker: refresh its heaps, drop it if draining, look for work. */
+  #afterFree(w: WorkerState): void {
+    this.#purgeIfDrained(w);
+    if (this.#workers.get(w.id) !== w) return;
+    // Look for work before re-entering the idle heaps: a worker that takes a task at once
+    // (the common case under load) never touches them.
+    this.#dispatchWorker(w);
+    this.#refreshWorker(w);
+  }
+
+  /** A free worker looks at the heads of its eligible queues (and its pinned tasks). */
+  #dispatchWorker(w: WorkerState): void {
+    for (let guard = 0; guard < 10_000; guard++) {
+      if (!this.#offerable(w) || this.#workers.get(w.id) !== w) return;
+      const now = this.#now();
+      let best: TaskState | undefined;
+      let bestEff = 0;
+      let room = false;
+      let lastCh = -1;
+      let lastRoom = false;
+      const entries = w.entries;
+      for (let i = 0; i < entries.length; i++) {
+        const e = entries[i] as IdleEntry;
+        const list = e.lane.list;
+        if (list.length === 0) continue;
+        if (e.ch !== lastCh) {
+          lastCh = e.ch;
+          lastRoom = this.#hasRoom(w, e.ch);
+          if (lastRoom) room = true;
+        }
+        if (!lastRoom) continue;
+        for (let k = 0; k < list.length; k++) {
+          const g = list[k] as Group;
+          const t = this.#headFor(g, w);
+          if (!t) continue;
+          const eff = t.agedBase + g.queue.ratePerMs * now;
+          if (!best || eff > bestEff || (eff === bestEff && isOlder(t, best))) {
+            best = t;
+            bestEff = eff;
+          }
+        }
+      }
+      const pinned = this.#pinnedGroups.get(w.id);
+      if (pinned) {
+        for (const g of pinned.values()) {
+          if (!w.queues.includes(g.queue) || !this.#hasRoom(w, g.ch)) continue;
+          room = true;
+          const t = this.#headFor(g, w);
+          if (!t) continue;
+          const eff = t.agedBase + g.queue.ratePerMs * now;
+          if (!best || eff > bestEff || (eff === bestEff && isOlder(t, best))) {
+            best = t;
+            bestEff = eff;
+          }
+        }
+      }
+      if (!best || !room) return;
+      this.#routeTask(best, w);
+      if (!this.#hasAnyRoom(w)) return;
+    }
+  }
+
+  #hasAnyRoom(w: WorkerState): boolean {
+    for (const ch of w.capacity.keys()) if (this.#hasRoom(w, ch)) return true;
+    return false;
+  }
+
+  /** The first task of group `g` that worker `w` may take, or undefined. */
+  #headFor(g: Group, w: WorkerState): TaskState | undefined {
+    if (g.heap.size === 0) return undefined;
+    if (g.humanOnly && w.kind === 'bot') return undefined;
+    if (!meetsRequirement(g.requirement, w)) return undefined;
+    if (g.expr && !g.expr.evaluate({ worker: w.ctx, task: g.exprTask })) return undefined;
+    const head = g.heap.peek() as TaskState;
+    if (this.#taskAllowsWorker(head, w)) return head;
+    return g.heap.findInOrder((x) => this.#taskAllowsWorker(x, w));
+  }
+
+  #taskAllowsWorker(t: TaskState, w: WorkerState): boolean {
+    if (t.excluded.size === 0) return true;
+    const until = t.excluded.get(w.id);
+    return until === undefined || until <= this.#now();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Reservations
+
+  /**
+   * Accepts an open offer: the task is assigned to the worker and any other offers for the
+   * same task (multi-offer) are rescinded.
+   *
+   * @example
+   * ```ts
+   * engine.on('reservation.created', (e) => engine.acceptReservation(e.payload.reservationId));
+   * ```
+   */
+  acceptReservation(id: string): TaskInfo {
+    const r = this.#reservations.get(id);
+    if (!r) throw notFound('reservation', String(id));
+    assertTransition(r.id, r.status, 'accepted');
+    return this.#run(() => {
+      const t = r.task;
+      this.#deadlines.cancel(r.deadline);
+      r.deadline = undefined;
+      r.status = 'accepted';
+      t.pending = t.pending.filter((x) => x !== r);
+      for (const other of [...t.pending]) this.#endPending(other, 'rescinded', 'accepted_elsewhere', false);
+      t.status = 'assigned';
+      t.assigned = r;
+      t.assignedAt = this.#now();
+      this.#deadlines.cancel(t.stepDeadline);
+      t.stepDeadline = undefined;
+      const key = t.attributes[this.#workflow.stickyKey];
+      if ((typeof key === 'string' || typeof key === 'number') && r.worker.kind === 'human')
+        this.#sticky.set(String(key), r.worker.id);
+      if (r.worker.kind === 'bot') this.#botTasks.add(t);
+      this.#emit('reservation.accepted', 'reservation', r.id, {
+        reservationId: r.id,
+        taskId: t.id,
+        workerId: r.worker.id,
+      });
+      this.#emit('task.assigned', 'task', t.id, { taskId: t.id, workerId: r.worker.id, reservationId: r.id });
+      return this.#taskInfo(t);
+    });
+  }
+
+  /**
+   * Rejects an open offer. The worker is not offered the same task again within the workflow's
+   * exclusion window; the task re-routes.
+   *
+   * @example
+   * ```ts
+   * engine.rejectReservation('res-1', { reason: 'on another call' });
+   * ```
+   */
+  rejectReservation(id: string, options: { reason: string }): void {
+    const r = this.#reservations.get(id);
+    if (!r) throw notFound('reservation', String(id));
+    const opts = parseInput(ResolveRejectSchema, options, 'reject options');
+    assertTransition(r.id, r.status, 'rejected');
+    this.#run(() => this.#endPending(r, 'rejected', opts.reason));
+  }
+
+  /** Ends a pending reservation (rejected, timeout, rescinded, canceled), freeing the worker and re-routing the task. */
+  #endPending(
+    r: ReservationState,
+    status: 'rejected' | 'timeout' | 'rescinded' | 'canceled',
+    reason: string,
+    reroute = true,
+  ): void {
+    assertTransition(r.id, r.status, status);
+    r.status = status;
+    const t = r.task;
+    const w = r.worker;
+    this.#releaseReservation(r);
+    t.pending = t.pending.filter((x) => x !== r);
+    if (status === 'rejected' || status === 'timeout') {
+      const until = this.#now() + this.#workflow.exclusionWindow;
+      t.excluded.set(w.id, until);
+      this.#deadlines.add(until, 'exclusion', t.id, 0);
+    }
+    const payload = { reservationId: r.id, taskId: t.id, workerId: w.id };
+    if (status === 'rejected')
+      this.#emit('reservation.rejected', 'reservation', r.id, { ...payload, reason });
+    else if (status === 'timeout') this.#emit('reservation.timeout', 'reservation', r.id, payload);
+    else this.#emit('reservation.rescinded', 'reservation', r.id, { ...payload, reason });
+    if (reroute && t.status === 'reserved' && t.pending.length === 0 && this.#tasks.get(t.id) === t) {
+      t.status = 'pending';
+      const step = this.#currentStep(t);
+      if (step) {
+        this.#joinGroup(t, this.#groupFor(t, step));
+        this.#routeTask(t);
+      }
+    }
+    this.#afterFree(w);
+  }
+
+  /** Open and held reservations of a task or worker, for inspection. */
+  getReservation(id: string): ReservationInfo | undefined {
+    const r = this.#reservations.get(id);
+    return r ? this.#reservationInfo(r) : undefined;
+  }
+
+  #reservationInfo(r: ReservationState): ReservationInfo {
+    return {
+      id: r.id,
+      taskId: r.task.id,
+      workerId: r.worker.id,
+      status: r.status,
+      createdAt: r.createdAt,
+      expiresAt: r.expiresAt,
+      channel: this.#channelNames[r.ch] as string,
+      weight: r.weight,
+    };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Time
+
+  /** The earliest instant at which the engine has work (offer timeout, step timeout, wrap-up end …), or `null`. */
+  nextDeadline(): number | null {
+    let next = this.#deadlines.next();
+    if (this.#handoffRules?.botTimeoutMs !== undefined) {
+      for (const t of this.#botTasks) {
+        const at = (t.assignedAt ?? 0) + this.#handoffRules.botTimeoutMs;
+        if (next === null || at < next) next = at;
+      }
+    }
+    return next;
+  }
+
+  /**
+   * Fires everything due at or before `now`, in deadline order: offer timeouts, step timeouts,
+   * SLA boosts, wrap-up ends, exclusion ends; then re-checks workers whose shift started or ended.
+   *
+   * @example
+   * ```ts
+   * const scheduler = new Scheduler({ clock, targets: [engine] });
+   * engine.advanceTo(clock.now());
+   * ```
+   */
+  advanceTo(now: Instant): void {
+    const until = toMillis(now, 'now');
+    this.#run(() => {
+      for (;;) {
+        const d = this.#deadlines.popDue(until);
+        if (!d) break;
+        this.#timeOverride = d.at;
+        try {
+          this.#fire(d);
+        } finally {
+          this.#timeOverride = undefined;
+        }
+      }
+      this.#timeOverride = until;
+      try {
+        this.#checkShifts();
+        this.#checkBotTimeouts(until);
+      } finally {
+        this.#timeOverride = undefined;
+      }
+    });
+  }
+
+  #fire(d: Deadline): void {
+    if (d.kind === 'reservation') {
+      const r = this.#reservations.get(d.ref);
+      if (r && r.deadline === d && r.status === 'pending') this.#endPending(r, 'timeout', 'timeout');
+    } else if (d.kind === 'wrapup') {
+      const r = this.#reservations.get(d.ref);
+      if (r && r.deadline === d && r.status === 'wrapping') this.#finish(r);
+    } else if (d.kind === 'step') {
+      const t = this.#tasks.get(d.ref);
+      if (!t || t.stepDeadline !== d) return;
+      t.stepDeadline = undefined;
+      const filter = this.#filterOf(t);
+      if (!filter || t.stepIdx >= filter.steps.length - 1) return;
+      if (t.status === 'pending') {
+        this.#leaveGroup(t);
+        this.#enterStep(t, t.stepIdx + 1, 'timeout', false);
+      } else if (t.status === 'reserved') {
+        // The offers stay open; the task continues from the next step if they all fail.
+        t.stepIdx++;
+        const next = filter.steps[t.stepIdx] as StepRuntime;
+        this.#emit('task.step_changed', 'task', t.id, {
+          taskId: t.id,
+          filter: filter.name,
+          fromStep: t.stepIdx - 1,
+          toStep: t.stepIdx,
+          queue: next.queue.config.id,
+          reason: 'timeout',
+        });
+        if (next.config.timeout !== undefined && t.stepIdx < filter.steps.length - 1) {
+          t.stepDeadline = this.#deadlines.add(
+            Math.max(t.routedAt + next.config.timeout, d.at),
+            'step',
+            t.id,
+            0,
+          );
+        }
+      }
+    } else if (d.kind === 'boost') {
+      const t = this.#tasks.get(d.ref);
+      if (!t || t.boostDeadline !== d) return;
+      t.boostDeadline = undefined;
+      t.boosted = true;
+      if (t.status === 'pending' && t.group) {
+        const g = t.group;
+        this.#leaveGroup(t);
+        this.#joinGroup(t, g);
+      }
+    } else {
+      const t = this.#tasks.get(d.ref);
+      if (!t) return;
+      for (const [wid, until] of t.excluded) if (until <= d.at) t.excluded.delete(wid);
+      if (t.status === 'pending') this.#routeTask(t);
+    }
+  }
+
+  #checkShifts(): void {
+    if (this.#calendarWorkers.size === 0) return;
+    const now = this.#now();
+    for (const w of [...this.#calendarWorkers]) {
+      const inShift = (w.calendar as ShiftCalendar).isBusinessTime(now);
+      if (inShift === w.inShift) continue;
+      w.inShift = inShift;
+      if (!inShift) this.#rescindWorkerOffers(w, 'shift_ended');
+      else this.#dispatchWorker(w);
+    }
+  }
+
+  #checkBotTimeouts(now: number): void {
+    const limit = this.#handoffRules?.botTimeoutMs;
+    if (limit === undefined) return;
+    for (const t of [...this.#botTasks]) {
+      if (t.status === 'assigned' && (t.assignedAt ?? 0) + limit <= now) {
+        this.#handoff(t, parseInput(HandoffPacketSchema, { reason: 'bot_timeout' }, 'handoff packet'));
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Bot-first handoff
+
+  /**
+   * Hands a task (typically held by a bot) to people: the bot's reservation completes at once,
+   * the packet is attached as `task.attributes.handoff`, `packet.targetSkills` become required
+   * skills, bots are excluded, and the task re-routes (to `packet.targetQueue` if given, else
+   * through the workflow filters with the updated attributes). The task id stays the same.
+   *
+   * @example
+   * ```ts
+   * engine.requestHandoff('t1', { reason: 'customer_request', intent: 'refund', targetSkills: { billing: 3 } });
+   * ```
+   */
+  requestHandoff(taskId: string, packet: HandoffPacketInput | CoreHandoffPacket): TaskInfo {
+    const t = this.#tasks.get(taskId);
+    if (!t) throw notFound('task', String(taskId));
+    const data = normalizeHandoffPacket(packet);
+    if (data.targetQueue !== undefined && !this.#queueById.has(data.targetQueue)) {
+      throw new ThreadlineError('VALIDATION', `Invalid handoff packet: unknown queue "${data.targetQueue}"`, {
+        issues: [
+          { path: ['targetQueue'], message: `unknown queue "${data.targetQueue}"`, code: 'invalid_value' },
+        ],
+      });
+    }
+    if (t.status === 'wrapping') {
+      throw new ThreadlineError(
+        'ILLEGAL_TRANSITION',
+        `Task "${taskId}" is wrapping up and cannot be handed off`,
+        {
+          details: { taskId, status: t.status },
+        },
+      );
+    }
+    return this.#run(() => {
+      this.#handoff(t, data);
+      return this.#taskInfo(t);
+    });
+  }
+
+  /**
+   * Reports a bot turn on a task the bot holds; when a `handoffRules` rule matches (customer
+   * asks for a person, negative sentiment, low confidence), the task is handed off and the
+   * packet returned, else `null`.
+   *
+   * @example
+   * ```ts
+   * engine.reportBotTurn('t1', { customerText: 'let me talk to a human', confidence: 0.9 });
+   * ```
+   */
+  reportBotTurn(taskId: string, turn: BotTurn): HandoffPacket | null {
+    const t = this.#tasks.get(taskId);
+    if (!t) throw notFound('task', String(taskId));
+    const data = parseInput(BotTurnSchema, turn, 'bot turn');
+    const rules = this.#handoffRules ?? HandoffRulesSchema.parse({});
+    let reason: HandoffPacket['reason'] | null = null;
+    if (rules.onCustomerRequest && data.customerText !== undefined && PERSON_REQUEST.test(data.customerText))
+      reason = 'customer_request';
+    else if (data.sentiment !== undefined && data.sentiment < rules.sentimentBelow)
+      reason = 'negative_sentiment';
+    else if (data.confidence !== undefined && data.confidence < rules.confidenceBelow)
+      reason = 'low_confidence';
+    if (reason === null) return null;
+    const packet = parseInput(
+      HandoffPacketSchema,
+      {
+        reason,
+        transcript: data.customerText === undefined ? [] : [{ author: 'customer', text: data.customerText }],
+        ...(data.intent === undefined ? {} : { intent: data.intent }),
+        ...(data.sentiment === undefined ? {} : { sentiment: data.sentiment }),
+        ...(data.confidence === undefined ? {} : { confidence: data.confidence }),
+      },
+      'handoff packet',
+    );
+    return this.#run(() => {
+      this.#handoff(t, packet);
+      return packet;
+    });
+  }
+
+  #handoff(t: TaskState, packet: HandoffPacket): void {
+    const from = t.assigned?.worker.id ?? t.pending[0]?.worker.id ?? null;
+    this.#leaveGroup(t);
+    for (const r of [...t.pending]) this.#endPending(r, 'rescinded', 'handoff', false);
+    const held = t.assigned;
+    t.assigned = null;
+    t.assignedAt = null;
+    this.#botTasks.delete(t);
+    if (held) {
+      held.status = 'completed';
+      this.#releaseReservation(held);
+    }
+    t.humanOnly = true;
+    t.ctx = null;
+    t.attributes = { ...t.attributes, handoff: packet };
+    if (packet.targetSkills) t.requiredSkills = { ...t.requiredSkills, ...packet.targetSkills };
+    t.handoffQueue = packet.targetQueue ?? null;
+    t.routedAt = this.#now();
+    this.#emit('handoff.requested', 'task', t.id, { taskId: t.id, fromWorkerId: from, packet });
+    t.status = 'pending';
+    const idx = this.#matchFilter(t);
+    t.filterIdx = idx;
+    if (idx === NO_FILTER) t.status = 'unrouted';
+    else this.#enterStep(t, 0, 'handoff', false);
+    if (held) this.#afterFree(held.worker);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Explanations
+
+  /**
+   * Explains why a task is still waiting: its filter and step, the queue's workers grouped by
+   * the reason each is excluded, the eligible workers ranked, and a one-line summary.
+   *
+   * @example
+   * ```ts
+   * engine.explainWaiting('t1').summary; // 'No eligible worker in queue billing: 2 capacity, 1 presence.'
+   * ```
+   */
+  explainWaiting(taskId: string): DecisionTrace {
+    const t = this.#tasks.get(taskId);
+    if (!t) throw notFound('task', String(taskId));
+    return this.#explain(t);
+  }
+
+  #explain(t: TaskState): DecisionTrace {
+    const now = this.#now();
+    const filter = this.#filterOf(t);
+    const step = this.#currentStep(t);
+    const g = step ? (t.group ?? this.#groupFor(t, step)) : null;
+    const excluded: Partial<Record<ExclusionReason, string[]>> = {};
+    const eligible: RankedWorker[] = [];
+    let members: WorkerState[] = [];
+    if (g) {
+      if (g.pinnedWorkerId !== null) {
+        const w = this.#workers.get(g.pinnedWorkerId);
+        members = w ? [w] : [];
+      } else {
+        members = [...g.queue.members].sort((a, b) => a.order - b.order);
+      }
+    }
+    const eligibleWorkers: WorkerState[] = [];
+    if (g && step) {
+      for (const w of members) {
+        const reason = this.#exclusionReason(w, t, g);
+        if (reason) (excluded[reason] ??= []).push(w.id);
+        else eligibleWorkers.push(w);
+      }
+      eligibleWorkers.sort(this.#workerComparator(t, g, step.config));
+      const view = this.#taskView(t, g);
+      for (const w of eligibleWorkers) {
+        const ranked: RankedWorker = { workerId: w.id };
+        if (this.#strategy.rank) ranked.rank = this.#strategy.rank(w);
+        if (this.#strategy.score) ranked.score = this.#strategy.score(w, view);
+        eligible.push(ranked);
+      }
+    }
+    let ahead = 0;
+    if (g && t.status === 'pending') {
+      const eff = t.agedBase;
+      const groups = g.pinnedWorkerId === null ? [...this.#lane(g.queue, t.ch).list] : [g];
+      for (const other of groups) {
+        for (const x of other.heap.items) {
+          if (x === t) continue;
+          if (
+            x.agedBase > eff ||
+            (x.agedBase === eff &&
+              (x.createdAt < t.createdAt || (x.createdAt === t.createdAt && x.seq < t.seq)))
+          )
+            ahead++;
+        }
+      }
+    }
+    const ordered: Partial<Record<ExclusionReason, string[]>> = {};
+    for (const reason of EXCLUSION_REASONS) if (excluded[reason]) ordered[reason] = excluded[reason];
+    const base: Omit<DecisionTrace, 'summary'> = {
+      taskId: t.id,
+      status: t.status,
+      filter: filter?.name ?? null,
+      step: t.stepIdx,
+      queue: g?.queue.config.id ?? null,
+      knownWorkerId: g?.pinnedWorkerId ?? null,
+      strategy: this.#strategy.name,
+      effectivePriority: g ? t.agedBase + g.queue.ratePerMs * now : this.#basePriority(t),
+      waitingMs: Math.max(0, now - t.createdAt),
+      stepTimeoutAt: t.stepDeadline?.at ?? null,
+      queueMembers: members.length,
+      excluded: ordered,
+      eligible,
+      ahead,
+    };
+    return { ...base, summary: summarizeTrace(base) };
+  }
+
+  #exclusionReason(w: WorkerState, t: TaskState, g: Group): ExclusionReason | undefined {
+    if (w.status !== 'available') return 'presence';
+    if (!w.inShift) return 'shift';
+    if (w.draining) return 'draining';
+    if (!w.capacity.has(t.ch)) return 'channel';
+    for (const r of t.pending) if (r.worker === w) return 'offered';
+    if (!this.#hasRoom(w, t.ch)) return 'capacity';
+    const failure = checkRequirement(g.requirement, w);
+    if (failure) return failure.reason;
+    if (g.expr && !g.expr.evaluate({ worker: w.ctx, task: g.exprTask })) return 'expression';
+    if (g.humanOnly && w.kind === 'bot') return 'kind';
+    const until = t.excluded.get(w.id);
+    if (until !== undefined && until > this.#now()) return 'rejected';
+    return undefined;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Snapshots
+
+  /**
+   * Lints the engine's workflow against the current roster (see {@link lintWorkflow}).
+   *
+   * @example
+   * ```ts
+   * for (const issue of engine.lint()) console.warn(issue.code, issue.path.join('.'), issue.message);
+   * ```
+   */
+  lint(): WorkflowLintIssue[] {
+    const workers = [...this.#workers.values()]
+      .filter((w) => !w.draining)
+      .map((w) => ({ id: w.id, kind: w.kind, attributes: w.attributes }));
+    return lintWorkflow(this.#workflowConfig, { workers });
+  }
+
+  /** Counters for monitoring and benchmarks. */
+  stats(): RoutingStats {
+    return {
+      decisions: this.#decisions,
+      offers: this.#offerSeq,
+      waiting: this.#waiting,
+      workers: this.#workers.size,
+      tasks: this.#tasks.size,
+    };
+  }
+
+  /**
+   * A JSON-serialisable copy of the whole state. `restore(snapshot)` on an engine with the same
+   * workflow continues exactly where this one stopped.
+   *
+   * @example
+   * ```ts
+   * const saved = JSON.stringify(engine.snapshot());
+   * const copy = createRoutingEngine({ clock, workflow });
+   * copy.restore(JSON.parse(saved));
+   * ```
+   */
+  snapshot(): RoutingSnapshot {
+    const workers = [...this.#workers.values()]
+      .sort((a, b) => a.order - b.order)
+      .map((w) => ({
+        ...structuredClone(w.input),
+        order: w.order,
+        idleSince: w.idleSince,
+        lastOfferSeq: w.lastOfferSeq,
+        draining: w.draining,
+        statusSince: w.statusSince,
+      }));
+    const tasks = [...this.#tasks.values()]
+      .sort((a, b) => a.seq - b.seq)
+      .map((t) => ({
+        id: t.id,
+        seq: t.seq,
+        channel: t.channel,
+        priority: t.priority,
+        attributes: structuredClone(t.attributes),
+        requiredSkills: { ...t.requiredSkills },
+        preferredWorkerId: t.preferredWorkerId,
+        deadline: t.deadline,
+        createdAt: t.createdAt,
+        routedAt: t.routedAt,
+        humanOnly: t.humanOnly,
+        handoffQueue: t.handoffQueue,
+        status: t.status,
+        filterIdx: t.filterIdx,
+        stepIdx: t.stepIdx,
+        boosted: t.boosted,
+        assignedAt: t.assignedAt,
+        excluded: [...t.excluded.entries()],
+      }));
+    const reservations = [...this.#reservations.values()].map((r) => this.#reservationInfo(r));
+    const deadlines = [...this.#deadlines.all()]
+      .sort((a, b) => a.at - b.at || a.seq - b.seq)
+      .map((d) => ({ at: d.at, kind: d.kind, ref: d.ref }));
+    return {
+      version: 1,
+      takenAt: this.#now(),
+      counters: { offerSeq: this.#offerSeq, workerOrder: this.#workerOrder, taskSeq: this.#taskSeq },
+      ...(this.#ownIds ? { idCounters: [...this.#ownIds.counters.entries()] } : {}),
+      workers,
+      tasks,
+      reservations,
+      sticky: [...this.#sticky.entries()],
+      deadlines,
+    };
+  }
+
+  /**
+   * Replaces the engine's state with a snapshot taken by {@link RoutingEngine.snapshot}. The
+   * engine must be empty (no workers or tasks) so nothing is half-merged.
+   *
+   * @example
+   * ```ts
+   * engine.restore(snapshot);
+   * ```
+   */
+  restore(snapshot: RoutingSnapshot): void {
+    const snap = parseInput(SnapshotSchema, snapshot, 'routing snapshot') as RoutingSnapshot;
+    if (this.#workers.size > 0 || this.#tasks.size > 0) {
+      throw new ThreadlineError('CONFLICT', 'restore() needs an empty engine (no workers or tasks)');
+    }
+    this.#run(() => {
+      for (const ws of snap.workers) {
+        const { order, idleSince, lastOfferSeq, draining, statusSince, ...input } = ws;
+        const data = parseInput(WorkerInputSchema, input, 'routing snapshot worker');
+        if (data.calendar !== undefined && !Object.hasOwn(this.#calendars, data.calendar)) {
+          throw new ThreadlineError(
+            'VALIDATION',
+            `Snapshot worker ${data.id} uses unknown calendar "${data.calendar}"`,
+          );
+        }
+        this.#upsertWorkerState(data, { order, idleSince, lastOfferSeq, draining, statusSince });
+      }
+      const byRes = new Map<string, ReservationInfo[]>();
+      for (const r of snap.reservations) byRes.set(r.taskId, [...(byRes.get(r.taskId) ?? []), r]);
+      for (const ts of snap.tasks) {
+        const t: TaskState = {
+          ...ts,
+          ch: this.#channelIndex(ts.channel),
+          agedBase: 0,
+          group: null,
+          heapIndex: -1,
+          excluded: new Map(ts.excluded),
+          pending: [],
+          assigned: null,
+          stepDeadline: undefined,
+          boostDeadline: undefined,
+          ctx: null,
+        };
+        this.#tasks.set(t.id, t);
+        for (const ri of byRes.get(t.id) ?? []) {
+          const w = this.#workers.get(ri.workerId);
+          if (!w)
+            throw new ThreadlineError(
+              'VALIDATION',
+              `Snapshot reservation ${ri.id} names unknown worker ${ri.workerId}`,
+            );
+          const r: ReservationState = {
+            id: ri.id,
+            task: t,
+            worker: w,
+            status: ri.status,
+            createdAt: ri.createdAt,
+            expiresAt: ri.expiresAt,
+            ch: this.#channelIndex(ri.channel),
+            weight: ri.weight,
+            deadline: undefined,
+          };
+          this.#reservations.set(r.id, r);
+          this.#holdCapacity(w, r);
+          if (r.status === 'pending') t.pending.push(r);
+          else t.assigned = r;
+        }
+        if (t.status === 'assigned' && t.assigned?.worker.kind === 'bot') this.#botTasks.add(t);
+        if (t.status === 'pending') {
+          const step = this.#currentStep(t);
+          if (step) this.#joinGroup(t, this.#groupFor(t, step));
+        }
+      }
+      for (const w of this.#workers.values()) {
+        this.#updateOccupancy(w);
+        this.#refreshWorker(w);
+      }
+      for (const d of snap.deadlines) {
+        const dl = this.#deadlines.add(d.at, d.kind, d.ref, 0);
+        if (d.kind === 'reservation' || d.kind === 'wrapup') {
+          const r = this.#reservations.get(d.ref);
+          if (r) r.deadline = dl;
+        } else if (d.kind === 'step') {
+          const t = this.#tasks.get(d.ref);
+          if (t) t.stepDeadline = dl;
+        } else if (d.kind === 'boost') {
+          const t = this.#tasks.get(d.ref);
+          if (t) t.boostDeadline = dl;
+        }
+      }
+      for (const [k, v] of snap.sticky) this.#sticky.set(k, v);
+      this.#offerSeq = snap.counters.offerSeq;
+      this.#workerOrder = Math.max(this.#workerOrder, snap.counters.workerOrder);
+      this.#taskSeq = snap.counters.taskSeq;
+      if (this.#ownIds && snap.idCounters)
+        for (const [k, v] of snap.idCounters) this.#ownIds.counters.set(k, v);
+    });
+  }
+
+  /**
+   * Writes the snapshot to the `store` given in the options (collection `routing_snapshots`,
+   * document id `engine`).
+   *
+   * @example
+   * ```ts
+   * await engine.save();
+   * ```
+   */
+  async save(id = 'engine'): Promise<void> {
+    const store = this.#requireStore();
+    await store.put('routing_snapshots', { id, tenantId: this.#tenantId, snapshot: this.snapshot() });
+  }
+
+  /**
+   * Restores the engine from the snapshot last written by `save()`; returns false when there is none.
+   *
+   * @example
+   * ```ts
+   * await engine.load();
+   * ```
+   */
+  async load(id = 'engine'): Promise<boolean> {
+    const store = this.#requireStore();
+    const doc = await store.get('routing_snapshots', id, { tenantId: this.#tenantId });
+    if (!doc) return false;
+    this.restore(doc.snapshot as RoutingSnapshot);
+    return true;
+  }
+
+  #requireStore(): DocumentStore {
+    if (!this.#store) throw new ThreadlineError('CONFIG', 'This routing engine was created without a store');
+    return this.#store;
+  }
+}
+
+const ROUTING_EVENT_SET = new Set<string>([
+  'task.queued',
+  'task.step_changed',
+  'reservation.created',
+  'reservation.accepted',
+  'reservation.rejected',
+  'reservation.timeout',
+  'reservation.rescinded',
+  'task.assigned',
+  'task.canceled',
+  'task.completed',
+  'worker.status_changed',
+  'handoff.requested',
+]);
+
+const SnapshotSchema = z.object({
+  version: z.literal(1),
+  takenAt: z.number(),
+  counters: z.object({
+    offerSeq: z.number().int(),
+    workerOrder: z.number().int(),
+    taskSeq: z.number().int(),
+  }),
+  idCounters: z.array(z.tuple([z.string(), z.number().int()])).optional(),
+  workers: z.array(z.record(z.string(), z.unknown())),
+  tasks: z.array(
+    z
+      .object({
+        id: z.string().min(1),
+        seq: z.number().int(),
+        channel: z.string().min(1),
+        status: z.enum(['unrouted', 'pending', 'reserved', 'assigned', 'wrapping']),
+        filterIdx: z.number().int(),
+        stepIdx: z.number().int().nonnegative(),
+        excluded: z.array(z.tuple([z.string(), z.number()])),
+      })
+      .passthrough(),
+  ),
+  reservations: z.array(
+    z.object({
+      id: z.string().min(1),
+      taskId: z.string().min(1),
+      workerId: z.string().min(1),
+      status: z.enum(['pending', 'accepted', 'wrapping']),
+      channel: z.string().min(1),
+      weight: z.number().int().positive(),
+      createdAt: z.number(),
+      expiresAt: z.number(),
+    }),
+  ),
+  sticky: z.array(z.tuple([z.string(), z.string()])),
+  deadlines: z.array(
+    z.object({
+      at: z.number(),
+      kind: z.enum(['reservation', 'step', 'boost', 'wrapup', 'exclusion']),
+      ref: z.string(),
+    }),
+  ),
+});
+
+function readSegments(obj: unknown, path: readonly (string | number)[]): unknown {
+  let cur = obj;
+  for (const seg of path) {
+    if (cur === null || typeof cur !== 'object' || !Object.hasOwn(cur, seg)) return undefined;
+    cur = (cur as Record<string | number, unknown>)[seg];
+  }
+  return cur;
+}
+
+function isOlder(a: TaskState, b: TaskState): boolean {
+  return a.createdAt < b.createdAt || (a.createdAt === b.createdAt && a.seq < b.seq);
+}
+
+function compareValues(a: unknown, b: unknown): number {
+  if (a === b) return 0;
+  if (a === undefined || a === null) return -1;
+  if (b === undefined || b === null) return 1;
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  return String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
+}
+
+/**
+ * Creates a routing engine.
+ *
+ * @example
+ * ```ts
+ * const engine = createRoutingEngine({
+ *   clock: new ManualClock(0),
+ *   workflow: {
+ *     queues: [{ id: 'support' }],
+ *     defaultFilter: { targets: [{ queue: 'support' }] },
+ *   },
+ * });
+ * engine.upsertWorker({ id: 'ana', status: 'available', capacity: { chat: 2 } });
+ * engine.on('reservation.created', (e) => engine.acceptReservation(e.payload.reservationId));
+ * engine.submitTask({ id: 't1', channel: 'chat' });
+ * ```
+ */
+export function createRoutingEngine(options: RoutingEngineOptions): RoutingEngine {
+  return new RoutingEngine(options);
+}

@@ -1,0 +1,178 @@
+/**
+ * An indexed binary min-heap over items that carry their own position (`heapIndex`), so
+ * removal and re-keying of an arbitrary item are O(log n) without a lookup map.
+ * `less(a, b)` must be a strict total order for deterministic results.
+ *
+ * @example
+ * ```ts
+ * const heap = new IndexedHeap<{ key: number; heapIndex: number }>((a, b) => a.key < b.key, 'heapIndex');
+ * heap.push({ key: 3, heapIndex: -1 });
+ * heap.peek()?.key; // 3
+ * ```
+ */
+export class IndexedHeap<T> {
+  readonly items: T[] = [];
+  readonly #less: (a: T, b: T) => boolean;
+  readonly #slot: (item: T) => number;
+  readonly #setSlot: (item: T, index: number) => void;
+
+  constructor(
+    less: (a: T, b: T) => boolean,
+    slot: (item: T) => number,
+    setSlot: (item: T, index: number) => void,
+  ) {
+    this.#less = less;
+    this.#slot = slot;
+    this.#setSlot = setSlot;
+  }
+
+  /** Number of items. */
+  get size(): number {
+    return this.items.length;
+  }
+
+  /** The smallest item, or `undefined`. */
+  peek(): T | undefined {
+    return this.items[0];
+  }
+
+  /** True when `item` is currently in this heap. */
+  has(item: T): boolean {
+    const i = this.#slot(item);
+    return i >= 0 && this.items[i] === item;
+  }
+
+  /** Inserts an item (must not already be in a heap using the same slot). */
+  push(item: T): void {
+    const i = this.items.length;
+    this.items.push(item);
+    this.#setSlot(item, i);
+    this.#up(i);
+  }
+
+  /** Removes and returns the smallest item. */
+  pop(): T | undefined {
+    const top = this.items[0];
+    if (top !== undefined) this.remove(top);
+    return top;
+  }
+
+  /** Removes `item` if present. */
+  remove(item: T): boolean {
+    const i = this.#slot(item);
+    if (i < 0 || this.items[i] !== item) return false;
+    const last = this.items.pop() as T;
+    this.#setSlot(item, -1);
+    if (i < this.items.length) {
+      this.items[i] = last;
+      this.#setSlot(last, i);
+      this.#down(i);
+      this.#up(this.#slot(last));
+    }
+    return true;
+  }
+
+  /** Restores order after `item`'s key changed. */
+  update(item: T): void {
+    const i = this.#slot(item);
+    if (i < 0 || this.items[i] !== item) return;
+    this.#up(i);
+    this.#down(this.#slot(item));
+  }
+
+  /**
+   * Visits items in ascending order without removing them, stopping when `visit` returns `true`.
+   * Costs O(k log k) for k visited items, so "first item that passes a check" stays cheap.
+   */
+  findInOrder(visit: (item: T) => boolean): T | undefined {
+    const items = this.items;
+    if (items.length === 0) return undefined;
+    // A small frontier heap of positions in `items`, ordered by the items they point at.
+    const frontier: number[] = [0];
+    const less = this.#less;
+    const lessPos = (a: number, b: number) => less(items[a] as T, items[b] as T);
+    while (frontier.length > 0) {
+      const pos = frontier[0] as number;
+      const lastPos = frontier.pop() as number;
+      if (frontier.length > 0) {
+        frontier[0] = lastPos;
+        siftDown(frontier, 0, lessPos);
+      }
+      const item = items[pos] as T;
+      if (visit(item)) return item;
+      const l = 2 * pos + 1;
+      if (l < items.length) {
+        frontier.push(l);
+        siftUp(frontier, frontier.length - 1, lessPos);
+        if (l + 1 < items.length) {
+          frontier.push(l + 1);
+          siftUp(frontier, frontier.length - 1, lessPos);
+        }
+      }
+    }
+    return undefined;
+  }
+
+  #up(i: number): void {
+    const items = this.items;
+    const item = items[i] as T;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      const parent = items[p] as T;
+      if (!this.#less(item, parent)) break;
+      items[i] = parent;
+      this.#setSlot(parent, i);
+      i = p;
+    }
+    items[i] = item;
+    this.#setSlot(item, i);
+  }
+
+  #down(i: number): void {
+    const items = this.items;
+    const n = items.length;
+    const item = items[i] as T;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      let c = l;
+      if (r < n && this.#less(items[r] as T, items[l] as T)) c = r;
+      const child = items[c] as T;
+      if (!this.#less(child, item)) break;
+      items[i] = child;
+      this.#setSlot(child, i);
+      i = c;
+    }
+    items[i] = item;
+    this.#setSlot(item, i);
+  }
+}
+
+function siftUp(a: number[], i: number, less: (x: number, y: number) => boolean): void {
+  const v = a[i] as number;
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    const pv = a[p] as number;
+    if (!less(v, pv)) break;
+    a[i] = pv;
+    i = p;
+  }
+  a[i] = v;
+}
+
+function siftDown(a: number[], i: number, less: (x: number, y: number) => boolean): void {
+  const n = a.length;
+  const v = a[i] as number;
+  for (;;) {
+    const l = 2 * i + 1;
+    if (l >= n) break;
+    let c = l;
+    if (l + 1 < n && less(a[l + 1] as number, a[l] as number)) c = l + 1;
+    const cv = a[c] as number;
+    if (!less(cv, v)) break;
+    a[i] = cv;
+    i = c;
+  }
+  a[i] = v;
+}
