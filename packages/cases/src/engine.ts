@@ -652,7 +652,7 @@ export class CaseEngine {
     const entry = this.#entry(caseId);
     const at = this.#clock.now();
     this.#checkTime(entry, at);
-    this.#tracker.catchUp(entry.sla, at);
+    // Catching up on due work never ends a metric or acknowledges a ladder, so check first.
     const live = entry.sla.live[SLA_METRICS.indexOf(mtr)];
     if (live === undefined || live.ladder < 0) {
       throw new ThreadlineError('NOT_FOUND', `Case ${caseId} has no running escalation ladder for ${mtr}`, {
