@@ -51,6 +51,15 @@ import { assertTransition, type CaseStatus } from './transitions.js';
 
 enablePatches();
 
+// Shared frozen empties and patch constants keep a freshly opened case small (a million of
+// them are expected); immer copies on write, so sharing is safe.
+const EMPTY_LIST: readonly never[] = Object.freeze([]);
+const EMPTY_RECORD: Readonly<Record<string, unknown>> = Object.freeze({});
+const ROOT_PATH: readonly never[] = Object.freeze([]);
+const OPEN_INVERSE = Object.freeze([
+  Object.freeze({ op: 'replace' as const, path: ROOT_PATH as never[], value: undefined }),
+]);
+
 /** Options of {@link createCaseEngine}. */
 export interface CaseEngineOptions {
   /** Time source; the engine never reads the system time itself. */
@@ -280,8 +289,8 @@ export class CaseEngine {
         type: i.type ?? null,
         team: i.team ?? null,
         assignee: i.assignee ?? null,
-        attributes: i.attributes ?? {},
-        customer: i.customer ?? {},
+        attributes: i.attributes ?? EMPTY_RECORD,
+        customer: i.customer ?? EMPTY_RECORD,
         createdAt: at,
         updatedAt: at,
         version: 1,
@@ -289,10 +298,10 @@ export class CaseEngine {
         closedAt: null,
         reopenCount: 0,
         mergedInto: null,
-        mergedFrom: [],
+        mergedFrom: EMPTY_LIST,
         followUpOf: null,
-        followUps: [],
-        escalations: [],
+        followUps: EMPTY_LIST,
+        escalations: EMPTY_LIST,
         lastCustomerMessageAt: null,
         lastAgentReplyAt: null,
       },
@@ -312,8 +321,8 @@ export class CaseEngine {
           actor,
           action: 'case.opened',
           reason: null,
-          patches: [{ op: 'replace', path: [], value: c }],
-          inversePatches: [{ op: 'replace', path: [], value: undefined }],
+          patches: [{ op: 'replace', path: ROOT_PATH as never[], value: c }],
+          inversePatches: OPEN_INVERSE,
         },
       ],
     };
@@ -684,7 +693,7 @@ export class CaseEngine {
     const touched = new Set<CaseEntry>();
     for (;;) {
       const rec = this.#index.peek();
-      if (rec === undefined || !(rec.nextAt <= until)) break;
+      if (rec === undefined || rec.nextAt === undefined || rec.nextAt > until) break;
       const entry = this.#cases.get(rec.caseId) as CaseEntry;
       this.#tracker.fire(entry.sla, rec);
       touched.add(entry);
@@ -1067,7 +1076,7 @@ export class CaseEngine {
   #adopt(state: CaseSla, entry: CaseEntry): CaseSla {
     state.case = entry.sla.case;
     state.lastAt = Math.max(state.lastAt, entry.sla.lastAt);
-    for (const r of state.live) if (r !== undefined && !Number.isNaN(r.nextAt)) this.#index.upsert(r);
+    for (const r of state.live) if (r !== undefined && r.nextAt !== undefined) this.#index.upsert(r);
     return state;
   }
 

@@ -287,7 +287,7 @@ describe('escalation ladders', () => {
 
   it('fires levels before and after the breach, in order, as events for the host', () => {
     const { engine, open, at, events } = setup(ladders);
-    const c = open();
+    open();
     at(T0 + 5 * H);
     const esc = events.filter(
       (e) => e.type === 'escalation.triggered' || e.type === 'sla.breached' || e.type === 'sla.at_risk',

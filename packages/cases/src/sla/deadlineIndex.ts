@@ -1,7 +1,7 @@
 /** What the deadline index stores: anything with a due instant, a tie-break and a slot. */
 export interface DeadlineItem {
-  /** Due instant (epoch ms). */
-  nextAt: number;
+  /** Due instant (epoch ms); must be set while the item is in the index. */
+  nextAt: number | undefined;
   /** Deterministic tie-break for equal instants (lower first). */
   readonly seq: number;
   /** Slot in the heap, maintained by the index (-1 when absent). */
@@ -67,7 +67,9 @@ export class DeadlineIndex<T extends DeadlineItem> {
   }
 
   #less(a: T, b: T): boolean {
-    return a.nextAt < b.nextAt || (a.nextAt === b.nextAt && a.seq < b.seq);
+    const x = a.nextAt as number;
+    const y = b.nextAt as number;
+    return x < y || (x === y && a.seq < b.seq);
   }
 
   #up(i: number): void {

@@ -97,8 +97,9 @@ export interface SlaMetricInstance {
 }
 
 /**
- * The internal, compact, mutable record of one metric instance. Numbers use `NaN` for "none" so
- * every record has the same hidden class; it also carries its deadline-index slot.
+ * The internal, compact, mutable record of one metric instance. Optional instants are
+ * `undefined` rather than `NaN` (an unset field then costs no boxed number); it also carries its
+ * deadline-index slot.
  */
 export class MetricRecord {
   /** Creation order, the deterministic tie-break in the deadline index. */
@@ -111,23 +112,23 @@ export class MetricRecord {
   calendar: string | null;
   policyId: string;
   readonly startedAt: number;
-  dueAt = Number.NaN;
+  dueAt: number;
   pausedMs = 0;
-  pausedAt = Number.NaN;
-  /** Counted time budget after which the warning fires (NaN: no warning). */
-  warnBudget = Number.NaN;
-  warnAt = Number.NaN;
-  warnedAt = Number.NaN;
-  breachedAt = Number.NaN;
-  achievedAt = Number.NaN;
-  cancelledAt = Number.NaN;
+  pausedAt: number | undefined = undefined;
+  /** Counted time budget after which the warning fires (undefined: no warning). */
+  warnBudget: number | undefined = undefined;
+  warnAt: number | undefined = undefined;
+  warnedAt: number | undefined = undefined;
+  breachedAt: number | undefined = undefined;
+  achievedAt: number | undefined = undefined;
+  cancelledAt: number | undefined = undefined;
   team: string | null;
   /** Escalation ladder index (-1: none) and the next level to fire. */
   ladder = -1;
   level = 0;
   acknowledged = false;
-  /** The next instant this record needs attention (warning, breach, ladder level); NaN: none. */
-  nextAt = Number.NaN;
+  /** The next instant this record needs attention (warning, breach, ladder level); none: undefined. */
+  nextAt: number | undefined = undefined;
   /** Slot in the deadline index (-1: not indexed). */
   heapIndex = -1;
 
@@ -147,6 +148,7 @@ export class MetricRecord {
     this.metric = metric;
     this.cycle = cycle;
     this.startedAt = startedAt;
+    this.dueAt = startedAt;
     this.target = target;
     this.calendar = calendar;
     this.policyId = policyId;
@@ -209,12 +211,12 @@ export class MetricRecord {
       policyId: this.policyId,
     };
     if (this.calendar !== null) out.calendar = this.calendar;
-    if (!Number.isNaN(this.warnedAt)) out.warnedAt = this.warnedAt;
-    if (!Number.isNaN(this.breachedAt)) out.breachedAt = this.breachedAt;
-    if (!Number.isNaN(this.achievedAt)) out.achievedAt = this.achievedAt;
-    if (!Number.isNaN(this.pausedAt)) out.pausedAt = this.pausedAt;
-    if (!Number.isNaN(this.cancelledAt)) out.cancelledAt = this.cancelledAt;
-    if (!Number.isNaN(this.warnAt)) out.warnAt = this.warnAt;
+    if (this.warnedAt !== undefined) out.warnedAt = this.warnedAt;
+    if (this.breachedAt !== undefined) out.breachedAt = this.breachedAt;
+    if (this.achievedAt !== undefined) out.achievedAt = this.achievedAt;
+    if (this.pausedAt !== undefined) out.pausedAt = this.pausedAt;
+    if (this.cancelledAt !== undefined) out.cancelledAt = this.cancelledAt;
+    if (this.warnAt !== undefined) out.warnAt = this.warnAt;
     if (this.team !== null) out.team = this.team;
     return out;
   }

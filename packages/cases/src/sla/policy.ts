@@ -70,8 +70,8 @@ export interface ResolvedTarget {
   ms: number;
   /** Calendar name for business time; `null` for calendar time. */
   calendar: string | null;
-  /** Counted time after which the warning fires; `NaN` for no warning. */
-  warnBudget: number;
+  /** Counted time after which the warning fires; `undefined` for no warning. */
+  warnBudget: number | undefined;
 }
 
 /** A validated, compiled SLA policy. */
@@ -86,8 +86,8 @@ export interface ResolvedPolicy {
 
 type Warn = z.output<typeof WarnSchema>;
 
-function warnBudget(ms: number, warn: Warn | undefined): number {
-  if (warn === undefined) return Number.NaN;
+function warnBudget(ms: number, warn: Warn | undefined): number | undefined {
+  if (warn === undefined) return undefined;
   if ('percent' in warn) return (ms * warn.percent) / 100;
   return Math.max(0, ms - warn.before);
 }

@@ -174,14 +174,13 @@ export class SlaTracker {
   catchUp(state: CaseSla, until: number): void {
     for (;;) {
       let best: MetricRecord | undefined;
+      let bestAt = 0;
       for (const rec of state.live) {
-        if (rec === undefined || !(rec.nextAt <= until)) continue;
-        if (
-          best === undefined ||
-          rec.nextAt < best.nextAt ||
-          (rec.nextAt === best.nextAt && rec.seq < best.seq)
-        ) {
+        const t = rec?.nextAt;
+        if (rec === undefined || t === undefined || t > until) continue;
+        if (best === undefined || t < bestAt || (t === bestAt && rec.seq < best.seq)) {
           best = rec;
+          bestAt = t;
         }
       }
       if (best === undefined) return;
@@ -192,7 +191,14 @@ export class SlaTracker {
   /** Handles the one thing due on `rec` at `rec.nextAt` (warning, breach or ladder level). */
   fire(state: CaseSla, rec: MetricRecord): void {
     const at = rec.nextAt;
-    if (rec.state === 'active' && Number.isNaN(rec.warnedAt) && rec.warnAt <= at && rec.warnAt < rec.dueAt) {
+    if (at === undefined) return;
+    if (
+      rec.state === 'active' &&
+      rec.warnedAt === undefined &&
+      rec.warnAt !== undefined &&
+      rec.warnAt <= at &&
+      rec.warnAt < rec.dueAt
+    ) {
       rec.warnedAt = rec.warnAt;
       this.#emit('sla.at_risk', state, at, {
         metric: rec.metric,
@@ -213,7 +219,7 @@ export class SlaTracker {
       const ladder = this.rules.ladders[rec.ladder];
       if (ladder === undefined || rec.acknowledged || rec.level >= ladder.offsets.length) {
         // Nothing left to do: drop the record from the index rather than spin.
-        rec.nextAt = Number.NaN;
+        rec.nextAt = undefined;
         this.#index?.remove(rec);
         return;
       }
@@ -303,7 +309,7 @@ export class SlaTracker {
       (live.target !== target.ms ||
         live.calendar !== target.calendar ||
         live.policyId !== policy.id ||
-        !Object.is(live.warnBudget, target.warnBudget))
+        live.warnBudget !== target.warnBudget)
     ) {
       live.target = target.ms;
       live.calendar = target.calendar;
@@ -328,8 +334,8 @@ export class SlaTracker {
       this.#schedule(live);
       this.#emit('sla.paused', state, at, { metric, cycle: live.cycle, reason: c.status, pausedAt: at });
     } else if (!paused && live.state === 'paused') {
-      live.pausedMs += this.rules.measures.get(live.calendar).between(live.pausedAt, at);
-      live.pausedAt = Number.NaN;
+      live.pausedMs += this.rules.measures.get(live.calendar).between(live.pausedAt ?? at, at);
+      live.pausedAt = undefined;
       live.move('active');
       this.#computeDue(live);
       this.#schedule(live);
@@ -437,8 +443,8 @@ export class SlaTracker {
 
   #finish(state: CaseSla, rec: MetricRecord, end: 'achieved' | 'cancelled' | 'no_target', at: number): void {
     if (rec.state === 'paused') {
-      rec.pausedMs += this.rules.measures.get(rec.calendar).between(rec.pausedAt, at);
-      rec.pausedAt = Number.NaN;
+      rec.pausedMs += this.rules.measures.get(rec.calendar).between(rec.pausedAt ?? at, at);
+      rec.pausedAt = undefined;
     }
     if (end === 'achieved') {
       const late = rec.state === 'breached';
@@ -463,7 +469,7 @@ export class SlaTracker {
         reason,
       });
     }
-    rec.nextAt = Number.NaN;
+    rec.nextAt = undefined;
     this.#index?.remove(rec);
     state.live[M[rec.metric]] = undefined;
   }
@@ -472,29 +478,29 @@ export class SlaTracker {
   #computeDue(rec: MetricRecord): void {
     const m = this.rules.measures.get(rec.calendar);
     rec.dueAt = m.add(rec.startedAt, rec.target + rec.pausedMs);
-    rec.warnAt = Number.isNaN(rec.warnBudget)
-      ? Number.NaN
-      : m.add(rec.startedAt, rec.warnBudget + rec.pausedMs);
+    rec.warnAt =
+      rec.warnBudget === undefined ? undefined : m.add(rec.startedAt, rec.warnBudget + rec.pausedMs);
   }
 
   #schedule(rec: MetricRecord): void {
-    let next = Number.NaN;
+    let next: number | undefined;
     const active = rec.state === 'active';
     if (active) {
       next = rec.dueAt;
-      if (Number.isNaN(rec.warnedAt) && rec.warnAt < rec.dueAt) next = rec.warnAt;
+      if (rec.warnedAt === undefined && rec.warnAt !== undefined && rec.warnAt < rec.dueAt) next = rec.warnAt;
     }
     if ((active || rec.state === 'breached') && rec.ladder >= 0 && !rec.acknowledged) {
       const offsets = this.rules.ladders[rec.ladder]?.offsets;
       const offset = offsets?.[rec.level];
       if (offset !== undefined) {
-        const t = Math.max(rec.startedAt, (active ? rec.dueAt : rec.breachedAt) + offset);
-        if (Number.isNaN(next) || t < next) next = t;
+        const base = active ? rec.dueAt : (rec.breachedAt as number);
+        const t = Math.max(rec.startedAt, base + offset);
+        if (next === undefined || t < next) next = t;
       }
     }
     rec.nextAt = next;
     if (this.#index !== null) {
-      if (Number.isNaN(next)) this.#index.remove(rec);
+      if (next === undefined) this.#index.remove(rec);
       else this.#index.upsert(rec);
     }
   }
