@@ -1,4 +1,4 @@
-import { ThreadlineError } from '@threadline/core';
+import { compileExpression, isThreadlineError, ThreadlineError } from '@threadline/core';
 import { z } from 'zod';
 
 /** What conditions see: the case as `case.*` and the customer snapshot as `customer.*`. */
@@ -22,14 +22,27 @@ export const ConditionSchema = z.union([
 export type Condition = (context: RuleContext) => boolean;
 
 /**
- * Compiles a condition once. A function is used as is (its result is coerced to a boolean);
- * a string is compiled with the rule language. A bad condition is a `CONFIG` error naming `path`.
+ * Compiles a condition once. A function is used as is (only `true` counts as a match); a string is
+ * compiled with the rule language of `@threadline/core` (`case.type == "security" AND
+ * customer.tier == "enterprise"`). A bad condition is a `CONFIG` error naming `path`, with the
+ * rule language's line and column in the message.
+ *
+ * @example
+ * ```ts
+ * const isVip = compileCondition('customer.tier == "vip"', ['policies', 0, 'when']);
+ * isVip({ case: {}, customer: { tier: 'vip' } }); // true
+ * ```
  */
 export function compileCondition(input: ConditionInput, path: readonly (string | number)[]): Condition {
   if (typeof input === 'function') return (ctx) => input(ctx) === true;
-  throw new ThreadlineError('CONFIG', `Rule-language conditions are not available yet at ${path.join('.')}`, {
-    issues: [
-      { path, message: 'rule-language strings need @threadline/core compileExpression', code: 'unsupported' },
-    ],
-  });
+  try {
+    const compiled = compileExpression(input);
+    return (ctx) => compiled.evaluate(ctx);
+  } catch (error) {
+    const message = isThreadlineError(error) ? error.message : String(error);
+    throw new ThreadlineError('CONFIG', `Invalid condition at ${path.join('.')}: ${message}`, {
+      cause: error,
+      issues: [{ path, message, code: 'invalid_expression' }],
+    });
+  }
 }
