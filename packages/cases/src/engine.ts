@@ -1,4 +1,6 @@
 import {
+  BusinessCalendar,
+  type BusinessCalendarConfig,
   type Clock,
   createIdGenerator,
   type DocumentStore,
@@ -9,6 +11,7 @@ import {
   type IdGenerator,
   InProcessEventBus,
   type Instant,
+  isThreadlineError,
   parseInput,
   ThreadlineError,
   toMillis,
@@ -66,8 +69,11 @@ export interface CaseEngineOptions {
   clock: Clock;
   /** Id generator for cases and events (default: time-ordered ids from `clock`). */
   ids?: IdGenerator;
-  /** Named business calendars (`BusinessCalendar` instances or anything with the same methods). */
-  calendars: Record<string, CalendarLike>;
+  /**
+   * Named business calendars: `BusinessCalendar` instances (or anything with the same two methods)
+   * or their JSON configurations (`{ timeZone, hours, shifts?, breaks?, holidays? }`).
+   */
+  calendars: Record<string, CalendarLike | BusinessCalendarConfig>;
   /** SLA policies, ordered: the first whose condition matches applies. */
   policies: SlaPolicyInput[];
   /** Escalation ladders per metric, ordered: the first matching ladder applies. */
@@ -85,7 +91,7 @@ export interface RecomputeOptions {
   /** Policies to use instead of the engine's. */
   policies?: SlaPolicyInput[];
   /** Calendars to use instead of the engine's (same names replace, others are kept). */
-  calendars?: Record<string, CalendarLike>;
+  calendars?: Record<string, CalendarLike | BusinessCalendarConfig>;
   /** Escalation ladders to use instead of the engine's. */
   escalations?: EscalationLadderInput[];
   /**
@@ -140,17 +146,45 @@ const UpdateCaseInputSchema = z
 /** Input of `update`: fields to change (`attributes` and `customer` are merged shallowly; `undefined` values delete). */
 export type UpdateCaseInput = z.input<typeof UpdateCaseInputSchema>;
 
+const isCalendarLike = (v: unknown): v is CalendarLike =>
+  typeof v === 'object' &&
+  v !== null &&
+  typeof (v as CalendarLike).addBusinessTime === 'function' &&
+  typeof (v as CalendarLike).businessTimeBetween === 'function';
+
 const CalendarsSchema = z.record(
   z.string().min(1),
-  z.custom<CalendarLike>(
-    (v) =>
-      typeof v === 'object' &&
-      v !== null &&
-      typeof (v as CalendarLike).addBusinessTime === 'function' &&
-      typeof (v as CalendarLike).businessTimeBetween === 'function',
-    { message: 'expected a BusinessCalendar (addBusinessTime, businessTimeBetween)' },
+  z.custom<CalendarLike | BusinessCalendarConfig>(
+    (v) => isCalendarLike(v) || (typeof v === 'object' && v !== null),
+    {
+      message: 'expected a BusinessCalendar or a BusinessCalendar configuration',
+    },
   ),
 );
+
+/** Builds `BusinessCalendar`s from JSON configurations; errors name `calendars.<name>.<field>`. */
+function toCalendars(
+  input: Record<string, CalendarLike | BusinessCalendarConfig>,
+): Record<string, CalendarLike> {
+  const out: Record<string, CalendarLike> = {};
+  for (const [name, value] of Object.entries(input)) {
+    if (isCalendarLike(value)) {
+      out[name] = value;
+      continue;
+    }
+    try {
+      out[name] = BusinessCalendar.from(value);
+    } catch (error) {
+      if (!isThreadlineError(error)) throw error;
+      const issues = error.issues.map((i) => ({ ...i, path: ['calendars', name, ...i.path] }));
+      throw new ThreadlineError('CONFIG', `Invalid calendar "${name}": ${error.message}`, {
+        cause: error,
+        issues,
+      });
+    }
+  }
+  return out;
+}
 
 const OptionsSchema = z
   .object({
@@ -249,7 +283,7 @@ export class CaseEngine {
     this.#store = o.store;
     if (o.bus === undefined) this.#ownBus = new InProcessEventBus();
     this.#bus = o.bus ?? (this.#ownBus as InProcessEventBus);
-    this.#calendars = { ...o.calendars };
+    this.#calendars = toCalendars(o.calendars);
     this.#policies = o.policies;
     this.#escalations = o.escalations ?? [];
     this.#routing = resolveRoutingRules(o.routingRules ?? []);
@@ -795,7 +829,7 @@ export class CaseEngine {
     const live = this.#tracker.rules;
     const next = changesRules
       ? buildRules(
-          { ...this.#calendars, ...(o.calendars ?? {}) },
+          { ...this.#calendars, ...toCalendars(o.calendars ?? {}) },
           o.policies ?? this.#policies,
           o.escalations ?? this.#escalations,
         )
@@ -834,7 +868,7 @@ export class CaseEngine {
    */
   updateRules(rules: {
     policies?: SlaPolicyInput[];
-    calendars?: Record<string, CalendarLike>;
+    calendars?: Record<string, CalendarLike | BusinessCalendarConfig>;
     escalations?: EscalationLadderInput[];
     routingRules?: RoutingRuleInput[];
   }): void {
@@ -851,7 +885,7 @@ export class CaseEngine {
       'rules',
       'CONFIG',
     );
-    const calendars = { ...this.#calendars, ...(r.calendars ?? {}) };
+    const calendars = { ...this.#calendars, ...toCalendars(r.calendars ?? {}) };
     const policies = r.policies ?? this.#policies;
     const escalations = r.escalations ?? this.#escalations;
     // Build everything first so a bad rule changes nothing.

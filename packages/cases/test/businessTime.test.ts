@@ -209,6 +209,32 @@ describe('hand-worked SLA timelines on a New York business calendar (Mon–Fri 0
   });
 });
 
+describe('calendars given as JSON configuration', () => {
+  it('builds BusinessCalendars from configs and names the bad field', () => {
+    const clock = new ManualClock(Date.parse('2026-01-09T21:00:00Z'));
+    const engine = createCaseEngine({
+      clock,
+      calendars: {
+        ny: {
+          timeZone: 'America/New_York',
+          hours: { mon: weekday, tue: weekday, wed: weekday, thu: weekday, fri: weekday },
+        },
+      },
+      policies: [{ id: 'p', calendar: 'ny', targets: { first_reply: { normal: { hours: 2 } } } }],
+    });
+    const c = engine.openCase({ customerId: 'c', subject: 's', priority: 'normal', channel: 'email' });
+    expect(engine.getSla(c.id)[0]?.dueAt).toBe(at('2026-01-12T15:00:00Z'));
+    let err: unknown;
+    try {
+      createCaseEngine({ clock, calendars: { bad: { timeZone: 'Mars/Olympus', hours: {} } }, policies: [] });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({ code: 'CONFIG' });
+    expect((err as { path: unknown[] }).path?.slice(0, 2)).toEqual(['calendars', 'bad']);
+  });
+});
+
 describe('rule-language conditions', () => {
   it('policy conditions are compiled once and read case.* and customer.*; bad ones are CONFIG errors', () => {
     const clock = new ManualClock(0);
