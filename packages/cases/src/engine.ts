@@ -128,10 +128,23 @@ export interface CaseEngineStats {
   scheduled: number;
 }
 
+/**
+ * One case's state. The opening fact and audit entry are implied by `opened` (a million freshly
+ * opened cases then carry no history or audit arrays at all).
+ */
 interface CaseEntry {
   sla: CaseSla;
-  history: SlaFact[];
-  audit: CaseAuditEntry[];
+  opened: Case;
+  openedBy: string;
+  /** SLA facts after the opening. */
+  later: SlaFact[] | undefined;
+  /** Audit entries after the opening. */
+  audit: CaseAuditEntry[] | undefined;
+}
+
+function historyOf(entry: CaseEntry): SlaFact[] {
+  const first: SlaFact = { at: entry.opened.createdAt, case: entry.opened };
+  return entry.later === undefined ? [first] : [first, ...entry.later];
 }
 
 const UpdateCaseInputSchema = z
@@ -275,6 +288,8 @@ export class CaseEngine {
   readonly #inFlight = new Set<Promise<void>>();
   #failures: unknown[] = [];
   #collectionReady = false;
+  /** Subscriptions made through `subscribe` (events are only built when someone listens). */
+  #subscribers = 0;
 
   constructor(options: CaseEngineOptions) {
     const o = parseInput(OptionsSchema, options, 'case engine options', 'CONFIG');
@@ -345,21 +360,7 @@ export class CaseEngine {
     const fact: SlaFact = { at, case: c };
     this.#queue('case.opened', c, at, { case: c, actor });
     const sla = this.#tracker.open(fact);
-    const entry: CaseEntry = {
-      sla,
-      history: [fact],
-      audit: [
-        {
-          version: 1,
-          at,
-          actor,
-          action: 'case.opened',
-          reason: null,
-          patches: [{ op: 'replace', path: ROOT_PATH as never[], value: c }],
-          inversePatches: OPEN_INVERSE,
-        },
-      ],
-    };
+    const entry: CaseEntry = { sla, opened: c, openedBy: actor, later: undefined, audit: undefined };
     this.#cases.set(id, entry);
     this.#route(entry, at);
     this.#commit(entry);
@@ -704,7 +705,7 @@ export class CaseEngine {
     }
     if (!this.#tracker.canAcknowledge(entry.sla, mtr)) return false;
     const fact: SlaFact = { at, case: entry.sla.case, ack: { metric: mtr, actor: actorId(ctx.actor) } };
-    entry.history.push(fact);
+    (entry.later ??= []).push(fact);
     this.#tracker.apply(entry.sla, fact);
     this.#commit(entry);
     return true;
@@ -784,7 +785,17 @@ export class CaseEngine {
    * ```
    */
   getAudit(caseId: string): readonly CaseAuditEntry[] {
-    return this.#entry(caseId).audit;
+    const entry = this.#entry(caseId);
+    const opening: CaseAuditEntry = {
+      version: 1,
+      at: entry.opened.createdAt,
+      actor: entry.openedBy,
+      action: 'case.opened',
+      reason: null,
+      patches: [{ op: 'replace', path: ROOT_PATH as never[], value: entry.opened }],
+      inversePatches: OPEN_INVERSE,
+    };
+    return entry.audit === undefined ? [opening] : [opening, ...entry.audit];
   }
 
   /** Counts of cases, live metric instances and scheduled deadlines. */
@@ -839,7 +850,7 @@ export class CaseEngine {
       events.push({ type, at, payload });
     };
     const tracker = new SlaTracker(backdate ? next : live, null, emit);
-    const [first, ...rest] = entry.history;
+    const [first, ...rest] = historyOf(entry);
     const state = tracker.open(first as SlaFact);
     for (const fact of rest) tracker.apply(state, fact);
     if (!backdate && next !== live) {
@@ -912,7 +923,15 @@ export class CaseEngine {
     pattern: P,
     handler: EventHandler<EventsMatching<CaseEngineEvent, P & string>>,
   ): () => void {
-    return (this.#bus as EventBus<CaseEngineEvent>).subscribe(pattern, handler);
+    const off = (this.#bus as EventBus<CaseEngineEvent>).subscribe(pattern, handler);
+    this.#subscribers++;
+    let active = true;
+    return () => {
+      if (!active) return;
+      active = false;
+      this.#subscribers--;
+      off();
+    };
   }
 
   /**
@@ -947,7 +966,7 @@ export class CaseEngine {
   };
 
   #wantsEvents(): boolean {
-    return this.#ownBus === undefined || this.#ownBus.listenerCount() > 0;
+    return this.#ownBus === undefined || this.#subscribers > 0;
   }
 
   #queue<K extends CaseEngineEventType>(
@@ -1065,7 +1084,7 @@ export class CaseEngine {
       recipe(d);
       d.version += 1;
     });
-    entry.audit.push({
+    (entry.audit ??= []).push({
       version: next.version,
       at,
       actor: actorId(actor),
@@ -1075,7 +1094,7 @@ export class CaseEngine {
       inversePatches,
     });
     const fact: SlaFact = message === undefined ? { at, case: next } : { at, case: next, message };
-    entry.history.push(fact);
+    (entry.later ??= []).push(fact);
     this.#tracker.apply(entry.sla, fact);
   }
 
