@@ -77,6 +77,8 @@ export interface ResolvedTarget {
 /** A validated, compiled SLA policy. */
 export interface ResolvedPolicy {
   id: string;
+  /** Whether the policy has a condition (else it always matches). */
+  conditional: boolean;
   matches: Condition;
   /** Target for a metric and priority, if the policy sets one. */
   target(metric: SlaMetricName, priority: CasePriority): ResolvedTarget | undefined;
@@ -113,7 +115,8 @@ export function resolvePolicies(input: unknown, measures: TimeMeasures): Resolve
     seen.add(p.id);
     const matches: Condition =
       p.when === undefined ? () => true : compileCondition(p.when, ['policies', i, 'when']);
-    const table = new Map<string, ResolvedTarget>();
+    // metric → priority → target, as plain objects: looked up on every case change.
+    const table: Partial<Record<SlaMetricName, Partial<Record<CasePriority, ResolvedTarget>>>> = {};
     for (const metric of SLA_METRICS) {
       const perPriority = p.targets[metric];
       if (perPriority === undefined) continue;
@@ -158,11 +161,11 @@ export function resolvePolicies(input: unknown, measures: TimeMeasures): Resolve
             issues: [{ path: [...path, 'within'], message: 'must be > 0', code: 'too_small' }],
           });
         }
-        table.set(`${metric}:${priority}`, {
+        (table[metric] ??= {})[priority] = {
           ms: obj.within,
           calendar,
           warnBudget: warnBudget(obj.within, obj.warn ?? p.warn),
-        });
+        };
       }
     }
     const pauseOn = new Map<SlaMetricName, ReadonlySet<CaseStatus>>();
@@ -171,18 +174,24 @@ export function resolvePolicies(input: unknown, measures: TimeMeasures): Resolve
     }
     return {
       id: p.id,
+      conditional: p.when !== undefined,
       matches,
-      target: (metric, priority) => table.get(`${metric}:${priority}`),
+      target: (metric, priority) => table[metric]?.[priority],
       pauses: (metric, status) => pauseOn.get(metric)?.has(status) ?? false,
     };
   });
 }
 
-/** The first policy whose condition matches, or `undefined`. */
+/** The first policy whose condition matches, or `undefined` (the context is built only if needed). */
 export function selectPolicy(
   policies: readonly ResolvedPolicy[],
-  context: RuleContext,
+  context: () => RuleContext,
 ): ResolvedPolicy | undefined {
-  for (const p of policies) if (p.matches(context)) return p;
+  let ctx: RuleContext | undefined;
+  for (const p of policies) {
+    if (!p.conditional) return p;
+    ctx ??= context();
+    if (p.matches(ctx)) return p;
+  }
   return undefined;
 }

@@ -257,10 +257,10 @@ export class SlaTracker {
   #evaluate(state: CaseSla, fact: SlaFact, sig: Signals): void {
     const c = fact.case;
     state.case = c;
-    const policy = selectPolicy(this.rules.policies, {
+    const policy = selectPolicy(this.rules.policies, () => ({
       case: caseRuleView(c),
       customer: c.customer as Record<string, unknown>,
-    });
+    }));
     state.policyId = policy?.id ?? null;
     for (let k = 0; k < METRIC_COUNT; k++)
       this.#step(state, k, SLA_METRICS[k] as SlaMetricName, policy, fact.at, sig);
