@@ -377,3 +377,24 @@ describe('deadline index driving', () => {
     expect(engine.advanceTo(T0 + 2 * H)).toBe(0);
   });
 });
+
+describe('driven by the core Scheduler', () => {
+  it('runUntil steps through every deadline at its own instant', async () => {
+    const { Scheduler } = await import('@threadline/core');
+    const { engine, open, clock } = setup();
+    const scheduler = new Scheduler({ clock });
+    scheduler.add(engine);
+    const seen: [string, number, number][] = [];
+    engine.subscribe('sla.*', (e) => {
+      if (e.type === 'sla.at_risk' || e.type === 'sla.breached')
+        seen.push([e.type, e.occurredAt, clock.now()]);
+    });
+    const c = open();
+    await scheduler.runUntil(T0 + 2 * H);
+    expect(seen.slice(0, 2)).toEqual([
+      ['sla.at_risk', T0 + 45 * M, T0 + 45 * M],
+      ['sla.breached', T0 + H, T0 + H],
+    ]);
+    expect(engine.getSla(c.id).find((m) => m.metric === 'first_reply')?.state).toBe('breached');
+  });
+});
