@@ -154,6 +154,25 @@ describe('hand-worked SLA timelines on a New York business calendar (Mon–Fri 0
     expect(sla(c.id, 'first_reply')?.dueAt).toBe(at('2026-11-27T16:00:00Z'));
   });
 
+  it('recompute answers "what if Thanksgiving were a working day" without touching the live case', () => {
+    // Live: due Fri 2026-11-27 11:00 EST (16:00Z). Without the holiday: Wed 15:00–17:00 + Thu
+    // 09:00–11:00 → due Thu 2026-11-26 11:00 EST (16:00Z); replayed up to Thu 12:00 EST it is breached.
+    const { engine, sla, clock } = setup('2026-11-25T20:00:00Z');
+    const c = engine.openCase({ customerId: 'c', subject: 's', priority: 'high', channel: 'email' });
+    clock.set(at('2026-11-26T17:00:00Z'));
+    const noHoliday = BusinessCalendar.from({
+      timeZone: 'America/New_York',
+      hours: { mon: weekday, tue: weekday, wed: weekday, thu: weekday, fri: weekday },
+    });
+    const whatIf = engine.recompute(c.id, { calendars: { ny: noHoliday }, backdate: true });
+    expect(whatIf.metrics.find((m) => m.metric === 'first_reply')).toMatchObject({
+      dueAt: at('2026-11-26T16:00:00Z'),
+      state: 'breached',
+      breachedAt: at('2026-11-26T16:00:00Z'),
+    });
+    expect(sla(c.id, 'first_reply')).toMatchObject({ dueAt: at('2026-11-27T16:00:00Z'), state: 'active' });
+  });
+
   it('spans the spring-forward weekend', () => {
     // Opened Fri 2026-03-06 16:00 EST (21:00Z). Clocks go forward Sun 2026-03-08.
     // First reply 2 h: Fri 16:00–17:00 + Mon 09:00–10:00 EDT (UTC−4) → due 2026-03-09T14:00Z.
