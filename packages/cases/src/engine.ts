@@ -126,6 +126,8 @@ export interface CaseEngineStats {
   liveMetrics: number;
   /** Entries in the deadline index. */
   scheduled: number;
+  /** Warnings, breaches and ladder levels `advanceTo` has processed since the engine was created. */
+  fired: number;
 }
 
 /**
@@ -288,6 +290,7 @@ export class CaseEngine {
   readonly #inFlight = new Set<Promise<void>>();
   #failures: unknown[] = [];
   #collectionReady = false;
+  #fired = 0;
   /** Subscriptions made through `subscribe` (events are only built when someone listens). */
   #subscribers = 0;
 
@@ -715,14 +718,15 @@ export class CaseEngine {
 
   /**
    * Fires every warning, breach and escalation level due at or before `now`, in time order.
-   * Returns the number of items processed. Cost: O(log n) per due item.
+   * `stats().fired` counts the items processed so far. Cost: O(log n) per due item. Fits core's
+   * `Scheduler` (`scheduler.add(engine)`).
    *
    * @example
    * ```ts
    * engine.advanceTo(clock.now());
    * ```
    */
-  advanceTo(now: Instant): number {
+  advanceTo(now: Instant): void {
     const until = toMillis(now, 'now');
     let n = 0;
     const touched = new Set<CaseEntry>();
@@ -735,7 +739,7 @@ export class CaseEngine {
       n++;
     }
     for (const entry of touched) this.#commit(entry);
-    return n;
+    this.#fired += n;
   }
 
   /**
@@ -802,7 +806,7 @@ export class CaseEngine {
   stats(): CaseEngineStats {
     let live = 0;
     for (const e of this.#cases.values()) for (const r of e.sla.live) if (r !== undefined) live++;
-    return { cases: this.#cases.size, liveMetrics: live, scheduled: this.#index.size };
+    return { cases: this.#cases.size, liveMetrics: live, scheduled: this.#index.size, fired: this.#fired };
   }
 
   // ---------------------------------------------------------------- rules
