@@ -17,14 +17,14 @@ import {
 function expand(table: number[][]): [number[], number[]] {
   const a: number[] = [];
   const b: number[] = [];
-  table.forEach((row, i) =>
+  table.forEach((row, i) => {
     row.forEach((count, j) => {
       for (let k = 0; k < count; k++) {
         a.push(i);
         b.push(j);
       }
-    }),
-  );
+    });
+  });
   return [a, b];
 }
 

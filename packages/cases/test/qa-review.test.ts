@@ -5,6 +5,7 @@ import {
   createReview,
   defineScorecard,
   ensureScorecard,
+  type RatingScale,
   readRating,
   type ScorecardInput,
   scoreReview,
@@ -130,7 +131,7 @@ describe('scorecards', () => {
     expect(readRating(five, 2.5).ok).toBe(false);
     expect(readRating(five, 6).ok).toBe(false);
     expect(readRating(five, 'na').ok).toBe(false);
-    const labels = {
+    const labels: RatingScale = {
       type: 'labels',
       allowNa: true,
       options: [
@@ -138,7 +139,7 @@ describe('scorecards', () => {
         { value: 'meh', score: 0.6, negative: true },
         { value: 'poor', score: 0 },
       ],
-    } as const;
+    };
     expect(readRating(labels, 'meh')).toEqual({
       ok: true,
       reading: { applicable: true, normalized: 0.6, negative: true },
