@@ -243,7 +243,8 @@ export interface FleissKappaResult extends KappaResult {
  *
  * @example
  * ```ts
- * fleissKappaFromCounts([[0, 0, 0, 0, 14], [0, 2, 6, 4, 2] , ...]).kappa;
+ * // 3 subjects, 3 raters, categories [yes, no]
+ * fleissKappaFromCounts([[2, 1], [0, 3], [3, 0]]).kappa; // 0.55
  * ```
  */
 export function fleissKappaFromCounts(

@@ -184,7 +184,7 @@ export function withdrawDispute(review: Review, input: { by: string }, ctx: QaCo
  * ```ts
  * const resolved = resolveDispute(card, disputed, { by: 'lead-1', outcome: 'adjusted',
  *   ratings: { verification: { value: 'yes' } }, note: 'Verified by phone' }, { clock });
- * resolved.history.map((h) => h.score); // [0, 91.67]
+ * resolved.history.map((h) => h.score); // e.g. [0, 85]
  * ```
  */
 export function resolveDispute(

@@ -354,7 +354,7 @@ export function contextOf(ctx: QaContext): { clock: Clock; ids: IdGenerator } {
  *   caseId: 'case-1', agentId: 'agent-7', reviewerId: 'qa-1',
  *   ratings: { greeting: { value: 'yes' }, accuracy: { value: 4 }, verification: { value: 'yes' } },
  * }, { clock, ids });
- * review.result.score; // 91.67
+ * review.result.score; // (1 + 3 × 0.75 + 1) / 5 → 85
  * ```
  */
 export function createReview(
