@@ -261,7 +261,13 @@ describe('scoreReview', () => {
     );
     expect(e3.path).toEqual(['ratings', 'accuracy', 'rootCauses', 0]);
     expect(thrown(() => scoreReview(card, { greeting: { value: 'yes', extra: 1 } as never })).path).toEqual([
+      'ratings',
       'greeting',
+    ]);
+    expect(thrown(() => scoreReview(card, { greeting: { value: true } as never })).path).toEqual([
+      'ratings',
+      'greeting',
+      'value',
     ]);
     expect(thrown(() => scoreReview(card, {}, { exclude: ['nope'], allowPartial: true })).path).toEqual([
       'exclude',

@@ -2,6 +2,7 @@ import {
   type Clock,
   createIdGenerator,
   type IdGenerator,
+  issuesFromZod,
   parseInput,
   ThreadlineError,
   type ValidationIssue,
@@ -122,7 +123,11 @@ export function scoreReview(
   options: ScoreReviewOptions = {},
 ): ReviewScore {
   const card = ensureScorecard(scorecard);
-  const parsed = parseInput(RatingsSchema, ratings, 'review ratings');
+  const parsedRatings = RatingsSchema.safeParse(ratings);
+  if (!parsedRatings.success) {
+    throw validationError('review ratings', issuesFromZod(parsedRatings.error.issues, ['ratings']));
+  }
+  const parsed = parsedRatings.data;
   const exclude = new Set(options.exclude ?? []);
   const issues: ValidationIssue[] = [];
   const known = new Set(card.criteria.map((c) => c.id));
