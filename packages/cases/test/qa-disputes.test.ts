@@ -199,6 +199,11 @@ describe('disputes', () => {
     expect(
       thrown(() => resolveDispute(other, disputed, { by: 'lead', outcome: 'upheld' }, ctx)).path,
     ).toEqual(['scorecard', 'id']);
+    const v2 = defineScorecard({ ...card, version: 2 });
+    expect(thrown(() => resolveDispute(v2, disputed, { by: 'lead', outcome: 'upheld' }, ctx)).path).toEqual([
+      'scorecard',
+      'version',
+    ]);
     expect(
       thrown(() => openDispute(review, { by: 'agent-7', reason: 'x', criteria: ['tone'] }, ctx)).path,
     ).toEqual(['criteria', 0]);

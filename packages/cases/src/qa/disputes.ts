@@ -10,7 +10,7 @@ import {
   type ScoreChangeReason,
   scoreReview,
 } from './review.js';
-import type { Scorecard, ScorecardInput } from './scorecard.js';
+import { ensureScorecard, type Scorecard, type ScorecardInput } from './scorecard.js';
 
 const OpenDisputeSchema = z
   .object({
@@ -220,11 +220,13 @@ export function resolveDispute(
       issues: [{ path: ['by'], message: 'resolver is the reviewed agent', code: 'self_resolution' }],
     });
   }
-  if ((scorecard as { id?: unknown })?.id !== review.scorecardId) {
+  const card = ensureScorecard(scorecard);
+  if (card.id !== review.scorecardId || card.version !== review.scorecardVersion) {
+    const field = card.id !== review.scorecardId ? 'id' : 'version';
     throw validationError('dispute resolution', [
       {
-        path: ['scorecard', 'id'],
-        message: `expected scorecard "${review.scorecardId}" used by the review`,
+        path: ['scorecard', field],
+        message: `expected scorecard "${review.scorecardId}" version ${review.scorecardVersion} used by the review`,
         code: 'scorecard_mismatch',
       },
     ]);
@@ -238,13 +240,13 @@ export function resolveDispute(
   let historyPassed: boolean | null;
   if (data.outcome === 'adjusted') {
     ratings = { ...review.ratings, ...data.ratings };
-    result = scoreReview(scorecard, ratings, { exclude: excluded });
+    result = scoreReview(card, ratings, { exclude: excluded });
   } else if (data.outcome === 'overturned') {
     if (open.criteria.length === 0) {
       status = 'voided';
     } else {
       excluded = [...new Set([...excluded, ...open.criteria])];
-      result = scoreReview(scorecard, ratings, { exclude: excluded });
+      result = scoreReview(card, ratings, { exclude: excluded });
     }
   }
   if (status === 'voided') {
