@@ -1,2 +1,18 @@
 // Public surface of @threadline/insights: explicit named re-exports only.
-export {};
+
+// --- text signals, classifier, QA and knowledge (insights-text) ---
+export { type ClassMetrics, evaluateLabels, type LabelEvaluation } from './classifier/metrics.js';
+export { type ParseCsvOptions, parseCsv } from './text/csv.js';
+export {
+  analyzeSentiment,
+  createSentimentAnalyzer,
+  type EvidenceKind,
+  type SentimentAnalyzer,
+  type SentimentEvidence,
+  type SentimentLabel,
+  type SentimentOptions,
+  SentimentOptionsSchema,
+  type SentimentResult,
+} from './text/sentiment.js';
+export { type Token, type TokenKind, tokenize } from './text/tokenizer.js';
+// --- end insights-text ---
