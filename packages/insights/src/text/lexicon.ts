@@ -30,27 +30,27 @@ const GROUPS: ReadonlyArray<readonly [number, string]> = [
     `good nice cool fine better improved improvement pleased satisfied satisfying comfortable comfy
      fast quick quickly prompt promptly speedy efficient easy easily convenient reliable professional
      polite patient patience attentive responsive resolved solved fixed sorted works working worked
-     success successful successfully glad welcome welcomed upgrade upgraded complimentary bonus reward
+     success successful successfully glad welcome welcomed  upgraded complimentary bonus reward
      rewarding worth valuable fun funny haha hahaha lol win won winner safe safely secure relief relieved
      relieving understanding empathetic caring cares care trust trusted honest fair clean spotless tasty
      delicious yummy ontime punctual early smoothly fixes resolves resolve`,
   ],
   [
     1,
-    `ok okay okey alright decent fair-enough like liked likes hope hopefully hoping helped help helps
-     sure interesting calm ready assist assisted assistance support supported well nicely positive
+    `  okey alright decent fair-enough like liked likes hope hopefully hoping helped  helps
+      interesting calm ready assist assisted assistance support supported well nicely positive
      agree agreed correct accurate clear clearly cheers credit credited refunded compensated compensation
      reimbursed waived approved confirmed promise`,
   ],
   [
     -1,
     `confusing confused unclear unsure wrong mistake mistakes error errors issue issues problem problems
-     glitch glitches bug buggy slow slowly late later wait waiting waited queue hold still yet again why
-     hmm meh sigh tired cramped crowded noisy cold hot expensive pricey pay fee fees charge charged
+     glitch glitches bug buggy slow slowly late later  waiting waited queue  still yet again why
+     hmm meh sigh tired cramped crowded noisy cold hot expensive pricey   fees charge charged
      complicated difficult hard nervous worried worry worrying concern concerned concerns doubt doubtful
      strange weird odd unfortunately unfortunate sadly miss missed missing lacking lack limited
      inconvenient inconvenience hassle hassled bother bothered bumped downgraded overbooked oversold
-     overcharged overcharge refund complaint complain complaining complained question delay delays`,
+     overcharged overcharge  complaint complain complaining complained  delay delays`,
   ],
   [
     -2,
@@ -78,6 +78,19 @@ const GROUPS: ReadonlyArray<readonly [number, string]> = [
      vile heartless clueless idiots idiot idiotic stupid dumb moronic morons moron shit shitty bullshit
      fuck fucking fucked wtf-worst garbage trash rubbish hell hellish sucky fraud fraudulent criminal
      hostage`,
+  ],
+  [
+    0.5,
+    `ok okay sure help upgrade`,
+  ],
+  [
+    -0.5,
+    `wait fee refund hold`,
+  ],
+  [
+    -1.5,
+    `waste wasted declined disconnected disconnect dropped expired busy forever soaked unusable crazy insane
+     wrecked denying shady sketchy bumpy`,
   ],
   [-4, `worst-ever disastrous disaster catastrophe catastrophic`],
 ];
@@ -120,6 +133,7 @@ export const INTENSIFIERS: ReadonlyMap<string, number> = new Map(
     deeply: 0.4,
     hugely: 0.4,
     massively: 0.4,
+    huge: 0.4,
     ridiculously: 0.5,
     such: 0.25,
     quite: 0.15,
@@ -178,7 +192,8 @@ export const EXPECTATIONS: ReadonlySet<string> = new Set(
    arrived arrival show showed shown receive received get got getting reach reached contact contacted
    log login access connect connected book booked booking change changed check checked fix fixed
    resolve resolved solve solved sort sorted find found one seat seats room space way communication
-   notice notification confirmation acknowledgement acknowledge follow-up followup ticket tickets`
+   notice notification confirmation acknowledgement acknowledge follow-up followup ticket tickets
+   came come comes arrive arrives fixing warning notified informed told`
     .split(/\s+/)
     .filter((w) => w.length > 0),
 );

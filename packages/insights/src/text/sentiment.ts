@@ -52,7 +52,7 @@ export interface SentimentResult {
 /** Zod schema for {@link SentimentOptions}. */
 export const SentimentOptionsSchema = z
   .object({
-    /** |score| below this is neutral. Default 0.1. */
+    /** |score| below this is neutral. Default 0.15. */
     neutralThreshold: z.number().min(0).max(1).optional(),
     /** Extra or overriding word valences (-4..+4). */
     lexicon: z.record(z.string().min(1), z.number().min(-4).max(4)).optional(),
@@ -71,19 +71,32 @@ export interface SentimentAnalyzer {
   analyze(text: string): SentimentResult;
 }
 
+// Evidence while it is being built (weights change with contrast and questions).
+interface Hit {
+  text: string;
+  start: number;
+  end: number;
+  kind: EvidenceKind;
+  valence: number;
+  weight: number;
+  modifiers: string[];
+}
+
+const QUESTION_FACTOR = 0.6;
+const NEGATING_PHRASES: ReadonlySet<string> = new Set(['no one', 'nobody']);
+
 interface PhraseEntry {
   readonly tokens: readonly string[];
   readonly valence: number;
 }
 
 const NEGATED_POSITIVE = -0.75;
-const NEGATED_NEGATIVE = -0.4;
+const NEGATED_NEGATIVE = -0.6;
 const CAPS_FACTOR = 1.3;
 const BEFORE_CONTRAST = 0.5;
 const AFTER_CONTRAST = 1.4;
 const EXCLAIM_STEP = 0.25;
 const NORMALISER = 12;
-const EMPTY: readonly string[] = [];
 
 function buildPhraseIndex(phrases: Readonly<Record<string, number>>): Map<string, PhraseEntry[]> {
   const index = new Map<string, PhraseEntry[]>();
@@ -103,8 +116,14 @@ function buildPhraseIndex(phrases: Readonly<Record<string, number>>): Map<string
   return index;
 }
 
+const NUMBER_WORDS: ReadonlySet<string> = new Set(
+  'a an one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty fifty several few couple many multiple'.split(
+    ' ',
+  ),
+);
+
 function tokenMatches(pattern: string, token: Token): boolean {
-  if (pattern === '<n>') return token.kind === 'number' || token.text === 'a' || token.text === 'an';
+  if (pattern === '<n>') return token.kind === 'number' || NUMBER_WORDS.has(token.text);
   if (pattern === '<unit>') return token.kind === 'word' && TIME_UNITS.has(token.text);
   return token.kind === 'word' && token.text === pattern;
 }
@@ -125,137 +144,218 @@ function matchPhrase(tokens: readonly Token[], i: number, entries: readonly Phra
   return undefined;
 }
 
-// "soooo goooood" → try the word with runs of 3+ letters squeezed to 2, then to 1.
-function lookupElongated(lexicon: ReadonlyMap<string, number>, word: string): number | undefined {
-  let run = 1;
-  let found = false;
-  for (let k = 1; k < word.length; k++) {
-    run = word.charCodeAt(k) === word.charCodeAt(k - 1) ? run + 1 : 1;
-    if (run === 3) {
-      found = true;
-      break;
-    }
-  }
-  if (!found) return undefined;
-  const two = word.replace(/(.)\1{2,}/g, '$1$1');
-  const v2 = lexicon.get(two);
-  if (v2 !== undefined) return v2;
-  return lexicon.get(word.replace(/(.)\1+/g, '$1'));
-}
-
 const NUMBER_PLACEHOLDER_START = '<n>';
 
+// Everything the analyzer knows about one word, so each word costs one map lookup.
+interface WordInfo {
+  valence: number | undefined;
+  phrases: PhraseEntry[] | undefined;
+  negator: boolean;
+  breaker: boolean;
+  techVerb: boolean;
+  expectation: boolean;
+  numberWord: boolean;
+  intensifier: number | undefined;
+  dampener: number | undefined;
+}
+
+function buildVocabulary(
+  lexicon: ReadonlyMap<string, number>,
+  phrases: ReadonlyMap<string, PhraseEntry[]>,
+): Map<string, WordInfo> {
+  const vocab = new Map<string, WordInfo>();
+  const info = (w: string): WordInfo => {
+    let i = vocab.get(w);
+    if (!i) {
+      i = {
+        valence: undefined,
+        phrases: undefined,
+        negator: false,
+        breaker: false,
+        techVerb: false,
+        expectation: false,
+        numberWord: false,
+        intensifier: undefined,
+        dampener: undefined,
+      };
+      vocab.set(w, i);
+    }
+    return i;
+  };
+  for (const [w, v] of lexicon) if (v !== 0) info(w).valence = v;
+  for (const [w, list] of phrases) if (w !== NUMBER_PLACEHOLDER_START) info(w).phrases = list;
+  for (const w of NEGATORS) info(w).negator = true;
+  for (const w of CLAUSE_BREAKERS) info(w).breaker = true;
+  for (const w of TECH_VERBS) info(w).techVerb = true;
+  for (const w of EXPECTATIONS) info(w).expectation = true;
+  for (const w of NUMBER_WORDS) info(w).numberWord = true;
+  for (const [w, b] of INTENSIFIERS) info(w).intensifier = b;
+  for (const [w, d] of DAMPENERS) info(w).dampener = d;
+  return vocab;
+}
+
+function hasTripleRun(word: string): boolean {
+  let run = 1;
+  for (let k = 1; k < word.length; k++) {
+    run = word.charCodeAt(k) === word.charCodeAt(k - 1) ? run + 1 : 1;
+    if (run === 3) return true;
+  }
+  return false;
+}
+
 class Analyzer implements SentimentAnalyzer {
-  private readonly lexicon: ReadonlyMap<string, number>;
-  private readonly phrases: Map<string, PhraseEntry[]>;
+  private readonly vocab: Map<string, WordInfo>;
   private readonly numberPhrases: PhraseEntry[];
   private readonly neutralThreshold: number;
   private readonly negationWindow: number;
 
   constructor(options: z.output<typeof SentimentOptionsSchema>) {
+    let lexicon: ReadonlyMap<string, number> = LEXICON;
     if (options.lexicon) {
       const merged = new Map(LEXICON);
       for (const [w, v] of Object.entries(options.lexicon)) merged.set(w.toLowerCase(), v);
-      this.lexicon = merged;
-    } else this.lexicon = LEXICON;
-    this.phrases = buildPhraseIndex({ ...PHRASES, ...(options.phrases ?? {}) });
-    this.numberPhrases = this.phrases.get(NUMBER_PLACEHOLDER_START) ?? [];
-    this.neutralThreshold = options.neutralThreshold ?? 0.1;
+      lexicon = merged;
+    }
+    const phrases = buildPhraseIndex({ ...PHRASES, ...(options.phrases ?? {}) });
+    this.numberPhrases = phrases.get(NUMBER_PLACEHOLDER_START) ?? [];
+    this.vocab = buildVocabulary(lexicon, phrases);
+    this.neutralThreshold = options.neutralThreshold ?? 0.15;
     this.negationWindow = options.negationWindow ?? 3;
+  }
+
+  // "soooo goooood" → the word with runs of 3+ letters squeezed to 2, then to 1.
+  private lookupElongated(word: string): WordInfo | undefined {
+    if (word.length < 4 || !hasTripleRun(word)) return undefined;
+    const two = this.vocab.get(word.replace(/(.)\1{2,}/g, '$1$1'));
+    if (two?.valence !== undefined) return two;
+    const one = this.vocab.get(word.replace(/(.)\1+/g, '$1'));
+    return one?.valence !== undefined ? one : undefined;
   }
 
   analyze(text: string): SentimentResult {
     const tokens = tokenize(text);
-    const evidence: SentimentEvidence[] = [];
+    const evidence: Hit[] = [];
+    let sentenceStart = 0; // first evidence index of the current sentence
     let negation = 0; // words left in the current negation scope
     let contrastAt = -1; // evidence index where the text after "but" starts
     let exclaims = 0;
-    let letters = 0;
+    let words = 0;
     let capsWords = 0;
     const n = tokens.length;
-    for (const t of tokens) {
+    for (let i = 0; i < n; i++) {
+      const t = tokens[i] as Token;
       if (t.kind === 'word') {
-        letters++;
+        words++;
         if (t.caps) capsWords++;
       }
     }
     // ALL-CAPS emphasis only counts when the writer mixes case ("this is UNACCEPTABLE").
-    const capsEmphasis = capsWords > 0 && capsWords < letters;
+    const capsEmphasis = capsWords > 0 && capsWords < words;
 
     for (let i = 0; i < n; i++) {
       const t = tokens[i] as Token;
-      if (t.kind === 'punct') {
-        if (t.text === '!') exclaims++;
-        if (t.text !== ':') negation = 0;
+      const kind = t.kind;
+      if (kind === 'punct') {
+        const p = t.text;
+        if (p === '!') exclaims++;
+        if (p !== ':') negation = 0;
+        if (p === '?') {
+          // Questions mostly ask for information: soften what the question says.
+          for (let k = sentenceStart; k < evidence.length; k++) {
+            const e = evidence[k] as Hit;
+            e.weight *= QUESTION_FACTOR;
+            e.modifiers.push('question');
+          }
+        }
+        if (p === '?' || p === '.' || p === '!') sentenceStart = evidence.length;
         continue;
       }
-      if (t.kind === 'emoji' || t.kind === 'emoticon') {
-        const v = t.kind === 'emoji' ? EMOJI[t.text] : EMOTICONS[t.text];
+      if (kind === 'emoji' || kind === 'emoticon') {
+        const v = kind === 'emoji' ? EMOJI[t.text] : EMOTICONS[t.text];
         if (v !== undefined) {
           evidence.push({
             text: text.slice(t.start, t.end),
             start: t.start,
             end: t.end,
-            kind: t.kind,
+            kind,
             valence: v,
             weight: v,
-            modifiers: EMPTY,
+            modifiers: [],
           });
         }
         continue;
       }
-      if (t.kind !== 'word' && t.kind !== 'number') continue;
+      if (kind !== 'word' && kind !== 'number') continue;
+      const w = t.text;
+      let info = kind === 'word' ? this.vocab.get(w) : undefined;
 
       // Phrases first: they carry their own polarity.
-      const entries = t.kind === 'number' ? this.numberPhrases : this.phrases.get(t.text);
-      if (entries !== undefined) {
-        const hit = matchPhrase(tokens, i, entries);
-        if (hit) {
-          const last = tokens[i + hit.tokens.length - 1] as Token;
-          if (hit.valence !== 0) {
-            let weight = hit.valence;
-            const mods: string[] = [];
-            if (capsEmphasis && t.caps) {
-              weight *= CAPS_FACTOR;
-              mods.push('caps');
-            }
-            evidence.push({
-              text: text.slice(t.start, last.end),
-              start: t.start,
-              end: last.end,
-              kind: 'phrase',
-              valence: hit.valence,
-              weight,
-              modifiers: mods,
-            });
+      let hit: PhraseEntry | undefined;
+      if (kind === 'number') hit = matchPhrase(tokens, i, this.numberPhrases);
+      else if (info !== undefined) {
+        if (info.phrases !== undefined) hit = matchPhrase(tokens, i, info.phrases);
+        if (hit === undefined && info.numberWord) hit = matchPhrase(tokens, i, this.numberPhrases);
+      }
+      if (hit !== undefined) {
+        const last = tokens[i + hit.tokens.length - 1] as Token;
+        if (hit.valence !== 0) {
+          let weight = hit.valence;
+          const mods: string[] = [];
+          if (capsEmphasis && t.caps) {
+            weight *= CAPS_FACTOR;
+            mods.push('caps');
           }
-          negation = 0;
-          i += hit.tokens.length - 1;
+          evidence.push({
+            text: text.slice(t.start, last.end),
+            start: t.start,
+            end: last.end,
+            kind: 'phrase',
+            valence: hit.valence,
+            weight,
+            modifiers: mods,
+          });
+        }
+        // "no one", "nobody" negate what follows ("nobody has helped").
+        negation = hit.tokens.length <= 2 && NEGATING_PHRASES.has(hit.tokens.join(' ')) ? this.negationWindow : 0;
+        i += hit.tokens.length - 1;
+        continue;
+      }
+      if (kind === 'number') continue;
+      if (info === undefined) {
+        if (w.endsWith("n't")) {
+          negation = this.negationWindow;
+          continue;
+        }
+        info = this.lookupElongated(w);
+        if (info === undefined) {
+          if (negation > 0) negation--;
           continue;
         }
       }
-      if (t.kind === 'number') continue;
-      const w = t.text;
-      if (CLAUSE_BREAKERS.has(w)) {
+      if (info.breaker) {
         negation = 0;
         if (w === 'but' || w === 'however') contrastAt = evidence.length;
         continue;
       }
-      if (NEGATORS.has(w) || w.endsWith("n't")) {
+      if (info.negator) {
         negation = this.negationWindow;
         continue;
       }
       // Tech-support instruction: "kill the process", "force quit the app".
-      if (TECH_VERBS.has(w) && this.isTechInstruction(tokens, i)) {
-        continue;
+      if (info.techVerb) {
+        const object = this.techObjectAt(tokens, i);
+        if (object > 0) {
+          negation = 0;
+          i = object;
+          continue;
+        }
       }
-      let v = this.lexicon.get(w);
-      if (v === undefined) v = lookupElongated(this.lexicon, w);
+      const v = info.valence;
       const inScope = negation > 0;
       if (negation > 0) negation--;
-      if (v === undefined || v === 0) {
+      if (v === undefined) {
         // "didn't respond", "no update", "can't log in": a missing expected service.
-        if (inScope && EXPECTATIONS.has(w)) {
+        if (inScope && info.expectation) {
           evidence.push({
             text: text.slice(t.start, t.end),
             start: t.start,
@@ -275,17 +375,15 @@ class Analyzer implements SentimentAnalyzer {
       for (let back = 1; back <= 2 && i - back >= 0; back++) {
         const p = tokens[i - back] as Token;
         if (p.kind !== 'word') break;
-        const boost = INTENSIFIERS.get(p.text);
-        if (boost !== undefined) {
-          const scaled = back === 1 ? boost : boost * 0.9;
+        const pInfo = this.vocab.get(p.text);
+        if (pInfo === undefined) continue;
+        if (pInfo.intensifier !== undefined) {
+          const scaled = back === 1 ? pInfo.intensifier : pInfo.intensifier * 0.9;
           weight += weight > 0 ? scaled * Math.abs(v) : -scaled * Math.abs(v);
           mods.push('intensified');
           if (capsEmphasis && p.caps) weight *= CAPS_FACTOR;
-          continue;
-        }
-        const damp = DAMPENERS.get(p.text);
-        if (damp !== undefined) {
-          weight *= damp;
+        } else if (pInfo.dampener !== undefined) {
+          weight *= pInfo.dampener;
           mods.push('dampened');
         }
       }
@@ -317,13 +415,9 @@ class Analyzer implements SentimentAnalyzer {
     let abs = 0;
     if (contrastAt >= 0) {
       for (let k = 0; k < evidence.length; k++) {
-        const e = evidence[k] as SentimentEvidence;
-        const factor = k < contrastAt ? BEFORE_CONTRAST : AFTER_CONTRAST;
-        evidence[k] = {
-          ...e,
-          weight: e.weight * factor,
-          modifiers: [...e.modifiers, k < contrastAt ? 'before-contrast' : 'after-contrast'],
-        };
+        const e = evidence[k] as Hit;
+        e.weight *= k < contrastAt ? BEFORE_CONTRAST : AFTER_CONTRAST;
+        e.modifiers.push(k < contrastAt ? 'before-contrast' : 'after-contrast');
       }
     }
     for (const e of evidence) {
@@ -348,14 +442,15 @@ class Analyzer implements SentimentAnalyzer {
     return { score, label, confidence: Math.min(1, Math.max(0, confidence)), evidence, noEvidence: false };
   }
 
-  private isTechInstruction(tokens: readonly Token[], i: number): boolean {
+  // Index of the technical object a tech verb acts on ("kill the stuck process" → process), or -1.
+  private techObjectAt(tokens: readonly Token[], i: number): number {
     for (let k = i + 1; k < tokens.length && k <= i + 4; k++) {
       const t = tokens[k] as Token;
-      if (t.kind !== 'word') return false;
-      if (TECH_OBJECTS.has(t.text)) return true;
-      if (!TECH_FILLERS.has(t.text)) return false;
+      if (t.kind !== 'word') return -1;
+      if (TECH_OBJECTS.has(t.text)) return k;
+      if (!TECH_FILLERS.has(t.text)) return -1;
     }
-    return false;
+    return -1;
   }
 }
 

@@ -10,7 +10,7 @@ export interface Token {
   readonly kind: TokenKind;
   readonly start: number;
   readonly end: number;
-  /** True for a word of two or more letters written entirely in capitals. */
+  /** True for a word of three or more letters written entirely in capitals. */
   readonly caps: boolean;
 }
 
@@ -142,9 +142,9 @@ export function tokenize(text: string): Token[] {
       if (c === 64) {
         out.push({ text: raw.toLowerCase(), kind: 'mention', start, end: j, caps: false });
       } else {
-        let word = raw.toLowerCase();
+        let word = upper === 0 ? raw : raw.toLowerCase();
         if (word.indexOf('\u2019') >= 0) word = word.replace(/\u2019/g, "'");
-        out.push({ text: word, kind: 'word', start, end: j, caps: letters >= 2 && upper === letters });
+        out.push({ text: word, kind: 'word', start, end: j, caps: letters >= 3 && upper === letters });
       }
       i = j;
       continue;
