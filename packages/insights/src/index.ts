@@ -1,6 +1,17 @@
 // Public surface of @threadline/insights: explicit named re-exports only.
 
 // --- text signals, classifier, QA and knowledge (insights-text) ---
+export {
+  type ClassifierJSON,
+  type ClassifierPrediction,
+  loadClassifier,
+  type TextClassifier,
+  type TrainClassifierOptions,
+  TrainClassifierOptionsSchema,
+  type TrainingExample,
+  trainClassifier,
+} from './classifier/classifier.js';
+export { type CrossValidateOptions, type CrossValidation, crossValidate } from './classifier/crossValidate.js';
 export { type ClassMetrics, evaluateLabels, type LabelEvaluation } from './classifier/metrics.js';
 export { type ParseCsvOptions, parseCsv } from './text/csv.js';
 export {
