@@ -1,7 +1,12 @@
 // Trainable classifier on the airline file: 5-fold cross-validation for sentiment and for the
 // `reason` topic of negative tweets, and the time to train on all 14.6k messages.
 // `pnpm bench classifier` (set THREADLINE_DATA_DIR if ../shared/data is not beside the repo).
-import { crossValidate, loadClassifier, type TrainClassifierOptions, trainClassifier } from '@threadline/insights';
+import {
+  crossValidate,
+  loadClassifier,
+  type TrainClassifierOptions,
+  trainClassifier,
+} from '@threadline/insights';
 import { loadAirline } from './textData.js';
 import { fmt, table } from './util.js';
 
@@ -52,7 +57,8 @@ for (const c of configs) {
   const t0 = performance.now();
   let n = 0;
   while (performance.now() - t0 < 1000) {
-    for (let i = 0; i < 1000; i++) reloaded.predict((sentiment[(n + i) % sentiment.length] as { text: string }).text);
+    for (let i = 0; i < 1000; i++)
+      reloaded.predict((sentiment[(n + i) % sentiment.length] as { text: string }).text);
     n += 1000;
   }
   const rate = (n * 1000) / (performance.now() - t0);

@@ -5,8 +5,8 @@
 import { analyzeSentiment, evaluateLabels } from '@threadline/insights';
 import Sentiment from 'sentiment';
 import vader from 'vader-sentiment';
-import winkNLP from 'wink-nlp';
 import model from 'wink-eng-lite-web-model';
+import winkNLP from 'wink-nlp';
 import { loadAirline, loadCxSet } from './textData.js';
 import { fmt, table } from './util.js';
 

@@ -11,9 +11,31 @@ export {
   type TrainingExample,
   trainClassifier,
 } from './classifier/classifier.js';
-export { type CrossValidateOptions, type CrossValidation, crossValidate } from './classifier/crossValidate.js';
+export {
+  type CrossValidateOptions,
+  type CrossValidation,
+  crossValidate,
+} from './classifier/crossValidate.js';
 export { type ClassMetrics, evaluateLabels, type LabelEvaluation } from './classifier/metrics.js';
+export {
+  createTaxonomyClassifier,
+  type Taxonomy,
+  type TaxonomyClassifier,
+  type TaxonomyMatch,
+  type TaxonomyPrediction,
+  TaxonomySchema,
+} from './classifier/taxonomy.js';
+export {
+  type AnalyzeConversationOptions,
+  analyzeConversation,
+  type ConversationOutcome,
+  type ConversationSentiment,
+  type MessageSentiment,
+  type SpeakerTrajectory,
+  type TurningPoint,
+} from './text/conversation.js';
 export { type ParseCsvOptions, parseCsv } from './text/csv.js';
+export { type ConversationMessage, ConversationMessageSchema, type Speaker } from './text/messages.js';
 export {
   analyzeSentiment,
   createSentimentAnalyzer,

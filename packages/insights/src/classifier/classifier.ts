@@ -454,7 +454,11 @@ export function loadClassifier(json: unknown): TextClassifier {
   return new LinearClassifier(
     j.algorithm,
     j.labels,
-    { bucketBits: j.features.bucketBits, wordNgrams: j.features.wordNgrams, charNgrams: j.features.charNgrams },
+    {
+      bucketBits: j.features.bucketBits,
+      wordNgrams: j.features.wordNgrams,
+      charNgrams: j.features.charNgrams,
+    },
     j.scale,
     Float32Array.from(j.bias),
     buckets,

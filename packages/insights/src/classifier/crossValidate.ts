@@ -1,6 +1,11 @@
 import { createRandom, parseInput } from '@threadline/core';
 import { z } from 'zod';
-import { type TextClassifier, type TrainClassifierOptions, type TrainingExample, trainClassifier } from './classifier.js';
+import {
+  type TextClassifier,
+  type TrainClassifierOptions,
+  type TrainingExample,
+  trainClassifier,
+} from './classifier.js';
 import { evaluateLabels, type LabelEvaluation } from './metrics.js';
 
 /** Options for {@link crossValidate}. */

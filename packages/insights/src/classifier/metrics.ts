@@ -31,9 +31,13 @@ export interface LabelEvaluation {
  */
 export function evaluateLabels(actual: readonly string[], predicted: readonly string[]): LabelEvaluation {
   if (!Array.isArray(actual) || !Array.isArray(predicted) || actual.length !== predicted.length) {
-    throw new ThreadlineError('VALIDATION', 'Invalid labels: actual and predicted must be arrays of equal length', {
-      issues: [{ path: ['predicted'], message: 'must have the same length as actual', code: 'custom' }],
-    });
+    throw new ThreadlineError(
+      'VALIDATION',
+      'Invalid labels: actual and predicted must be arrays of equal length',
+      {
+        issues: [{ path: ['predicted'], message: 'must have the same length as actual', code: 'custom' }],
+      },
+    );
   }
   const labels = [...new Set([...actual, ...predicted])].sort();
   const confusion: Record<string, Record<string, number>> = {};

@@ -26,7 +26,13 @@ export function parseCsv(text: string, options: ParseCsvOptions = {}): string[][
   const sep = options.separator ?? ',';
   if (sep.length !== 1 || sep === '"' || sep === '\n' || sep === '\r') {
     throw new ThreadlineError('VALIDATION', 'Invalid csv options: separator must be one character', {
-      issues: [{ path: ['separator'], message: 'must be one character other than a quote or newline', code: 'custom' }],
+      issues: [
+        {
+          path: ['separator'],
+          message: 'must be one character other than a quote or newline',
+          code: 'custom',
+        },
+      ],
     });
   }
   const sepCode = sep.charCodeAt(0);
@@ -45,9 +51,13 @@ export function parseCsv(text: string, options: ParseCsvOptions = {}): string[][
       let from = ++i;
       for (;;) {
         if (i >= n) {
-          throw new ThreadlineError('VALIDATION', `Invalid csv: unterminated quoted field starting on line ${startLine}`, {
-            issues: [{ path: ['text', startLine], message: 'unterminated quoted field', code: 'custom' }],
-          });
+          throw new ThreadlineError(
+            'VALIDATION',
+            `Invalid csv: unterminated quoted field starting on line ${startLine}`,
+            {
+              issues: [{ path: ['text', startLine], message: 'unterminated quoted field', code: 'custom' }],
+            },
+          );
         }
         const c = text.charCodeAt(i);
         if (c === 34) {
@@ -79,9 +89,13 @@ export function parseCsv(text: string, options: ParseCsvOptions = {}): string[][
         const c = text.charCodeAt(i);
         if (c === sepCode || c === 10 || c === 13) break;
         if (c === 34) {
-          throw new ThreadlineError('VALIDATION', `Invalid csv: quote inside an unquoted field on line ${line}`, {
-            issues: [{ path: ['text', line], message: 'quote inside an unquoted field', code: 'custom' }],
-          });
+          throw new ThreadlineError(
+            'VALIDATION',
+            `Invalid csv: quote inside an unquoted field on line ${line}`,
+            {
+              issues: [{ path: ['text', line], message: 'quote inside an unquoted field', code: 'custom' }],
+            },
+          );
         }
         i++;
       }

@@ -79,14 +79,8 @@ const GROUPS: ReadonlyArray<readonly [number, string]> = [
      fuck fucking fucked wtf-worst garbage trash rubbish hell hellish sucky fraud fraudulent criminal
      hostage`,
   ],
-  [
-    0.5,
-    `ok okay sure help upgrade`,
-  ],
-  [
-    -0.5,
-    `wait fee refund hold`,
-  ],
+  [0.5, `ok okay sure help upgrade`],
+  [-0.5, `wait fee refund hold`],
   [
     -1.5,
     `waste wasted declined disconnected disconnect dropped expired busy forever soaked unusable crazy insane

@@ -128,7 +128,11 @@ function tokenMatches(pattern: string, token: Token): boolean {
   return token.kind === 'word' && token.text === pattern;
 }
 
-function matchPhrase(tokens: readonly Token[], i: number, entries: readonly PhraseEntry[]): PhraseEntry | undefined {
+function matchPhrase(
+  tokens: readonly Token[],
+  i: number,
+  entries: readonly PhraseEntry[],
+): PhraseEntry | undefined {
   for (const e of entries) {
     const len = e.tokens.length;
     if (i + len > tokens.length) continue;
@@ -316,7 +320,8 @@ class Analyzer implements SentimentAnalyzer {
           });
         }
         // "no one", "nobody" negate what follows ("nobody has helped").
-        negation = hit.tokens.length <= 2 && NEGATING_PHRASES.has(hit.tokens.join(' ')) ? this.negationWindow : 0;
+        negation =
+          hit.tokens.length <= 2 && NEGATING_PHRASES.has(hit.tokens.join(' ')) ? this.negationWindow : 0;
         i += hit.tokens.length - 1;
         continue;
       }

@@ -19,11 +19,15 @@ const EMOTICON_MAX = 4;
 // Characters an emoticon can start with (besides x/X/D handled with words).
 function isEmoticonStart(c: number): boolean {
   // : ; = ( ) ^ < > -
-  return c === 58 || c === 59 || c === 61 || c === 40 || c === 41 || c === 94 || c === 60 || c === 62 || c === 45;
+  return (
+    c === 58 || c === 59 || c === 61 || c === 40 || c === 41 || c === 94 || c === 60 || c === 62 || c === 45
+  );
 }
 
 function isLetter(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 0xc0 && c <= 0x24f && c !== 0xd7 && c !== 0xf7);
+  return (
+    (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 0xc0 && c <= 0x24f && c !== 0xd7 && c !== 0xf7)
+  );
 }
 
 function isDigit(c: number): boolean {
@@ -82,7 +86,10 @@ export function tokenize(text: string): Token[] {
       continue;
     }
     // URLs.
-    if ((c === 104 || c === 119) && (text.startsWith('http://', i) || text.startsWith('https://', i) || text.startsWith('www.', i))) {
+    if (
+      (c === 104 || c === 119) &&
+      (text.startsWith('http://', i) || text.startsWith('https://', i) || text.startsWith('www.', i))
+    ) {
       let j = i;
       while (j < n && !isSpace(text.charCodeAt(j))) j++;
       out.push({ text: text.slice(i, j), kind: 'url', start: i, end: j, caps: false });
