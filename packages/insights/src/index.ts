@@ -26,6 +26,27 @@ export {
   TaxonomySchema,
 } from './classifier/taxonomy.js';
 export {
+  type AnalyzeQaOptions,
+  analyzeQa,
+  type PiiDetector,
+  type QaCheckResult,
+  type QaComplianceResult,
+  type QaEvidence,
+  QaOptionsSchema,
+  type QaPiiLeak,
+  type QaResponse,
+  type QaResponseTimes,
+  type QaSignals,
+} from './qa/analyzeQa.js';
+export { DEFAULT_QA_PHRASES, QA_CHECKS, type QaCheckName } from './qa/checks.js';
+export {
+  type QaCriterionResult,
+  type QaRubric,
+  QaRubricSchema,
+  type QaScorecardResult,
+  scoreQaRubric,
+} from './qa/rubric.js';
+export {
   type AnalyzeConversationOptions,
   analyzeConversation,
   type ConversationOutcome,
@@ -36,6 +57,7 @@ export {
 } from './text/conversation.js';
 export { type ParseCsvOptions, parseCsv } from './text/csv.js';
 export { type ConversationMessage, ConversationMessageSchema, type Speaker } from './text/messages.js';
+export { createPhraseMatcher, type PhraseMatch, type PhraseMatcher } from './text/phraseMatcher.js';
 export {
   analyzeSentiment,
   createSentimentAnalyzer,
