@@ -26,6 +26,18 @@ export {
   TaxonomySchema,
 } from './classifier/taxonomy.js';
 export {
+  type ArticleDeflection,
+  analyzeKnowledgeGaps,
+  type KnowledgeConversation,
+  KnowledgeConversationSchema,
+  type KnowledgeGap,
+  type KnowledgeGapOptions,
+  KnowledgeGapOptionsSchema,
+  type KnowledgeReport,
+  type UnresolvedReason,
+} from './knowledge/knowledgeGaps.js';
+export { type KnowledgeSignalOptions, knowledgeSignals } from './knowledge/signals.js';
+export {
   type AnalyzeQaOptions,
   analyzeQa,
   type PiiDetector,
