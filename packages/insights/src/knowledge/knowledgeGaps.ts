@@ -109,11 +109,16 @@ function stem(w: string): string {
   return w;
 }
 
-function contentTerms(text: string): string[] {
-  const out: string[] = [];
+interface Term {
+  readonly stem: string;
+  readonly surface: string;
+}
+
+function contentTerms(text: string): Term[] {
+  const out: Term[] = [];
   for (const t of tokenize(text)) {
     if (t.kind !== 'word' || t.text.length < 3 || STOPWORDS.has(t.text)) continue;
-    out.push(stem(t.text));
+    out.push({ stem: stem(t.text), surface: t.text });
   }
   return out;
 }
@@ -128,7 +133,7 @@ function jaccard(a: ReadonlySet<string>, b: ReadonlySet<string>): number {
 interface Unresolved {
   readonly id: string;
   readonly question: NormalizedMessage;
-  readonly terms: readonly string[];
+  readonly terms: readonly Term[];
   readonly reasons: readonly UnresolvedReason[];
   readonly articles: readonly string[];
 }
@@ -163,7 +168,7 @@ export function analyzeKnowledgeGaps(
     const reasons: UnresolvedReason[] = [];
     if (c.escalated) reasons.push(c.articlesShown.length > 0 ? 'escalated-after-article' : 'escalated');
     // Repeated question: a later customer message that restates an earlier one.
-    const sets = customer.map((m) => new Set(contentTerms(m.text)));
+    const sets = customer.map((m) => new Set(contentTerms(m.text).map((t) => t.stem)));
     let repeated = false;
     for (let i = 0; i < sets.length && !repeated; i++) {
       for (let j = i + 1; j < sets.length; j++) {
@@ -201,11 +206,13 @@ export function analyzeKnowledgeGaps(
     centroid: Map<string, number>;
     norm2: number;
     members: Unresolved[];
+    // stem → surface form → count, to name topics with real words.
+    surfaces: Map<string, Map<string, number>>;
   }
   const clusters: Cluster[] = [];
   for (const u of unresolved) {
     const vec = new Map<string, number>();
-    for (const t of u.terms) vec.set(t, (vec.get(t) ?? 0) + 1);
+    for (const t of u.terms) vec.set(t.stem, (vec.get(t.stem) ?? 0) + 1);
     let n2 = 0;
     for (const v of vec.values()) n2 += v * v;
     let best: Cluster | undefined;
@@ -222,10 +229,15 @@ export function analyzeKnowledgeGaps(
       }
     }
     if (!best) {
-      best = { centroid: new Map(), norm2: 0, members: [] };
+      best = { centroid: new Map(), norm2: 0, members: [], surfaces: new Map() };
       clusters.push(best);
     }
     best.members.push(u);
+    for (const t of u.terms) {
+      let forms = best.surfaces.get(t.stem);
+      if (!forms) best.surfaces.set(t.stem, (forms = new Map()));
+      forms.set(t.surface, (forms.get(t.surface) ?? 0) + 1);
+    }
     for (const [t, v] of vec) best.centroid.set(t, (best.centroid.get(t) ?? 0) + v);
     let c2 = 0;
     for (const v of best.centroid.values()) c2 += v * v;
@@ -238,7 +250,11 @@ export function analyzeKnowledgeGaps(
       const terms = [...c.centroid.entries()]
         .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
         .slice(0, 3)
-        .map(([t]) => t);
+        .map(([t]) => {
+          const forms = [...(c.surfaces.get(t) ?? new Map<string, number>()).entries()];
+          forms.sort((a, b) => b[1] - a[1] || a[0].length - b[0].length || a[0].localeCompare(b[0]));
+          return forms[0]?.[0] ?? t;
+        });
       const reasons: Partial<Record<UnresolvedReason, number>> = {};
       const articleCounts = new Map<string, number>();
       for (const m of c.members) {

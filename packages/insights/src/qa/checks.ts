@@ -22,9 +22,7 @@ export const DEFAULT_QA_PHRASES = {
     'you are speaking with',
   ],
   closing: [
-    'anything else i can help',
-    'anything else i can do',
-    'is there anything else',
+    'anything else',
     'have a great day',
     'have a good day',
     'have a nice day',
