@@ -70,8 +70,8 @@ export const TrainClassifierOptionsSchema = z
     learningRate: z.number().positive().max(100).default(0.8),
     /** L2 penalty per step (logistic). Default 1e-6. */
     l2: z.number().min(0).max(1).default(1e-6),
-    /** Additive smoothing (complement-nb). Default 0.5. */
-    alpha: z.number().positive().max(100).default(0.5),
+    /** Additive smoothing (complement-nb). Default 0.01 (features are L2-normalised, so per-feature mass is small). */
+    alpha: z.number().positive().max(100).default(0.01),
   })
   .strict();
 
@@ -286,7 +286,8 @@ function trainLogistic(
 }
 
 // Complement naive Bayes (Rennie et al. 2003): each label is scored by how badly the *other*
-// labels' feature distribution explains the text; weights are normalised per label.
+// labels' feature distribution explains the text (without the optional weight normalisation,
+// which hurt accuracy on short texts).
 function trainComplementNB(
   xs: readonly SparseVector[],
   ys: Int32Array,
@@ -318,19 +319,20 @@ function trainComplementNB(
   for (let f = 0; f < dims; f++) if ((total[f] as number) > 0) used.push(f);
   const vocab = used.length;
   const dense = new Float32Array(dims * k);
+  const bias = new Float32Array(k);
+  const counts = new Array<number>(k).fill(0);
+  for (let e = 0; e < ys.length; e++) counts[ys[e] as number] = (counts[ys[e] as number] as number) + 1;
   for (let c = 0; c < k; c++) {
     const complementTotal = grand - (classTotals[c] as number) + alpha * vocab;
-    let norm = 0;
     for (const f of used) {
       const comp = (total[f] as number) - (perClass[f * k + c] as number);
-      const w = Math.log((comp + alpha) / complementTotal);
-      dense[f * k + c] = w;
-      norm += Math.abs(w);
+      dense[f * k + c] = -Math.log((comp + alpha) / complementTotal);
     }
-    // Score = −Σ x·w / Σ|w|: a high score means the complement explains the text poorly.
-    for (const f of used) dense[f * k + c] = -(dense[f * k + c] as number) / norm;
+    // Score = −Σ x·log θ(complement): high when the other labels explain the text poorly. The
+    // label prior (log share of examples) breaks ties between otherwise equal scores.
+    bias[c] = Math.log((counts[c] as number) / xs.length);
   }
-  return { bias: new Float32Array(k), dense };
+  return { bias, dense };
 }
 
 /**
@@ -394,8 +396,7 @@ export function trainClassifier(
       ? trainLogistic(xs, ys, k, dims, cw, opts)
       : trainComplementNB(xs, ys, k, dims, cw, opts.alpha);
   const { buckets, weights } = compact(trained.dense, k);
-  // Complement-NB scores are small (normalised weights): a temperature makes probabilities usable.
-  const scale = opts.algorithm === 'logistic' ? 1 : 50;
+  const scale = 1;
   return new LinearClassifier(opts.algorithm, labels, config, scale, trained.bias, buckets, weights);
 }
 
