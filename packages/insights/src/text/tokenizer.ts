@@ -24,10 +24,23 @@ function isEmoticonStart(c: number): boolean {
   );
 }
 
+// Character classes for the Latin range, looked up in one typed-array read on the hot path.
+const LETTER = 1;
+const UPPER = 2;
+const DIGIT = 4;
+const SPACE = 8;
+const CLASS = new Uint8Array(0x250);
+for (let c = 0; c < 0x250; c++) {
+  let k = 0;
+  if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 0xc0 && c !== 0xd7 && c !== 0xf7)) k |= LETTER;
+  if ((c >= 65 && c <= 90) || (c >= 0xc0 && c <= 0xde && c !== 0xd7)) k |= UPPER;
+  if (c >= 48 && c <= 57) k |= DIGIT;
+  if (c === 32 || c === 10 || c === 13 || c === 9 || c === 0xa0) k |= SPACE;
+  CLASS[c] = k;
+}
+
 function isLetter(c: number): boolean {
-  return (
-    (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 0xc0 && c <= 0x24f && c !== 0xd7 && c !== 0xf7)
-  );
+  return c < 0x250 && ((CLASS[c] as number) & LETTER) !== 0;
 }
 
 function isDigit(c: number): boolean {
@@ -35,7 +48,7 @@ function isDigit(c: number): boolean {
 }
 
 function isUpper(c: number): boolean {
-  return (c >= 65 && c <= 90) || (c >= 0xc0 && c <= 0xde && c !== 0xd7);
+  return c < 0x250 && ((CLASS[c] as number) & UPPER) !== 0;
 }
 
 function isApostrophe(c: number): boolean {
@@ -43,7 +56,7 @@ function isApostrophe(c: number): boolean {
 }
 
 function isSpace(c: number): boolean {
-  return c === 32 || c === 10 || c === 13 || c === 9 || c === 0xa0;
+  return c < 0x250 && ((CLASS[c] as number) & SPACE) !== 0;
 }
 
 // Pictographic ranges treated as emoji (BMP symbols and the supplementary planes).
@@ -135,11 +148,12 @@ export function tokenize(text: string): Token[] {
       let upper = 0;
       while (j < n) {
         const d = text.charCodeAt(j);
-        if (isLetter(d)) {
+        const k = d < 0x250 ? (CLASS[d] as number) : 0;
+        if ((k & LETTER) !== 0) {
           letters++;
-          if (isUpper(d)) upper++;
+          if ((k & UPPER) !== 0) upper++;
           j++;
-        } else if (isDigit(d) || d === 95) {
+        } else if ((k & DIGIT) !== 0 || d === 95) {
           j++;
         } else if ((isApostrophe(d) || d === 45) && j + 1 < n && isLetter(text.charCodeAt(j + 1))) {
           j++;
