@@ -47,10 +47,6 @@ function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
 
-function isUpper(c: number): boolean {
-  return c < 0x250 && ((CLASS[c] as number) & UPPER) !== 0;
-}
-
 function isApostrophe(c: number): boolean {
   return c === 39 || c === 0x2019;
 }
