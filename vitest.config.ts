@@ -35,5 +35,7 @@ export default defineConfig({
   test: {
     projects,
     passWithNoTests: false,
+    // In CI, also write machine-readable results so .ci/run can refuse skipped suites.
+    reporters: process.env.CI ? ['default', ['json', { outputFile: '.ci-test-results.json' }]] : ['default'],
   },
 });

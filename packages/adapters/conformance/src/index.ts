@@ -1,2 +1,39 @@
 // Public surface of @threadline/adapter-conformance.
-export {};
+import { type BusSuiteOptions, busSuite } from './busSuite.js';
+import { type DocumentStoreSuiteOptions, documentStoreSuite } from './documentStoreSuite.js';
+import { type EventLogSuiteOptions, eventLogSuite } from './eventLogSuite.js';
+import type { SuiteRunner } from './types.js';
+
+export { type BusSuiteOptions, busSuite } from './busSuite.js';
+export { type DocumentStoreSuiteOptions, documentStoreSuite } from './documentStoreSuite.js';
+export { type EventLogSuiteOptions, eventLogSuite, testEvent } from './eventLogSuite.js';
+export type { MaybePromise, SuiteRunner } from './types.js';
+
+type Without<T> = Omit<T, keyof SuiteRunner>;
+
+/** Options for {@link conformanceSuite}: the runner once, then the parts your adapter implements. */
+export interface ConformanceSuiteOptions extends SuiteRunner {
+  documentStore?: Without<DocumentStoreSuiteOptions>;
+  eventLog?: Without<EventLogSuiteOptions>;
+  bus?: Without<BusSuiteOptions>;
+}
+
+/**
+ * Runs every suite an adapter asks for, in one call.
+ *
+ * @example
+ * ```ts
+ * import { describe, it, expect } from 'vitest';
+ * conformanceSuite({
+ *   describe, it, expect,
+ *   documentStore: { createStore: () => createMemoryDocumentStore() },
+ *   eventLog: { createLog: () => createMemoryEventLog() },
+ * });
+ * ```
+ */
+export function conformanceSuite(options: ConformanceSuiteOptions): void {
+  const runner: SuiteRunner = { describe: options.describe, it: options.it, expect: options.expect };
+  if (options.documentStore) documentStoreSuite({ ...runner, ...options.documentStore });
+  if (options.eventLog) eventLogSuite({ ...runner, ...options.eventLog });
+  if (options.bus) busSuite({ ...runner, ...options.bus });
+}

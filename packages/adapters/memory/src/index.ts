@@ -1,2 +1,15 @@
 // Public surface of @threadline/adapter-memory.
-export {};
+export {
+  createMemoryDocumentStore,
+  type DocumentStoreSnapshot,
+  MemoryDocumentStore,
+  type MemoryDocumentStoreOptions,
+} from './documentStore.js';
+export { createMemoryEventLog, type EventLogSnapshot, MemoryEventLog } from './eventLog.js';
+export { createMemoryOutbox, MemoryOutbox, type OutboxSnapshot } from './outbox.js';
+export {
+  createMemoryStorage,
+  type MemoryStorage,
+  type MemoryStorageOptions,
+  type MemoryStorageSnapshot,
+} from './storage.js';

@@ -1,10 +1,15 @@
-import type { EventBus } from '../bus.js';
+import type { EventEnvelope } from '../events.js';
 import type { Outbox } from './outbox.js';
+
+/** Anything events can be published to: every `EventBus`, typed or not. */
+export interface EventPublisher {
+  publish(events: EventEnvelope | readonly EventEnvelope[]): Promise<void>;
+}
 
 /** Options for {@link OutboxRelay}. */
 export interface OutboxRelayOptions {
   outbox: Outbox;
-  bus: EventBus;
+  bus: EventPublisher;
   /** Entries per batch (default 100). */
   batchSize?: number;
 }
@@ -21,7 +26,7 @@ export interface OutboxRelayOptions {
  */
 export class OutboxRelay {
   readonly #outbox: Outbox;
-  readonly #bus: EventBus;
+  readonly #bus: EventPublisher;
   readonly #batchSize: number;
 
   constructor(options: OutboxRelayOptions) {
