@@ -99,6 +99,40 @@ describe('analyzeQa', () => {
     expect(all.piiLeaks).toHaveLength(1);
   });
 
+  it("detects PII leaks with core's redaction by default, without copying the values", () => {
+    const qa = analyzeQa([
+      { speaker: 'customer', text: 'my email is jane.doe@example.com' },
+      { speaker: 'agent', text: 'I have jane.doe@example.com and card 4111 1111 1111 1111 on file.' },
+      { speaker: 'bot', text: 'Call us on +44 20 7946 0958.' },
+    ]);
+    expect(qa.piiLeaks.map((l) => [l.messageIndex, l.speaker, l.kind])).toEqual([
+      [1, 'agent', 'email'],
+      [1, 'agent', 'payment_card'],
+      [2, 'bot', 'phone'],
+    ]);
+    const agentText = 'I have jane.doe@example.com and card 4111 1111 1111 1111 on file.';
+    const email = qa.piiLeaks[0];
+    expect(agentText.slice(email?.start, email?.end)).toBe('jane.doe@example.com');
+    expect(JSON.stringify(qa.piiLeaks)).not.toContain('jane.doe');
+
+    expect(analyzeQa([{ speaker: 'agent', text: 'mail jane@example.com' }], { pii: false }).piiLeaks).toEqual(
+      [],
+    );
+    const onlyCards = analyzeQa([{ speaker: 'agent', text: 'jane@example.com 4111 1111 1111 1111' }], {
+      pii: { detectors: ['payment_card'] },
+    });
+    expect(onlyCards.piiLeaks.map((l) => l.kind)).toEqual(['payment_card']);
+    const custom = analyzeQa([{ speaker: 'agent', text: 'your member id is MBR-123456' }], {
+      pii: { detectors: [], customPatterns: [{ name: 'member_id', pattern: 'MBR-\\d{6}' }] },
+    });
+    expect(custom.piiLeaks).toEqual([
+      { messageIndex: 0, speaker: 'agent', kind: 'custom', pattern: 'member_id', start: 18, end: 28 },
+    ]);
+    expect(() => analyzeQa([], { pii: { style: 'nope' } as never })).toThrow(
+      expect.objectContaining({ code: 'VALIDATION' }),
+    );
+  });
+
   it('validates options', () => {
     expect(() => analyzeQa(convo, { greetingWithin: 0 })).toThrow(
       expect.objectContaining({ path: ['greetingWithin'] }),

@@ -1,4 +1,11 @@
-import { parseInput, validationError } from '@threadline/core';
+import {
+  createRedactor,
+  parseInput,
+  type RedactOptions,
+  type Redactor,
+  redact,
+  validationError,
+} from '@threadline/core';
 import { z } from 'zod';
 import {
   type ConversationMessage,
@@ -54,17 +61,22 @@ export interface QaResponseTimes {
   readonly overTarget: number;
 }
 
-/** A piece of personal data found in a message. */
+/** A piece of personal data found in a message (the value itself is never copied). */
 export interface QaPiiLeak {
   readonly messageIndex: number;
   readonly speaker: Speaker;
+  /** `email`, `phone`, `payment_card`, `iban`, `custom` (core redaction) or a custom detector's kind. */
   readonly kind: string;
   readonly start: number;
   readonly end: number;
+  /** Name of the custom redaction pattern, for `kind: 'custom'`. */
+  readonly pattern?: string;
 }
 
 /** A PII detector: returns the spans of personal data in a text. */
-export type PiiDetector = (text: string) => readonly { kind: string; start: number; end: number }[];
+export type PiiDetector = (
+  text: string,
+) => readonly { kind: string; start: number; end: number; pattern?: string }[];
 
 /** The result of {@link analyzeQa}. */
 export interface QaSignals {
@@ -122,9 +134,29 @@ export const QaOptionsSchema = z
 
 /** Options for {@link analyzeQa}. */
 export type AnalyzeQaOptions = z.input<typeof QaOptionsSchema> & {
-  /** Finds personal data in a text; each span found in a scanned message is a PII leak. */
+  /**
+   * PII detection with core's `redact`: `undefined` (default) runs every built-in detector
+   * (email, phone, payment card, IBAN); a `RedactOptions` object picks detectors and adds custom
+   * patterns; `false` turns PII detection off.
+   */
+  readonly pii?: RedactOptions | false;
+  /** Replaces core's redaction with your own detector (e.g. an NER service's spans). */
   readonly piiDetector?: PiiDetector;
 };
+
+// Core's redactor as a detector: spans only, never the values. Options are compiled (and
+// validated) up front, so bad redaction options fail even for an empty conversation.
+const compiledRedactors = new WeakMap<object, Redactor>();
+function redactionDetector(options: RedactOptions | undefined): PiiDetector {
+  if (options === undefined) return (text) => redact(text).spans;
+  let r = compiledRedactors.get(options);
+  if (!r) {
+    r = createRedactor(options);
+    compiledRedactors.set(options, r);
+  }
+  const redactor = r;
+  return (text) => redactor.detect(text);
+}
 
 const matcherCache = new Map<string, PhraseMatcher>();
 function matcherFor(phrases: readonly string[]): PhraseMatcher {
@@ -209,8 +241,8 @@ function responseTimes(
 
 /**
  * QA signals for one conversation: response times, greeting / closing / empathy / apology /
- * identity-verification checks and compliance phrases with evidence spans, and PII leaks found by
- * the PII detector. Feed the result to {@link scoreQaRubric} for a weighted scorecard.
+ * identity-verification checks and compliance phrases with evidence spans, and PII leaks (personal
+ * data in agent or bot messages) found with core's `redact`. Feed the result to {@link scoreQaRubric} for a weighted scorecard.
  *
  * @example
  * ```ts
@@ -230,7 +262,7 @@ export function analyzeQa(
   messages: readonly ConversationMessage[],
   options: AnalyzeQaOptions = {},
 ): QaSignals {
-  const { piiDetector, ...rest } = options;
+  const { piiDetector, pii, ...rest } = options;
   const opts = parseInput(QaOptionsSchema, rest, 'QA options');
   if (piiDetector !== undefined && typeof piiDetector !== 'function') {
     throw validationError('QA options', [
@@ -262,19 +294,26 @@ export function analyzeQa(
     };
   }
 
+  if (pii !== undefined && pii !== false && (typeof pii !== 'object' || pii === null)) {
+    throw validationError('QA options', [
+      { path: ['pii'], message: 'expected redaction options or false', code: 'invalid_type' },
+    ]);
+  }
+  const detector = piiDetector ?? (pii === false ? undefined : redactionDetector(pii));
   const piiLeaks: QaPiiLeak[] = [];
-  if (piiDetector) {
+  if (detector) {
     const scan = new Set<Speaker>(opts.piiSpeakers);
     for (const m of msgs) {
       if (!scan.has(m.speaker)) continue;
-      for (const f of piiDetector(m.text)) {
-        piiLeaks.push({
+      for (const f of detector(m.text)) {
+        const leak: QaPiiLeak = {
           messageIndex: m.index,
           speaker: m.speaker,
           kind: f.kind,
           start: f.start,
           end: f.end,
-        });
+        };
+        piiLeaks.push(f.pattern === undefined ? leak : { ...leak, pattern: f.pattern });
       }
     }
   }
