@@ -44,35 +44,6 @@ export {
   type CaseEventPayloads,
   isCaseEngineEvent,
 } from './events.js';
-export { type RoutingRuleInput, RoutingRuleSchema } from './routingRules.js';
-export { DeadlineIndex, type DeadlineItem } from './sla/deadlineIndex.js';
-export {
-  canMoveMetric,
-  isFinalMetricState,
-  METRIC_STATES,
-  METRIC_TRANSITIONS,
-  type MetricState,
-  SLA_METRICS,
-  type SlaMetricInstance,
-  type SlaMetricName,
-} from './sla/metric.js';
-export {
-  DEFAULT_PAUSE_ON,
-  PAUSABLE_STATUSES,
-  type SlaPolicyInput,
-  SlaPolicySchema,
-  SlaTargetSchema,
-  WarnSchema,
-} from './sla/policy.js';
-export type { CalendarLike } from './sla/time.js';
-export type { SlaEventPayloads } from './sla/tracker.js';
-export {
-  assertTransition,
-  CASE_STATUSES,
-  CASE_TRANSITIONS,
-  type CaseStatus,
-  canTransition,
-} from './transitions.js';
 // QA review (scorecards, sampling, reviewer assignment, calibration, disputes).
 export {
   type AssignmentOptions,
@@ -159,3 +130,32 @@ export {
   withdrawDispute,
   YesNoScaleSchema,
 } from './qa/index.js';
+export { type RoutingRuleInput, RoutingRuleSchema } from './routingRules.js';
+export { DeadlineIndex, type DeadlineItem } from './sla/deadlineIndex.js';
+export {
+  canMoveMetric,
+  isFinalMetricState,
+  METRIC_STATES,
+  METRIC_TRANSITIONS,
+  type MetricState,
+  SLA_METRICS,
+  type SlaMetricInstance,
+  type SlaMetricName,
+} from './sla/metric.js';
+export {
+  DEFAULT_PAUSE_ON,
+  PAUSABLE_STATUSES,
+  type SlaPolicyInput,
+  SlaPolicySchema,
+  SlaTargetSchema,
+  WarnSchema,
+} from './sla/policy.js';
+export type { CalendarLike } from './sla/time.js';
+export type { SlaEventPayloads } from './sla/tracker.js';
+export {
+  assertTransition,
+  CASE_STATUSES,
+  CASE_TRANSITIONS,
+  type CaseStatus,
+  canTransition,
+} from './transitions.js';

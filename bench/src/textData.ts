@@ -1,0 +1,75 @@
+// Loads the shared evaluation data and the package's CX test set for the text benchmarks.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseCsv } from '@threadline/insights';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** `THREADLINE_DATA_DIR`, else `../shared/data` beside the repository root. */
+export function dataDir(): string {
+  const fromEnv = process.env['THREADLINE_DATA_DIR'];
+  if (fromEnv) return fromEnv;
+  return resolve(here, '../../../shared/data');
+}
+
+/** One row of airline-sentiment.csv. */
+export interface AirlineRow {
+  id: string;
+  sentiment: 'negative' | 'neutral' | 'positive';
+  reason: string;
+  airline: string;
+  text: string;
+  created: string;
+}
+
+/** Reads and parses airline-sentiment.csv (exits with a message when it is missing). */
+export function loadAirline(): AirlineRow[] {
+  const file = join(dataDir(), 'airline-sentiment.csv');
+  if (!existsSync(file)) {
+    console.error(`missing ${file}: set THREADLINE_DATA_DIR to the folder holding airline-sentiment.csv`);
+    process.exit(1);
+  }
+  const rows = parseCsv(readFileSync(file, 'utf8'));
+  const header = rows[0] ?? [];
+  const col = (name: string): number => {
+    const i = header.indexOf(name);
+    if (i < 0) throw new Error(`airline-sentiment.csv has no ${name} column`);
+    return i;
+  };
+  const [id, sentiment, reason, airline, text, created] = [
+    col('id'),
+    col('sentiment'),
+    col('reason'),
+    col('airline'),
+    col('text'),
+    col('created'),
+  ];
+  return rows.slice(1).map((r) => ({
+    id: r[id] ?? '',
+    sentiment: (r[sentiment] ?? '') as AirlineRow['sentiment'],
+    reason: r[reason] ?? '',
+    airline: r[airline] ?? '',
+    text: r[text] ?? '',
+    created: r[created] ?? '',
+  }));
+}
+
+/** One utterance of the package's hand-labelled CX test set. */
+export interface CxRow {
+  speaker: string;
+  sentiment: 'negative' | 'neutral' | 'positive';
+  text: string;
+}
+
+/** Reads packages/insights/test/fixtures/cx-sentiment.tsv. */
+export function loadCxSet(): CxRow[] {
+  const file = resolve(here, '../../packages/insights/test/fixtures/cx-sentiment.tsv');
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.length > 0 && !l.startsWith('#'))
+    .map((l) => {
+      const [speaker, sentiment, text] = l.split('\t');
+      return { speaker: speaker ?? '', sentiment: (sentiment ?? '') as CxRow['sentiment'], text: text ?? '' };
+    });
+}
