@@ -222,12 +222,17 @@ export class MemoryDocumentStore implements DocumentStore {
     this.#define(collection, definition);
   }
 
-  async get<T extends StoredDocument = StoredDocument>(
+  get<T extends StoredDocument = StoredDocument>(
     collection: string,
     id: string,
     options?: TenantOptions,
   ): Promise<T | undefined> {
-    return this.getSync<T>(collection, id, options);
+    // Not `async`: an already-settled promise saves the async-function frame on the hottest call.
+    try {
+      return Promise.resolve(this.getSync<T>(collection, id, options));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** Synchronous `get` for simulations and hot loops (same semantics). */
@@ -236,10 +241,12 @@ export class MemoryDocumentStore implements DocumentStore {
     id: string,
     options?: TenantOptions,
   ): T | undefined {
-    assertCollectionName(collection);
+    const coll = this.#collections.get(collection);
+    // Known collections were validated when created; only unknown names need the check.
+    if (!coll) assertCollectionName(collection);
     assertKey(id, 'id');
     const tenantId = tenantOf(options);
-    return this.#collections.get(collection)?.slice(tenantId, false)?.docs.get(id) as T | undefined;
+    return coll?.slice(tenantId, false)?.docs.get(id) as T | undefined;
   }
 
   async getMany<T extends StoredDocument = StoredDocument>(

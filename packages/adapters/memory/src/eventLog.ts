@@ -85,12 +85,13 @@ export class MemoryEventLog implements EventLog {
   readonly #byTenant = new Map<string, StoredEvent[]>();
   readonly #idempotency = new Map<string, AppendResult>();
 
-  async append(
-    streamId: string,
-    events: readonly EventEnvelope[],
-    options?: AppendOptions,
-  ): Promise<AppendResult> {
-    return this.appendSync(streamId, events, options);
+  append(streamId: string, events: readonly EventEnvelope[], options?: AppendOptions): Promise<AppendResult> {
+    // Not `async`: an already-settled promise saves the async-function frame on the hot path.
+    try {
+      return Promise.resolve(this.appendSync(streamId, events, options));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** Synchronous `append` for simulations and hot loops (same semantics). */
