@@ -1,60 +1,9 @@
 // Issue detection: replays the airline file's `created` timestamps and negative `reason` topics
 // through the streaming spike detector, lists the spikes it finds and measures throughput.
 // Data: ../shared/data/airline-sentiment.csv (or $THREADLINE_DATA_DIR); never copied into the repo.
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type SpikeAlert, SpikeDetector, type SpikeDetectorOptions } from '@threadline/insights';
+import { loadAirline } from './textData.js';
 import { fmt, table } from './util.js';
-
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, '../..');
-const candidates = [
-  process.env.THREADLINE_DATA_DIR,
-  join(repo, '../shared/data'),
-  join(repo, '../../shared/data'), // worktrees one level deeper
-].filter((d): d is string => typeof d === 'string');
-const dataDir = candidates.find((d) => existsSync(join(d, 'airline-sentiment.csv')));
-if (dataDir === undefined) {
-  console.log(
-    `SKIPPED: airline-sentiment.csv not found (looked in ${candidates.join(', ')}; set THREADLINE_DATA_DIR)`,
-  );
-  process.exit(0);
-}
-
-/** RFC 4180-style CSV parser (quoted fields with commas, quotes and newlines). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else quoted = false;
-      } else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += c;
-  }
-  if (field.length > 0 || row.length > 0) {
-    row.push(field);
-    rows.push(row);
-  }
-  return rows;
-}
 
 /** `2/24/2015 11:35` (timezone not given in the file; read as UTC). */
 function parseCreated(s: string): number {
@@ -63,14 +12,9 @@ function parseCreated(s: string): number {
   return Date.UTC(Number(m[3]), Number(m[1]) - 1, Number(m[2]), Number(m[4]), Number(m[5]));
 }
 
-const rows = parseCsv(readFileSync(join(dataDir, 'airline-sentiment.csv'), 'utf8'));
-const header = rows[0]!;
-const col = (name: string) => header.indexOf(name);
-const [iReason, iCreated] = [col('reason'), col('created')];
-const events = rows
-  .slice(1)
-  .filter((r) => r.length === header.length && r[iReason]!.length > 0)
-  .map((r) => ({ topic: r[iReason]!, at: parseCreated(r[iCreated]!) }))
+const events = loadAirline()
+  .filter((r) => r.reason.length > 0)
+  .map((r) => ({ topic: r.reason, at: parseCreated(r.created) }))
   .sort((a, b) => a.at - b.at);
 const span = (events[events.length - 1]!.at - events[0]!.at) / 86_400_000;
 console.log(

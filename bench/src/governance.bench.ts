@@ -1,46 +1,14 @@
 // Governance: redaction throughput (real customer-service text and the labelled PII set), the
 // linear-time guarantee on adversarial input, and access-control decisions.
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAccessControl, createIdGenerator, createRedactor, ManualClock } from '@threadline/core';
+import { dataDir, dataDirCandidates, loadAirline } from './textData.js';
 import { fmt, opsPerSecond, table } from './util.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const dataDir = process.env.THREADLINE_DATA_DIR ?? resolve(here, '../../../shared/data');
 const fixture = resolve(here, '../../packages/core/test/fixtures/pii-labelled.txt');
-
-/** Minimal RFC 4180 reader: returns the `text` column of the airline CSV. */
-function readTweets(path: string): string[] {
-  const src = readFileSync(path, 'utf8');
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < src.length; i++) {
-    const c = src[i];
-    if (quoted) {
-      if (c === '"' && src[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\n') {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else if (c !== '\r') field += c;
-  }
-  if (field !== '' || row.length > 0) rows.push([...row, field]);
-  const header = rows.shift() ?? [];
-  const col = header.indexOf('text');
-  return rows.map((r) => r[col] ?? '').filter((t) => t.length > 0);
-}
 
 function throughput(name: string, texts: string[], redactor = createRedactor()): (string | number)[] {
   const bytes = texts.reduce((n, t) => n + t.length, 0);
@@ -52,9 +20,8 @@ function throughput(name: string, texts: string[], redactor = createRedactor()):
 }
 
 const rows: (string | number)[][] = [];
-const tweetsPath = join(dataDir, 'airline-sentiment.csv');
-if (existsSync(tweetsPath)) {
-  const tweets = readTweets(tweetsPath);
+if (dataDir() !== undefined) {
+  const tweets = loadAirline().map((r) => r.text);
   rows.push(throughput('airline tweets (all detectors, label style)', tweets));
   rows.push(
     throughput(
@@ -64,7 +31,7 @@ if (existsSync(tweetsPath)) {
     ),
   );
 } else {
-  console.log(`(airline data not found at ${tweetsPath}; set THREADLINE_DATA_DIR)`);
+  console.log(`(airline data not found in ${dataDirCandidates().join(', ')}; set THREADLINE_DATA_DIR)`);
 }
 const labelled = readFileSync(fixture, 'utf8')
   .split('\n')

@@ -1,4 +1,4 @@
-// Loads the shared evaluation data and the package's CX test set for the text benchmarks.
+// Loads the shared evaluation data (never copied into the repo) and the CX test set for the benchmarks.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,11 +6,19 @@ import { parseCsv } from '@threadline/insights';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** `THREADLINE_DATA_DIR`, else `../shared/data` beside the repository root. */
-export function dataDir(): string {
-  const fromEnv = process.env['THREADLINE_DATA_DIR'];
-  if (fromEnv) return fromEnv;
-  return resolve(here, '../../../shared/data');
+/** Where the shared data may be: `THREADLINE_DATA_DIR`, `../shared/data` beside the repository, or one level up (worktrees). */
+export function dataDirCandidates(): string[] {
+  const repo = resolve(here, '../..');
+  return [
+    process.env['THREADLINE_DATA_DIR'],
+    join(repo, '../shared/data'),
+    join(repo, '../../shared/data'),
+  ].filter((d): d is string => typeof d === 'string' && d.length > 0);
+}
+
+/** The first candidate folder holding airline-sentiment.csv, or `undefined`. */
+export function dataDir(): string | undefined {
+  return dataDirCandidates().find((d) => existsSync(join(d, 'airline-sentiment.csv')));
 }
 
 /** One row of airline-sentiment.csv. */
@@ -25,11 +33,14 @@ export interface AirlineRow {
 
 /** Reads and parses airline-sentiment.csv (exits with a message when it is missing). */
 export function loadAirline(): AirlineRow[] {
-  const file = join(dataDir(), 'airline-sentiment.csv');
-  if (!existsSync(file)) {
-    console.error(`missing ${file}: set THREADLINE_DATA_DIR to the folder holding airline-sentiment.csv`);
+  const dir = dataDir();
+  if (dir === undefined) {
+    console.error(
+      `missing airline-sentiment.csv (looked in ${dataDirCandidates().join(', ')}): set THREADLINE_DATA_DIR to its folder`,
+    );
     process.exit(1);
   }
+  const file = join(dir, 'airline-sentiment.csv');
   const rows = parseCsv(readFileSync(file, 'utf8'));
   const header = rows[0] ?? [];
   const col = (name: string): number => {
