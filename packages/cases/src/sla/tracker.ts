@@ -414,6 +414,7 @@ export class SlaTracker {
       policy.id,
       k === M.team_ownership ? c.team : null,
     );
+    rec.tenantId = c.tenantId;
     rec.warnBudget = target.warnBudget;
     const ladders = this.rules.ladders;
     if (ladders.length > 0) {
