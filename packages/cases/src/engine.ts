@@ -39,6 +39,7 @@ import {
 import type { EscalationLadderInput } from './escalation.js';
 import { resolveLadders } from './escalation.js';
 import type { CaseEngineEvent, CaseEngineEventPayloads, CaseEngineEventType } from './events.js';
+import { fromStoredState, type PersistedCase, toStoredState } from './persistence.js';
 import {
   pickRoutingRule,
   type ResolvedRoutingRule,
@@ -128,6 +129,33 @@ export interface RecomputeResult {
   applied: boolean;
 }
 
+/** Options of `load`. */
+export interface LoadOptions {
+  /** The tenant whose cases are loaded (default `'default'`); call once per tenant. */
+  tenantId?: string;
+  /** Documents per `find` page, 1–1000 (default 500). */
+  pageSize?: number;
+}
+
+/** The result of `load`. */
+export interface LoadResult {
+  tenantId: string;
+  /** Cases rebuilt. */
+  cases: number;
+  /** Deadlines (warnings, breaches, ladder levels) put back into the deadline index. */
+  scheduled: number;
+}
+
+const LoadOptionsSchema = z
+  .object({
+    tenantId: TenantIdSchema.optional(),
+    pageSize: z.number().int().min(1).max(1000).optional(),
+  })
+  .strict()
+  .optional();
+
+const CASE_INDEXES = ['customerId', 'status', 'team', 'assignee'] as const;
+
 /** Counts for monitoring. */
 export interface CaseEngineStats {
   cases: number;
@@ -143,7 +171,7 @@ export interface CaseEngineStats {
  * One case's state. The opening fact and audit entry are implied by `opened` (a million freshly
  * opened cases then carry no history or audit arrays at all).
  */
-interface CaseEntry {
+interface CaseEntry extends PersistedCase {
   sla: CaseSla;
   opened: Case;
   openedBy: string;
@@ -988,6 +1016,68 @@ export class CaseEngine {
     }
   }
 
+  /**
+   * Rebuilds the in-memory state of one tenant's cases from the store (cases, SLA metric
+   * instances with their paused time, warnings, breaches and ladder levels, the deadline index,
+   * SLA history and audit trail), reading the `cases` collection page by page with `find`.
+   * Call it on start-up, before new commands, with the rules the previous engine ran with; it
+   * publishes nothing. Afterwards `getSla`, `nextDeadline` and `advanceTo` behave as they did in
+   * the engine that wrote the documents. A case already in memory is `CONFLICT`; an invalid
+   * document is `VALIDATION`; either way nothing is loaded.
+   *
+   * @example
+   * ```ts
+   * const engine = createCaseEngine({ clock, calendars, policies, store });
+   * await engine.load(); // tenant 'default'
+   * await engine.load({ tenantId: 'acme' });
+   * engine.advanceTo(clock.now()); // fires what fell due while the process was down
+   * ```
+   */
+  async load(options?: LoadOptions): Promise<LoadResult> {
+    const o = parseInput(LoadOptionsSchema, options, 'load options');
+    const store = this.#store;
+    if (store === undefined) {
+      throw new ThreadlineError('CONFIG', 'load needs a store: pass `store` to createCaseEngine', {
+        issues: [{ path: ['store'], message: 'required for load', code: 'invalid_type' }],
+      });
+    }
+    const tenantId = o?.tenantId ?? DEFAULT_TENANT;
+    await this.#ensureCollection(store);
+    const loaded: CaseEntry[] = [];
+    const seen = new Set<string>();
+    let cursor: string | undefined;
+    do {
+      const page = await store.find('cases', {
+        tenantId,
+        limit: o?.pageSize ?? 500,
+        ...(cursor === undefined ? {} : { cursor }),
+      });
+      for (const doc of page.items) {
+        if (this.#lookup(tenantId, doc.id) !== undefined || seen.has(doc.id)) {
+          throw new ThreadlineError('CONFLICT', `Case ${doc.id} is already loaded`, {
+            details: { caseId: doc.id, tenantId },
+          });
+        }
+        seen.add(doc.id);
+        loaded.push(fromStoredState(doc));
+      }
+      cursor = page.nextCursor;
+    } while (cursor !== undefined);
+    // Everything validated: now change the engine.
+    let scheduled = 0;
+    for (const entry of loaded) {
+      this.#insert(tenantId, entry.sla.caseId, entry);
+      for (const r of entry.sla.records) {
+        this.#tracker.reserveSeq(r.seq);
+        if (r.nextAt !== undefined && entry.sla.live.includes(r)) {
+          this.#index.upsert(r);
+          scheduled++;
+        }
+      }
+    }
+    return { tenantId, cases: loaded.length, scheduled };
+  }
+
   // ---------------------------------------------------------------- internals
 
   readonly #emitSla: SlaEmit = (type, state, at, payload) => {
@@ -1201,16 +1291,22 @@ export class CaseEngine {
     const store = this.#store;
     if (store === undefined) return;
     const c = entry.sla.case;
-    const doc = { ...c, sla: entry.sla.records.map((r) => r.toInstance()) } as unknown as Parameters<
-      DocumentStore['put']
-    >[1];
+    // Built now: the records are mutable and the write happens later.
+    const doc = {
+      ...c,
+      sla: entry.sla.records.map((r) => r.toInstance()),
+      engineState: toStoredState(entry),
+    } as unknown as Parameters<DocumentStore['put']>[1];
     this.#enqueue(async () => {
-      if (!this.#collectionReady) {
-        await store.defineCollection('cases', { indexes: ['customerId', 'status', 'team', 'assignee'] });
-        this.#collectionReady = true;
-      }
+      await this.#ensureCollection(store);
       await store.put('cases', doc);
     });
+  }
+
+  async #ensureCollection(store: DocumentStore): Promise<void> {
+    if (this.#collectionReady) return;
+    await store.defineCollection('cases', { indexes: CASE_INDEXES });
+    this.#collectionReady = true;
   }
 
   #enqueue(task: () => Promise<void>): void {
