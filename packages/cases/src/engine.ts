@@ -688,9 +688,9 @@ export class CaseEngine {
    * ```
    */
   linkFollowUp(closedCaseId: string, input: Partial<OpenCaseInput> = {}): Case {
-    const tenant = parseInput(TenantIdSchema.optional(), input?.tenantId, 'case tenantId');
+    const scope = parseInput(TenantScopeSchema, { tenantId: input?.tenantId }, 'case');
     // The closed case is looked up in `input.tenantId`; the follow-up opens in the same tenant.
-    const entry = this.#entry(closedCaseId, tenant);
+    const entry = this.#entry(closedCaseId, scope?.tenantId);
     const old = entry.sla.case;
     if (old.status !== 'closed') {
       throw new ThreadlineError(

@@ -159,5 +159,13 @@ describe('tenancy', () => {
     expect(codeOf(() => engine.transition('c-1', 'open', { actor: 'a', tenantId: 5 as never }))).toBe(
       'VALIDATION',
     );
+    let err: unknown;
+    try {
+      engine.linkFollowUp('c-1', { tenantId: '' });
+    } catch (e) {
+      err = e;
+    }
+    expect(isThreadlineError(err, 'VALIDATION')).toBe(true);
+    expect((err as { issues: { path: unknown[] }[] }).issues[0]?.path).toEqual(['tenantId']);
   });
 });
