@@ -806,11 +806,12 @@ export class CaseEngine {
   // ---------------------------------------------------------------- queries
 
   /**
-   * The case, or `undefined`.
+   * The case, or `undefined` (also for a case of another tenant than `options.tenantId`, default `'default'`).
    *
    * @example
    * ```ts
    * engine.getCase('case-1')?.status;
+   * engine.getCase('case-1', { tenantId: 'acme' }); // another tenant's case with the same id
    * ```
    */
   getCase(id: string, options?: TenantScope): Case | undefined {
