@@ -24,12 +24,19 @@ export const ActorInputSchema = z.union([
 /** Who made a change. */
 export type ActorInput = z.input<typeof ActorInputSchema>;
 
-/** Zod schema for the `{ actor, reason }` every change takes. */
+/**
+ * Zod schema for the `{ actor, reason, tenantId? }` every change takes (`tenantId`: the case's
+ * tenant, default `'default'`).
+ */
 export const ChangeContextSchema = z
-  .object({ actor: ActorInputSchema, reason: z.string().max(2000).optional() })
+  .object({
+    actor: ActorInputSchema,
+    reason: z.string().max(2000).optional(),
+    tenantId: TenantIdSchema.optional(),
+  })
   .strict();
 
-/** The `{ actor, reason }` every change takes. */
+/** The `{ actor, reason, tenantId? }` every change takes; `tenantId` selects the case's tenant (default `'default'`). */
 export type ChangeContext = z.input<typeof ChangeContextSchema>;
 
 /** Zod schema for {@link OpenCaseInput}. */

@@ -13,6 +13,7 @@ import {
   type Instant,
   isThreadlineError,
   parseInput,
+  TenantIdSchema,
   ThreadlineError,
   toMillis,
 } from '@threadline/core';
@@ -38,6 +39,7 @@ import {
 import type { EscalationLadderInput } from './escalation.js';
 import { resolveLadders } from './escalation.js';
 import type { CaseEngineEvent, CaseEngineEventPayloads, CaseEngineEventType } from './events.js';
+import { fromStoredState, type PersistedCase, toStoredState } from './persistence.js';
 import {
   pickRoutingRule,
   type ResolvedRoutingRule,
@@ -86,8 +88,16 @@ export interface CaseEngineOptions {
   bus?: EventBus;
 }
 
+/** Selects the tenant of the case a query reads (default `'default'`). */
+export interface TenantScope {
+  /** The case's tenant; a case of another tenant is `NOT_FOUND`. Default `'default'`. */
+  tenantId?: string;
+}
+
 /** Options of `recompute`. */
 export interface RecomputeOptions {
+  /** The case's tenant (default `'default'`). */
+  tenantId?: string;
   /** Policies to use instead of the engine's. */
   policies?: SlaPolicyInput[];
   /** Calendars to use instead of the engine's (same names replace, others are kept). */
@@ -119,6 +129,33 @@ export interface RecomputeResult {
   applied: boolean;
 }
 
+/** Options of `load`. */
+export interface LoadOptions {
+  /** The tenant whose cases are loaded (default `'default'`); call once per tenant. */
+  tenantId?: string;
+  /** Documents per `find` page, 1–1000 (default 500). */
+  pageSize?: number;
+}
+
+/** The result of `load`. */
+export interface LoadResult {
+  tenantId: string;
+  /** Cases rebuilt. */
+  cases: number;
+  /** Deadlines (warnings, breaches, ladder levels) put back into the deadline index. */
+  scheduled: number;
+}
+
+const LoadOptionsSchema = z
+  .object({
+    tenantId: TenantIdSchema.optional(),
+    pageSize: z.number().int().min(1).max(1000).optional(),
+  })
+  .strict()
+  .optional();
+
+const CASE_INDEXES = ['customerId', 'status', 'team', 'assignee'] as const;
+
 /** Counts for monitoring. */
 export interface CaseEngineStats {
   cases: number;
@@ -134,7 +171,7 @@ export interface CaseEngineStats {
  * One case's state. The opening fact and audit entry are implied by `opened` (a million freshly
  * opened cases then carry no history or audit arrays at all).
  */
-interface CaseEntry {
+interface CaseEntry extends PersistedCase {
   sla: CaseSla;
   opened: Case;
   openedBy: string;
@@ -248,8 +285,12 @@ const RecomputeOptionsSchema = z
     backdate: z.boolean().optional(),
     until: z.union([z.date(), z.number().finite()]).optional(),
     apply: z.boolean().optional(),
+    tenantId: TenantIdSchema.optional(),
   })
   .strict();
+
+const TenantScopeSchema = z.object({ tenantId: TenantIdSchema.optional() }).strict().optional();
+const DEFAULT_TENANT = 'default';
 
 const OptionalContextSchema = ChangeContextSchema.partial().strict().optional();
 
@@ -284,7 +325,9 @@ export class CaseEngine {
   #routing: ResolvedRoutingRule[];
   readonly #index = new DeadlineIndex<MetricRecord>();
   readonly #tracker: SlaTracker;
-  readonly #cases = new Map<string, CaseEntry>();
+  /** Cases by tenant, then by id: nothing crosses tenants. */
+  readonly #cases = new Map<string, Map<string, CaseEntry>>();
+  #caseCount = 0;
   #outbox: CaseEngineEvent[] = [];
   #writes: Promise<void> = Promise.resolve();
   readonly #inFlight = new Set<Promise<void>>();
@@ -325,14 +368,17 @@ export class CaseEngine {
   openCase(input: OpenCaseInput): Case {
     const i = parseInput(OpenCaseInputSchema, input, 'case');
     const id = i.id ?? this.#ids.next('case');
-    if (this.#cases.has(id)) {
-      throw new ThreadlineError('CONFLICT', `Case ${id} already exists`, { details: { caseId: id } });
+    const tenantId = i.tenantId ?? DEFAULT_TENANT;
+    if (this.#lookup(tenantId, id) !== undefined) {
+      throw new ThreadlineError('CONFLICT', `Case ${id} already exists`, {
+        details: { caseId: id, tenantId },
+      });
     }
     const at = this.#clock.now();
     const c: Case = freeze(
       {
         id,
-        tenantId: i.tenantId ?? 'default',
+        tenantId,
         customerId: i.customerId,
         subject: i.subject,
         status: 'new',
@@ -364,7 +410,7 @@ export class CaseEngine {
     this.#queue('case.opened', c, at, { case: c, actor });
     const sla = this.#tracker.open(fact);
     const entry: CaseEntry = { sla, opened: c, openedBy: actor, later: undefined, audit: undefined };
-    this.#cases.set(id, entry);
+    this.#insert(tenantId, id, entry);
     this.#route(entry, at);
     this.#commit(entry);
     return entry.sla.case;
@@ -381,7 +427,7 @@ export class CaseEngine {
   transition(caseId: string, status: CaseStatus, context: ChangeContext): Case {
     const to = parseInput(CaseStatusSchema, status, 'status');
     const ctx = parseInput(ChangeContextSchema, context, 'change context');
-    const entry = this.#entry(caseId);
+    const entry = this.#entry(caseId, ctx.tenantId);
     const from = entry.sla.case.status;
     assertTransition(from, to, caseId);
     const reopening = from === 'solved' && to === 'open';
@@ -400,7 +446,7 @@ export class CaseEngine {
    */
   reopen(caseId: string, context: ChangeContext): Case {
     const ctx = parseInput(ChangeContextSchema, context, 'change context');
-    const entry = this.#entry(caseId);
+    const entry = this.#entry(caseId, ctx.tenantId);
     if (entry.sla.case.status !== 'solved') {
       throw new ThreadlineError(
         'ILLEGAL_TRANSITION',
@@ -427,7 +473,7 @@ export class CaseEngine {
   assign(caseId: string, target: AssignInput, context: ChangeContext): Case {
     const t = parseInput(AssignInputSchema, target, 'assignment');
     const ctx = parseInput(ChangeContextSchema, context, 'change context');
-    const entry = this.#entry(caseId);
+    const entry = this.#entry(caseId, ctx.tenantId);
     this.#assertOpen(entry, 'assign');
     const before = entry.sla.case;
     const from = { assignee: before.assignee, team: before.team };
@@ -460,7 +506,7 @@ export class CaseEngine {
   setPriority(caseId: string, priority: CasePriority, context: ChangeContext): Case {
     const p = parseInput(CasePrioritySchema, priority, 'priority');
     const ctx = parseInput(ChangeContextSchema, context, 'change context');
-    const entry = this.#entry(caseId);
+    const entry = this.#entry(caseId, ctx.tenantId);
     this.#assertOpen(entry, 'change the priority of');
     const from = entry.sla.case.priority;
     this.#change(entry, 'case.priority_changed', ctx.actor, ctx.reason ?? null, (d) => {
@@ -488,7 +534,7 @@ export class CaseEngine {
   update(caseId: string, changes: UpdateCaseInput, context: ChangeContext): Case {
     const u = parseInput(UpdateCaseInputSchema, changes, 'case changes');
     const ctx = parseInput(ChangeContextSchema, context, 'change context');
-    const entry = this.#entry(caseId);
+    const entry = this.#entry(caseId, ctx.tenantId);
     this.#assertOpen(entry, 'update');
     this.#change(entry, 'case.updated', ctx.actor, ctx.reason ?? null, (d) => {
       if (u.subject !== undefined) d.subject = u.subject;
@@ -518,7 +564,7 @@ export class CaseEngine {
   recordMessage(caseId: string, message: RecordMessageInput, context?: Partial<ChangeContext>): Case {
     const m = parseInput(RecordMessageInputSchema, message, 'message');
     const ctx = parseInput(OptionalContextSchema, context, 'change context');
-    const entry = this.#entry(caseId);
+    const entry = this.#entry(caseId, ctx?.tenantId);
     const c0 = entry.sla.case;
     if (c0.status === 'closed') {
       throw new ThreadlineError(
@@ -578,8 +624,9 @@ export class CaseEngine {
     context?: Partial<ChangeContext>,
   ): { source: Case; target: Case } {
     const ctx = parseInput(OptionalContextSchema, context, 'change context');
-    const source = this.#entry(sourceId);
-    const target = this.#entry(targetId);
+    // Both cases are looked up in the one tenant: a case of another tenant is NOT_FOUND.
+    const source = this.#entry(sourceId, ctx?.tenantId);
+    const target = this.#entry(targetId, ctx?.tenantId);
     if (sourceId === targetId) {
       throw new ThreadlineError('VALIDATION', 'A case cannot be merged into itself', {
         issues: [{ path: ['targetId'], message: 'must differ from sourceId', code: 'invalid_value' }],
@@ -641,7 +688,9 @@ export class CaseEngine {
    * ```
    */
   linkFollowUp(closedCaseId: string, input: Partial<OpenCaseInput> = {}): Case {
-    const entry = this.#entry(closedCaseId);
+    const scope = parseInput(TenantScopeSchema, { tenantId: input?.tenantId }, 'case');
+    // The closed case is looked up in `input.tenantId`; the follow-up opens in the same tenant.
+    const entry = this.#entry(closedCaseId, scope?.tenantId);
     const old = entry.sla.case;
     if (old.status !== 'closed') {
       throw new ThreadlineError(
@@ -667,7 +716,7 @@ export class CaseEngine {
     const at = this.#clock.now();
     this.#checkTime(entry, at);
     const created = this.openCase(merged);
-    const fresh = this.#entry(created.id);
+    const fresh = this.#entry(created.id, created.tenantId);
     this.#change(fresh, 'case.follow_up_linked', actorId(merged.actor), null, (d) => {
       d.followUpOf = closedCaseId;
     });
@@ -696,7 +745,7 @@ export class CaseEngine {
   acknowledgeEscalation(caseId: string, metric: SlaMetricName, context: ChangeContext): boolean {
     const mtr = parseInput(z.enum(SLA_METRICS), metric, 'metric');
     const ctx = parseInput(ChangeContextSchema, context, 'change context');
-    const entry = this.#entry(caseId);
+    const entry = this.#entry(caseId, ctx.tenantId);
     const at = this.#clock.now();
     this.#checkTime(entry, at);
     // Catching up on due work never ends a metric or acknowledges a ladder, so check first.
@@ -733,7 +782,7 @@ export class CaseEngine {
     for (;;) {
       const rec = this.#index.peek();
       if (rec === undefined || rec.nextAt === undefined || rec.nextAt > until) break;
-      const entry = this.#cases.get(rec.caseId) as CaseEntry;
+      const entry = this.#lookup(rec.tenantId, rec.caseId) as CaseEntry;
       this.#tracker.fire(entry.sla, rec);
       touched.add(entry);
       n++;
@@ -757,15 +806,17 @@ export class CaseEngine {
   // ---------------------------------------------------------------- queries
 
   /**
-   * The case, or `undefined`.
+   * The case, or `undefined` (also for a case of another tenant than `options.tenantId`, default `'default'`).
    *
    * @example
    * ```ts
    * engine.getCase('case-1')?.status;
+   * engine.getCase('case-1', { tenantId: 'acme' }); // another tenant's case with the same id
    * ```
    */
-  getCase(id: string): Case | undefined {
-    return this.#cases.get(id)?.sla.case;
+  getCase(id: string, options?: TenantScope): Case | undefined {
+    const o = parseInput(TenantScopeSchema, options, 'options');
+    return this.#lookup(o?.tenantId ?? DEFAULT_TENANT, id)?.sla.case;
   }
 
   /**
@@ -776,8 +827,9 @@ export class CaseEngine {
    * engine.getSla(c.id).find((m) => m.metric === 'first_reply')?.dueAt;
    * ```
    */
-  getSla(caseId: string): SlaMetricInstance[] {
-    return this.#entry(caseId).sla.records.map((r) => r.toInstance());
+  getSla(caseId: string, options?: TenantScope): SlaMetricInstance[] {
+    const o = parseInput(TenantScopeSchema, options, 'options');
+    return this.#entry(caseId, o?.tenantId).sla.records.map((r) => r.toInstance());
   }
 
   /**
@@ -788,8 +840,9 @@ export class CaseEngine {
    * engine.getAudit(c.id).map((e) => `${e.action} by ${e.actor}`);
    * ```
    */
-  getAudit(caseId: string): readonly CaseAuditEntry[] {
-    const entry = this.#entry(caseId);
+  getAudit(caseId: string, options?: TenantScope): readonly CaseAuditEntry[] {
+    const o = parseInput(TenantScopeSchema, options, 'options');
+    const entry = this.#entry(caseId, o?.tenantId);
     const opening: CaseAuditEntry = {
       version: 1,
       at: entry.opened.createdAt,
@@ -805,8 +858,9 @@ export class CaseEngine {
   /** Counts of cases, live metric instances and scheduled deadlines. */
   stats(): CaseEngineStats {
     let live = 0;
-    for (const e of this.#cases.values()) for (const r of e.sla.live) if (r !== undefined) live++;
-    return { cases: this.#cases.size, liveMetrics: live, scheduled: this.#index.size, fired: this.#fired };
+    for (const byId of this.#cases.values())
+      for (const e of byId.values()) for (const r of e.sla.live) if (r !== undefined) live++;
+    return { cases: this.#caseCount, liveMetrics: live, scheduled: this.#index.size, fired: this.#fired };
   }
 
   // ---------------------------------------------------------------- rules
@@ -822,7 +876,7 @@ export class CaseEngine {
    */
   recompute(caseId: string, options: RecomputeOptions = {}): RecomputeResult {
     const o = parseInput(RecomputeOptionsSchema, options, 'recompute options');
-    const entry = this.#entry(caseId);
+    const entry = this.#entry(caseId, o.tenantId);
     const backdate = o.backdate ?? false;
     const changesRules = o.policies !== undefined || o.calendars !== undefined || o.escalations !== undefined;
     if (o.apply === true && changesRules) {
@@ -963,6 +1017,68 @@ export class CaseEngine {
     }
   }
 
+  /**
+   * Rebuilds the in-memory state of one tenant's cases from the store (cases, SLA metric
+   * instances with their paused time, warnings, breaches and ladder levels, the deadline index,
+   * SLA history and audit trail), reading the `cases` collection page by page with `find`.
+   * Call it on start-up, before new commands, with the rules the previous engine ran with; it
+   * publishes nothing. Afterwards `getSla`, `nextDeadline` and `advanceTo` behave as they did in
+   * the engine that wrote the documents. A case already in memory is `CONFLICT`; an invalid
+   * document is `VALIDATION`; either way nothing is loaded.
+   *
+   * @example
+   * ```ts
+   * const engine = createCaseEngine({ clock, calendars, policies, store });
+   * await engine.load(); // tenant 'default'
+   * await engine.load({ tenantId: 'acme' });
+   * engine.advanceTo(clock.now()); // fires what fell due while the process was down
+   * ```
+   */
+  async load(options?: LoadOptions): Promise<LoadResult> {
+    const o = parseInput(LoadOptionsSchema, options, 'load options');
+    const store = this.#store;
+    if (store === undefined) {
+      throw new ThreadlineError('CONFIG', 'load needs a store: pass `store` to createCaseEngine', {
+        issues: [{ path: ['store'], message: 'required for load', code: 'invalid_type' }],
+      });
+    }
+    const tenantId = o?.tenantId ?? DEFAULT_TENANT;
+    await this.#ensureCollection(store);
+    const loaded: CaseEntry[] = [];
+    const seen = new Set<string>();
+    let cursor: string | undefined;
+    do {
+      const page = await store.find('cases', {
+        tenantId,
+        limit: o?.pageSize ?? 500,
+        ...(cursor === undefined ? {} : { cursor }),
+      });
+      for (const doc of page.items) {
+        if (this.#lookup(tenantId, doc.id) !== undefined || seen.has(doc.id)) {
+          throw new ThreadlineError('CONFLICT', `Case ${doc.id} is already loaded`, {
+            details: { caseId: doc.id, tenantId },
+          });
+        }
+        seen.add(doc.id);
+        loaded.push(fromStoredState(doc));
+      }
+      cursor = page.nextCursor;
+    } while (cursor !== undefined);
+    // Everything validated: now change the engine.
+    let scheduled = 0;
+    for (const entry of loaded) {
+      this.#insert(tenantId, entry.sla.caseId, entry);
+      for (const r of entry.sla.records) {
+        this.#tracker.reserveSeq(r.seq);
+        if (r.nextAt !== undefined && entry.sla.live.includes(r)) {
+          this.#index.upsert(r);
+          scheduled++;
+        }
+      }
+    }
+    return { tenantId, cases: loaded.length, scheduled };
+  }
+
   // ---------------------------------------------------------------- internals
 
   readonly #emitSla: SlaEmit = (type, state, at, payload) => {
@@ -992,14 +1108,32 @@ export class CaseEngine {
     } as CaseEngineEvent);
   }
 
-  #entry(caseId: string): CaseEntry {
+  #lookup(tenantId: string, caseId: string): CaseEntry | undefined {
+    return this.#cases.get(tenantId)?.get(caseId);
+  }
+
+  #insert(tenantId: string, caseId: string, entry: CaseEntry): void {
+    let byId = this.#cases.get(tenantId);
+    if (byId === undefined) {
+      byId = new Map();
+      this.#cases.set(tenantId, byId);
+    }
+    byId.set(caseId, entry);
+    this.#caseCount++;
+  }
+
+  #entry(caseId: string, tenantId: string = DEFAULT_TENANT): CaseEntry {
     if (typeof caseId !== 'string' || caseId.length === 0) {
       throw new ThreadlineError('VALIDATION', 'Invalid case id', {
         issues: [{ path: ['caseId'], message: 'expected a non-empty string', code: 'invalid_type' }],
       });
     }
-    const e = this.#cases.get(caseId);
-    if (e === undefined) throw new ThreadlineError('NOT_FOUND', `No case ${caseId}`, { details: { caseId } });
+    const e = this.#lookup(tenantId, caseId);
+    if (e === undefined) {
+      throw new ThreadlineError('NOT_FOUND', `No case ${caseId} in tenant ${tenantId}`, {
+        details: { caseId, tenantId },
+      });
+    }
     return e;
   }
 
@@ -1158,16 +1292,22 @@ export class CaseEngine {
     const store = this.#store;
     if (store === undefined) return;
     const c = entry.sla.case;
-    const doc = { ...c, sla: entry.sla.records.map((r) => r.toInstance()) } as unknown as Parameters<
-      DocumentStore['put']
-    >[1];
+    // Built now: the records are mutable and the write happens later.
+    const doc = {
+      ...c,
+      sla: entry.sla.records.map((r) => r.toInstance()),
+      engineState: toStoredState(entry),
+    } as unknown as Parameters<DocumentStore['put']>[1];
     this.#enqueue(async () => {
-      if (!this.#collectionReady) {
-        await store.defineCollection('cases', { indexes: ['customerId', 'status', 'team', 'assignee'] });
-        this.#collectionReady = true;
-      }
+      await this.#ensureCollection(store);
       await store.put('cases', doc);
     });
+  }
+
+  async #ensureCollection(store: DocumentStore): Promise<void> {
+    if (this.#collectionReady) return;
+    await store.defineCollection('cases', { indexes: CASE_INDEXES });
+    this.#collectionReady = true;
   }
 
   #enqueue(task: () => Promise<void>): void {

@@ -25,8 +25,11 @@ export {
   type CaseEngineOptions,
   type CaseEngineStats,
   createCaseEngine,
+  type LoadOptions,
+  type LoadResult,
   type RecomputeOptions,
   type RecomputeResult,
+  type TenantScope,
   type UpdateCaseInput,
 } from './engine.js';
 export {

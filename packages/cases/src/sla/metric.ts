@@ -105,6 +105,8 @@ export class MetricRecord {
   /** Creation order, the deterministic tie-break in the deadline index. */
   readonly seq: number;
   readonly caseId: string;
+  /** The case's tenant (set by the tracker; the engine finds the case by tenant and id). */
+  tenantId = 'default';
   readonly metric: SlaMetricName;
   readonly cycle: number;
   state: MetricState = 'active';

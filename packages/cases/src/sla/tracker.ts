@@ -128,6 +128,11 @@ export class SlaTracker {
     this.#emit = emit;
   }
 
+  /** Makes later metric instances sort after a restored one with sequence number `seq`. */
+  reserveSeq(seq: number): void {
+    if (seq >= this.#seq) this.#seq = seq + 1;
+  }
+
   /** Starts tracking a newly opened case. */
   open(fact: SlaFact): CaseSla {
     const state = new CaseSla(fact.case, fact.at);
@@ -414,6 +419,7 @@ export class SlaTracker {
       policy.id,
       k === M.team_ownership ? c.team : null,
     );
+    rec.tenantId = c.tenantId;
     rec.warnBudget = target.warnBudget;
     const ladders = this.rules.ladders;
     if (ladders.length > 0) {
