@@ -288,6 +288,14 @@ interface Group {
   /** The step's worker expression and the task context it is evaluated with. */
   expr: CompiledExpression | null;
   exprTask: Record<string, unknown> | null;
+  /**
+   * Cached head of `heap` (kept in step by join/leave) with its ordering key, so a free worker
+   * ranks the heads of its ~30 queues without touching the tasks themselves.
+   */
+  head: TaskState | undefined;
+  headBase: number;
+  /** True when the head had no exclusions when it became head (exclusions only shrink while queued). */
+  headClean: boolean;
 }
 
 interface StepRuntime {
@@ -331,7 +339,8 @@ interface TaskState {
   boosted: boolean;
   group: Group | null;
   heapIndex: number;
-  excluded: Map<string, number>;
+  /** Workers that rejected or let an offer time out, until when; `null` while none (the common case). */
+  excluded: Map<string, number> | null;
   pending: ReservationState[];
   assigned: ReservationState | null;
   assignedAt: number | null;
@@ -1085,7 +1094,7 @@ export class RoutingEngine {
         boosted: false,
         group: null,
         heapIndex: -1,
-        excluded: new Map(),
+        excluded: null,
         pending: [],
         assigned: null,
         assignedAt: null,
@@ -1439,10 +1448,10 @@ export class RoutingEngine {
   #groupFor(t: TaskState, step: StepRuntime): Group {
     const queue = t.handoffQueue ? (this.#queueById.get(t.handoffQueue) ?? step.queue) : step.queue;
     const pinned = step.config.knownWorker ? this.#knownWorkerId(t, step.config) : null;
-    const requirement = mergeRequirements([
-      step.config.requires,
-      { skills: t.requiredSkills } as Requirement,
-    ]);
+    // Most tasks carry no skills of their own: the step's requirement, compiled once, is the merge.
+    const requirement = hasKeys(t.requiredSkills)
+      ? mergeRequirements([step.config.requires, { skills: t.requiredSkills } as Requirement])
+      : step.requirement;
     let exprKey = '';
     if (step.expr) {
       const ctx = this.#taskCtx(t);
@@ -1475,6 +1484,9 @@ export class RoutingEngine {
         ),
         expr: step.expr,
         exprTask: step.expr ? this.#taskCtx(t) : null,
+        head: undefined,
+        headBase: 0,
+        headClean: true,
       };
     }
     return group;
@@ -1503,6 +1515,7 @@ export class RoutingEngine {
       if (g.pinnedWorkerId === null) this.#lane(g.queue, g.ch).list.push(g);
     }
     g.heap.push(t);
+    syncHead(g);
     this.#waiting++;
   }
 
@@ -1510,6 +1523,7 @@ export class RoutingEngine {
     const g = t.group;
     if (!g) return;
     g.heap.remove(t);
+    syncHead(g);
     t.group = null;
     this.#waiting--;
     if (g.heap.size === 0) {
@@ -1535,7 +1549,7 @@ export class RoutingEngine {
     if (g.humanOnly && w.kind === 'bot') return false;
     if (!meetsRequirement(g.requirement, w)) return false;
     if (g.expr && !g.expr.evaluate({ worker: w.ctx, task: g.exprTask })) return false;
-    if (t.excluded.size > 0) {
+    if (t.excluded !== null && t.excluded.size > 0) {
       const until = t.excluded.get(w.id);
       if (until !== undefined && until > this.#now()) return false;
     }
@@ -1751,7 +1765,7 @@ export class RoutingEngine {
           const g = list[k] as Group;
           const t = this.#headFor(g, w);
           if (!t) continue;
-          const eff = t.agedBase + g.queue.ratePerMs * now;
+          const eff = (t === g.head ? g.headBase : t.agedBase) + g.queue.ratePerMs * now;
           if (!best || eff > bestEff || (eff === bestEff && isOlder(t, best))) {
             best = t;
             bestEff = eff;
@@ -1765,7 +1779,7 @@ export class RoutingEngine {
           room = true;
           const t = this.#headFor(g, w);
           if (!t) continue;
-          const eff = t.agedBase + g.queue.ratePerMs * now;
+          const eff = (t === g.head ? g.headBase : t.agedBase) + g.queue.ratePerMs * now;
           if (!best || eff > bestEff || (eff === bestEff && isOlder(t, best))) {
             best = t;
             bestEff = eff;
@@ -1785,17 +1799,17 @@ export class RoutingEngine {
 
   /** The first task of group `g` that worker `w` may take, or undefined. */
   #headFor(g: Group, w: WorkerState): TaskState | undefined {
-    if (g.heap.size === 0) return undefined;
+    const head = g.head;
+    if (head === undefined) return undefined;
     if (g.humanOnly && w.kind === 'bot') return undefined;
     if (!meetsRequirement(g.requirement, w)) return undefined;
     if (g.expr && !g.expr.evaluate({ worker: w.ctx, task: g.exprTask })) return undefined;
-    const head = g.heap.peek() as TaskState;
-    if (this.#taskAllowsWorker(head, w)) return head;
+    if (g.headClean || this.#taskAllowsWorker(head, w)) return head;
     return g.heap.findInOrder((x) => this.#taskAllowsWorker(x, w));
   }
 
   #taskAllowsWorker(t: TaskState, w: WorkerState): boolean {
-    if (t.excluded.size === 0) return true;
+    if (t.excluded === null || t.excluded.size === 0) return true;
     const until = t.excluded.get(w.id);
     return until === undefined || until <= this.#now();
   }
@@ -1874,7 +1888,7 @@ export class RoutingEngine {
     t.pending = t.pending.filter((x) => x !== r);
     if (status === 'rejected' || status === 'timeout') {
       const until = this.#now() + this.#workflow.exclusionWindow;
-      t.excluded.set(w.id, until);
+      (t.excluded ??= new Map()).set(w.id, until);
       this.#deadlines.add(until, 'exclusion', t.id, 0);
     }
     const payload = { reservationId: r.id, taskId: t.id, workerId: w.id };
@@ -2010,7 +2024,11 @@ export class RoutingEngine {
     } else {
       const t = this.#tasks.get(d.ref);
       if (!t) return;
-      for (const [wid, until] of t.excluded) if (until <= d.at) t.excluded.delete(wid);
+      const excluded = t.excluded;
+      if (excluded !== null) {
+        for (const [wid, until] of excluded) if (until <= d.at) excluded.delete(wid);
+        if (excluded.size === 0) t.excluded = null;
+      }
       if (t.status === 'pending') this.#routeTask(t);
     }
   }
@@ -2242,7 +2260,7 @@ export class RoutingEngine {
     if (failure) return failure.reason;
     if (g.expr && !g.expr.evaluate({ worker: w.ctx, task: g.exprTask })) return 'expression';
     if (g.humanOnly && w.kind === 'bot') return 'kind';
-    const until = t.excluded.get(w.id);
+    const until = t.excluded?.get(w.id);
     if (until !== undefined && until > this.#now()) return 'rejected';
     return undefined;
   }
@@ -2318,7 +2336,7 @@ export class RoutingEngine {
         stepIdx: t.stepIdx,
         boosted: t.boosted,
         assignedAt: t.assignedAt,
-        excluded: [...t.excluded.entries()],
+        excluded: t.excluded === null ? [] : [...t.excluded.entries()],
       }));
     const reservations = [...this.#reservations.values()].map((r) => this.#reservationInfo(r));
     const deadlines = [...this.#deadlines.all()]
@@ -2372,7 +2390,7 @@ export class RoutingEngine {
           agedBase: 0,
           group: null,
           heapIndex: -1,
-          excluded: new Map(ts.excluded),
+          excluded: ts.excluded.length === 0 ? null : new Map(ts.excluded),
           pending: [],
           assigned: null,
           stepDeadline: undefined,
@@ -2538,6 +2556,21 @@ function readSegments(obj: unknown, path: readonly (string | number)[]): unknown
     cur = (cur as Record<string | number, unknown>)[seg];
   }
   return cur;
+}
+
+/** Refreshes a group's cached head after its heap changed. */
+function syncHead(g: Group): void {
+  const head = g.heap.items[0];
+  g.head = head;
+  if (head !== undefined) {
+    g.headBase = head.agedBase;
+    g.headClean = head.excluded === null;
+  }
+}
+
+function hasKeys(o: Readonly<Record<string, unknown>>): boolean {
+  for (const _ in o) return true;
+  return false;
 }
 
 function isOlder(a: TaskState, b: TaskState): boolean {
