@@ -247,6 +247,8 @@ interface WorkerState extends WorkerView {
   reservations: Set<ReservationState>;
   queues: QueueRuntime[];
   entries: IdleEntry[];
+  /** `entries[i].lane`, as a compact array for the free-worker scan. */
+  lanes: Lane[];
   /** `worker.*` as rule expressions see it: attributes plus id and kind. */
   ctx: Record<string, unknown>;
 }
@@ -261,6 +263,7 @@ interface IdleEntry {
 
 /** One queue on one channel: its idle workers (a heap) and its groups of waiting tasks. */
 interface Lane {
+  ch: number;
   idle: IndexedHeap<IdleEntry>;
   groups: Map<string, Group>;
   /** The same groups as an array, for allocation-free iteration on the hot path. */
@@ -296,6 +299,10 @@ interface Group {
   headBase: number;
   /** True when the head had no exclusions when it became head (exclusions only shrink while queued). */
   headClean: boolean;
+  /** True when every member of the queue may take the group's tasks (no requirement, expression or human-only rule). */
+  open: boolean;
+  /** `queue.ratePerMs`, copied for the hot path. */
+  rate: number;
 }
 
 interface StepRuntime {
@@ -306,6 +313,8 @@ interface StepRuntime {
   expr: CompiledExpression | null;
   exprTaskPaths: (readonly (string | number)[])[];
   skipIf: CompiledExpression | null;
+  /** The group key of a plain task in this step (no own skills, not human-only, not pinned, no expression). */
+  plainKey: string;
 }
 
 interface FilterRuntime {
@@ -573,10 +582,12 @@ export class RoutingEngine {
           config.expression === undefined
             ? null
             : compileWorkflowExpression(config.expression, [...base, j, 'expression'], ['worker', 'task']);
+        const requirement = compileRequirement(config.requires);
         return {
           config,
           queue: this.#queueById.get(config.queue) as QueueRuntime,
-          requirement: compileRequirement(config.requires),
+          requirement,
+          plainKey: `${requirement.key}||||`,
           expr,
           exprTaskPaths: expr ? taskReferences(expr) : [],
           skipIf:
@@ -799,6 +810,7 @@ export class RoutingEngine {
         reservations: new Set(),
         queues: [],
         entries: [],
+        lanes: [],
         ctx: {},
       };
       this.#workers.set(w.id, w);
@@ -876,6 +888,7 @@ export class RoutingEngine {
       for (const ch of w.capacity.keys()) {
         const entry: IdleEntry = { worker: w, queue: q, ch, lane: this.#lane(q, ch), heapIndex: -1 };
         w.entries.push(entry);
+        w.lanes.push(entry.lane);
       }
     }
     this.#refreshWorker(w);
@@ -887,6 +900,7 @@ export class RoutingEngine {
     for (const e of w.entries) e.lane.idle.remove(e);
     for (const q of w.queues) q.members.delete(w);
     w.entries = [];
+    w.lanes = [];
     w.queues = [];
   }
 
@@ -908,6 +922,7 @@ export class RoutingEngine {
             e.heapIndex = i;
           },
         ),
+        ch,
         groups: new Map(),
         list: [],
       };
@@ -1457,7 +1472,10 @@ export class RoutingEngine {
       const ctx = this.#taskCtx(t);
       exprKey = JSON.stringify(step.exprTaskPaths.map((path) => readSegments(ctx, path) ?? null));
     }
-    const key = `${requirement.key}|${t.humanOnly ? 'h' : ''}|${pinned ?? ''}|${step.expr ? step.expr.source : ''}|${exprKey}`;
+    const key =
+      requirement === step.requirement && !t.humanOnly && pinned === null && !step.expr
+        ? step.plainKey
+        : `${requirement.key}|${t.humanOnly ? 'h' : ''}|${pinned ?? ''}|${step.expr ? step.expr.source : ''}|${exprKey}`;
     const bucket = pinned === null ? this.#lane(queue, t.ch).groups : this.#pinnedGroupMap(pinned);
     const fullKey = pinned === null ? key : `${queue.idx}|${t.ch}|${key}`;
     let group = bucket.get(fullKey);
@@ -1487,6 +1505,12 @@ export class RoutingEngine {
         head: undefined,
         headBase: 0,
         headClean: true,
+        open:
+          !t.humanOnly &&
+          step.expr === null &&
+          requirement.skillNames.length === 0 &&
+          requirement.attributeNames.length === 0,
+        rate: queue.ratePerMs,
       };
     }
     return group;
@@ -1750,22 +1774,23 @@ export class RoutingEngine {
       let room = false;
       let lastCh = -1;
       let lastRoom = false;
-      const entries = w.entries;
-      for (let i = 0; i < entries.length; i++) {
-        const e = entries[i] as IdleEntry;
-        const list = e.lane.list;
+      const lanes = w.lanes;
+      for (let i = 0; i < lanes.length; i++) {
+        const lane = lanes[i] as Lane;
+        const list = lane.list;
         if (list.length === 0) continue;
-        if (e.ch !== lastCh) {
-          lastCh = e.ch;
-          lastRoom = this.#hasRoom(w, e.ch);
+        if (lane.ch !== lastCh) {
+          lastCh = lane.ch;
+          lastRoom = this.#hasRoom(w, lane.ch);
           if (lastRoom) room = true;
         }
         if (!lastRoom) continue;
         for (let k = 0; k < list.length; k++) {
           const g = list[k] as Group;
-          const t = this.#headFor(g, w);
+          // Fast path: an open group whose head has no exclusions needs no checks at all.
+          const t = g.open && g.headClean ? g.head : this.#headFor(g, w);
           if (!t) continue;
-          const eff = (t === g.head ? g.headBase : t.agedBase) + g.queue.ratePerMs * now;
+          const eff = (t === g.head ? g.headBase : t.agedBase) + g.rate * now;
           if (!best || eff > bestEff || (eff === bestEff && isOlder(t, best))) {
             best = t;
             bestEff = eff;
