@@ -264,6 +264,13 @@ interface IdleEntry {
 /** One queue on one channel: its idle workers (a heap) and its groups of waiting tasks. */
 interface Lane {
   ch: number;
+  /**
+   * When the lane holds exactly one group, open and with a clean head: that head, its ordering
+   * key and aging rate, so the free-worker scan reads one object per lane. Otherwise `undefined`.
+   */
+  fastHead: TaskState | undefined;
+  fastBase: number;
+  fastRate: number;
   idle: IndexedHeap<IdleEntry>;
   groups: Map<string, Group>;
   /** The same groups as an array, for allocation-free iteration on the hot path. */
@@ -303,6 +310,8 @@ interface Group {
   open: boolean;
   /** `queue.ratePerMs`, copied for the hot path. */
   rate: number;
+  /** The lane the group lives in (`null` for groups pinned to one worker). */
+  lane: Lane | null;
 }
 
 interface StepRuntime {
@@ -923,6 +932,9 @@ export class RoutingEngine {
           },
         ),
         ch,
+        fastHead: undefined,
+        fastBase: 0,
+        fastRate: 0,
         groups: new Map(),
         list: [],
       };
@@ -1511,6 +1523,7 @@ export class RoutingEngine {
           requirement.skillNames.length === 0 &&
           requirement.attributeNames.length === 0,
         rate: queue.ratePerMs,
+        lane: pinned === null ? this.#lane(queue, t.ch) : null,
       };
     }
     return group;
@@ -1561,6 +1574,7 @@ export class RoutingEngine {
           list[at] = list[list.length - 1] as Group;
           list.pop();
         }
+        if (g.lane) syncLane(g.lane);
       }
     }
   }
@@ -1777,14 +1791,23 @@ export class RoutingEngine {
       const lanes = w.lanes;
       for (let i = 0; i < lanes.length; i++) {
         const lane = lanes[i] as Lane;
+        const fast = lane.fastHead;
         const list = lane.list;
-        if (list.length === 0) continue;
+        if (fast === undefined && list.length === 0) continue;
         if (lane.ch !== lastCh) {
           lastCh = lane.ch;
           lastRoom = this.#hasRoom(w, lane.ch);
           if (lastRoom) room = true;
         }
         if (!lastRoom) continue;
+        if (fast !== undefined) {
+          const eff = lane.fastBase + lane.fastRate * now;
+          if (!best || eff > bestEff || (eff === bestEff && isOlder(fast, best))) {
+            best = fast;
+            bestEff = eff;
+          }
+          continue;
+        }
         for (let k = 0; k < list.length; k++) {
           const g = list[k] as Group;
           // Fast path: an open group whose head has no exclusions needs no checks at all.
@@ -2583,13 +2606,25 @@ function readSegments(obj: unknown, path: readonly (string | number)[]): unknown
   return cur;
 }
 
-/** Refreshes a group's cached head after its heap changed. */
+/** Refreshes a group's cached head (and its lane's fast head) after its heap changed. */
 function syncHead(g: Group): void {
   const head = g.heap.items[0];
   g.head = head;
   if (head !== undefined) {
     g.headBase = head.agedBase;
     g.headClean = head.excluded === null;
+  }
+  if (g.lane) syncLane(g.lane);
+}
+
+function syncLane(lane: Lane): void {
+  const g = lane.list.length === 1 ? (lane.list[0] as Group) : undefined;
+  if (g !== undefined && g.open && g.headClean && g.head !== undefined) {
+    lane.fastHead = g.head;
+    lane.fastBase = g.headBase;
+    lane.fastRate = g.rate;
+  } else {
+    lane.fastHead = undefined;
   }
 }
 
