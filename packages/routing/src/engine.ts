@@ -2619,7 +2619,7 @@ function syncHead(g: Group): void {
 
 function syncLane(lane: Lane): void {
   const g = lane.list.length === 1 ? (lane.list[0] as Group) : undefined;
-  if (g !== undefined && g.open && g.headClean && g.head !== undefined) {
+  if (g?.open && g.headClean && g.head !== undefined) {
     lane.fastHead = g.head;
     lane.fastBase = g.headBase;
     lane.fastRate = g.rate;
