@@ -249,6 +249,8 @@ interface WorkerState extends WorkerView {
   entries: IdleEntry[];
   /** `entries[i].lane`, as a compact array for the free-worker scan. */
   lanes: Lane[];
+  /** How many of `entries` are currently in their idle heaps. */
+  inHeaps: number;
   /** `worker.*` as rule expressions see it: attributes plus id and kind. */
   ctx: Record<string, unknown>;
 }
@@ -382,6 +384,7 @@ interface ReservationState {
 
 const NO_SKILLS: Readonly<Record<string, number>> = Object.freeze({});
 const DEFAULT_FILTER = -1;
+const NO_CANDIDATES: readonly number[] = [];
 const NO_FILTER = -2;
 const PERSON_REQUEST = /\b(agent|human|person|representative|someone real|real person|operator)\b/i;
 
@@ -471,6 +474,8 @@ export class RoutingEngine {
   readonly #defaultFilter: FilterRuntime | null;
   readonly #filterIndex = new Map<string, Map<unknown, number[]>>();
   readonly #unindexedFilters: number[] = [];
+  /** Set when every filter is indexed under one and the same attribute (the fast path). */
+  readonly #soleFilterIndex: { attr: string; byValue: Map<unknown, number[]> } | null;
 
   readonly #channels = new Map<string, number>();
   readonly #channelNames: string[] = [];
@@ -650,6 +655,11 @@ export class RoutingEngine {
         this.#unindexedFilters.push(idx);
       }
     });
+    const soleAttr = this.#filterIndex.size === 1 ? [...this.#filterIndex.keys()][0] : undefined;
+    this.#soleFilterIndex =
+      soleAttr !== undefined && this.#unindexedFilters.length === 0
+        ? { attr: soleAttr, byValue: this.#filterIndex.get(soleAttr) as Map<unknown, number[]> }
+        : null;
     this.#defaultFilter = this.#workflow.defaultFilter
       ? {
           name: 'default',
@@ -820,6 +830,7 @@ export class RoutingEngine {
         queues: [],
         entries: [],
         lanes: [],
+        inHeaps: 0,
         ctx: {},
       };
       this.#workers.set(w.id, w);
@@ -907,6 +918,7 @@ export class RoutingEngine {
     this.#skillIndex.remove(w, w.skills);
     this.#attributeIndex.remove(w, w.attributes);
     for (const e of w.entries) e.lane.idle.remove(e);
+    w.inHeaps = 0;
     for (const q of w.queues) q.members.delete(w);
     w.entries = [];
     w.lanes = [];
@@ -946,13 +958,22 @@ export class RoutingEngine {
   /** Puts the worker's idle entries in or out of the per-queue heaps and re-sorts them. */
   #refreshWorker(w: WorkerState): void {
     const present = w.status === 'available' && !w.draining;
+    // A worker out of every heap that wants none (the common case right after it takes a task
+    // under load) has nothing to do: skip touching its ~30 entries.
+    if (w.inHeaps === 0 && (!present || !this.#hasAnyRoom(w))) return;
     for (const e of w.entries) {
       const heap = e.lane.idle;
       const want = present && this.#hasRoom(w, e.ch);
       if (want) {
         if (e.heapIndex >= 0) heap.update(e);
-        else heap.push(e);
-      } else if (e.heapIndex >= 0) heap.remove(e);
+        else {
+          heap.push(e);
+          w.inHeaps++;
+        }
+      } else if (e.heapIndex >= 0) {
+        heap.remove(e);
+        w.inHeaps--;
+      }
     }
   }
 
@@ -1308,20 +1329,31 @@ export class RoutingEngine {
     return this.#filters[t.filterIdx] ?? null;
   }
 
-  #matchFilter(t: TaskState): number {
-    let candidates: number[] = this.#unindexedFilters;
-    if (this.#filterIndex.size > 0) {
-      const found: number[] = [...this.#unindexedFilters];
-      for (const [attr, byValue] of this.#filterIndex) {
-        const value = t.attributes[attr];
-        const values = Array.isArray(value) ? value : [value];
-        for (const v of values) {
-          const list = byValue.get(v);
-          if (list) for (const i of list) found.push(i);
-        }
+  /** Indexed filter candidates for `t` (plus the unindexed filters), in filter order. */
+  #indexedCandidates(t: TaskState): number[] {
+    const found: number[] = [...this.#unindexedFilters];
+    for (const [attr, byValue] of this.#filterIndex) {
+      const value = t.attributes[attr];
+      const values = Array.isArray(value) ? value : [value];
+      for (const v of values) {
+        const list = byValue.get(v);
+        if (list) for (const i of list) found.push(i);
       }
-      if (found.length > 1) found.sort((a, b) => a - b);
-      candidates = found;
+    }
+    if (found.length > 1) found.sort((a, b) => a - b);
+    return found;
+  }
+
+  #matchFilter(t: TaskState): number {
+    let candidates: readonly number[] = this.#unindexedFilters;
+    const sole = this.#soleFilterIndex;
+    const soleValue = sole === null ? undefined : t.attributes[sole.attr];
+    if (sole !== null && !Array.isArray(soleValue)) {
+      // One indexed attribute, no unindexed filters and a scalar value: its list (in filter
+      // order, without duplicates) is already the candidate set.
+      candidates = sole.byValue.get(soleValue) ?? NO_CANDIDATES;
+    } else if (this.#filterIndex.size > 0) {
+      candidates = this.#indexedCandidates(t);
     }
     for (const i of candidates) {
       const filter = this.#filters[i] as FilterRuntime;
