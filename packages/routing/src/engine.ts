@@ -700,18 +700,19 @@ export class RoutingEngine {
     };
   }
 
+  /** True when an event of `type` would be delivered (a bus, or a listener for it or for `*`). */
+  #wants(type: RoutingEventType): boolean {
+    if (this.#bus) return true;
+    return (this.#listenerCounts.get(type) ?? 0) > 0 || (this.#listenerCounts.get('*') ?? 0) > 0;
+  }
+
   #emit<T extends RoutingEventType>(
     type: T,
     aggregateType: string,
     aggregateId: string,
     payload: RoutingEventMap[T],
   ): void {
-    if (
-      !this.#bus &&
-      (this.#listenerCounts.get(type) ?? 0) === 0 &&
-      (this.#listenerCounts.get('*') ?? 0) === 0
-    )
-      return;
+    if (!this.#wants(type)) return;
     const event = {
       id: this.#ids.next('evt'),
       type,
@@ -1245,11 +1246,13 @@ export class RoutingEngine {
     this.#run(() => {
       const now = this.#now();
       const wrap = opts.wrapUpMs ?? 0;
-      this.#emit('task.completed', 'task', t.id, {
-        taskId: t.id,
-        workerId: r.worker.id,
-        wrapUpUntil: now + wrap,
-      });
+      // Hot-path events build their payloads only when someone listens.
+      if (this.#wants('task.completed'))
+        this.#emit('task.completed', 'task', t.id, {
+          taskId: t.id,
+          workerId: r.worker.id,
+          wrapUpUntil: now + wrap,
+        });
       if (wrap > 0) {
         assertTransition(r.id, r.status, 'wrapping');
         r.status = 'wrapping';
@@ -1461,13 +1464,14 @@ export class RoutingEngine {
       });
     }
     this.#joinGroup(t, this.#groupFor(t, step));
-    this.#emit('task.queued', 'task', t.id, {
-      taskId: t.id,
-      filter: filter.name,
-      step: idx,
-      queue: queueId,
-      priority: this.#basePriority(t),
-    });
+    if (this.#wants('task.queued'))
+      this.#emit('task.queued', 'task', t.id, {
+        taskId: t.id,
+        filter: filter.name,
+        step: idx,
+        queue: queueId,
+        priority: this.#basePriority(t),
+      });
     this.#routeTask(t);
   }
 
@@ -1926,12 +1930,18 @@ export class RoutingEngine {
       if ((typeof key === 'string' || typeof key === 'number') && r.worker.kind === 'human')
         this.#sticky.set(String(key), r.worker.id);
       if (r.worker.kind === 'bot') this.#botTasks.add(t);
-      this.#emit('reservation.accepted', 'reservation', r.id, {
-        reservationId: r.id,
-        taskId: t.id,
-        workerId: r.worker.id,
-      });
-      this.#emit('task.assigned', 'task', t.id, { taskId: t.id, workerId: r.worker.id, reservationId: r.id });
+      if (this.#wants('reservation.accepted'))
+        this.#emit('reservation.accepted', 'reservation', r.id, {
+          reservationId: r.id,
+          taskId: t.id,
+          workerId: r.worker.id,
+        });
+      if (this.#wants('task.assigned'))
+        this.#emit('task.assigned', 'task', t.id, {
+          taskId: t.id,
+          workerId: r.worker.id,
+          reservationId: r.id,
+        });
       return this.#taskInfo(t);
     });
   }
