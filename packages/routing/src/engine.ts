@@ -247,6 +247,10 @@ interface WorkerState extends WorkerView {
   reservations: Set<ReservationState>;
   queues: QueueRuntime[];
   entries: IdleEntry[];
+  /** `entries[i].lane`, as a compact array for the free-worker scan. */
+  lanes: Lane[];
+  /** How many of `entries` are currently in their idle heaps. */
+  inHeaps: number;
   /** `worker.*` as rule expressions see it: attributes plus id and kind. */
   ctx: Record<string, unknown>;
 }
@@ -261,6 +265,14 @@ interface IdleEntry {
 
 /** One queue on one channel: its idle workers (a heap) and its groups of waiting tasks. */
 interface Lane {
+  ch: number;
+  /**
+   * When the lane holds exactly one group, open and with a clean head: that head, its ordering
+   * key and aging rate, so the free-worker scan reads one object per lane. Otherwise `undefined`.
+   */
+  fastHead: TaskState | undefined;
+  fastBase: number;
+  fastRate: number;
   idle: IndexedHeap<IdleEntry>;
   groups: Map<string, Group>;
   /** The same groups as an array, for allocation-free iteration on the hot path. */
@@ -288,6 +300,20 @@ interface Group {
   /** The step's worker expression and the task context it is evaluated with. */
   expr: CompiledExpression | null;
   exprTask: Record<string, unknown> | null;
+  /**
+   * Cached head of `heap` (kept in step by join/leave) with its ordering key, so a free worker
+   * ranks the heads of its ~30 queues without touching the tasks themselves.
+   */
+  head: TaskState | undefined;
+  headBase: number;
+  /** True when the head had no exclusions when it became head (exclusions only shrink while queued). */
+  headClean: boolean;
+  /** True when every member of the queue may take the group's tasks (no requirement, expression or human-only rule). */
+  open: boolean;
+  /** `queue.ratePerMs`, copied for the hot path. */
+  rate: number;
+  /** The lane the group lives in (`null` for groups pinned to one worker). */
+  lane: Lane | null;
 }
 
 interface StepRuntime {
@@ -298,6 +324,8 @@ interface StepRuntime {
   expr: CompiledExpression | null;
   exprTaskPaths: (readonly (string | number)[])[];
   skipIf: CompiledExpression | null;
+  /** The group key of a plain task in this step (no own skills, not human-only, not pinned, no expression). */
+  plainKey: string;
 }
 
 interface FilterRuntime {
@@ -331,7 +359,8 @@ interface TaskState {
   boosted: boolean;
   group: Group | null;
   heapIndex: number;
-  excluded: Map<string, number>;
+  /** Workers that rejected or let an offer time out, until when; `null` while none (the common case). */
+  excluded: Map<string, number> | null;
   pending: ReservationState[];
   assigned: ReservationState | null;
   assignedAt: number | null;
@@ -355,6 +384,7 @@ interface ReservationState {
 
 const NO_SKILLS: Readonly<Record<string, number>> = Object.freeze({});
 const DEFAULT_FILTER = -1;
+const NO_CANDIDATES: readonly number[] = [];
 const NO_FILTER = -2;
 const PERSON_REQUEST = /\b(agent|human|person|representative|someone real|real person|operator)\b/i;
 
@@ -444,6 +474,8 @@ export class RoutingEngine {
   readonly #defaultFilter: FilterRuntime | null;
   readonly #filterIndex = new Map<string, Map<unknown, number[]>>();
   readonly #unindexedFilters: number[] = [];
+  /** Set when every filter is indexed under one and the same attribute (the fast path). */
+  readonly #soleFilterIndex: { attr: string; byValue: Map<unknown, number[]> } | null;
 
   readonly #channels = new Map<string, number>();
   readonly #channelNames: string[] = [];
@@ -564,10 +596,12 @@ export class RoutingEngine {
           config.expression === undefined
             ? null
             : compileWorkflowExpression(config.expression, [...base, j, 'expression'], ['worker', 'task']);
+        const requirement = compileRequirement(config.requires);
         return {
           config,
           queue: this.#queueById.get(config.queue) as QueueRuntime,
-          requirement: compileRequirement(config.requires),
+          requirement,
+          plainKey: `${requirement.key}||||`,
           expr,
           exprTaskPaths: expr ? taskReferences(expr) : [],
           skipIf:
@@ -621,6 +655,11 @@ export class RoutingEngine {
         this.#unindexedFilters.push(idx);
       }
     });
+    const soleAttr = this.#filterIndex.size === 1 ? [...this.#filterIndex.keys()][0] : undefined;
+    this.#soleFilterIndex =
+      soleAttr !== undefined && this.#unindexedFilters.length === 0
+        ? { attr: soleAttr, byValue: this.#filterIndex.get(soleAttr) as Map<unknown, number[]> }
+        : null;
     this.#defaultFilter = this.#workflow.defaultFilter
       ? {
           name: 'default',
@@ -661,18 +700,19 @@ export class RoutingEngine {
     };
   }
 
+  /** True when an event of `type` would be delivered (a bus, or a listener for it or for `*`). */
+  #wants(type: RoutingEventType): boolean {
+    if (this.#bus) return true;
+    return (this.#listenerCounts.get(type) ?? 0) > 0 || (this.#listenerCounts.get('*') ?? 0) > 0;
+  }
+
   #emit<T extends RoutingEventType>(
     type: T,
     aggregateType: string,
     aggregateId: string,
     payload: RoutingEventMap[T],
   ): void {
-    if (
-      !this.#bus &&
-      (this.#listenerCounts.get(type) ?? 0) === 0 &&
-      (this.#listenerCounts.get('*') ?? 0) === 0
-    )
-      return;
+    if (!this.#wants(type)) return;
     const event = {
       id: this.#ids.next('evt'),
       type,
@@ -790,6 +830,8 @@ export class RoutingEngine {
         reservations: new Set(),
         queues: [],
         entries: [],
+        lanes: [],
+        inHeaps: 0,
         ctx: {},
       };
       this.#workers.set(w.id, w);
@@ -867,6 +909,7 @@ export class RoutingEngine {
       for (const ch of w.capacity.keys()) {
         const entry: IdleEntry = { worker: w, queue: q, ch, lane: this.#lane(q, ch), heapIndex: -1 };
         w.entries.push(entry);
+        w.lanes.push(entry.lane);
       }
     }
     this.#refreshWorker(w);
@@ -876,8 +919,10 @@ export class RoutingEngine {
     this.#skillIndex.remove(w, w.skills);
     this.#attributeIndex.remove(w, w.attributes);
     for (const e of w.entries) e.lane.idle.remove(e);
+    w.inHeaps = 0;
     for (const q of w.queues) q.members.delete(w);
     w.entries = [];
+    w.lanes = [];
     w.queues = [];
   }
 
@@ -899,6 +944,10 @@ export class RoutingEngine {
             e.heapIndex = i;
           },
         ),
+        ch,
+        fastHead: undefined,
+        fastBase: 0,
+        fastRate: 0,
         groups: new Map(),
         list: [],
       };
@@ -910,13 +959,22 @@ export class RoutingEngine {
   /** Puts the worker's idle entries in or out of the per-queue heaps and re-sorts them. */
   #refreshWorker(w: WorkerState): void {
     const present = w.status === 'available' && !w.draining;
+    // A worker out of every heap that wants none (the common case right after it takes a task
+    // under load) has nothing to do: skip touching its ~30 entries.
+    if (w.inHeaps === 0 && (!present || !this.#hasAnyRoom(w))) return;
     for (const e of w.entries) {
       const heap = e.lane.idle;
       const want = present && this.#hasRoom(w, e.ch);
       if (want) {
         if (e.heapIndex >= 0) heap.update(e);
-        else heap.push(e);
-      } else if (e.heapIndex >= 0) heap.remove(e);
+        else {
+          heap.push(e);
+          w.inHeaps++;
+        }
+      } else if (e.heapIndex >= 0) {
+        heap.remove(e);
+        w.inHeaps--;
+      }
     }
   }
 
@@ -1085,7 +1143,7 @@ export class RoutingEngine {
         boosted: false,
         group: null,
         heapIndex: -1,
-        excluded: new Map(),
+        excluded: null,
         pending: [],
         assigned: null,
         assignedAt: null,
@@ -1188,11 +1246,13 @@ export class RoutingEngine {
     this.#run(() => {
       const now = this.#now();
       const wrap = opts.wrapUpMs ?? 0;
-      this.#emit('task.completed', 'task', t.id, {
-        taskId: t.id,
-        workerId: r.worker.id,
-        wrapUpUntil: now + wrap,
-      });
+      // Hot-path events build their payloads only when someone listens.
+      if (this.#wants('task.completed'))
+        this.#emit('task.completed', 'task', t.id, {
+          taskId: t.id,
+          workerId: r.worker.id,
+          wrapUpUntil: now + wrap,
+        });
       if (wrap > 0) {
         assertTransition(r.id, r.status, 'wrapping');
         r.status = 'wrapping';
@@ -1272,20 +1332,31 @@ export class RoutingEngine {
     return this.#filters[t.filterIdx] ?? null;
   }
 
-  #matchFilter(t: TaskState): number {
-    let candidates: number[] = this.#unindexedFilters;
-    if (this.#filterIndex.size > 0) {
-      const found: number[] = [...this.#unindexedFilters];
-      for (const [attr, byValue] of this.#filterIndex) {
-        const value = t.attributes[attr];
-        const values = Array.isArray(value) ? value : [value];
-        for (const v of values) {
-          const list = byValue.get(v);
-          if (list) for (const i of list) found.push(i);
-        }
+  /** Indexed filter candidates for `t` (plus the unindexed filters), in filter order. */
+  #indexedCandidates(t: TaskState): number[] {
+    const found: number[] = [...this.#unindexedFilters];
+    for (const [attr, byValue] of this.#filterIndex) {
+      const value = t.attributes[attr];
+      const values = Array.isArray(value) ? value : [value];
+      for (const v of values) {
+        const list = byValue.get(v);
+        if (list) for (const i of list) found.push(i);
       }
-      if (found.length > 1) found.sort((a, b) => a - b);
-      candidates = found;
+    }
+    if (found.length > 1) found.sort((a, b) => a - b);
+    return found;
+  }
+
+  #matchFilter(t: TaskState): number {
+    let candidates: readonly number[] = this.#unindexedFilters;
+    const sole = this.#soleFilterIndex;
+    const soleValue = sole === null ? undefined : t.attributes[sole.attr];
+    if (sole !== null && !Array.isArray(soleValue)) {
+      // One indexed attribute, no unindexed filters and a scalar value: its list (in filter
+      // order, without duplicates) is already the candidate set.
+      candidates = sole.byValue.get(soleValue) ?? NO_CANDIDATES;
+    } else if (this.#filterIndex.size > 0) {
+      candidates = this.#indexedCandidates(t);
     }
     for (const i of candidates) {
       const filter = this.#filters[i] as FilterRuntime;
@@ -1393,13 +1464,14 @@ export class RoutingEngine {
       });
     }
     this.#joinGroup(t, this.#groupFor(t, step));
-    this.#emit('task.queued', 'task', t.id, {
-      taskId: t.id,
-      filter: filter.name,
-      step: idx,
-      queue: queueId,
-      priority: this.#basePriority(t),
-    });
+    if (this.#wants('task.queued'))
+      this.#emit('task.queued', 'task', t.id, {
+        taskId: t.id,
+        filter: filter.name,
+        step: idx,
+        queue: queueId,
+        priority: this.#basePriority(t),
+      });
     this.#routeTask(t);
   }
 
@@ -1439,16 +1511,19 @@ export class RoutingEngine {
   #groupFor(t: TaskState, step: StepRuntime): Group {
     const queue = t.handoffQueue ? (this.#queueById.get(t.handoffQueue) ?? step.queue) : step.queue;
     const pinned = step.config.knownWorker ? this.#knownWorkerId(t, step.config) : null;
-    const requirement = mergeRequirements([
-      step.config.requires,
-      { skills: t.requiredSkills } as Requirement,
-    ]);
+    // Most tasks carry no skills of their own: the step's requirement, compiled once, is the merge.
+    const requirement = hasKeys(t.requiredSkills)
+      ? mergeRequirements([step.config.requires, { skills: t.requiredSkills } as Requirement])
+      : step.requirement;
     let exprKey = '';
     if (step.expr) {
       const ctx = this.#taskCtx(t);
       exprKey = JSON.stringify(step.exprTaskPaths.map((path) => readSegments(ctx, path) ?? null));
     }
-    const key = `${requirement.key}|${t.humanOnly ? 'h' : ''}|${pinned ?? ''}|${step.expr ? step.expr.source : ''}|${exprKey}`;
+    const key =
+      requirement === step.requirement && !t.humanOnly && pinned === null && !step.expr
+        ? step.plainKey
+        : `${requirement.key}|${t.humanOnly ? 'h' : ''}|${pinned ?? ''}|${step.expr ? step.expr.source : ''}|${exprKey}`;
     const bucket = pinned === null ? this.#lane(queue, t.ch).groups : this.#pinnedGroupMap(pinned);
     const fullKey = pinned === null ? key : `${queue.idx}|${t.ch}|${key}`;
     let group = bucket.get(fullKey);
@@ -1472,9 +1547,22 @@ export class RoutingEngine {
           (x, i) => {
             x.heapIndex = i;
           },
+          // Higher aged priority first: the key (set before push, fixed while queued) spares
+          // most sift comparisons a load of the task objects.
+          (x) => -x.agedBase,
         ),
         expr: step.expr,
         exprTask: step.expr ? this.#taskCtx(t) : null,
+        head: undefined,
+        headBase: 0,
+        headClean: true,
+        open:
+          !t.humanOnly &&
+          step.expr === null &&
+          requirement.skillNames.length === 0 &&
+          requirement.attributeNames.length === 0,
+        rate: queue.ratePerMs,
+        lane: pinned === null ? this.#lane(queue, t.ch) : null,
       };
     }
     return group;
@@ -1503,6 +1591,7 @@ export class RoutingEngine {
       if (g.pinnedWorkerId === null) this.#lane(g.queue, g.ch).list.push(g);
     }
     g.heap.push(t);
+    syncHead(g);
     this.#waiting++;
   }
 
@@ -1510,6 +1599,7 @@ export class RoutingEngine {
     const g = t.group;
     if (!g) return;
     g.heap.remove(t);
+    syncHead(g);
     t.group = null;
     this.#waiting--;
     if (g.heap.size === 0) {
@@ -1523,6 +1613,7 @@ export class RoutingEngine {
           list[at] = list[list.length - 1] as Group;
           list.pop();
         }
+        if (g.lane) syncLane(g.lane);
       }
     }
   }
@@ -1535,7 +1626,7 @@ export class RoutingEngine {
     if (g.humanOnly && w.kind === 'bot') return false;
     if (!meetsRequirement(g.requirement, w)) return false;
     if (g.expr && !g.expr.evaluate({ worker: w.ctx, task: g.exprTask })) return false;
-    if (t.excluded.size > 0) {
+    if (t.excluded !== null && t.excluded.size > 0) {
       const until = t.excluded.get(w.id);
       if (until !== undefined && until > this.#now()) return false;
     }
@@ -1736,22 +1827,32 @@ export class RoutingEngine {
       let room = false;
       let lastCh = -1;
       let lastRoom = false;
-      const entries = w.entries;
-      for (let i = 0; i < entries.length; i++) {
-        const e = entries[i] as IdleEntry;
-        const list = e.lane.list;
-        if (list.length === 0) continue;
-        if (e.ch !== lastCh) {
-          lastCh = e.ch;
-          lastRoom = this.#hasRoom(w, e.ch);
+      const lanes = w.lanes;
+      for (let i = 0; i < lanes.length; i++) {
+        const lane = lanes[i] as Lane;
+        const fast = lane.fastHead;
+        const list = lane.list;
+        if (fast === undefined && list.length === 0) continue;
+        if (lane.ch !== lastCh) {
+          lastCh = lane.ch;
+          lastRoom = this.#hasRoom(w, lane.ch);
           if (lastRoom) room = true;
         }
         if (!lastRoom) continue;
+        if (fast !== undefined) {
+          const eff = lane.fastBase + lane.fastRate * now;
+          if (!best || eff > bestEff || (eff === bestEff && isOlder(fast, best))) {
+            best = fast;
+            bestEff = eff;
+          }
+          continue;
+        }
         for (let k = 0; k < list.length; k++) {
           const g = list[k] as Group;
-          const t = this.#headFor(g, w);
+          // Fast path: an open group whose head has no exclusions needs no checks at all.
+          const t = g.open && g.headClean ? g.head : this.#headFor(g, w);
           if (!t) continue;
-          const eff = t.agedBase + g.queue.ratePerMs * now;
+          const eff = (t === g.head ? g.headBase : t.agedBase) + g.rate * now;
           if (!best || eff > bestEff || (eff === bestEff && isOlder(t, best))) {
             best = t;
             bestEff = eff;
@@ -1765,7 +1866,7 @@ export class RoutingEngine {
           room = true;
           const t = this.#headFor(g, w);
           if (!t) continue;
-          const eff = t.agedBase + g.queue.ratePerMs * now;
+          const eff = (t === g.head ? g.headBase : t.agedBase) + g.queue.ratePerMs * now;
           if (!best || eff > bestEff || (eff === bestEff && isOlder(t, best))) {
             best = t;
             bestEff = eff;
@@ -1785,17 +1886,17 @@ export class RoutingEngine {
 
   /** The first task of group `g` that worker `w` may take, or undefined. */
   #headFor(g: Group, w: WorkerState): TaskState | undefined {
-    if (g.heap.size === 0) return undefined;
+    const head = g.head;
+    if (head === undefined) return undefined;
     if (g.humanOnly && w.kind === 'bot') return undefined;
     if (!meetsRequirement(g.requirement, w)) return undefined;
     if (g.expr && !g.expr.evaluate({ worker: w.ctx, task: g.exprTask })) return undefined;
-    const head = g.heap.peek() as TaskState;
-    if (this.#taskAllowsWorker(head, w)) return head;
+    if (g.headClean || this.#taskAllowsWorker(head, w)) return head;
     return g.heap.findInOrder((x) => this.#taskAllowsWorker(x, w));
   }
 
   #taskAllowsWorker(t: TaskState, w: WorkerState): boolean {
-    if (t.excluded.size === 0) return true;
+    if (t.excluded === null || t.excluded.size === 0) return true;
     const until = t.excluded.get(w.id);
     return until === undefined || until <= this.#now();
   }
@@ -1832,12 +1933,18 @@ export class RoutingEngine {
       if ((typeof key === 'string' || typeof key === 'number') && r.worker.kind === 'human')
         this.#sticky.set(String(key), r.worker.id);
       if (r.worker.kind === 'bot') this.#botTasks.add(t);
-      this.#emit('reservation.accepted', 'reservation', r.id, {
-        reservationId: r.id,
-        taskId: t.id,
-        workerId: r.worker.id,
-      });
-      this.#emit('task.assigned', 'task', t.id, { taskId: t.id, workerId: r.worker.id, reservationId: r.id });
+      if (this.#wants('reservation.accepted'))
+        this.#emit('reservation.accepted', 'reservation', r.id, {
+          reservationId: r.id,
+          taskId: t.id,
+          workerId: r.worker.id,
+        });
+      if (this.#wants('task.assigned'))
+        this.#emit('task.assigned', 'task', t.id, {
+          taskId: t.id,
+          workerId: r.worker.id,
+          reservationId: r.id,
+        });
       return this.#taskInfo(t);
     });
   }
@@ -1874,7 +1981,7 @@ export class RoutingEngine {
     t.pending = t.pending.filter((x) => x !== r);
     if (status === 'rejected' || status === 'timeout') {
       const until = this.#now() + this.#workflow.exclusionWindow;
-      t.excluded.set(w.id, until);
+      (t.excluded ??= new Map()).set(w.id, until);
       this.#deadlines.add(until, 'exclusion', t.id, 0);
     }
     const payload = { reservationId: r.id, taskId: t.id, workerId: w.id };
@@ -2010,7 +2117,11 @@ export class RoutingEngine {
     } else {
       const t = this.#tasks.get(d.ref);
       if (!t) return;
-      for (const [wid, until] of t.excluded) if (until <= d.at) t.excluded.delete(wid);
+      const excluded = t.excluded;
+      if (excluded !== null) {
+        for (const [wid, until] of excluded) if (until <= d.at) excluded.delete(wid);
+        if (excluded.size === 0) t.excluded = null;
+      }
       if (t.status === 'pending') this.#routeTask(t);
     }
   }
@@ -2242,7 +2353,7 @@ export class RoutingEngine {
     if (failure) return failure.reason;
     if (g.expr && !g.expr.evaluate({ worker: w.ctx, task: g.exprTask })) return 'expression';
     if (g.humanOnly && w.kind === 'bot') return 'kind';
-    const until = t.excluded.get(w.id);
+    const until = t.excluded?.get(w.id);
     if (until !== undefined && until > this.#now()) return 'rejected';
     return undefined;
   }
@@ -2318,7 +2429,7 @@ export class RoutingEngine {
         stepIdx: t.stepIdx,
         boosted: t.boosted,
         assignedAt: t.assignedAt,
-        excluded: [...t.excluded.entries()],
+        excluded: t.excluded === null ? [] : [...t.excluded.entries()],
       }));
     const reservations = [...this.#reservations.values()].map((r) => this.#reservationInfo(r));
     const deadlines = [...this.#deadlines.all()]
@@ -2372,7 +2483,7 @@ export class RoutingEngine {
           agedBase: 0,
           group: null,
           heapIndex: -1,
-          excluded: new Map(ts.excluded),
+          excluded: ts.excluded.length === 0 ? null : new Map(ts.excluded),
           pending: [],
           assigned: null,
           stepDeadline: undefined,
@@ -2538,6 +2649,33 @@ function readSegments(obj: unknown, path: readonly (string | number)[]): unknown
     cur = (cur as Record<string | number, unknown>)[seg];
   }
   return cur;
+}
+
+/** Refreshes a group's cached head (and its lane's fast head) after its heap changed. */
+function syncHead(g: Group): void {
+  const head = g.heap.items[0];
+  g.head = head;
+  if (head !== undefined) {
+    g.headBase = head.agedBase;
+    g.headClean = head.excluded === null;
+  }
+  if (g.lane) syncLane(g.lane);
+}
+
+function syncLane(lane: Lane): void {
+  const g = lane.list.length === 1 ? (lane.list[0] as Group) : undefined;
+  if (g?.open && g.headClean && g.head !== undefined) {
+    lane.fastHead = g.head;
+    lane.fastBase = g.headBase;
+    lane.fastRate = g.rate;
+  } else {
+    lane.fastHead = undefined;
+  }
+}
+
+function hasKeys(o: Readonly<Record<string, unknown>>): boolean {
+  for (const _ in o) return true;
+  return false;
 }
 
 function isOlder(a: TaskState, b: TaskState): boolean {

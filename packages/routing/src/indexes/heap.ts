@@ -15,15 +15,35 @@ export class IndexedHeap<T> {
   readonly #less: (a: T, b: T) => boolean;
   readonly #slot: (item: T) => number;
   readonly #setSlot: (item: T, index: number) => void;
+  /** Optional numeric primary key (smaller first), cached beside `items` so sifts rarely touch items. */
+  readonly #key: ((item: T) => number) | undefined;
+  readonly #keys: number[] = [];
 
+  /**
+   * `key`, when given, must agree with `less`: `key(a) < key(b)` implies `less(a, b)`, and
+   * `less` decides only between items with equal keys. An item's key must not change while it
+   * is in the heap, except through {@link IndexedHeap.update}.
+   */
   constructor(
     less: (a: T, b: T) => boolean,
     slot: (item: T) => number,
     setSlot: (item: T, index: number) => void,
+    key?: (item: T) => number,
   ) {
     this.#less = less;
     this.#slot = slot;
     this.#setSlot = setSlot;
+    this.#key = key;
+  }
+
+  #lessAt(i: number, j: number): boolean {
+    const keys = this.#keys;
+    if (this.#key !== undefined) {
+      const ki = keys[i] as number;
+      const kj = keys[j] as number;
+      if (ki !== kj) return ki < kj;
+    }
+    return this.#less(this.items[i] as T, this.items[j] as T);
   }
 
   /** Number of items. */
@@ -46,6 +66,7 @@ export class IndexedHeap<T> {
   push(item: T): void {
     const i = this.items.length;
     this.items.push(item);
+    if (this.#key !== undefined) this.#keys.push(this.#key(item));
     this.#setSlot(item, i);
     this.#up(i);
   }
@@ -62,9 +83,11 @@ export class IndexedHeap<T> {
     const i = this.#slot(item);
     if (i < 0 || this.items[i] !== item) return false;
     const last = this.items.pop() as T;
+    const lastKey = this.#key !== undefined ? (this.#keys.pop() as number) : 0;
     this.#setSlot(item, -1);
     if (i < this.items.length) {
       this.items[i] = last;
+      if (this.#key !== undefined) this.#keys[i] = lastKey;
       this.#setSlot(last, i);
       this.#down(i);
       this.#up(this.#slot(last));
@@ -76,6 +99,7 @@ export class IndexedHeap<T> {
   update(item: T): void {
     const i = this.#slot(item);
     if (i < 0 || this.items[i] !== item) return;
+    if (this.#key !== undefined) this.#keys[i] = this.#key(item);
     this.#up(i);
     this.#down(this.#slot(item));
   }
@@ -113,39 +137,44 @@ export class IndexedHeap<T> {
     return undefined;
   }
 
+  // Sifts swap neighbours (rather than moving a hole) so `#lessAt` can compare cached keys in place.
   #up(i: number): void {
-    const items = this.items;
-    const item = items[i] as T;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      const parent = items[p] as T;
-      if (!this.#less(item, parent)) break;
-      items[i] = parent;
-      this.#setSlot(parent, i);
+      if (!this.#lessAt(i, p)) break;
+      this.#swap(i, p);
       i = p;
     }
-    items[i] = item;
-    this.#setSlot(item, i);
   }
 
   #down(i: number): void {
-    const items = this.items;
-    const n = items.length;
-    const item = items[i] as T;
+    const n = this.items.length;
     for (;;) {
       const l = 2 * i + 1;
       if (l >= n) break;
       const r = l + 1;
       let c = l;
-      if (r < n && this.#less(items[r] as T, items[l] as T)) c = r;
-      const child = items[c] as T;
-      if (!this.#less(child, item)) break;
-      items[i] = child;
-      this.#setSlot(child, i);
+      if (r < n && this.#lessAt(r, l)) c = r;
+      if (!this.#lessAt(c, i)) break;
+      this.#swap(i, c);
       i = c;
     }
-    items[i] = item;
-    this.#setSlot(item, i);
+  }
+
+  #swap(i: number, j: number): void {
+    const items = this.items;
+    const a = items[i] as T;
+    const b = items[j] as T;
+    items[i] = b;
+    items[j] = a;
+    this.#setSlot(b, i);
+    this.#setSlot(a, j);
+    if (this.#key !== undefined) {
+      const keys = this.#keys;
+      const k = keys[i] as number;
+      keys[i] = keys[j] as number;
+      keys[j] = k;
+    }
   }
 }
 
