@@ -14,12 +14,13 @@ import {
 } from '@threadline/core';
 import { EventEmitter } from 'eventemitter3';
 import { z } from 'zod';
-import type {
-  RoutingEvent,
-  RoutingEventMap,
-  RoutingEventOf,
-  RoutingEventType,
-  StepChangeReason,
+import {
+  ROUTING_EVENT_TYPES,
+  type RoutingEvent,
+  type RoutingEventMap,
+  type RoutingEventOf,
+  type RoutingEventType,
+  type StepChangeReason,
 } from './events.js';
 import {
   type DecisionTrace,
@@ -2582,20 +2583,7 @@ export class RoutingEngine {
   }
 }
 
-const ROUTING_EVENT_SET = new Set<string>([
-  'task.queued',
-  'task.step_changed',
-  'reservation.created',
-  'reservation.accepted',
-  'reservation.rejected',
-  'reservation.timeout',
-  'reservation.rescinded',
-  'task.assigned',
-  'task.canceled',
-  'task.completed',
-  'worker.status_changed',
-  'handoff.requested',
-]);
+const ROUTING_EVENT_SET = new Set<string>(ROUTING_EVENT_TYPES);
 
 const SnapshotSchema = z.object({
   version: z.literal(1),
