@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import { parseInput, ThreadlineError, type ValidationIssue, validationError } from '../errors.js';
 import { createEvent } from '../events.js';
+import type { AccessControl } from '../governance/access.js';
 import type { IdGenerator } from '../ids.js';
 import type { Actor, AuditEntry, AuditSink } from '../ports/audit.js';
 import type { DocumentStore, StoredDocument } from '../ports/documentStore.js';
@@ -194,6 +195,12 @@ export interface IdentityServiceOptions {
   config?: IdentityResolutionConfig;
   /** Actor for automatic actions (default `{ id: 'identity-resolver', roles: ['system'] }`). */
   systemActor?: Actor;
+  /**
+   * Access control every mutation passes through (permissions `customer.update` for `resolve`,
+   * `customer.merge`, `customer.unmerge`, `identity.block` for `setBlocked`, `identity.review` for
+   * `resolveConflict`); a denial is `FORBIDDEN`, audited by the access control, and changes nothing.
+   */
+  access?: AccessControl;
 }
 
 interface MergePreparation {
@@ -256,6 +263,7 @@ export class IdentityService {
   /** The compiled configuration in force. */
   readonly config: CompiledIdentityConfig;
   private readonly systemActor: Actor;
+  private readonly access: AccessControl | undefined;
   private readyPromise: Promise<void> | undefined;
   private readonly queues = new Map<string, Promise<unknown>>();
 
@@ -274,6 +282,18 @@ export class IdentityService {
     this.audit = options.audit;
     this.config = compileIdentityConfig(options.config);
     this.systemActor = options.systemActor ?? { id: 'identity-resolver', roles: ['system'] };
+    this.access = options.access;
+  }
+
+  /** Passes a mutation through access control, when configured (denial: `FORBIDDEN`). */
+  private async authorize(
+    actor: Actor,
+    verb: string,
+    type: string,
+    id: string,
+    tenantId: string,
+  ): Promise<void> {
+    if (this.access) await this.access.authorize(actor, verb, { type, id, tenantId });
   }
 
   /** Declares the collections and indexes the service uses (idempotent; called lazily). */
@@ -398,6 +418,13 @@ export class IdentityService {
     const opts = parseInput(ResolveOptionsSchema, options, 'resolve options');
     const inboundRaw = list.map((x, i) => this.normalizeAt(x, i));
     const tenantId = opts.tenantId ?? DEFAULT_TENANT;
+    await this.authorize(
+      opts.actor ?? this.systemActor,
+      'update',
+      'customer',
+      inboundRaw[0]?.key ?? 'new',
+      tenantId,
+    );
     await this.ready();
     return this.locked(tenantId, () => this.resolveLocked(tenantId, inboundRaw, opts));
   }
@@ -886,6 +913,7 @@ export class IdentityService {
     const ids = parseInput(MergePairSchema, { survivorId, mergedId }, 'merge');
     const opts = parseInput(MergeOptionsSchema, options, 'merge options');
     const tenantId = opts.tenantId ?? DEFAULT_TENANT;
+    await this.authorize(opts.actor, 'merge', 'customer', ids.mergedId, tenantId);
     await this.ready();
     return this.locked(tenantId, async () => {
       const prep = await this.prepareMerge(tenantId, ids.survivorId, ids.mergedId);
@@ -916,6 +944,7 @@ export class IdentityService {
     const id = parseInput(IdSchema, mergeId, 'mergeId');
     const opts = parseInput(UnmergeOptionsSchema, options, 'unmerge options');
     const tenantId = opts.tenantId ?? DEFAULT_TENANT;
+    await this.authorize(opts.actor ?? this.systemActor, 'unmerge', 'customer', id, tenantId);
     await this.ready();
     return this.locked(tenantId, async () => {
       const record = await this.store.get<MergeRecord>(C.merges, id, { tenantId });
@@ -1119,6 +1148,7 @@ export class IdentityService {
     const opts = parseInput(SetBlockedOptionsSchema, options, 'options');
     const key = this.normalizeAt(input as z.output<typeof IdentityInputSchema>, 0).key;
     const tenantId = opts.tenantId ?? DEFAULT_TENANT;
+    await this.authorize(opts.actor, 'block', 'identity', key, tenantId);
     await this.ready();
     return this.locked(tenantId, async () => {
       const docs = await this.findAll<StoredIdentity>(C.identities, tenantId, { key });
@@ -1206,6 +1236,7 @@ export class IdentityService {
     const id = parseInput(IdSchema, conflictId, 'conflictId');
     const opts = parseInput(ResolveConflictOptionsSchema, options, 'options');
     const tenantId = opts.tenantId ?? DEFAULT_TENANT;
+    await this.authorize(opts.actor, 'review', 'identity', id, tenantId);
     await this.ready();
     return this.locked(tenantId, async () => {
       const conflict = await this.store.get<IdentityConflict>(C.conflicts, id, { tenantId });
