@@ -216,6 +216,7 @@ describe('InProcessEventBus', () => {
 
   it('rejects bad patterns and events', () => {
     const bus = new InProcessEventBus();
+    expect(() => bus.subscribe('case.*', 'nope' as never)).toThrow(/must be a function/);
     expect(() => bus.subscribe('' as never, () => {})).toThrow(ThreadlineError);
     expect(() => parseEvent({ id: 'e', type: 'Bad Type' })).toThrow(ThreadlineError);
     try {
@@ -259,6 +260,17 @@ describe('Scheduler', () => {
     expect(times).toEqual([10, 30]);
     expect(clock.now()).toBe(100);
     expect(scheduler.nextDeadline()).toBe(500);
+  });
+
+  it('refuses runUntil without a ManualClock and start without timers', async () => {
+    const { SystemClock } = await import('../src/index.js');
+    await expect(new Scheduler({ clock: new SystemClock() }).runUntil(1)).rejects.toMatchObject({
+      code: 'UNSUPPORTED',
+    });
+    expect(() => new Scheduler({ clock: new ManualClock(0) }).start()).toThrow(/setTimer/);
+    await expect(new Scheduler({ clock: new ManualClock(0) }).runUntil(Number.NaN)).rejects.toMatchObject({
+      code: 'VALIDATION',
+    });
   });
 
   it('collects target errors and rethrows from tick', async () => {

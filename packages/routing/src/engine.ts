@@ -190,26 +190,28 @@ export interface RoutingSnapshot {
       statusSince: number;
     }
   >;
-  tasks: Array<{
-    id: string;
-    seq: number;
-    channel: string;
-    priority: number;
-    attributes: Record<string, unknown>;
-    requiredSkills: Record<string, number>;
-    preferredWorkerId: string | null;
-    deadline: number | null;
-    createdAt: number;
-    routedAt: number;
-    humanOnly: boolean;
-    handoffQueue: string | null;
-    status: TaskStatus;
-    filterIdx: number;
-    stepIdx: number;
-    boosted: boolean;
-    assignedAt: number | null;
-    excluded: Array<[string, number]>;
-  }>;
+  tasks: Array<
+    Pick<
+      TaskState,
+      | 'id'
+      | 'seq'
+      | 'channel'
+      | 'priority'
+      | 'attributes'
+      | 'requiredSkills'
+      | 'preferredWorkerId'
+      | 'deadline'
+      | 'createdAt'
+      | 'routedAt'
+      | 'humanOnly'
+      | 'handoffQueue'
+      | 'status'
+      | 'filterIdx'
+      | 'stepIdx'
+      | 'boosted'
+      | 'assignedAt'
+    > & { excluded: Array<[string, number]> }
+  >;
   reservations: ReservationInfo[];
   sticky: Array<[string, string]>;
   deadlines: Array<{ at: number; kind: Deadline['kind']; ref: string }>;

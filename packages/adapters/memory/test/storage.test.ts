@@ -122,6 +122,18 @@ describe('createMemoryStorage', () => {
     expect(next.firstPosition).toBe(2);
   });
 
+  it('rejects bad arguments with typed errors and paths', async () => {
+    const s = createMemoryStorage();
+    await expect(s.documents.getMany('cases', 'c1' as never)).rejects.toMatchObject({ code: 'VALIDATION' });
+    await expect(s.documents.defineCollection('cases', { indexes: 'status' } as never)).rejects.toMatchObject(
+      {
+        code: 'VALIDATION',
+      },
+    );
+    await expect(s.outbox.pending(0)).rejects.toMatchObject({ code: 'VALIDATION' });
+    expect(() => s.restore({ hello: 1 } as never)).toThrow(/Not a Threadline memory snapshot/);
+  });
+
   it('rejects files that are not snapshots', async () => {
     const file = join(dir, 'bad.json');
     await writeFile(file, JSON.stringify({ hello: 1 }));
