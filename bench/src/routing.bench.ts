@@ -3,7 +3,7 @@
 // and new arrivals. The same steady state runs on a naive linear-scan matcher for the ratio.
 import { createRandom, ManualClock } from '@threadline/core';
 import { createRoutingEngine, type WorkflowConfig } from '@threadline/routing';
-import { fmt, heapUsed, percentile, table } from './util.js';
+import { fmt, heapUsed, percentile, startProfile, table } from './util.js';
 
 const WORKERS = Number(process.env.ROUTING_WORKERS ?? 10_000);
 const SKILLS = 200;
@@ -62,6 +62,22 @@ function nextTask(): TaskSpec {
     priority: rng.int(10),
   };
 }
+// Steady-state arrivals. By default each completion is followed by an arrival on the same
+// channel, so the backlog stays at WAITING tasks on both channels ("continuous arrivals and
+// completions" at equilibrium). ROUTING_ARRIVALS=mixed draws 70 % chat / 30 % voice instead:
+// chat capacity (87.5 % of the slots) then drains the chat backlog within a few hundred thousand
+// rounds and the run drifts into the idle-agent regime, which `routing-idle` measures on its own.
+const MIXED = process.env.ROUTING_ARRIVALS === 'mixed';
+// Arrival inputs are drawn before the timed rounds, so the clock measures the engine, not the
+// harness's random numbers and string building.
+const ARRIVALS = STEADY_OPS + LATENCY_OPS;
+const queueNames = Array.from({ length: QUEUES }, (_, q) => `q${q}`);
+const arrivalIds = Array.from({ length: ARRIVALS }, (_, i) => `a${i}`);
+const arrivalQueue = Uint16Array.from({ length: ARRIVALS }, () => rng.int(QUEUES));
+const arrivalPriority = Uint8Array.from({ length: ARRIVALS }, () => rng.int(10));
+const arrivalChat = Uint8Array.from({ length: ARRIVALS }, () => (rng.next() < 0.7 ? 1 : 0));
+const completionPick = Float64Array.from({ length: ARRIVALS }, () => rng.next());
+let arrivalCount = 0;
 
 // ----------------------------------------------------------------------------------------------
 // Indexed engine
@@ -72,8 +88,13 @@ engine.on('reservation.created', (e) => {
   offered.push(e.payload.reservationId);
 });
 const assigned: string[] = [];
+const assignedChannel: string[] = [];
 const acceptAll = () => {
-  for (const id of offered) assigned.push(engine.acceptReservation(id).id);
+  for (const id of offered) {
+    const task = engine.acceptReservation(id);
+    assigned.push(task.id);
+    assignedChannel.push(task.channel);
+  }
   offered.length = 0;
 };
 
@@ -199,10 +220,14 @@ const cpuMs = () => {
   return (u.user + u.system) / 1000;
 };
 function steadyRound(timed: boolean): void {
-  const k = rng.int(assigned.length);
+  const a = arrivalCount++;
+  const k = Math.floor((completionPick[a] as number) * assigned.length);
   const id = assigned[k] as string;
+  const freedChannel = assignedChannel[k] as string;
   assigned[k] = assigned[assigned.length - 1] as string;
+  assignedChannel[k] = assignedChannel[assignedChannel.length - 1] as string;
   assigned.pop();
+  assignedChannel.pop();
   let c0 = timed ? cpuMs() : 0;
   let t0 = timed ? performance.now() : 0;
   engine.completeTask(id);
@@ -211,14 +236,14 @@ function steadyRound(timed: boolean): void {
     cpuLat[latencyCount++] = cpuMs() - c0;
   }
   acceptAll();
-  const t = nextTask();
+  const channel = MIXED ? (arrivalChat[a] === 1 ? 'chat' : 'voice') : freedChannel;
   c0 = timed ? cpuMs() : 0;
   t0 = timed ? performance.now() : 0;
   engine.submitTask({
-    id: t.id,
-    channel: t.channel,
-    priority: t.priority,
-    attributes: { queue: `q${t.queue}` },
+    id: arrivalIds[a] as string,
+    channel,
+    priority: arrivalPriority[a] as number,
+    attributes: { queue: queueNames[arrivalQueue[a] as number] },
   });
   if (timed) {
     wallLat[latencyCount] = performance.now() - t0;
@@ -229,6 +254,8 @@ function steadyRound(timed: boolean): void {
 const wallLat = new Float64Array(LATENCY_OPS * 2);
 const cpuLat = new Float64Array(LATENCY_OPS * 2);
 let latencyCount = 0;
+// ROUTING_PROFILE=file.cpuprofile writes a V8 CPU profile of the steady-state rounds only.
+const profiler = process.env.ROUTING_PROFILE ? await startProfile() : undefined;
 const d1 = engine.stats().decisions;
 const steadyStart = performance.now();
 const steadyCpu0 = cpuMs();
@@ -239,6 +266,7 @@ for (let i = 0; i < STEADY_OPS && assigned.length > 0; i++) {
 const steadyMs = performance.now() - steadyStart;
 const steadyCpuMs = cpuMs() - steadyCpu0;
 const steadyDecisions = engine.stats().decisions - d1;
+if (profiler) await profiler(process.env.ROUTING_PROFILE as string);
 for (let i = 0; i < LATENCY_OPS && assigned.length > 0; i++) {
   steadyRound(true);
   if ((i & 255) === 0) clock.advance(1);
@@ -258,7 +286,9 @@ for (let i = 0; i < NAIVE_OPS && naiveAssigned.length > 0; i++) {
   naiveAssigned[k] = naiveAssigned[naiveAssigned.length - 1] as { worker: NaiveWorker; task: NaiveTask };
   naiveAssigned.pop();
   naiveFree(done.worker, naiveNow++);
-  naiveArrive(nextTask(), naiveNow++);
+  const arrival = nextTask();
+  if (!MIXED) arrival.channel = done.task.spec.channel;
+  naiveArrive(arrival, naiveNow++);
 }
 const naiveMs = performance.now() - naiveStart;
 const naiveCpuMs = cpuMs() - naiveCpu0;

@@ -66,3 +66,22 @@ export function table(headers: string[], rows: (string | number)[][]): void {
   console.log(`|${headers.map(() => '---').join('|')}|`);
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
 }
+
+/**
+ * Starts a V8 CPU profile of this process; the returned function stops it and writes the
+ * `.cpuprofile` file (open it in Chrome DevTools or speedscope).
+ */
+export async function startProfile(): Promise<(file: string) => Promise<void>> {
+  const { Session } = await import('node:inspector/promises');
+  const { writeFile } = await import('node:fs/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 200 });
+  await session.post('Profiler.start');
+  return async (file) => {
+    const { profile } = await session.post('Profiler.stop');
+    await writeFile(file, JSON.stringify(profile));
+    session.disconnect();
+  };
+}

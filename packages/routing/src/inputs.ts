@@ -68,3 +68,67 @@ export const TaskPatchSchema = z
 
 /** Input of `updateTask`: fields to replace (`attributes` are merged shallowly). */
 export type TaskPatch = z.input<typeof TaskPatchSchema>;
+
+/** `submitTask` input after validation and defaults. */
+export type ParsedTaskInput = z.output<typeof TaskInputSchema>;
+
+const TASK_INPUT_KEYS = new Set([
+  'id',
+  'channel',
+  'priority',
+  'attributes',
+  'requiredSkills',
+  'preferredWorkerId',
+  'deadline',
+  'createdAt',
+]);
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * The common `submitTask` input (plain object, string id and channel, integer priority, plain
+ * attributes, no skills or dates) checked by hand: it is on the routing hot path, where the zod
+ * schema cost more than the routing decision. Returns exactly what `TaskInputSchema` would, or
+ * `undefined` for anything else — the caller then runs the schema, which owns the error report,
+ * so every error still carries zod's paths and messages.
+ */
+export function parseTaskInputFast(input: unknown): ParsedTaskInput | undefined {
+  if (!isPlainObject(input)) return undefined;
+  for (const key in input) if (!TASK_INPUT_KEYS.has(key)) return undefined;
+  const { id, channel, priority, attributes, requiredSkills, preferredWorkerId, deadline, createdAt } = input;
+  if (id !== undefined && (typeof id !== 'string' || id.length === 0 || id.length > 200)) return undefined;
+  if (typeof channel !== 'string' || channel.length === 0) return undefined;
+  if (
+    priority !== undefined &&
+    (typeof priority !== 'number' || !Number.isInteger(priority) || priority < 0 || priority > 1_000_000)
+  )
+    return undefined;
+  if (attributes !== undefined && !isPlainObject(attributes)) return undefined;
+  if (requiredSkills !== undefined) return undefined;
+  if (
+    preferredWorkerId !== undefined &&
+    (typeof preferredWorkerId !== 'string' || preferredWorkerId.length === 0)
+  )
+    return undefined;
+  if (deadline !== undefined && (typeof deadline !== 'number' || !Number.isInteger(deadline)))
+    return undefined;
+  if (createdAt !== undefined && (typeof createdAt !== 'number' || !Number.isInteger(createdAt)))
+    return undefined;
+  // Own copy of the attributes, as the schema's record parse makes one.
+  const attrs: Record<string, unknown> = {};
+  if (attributes !== undefined) for (const key in attributes) attrs[key] = attributes[key];
+  const out: ParsedTaskInput = {
+    channel,
+    priority: (priority as number | undefined) ?? 0,
+    attributes: attrs,
+  };
+  if (id !== undefined) out.id = id;
+  if (preferredWorkerId !== undefined) out.preferredWorkerId = preferredWorkerId;
+  if (deadline !== undefined) out.deadline = deadline;
+  if (createdAt !== undefined) out.createdAt = createdAt;
+  return out;
+}
