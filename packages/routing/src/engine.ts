@@ -40,6 +40,7 @@ import { AttributeIndex } from './indexes/attributeIndex.js';
 import { type Deadline, DeadlineQueue } from './indexes/deadlines.js';
 import { IndexedHeap } from './indexes/heap.js';
 import { SkillIndex } from './indexes/skillIndex.js';
+import { TaskHeap, TaskPositions } from './indexes/taskHeap.js';
 import {
   parseTaskInputFast,
   type TaskInput,
@@ -311,7 +312,7 @@ interface Group {
   requirement: CompiledRequirement;
   humanOnly: boolean;
   pinnedWorkerId: string | null;
-  heap: IndexedHeap<TaskState>;
+  heap: TaskHeap<TaskState>;
   /** The step's worker expression and the task context it is evaluated with. */
   expr: CompiledExpression | null;
   exprTask: Record<string, unknown> | null;
@@ -380,7 +381,8 @@ interface TaskState {
   agedBase: number;
   boosted: boolean;
   group: Group | null;
-  heapIndex: number;
+  /** Row in the engine's `TaskPositions` (the task's place in its group heap). */
+  handle: number;
   /** Workers that rejected or let an offer time out, until when; `null` while none (the common case). */
   excluded: Map<string, number> | null;
   pending: ReservationState[];
@@ -507,6 +509,7 @@ export class RoutingEngine {
   readonly #channelNames: string[] = [];
   readonly #workers = new Map<string, WorkerState>();
   readonly #laneTable = new LaneTable();
+  readonly #taskPositions = new TaskPositions();
   readonly #calendarWorkers = new Set<WorkerState>();
   readonly #skillIndex = new SkillIndex<WorkerState>();
   readonly #attributeIndex = new AttributeIndex<WorkerState>();
@@ -1181,7 +1184,7 @@ export class RoutingEngine {
         agedBase: 0,
         boosted: false,
         group: null,
-        heapIndex: -1,
+        handle: this.#taskPositions.alloc(),
         excluded: null,
         pending: [],
         assigned: null,
@@ -1344,6 +1347,7 @@ export class RoutingEngine {
     t.boostDeadline = undefined;
     this.#tasks.delete(t.id);
     this.#botTasks.delete(t);
+    this.#taskPositions.release(t.handle);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -1585,21 +1589,8 @@ export class RoutingEngine {
         requirement,
         humanOnly: t.humanOnly,
         pinnedWorkerId: pinned,
-        heap: new IndexedHeap<TaskState>(
-          (a, b) => {
-            if (a.agedBase !== b.agedBase) return a.agedBase > b.agedBase;
-            if (a.createdAt !== b.createdAt)
-              return lifo ? a.createdAt > b.createdAt : a.createdAt < b.createdAt;
-            return a.seq < b.seq;
-          },
-          (x) => x.heapIndex,
-          (x, i) => {
-            x.heapIndex = i;
-          },
-          // Higher aged priority first: the key (set before push, fixed while queued) spares
-          // most sift comparisons a load of the task objects.
-          (x) => -x.agedBase,
-        ),
+        // Higher aged priority first, then age (LIFO: newest), then submission order.
+        heap: new TaskHeap<TaskState>(this.#taskPositions, lifo === true),
         expr: step.expr,
         exprTask: step.expr ? this.#taskCtx(t) : null,
         head: undefined,
@@ -2553,7 +2544,7 @@ export class RoutingEngine {
           ch: this.#channelIndex(ts.channel),
           agedBase: 0,
           group: null,
-          heapIndex: -1,
+          handle: this.#taskPositions.alloc(),
           excluded: ts.excluded.length === 0 ? null : new Map(ts.excluded),
           pending: [],
           assigned: null,

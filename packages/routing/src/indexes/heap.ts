@@ -178,7 +178,7 @@ export class IndexedHeap<T> {
   }
 }
 
-function siftUp(a: number[], i: number, less: (x: number, y: number) => boolean): void {
+export function siftUp(a: number[], i: number, less: (x: number, y: number) => boolean): void {
   const v = a[i] as number;
   while (i > 0) {
     const p = (i - 1) >> 1;
@@ -190,7 +190,7 @@ function siftUp(a: number[], i: number, less: (x: number, y: number) => boolean)
   a[i] = v;
 }
 
-function siftDown(a: number[], i: number, less: (x: number, y: number) => boolean): void {
+export function siftDown(a: number[], i: number, less: (x: number, y: number) => boolean): void {
   const n = a.length;
   const v = a[i] as number;
   for (;;) {
