@@ -302,7 +302,8 @@ interface QueueRuntime {
   expr: CompiledExpression | null;
   ratePerMs: number;
   members: Set<WorkerState>;
-  lanes: Map<number, Lane>;
+  /** Lanes by channel number (holes for channels not seen yet). */
+  lanes: Array<Lane | undefined>;
 }
 
 interface Group {
@@ -324,6 +325,8 @@ interface Group {
   headBase: number;
   /** True when the head had no exclusions when it became head (exclusions only shrink while queued). */
   headClean: boolean;
+  /** Members with an exclusion map: while 0, every head is clean without loading it. */
+  excludedCount: number;
   /** True when every member of the queue may take the group's tasks (no requirement, expression or human-only rule). */
   open: boolean;
   /** `queue.ratePerMs`, copied for the hot path. */
@@ -349,6 +352,8 @@ interface StepRuntime {
   plainKey: string;
   /** The step's plain group per channel number, once created (see `Group.plain`). */
   plainGroups: Array<Group | undefined>;
+  /** The queue's SLA boost (0 when none), for the arrival path. */
+  boost: number;
 }
 
 interface FilterRuntime {
@@ -358,6 +363,11 @@ interface FilterRuntime {
   match: CompiledRequirement | null;
   when: CompiledExpression | null;
   steps: StepRuntime[];
+  /**
+   * The match is one attribute condition and nothing else, so being found under the task's
+   * (scalar) value in the sole filter index already proves the match.
+   */
+  indexOnly: boolean;
 }
 
 interface TaskState {
@@ -410,6 +420,10 @@ interface ReservationState {
 
 const NO_SKILLS: Readonly<Record<string, number>> = Object.freeze({});
 const NO_LANES = new Int32Array(0);
+/** Shared empty result of `#findWorkers` (callers never mutate it). */
+const NO_WORKERS = Object.freeze([]) as unknown as WorkerState[];
+/** The shared empty `pending` list of a task without open offers (replaced, never mutated). */
+const NO_PENDING = Object.freeze([]) as unknown as ReservationState[];
 const NO_OPTIONS: Readonly<{ wrapUpMs?: number }> = Object.freeze({});
 const DEFAULT_FILTER = -1;
 const NO_CANDIDATES: readonly number[] = [];
@@ -517,6 +531,8 @@ export class RoutingEngine {
   readonly #reservations = new Map<string, ReservationState>();
   readonly #pinnedGroups = new Map<string, Map<string, Group>>();
   readonly #sticky = new Map<string, string>();
+  /** True when some step routes to the last agent (`knownWorker: 'last'`): only then is it recorded. */
+  #usesSticky = false;
   readonly #deadlines = new DeadlineQueue();
   readonly #botTasks = new Set<TaskState>();
 
@@ -608,7 +624,7 @@ export class RoutingEngine {
             : compileWorkflowExpression(config.expression, ['queues', idx, 'expression'], ['worker']),
         ratePerMs: config.agingPerMinute / 60_000,
         members: new Set(),
-        lanes: new Map(),
+        lanes: [],
       };
       this.#queues.push(q);
       this.#queueById.set(config.id, q);
@@ -627,12 +643,14 @@ export class RoutingEngine {
             ? null
             : compileWorkflowExpression(config.expression, [...base, j, 'expression'], ['worker', 'task']);
         const requirement = compileRequirement(config.requires);
+        if (config.knownWorker === 'last') this.#usesSticky = true;
         return {
           config,
           queue: this.#queueById.get(config.queue) as QueueRuntime,
           requirement,
           plainKey: `${requirement.key}||||`,
           plainGroups: [],
+          boost: this.#queueById.get(config.queue)?.config.slaBoost?.boost ?? 0,
           expr,
           exprTaskPaths: expr ? taskReferences(expr) : [],
           skipIf:
@@ -661,11 +679,20 @@ export class RoutingEngine {
           },
         );
       }
+      const m = f.match;
       this.#filters.push({
         name: f.name,
         config: f,
         match,
         when,
+        indexOnly:
+          m !== undefined &&
+          match !== null &&
+          match.attributeNames.length === 1 &&
+          m.channel === undefined &&
+          m.minPriority === undefined &&
+          m.businessHours === undefined &&
+          when === null,
         steps: toSteps(f.targets, ['filters', idx, 'targets']),
       });
       // Index the filter under its first attribute's accepted values so a task only checks
@@ -697,6 +724,7 @@ export class RoutingEngine {
           config: null,
           match: null,
           when: null,
+          indexOnly: false,
           steps: toSteps(this.#workflow.defaultFilter.targets, ['defaultFilter', 'targets']),
         }
       : null;
@@ -966,7 +994,7 @@ export class RoutingEngine {
   }
 
   #lane(q: QueueRuntime, ch: number): Lane {
-    let lane = q.lanes.get(ch);
+    let lane = q.lanes[ch];
     if (!lane) {
       const rank = this.#strategy.rank ?? (longestIdle.rank as (w: WorkerView) => number);
       lane = {
@@ -992,7 +1020,7 @@ export class RoutingEngine {
         groups: new Map(),
         list: [],
       };
-      q.lanes.set(ch, lane);
+      q.lanes[ch] = lane;
     }
     return lane;
   }
@@ -1171,7 +1199,7 @@ export class RoutingEngine {
         ch: this.#channelIndex(data.channel),
         priority: data.priority,
         attributes: data.attributes,
-        requiredSkills: data.requiredSkills ?? {},
+        requiredSkills: data.requiredSkills ?? NO_SKILLS,
         preferredWorkerId: data.preferredWorkerId ?? null,
         deadline: data.deadline ?? null,
         createdAt,
@@ -1186,7 +1214,7 @@ export class RoutingEngine {
         group: null,
         handle: this.#taskPositions.alloc(),
         excluded: null,
-        pending: [],
+        pending: NO_PENDING,
         assigned: null,
         assignedAt: null,
         stepDeadline: undefined,
@@ -1398,6 +1426,8 @@ export class RoutingEngine {
       // One indexed attribute, no unindexed filters and a scalar value: its list (in filter
       // order, without duplicates) is already the candidate set.
       candidates = sole.byValue.get(soleValue) ?? NO_CANDIDATES;
+      const first = candidates[0];
+      if (first !== undefined && (this.#filters[first] as FilterRuntime).indexOnly) return first;
     } else if (this.#filterIndex.size > 0) {
       candidates = this.#indexedCandidates(t);
     }
@@ -1506,7 +1536,7 @@ export class RoutingEngine {
         reason: why,
       });
     }
-    this.#joinGroup(t, this.#groupFor(t, step));
+    this.#joinGroup(t, this.#groupFor(t, step), step);
     if (this.#wants('task.queued'))
       this.#emit('task.queued', 'task', t.id, {
         taskId: t.id,
@@ -1515,7 +1545,7 @@ export class RoutingEngine {
         queue: queueId,
         priority: this.#basePriority(t),
       });
-    this.#routeTask(t);
+    this.#routeTask(t, undefined, step);
   }
 
   #knownWorkerId(t: TaskState, step: StepConfig): string | null {
@@ -1596,6 +1626,7 @@ export class RoutingEngine {
         head: undefined,
         headBase: 0,
         headClean: true,
+        excludedCount: 0,
         open:
           !t.humanOnly &&
           step.expr === null &&
@@ -1625,15 +1656,23 @@ export class RoutingEngine {
       : this.#pinnedGroupMap(g.pinnedWorkerId);
   }
 
-  #joinGroup(t: TaskState, g: Group): void {
-    t.agedBase = this.#basePriority(t) - g.queue.ratePerMs * t.createdAt;
+  /** Queues `t` in `g`. `step`, when given, is `t`'s current step (spares looking it up). */
+  #joinGroup(t: TaskState, g: Group, step?: StepRuntime): void {
+    const base =
+      step !== undefined && t.handoffQueue === null
+        ? (step.config.priority ?? t.priority) + (t.boosted ? step.boost : 0)
+        : this.#basePriority(t);
+    t.agedBase = base - g.rate * t.createdAt;
     t.group = g;
+    if (t.excluded !== null) g.excludedCount++;
     if (g.heap.size === 0) {
-      this.#groupBucket(g).set(g.key, g);
-      if (g.pinnedWorkerId === null) this.#lane(g.queue, g.ch).list.push(g);
+      if (!g.plain) this.#groupBucket(g).set(g.key, g);
+      if (g.pinnedWorkerId === null) (g.lane ?? this.#lane(g.queue, g.ch)).list.push(g);
     }
     g.heap.push(t);
-    syncHead(g);
+    // Most arrivals queue behind the current head: then the head, its key and the lane's scan
+    // row are unchanged.
+    if (g.heap.peek() !== g.head) syncHead(g);
     this.#waiting++;
   }
 
@@ -1641,7 +1680,8 @@ export class RoutingEngine {
     const g = t.group;
     if (!g) return;
     g.heap.remove(t);
-    syncHead(g);
+    if (t.excluded !== null) g.excludedCount--;
+    if (t === g.head) syncHead(g);
     t.group = null;
     this.#waiting--;
     if (g.heap.size === 0) {
@@ -1649,7 +1689,7 @@ export class RoutingEngine {
       if (!g.plain) bucket.delete(g.key);
       if (g.pinnedWorkerId !== null && bucket.size === 0) this.#pinnedGroups.delete(g.pinnedWorkerId);
       if (g.pinnedWorkerId === null) {
-        const list = this.#lane(g.queue, g.ch).list;
+        const list = (g.lane ?? this.#lane(g.queue, g.ch)).list;
         const at = list.indexOf(g);
         if (at >= 0) {
           list[at] = list[list.length - 1] as Group;
@@ -1682,8 +1722,8 @@ export class RoutingEngine {
       const w = this.#workers.get(g.pinnedWorkerId);
       return w && g.queue.members.has(w) && this.#eligible(w, t, g) ? [w] : [];
     }
-    const heap = this.#lane(g.queue, t.ch).idle;
-    if (heap.size === 0) return [];
+    const heap = (g.lane ?? this.#lane(g.queue, t.ch)).idle;
+    if (heap.size === 0) return NO_WORKERS;
     const enumerate = this.#strategy.score !== undefined || step.orderBy !== undefined;
     // Pick the smallest candidate source: the queue's idle heap, or a skill bucket of the
     // step's extra requirements.
@@ -1776,10 +1816,10 @@ export class RoutingEngine {
   }
 
   /** Offers a pending task to the best available workers, if any. */
-  #routeTask(t: TaskState, first?: WorkerState): boolean {
+  #routeTask(t: TaskState, first?: WorkerState, current?: StepRuntime): boolean {
     const g = t.group;
     if (t.status !== 'pending' || !g) return false;
-    const step = this.#currentStep(t);
+    const step = current !== undefined && t.handoffQueue === null ? current : this.#currentStep(t);
     if (!step) return false;
     const k = step.config.offers;
     let workers: WorkerState[];
@@ -1813,7 +1853,8 @@ export class RoutingEngine {
       };
       r.deadline = this.#deadlines.add(r.expiresAt, 'reservation', r.id, 0);
       this.#reservations.set(r.id, r);
-      t.pending.push(r);
+      if (t.pending === NO_PENDING) t.pending = [r];
+      else t.pending.push(r);
       this.#holdCapacity(w, r);
       w.lastOfferSeq = this.#offerSeq++;
       this.#refreshWorker(w);
@@ -1917,7 +1958,7 @@ export class RoutingEngine {
           }
         }
       }
-      const pinned = this.#pinnedGroups.get(w.id);
+      const pinned = this.#pinnedGroups.size === 0 ? undefined : this.#pinnedGroups.get(w.id);
       if (pinned) {
         for (const g of pinned.values()) {
           if (!w.queues.includes(g.queue) || !this.#hasRoom(w, g.ch)) continue;
@@ -1938,7 +1979,8 @@ export class RoutingEngine {
   }
 
   #hasAnyRoom(w: WorkerState): boolean {
-    for (const ch of w.capacity.keys()) if (this.#hasRoom(w, ch)) return true;
+    const caps = w.caps;
+    for (let ch = 0; ch < caps.length; ch++) if (caps[ch] !== undefined && this.#hasRoom(w, ch)) return true;
     return false;
   }
 
@@ -1981,7 +2023,7 @@ export class RoutingEngine {
       r.deadline = undefined;
       r.status = 'accepted';
       // Single offer (the common case): nothing else to rescind and no array to copy.
-      if (t.pending.length === 1 && t.pending[0] === r) t.pending.length = 0;
+      if (t.pending.length === 1 && t.pending[0] === r) t.pending = NO_PENDING;
       else {
         t.pending = t.pending.filter((x) => x !== r);
         for (const other of [...t.pending]) this.#endPending(other, 'rescinded', 'accepted_elsewhere', false);
@@ -1991,9 +2033,11 @@ export class RoutingEngine {
       t.assignedAt = this.#now();
       this.#deadlines.cancel(t.stepDeadline);
       t.stepDeadline = undefined;
-      const key = t.attributes[this.#workflow.stickyKey];
-      if ((typeof key === 'string' || typeof key === 'number') && r.worker.kind === 'human')
-        this.#sticky.set(String(key), r.worker.id);
+      if (this.#usesSticky) {
+        const key = t.attributes[this.#workflow.stickyKey];
+        if ((typeof key === 'string' || typeof key === 'number') && r.worker.kind === 'human')
+          this.#sticky.set(String(key), r.worker.id);
+      }
       if (r.worker.kind === 'bot') this.#botTasks.add(t);
       if (this.#wants('reservation.accepted'))
         this.#emit('reservation.accepted', 'reservation', r.id, {
@@ -2182,7 +2226,10 @@ export class RoutingEngine {
       const excluded = t.excluded;
       if (excluded !== null) {
         for (const [wid, until] of excluded) if (until <= d.at) excluded.delete(wid);
-        if (excluded.size === 0) t.excluded = null;
+        if (excluded.size === 0) {
+          t.excluded = null;
+          if (t.group !== null) t.group.excludedCount--;
+        }
       }
       if (t.status === 'pending') this.#routeTask(t);
     }
@@ -2546,7 +2593,7 @@ export class RoutingEngine {
           group: null,
           handle: this.#taskPositions.alloc(),
           excluded: ts.excluded.length === 0 ? null : new Map(ts.excluded),
-          pending: [],
+          pending: NO_PENDING,
           assigned: null,
           stepDeadline: undefined,
           boostDeadline: undefined,
@@ -2574,7 +2621,7 @@ export class RoutingEngine {
           };
           this.#reservations.set(r.id, r);
           this.#holdCapacity(w, r);
-          if (r.status === 'pending') t.pending.push(r);
+          if (r.status === 'pending') t.pending = [...t.pending, r];
           else t.assigned = r;
         }
         if (t.status === 'assigned' && t.assigned?.worker.kind === 'bot') this.#botTasks.add(t);
@@ -2703,11 +2750,12 @@ function readSegments(obj: unknown, path: readonly (string | number)[]): unknown
 
 /** Refreshes a group's cached head (and its lane's fast head) after its heap changed. */
 function syncHead(g: Group): void {
-  const head = g.heap.items[0];
+  const head = g.heap.peek();
   g.head = head;
   if (head !== undefined) {
-    g.headBase = head.agedBase;
-    g.headClean = head.excluded === null;
+    // Read from the heap's key array: no load of the head task itself on the common path.
+    g.headBase = g.heap.peekBase();
+    g.headClean = g.excludedCount === 0 || head.excluded === null;
   }
   if (g.lane) syncLane(g.lane);
 }

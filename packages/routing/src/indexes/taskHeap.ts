@@ -81,6 +81,11 @@ export class TaskHeap<T extends HeapTask> {
     return this.items[0];
   }
 
+  /** The best task's `agedBase` (from the key array; `NaN` when empty). */
+  peekBase(): number {
+    return this.items.length === 0 ? Number.NaN : -(this.#keys[0] as number);
+  }
+
   /** True when `task` is in this heap. */
   has(task: T): boolean {
     const i = this.#positions.pos[task.handle] as number;
