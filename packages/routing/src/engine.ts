@@ -333,6 +333,10 @@ interface Group {
   rate: number;
   /** The lane the group lives in (`null` for groups pinned to one worker). */
   lane: Lane | null;
+  /** `lane.idx`, or -1 for pinned groups. */
+  laneIdx: number;
+  /** `queue.config.id`, copied for event payloads. */
+  queueId: string;
   /**
    * A step's plain group (no task skills, expression, pin or human-only rule): kept in its bucket
    * while empty, so the steps that cache it in `plainGroups` always hold the bucket's object.
@@ -984,7 +988,7 @@ export class RoutingEngine {
   #unindexWorker(w: WorkerState): void {
     this.#skillIndex.remove(w, w.skills);
     this.#attributeIndex.remove(w, w.attributes);
-    for (const e of w.entries) e.lane.idle.remove(e);
+    for (const e of w.entries) if (e.lane.idle.remove(e)) (this.#laneTable.idle[e.lane.idx] as number)--;
     w.inHeaps = 0;
     for (const q of w.queues) q.members.delete(w);
     w.entries = [];
@@ -1039,10 +1043,12 @@ export class RoutingEngine {
         else {
           heap.push(e);
           w.inHeaps++;
+          (this.#laneTable.idle[e.lane.idx] as number)++;
         }
       } else if (e.heapIndex >= 0) {
         heap.remove(e);
         w.inHeaps--;
+        (this.#laneTable.idle[e.lane.idx] as number)--;
       }
     }
   }
@@ -1634,6 +1640,8 @@ export class RoutingEngine {
           requirement.attributeNames.length === 0,
         rate: queue.ratePerMs,
         lane: pinned === null ? this.#lane(queue, t.ch) : null,
+        laneIdx: pinned === null ? this.#lane(queue, t.ch).idx : -1,
+        queueId: queue.config.id,
         plain: key === step.plainKey && pinned === null,
       };
     }
@@ -1722,6 +1730,8 @@ export class RoutingEngine {
       const w = this.#workers.get(g.pinnedWorkerId);
       return w && g.queue.members.has(w) && this.#eligible(w, t, g) ? [w] : [];
     }
+    // Nobody idle in the lane (the common case under load): answered from the lane table.
+    if (g.laneIdx >= 0 && this.#laneTable.idle[g.laneIdx] === 0) return NO_WORKERS;
     const heap = (g.lane ?? this.#lane(g.queue, t.ch)).idle;
     if (heap.size === 0) return NO_WORKERS;
     const enumerate = this.#strategy.score !== undefined || step.orderBy !== undefined;
@@ -1862,9 +1872,9 @@ export class RoutingEngine {
         reservationId: r.id,
         taskId: t.id,
         workerId: w.id,
-        queue: g.queue.config.id,
+        queue: g.queueId,
         expiresAt: r.expiresAt,
-        ...(trace === undefined ? {} : { trace }),
+        ...(trace === undefined ? undefined : { trace }),
       });
     }
     return true;
@@ -2794,6 +2804,8 @@ class LaneTable {
   ch = new Int32Array(64);
   base = new Float64Array(64);
   rate = new Float64Array(64);
+  /** Entries in the lane's idle-worker heap. */
+  idle = new Int32Array(64);
   head: Array<TaskState | undefined> = [];
   size = 0;
 
@@ -2808,6 +2820,7 @@ class LaneTable {
       this.ch = grow(this.ch, (n) => new Int32Array(n));
       this.base = grow(this.base, (n) => new Float64Array(n));
       this.rate = grow(this.rate, (n) => new Float64Array(n));
+      this.idle = grow(this.idle, (n) => new Int32Array(n));
     }
     const i = this.size++;
     this.state[i] = LANE_EMPTY;
