@@ -1195,7 +1195,8 @@ export class RoutingEngine {
     if (this.#tasks.has(id)) {
       throw new ThreadlineError('CONFLICT', `Task "${id}" already exists`, { details: { taskId: id } });
     }
-    return this.#run(() => {
+    this.#depth++;
+    try {
       const now = this.#now();
       const createdAt = data.createdAt === undefined ? now : toMillis(data.createdAt, 'createdAt');
       const t: TaskState = {
@@ -1231,7 +1232,10 @@ export class RoutingEngine {
       this.#scheduleBoost(t);
       this.#enterWorkflow(t, null);
       return this.#taskInfo(t);
-    });
+    } finally {
+      this.#depth--;
+      if (this.#depth === 0) this.#flush();
+    }
   }
 
   /**
@@ -1319,7 +1323,8 @@ export class RoutingEngine {
         details: { taskId: id, status: t.status },
       });
     }
-    this.#run(() => {
+    this.#depth++;
+    try {
       const now = this.#now();
       const wrap = opts.wrapUpMs ?? 0;
       // Hot-path events build their payloads only when someone listens.
@@ -1338,7 +1343,10 @@ export class RoutingEngine {
       } else {
         this.#finish(r);
       }
-    });
+    } finally {
+      this.#depth--;
+      if (this.#depth === 0) this.#flush();
+    }
   }
 
   #finish(r: ReservationState): void {
@@ -2027,7 +2035,8 @@ export class RoutingEngine {
     const r = this.#reservations.get(id);
     if (!r) throw notFound('reservation', String(id));
     assertTransition(r.id, r.status, 'accepted');
-    return this.#run(() => {
+    this.#depth++;
+    try {
       const t = r.task;
       this.#deadlines.cancel(r.deadline);
       r.deadline = undefined;
@@ -2062,7 +2071,10 @@ export class RoutingEngine {
           reservationId: r.id,
         });
       return this.#taskInfo(t);
-    });
+    } finally {
+      this.#depth--;
+      if (this.#depth === 0) this.#flush();
+    }
   }
 
   /**
