@@ -293,6 +293,8 @@ interface Lane {
   groups: Map<string, Group>;
   /** The same groups as an array, for allocation-free iteration on the hot path. */
   list: Group[];
+  /** `list[0]` while the list holds exactly one group (the common case), else `undefined`. */
+  solo: Group | undefined;
 }
 
 interface QueueRuntime {
@@ -358,6 +360,9 @@ interface StepRuntime {
   plainGroups: Array<Group | undefined>;
   /** The queue's SLA boost (0 when none), for the arrival path. */
   boost: number;
+  /** `config.timeout` and `queue.config.id`, copied for the arrival path. */
+  timeout: number | undefined;
+  queueId: string;
 }
 
 interface FilterRuntime {
@@ -655,6 +660,8 @@ export class RoutingEngine {
           plainKey: `${requirement.key}||||`,
           plainGroups: [],
           boost: this.#queueById.get(config.queue)?.config.slaBoost?.boost ?? 0,
+          timeout: config.timeout,
+          queueId: config.queue,
           expr,
           exprTaskPaths: expr ? taskReferences(expr) : [],
           skipIf:
@@ -1023,6 +1030,7 @@ export class RoutingEngine {
         table: this.#laneTable,
         groups: new Map(),
         list: [],
+        solo: undefined,
       };
       q.lanes[ch] = lane;
     }
@@ -1495,8 +1503,8 @@ export class RoutingEngine {
     const last = filter.steps.length - 1;
     for (;;) {
       const step = filter.steps[idx] as StepRuntime;
-      const timeoutAt = step.config.timeout === undefined ? null : t.routedAt + step.config.timeout;
       if (idx < last && !stay) {
+        const timeoutAt = step.timeout === undefined ? null : t.routedAt + step.timeout;
         if (timeoutAt !== null && timeoutAt <= now) {
           idx++;
           why = 'timeout';
@@ -1534,19 +1542,19 @@ export class RoutingEngine {
     stay = false;
     t.stepIdx = idx;
     const step = filter.steps[idx] as StepRuntime;
-    this.#deadlines.cancel(t.stepDeadline);
-    t.stepDeadline = undefined;
-    const timeoutAt = step.config.timeout === undefined ? null : t.routedAt + step.config.timeout;
-    if (timeoutAt !== null && idx < last)
-      t.stepDeadline = this.#deadlines.add(Math.max(timeoutAt, now), 'step', t.id, 0);
-    const queueId = t.handoffQueue ?? step.queue.config.id;
+    if (t.stepDeadline !== undefined) {
+      this.#deadlines.cancel(t.stepDeadline);
+      t.stepDeadline = undefined;
+    }
+    if (idx < last && step.timeout !== undefined)
+      t.stepDeadline = this.#deadlines.add(Math.max(t.routedAt + step.timeout, now), 'step', t.id, 0);
     if (why !== null && (from !== idx || why === 'handoff')) {
       this.#emit('task.step_changed', 'task', t.id, {
         taskId: t.id,
         filter: filter.name,
         fromStep: from,
         toStep: idx,
-        queue: queueId,
+        queue: t.handoffQueue ?? step.queueId,
         reason: why,
       });
     }
@@ -1556,7 +1564,7 @@ export class RoutingEngine {
         taskId: t.id,
         filter: filter.name,
         step: idx,
-        queue: queueId,
+        queue: t.handoffQueue ?? step.queueId,
         priority: this.#basePriority(t),
       });
     this.#routeTask(t, undefined, step);
@@ -1683,7 +1691,11 @@ export class RoutingEngine {
     if (t.excluded !== null) g.excludedCount++;
     if (g.heap.size === 0) {
       if (!g.plain) this.#groupBucket(g).set(g.key, g);
-      if (g.pinnedWorkerId === null) (g.lane ?? this.#lane(g.queue, g.ch)).list.push(g);
+      if (g.pinnedWorkerId === null) {
+        const lane = g.lane ?? this.#lane(g.queue, g.ch);
+        lane.list.push(g);
+        lane.solo = lane.list.length === 1 ? g : undefined;
+      }
     }
     g.heap.push(t);
     // Most arrivals queue behind the current head: then the head, its key and the lane's scan
@@ -1705,12 +1717,14 @@ export class RoutingEngine {
       if (!g.plain) bucket.delete(g.key);
       if (g.pinnedWorkerId !== null && bucket.size === 0) this.#pinnedGroups.delete(g.pinnedWorkerId);
       if (g.pinnedWorkerId === null) {
-        const list = (g.lane ?? this.#lane(g.queue, g.ch)).list;
+        const lane = g.lane ?? this.#lane(g.queue, g.ch);
+        const list = lane.list;
         const at = list.indexOf(g);
         if (at >= 0) {
           list[at] = list[list.length - 1] as Group;
           list.pop();
         }
+        lane.solo = list.length === 1 ? list[0] : undefined;
         if (g.lane) syncLane(g.lane);
       }
     }
@@ -2783,8 +2797,7 @@ function syncHead(g: Group): void {
 }
 
 function syncLane(lane: Lane): void {
-  const n = lane.list.length;
-  const g = n === 1 ? (lane.list[0] as Group) : undefined;
+  const g = lane.solo;
   const table = lane.table;
   const i = lane.idx;
   if (g?.open && g.headClean && g.head !== undefined) {
@@ -2797,7 +2810,7 @@ function syncLane(lane: Lane): void {
     table.rate[i] = g.rate;
   } else {
     lane.fastHead = undefined;
-    table.state[i] = n === 0 ? LANE_EMPTY : LANE_SLOW;
+    table.state[i] = g === undefined && lane.list.length === 0 ? LANE_EMPTY : LANE_SLOW;
     table.head[i] = undefined;
   }
 }
