@@ -113,7 +113,12 @@ const heapWorkers = heapUsed();
 const fillStart = performance.now();
 const decisions0 = engine.stats().decisions;
 const tasksAtStart: TaskSpec[] = [];
-while (engine.stats().waiting < WAITING) {
+// ROUTING_SCENARIO=idle: the idle-agent regime instead — fill until 60 % of the worker slots
+// are busy (almost nothing waits), so each arrival is offered at once to the best idle worker
+// and each completion returns a worker to its ~30 idle heaps.
+const IDLE = process.env.ROUTING_SCENARIO === 'idle';
+const slots = workerSpecs.reduce((n, w) => n + w.units, 0);
+while (IDLE ? assigned.length < slots * 0.6 : engine.stats().waiting < WAITING) {
   const t = nextTask();
   tasksAtStart.push(t);
   engine.submitTask({

@@ -38,7 +38,7 @@ import {
 } from './handoff.js';
 import { AttributeIndex } from './indexes/attributeIndex.js';
 import { type Deadline, DeadlineQueue } from './indexes/deadlines.js';
-import { IndexedHeap } from './indexes/heap.js';
+import { IdleHeap, IdlePositions } from './indexes/idleHeap.js';
 import { SkillIndex } from './indexes/skillIndex.js';
 import { TaskHeap, TaskPositions } from './indexes/taskHeap.js';
 import {
@@ -273,7 +273,12 @@ interface IdleEntry {
   queue: QueueRuntime;
   ch: number;
   lane: Lane;
-  heapIndex: number;
+  /** Row in the engine's idle-entry position table. */
+  handle: number;
+  inHeap: boolean;
+  /** The keys the entry sits under in its lane heap (while `inHeap`). */
+  rank: number;
+  idle: number;
 }
 
 /** One queue on one channel: its idle workers (a heap) and its groups of waiting tasks. */
@@ -289,7 +294,7 @@ interface Lane {
   /** Row of this lane in `table` (the dense copy of the fields the free-worker scan reads). */
   idx: number;
   table: LaneTable;
-  idle: IndexedHeap<IdleEntry>;
+  idle: IdleHeap<IdleEntry>;
   groups: Map<string, Group>;
   /** The same groups as an array, for allocation-free iteration on the hot path. */
   list: Group[];
@@ -533,6 +538,8 @@ export class RoutingEngine {
   readonly #workers = new Map<string, WorkerState>();
   readonly #laneTable = new LaneTable();
   readonly #taskPositions = new TaskPositions();
+  readonly #idlePositions = new IdlePositions<IdleEntry>();
+  readonly #rankFn: (w: WorkerView) => number;
   readonly #calendarWorkers = new Set<WorkerState>();
   readonly #skillIndex = new SkillIndex<WorkerState>();
   readonly #attributeIndex = new AttributeIndex<WorkerState>();
@@ -614,6 +621,9 @@ export class RoutingEngine {
     this.#workflow = defineWorkflow(this.#workflowConfig);
     this.#strategy =
       typeof opts.strategy === 'string' ? STRATEGIES[opts.strategy] : (opts.strategy ?? longestIdle);
+    // Idle heaps order by the strategy's rank; score strategies rank candidates themselves and
+    // keep the heaps in longest-idle order.
+    this.#rankFn = this.#strategy.rank ?? (longestIdle.rank as (w: WorkerView) => number);
     this.#reservationTimeoutMs = opts.reservationTimeoutMs ?? 30_000;
     this.#store = opts.store;
     this.#bus = opts.bus;
@@ -983,7 +993,17 @@ export class RoutingEngine {
     w.queues.sort((a, b) => a.idx - b.idx);
     for (const q of w.queues) {
       for (const ch of w.capacity.keys()) {
-        const entry: IdleEntry = { worker: w, queue: q, ch, lane: this.#lane(q, ch), heapIndex: -1 };
+        const entry: IdleEntry = {
+          worker: w,
+          queue: q,
+          ch,
+          lane: this.#lane(q, ch),
+          handle: -1,
+          inHeap: false,
+          rank: 0,
+          idle: 0,
+        };
+        entry.handle = this.#idlePositions.alloc(entry);
         w.entries.push(entry);
         w.lanes.push(entry.lane);
       }
@@ -995,7 +1015,14 @@ export class RoutingEngine {
   #unindexWorker(w: WorkerState): void {
     this.#skillIndex.remove(w, w.skills);
     this.#attributeIndex.remove(w, w.attributes);
-    for (const e of w.entries) if (e.lane.idle.remove(e)) (this.#laneTable.idle[e.lane.idx] as number)--;
+    for (const e of w.entries) {
+      if (e.inHeap) {
+        e.lane.idle.remove(e);
+        e.inHeap = false;
+        (this.#laneTable.idle[e.lane.idx] as number)--;
+      }
+      this.#idlePositions.release(e.handle);
+    }
     w.inHeaps = 0;
     for (const q of w.queues) q.members.delete(w);
     w.entries = [];
@@ -1007,21 +1034,8 @@ export class RoutingEngine {
   #lane(q: QueueRuntime, ch: number): Lane {
     let lane = q.lanes[ch];
     if (!lane) {
-      const rank = this.#strategy.rank ?? (longestIdle.rank as (w: WorkerView) => number);
       lane = {
-        idle: new IndexedHeap<IdleEntry>(
-          (a, b) => {
-            const ra = rank(a.worker);
-            const rb = rank(b.worker);
-            if (ra !== rb) return ra < rb;
-            if (a.worker.idleSince !== b.worker.idleSince) return a.worker.idleSince < b.worker.idleSince;
-            return a.worker.order < b.worker.order;
-          },
-          (e) => e.heapIndex,
-          (e, i) => {
-            e.heapIndex = i;
-          },
-        ),
+        idle: new IdleHeap<IdleEntry>(this.#idlePositions),
         ch,
         fastHead: undefined,
         fastBase: 0,
@@ -1043,22 +1057,34 @@ export class RoutingEngine {
     // A worker out of every heap that wants none (the common case right after it takes a task
     // under load) has nothing to do: skip touching its ~30 entries.
     if (w.inHeaps === 0 && (!present || !this.#hasAnyRoom(w))) return;
+    // The worker's keys, computed once: every lane heap re-sorts on numbers it keeps itself.
+    const rank = present ? this.#rankOf(w) : 0;
+    const idle = w.idleSince;
+    const counts = this.#laneTable.idle;
     for (const e of w.entries) {
-      const heap = e.lane.idle;
       const want = present && this.#hasRoom(w, e.ch);
       if (want) {
-        if (e.heapIndex >= 0) heap.update(e);
-        else {
-          heap.push(e);
+        if (!e.inHeap) {
+          e.lane.idle.push(e, rank, idle, w.order);
+          e.inHeap = true;
           w.inHeaps++;
-          (this.#laneTable.idle[e.lane.idx] as number)++;
-        }
-      } else if (e.heapIndex >= 0) {
-        heap.remove(e);
+          (counts[e.lane.idx] as number)++;
+        } else if (e.rank !== rank || e.idle !== idle) e.lane.idle.update(e, rank, idle);
+        e.rank = rank;
+        e.idle = idle;
+      } else if (e.inHeap) {
+        e.lane.idle.remove(e);
+        e.inHeap = false;
         w.inHeaps--;
-        (this.#laneTable.idle[e.lane.idx] as number)--;
+        (counts[e.lane.idx] as number)--;
       }
     }
+  }
+
+  /** The worker's idle-heap rank (a custom rank returning `NaN` sorts last). */
+  #rankOf(w: WorkerState): number {
+    const r = this.#rankFn(w);
+    return Number.isNaN(r) ? Number.POSITIVE_INFINITY : r;
   }
 
   #offerable(w: WorkerState): boolean {
@@ -1787,7 +1813,9 @@ export class RoutingEngine {
         if (this.#eligible(w, t, g)) candidates.push(w);
       });
     } else {
-      for (const e of heap.items) if (this.#eligible(e.worker, t, g)) candidates.push(e.worker);
+      heap.forEach((e) => {
+        if (this.#eligible(e.worker, t, g)) candidates.push(e.worker);
+      });
     }
     if (candidates.length === 0) return candidates;
     candidates.sort(this.#workerComparator(t, g, step));

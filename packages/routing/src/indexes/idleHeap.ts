@@ -1,0 +1,220 @@
+import { siftDown, siftUp } from './heap.js';
+
+/** What an {@link IdleHeap} reads of an entry: its global number (see {@link IdleHeap}). */
+export interface IdleHeapEntry {
+  /** Row of the entry in the shared position table, assigned by {@link IdlePositions.alloc}. */
+  handle: number;
+}
+
+/**
+ * Positions of idle entries in their lane heaps, indexed by entry handle, shared by all the
+ * lane heaps of one engine (one dense `Int32Array`, recycled handles).
+ */
+export class IdlePositions<E = unknown> {
+  pos: Int32Array = new Int32Array(1024).fill(-1);
+  /** The entry of each live handle. */
+  readonly entries: Array<E | undefined> = [];
+  readonly #free: number[] = [];
+  #next = 0;
+
+  /** A handle for `entry`. */
+  alloc(entry: E): number {
+    const h = this.#free.pop() ?? this.#next++;
+    this.entries[h] = entry;
+    if (h >= this.pos.length) {
+      const grown = new Int32Array(this.pos.length * 2).fill(-1);
+      grown.set(this.pos);
+      this.pos = grown;
+    }
+    this.pos[h] = -1;
+    return h;
+  }
+
+  /** Returns a handle whose entry is in no heap. */
+  release(h: number): void {
+    if (h < 0 || h >= this.#next || this.pos[h] !== -1) return;
+    this.pos[h] = -2;
+    this.entries[h] = undefined;
+    this.#free.push(h);
+  }
+}
+
+/** Doubles per heap row: rank, idle-since, registration order, handle. */
+const ROW = 4;
+
+/**
+ * Idle workers of one lane, best first by (rank, idle-since, registration order). The keys and
+ * handles of all rows live interleaved in one `Float64Array`, positions in the shared
+ * {@link IdlePositions}: re-keying a worker in one lane (the engine does it in each of the
+ * worker's ~30 lanes when it takes or frees work) is an O(log n) sift inside one dense buffer
+ * that never loads a worker or entry object.
+ *
+ * @example
+ * ```ts
+ * const positions = new IdlePositions<{ handle: number }>();
+ * const heap = new IdleHeap(positions);
+ * const e = { handle: -1 };
+ * e.handle = positions.alloc(e);
+ * heap.push(e, 0, 1_000, 0);
+ * heap.peek() === e; // true
+ * ```
+ */
+export class IdleHeap<E extends IdleHeapEntry> {
+  #rows: Float64Array = new Float64Array(8 * ROW);
+  #size = 0;
+  readonly #positions: IdlePositions<E>;
+
+  constructor(positions: IdlePositions<E>) {
+    this.#positions = positions;
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  #at(i: number): E {
+    return this.#positions.entries[this.#rows[i * ROW + 3] as number] as E;
+  }
+
+  peek(): E | undefined {
+    return this.#size === 0 ? undefined : this.#at(0);
+  }
+
+  has(e: E): boolean {
+    const i = this.#positions.pos[e.handle] as number;
+    return i >= 0 && i < this.#size && this.#rows[i * ROW + 3] === e.handle;
+  }
+
+  /** Every entry once, in no particular order. */
+  forEach(visit: (e: E) => void): void {
+    for (let i = 0; i < this.#size; i++) visit(this.#at(i));
+  }
+
+  /** Adds an entry with its keys (lower first). */
+  push(e: E, rank: number, idle: number, order: number): void {
+    const i = this.#size++;
+    if ((i + 1) * ROW > this.#rows.length) {
+      const grown = new Float64Array(this.#rows.length * 2);
+      grown.set(this.#rows);
+      this.#rows = grown;
+    }
+    const rows = this.#rows;
+    const at = i * ROW;
+    rows[at] = rank;
+    rows[at + 1] = idle;
+    rows[at + 2] = order;
+    rows[at + 3] = e.handle;
+    this.#positions.pos[e.handle] = i;
+    this.#up(i);
+  }
+
+  /** Re-keys an entry already in the heap. */
+  update(e: E, rank: number, idle: number): void {
+    if (!this.has(e)) return;
+    const i = this.#positions.pos[e.handle] as number;
+    const rows = this.#rows;
+    const at = i * ROW;
+    const better = rank < (rows[at] as number) || (rank === rows[at] && idle < (rows[at + 1] as number));
+    rows[at] = rank;
+    rows[at + 1] = idle;
+    if (better) this.#up(i);
+    else this.#down(i);
+  }
+
+  /** Removes an entry; returns whether it was here. */
+  remove(e: E): boolean {
+    if (!this.has(e)) return false;
+    const pos = this.#positions.pos;
+    const i = pos[e.handle] as number;
+    pos[e.handle] = -1;
+    const last = --this.#size;
+    if (i !== last) {
+      const rows = this.#rows;
+      rows.copyWithin(i * ROW, last * ROW, last * ROW + ROW);
+      pos[rows[i * ROW + 3] as number] = i;
+      if (i > 0 && this.#less(i, (i - 1) >> 1)) this.#up(i);
+      else this.#down(i);
+    }
+    return true;
+  }
+
+  /** Visits entries best first without removing them, until `visit` returns true. */
+  findInOrder(visit: (e: E) => boolean): E | undefined {
+    const n = this.#size;
+    if (n === 0) return undefined;
+    const top = this.#at(0);
+    if (visit(top)) return top;
+    const lessPos = (a: number, b: number) => this.#less(a, b);
+    const frontier: number[] = [];
+    const push = (p: number) => {
+      if (p < n) {
+        frontier.push(p);
+        siftUp(frontier, frontier.length - 1, lessPos);
+      }
+    };
+    push(1);
+    push(2);
+    while (frontier.length > 0) {
+      const at = frontier[0] as number;
+      const lastPos = frontier.pop() as number;
+      if (frontier.length > 0) {
+        frontier[0] = lastPos;
+        siftDown(frontier, 0, lessPos);
+      }
+      const e = this.#at(at);
+      if (visit(e)) return e;
+      push(2 * at + 1);
+      push(2 * at + 2);
+    }
+    return undefined;
+  }
+
+  #less(i: number, j: number): boolean {
+    const rows = this.#rows;
+    const a = i * ROW;
+    const b = j * ROW;
+    const ra = rows[a] as number;
+    const rb = rows[b] as number;
+    if (ra !== rb) return ra < rb;
+    const ia = rows[a + 1] as number;
+    const ib = rows[b + 1] as number;
+    if (ia !== ib) return ia < ib;
+    return (rows[a + 2] as number) < (rows[b + 2] as number);
+  }
+
+  #swap(i: number, j: number): void {
+    const rows = this.#rows;
+    const a = i * ROW;
+    const b = j * ROW;
+    for (let k = 0; k < ROW; k++) {
+      const x = rows[a + k] as number;
+      rows[a + k] = rows[b + k] as number;
+      rows[b + k] = x;
+    }
+    const pos = this.#positions.pos;
+    pos[rows[a + 3] as number] = i;
+    pos[rows[b + 3] as number] = j;
+  }
+
+  #up(i: number): void {
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.#less(i, p)) break;
+      this.#swap(i, p);
+      i = p;
+    }
+  }
+
+  #down(i: number): void {
+    const n = this.#size;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      let c = l;
+      if (l + 1 < n && this.#less(l + 1, l)) c = l + 1;
+      if (!this.#less(c, i)) break;
+      this.#swap(i, c);
+      i = c;
+    }
+  }
+}
