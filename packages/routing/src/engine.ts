@@ -252,8 +252,8 @@ interface WorkerState extends WorkerView {
   /** Units in use, indexed by channel number (holes read as 0). */
   used: number[];
   usedTotal: number;
-  /** Reservations the worker holds (offered, accepted or wrapping); `r.workerSlot` is the index. */
-  reservations: ReservationState[];
+  /** The worker's open offers (pending reservations); `r.offerSlot` is the index. */
+  offers: ReservationState[];
   /** Set when the worker left the roster (a drained removal), so stale references can tell. */
   removed: boolean;
   queues: QueueRuntime[];
@@ -428,8 +428,10 @@ interface ReservationState {
   ch: number;
   weight: number;
   deadline: Deadline | undefined;
-  /** Index in `worker.reservations` while held, else -1. */
-  workerSlot: number;
+  /** True while the reservation holds the worker's capacity. */
+  held: boolean;
+  /** Index in `worker.offers` while pending, else -1. */
+  offerSlot: number;
 }
 
 const NO_SKILLS: Readonly<Record<string, number>> = Object.freeze({});
@@ -908,7 +910,7 @@ export class RoutingEngine {
         capacityUnits: 0,
         used: [],
         usedTotal: 0,
-        reservations: [],
+        offers: [],
         removed: false,
         queues: [],
         entries: [],
@@ -1169,7 +1171,7 @@ export class RoutingEngine {
   }
 
   #purgeIfDrained(w: WorkerState): void {
-    if (!w.draining || w.reservations.length > 0) return;
+    if (!w.draining || w.activeTasks > 0) return;
     this.#unindexWorker(w);
     this.#workers.delete(w.id);
     w.removed = true;
@@ -1177,7 +1179,7 @@ export class RoutingEngine {
   }
 
   #rescindWorkerOffers(w: WorkerState, reason: string): void {
-    const offers = w.reservations.filter((r) => r.status === 'pending');
+    const offers = [...w.offers];
     for (const r of offers) this.#endPending(r, 'rescinded', reason);
   }
 
@@ -1410,7 +1412,7 @@ export class RoutingEngine {
       createdAt: t.createdAt,
       filter: filter?.name ?? null,
       step: t.stepIdx,
-      queue: t.handoffQueue ?? step?.queue.config.id ?? null,
+      queue: t.handoffQueue ?? step?.queueId ?? null,
       workerId: t.assigned?.worker.id ?? null,
       reservations: t.pending.map((r) => r.id),
     };
@@ -1909,7 +1911,8 @@ export class RoutingEngine {
         ch: t.ch,
         weight: cap.weight,
         deadline: undefined,
-        workerSlot: -1,
+        held: false,
+        offerSlot: -1,
       };
       r.deadline = this.#deadlines.add(r.expiresAt, 'reservation', r.id, 0);
       this.#reservations.set(r.id, r);
@@ -1934,8 +1937,11 @@ export class RoutingEngine {
     w.used[r.ch] = (w.used[r.ch] ?? 0) + r.weight;
     w.usedTotal += r.weight;
     w.activeTasks++;
-    r.workerSlot = w.reservations.length;
-    w.reservations.push(r);
+    r.held = true;
+    if (r.status === 'pending') {
+      r.offerSlot = w.offers.length;
+      w.offers.push(r);
+    }
     this.#updateOccupancy(w);
   }
 
@@ -1943,13 +1949,9 @@ export class RoutingEngine {
     const w = r.worker;
     this.#deadlines.cancel(r.deadline);
     r.deadline = undefined;
-    if (r.workerSlot < 0) return;
-    const last = w.reservations.pop() as ReservationState;
-    if (last !== r) {
-      w.reservations[r.workerSlot] = last;
-      last.workerSlot = r.workerSlot;
-    }
-    r.workerSlot = -1;
+    if (!r.held) return;
+    r.held = false;
+    if (r.offerSlot >= 0) unlinkOffer(r);
     w.used[r.ch] = (w.used[r.ch] ?? 0) - r.weight;
     w.usedTotal -= r.weight;
     w.activeTasks--;
@@ -2083,6 +2085,7 @@ export class RoutingEngine {
       this.#deadlines.cancel(r.deadline);
       r.deadline = undefined;
       r.status = 'accepted';
+      if (r.offerSlot >= 0) unlinkOffer(r);
       // Single offer (the common case): nothing else to rescind and no array to copy.
       if (t.pending.length === 1 && t.pending[0] === r) t.pending = NO_PENDING;
       else {
@@ -2681,7 +2684,8 @@ export class RoutingEngine {
             ch: this.#channelIndex(ri.channel),
             weight: ri.weight,
             deadline: undefined,
-            workerSlot: -1,
+            held: false,
+            offerSlot: -1,
           };
           this.#reservations.set(r.id, r);
           this.#holdCapacity(w, r);
@@ -2822,6 +2826,17 @@ function syncHead(g: Group): void {
     g.headClean = g.excludedCount === 0 || head.excluded === null;
   }
   if (g.lane) syncLane(g.lane);
+}
+
+/** Removes a reservation from its worker's open offers (swap with the last). */
+function unlinkOffer(r: ReservationState): void {
+  const offers = r.worker.offers;
+  const last = offers.pop() as ReservationState;
+  if (last !== r) {
+    offers[r.offerSlot] = last;
+    last.offerSlot = r.offerSlot;
+  }
+  r.offerSlot = -1;
 }
 
 function syncLane(lane: Lane): void {
