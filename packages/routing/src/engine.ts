@@ -1984,12 +1984,16 @@ export class RoutingEngine {
       // lane object only for lanes without a fast head.
       const table = this.#laneTable;
       const states = table.state;
+      const chans = table.ch;
+      const bases = table.base;
+      const rates = table.rate;
+      const heads = table.head;
       const laneIdx = w.laneIdx;
       for (let i = 0; i < laneIdx.length; i++) {
         const li = laneIdx[i] as number;
         const state = states[li] as number;
         if (state === LANE_EMPTY) continue;
-        const ch = table.ch[li] as number;
+        const ch = chans[li] as number;
         if (ch !== lastCh) {
           lastCh = ch;
           lastRoom = this.#hasRoom(w, ch);
@@ -1997,12 +2001,12 @@ export class RoutingEngine {
         }
         if (!lastRoom) continue;
         if (state === LANE_FAST) {
-          const eff = (table.base[li] as number) + (table.rate[li] as number) * now;
+          const eff = (bases[li] as number) + (rates[li] as number) * now;
           if (best === undefined || eff > bestEff) {
-            best = table.head[li];
+            best = heads[li];
             bestEff = eff;
           } else if (eff === bestEff) {
-            const fast = table.head[li] as TaskState;
+            const fast = heads[li] as TaskState;
             if (isOlder(fast, best)) best = fast;
           }
           continue;

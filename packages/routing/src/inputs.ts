@@ -114,9 +114,9 @@ export function parseTaskInputFast(input: unknown): ParsedTaskInput | undefined 
     (typeof preferredWorkerId !== 'string' || preferredWorkerId.length === 0)
   )
     return undefined;
-  if (deadline !== undefined && (typeof deadline !== 'number' || !Number.isInteger(deadline)))
+  if (deadline !== undefined && (typeof deadline !== 'number' || !Number.isSafeInteger(deadline)))
     return undefined;
-  if (createdAt !== undefined && (typeof createdAt !== 'number' || !Number.isInteger(createdAt)))
+  if (createdAt !== undefined && (typeof createdAt !== 'number' || !Number.isSafeInteger(createdAt)))
     return undefined;
   // Own copy of the attributes, as the schema's record parse makes one.
   const attrs: Record<string, unknown> = {};

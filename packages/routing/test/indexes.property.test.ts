@@ -1,0 +1,224 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { IdleHeap, IdlePositions } from '../src/indexes/idleHeap.js';
+import { TaskHeap, TaskPositions } from '../src/indexes/taskHeap.js';
+import { parseTaskInputFast, TaskInputSchema } from '../src/inputs.js';
+
+interface T {
+  id: number;
+  handle: number;
+  agedBase: number;
+  createdAt: number;
+  seq: number;
+}
+
+/** Reference order of a group heap: higher agedBase, then older (LIFO: newer), then lower seq. */
+const taskOrder = (lifo: boolean) => (a: T, b: T) =>
+  b.agedBase - a.agedBase || (lifo ? b.createdAt - a.createdAt : a.createdAt - b.createdAt) || a.seq - b.seq;
+
+describe('TaskHeap', () => {
+  it('keeps several heaps over one position table in order through pushes, removals and handle reuse', () => {
+    fc.assert(
+      fc.property(
+        fc.boolean(),
+        fc.array(
+          fc.record({
+            heap: fc.nat(2),
+            remove: fc.boolean(),
+            pick: fc.nat(),
+            // Few distinct values, so ties on every key level are common.
+            base: fc.integer({ min: 0, max: 3 }),
+            createdAt: fc.integer({ min: 0, max: 3 }),
+          }),
+          { maxLength: 120 },
+        ),
+        (lifo, ops) => {
+          const positions = new TaskPositions();
+          const heaps = [0, 1, 2].map(() => new TaskHeap<T>(positions, lifo));
+          const live: T[][] = [[], [], []];
+          let seq = 0;
+          for (const op of ops) {
+            const heap = heaps[op.heap] as TaskHeap<T>;
+            const members = live[op.heap] as T[];
+            if (op.remove && members.length > 0) {
+              const [victim] = members.splice(op.pick % members.length, 1) as [T];
+              expect(heap.remove(victim)).toBe(true);
+              expect(heap.remove(victim)).toBe(false);
+              expect(heap.has(victim)).toBe(false);
+              positions.release(victim.handle);
+            } else {
+              const t: T = {
+                id: seq,
+                handle: positions.alloc(),
+                agedBase: op.base,
+                createdAt: op.createdAt,
+                seq: seq++,
+              };
+              heap.push(t);
+              members.push(t);
+            }
+          }
+          heaps.forEach((heap, h) => {
+            const expected = [...(live[h] as T[])].sort(taskOrder(lifo)).map((t) => t.id);
+            expect(heap.size).toBe(expected.length);
+            expect(heap.peek()?.id).toBe(expected[0]);
+            if (heap.size > 0) expect(heap.peekBase()).toBe(heap.peek()?.agedBase);
+            const visited: number[] = [];
+            heap.findInOrder((t) => {
+              visited.push(t.id);
+              return false;
+            });
+            expect(visited).toEqual(expected);
+            for (const t of live[h] as T[]) expect(heap.has(t)).toBe(true);
+          });
+        },
+      ),
+      { seed: 11, numRuns: 300 },
+    );
+  });
+
+  it('never reuses the handle of a task still in a heap', () => {
+    const positions = new TaskPositions();
+    const heap = new TaskHeap<T>(positions, false);
+    const t: T = { id: 0, handle: positions.alloc(), agedBase: 1, createdAt: 0, seq: 0 };
+    heap.push(t);
+    positions.release(t.handle);
+    expect(positions.alloc()).not.toBe(t.handle);
+    expect(heap.peek()).toBe(t);
+  });
+});
+
+interface E {
+  id: number;
+  handle: number;
+  rank: number;
+  idle: number;
+}
+
+describe('IdleHeap', () => {
+  it('orders by rank, idle-since and order through pushes, re-keys and removals', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            op: fc.constantFrom('push', 'update', 'remove'),
+            pick: fc.nat(),
+            rank: fc.integer({ min: 0, max: 4 }),
+            idle: fc.integer({ min: 0, max: 4 }),
+          }),
+          { maxLength: 150 },
+        ),
+        (ops) => {
+          const positions = new IdlePositions<E>();
+          const heap = new IdleHeap<E>(positions);
+          const live: E[] = [];
+          let next = 0;
+          for (const op of ops) {
+            if (op.op === 'push' || live.length === 0) {
+              const e: E = { id: next++, handle: -1, rank: op.rank, idle: op.idle };
+              e.handle = positions.alloc(e);
+              heap.push(e, e.rank, e.idle, e.id);
+              live.push(e);
+            } else if (op.op === 'update') {
+              const e = live[op.pick % live.length] as E;
+              e.rank = op.rank;
+              e.idle = op.idle;
+              heap.update(e, e.rank, e.idle);
+            } else {
+              const [e] = live.splice(op.pick % live.length, 1) as [E];
+              expect(heap.remove(e)).toBe(true);
+              expect(heap.has(e)).toBe(false);
+              positions.release(e.handle);
+            }
+          }
+          const expected = [...live].sort((a, b) => a.rank - b.rank || a.idle - b.idle || a.id - b.id);
+          expect(heap.size).toBe(live.length);
+          expect(heap.peek()?.id).toBe(expected[0]?.id);
+          const visited: number[] = [];
+          heap.findInOrder((e) => {
+            visited.push(e.id);
+            return false;
+          });
+          expect(visited).toEqual(expected.map((e) => e.id));
+          const all: number[] = [];
+          heap.forEach((e) => all.push(e.id));
+          expect(all.sort((a, b) => a - b)).toEqual(live.map((e) => e.id).sort((a, b) => a - b));
+        },
+      ),
+      { seed: 5, numRuns: 300 },
+    );
+  });
+});
+
+describe('parseTaskInputFast', () => {
+  const value = fc.oneof(
+    fc.constant(undefined),
+    fc.constant(null),
+    fc.string({ maxLength: 3 }),
+    fc.integer({ min: -2, max: 2_000_000 }),
+    fc.double({ noNaN: false }),
+    fc.boolean(),
+    fc.array(fc.integer(), { maxLength: 2 }),
+    fc.dictionary(fc.string({ maxLength: 3 }), fc.integer(), { maxKeys: 3 }),
+    fc.date({ noInvalidDate: true }),
+  );
+  // Mostly plausible inputs (each field usually valid, sometimes not), plus arbitrary values.
+  const maybe = <A>(good: fc.Arbitrary<A>) =>
+    fc.oneof({ weight: 4, arbitrary: good }, { weight: 1, arbitrary: value });
+  const input = fc.oneof(
+    fc
+      .tuple(
+        fc.record(
+          {
+            id: maybe(fc.string({ minLength: 1, maxLength: 5 })),
+            channel: maybe(fc.constantFrom('chat', 'voice')),
+            priority: maybe(fc.integer({ min: 0, max: 1_000_000 })),
+            attributes: maybe(
+              fc.dictionary(fc.string({ maxLength: 3 }), fc.oneof(fc.string(), fc.integer())),
+            ),
+            preferredWorkerId: maybe(fc.string({ minLength: 1, maxLength: 3 })),
+            deadline: maybe(fc.integer()),
+            createdAt: maybe(fc.integer()),
+          },
+          { requiredKeys: ['channel'] },
+        ),
+        fc.nat(9),
+        value,
+      )
+      // Now and then a key the fast path leaves to the schema.
+      .map(([record, roll, extra]) =>
+        roll === 0 ? { ...record, requiredSkills: extra } : roll === 1 ? { ...record, extra } : record,
+      ),
+    value,
+  );
+
+  it('accepts only what the schema accepts, with the same output', () => {
+    let taken = 0;
+    fc.assert(
+      fc.property(input, (raw) => {
+        const fast = parseTaskInputFast(raw);
+        const slow = TaskInputSchema.safeParse(raw);
+        if (fast !== undefined) {
+          taken++;
+          expect(slow.success).toBe(true);
+          expect(fast).toEqual(slow.data);
+        }
+      }),
+      { seed: 7, numRuns: 2_000 },
+    );
+    // The generator must reach the fast path often enough for the comparison to mean something.
+    expect(taken).toBeGreaterThan(200);
+  });
+
+  it('takes the common input and copies its attributes', () => {
+    const attributes = { queue: 'q1', tier: 'vip' };
+    const parsed = parseTaskInputFast({ id: 't1', channel: 'chat', priority: 3, attributes });
+    expect(parsed).toEqual({ id: 't1', channel: 'chat', priority: 3, attributes });
+    expect(parsed?.attributes).not.toBe(attributes);
+    expect(parseTaskInputFast({ channel: 'chat' })).toEqual({ channel: 'chat', priority: 0, attributes: {} });
+    // Anything unusual goes to the schema, which owns the error report.
+    expect(parseTaskInputFast({ channel: 'chat', requiredSkills: { billing: 3 } })).toBeUndefined();
+    expect(parseTaskInputFast({ channel: 'chat', createdAt: new Date(0) })).toBeUndefined();
+    expect(parseTaskInputFast({ channel: 'chat', priority: 1.5 })).toBeUndefined();
+  });
+});
