@@ -141,7 +141,9 @@ describe('IdleHeap', () => {
           });
           expect(visited).toEqual(expected.map((e) => e.id));
           const all: number[] = [];
-          heap.forEach((e) => all.push(e.id));
+          heap.forEach((e) => {
+            all.push(e.id);
+          });
           expect(all.sort((a, b) => a - b)).toEqual(live.map((e) => e.id).sort((a, b) => a - b));
         },
       ),
