@@ -540,6 +540,8 @@ export class RoutingEngine {
   readonly #workers = new Map<string, WorkerState>();
   readonly #laneTable = new LaneTable();
   readonly #taskPositions = new TaskPositions();
+  /** Reused one-element worker list for single offers (never escapes `#routeTask`). */
+  readonly #soloWorker: WorkerState[] = [];
   readonly #idlePositions = new IdlePositions<IdleEntry>();
   readonly #rankFn: (w: WorkerView) => number;
   readonly #calendarWorkers = new Set<WorkerState>();
@@ -1345,12 +1347,12 @@ export class RoutingEngine {
    * engine.completeTask('t1', { wrapUpMs: 30_000 });
    * ```
    */
-  completeTask(id: string, options: { wrapUpMs?: number } = {}): void {
+  completeTask(id: string, options?: { wrapUpMs?: number }): void {
     const t = this.#tasks.get(id);
     if (!t) throw notFound('task', String(id));
     // The common call has no options: skip the schema on that path.
     const opts: { wrapUpMs?: number } =
-      options !== null && typeof options === 'object' && !hasKeys(options)
+      options === undefined || (options !== null && typeof options === 'object' && !hasKeys(options))
         ? NO_OPTIONS
         : parseInput(CompleteOptionsSchema, options, 'complete options');
     const r = t.assigned;
@@ -1424,7 +1426,7 @@ export class RoutingEngine {
     t.stepDeadline = undefined;
     t.boostDeadline = undefined;
     this.#tasks.delete(t.id);
-    this.#botTasks.delete(t);
+    if (this.#botTasks.size > 0) this.#botTasks.delete(t);
     this.#taskPositions.release(t.handle);
   }
 
@@ -1886,7 +1888,11 @@ export class RoutingEngine {
     const k = step.config.offers;
     let workers: WorkerState[];
     if (first) {
-      workers = [first];
+      // One offer to the freed worker (the common case) needs no list of its own.
+      if (k === 1) {
+        this.#soloWorker[0] = first;
+        workers = this.#soloWorker;
+      } else workers = [first];
       if (k > 1)
         for (const w of this.#findWorkers(t, g, k, step.config))
           if (w !== first && workers.length < k) workers.push(w);
