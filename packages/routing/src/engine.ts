@@ -1306,9 +1306,33 @@ export class RoutingEngine {
         this.#leaveGroup(t);
         const previousFilter = t.filterIdx;
         this.#enterWorkflow(t, previousFilter);
+      } else if (t.status === 'reserved' && this.#offersNoLongerFit(t)) {
+        // The open offers no longer fit the task: rescind them and route it afresh.
+        for (const r of [...t.pending]) this.#endPending(r, 'rescinded', 'task_updated', false);
+        if (t.status === 'reserved' && t.pending.length === 0 && this.#tasks.get(t.id) === t) {
+          t.status = 'pending';
+          this.#enterWorkflow(t, t.filterIdx);
+        }
       }
       return this.#taskInfo(t);
     });
+  }
+
+  /** After an update: does another filter match now, or has an offered worker stopped qualifying? */
+  #offersNoLongerFit(t: TaskState): boolean {
+    if (t.handoffQueue !== null) return false;
+    if (this.#matchFilter(t) !== t.filterIdx) return true;
+    const step = this.#currentStep(t);
+    if (!step) return true;
+    const g = this.#groupFor(t, step);
+    for (const r of t.pending) {
+      const w = r.worker;
+      if (g.humanOnly && w.kind === 'bot') return true;
+      if (!meetsRequirement(g.requirement, w)) return true;
+      if (g.expr && !g.expr.evaluate({ worker: w.ctx, task: this.#taskCtx(t) })) return true;
+      if (g.pinnedWorkerId !== null && g.pinnedWorkerId !== w.id) return true;
+    }
+    return false;
   }
 
   /**

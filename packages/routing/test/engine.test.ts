@@ -455,4 +455,42 @@ describe('routing engine', () => {
     expect(stored.reason).toBe('customer_request');
     expect(stored.context.conversationId).toBe('conv-1');
   });
+  it('re-routes a reserved task whose update makes its open offer unfit, and keeps offers that still fit', () => {
+    const { engine, events, offers } = setup();
+    engine.upsertWorker({
+      id: 'low',
+      status: 'available',
+      capacity: { chat: 1 },
+      attributes: { skills: { billing: 8 } },
+    });
+    const t = engine.submitTask({ id: 't1', channel: 'chat', attributes: { topic: 'billing' } });
+    expect(t.status).toBe('reserved');
+    const first = nth(offers(), 0).payload as { reservationId: string; workerId: string };
+    expect(first.workerId).toBe('low');
+
+    // A change that does not affect who may take the task keeps the offer open.
+    expect(engine.updateTask('t1', { priority: 5 }).status).toBe('reserved');
+    expect(engine.getReservation(first.reservationId)?.status).toBe('pending');
+
+    // Now the task needs a level-9 billing agent: the offer is rescinded and the task waits.
+    const updated = engine.updateTask('t1', { requiredSkills: { billing: 9 } });
+    expect(updated.status).toBe('pending');
+    const rescinded = events.find((e) => e.type === 'reservation.rescinded');
+    expect(rescinded?.payload).toMatchObject({ reservationId: first.reservationId, reason: 'task_updated' });
+    expect(engine.getWorker('low')?.activeTasks).toBe(0);
+
+    // A qualified agent arrives and gets it.
+    engine.upsertWorker({
+      id: 'high',
+      status: 'available',
+      capacity: { chat: 1 },
+      attributes: { skills: { billing: 9 } },
+    });
+    expect((nth(offers(), 1).payload as { workerId: string }).workerId).toBe('high');
+
+    // Moving a reserved task to another filter rescinds too.
+    const second = engine.submitTask({ id: 't2', channel: 'chat', attributes: { topic: 'billing' } });
+    expect(second.status).toBe('reserved');
+    expect(engine.updateTask('t2', { attributes: { topic: 'other' } }).queue).toBe('general');
+  });
 });
