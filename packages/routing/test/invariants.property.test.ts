@@ -47,7 +47,7 @@ type Command =
   | { kind: 'reject'; i: number }
   | { kind: 'complete'; i: number; wrap: number }
   | { kind: 'cancel'; i: number }
-  | { kind: 'update'; i: number; priority: number }
+  | { kind: 'update'; i: number; priority: number; req: number[] | null }
   | { kind: 'advance'; ms: number };
 
 const level = fc.integer({ min: -1, max: 10 });
@@ -77,7 +77,12 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   fc.record({ kind: fc.constant('reject' as const), i: fc.nat(50) }),
   fc.record({ kind: fc.constant('complete' as const), i: fc.nat(50), wrap: fc.constantFrom(0, 0, 5000) }),
   fc.record({ kind: fc.constant('cancel' as const), i: fc.nat(50) }),
-  fc.record({ kind: fc.constant('update' as const), i: fc.nat(50), priority: fc.nat(9) }),
+  fc.record({
+    kind: fc.constant('update' as const),
+    i: fc.nat(50),
+    priority: fc.nat(9),
+    req: fc.option(fc.tuple(level, level, level), { nil: null }),
+  }),
   fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 1, max: 40_000 }) }),
 );
 
@@ -179,9 +184,21 @@ function apply(
       return;
     }
     case 'update': {
-      const list = tasks();
+      // Half the updates aim at a task with open offers: the interesting case for re-routing.
+      const reserved = tasks('reserved');
+      const list = reserved.length > 0 && cmd.i % 2 === 0 ? reserved : tasks();
       const id = list[cmd.i % Math.max(1, list.length)];
-      if (id !== undefined) engine.updateTask(id, { priority: cmd.priority });
+      if (id === undefined) return;
+      if (cmd.req === null) {
+        engine.updateTask(id, { priority: cmd.priority });
+        return;
+      }
+      const requiredSkills: Record<string, number> = {};
+      cmd.req.forEach((l, i) => {
+        if (l >= 4) requiredSkills[SKILLS[i] as string] = l - 3;
+      });
+      state.requiredSkills.set(id, requiredSkills);
+      engine.updateTask(id, { priority: cmd.priority, requiredSkills });
       return;
     }
     case 'advance':
@@ -224,6 +241,16 @@ function checkInvariants(
     if (task?.filter === 'billing' && task.step === 0) needs.billing = Math.max(needs.billing ?? 0, 7);
     for (const [s, l] of Object.entries(needs)) expect(skills[s] ?? -1).toBeGreaterThanOrEqual(l);
   }
+  // Open offers always fit the task as it is now (an update that makes them unfit rescinds them).
+  for (const [id, required] of state.requiredSkills) {
+    const t = engine.getTask(id);
+    if (t?.status !== 'reserved') continue;
+    for (const resId of t.reservations) {
+      const worker = engine.getWorker(engine.getReservation(resId)?.workerId ?? '');
+      const skills = (worker?.attributes.skills ?? {}) as Record<string, number>;
+      for (const [s, l] of Object.entries(required)) expect(skills[s] ?? -1).toBeGreaterThanOrEqual(l);
+    }
+  }
   // No starvation: a waiting task never has an eligible, available worker left unused.
   for (const id of state.requiredSkills.keys()) {
     const t = engine.getTask(id);
@@ -258,6 +285,47 @@ function strip(events: RoutingEvent[]) {
 }
 
 describe('routing invariants (property-based)', () => {
+  it('an update never leaves an open offer to a worker the task no longer allows', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(level, level, level), { minLength: 1, maxLength: 4 }),
+        fc.constantFrom('billing', 'tech', 'other'),
+        fc.tuple(level, level, level),
+        fc.constantFrom('billing', 'tech', 'other'),
+        (rosters, topic, req, newTopic) => {
+          const run = start();
+          rosters.forEach((levels, w) => {
+            const skills: Record<string, number> = {};
+            levels.forEach((l, i) => {
+              if (l >= 0) skills[SKILLS[i] as string] = l;
+            });
+            run.engine.upsertWorker({
+              id: `w${w}`,
+              status: 'available',
+              capacity: { chat: 1 },
+              attributes: { skills },
+            });
+          });
+          run.engine.submitTask({ id: 't', channel: 'chat', attributes: { topic } });
+          const requiredSkills: Record<string, number> = {};
+          req.forEach((l, i) => {
+            if (l >= 4) requiredSkills[SKILLS[i] as string] = l - 3;
+          });
+          const info = run.engine.updateTask('t', { requiredSkills, attributes: { topic: newTopic } });
+          const queue = info.queue ?? 'general';
+          for (const resId of info.reservations) {
+            const worker = run.engine.getWorker(run.engine.getReservation(resId)?.workerId ?? '');
+            const skills = (worker?.attributes.skills ?? {}) as Record<string, number>;
+            const needs = { ...(queueSkill[queue] ?? {}) };
+            for (const [s, l] of Object.entries(requiredSkills)) needs[s] = Math.max(needs[s] ?? 0, l);
+            for (const [s, l] of Object.entries(needs)) expect(skills[s] ?? -1).toBeGreaterThanOrEqual(l);
+          }
+        },
+      ),
+      { numRuns: 300, seed: 9 },
+    );
+  });
+
   it('hold over random rosters and event sequences', () => {
     fc.assert(
       fc.property(fc.array(command, { minLength: 1, maxLength: 80 }), (commands) => {
