@@ -565,6 +565,8 @@ export class RoutingEngine {
   #depth = 0;
   readonly #outbox: RoutingEvent[] = [];
   readonly #listenerCounts = new Map<string, number>();
+  /** A bus is attached or someone listens to `*`: every event is wanted. */
+  #wantsEverything = false;
 
   constructor(options: RoutingEngineOptions) {
     const opts = parseInput(
@@ -631,6 +633,7 @@ export class RoutingEngine {
     this.#reservationTimeoutMs = opts.reservationTimeoutMs ?? 30_000;
     this.#store = opts.store;
     this.#bus = opts.bus;
+    this.#wantsEverything = this.#bus !== undefined;
     this.#calendars = opts.calendars ?? {};
     this.#trace = opts.trace ?? false;
     this.#tenantId = opts.tenantId ?? 'default';
@@ -775,19 +778,20 @@ export class RoutingEngine {
     }
     this.#emitter.on(type, handler);
     this.#listenerCounts.set(type, (this.#listenerCounts.get(type) ?? 0) + 1);
+    this.#wantsEverything = this.#bus !== undefined || (this.#listenerCounts.get('*') ?? 0) > 0;
     let active = true;
     return () => {
       if (!active) return;
       active = false;
       this.#emitter.off(type, handler);
       this.#listenerCounts.set(type, (this.#listenerCounts.get(type) ?? 1) - 1);
+      this.#wantsEverything = this.#bus !== undefined || (this.#listenerCounts.get('*') ?? 0) > 0;
     };
   }
 
   /** True when an event of `type` would be delivered (a bus, or a listener for it or for `*`). */
   #wants(type: RoutingEventType): boolean {
-    if (this.#bus) return true;
-    return (this.#listenerCounts.get(type) ?? 0) > 0 || (this.#listenerCounts.get('*') ?? 0) > 0;
+    return this.#wantsEverything || (this.#listenerCounts.get(type) ?? 0) > 0;
   }
 
   #emit<T extends RoutingEventType>(
