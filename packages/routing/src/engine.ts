@@ -1955,14 +1955,18 @@ export class RoutingEngine {
       this.#holdCapacity(w, r);
       w.lastOfferSeq = this.#offerSeq++;
       this.#refreshWorker(w);
-      this.#emit('reservation.created', 'reservation', r.id, {
-        reservationId: r.id,
-        taskId: t.id,
-        workerId: w.id,
-        queue: g.queueId,
-        expiresAt: r.expiresAt,
-        ...(trace === undefined ? undefined : { trace }),
-      });
+      if (this.#wants('reservation.created')) {
+        // A plain literal (no spread): the payload is built once per offer on the hot path.
+        const payload: RoutingEventMap['reservation.created'] = {
+          reservationId: r.id,
+          taskId: t.id,
+          workerId: w.id,
+          queue: g.queueId,
+          expiresAt: r.expiresAt,
+        };
+        if (trace !== undefined) payload.trace = trace;
+        this.#emit('reservation.created', 'reservation', r.id, payload);
+      }
     }
     return true;
   }

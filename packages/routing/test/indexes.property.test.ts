@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { type Deadline, DeadlineQueue } from '../src/indexes/deadlines.js';
 import { IdleHeap, IdlePositions } from '../src/indexes/idleHeap.js';
 import { TaskHeap, TaskPositions } from '../src/indexes/taskHeap.js';
 import { parseTaskInputFast, TaskInputSchema } from '../src/inputs.js';
@@ -222,5 +223,66 @@ describe('parseTaskInputFast', () => {
     expect(parseTaskInputFast({ channel: 'chat', requiredSkills: { billing: 3 } })).toBeUndefined();
     expect(parseTaskInputFast({ channel: 'chat', createdAt: new Date(0) })).toBeUndefined();
     expect(parseTaskInputFast({ channel: 'chat', priority: 1.5 })).toBeUndefined();
+  });
+});
+
+describe('DeadlineQueue', () => {
+  it('fires offer expiries (FIFO) and other deadlines (heap) by instant, then insertion order', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            op: fc.constantFrom('add', 'add', 'cancel', 'pop'),
+            kind: fc.constantFrom('reservation', 'reservation', 'step', 'wrapup'),
+            delay: fc.integer({ min: 0, max: 40 }),
+            pick: fc.nat(),
+            advance: fc.integer({ min: 0, max: 20 }),
+          }),
+          { maxLength: 200 },
+        ),
+        (ops) => {
+          const q = new DeadlineQueue();
+          let live: Deadline[] = [];
+          let now = 0;
+          const order = (a: Deadline, b: Deadline) => a.at - b.at || a.seq - b.seq;
+          for (const op of ops) {
+            if (op.op === 'add') {
+              // Offer expiries mostly arrive in due order (constant timeout), sometimes not.
+              // Other deadlines often fall on the same instant, so ties between the two stores occur.
+              const at =
+                op.kind === 'reservation'
+                  ? now + (op.delay < 35 ? 30 : op.delay)
+                  : now + (op.delay % 2 === 0 ? 30 : op.delay);
+              live.push(q.add(at, op.kind as Deadline['kind'], `r${op.pick}`, 0));
+            } else if (op.op === 'cancel' && live.length > 0) {
+              const [d] = live.splice(op.pick % live.length, 1) as [Deadline];
+              q.cancel(d);
+              q.cancel(d);
+            } else {
+              now += op.advance;
+              const fired: Deadline[] = [];
+              for (let d = q.popDue(now); d; d = q.popDue(now)) fired.push(d);
+              const due = live.filter((d) => d.at <= now).sort(order);
+              expect(fired).toEqual(due);
+              live = live.filter((d) => d.at > now);
+            }
+            expect(q.size).toBe(live.length);
+            expect(q.next()).toBe(live.length === 0 ? null : Math.min(...live.map((d) => d.at)));
+            expect([...q.all()].sort(order)).toEqual([...live].sort(order));
+          }
+        },
+      ),
+      { seed: 13, numRuns: 300 },
+    );
+  });
+
+  it('keeps the offer FIFO short when offers are answered out of order', () => {
+    const q = new DeadlineQueue();
+    const first = q.add(30_000, 'reservation', 'res-0', 0);
+    for (let i = 1; i <= 5_000; i++) q.cancel(q.add(30_000 + i, 'reservation', `res-${i}`, 0));
+    expect(q.size).toBe(1);
+    expect(q.next()).toBe(30_000);
+    expect(q.popDue(30_000)).toBe(first);
+    expect(q.size).toBe(0);
   });
 });
