@@ -251,7 +251,7 @@ describe('DeadlineQueue', () => {
               // Other deadlines often fall on the same instant, so ties between the two stores occur.
               const at =
                 op.kind === 'reservation'
-                  ? now + (op.delay < 35 ? 30 : op.delay)
+                  ? now + (op.delay === 40 ? 40 : 30)
                   : now + (op.delay % 2 === 0 ? 30 : op.delay);
               live.push(q.add(at, op.kind as Deadline['kind'], `r${op.pick}`, 0));
             } else if (op.op === 'cancel' && live.length > 0) {
