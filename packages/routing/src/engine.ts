@@ -1954,7 +1954,8 @@ export class RoutingEngine {
       else t.pending.push(r);
       this.#holdCapacity(w, r);
       w.lastOfferSeq = this.#offerSeq++;
-      this.#refreshWorker(w);
+      // A worker dispatching for itself refreshes once when it is done (`#dispatchWorker`).
+      if (w !== first) this.#refreshWorker(w);
       if (this.#wants('reservation.created')) {
         // A plain literal (no spread): the payload is built once per offer on the hot path.
         const payload: RoutingEventMap['reservation.created'] = {
@@ -2003,15 +2004,26 @@ export class RoutingEngine {
     this.#purgeIfDrained(w);
     if (w.removed) return;
     // Look for work before re-entering the idle heaps: a worker that takes a task at once
-    // (the common case under load) never touches them.
+    // (the common case under load) never touches them. Dispatch refreshes the worker last.
     this.#dispatchWorker(w);
-    this.#refreshWorker(w);
   }
 
   /** A free worker looks at the heads of its eligible queues (and its pinned tasks). */
   #dispatchWorker(w: WorkerState): void {
+    // Offers made here skip the worker's heap refresh in `#routeTask`: one refresh at the end
+    // covers them all (cheap when the worker ends up full, the common case under load).
+    try {
+      this.#dispatchLoop(w);
+    } finally {
+      this.#refreshWorker(w);
+    }
+  }
+
+  /** Offers the worker the best heads it may take while it has room; true when it made an offer. */
+  #dispatchLoop(w: WorkerState): boolean {
+    let offered = false;
     for (let guard = 0; guard < 10_000; guard++) {
-      if (!this.#offerable(w) || w.removed) return;
+      if (!this.#offerable(w) || w.removed) return offered;
       const now = this.#now();
       let best: TaskState | undefined;
       let bestEff = 0;
@@ -2076,10 +2088,11 @@ export class RoutingEngine {
           }
         }
       }
-      if (!best || !room) return;
-      this.#routeTask(best, w);
-      if (!this.#hasAnyRoom(w)) return;
+      if (!best || !room) return offered;
+      if (this.#routeTask(best, w)) offered = true;
+      if (!this.#hasAnyRoom(w)) return offered;
     }
+    return offered;
   }
 
   #hasAnyRoom(w: WorkerState): boolean {
