@@ -436,6 +436,8 @@ interface ReservationState {
 
 const NO_SKILLS: Readonly<Record<string, number>> = Object.freeze({});
 const NO_LANES = new Int32Array(0);
+/** Shared (frozen) empty id list of `TaskInfo.reservations`. */
+const NO_IDS = Object.freeze([]) as unknown as string[];
 /** Shared empty result of `#findWorkers` (callers never mutate it). */
 const NO_WORKERS = Object.freeze([]) as unknown as WorkerState[];
 /** The shared empty `pending` list of a task without open offers (replaced, never mutated). */
@@ -1444,7 +1446,7 @@ export class RoutingEngine {
       step: t.stepIdx,
       queue: t.handoffQueue ?? step?.queueId ?? null,
       workerId: t.assigned?.worker.id ?? null,
-      reservations: t.pending.map((r) => r.id),
+      reservations: t.pending.length === 0 ? NO_IDS : t.pending.map((r) => r.id),
     };
   }
 
