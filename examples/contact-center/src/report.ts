@@ -72,7 +72,8 @@ export interface DayReport {
     bots: number;
     interactions: number;
     text: 'airline' | 'generated';
-    endedAt: string;
+    /** Local time the last contact ended (completion plus wrap-up, or abandonment). */
+    lastContactEnded: string;
   };
   outcomes: Record<'completed' | 'contained' | 'abandoned' | 'carried_over', number>;
   channels: ChannelRow[];
@@ -324,7 +325,12 @@ export function buildReport(day: DayResult): DayReport {
   }
   const attainment: Record<string, number | null> = {};
   for (const metric of ['first_reply', 'next_reply', 'resolution'])
-    attainment[metric] = round(slaAttainment(slaRecords, { metric, asOf: day.endedAt }).value);
+    attainment[metric] = round(
+      slaAttainment(
+        slaRecords.filter((x) => x.metric === metric),
+        { metric, asOf: day.endedAt },
+      ).value,
+    );
 
   // Insights: sentiment, topics, spikes, health, CSAT, FCR.
   const sentiment = { negative: 0, neutral: 0, positive: 0 };
@@ -366,7 +372,9 @@ export function buildReport(day: DayResult): DayReport {
       bots: day.roster.filter((p) => p.kind === 'bot').length,
       interactions: all.length,
       text: day.textSource.kind,
-      endedAt: local(day.endedAt),
+      lastContactEnded: local(
+        all.reduce((m, r) => Math.max(m, (r.completedAt ?? 0) + (r.wrapMs ?? 0), r.abandonedAt ?? 0), 0),
+      ),
     },
     outcomes,
     channels,
@@ -564,7 +572,7 @@ export function formatReport(r: DayReport): string {
     `Threadline contact center — simulated day ${r.setup.date} (America/New_York), seed ${r.setup.seed}`,
     `${r.setup.agents} agents (${r.setup.bots} bots), ${r.setup.interactions.toLocaleString('en-US')} interactions, ` +
       `customer text: ${r.setup.text === 'airline' ? 'shared airline-service data' : 'generated (shared data not found)'}, ` +
-      `last contact finished ${r.setup.endedAt}`,
+      `last contact ended ${r.setup.lastContactEnded}`,
     '',
     `Outcomes: ${r.outcomes.completed} handled by people, ${r.outcomes.contained} resolved by bots, ` +
       `${r.outcomes.abandoned} abandoned, ${r.outcomes.carried_over} carried over`,

@@ -389,7 +389,7 @@ export async function simulateDay(options: DayOptions = {}): Promise<DayResult> 
     payload: Record<string, unknown>,
   ) => bus.publish(createEvent({ clock, ids }, { type, aggregateType, aggregateId, payload }));
 
-  /** Keeps a line of the transcript (for handoff packets and QA). */
+  /** Keeps a line of the transcript (for handoff packets and QA); only customer lines are stored as messages. */
   const note = (conversationId: string, speaker: 'customer' | 'agent' | 'bot', body: string) => {
     let list = transcripts.get(conversationId);
     if (!list) transcripts.set(conversationId, (list = []));
@@ -729,7 +729,7 @@ export async function simulateDay(options: DayOptions = {}): Promise<DayResult> 
         releaseBot();
         r.handoff = { reason: auto.reason, withContext: false, packetReceived: false };
       } else if (a.botCanResolve) {
-        await say(taskId, 'bot', 'Here is what I found. Is there anything else I can help you with?');
+        note(taskId, 'bot', 'Here is what I found. Is there anything else I can help you with?');
         routing.completeTask(taskId);
         releaseBot();
         solveCase(r.caseId, 'resolved by the virtual assistant');
@@ -797,7 +797,7 @@ export async function simulateDay(options: DayOptions = {}): Promise<DayResult> 
       routing.completeTask(taskId, { wrapUpMs: a.wrapMs });
       release(r.agentId as string, a.channel, taskId, now + a.wrapMs);
       const p = profiles.get(r.agentId as string) as AgentProfile;
-      await say(taskId, 'agent', agentWords(p, a, r));
+      note(taskId, 'agent', agentWords(p, a, r));
       solveCase(r.caseId, 'resolved');
       activeTaskOfCase.delete(r.caseId);
       r.talkMs = now - (r.answeredAt as number);
