@@ -11,6 +11,7 @@ function intArg(name: string, fallback: number): number {
 }
 
 const started = performance.now();
+const cpuStart = process.cpuUsage();
 const day = await simulateDay({
   agents: intArg('agents', 500),
   interactions: intArg('interactions', 50_000),
@@ -20,6 +21,8 @@ const simulated = performance.now();
 const report = buildReport(day);
 const done = performance.now();
 console.log(formatReport(report));
+const cpu = process.cpuUsage(cpuStart);
 console.log(
-  `\nWall time: ${((done - started) / 1000).toFixed(1)} s (simulation ${((simulated - started) / 1000).toFixed(1)} s, report ${((done - simulated) / 1000).toFixed(1)} s)`,
+  `\nWall time: ${((done - started) / 1000).toFixed(1)} s (simulation ${((simulated - started) / 1000).toFixed(1)} s, ` +
+    `report ${((done - simulated) / 1000).toFixed(1)} s; CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s)`,
 );
