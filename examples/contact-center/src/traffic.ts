@@ -126,8 +126,12 @@ export function drawTraffic(
 
   const lastTopic = new Map<number, Topic>();
   const arrivals: Arrival[] = times.map(({ at, storm: isStorm }, i) => {
-    // Skewed choice of person: a minority calls several times a day.
-    const person = Math.min(personCount - 1, Math.floor(personCount * rng.next() ** 1.6));
+    // A quarter of the contacts come from frequent contacts (15 % of the people, a few times a
+    // day each); the rest from anyone, mostly once.
+    const person =
+      rng.next() < 0.25
+        ? Math.floor(rng.next() * Math.ceil(personCount * 0.15))
+        : Math.floor(rng.next() * personCount);
     const c = rng.next();
     const channel: SimChannel = isStorm
       ? c < 0.7
