@@ -5,6 +5,7 @@ import { createMemoryDocumentStore } from '@threadline/adapter-memory';
 import { type CaseEngine, createCaseEngine, isCaseEngineEvent } from '@threadline/cases';
 import {
   buildHandoffPacket,
+  type ContextSignal,
   createContextAssembler,
   createEvent,
   createIdentityService,
@@ -84,7 +85,13 @@ export interface InteractionRecord {
   completedAt?: number;
   agentId?: string;
   botId?: string;
-  handoff?: { reason: string; withContext: boolean; packetReceived: boolean };
+  handoff?: {
+    reason: string;
+    withContext: boolean;
+    packetReceived: boolean;
+    /** Explicit handoffs: what the assembled context held (earlier sentiment points, cases, failed providers). */
+    context?: { sentimentPoints: number; cases: number; failedProviders: number };
+  };
   talkMs?: number;
   wrapMs?: number;
   csat?: number;
@@ -270,6 +277,31 @@ export async function simulateDay(options: DayOptions = {}): Promise<DayResult> 
     },
   });
 
+  // Insights become part of the context too: the sentiment trend and the current health score.
+  const sentimentByCustomer = new Map<string, ContextSignal[]>();
+  contexts.register({
+    name: 'insights',
+    provide: ({ customerId, at }) => {
+      const health = insights.healthOf(customerId);
+      return {
+        signals: {
+          sentimentTrend: sentimentByCustomer.get(customerId) ?? [],
+          ...(health
+            ? {
+                health: {
+                  id: `${customerId}:health`,
+                  kind: 'health' as const,
+                  value: health.score,
+                  label: health.band,
+                  observedAt: at,
+                },
+              }
+            : {}),
+        },
+      };
+    },
+  });
+
   const counters: DayCounters = {
     busEvents: {},
     offers: 0,
@@ -363,8 +395,8 @@ export async function simulateDay(options: DayOptions = {}): Promise<DayResult> 
     if (signal.kind === 'spike') counters.spikeSignals.push(event);
     if (signal.kind === 'health') counters.healthSignals++;
     if (signal.kind === 'churn_risk') counters.churnSignals++;
-    // Signals land in the store, where the context assembler finds them for the customer.
-    if (signal.subject.type === 'customer' && (signal.kind === 'churn_risk' || signal.label !== 'green')) {
+    // Churn-risk signals land in the store, where the context assembler finds them for the customer.
+    if (signal.subject.type === 'customer' && signal.kind === 'churn_risk') {
       const { version: _v, ...doc } = signal;
       await store.put('signals', doc);
     }
@@ -647,21 +679,21 @@ export async function simulateDay(options: DayOptions = {}): Promise<DayResult> 
       caseConversation.set(record.caseId, a.id);
       activeTaskOfCase.set(record.caseId, a.id);
       await say(a.id, 'customer', a.utterance.text);
-      // Sentiment with evidence becomes a signal the customer's context shows as a trend.
-      if (!sentiment.noEvidence)
-        await store.put('signals', {
-          id: ids.next('sig'),
-          tenantId: 'default',
-          createdAt: now,
-          updatedAt: now,
+      // Sentiment with evidence becomes a point of the customer's trend (served by the insights
+      // context provider below).
+      if (!sentiment.noEvidence) {
+        const trend = sentimentByCustomer.get(customerId) ?? [];
+        trend.push({
+          id: `${a.id}:sentiment`,
           kind: 'sentiment',
-          subject: { type: 'customer', id: customerId },
           value: sentiment.score,
           label: sentiment.label,
           confidence: sentiment.confidence,
           observedAt: now,
-          evidence: { conversationId: a.id },
         });
+        if (trend.length > 10) trend.shift();
+        sentimentByCustomer.set(customerId, trend);
+      }
       await publish('conversation.classified', 'conversation', a.id, {
         topic: detected,
         sentiment: sentiment.label,
@@ -800,7 +832,16 @@ export async function simulateDay(options: DayOptions = {}): Promise<DayResult> 
         );
         routing.requestHandoff(taskId, packet);
         releaseBot();
-        r.handoff = { reason: 'transfer', withContext: true, packetReceived: false };
+        r.handoff = {
+          reason: 'transfer',
+          withContext: true,
+          packetReceived: false,
+          context: {
+            sentimentPoints: ctx.signals.sentimentTrend.length,
+            cases: ctx.cases.open.length + ctx.cases.recent.length,
+            failedProviders: ctx.providers.filter((p) => p.status !== 'ok').length,
+          },
+        };
       }
       r.offeredAt = now;
       heap.push(now + a.patienceMs, { kind: 'abandon', taskId, since: now });

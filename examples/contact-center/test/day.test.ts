@@ -50,7 +50,15 @@ describe('simulated contact-center day (20 agents, 500 interactions)', () => {
     for (const r of chats) expect(r.botId).toMatch(/^bot-/);
     const handedOff = chats.filter((r) => r.handoff !== undefined);
     expect(handedOff.length).toBeGreaterThan(0);
-    expect(handedOff.some((r) => r.handoff?.withContext)).toBe(true);
+    // Explicit handoffs carry the assembled customer context: the case providers and the
+    // insights provider answered, and the customer's sentiment so far and cases are in it.
+    const explicit = handedOff.filter((r) => r.handoff?.withContext);
+    expect(explicit.length).toBeGreaterThan(0);
+    for (const r of explicit) {
+      expect(r.handoff?.context?.failedProviders).toBe(0);
+      expect(r.handoff?.context?.cases).toBeGreaterThan(0);
+    }
+    expect(explicit.some((r) => (r.handoff?.context?.sentimentPoints ?? 0) > 0)).toBe(true);
     for (const r of handedOff) if (r.answeredAt !== undefined) expect(r.handoff?.packetReceived).toBe(true);
     expect(report.routing.handoffPacketsReceived).toBe(report.routing.handedOffAnswered);
   });
