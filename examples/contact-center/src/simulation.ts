@@ -680,7 +680,7 @@ export async function simulateDay(options: DayOptions = {}): Promise<DayResult> 
       activeTaskOfCase.set(record.caseId, a.id);
       await say(a.id, 'customer', a.utterance.text);
       // Sentiment with evidence becomes a point of the customer's trend (served by the insights
-      // context provider below).
+      // context provider registered above).
       if (!sentiment.noEvidence) {
         const trend = sentimentByCustomer.get(customerId) ?? [];
         trend.push({
