@@ -1,0 +1,1065 @@
+// The simulated day: every package wired together on the in-memory adapter, driven by core's
+// Scheduler on a ManualClock. The simulation itself is one more Schedulable: it plays the
+// customers (arrivals, patience) and the people and bots (accepting offers, talking, wrapping up).
+import { createMemoryDocumentStore } from '@threadline/adapter-memory';
+import { type CaseEngine, createCaseEngine, isCaseEngineEvent } from '@threadline/cases';
+import {
+  buildHandoffPacket,
+  type ContextSignal,
+  createContextAssembler,
+  createEvent,
+  createIdentityService,
+  createRandom,
+  createSequentialIds,
+  InProcessEventBus,
+  isThreadlineError,
+  ManualClock,
+  type Schedulable,
+  Scheduler,
+  type StoredDocument,
+} from '@threadline/core';
+import {
+  analyzeSentiment,
+  InsightsStream,
+  type SentimentResult,
+  type SignalDetectedEvent,
+} from '@threadline/insights';
+import { createRoutingEngine, type RoutingEngine } from '@threadline/routing';
+import { EventHeap } from './heap.js';
+import {
+  type AgentProfile,
+  asTopic,
+  buildEscalations,
+  buildHealthModel,
+  buildPolicies,
+  buildRoster,
+  buildRoutingRules,
+  buildTaxonomy,
+  buildWorkflow,
+  centerCalendar,
+  type ShiftName,
+  type SimChannel,
+  shiftCalendars,
+} from './setup.js';
+import { loadText, type Topic } from './text.js';
+import { type Arrival, drawTraffic, HOURLY_CURVE, type Person } from './traffic.js';
+
+/** Options of {@link simulateDay}. */
+export interface DayOptions {
+  /** People and bots (default 500; 2 % are bots). */
+  agents?: number;
+  /** Contacts over the day (default 50,000). */
+  interactions?: number;
+  /** Seed of every random draw (default 2026). */
+  seed?: number;
+  /** Read the shared airline data when present (default true); false forces generated text. */
+  useSharedData?: boolean;
+  /** Folders to look for airline-sentiment.csv in (default: THREADLINE_DATA_DIR, ../shared/data). */
+  dataDirs?: string[];
+  /** The day, `YYYY-MM-DD` (default 2026-06-16, a Tuesday). Opening is 08:00 America/New_York. */
+  date?: string;
+}
+
+/** What happened to one contact. */
+export type Outcome = 'completed' | 'contained' | 'abandoned' | 'carried_over';
+
+/** The per-contact record the report is computed from. */
+export interface InteractionRecord {
+  id: string;
+  channel: SimChannel;
+  arrivedAt: number;
+  customerId: string;
+  person: number;
+  caseId: string;
+  topicTruth: Topic;
+  topicDetected: Topic;
+  sentiment: number;
+  sentimentLabel: 'negative' | 'neutral' | 'positive';
+  /** The topic classifier's confidence (the bot's confidence in what it understood). */
+  topicConfidence: number;
+  storm: boolean;
+  /** When the contact started waiting for a person (voice/email: arrival; chat: the bot's handoff). */
+  offeredAt?: number;
+  answeredAt?: number;
+  abandonedAt?: number;
+  completedAt?: number;
+  agentId?: string;
+  botId?: string;
+  handoff?: {
+    reason: string;
+    withContext: boolean;
+    packetReceived: boolean;
+    /** Explicit handoffs: what the assembled context held (earlier sentiment points, cases, failed providers). */
+    context?: { sentimentPoints: number; cases: number; failedProviders: number };
+  };
+  talkMs?: number;
+  wrapMs?: number;
+  csat?: number;
+  outcome?: Outcome;
+  repeat: boolean;
+}
+
+/** Counters gathered while the day runs. */
+export interface DayCounters {
+  busEvents: Record<string, number>;
+  offers: number;
+  rejected: number;
+  offerTimeouts: number;
+  rescinded: number;
+  escalationsTriggered: number;
+  priorityRaised: number;
+  notifications: number;
+  teamEscalations: number;
+  slaBreachedEvents: number;
+  slaAtRiskEvents: number;
+  spikeSignals: SignalDetectedEvent[];
+  healthSignals: number;
+  churnSignals: number;
+  capacityViolations: string[];
+  identity: { created: number; matched: number; merges: number; conflicts: number };
+  contextsAssembled: number;
+  reopenedContacts: number;
+}
+
+/** Everything the report needs, plus the live engines for inspection in tests. */
+export interface DayResult {
+  options: Required<Omit<DayOptions, 'dataDirs'>>;
+  textSource: { kind: 'airline' | 'generated'; origin: string };
+  openAt: number;
+  closeAt: number;
+  endedAt: number;
+  roster: AgentProfile[];
+  persons: Person[];
+  interactions: InteractionRecord[];
+  /** Per human agent, one busy interval per task (accepted → end of wrap-up); open ones end NaN. */
+  handling: Map<string, Array<[number, number]>>;
+  counters: DayCounters;
+  cases: CaseEngine;
+  routing: RoutingEngine;
+  insights: InsightsStream;
+  /** QA inputs: per case, the agent who last handled it. */
+  caseAgent: Map<string, string>;
+  /** Messages kept for QA: conversation id → messages. */
+  transcripts: Map<string, { speaker: 'customer' | 'agent' | 'bot'; text: string; at: number }[]>;
+  caseConversation: Map<string, string>;
+  caseCustomer: Map<string, string>;
+  escalatedCases: Set<string>;
+  reopenedCases: Set<string>;
+}
+
+type SimEvent =
+  | { kind: 'arrive'; a: Arrival }
+  | { kind: 'accept'; reservationId: string; taskId: string; workerId: string }
+  | { kind: 'botTurn'; taskId: string }
+  | { kind: 'complete'; taskId: string }
+  | { kind: 'abandon'; taskId: string; since: number }
+  | { kind: 'escalate'; caseId: string; to: 'low' | 'normal' | 'high' | 'urgent' }
+  | { kind: 'shift'; shift: ShiftName; on: boolean };
+
+const HOUR = 3_600_000;
+
+/** Epoch ms of `HH:MM` New York time on `date` (the demo runs in summer time, UTC−4). */
+function localInstant(date: string, hhmm: string): number {
+  return Date.parse(`${date}T${hhmm}:00-04:00`);
+}
+
+/**
+ * Runs one simulated contact-center day and returns what happened.
+ *
+ * @example
+ * ```ts
+ * const day = await simulateDay({ agents: 20, interactions: 500 });
+ * day.interactions.filter((i) => i.outcome === 'abandoned').length;
+ * ```
+ */
+export async function simulateDay(options: DayOptions = {}): Promise<DayResult> {
+  const opts = {
+    agents: options.agents ?? 500,
+    interactions: options.interactions ?? 50_000,
+    seed: options.seed ?? 2026,
+    useSharedData: options.useSharedData ?? true,
+    date: options.date ?? '2026-06-16',
+  };
+  if (!Number.isInteger(opts.agents) || opts.agents < 5)
+    throw new RangeError('agents must be an integer ≥ 5');
+  if (!Number.isInteger(opts.interactions) || opts.interactions < 1)
+    throw new RangeError('interactions must be a positive integer');
+  const openAt = localInstant(opts.date, '08:00');
+  const closeAt = localInstant(opts.date, '20:00');
+  const hardStop = localInstant(opts.date, '23:30');
+  const text = loadText(createRandom(opts.seed ^ 0x5eed), {
+    useSharedData: opts.useSharedData,
+    ...(options.dataDirs ? { dataDirs: options.dataDirs } : {}),
+  });
+  const roster = buildRoster(opts.agents, createRandom(opts.seed + 1));
+  const { persons, arrivals } = drawTraffic(createRandom(opts.seed + 2), text, {
+    interactions: opts.interactions,
+    openAt,
+  });
+
+  // --- the wiring: one clock, one id generator, one store, one bus ---------------------------
+  const clock = new ManualClock(openAt - 60_000);
+  const ids = createSequentialIds();
+  const store = createMemoryDocumentStore();
+  const bus = new InProcessEventBus();
+  const identity = createIdentityService({ store, clock, ids, bus });
+  const contexts = createContextAssembler({ store, clock });
+  const routing = createRoutingEngine({
+    clock,
+    ids,
+    bus,
+    workflow: buildWorkflow(),
+    reservationTimeoutMs: 20_000,
+    handoffRules: { onCustomerRequest: true, sentimentBelow: -0.6, confidenceBelow: 0.35 },
+  });
+  const cases = createCaseEngine({
+    clock,
+    ids,
+    bus,
+    calendars: { center: centerCalendar() },
+    policies: buildPolicies(),
+    escalations: buildEscalations(),
+    routingRules: buildRoutingRules(),
+  });
+  const insights = new InsightsStream({
+    clock,
+    ids,
+    topicOf: (e) =>
+      e.type === 'conversation.classified' ? (e.payload as { topic: string }).topic : undefined,
+    spike: { window: { minutes: 15 }, utcOffsetMinutes: -240, fdr: 0.01, minCount: 10 },
+    health: {
+      model: buildHealthModel(),
+      read: (e) =>
+        e.type === 'customer.measured'
+          ? { customerId: e.aggregateId, values: e.payload as Record<string, number> }
+          : undefined,
+      emit: 'band',
+    },
+  });
+  const taxonomy = buildTaxonomy();
+  // Both analyses are pure functions of the text, and the day reuses texts: analyse each once.
+  const understood = new Map<
+    string,
+    { sentiment: SentimentResult; prediction: ReturnType<typeof taxonomy.predict> }
+  >();
+  const understand = (text: string) => {
+    let u = understood.get(text);
+    if (!u)
+      understood.set(text, (u = { sentiment: analyzeSentiment(text), prediction: taxonomy.predict(text) }));
+    return u;
+  };
+  warmSpikeBaseline(insights, taxonomy, text, opts.interactions, openAt, createRandom(opts.seed + 3));
+  insights.connect(bus, ['conversation.classified', 'customer.measured']);
+
+  // Cases become part of the customer's context: the cases provider reads the case engine.
+  const caseCustomer = new Map<string, string>();
+  const casesByCustomer = new Map<string, string[]>();
+  contexts.register({
+    name: 'cases',
+    provide: ({ customerId }) => {
+      const list = (casesByCustomer.get(customerId) ?? [])
+        .map((id) => cases.getCase(id))
+        .filter((c) => c !== undefined);
+      const ref = (c: (typeof list)[number]) => ({
+        id: c.id,
+        tenantId: c.tenantId,
+        status: c.status,
+        subject: c.subject,
+        priority: c.priority,
+        openedAt: c.createdAt,
+      });
+      return {
+        cases: {
+          open: list.filter((c) => c.status !== 'solved' && c.status !== 'closed').map(ref),
+          recent: list.filter((c) => c.status === 'solved' || c.status === 'closed').map(ref),
+        },
+      };
+    },
+  });
+
+  // Insights become part of the context too: the sentiment trend and the current health score.
+  const sentimentByCustomer = new Map<string, ContextSignal[]>();
+  contexts.register({
+    name: 'insights',
+    provide: ({ customerId, at }) => {
+      const health = insights.healthOf(customerId);
+      return {
+        signals: {
+          sentimentTrend: sentimentByCustomer.get(customerId) ?? [],
+          ...(health
+            ? {
+                health: {
+                  id: `${customerId}:health`,
+                  kind: 'health' as const,
+                  value: health.score,
+                  label: health.band,
+                  observedAt: at,
+                },
+              }
+            : {}),
+        },
+      };
+    },
+  });
+
+  const counters: DayCounters = {
+    busEvents: {},
+    offers: 0,
+    rejected: 0,
+    offerTimeouts: 0,
+    rescinded: 0,
+    escalationsTriggered: 0,
+    priorityRaised: 0,
+    notifications: 0,
+    teamEscalations: 0,
+    slaBreachedEvents: 0,
+    slaAtRiskEvents: 0,
+    spikeSignals: [],
+    healthSignals: 0,
+    churnSignals: 0,
+    capacityViolations: [],
+    identity: { created: 0, matched: 0, merges: 0, conflicts: 0 },
+    contextsAssembled: 0,
+    reopenedContacts: 0,
+  };
+  const heap = new EventHeap<SimEvent>();
+  const records = new Map<string, InteractionRecord>();
+  const arrivalById = new Map<string, Arrival>();
+  const profiles = new Map(roster.map((p) => [p.worker.id, p]));
+  const load = new Map<string, Record<string, number>>();
+  const handling = new Map<string, Array<[number, number]>>();
+  const openSpans = new Map<string, [number, number]>();
+  const activeTaskOfCase = new Map<string, string>();
+  const caseByIssue = new Map<string, string>();
+  const caseAgent = new Map<string, string>();
+  const caseConversation = new Map<string, string>();
+  const escalatedCases = new Set<string>();
+  const reopenedCases = new Set<string>();
+  const breachesByCustomer = new Map<string, number>();
+  const escalationsByCustomer = new Map<string, number>();
+  const contactsByCustomer = new Map<string, number>();
+  const transcripts = new Map<
+    string,
+    { speaker: 'customer' | 'agent' | 'bot'; text: string; at: number }[]
+  >();
+  const rejectedOnce = new Set<string>();
+  const conversations = new Map<string, StoredDocument>();
+
+  // --- events between packages flow over the bus -------------------------------------------
+  bus.subscribe('*', (e) => {
+    const prefix = e.type.slice(0, e.type.indexOf('.'));
+    counters.busEvents[prefix] = (counters.busEvents[prefix] ?? 0) + 1;
+  });
+  bus.subscribe('reservation.created', (e) => {
+    const p = e.payload as { reservationId: string; taskId: string; workerId: string };
+    counters.offers++;
+    const bot = profiles.get(p.workerId)?.kind === 'bot';
+    const a = arrivalById.get(p.taskId);
+    heap.push(clock.now() + (bot ? 500 : (a?.ringMs ?? 3_000)), { kind: 'accept', ...p });
+  });
+  bus.subscribe('reservation.timeout', () => {
+    counters.offerTimeouts++;
+  });
+  bus.subscribe('reservation.rescinded', () => {
+    counters.rescinded++;
+  });
+  bus.subscribe('sla.breached', (e) => {
+    counters.slaBreachedEvents++;
+    const customer = caseCustomer.get(e.aggregateId);
+    if (customer) breachesByCustomer.set(customer, (breachesByCustomer.get(customer) ?? 0) + 1);
+  });
+  bus.subscribe('sla.at_risk', () => {
+    counters.slaAtRiskEvents++;
+  });
+  bus.subscribe('case.escalated', (e) => {
+    counters.teamEscalations++;
+    escalatedCases.add(e.aggregateId);
+  });
+  bus.subscribe('escalation.triggered', (e) => {
+    if (!isCaseEngineEvent(e, 'escalation.triggered')) return;
+    counters.escalationsTriggered++;
+    escalatedCases.add(e.aggregateId);
+    const customer = caseCustomer.get(e.aggregateId);
+    if (customer) escalationsByCustomer.set(customer, (escalationsByCustomer.get(customer) ?? 0) + 1);
+    for (const action of e.payload.actions) {
+      // The host executes ladder actions; do it as the next step of the simulation, not inside
+      // the case engine's own event delivery.
+      if (action.type === 'raise_priority')
+        heap.push(clock.now(), { kind: 'escalate', caseId: e.aggregateId, to: action.to });
+      if (action.type === 'notify') counters.notifications += action.recipients.length;
+    }
+  });
+  bus.subscribe('signal.detected', async (e) => {
+    const event = e as SignalDetectedEvent;
+    const signal = event.payload;
+    if (signal.kind === 'spike') counters.spikeSignals.push(event);
+    if (signal.kind === 'health') counters.healthSignals++;
+    if (signal.kind === 'churn_risk') counters.churnSignals++;
+    // Churn-risk signals land in the store, where the context assembler finds them for the customer.
+    if (signal.subject.type === 'customer' && signal.kind === 'churn_risk') {
+      const { version: _v, ...doc } = signal;
+      await store.put('signals', doc);
+    }
+  });
+  bus.subscribe('customer.created', () => {
+    counters.identity.created++;
+  });
+  bus.subscribe('customer.merged', () => {
+    counters.identity.merges++;
+  });
+  bus.subscribe('identity.conflict_detected', () => {
+    counters.identity.conflicts++;
+  });
+
+  // Shifts come from business calendars: the simulation (the workforce-management host) turns
+  // people on and off at their shift's opening and closing. (The routing engine can check shift
+  // calendars itself, but it re-checks every calendar worker on each advanceTo; see README.)
+  const shifts = shiftCalendars();
+  for (const [name, cal] of Object.entries(shifts) as [ShiftName, (typeof shifts)[ShiftName]][]) {
+    const first = cal
+      .periodsAfter(openAt - 6 * HOUR)
+      [Symbol.iterator]()
+      .next();
+    if (first.done) continue;
+    heap.push(first.value.start.getTime(), { kind: 'shift', shift: name, on: true });
+    heap.push(first.value.end.getTime(), { kind: 'shift', shift: name, on: false });
+  }
+  for (const p of roster)
+    routing.upsertWorker(
+      p.kind === 'bot' ? p.worker : { ...p.worker, status: 'offline', reason: 'off shift' },
+    );
+
+  // --- helpers ------------------------------------------------------------------------------
+  const publish = (
+    type: string,
+    aggregateType: string,
+    aggregateId: string,
+    payload: Record<string, unknown>,
+  ) => bus.publish(createEvent({ clock, ids }, { type, aggregateType, aggregateId, payload }));
+
+  /** Keeps a line of the transcript (for handoff packets and QA); only customer lines are stored as messages. */
+  const note = (conversationId: string, speaker: 'customer' | 'agent' | 'bot', body: string) => {
+    let list = transcripts.get(conversationId);
+    if (!list) transcripts.set(conversationId, (list = []));
+    list.push({ speaker, text: body, at: clock.now() });
+  };
+  /** Keeps a line of the transcript and stores the message where the context assembler reads it. */
+  const say = (conversationId: string, speaker: 'customer' | 'agent' | 'bot', body: string) => {
+    const now = clock.now();
+    note(conversationId, speaker, body);
+    return store.put(
+      'messages',
+      {
+        id: ids.next('msg'),
+        tenantId: 'default',
+        createdAt: now,
+        updatedAt: now,
+        conversationId,
+        channel: records.get(conversationId)?.channel ?? 'chat',
+        direction: speaker === 'customer' ? 'inbound' : 'outbound',
+        author: { kind: speaker },
+        body,
+        public: true,
+        attachments: [],
+        sentAt: now,
+        metadata: {},
+      },
+      { expectedVersion: 0 },
+    );
+  };
+
+  const identitiesFor = (a: Arrival, p: Person) => {
+    const loyalty =
+      p.loyalty && a.showsLoyalty
+        ? [{ kind: 'external_id' as const, namespace: 'loyalty', value: p.loyalty }]
+        : [];
+    if (a.channel === 'voice')
+      return [
+        { kind: 'phone' as const, value: p.phone, verified: true, channel: 'voice' as const },
+        ...loyalty,
+      ];
+    if (a.channel === 'email')
+      return [
+        { kind: 'email' as const, value: p.email, verified: true, channel: 'email' as const },
+        ...loyalty,
+      ];
+    return [
+      ...loyalty,
+      {
+        kind: 'email' as const,
+        value: p.email,
+        verified: loyalty.length > 0 || a.emailVerified,
+        channel: 'chat' as const,
+      },
+    ];
+  };
+
+  const firstOpenMetric = (caseId: string) =>
+    cases
+      .getSla(caseId)
+      .find(
+        (m) =>
+          (m.metric === 'first_reply' || m.metric === 'next_reply') &&
+          (m.state === 'active' || m.state === 'paused'),
+      );
+
+  const take = (agentId: string, channel: SimChannel, taskId: string) => {
+    const p = profiles.get(agentId) as AgentProfile;
+    const cap = p.worker.capacity[channel];
+    const weight = typeof cap === 'object' ? (cap.weight ?? 1) : 1;
+    const units = typeof cap === 'object' ? cap.units : (cap ?? 0);
+    const l = load.get(agentId) ?? {};
+    load.set(agentId, l);
+    l[channel] = (l[channel] ?? 0) + weight;
+    const total = Object.values(l).reduce((s, v) => s + v, 0);
+    if (
+      (l[channel] as number) > units ||
+      (p.worker.totalCapacity !== undefined && total > p.worker.totalCapacity)
+    )
+      counters.capacityViolations.push(`${agentId} over capacity on ${channel} with ${taskId}`);
+    // Cross-check the engine's own accounting on every assignment.
+    const info = routing.getWorker(agentId);
+    if (info) {
+      let used = 0;
+      for (const [ch, u] of Object.entries(info.used)) {
+        used += u;
+        if (u > (info.capacity[ch]?.units ?? 0))
+          counters.capacityViolations.push(`${agentId} engine used ${u} on ${ch}`);
+      }
+      if (info.totalCapacity !== undefined && used > info.totalCapacity)
+        counters.capacityViolations.push(`${agentId} engine used ${used} of ${info.totalCapacity}`);
+    }
+    if (p.kind === 'human') {
+      let spans = handling.get(agentId);
+      if (!spans) handling.set(agentId, (spans = []));
+      const span: [number, number] = [clock.now(), Number.NaN];
+      spans.push(span);
+      openSpans.set(taskId, span);
+    }
+    return weight;
+  };
+
+  /** Frees the simulation's own capacity count (the engine holds it until wrap-up ends). */
+  const release = (agentId: string, channel: SimChannel, taskId: string, busyUntil: number) => {
+    const l = load.get(agentId);
+    if (l) l[channel] = (l[channel] ?? 0) - loadWeight(profiles.get(agentId) as AgentProfile, channel);
+    const span = openSpans.get(taskId);
+    if (span) {
+      span[1] = busyUntil;
+      openSpans.delete(taskId);
+    }
+  };
+
+  // Health readings go out after contacts that say something about the relationship (a repeat
+  // contact, an abandonment, a survey answer, a breach or an escalation).
+  const measure = (r: InteractionRecord) => {
+    const breaches = breachesByCustomer.get(r.customerId) ?? 0;
+    const escalations = escalationsByCustomer.get(r.customerId) ?? 0;
+    const notable =
+      r.repeat || r.outcome === 'abandoned' || r.csat !== undefined || breaches + escalations > 0;
+    if (!notable) return Promise.resolve();
+    return publish('customer.measured', 'customer', r.customerId, {
+      sentiment: r.sentiment,
+      repeatContacts: (contactsByCustomer.get(r.customerId) ?? 1) - 1,
+      slaBreaches: breaches,
+      escalations,
+      ...(r.csat === undefined ? {} : { csat: r.csat }),
+    });
+  };
+
+  const closeConversation = async (r: InteractionRecord) => {
+    const cached = conversations.get(r.id);
+    if (!cached) return;
+    conversations.delete(r.id);
+    const now = clock.now();
+    const participants = [{ kind: 'customer', id: r.customerId, joinedAt: r.arrivedAt }];
+    if (r.botId) participants.push({ kind: 'bot', id: r.botId, joinedAt: r.arrivedAt });
+    if (r.agentId) participants.push({ kind: 'agent', id: r.agentId, joinedAt: r.answeredAt ?? now });
+    const close = (doc: StoredDocument) =>
+      store.put(
+        'conversations',
+        { ...doc, status: 'closed', closedAt: now, updatedAt: now, participants },
+        { expectedVersion: doc.version },
+      );
+    try {
+      await close(cached);
+    } catch (error) {
+      // Identity resolution may have merged the customer meanwhile (and moved the conversation).
+      if (!isThreadlineError(error, 'CONFLICT')) throw error;
+      const fresh = await store.get('conversations', r.id);
+      if (fresh) await close(fresh);
+    }
+  };
+
+  const solveCase = (caseId: string, reason: string) => {
+    const c = cases.getCase(caseId);
+    if (c && c.status !== 'solved' && c.status !== 'closed')
+      cases.transition(caseId, 'solved', { actor: 'contact-center', reason });
+  };
+
+  // --- the simulation as a Schedulable -----------------------------------------------------
+  const handlers = {
+    arrive: async (a: Arrival) => {
+      const person = persons[a.person] as Person;
+      const now = clock.now();
+      const resolved = await identity.resolve(identitiesFor(a, person), {
+        profile: { name: person.name },
+        attributes: { tier: person.tier, language: person.language },
+        // Known identities keep their first-seen stamp: skipping the lastSeenAt write saves a
+        // transaction on every matched contact of a 50,000-contact day.
+        touch: false,
+      });
+      if (resolved.status === 'matched') counters.identity.matched++;
+      const customerId = resolved.customerId;
+      contactsByCustomer.set(customerId, (contactsByCustomer.get(customerId) ?? 0) + 1);
+      const repeat = (contactsByCustomer.get(customerId) ?? 0) > 1;
+      const { sentiment, prediction } = understand(a.utterance.text);
+      const detected = asTopic(prediction.label);
+      const conversation = await store.put(
+        'conversations',
+        {
+          id: a.id,
+          tenantId: 'default',
+          createdAt: now,
+          updatedAt: now,
+          customerId,
+          channel: a.channel,
+          status: 'open',
+          participants: [],
+          context: { topic: detected, language: person.language },
+          lastMessageAt: now,
+          lastCustomerMessageAt: now,
+        },
+        { expectedVersion: 0 },
+      );
+      conversations.set(a.id, conversation);
+      // One case per customer issue: a repeat contact about the same topic continues (or reopens) it.
+      const issue = `${customerId}|${detected}`;
+      let caseId = caseByIssue.get(issue);
+      const existing = caseId === undefined ? undefined : cases.getCase(caseId);
+      if (existing && existing.status !== 'closed') {
+        if (existing.status === 'solved') {
+          reopenedCases.add(existing.id);
+          counters.reopenedContacts++;
+        }
+        cases.recordMessage(existing.id, { author: 'customer', public: true });
+      } else {
+        const c = cases.openCase({
+          customerId,
+          subject: a.utterance.text.slice(0, 120),
+          priority: person.tier === 'gold' ? 'high' : 'normal',
+          channel: a.channel,
+          type: detected,
+          customer: { tier: person.tier },
+          attributes: { storm: a.storm },
+        });
+        caseId = c.id;
+        caseByIssue.set(issue, caseId);
+        caseCustomer.set(caseId, customerId);
+        const list = casesByCustomer.get(customerId) ?? [];
+        list.push(caseId);
+        casesByCustomer.set(customerId, list);
+      }
+      const record: InteractionRecord = {
+        id: a.id,
+        channel: a.channel,
+        arrivedAt: now,
+        customerId,
+        person: a.person,
+        caseId: caseId as string,
+        topicTruth: a.topic,
+        topicDetected: detected,
+        sentiment: sentiment.score,
+        sentimentLabel: sentiment.label,
+        topicConfidence: prediction.confidence,
+        storm: a.storm,
+        repeat,
+      };
+      records.set(a.id, record);
+      caseConversation.set(record.caseId, a.id);
+      activeTaskOfCase.set(record.caseId, a.id);
+      await say(a.id, 'customer', a.utterance.text);
+      // Sentiment with evidence becomes a point of the customer's trend (served by the insights
+      // context provider registered above).
+      if (!sentiment.noEvidence) {
+        const trend = sentimentByCustomer.get(customerId) ?? [];
+        trend.push({
+          id: `${a.id}:sentiment`,
+          kind: 'sentiment',
+          value: sentiment.score,
+          label: sentiment.label,
+          confidence: sentiment.confidence,
+          observedAt: now,
+        });
+        if (trend.length > 10) trend.shift();
+        sentimentByCustomer.set(customerId, trend);
+      }
+      await publish('conversation.classified', 'conversation', a.id, {
+        topic: detected,
+        sentiment: sentiment.label,
+        channel: a.channel,
+      });
+      const due = firstOpenMetric(record.caseId)?.dueAt;
+      if (a.channel !== 'chat') record.offeredAt = now;
+      routing.submitTask({
+        id: a.id,
+        channel: a.channel,
+        priority:
+          (a.channel === 'voice' ? 5 : a.channel === 'chat' ? 3 : 1) + (person.tier === 'gold' ? 2 : 0),
+        attributes: {
+          topic: detected,
+          language: person.language,
+          tier: person.tier,
+          customerId,
+          caseId: record.caseId,
+          conversationId: a.id,
+        },
+        ...(due === undefined ? {} : { deadline: due }),
+      });
+      if (a.channel === 'voice') heap.push(now + a.patienceMs, { kind: 'abandon', taskId: a.id, since: now });
+    },
+
+    accept: async (ev: { reservationId: string; taskId: string; workerId: string }) => {
+      const res = routing.getReservation(ev.reservationId);
+      if (res?.status !== 'pending') return; // rescinded or timed out meanwhile
+      const a = arrivalById.get(ev.taskId) as Arrival;
+      const r = records.get(ev.taskId) as InteractionRecord;
+      const p = profiles.get(ev.workerId) as AgentProfile;
+      if (p.kind === 'human' && a.firstOfferRejected && !rejectedOnce.has(a.id)) {
+        rejectedOnce.add(a.id);
+        counters.rejected++;
+        routing.rejectReservation(ev.reservationId, { reason: 'missed' });
+        return;
+      }
+      const task = routing.acceptReservation(ev.reservationId);
+      const now = clock.now();
+      take(ev.workerId, a.channel, a.id);
+      if (p.kind === 'bot') {
+        r.botId = ev.workerId;
+        note(a.id, 'bot', "Hi, I'm the virtual assistant. Let me look into that for you.");
+        heap.push(now + a.botTurnMs, { kind: 'botTurn', taskId: a.id });
+        return;
+      }
+      r.agentId = ev.workerId;
+      r.answeredAt = now;
+      if (r.handoff) r.handoff.packetReceived = task.attributes['handoff'] !== undefined;
+      caseAgent.set(r.caseId, ev.workerId);
+      const c = cases.getCase(r.caseId);
+      if (c && c.status !== 'closed') {
+        if (c.status === 'solved')
+          cases.reopen(r.caseId, { actor: ev.workerId, reason: 'customer came back' });
+        cases.recordMessage(r.caseId, { author: 'agent', public: true }, { actor: ev.workerId });
+      }
+      heap.push(now + a.handleMs, { kind: 'complete', taskId: a.id });
+    },
+
+    botTurn: async (taskId: string) => {
+      const task = routing.getTask(taskId);
+      if (task?.status !== 'assigned') return;
+      const a = arrivalById.get(taskId) as Arrival;
+      const r = records.get(taskId) as InteractionRecord;
+      const now = clock.now();
+      const customerText = a.wantsHuman
+        ? 'This is not helping. I want to talk to a human agent, please.'
+        : a.utterance.text;
+      if (a.wantsHuman) await say(taskId, 'customer', customerText);
+      const sentiment = a.wantsHuman
+        ? analyzeSentiment(customerText)
+        : { score: r.sentiment, label: r.sentimentLabel };
+      const auto = routing.reportBotTurn(taskId, {
+        customerText,
+        sentiment: sentiment.score,
+        confidence: r.topicConfidence,
+        intent: r.topicDetected,
+      });
+      const releaseBot = () => release(r.botId as string, 'chat', taskId, now);
+      if (auto) {
+        releaseBot();
+        r.handoff = { reason: auto.reason, withContext: false, packetReceived: false };
+      } else if (a.botCanResolve) {
+        note(taskId, 'bot', 'Here is what I found. Is there anything else I can help you with?');
+        routing.completeTask(taskId);
+        releaseBot();
+        solveCase(r.caseId, 'resolved by the virtual assistant');
+        r.outcome = 'contained';
+        r.completedAt = now;
+        activeTaskOfCase.delete(r.caseId);
+        await closeConversation(r);
+        await measure(r);
+        return;
+      } else {
+        // The bot gives up: hand off with core's full packet, built from the customer's context.
+        const ctx = await contexts.getContext(r.customerId, {
+          recentConversations: 3,
+          messagesPerConversation: 5,
+        });
+        counters.contextsAssembled++;
+        const sla = cases.getSla(r.caseId).filter((m) => m.state === 'active' || m.state === 'breached');
+        const packet = buildHandoffPacket(
+          {
+            conversationId: taskId,
+            customerId: r.customerId,
+            channel: 'chat',
+            from: { kind: 'bot', id: r.botId as string },
+            to: { kind: 'queue', id: r.topicDetected === 'general' ? 'general' : r.topicDetected },
+            reason: { code: 'transfer', note: 'the assistant could not resolve it' },
+            transcript: (transcripts.get(taskId) ?? []).map((m) => ({
+              author: { kind: m.speaker },
+              body: m.text,
+              at: m.at,
+            })),
+            intent: { name: r.topicDetected, confidence: r.topicConfidence },
+            sentiment: { label: sentiment.label, score: sentiment.score },
+            sla: sla.map((m) => ({
+              metric: m.metric,
+              state: m.state === 'breached' ? 'breached' : 'active',
+              dueAt: m.dueAt,
+            })),
+            identity: {
+              confidence: 0.9,
+              verified: true,
+              evidence: ctx.identities.map((i) => `${i.kind}:${i.value}`).slice(0, 5),
+            },
+            context: {
+              openCases: ctx.cases.open.length,
+              recentCases: ctx.cases.recent.length,
+              recentConversations: ctx.conversations.recent.length,
+              lastAgents: ctx.lastAgents.map((l) => l.agentId),
+              sentimentTrend: ctx.signals.sentimentTrend.map((s) => s.value ?? 0),
+            },
+          },
+          { clock, ids, maxMessages: 10 },
+        );
+        routing.requestHandoff(taskId, packet);
+        releaseBot();
+        r.handoff = {
+          reason: 'transfer',
+          withContext: true,
+          packetReceived: false,
+          context: {
+            sentimentPoints: ctx.signals.sentimentTrend.length,
+            cases: ctx.cases.open.length + ctx.cases.recent.length,
+            failedProviders: ctx.providers.filter((p) => p.status !== 'ok').length,
+          },
+        };
+      }
+      r.offeredAt = now;
+      heap.push(now + a.patienceMs, { kind: 'abandon', taskId, since: now });
+    },
+
+    complete: async (taskId: string) => {
+      const a = arrivalById.get(taskId) as Arrival;
+      const r = records.get(taskId) as InteractionRecord;
+      const now = clock.now();
+      routing.completeTask(taskId, { wrapUpMs: a.wrapMs });
+      release(r.agentId as string, a.channel, taskId, now + a.wrapMs);
+      const p = profiles.get(r.agentId as string) as AgentProfile;
+      note(taskId, 'agent', agentWords(p, a, r));
+      solveCase(r.caseId, 'resolved');
+      activeTaskOfCase.delete(r.caseId);
+      r.talkMs = now - (r.answeredAt as number);
+      r.wrapMs = a.wrapMs;
+      r.completedAt = now;
+      r.outcome = 'completed';
+      // One in four answers the survey; waiting and a negative start pull the score down.
+      if (a.surveyDraw < 0.25) {
+        const wait = ((r.answeredAt as number) - (r.offeredAt ?? r.arrivedAt)) / 60_000;
+        const base = 4.6 - Math.min(2, wait * 0.4) + r.sentiment * 0.8 - (r.handoff ? 0.3 : 0);
+        r.csat = Math.max(1, Math.min(5, Math.round(base + (a.surveyDraw * 8 - 1))));
+      }
+      await closeConversation(r);
+      await measure(r);
+    },
+
+    abandon: async (taskId: string) => {
+      const task = routing.getTask(taskId);
+      if (!task || task.status === 'assigned' || task.status === 'wrapping') return;
+      const r = records.get(taskId) as InteractionRecord;
+      routing.cancelTask(taskId, 'abandoned');
+      r.abandonedAt = clock.now();
+      r.outcome = 'abandoned';
+      solveCase(r.caseId, 'customer abandoned');
+      activeTaskOfCase.delete(r.caseId);
+      await closeConversation(r);
+      await measure(r);
+    },
+  };
+
+  const simulation: Schedulable = {
+    nextDeadline: () => heap.peekTime(),
+    advanceTo: async (now: number) => {
+      while (heap.size > 0 && (heap.peekTime() as number) <= now) {
+        const ev = heap.pop();
+        switch (ev.kind) {
+          case 'arrive':
+            await handlers.arrive(ev.a);
+            break;
+          case 'accept':
+            await handlers.accept(ev);
+            break;
+          case 'botTurn':
+            await handlers.botTurn(ev.taskId);
+            break;
+          case 'complete':
+            await handlers.complete(ev.taskId);
+            break;
+          case 'abandon':
+            await handlers.abandon(ev.taskId);
+            break;
+          case 'shift':
+            for (const p of roster)
+              if (p.shift === ev.shift)
+                routing.setWorkerStatus(
+                  p.worker.id,
+                  ev.on ? 'available' : 'offline',
+                  ev.on ? 'shift started' : 'shift ended',
+                );
+            break;
+          case 'escalate': {
+            const c = cases.getCase(ev.caseId);
+            if (c && c.status !== 'solved' && c.status !== 'closed' && c.priority !== ev.to) {
+              cases.setPriority(ev.caseId, ev.to, {
+                actor: 'escalation-ladder',
+                reason: 'first reply breached',
+              });
+              counters.priorityRaised++;
+              const taskId = activeTaskOfCase.get(ev.caseId);
+              const t = taskId === undefined ? undefined : routing.getTask(taskId);
+              if (t && (t.status === 'pending' || t.status === 'unrouted'))
+                routing.updateTask(t.id, { priority: t.priority + 2 });
+            }
+            break;
+          }
+        }
+      }
+    },
+  };
+
+  for (const a of arrivals) {
+    arrivalById.set(a.id, a);
+    heap.push(a.at, { kind: 'arrive', a });
+  }
+
+  // Order matters only within one instant: engines first, the simulation (the host) last, so
+  // work the engines hand to the host at an instant is done at that same instant.
+  const scheduler = new Scheduler({ clock });
+  scheduler.add(routing);
+  scheduler.add(cases);
+  scheduler.add(insights);
+  scheduler.add(simulation);
+
+  await scheduler.runUntil(closeAt);
+  const outstanding = () => {
+    for (const r of records.values()) if (r.outcome === undefined) return true;
+    return records.size < arrivals.length;
+  };
+  while (outstanding() && clock.now() < hardStop)
+    await scheduler.runUntil(Math.min(hardStop, clock.now() + HOUR / 4));
+  const endedAt = clock.now();
+  for (const r of records.values()) if (r.outcome === undefined) r.outcome = 'carried_over';
+  await scheduler.runUntil(endedAt); // close spike windows and fire what is due at the end
+  await cases.flush();
+
+  return {
+    options: opts,
+    textSource: { kind: text.kind, origin: text.origin },
+    openAt,
+    closeAt,
+    endedAt,
+    roster,
+    persons,
+    interactions: [...records.values()],
+    handling,
+    counters,
+    cases,
+    routing,
+    insights,
+    caseAgent,
+    transcripts,
+    caseConversation,
+    caseCustomer,
+    escalatedCases,
+    reopenedCases,
+  };
+}
+
+/**
+ * Gives the spike detector the history a running contact center would have: the four previous
+ * weeks, drawn from the forecast curve and the classifier's topic mix (with
+ * Poisson noise). Without it, the morning ramp of the first day would look like a spike.
+ */
+function warmSpikeBaseline(
+  insights: InsightsStream,
+  taxonomy: ReturnType<typeof buildTaxonomy>,
+  text: ReturnType<typeof loadText>,
+  interactions: number,
+  openAt: number,
+  rng: ReturnType<typeof createRandom>,
+): void {
+  const truthShare: Record<Topic, number> = {
+    disruptions: 0.25,
+    baggage: 0.2,
+    booking: 0.2,
+    service: 0.15,
+    general: 0.2,
+  };
+  const detectedShare = new Map<string, number>();
+  for (const [truth, share] of Object.entries(truthShare) as [Topic, number][]) {
+    // Every fourth utterance is plenty to estimate the mix.
+    const pool = text.byTopic[truth].filter((_, i) => i % 4 === 0);
+    for (const u of pool) {
+      const label = asTopic(taxonomy.predict(u.text).label);
+      detectedShare.set(label, (detectedShare.get(label) ?? 0) + share / pool.length);
+    }
+  }
+  const weights: number[] = [];
+  for (let s = 0; s < HOURLY_CURVE.length * 4; s++) {
+    const h = s / 4;
+    const i = Math.floor(h);
+    const a = HOURLY_CURVE[i] as number;
+    const b = HOURLY_CURVE[Math.min(i + 1, HOURLY_CURVE.length - 1)] as number;
+    weights.push(a + (b - a) * (h - i));
+  }
+  const total = weights.reduce((x, y) => x + y, 0);
+  const detector = insights.spikeDetector;
+  // Four weeks of history, Monday to Saturday (the center is closed on Sundays).
+  for (let daysAgo = 28; daysAgo >= 1; daysAgo--) {
+    const day = openAt - daysAgo * 24 * HOUR;
+    if (new Date(day - 4 * HOUR).getUTCDay() === 0) continue;
+    weights.forEach((w, s) => {
+      for (const [topic, share] of detectedShare) {
+        const mu = (interactions * w * share) / total;
+        // Normal approximation of a Poisson draw (Box–Muller).
+        const z = Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
+        const count = Math.max(0, Math.round(mu + Math.sqrt(mu) * z));
+        if (count > 0) detector.observe(topic, day + s * 15 * 60_000 + 60_000, count);
+      }
+    });
+  }
+}
+
+function loadWeight(p: AgentProfile, channel: SimChannel): number {
+  const cap = p.worker.capacity[channel];
+  return typeof cap === 'object' ? (cap.weight ?? 1) : 1;
+}
+
+/** What the agent says; better agents greet, verify, empathise and close more reliably. */
+function agentWords(p: AgentProfile, a: Arrival, r: InteractionRecord): string {
+  const q = p.quality;
+  // A deterministic per-contact draw from the contact's own numbers.
+  const u = (k: number) => (((a.handleMs * 31 + a.ringMs * 17 + k * 7919) % 1000) / 1000) as number;
+  const parts: string[] = [];
+  if (u(1) < q) parts.push(`Hello, my name is ${p.worker.id}.`);
+  if (u(2) < q) parts.push('Can you verify your booking reference for me?');
+  if (r.sentimentLabel === 'negative' && u(3) < q) parts.push('I understand how frustrating this is.');
+  parts.push(`I have taken care of your ${r.topicDetected} request.`);
+  if (u(4) < q) parts.push('Is there anything else I can help you with? Have a great day.');
+  return parts.join(' ');
+}
+
+/** Hours of the day (local) that the report tables use. */
+export function hoursOf(day: Pick<DayResult, 'openAt' | 'closeAt'>): number[] {
+  const out: number[] = [];
+  for (let t = day.openAt; t < day.closeAt; t += HOUR) out.push(t);
+  return out;
+}
