@@ -1,6 +1,7 @@
 import {
   type HandoffPacket as CoreHandoffPacket,
   HandoffPacketSchema as CoreHandoffPacketSchema,
+  HANDOFF_REASONS,
   parseInput,
 } from '@threadline/core';
 import { z } from 'zod';
@@ -11,14 +12,8 @@ import { z } from 'zod';
  */
 export const HandoffPacketSchema = z
   .object({
-    reason: z.enum([
-      'customer_request',
-      'negative_sentiment',
-      'low_confidence',
-      'bot_timeout',
-      'transfer',
-      'other',
-    ]),
+    /** Core's handoff reasons (so any core packet converts), plus routing's own `bot_timeout`. */
+    reason: z.enum([...HANDOFF_REASONS, 'bot_timeout']),
     /** The last turns of the conversation. */
     transcript: z
       .array(

@@ -455,6 +455,38 @@ describe('routing engine', () => {
     expect(stored.reason).toBe('customer_request');
     expect(stored.context.conversationId).toBe('conv-1');
   });
+  it("takes a core handoff packet with any of core's handoff reasons", async () => {
+    const { buildHandoffPacket, createSequentialIds, HANDOFF_REASONS } = await import('@threadline/core');
+    for (const code of HANDOFF_REASONS) {
+      const clock = new ManualClock(1000);
+      const engine = createRoutingEngine({
+        clock,
+        workflow: {
+          queues: [{ id: 'bots' }, { id: 'people' }],
+          defaultFilter: { targets: [{ queue: 'bots' }] },
+        },
+      });
+      engine.upsertWorker({ id: 'bot', kind: 'bot', status: 'available', capacity: { chat: 10 } });
+      const t = engine.submitTask({ id: 't', channel: 'chat' });
+      engine.acceptReservation(t.reservations[0] as string);
+      const packet = buildHandoffPacket(
+        {
+          conversationId: 'conv-1',
+          customerId: 'cust-1',
+          from: { kind: 'bot', id: 'bot' },
+          to: { kind: 'queue', id: 'people' },
+          reason: { code },
+          transcript: [],
+          target: { skills: [], queueId: 'people' },
+          identity: { confidence: 1, verified: true },
+        } as never,
+        { clock, ids: createSequentialIds() },
+      );
+      const after = engine.requestHandoff('t', packet);
+      expect(after.queue).toBe('people');
+      expect((after.attributes.handoff as { reason: string }).reason).toBe(code);
+    }
+  });
   it('re-routes a reserved task whose update makes its open offer unfit, and keeps offers that still fit', () => {
     const { engine, events, offers } = setup();
     engine.upsertWorker({
