@@ -81,6 +81,12 @@ import {
 /** A shift lookup: anything with `isBusinessTime` (core's `BusinessCalendar` fits). */
 export interface ShiftCalendar {
   isBusinessTime(at: Date | number): boolean;
+  /**
+   * Open periods from `at` on, the first clipped at `at` (core's `BusinessCalendar` has it).
+   * With it, shift starts and ends are deadlines (`nextDeadline()` / `advanceTo`); without it,
+   * the engine re-checks the calendar's workers on every `advanceTo`.
+   */
+  periodsAfter?(at: Date | number): Iterable<{ start: Date | number; end: Date | number }>;
 }
 
 /** Options for {@link createRoutingEngine}. */
@@ -242,6 +248,7 @@ interface WorkerState extends WorkerView {
   reason: string | undefined;
   statusSince: number;
   calendar: ShiftCalendar | undefined;
+  calendarName: string | undefined;
   inShift: boolean;
   draining: boolean;
   capacity: Map<number, ChannelCap>;
@@ -414,6 +421,8 @@ interface TaskState {
   assignedAt: number | null;
   stepDeadline: Deadline | undefined;
   boostDeadline: Deadline | undefined;
+  /** Bot timeout (`handoffRules.botTimeoutMs`) while a bot holds the task. */
+  botDeadline: Deadline | undefined;
   /** Cached `task.*` context for rule expressions (reset on change). */
   ctx: Record<string, unknown> | null;
 }
@@ -546,7 +555,10 @@ export class RoutingEngine {
   readonly #soloWorker: WorkerState[] = [];
   readonly #idlePositions = new IdlePositions<IdleEntry>();
   readonly #rankFn: (w: WorkerView) => number;
+  /** Workers on calendars without `periodsAfter`: re-checked on every `advanceTo`. */
   readonly #calendarWorkers = new Set<WorkerState>();
+  /** Workers by shift calendar (with `periodsAfter`): one deadline per calendar change. */
+  readonly #shiftGroups = new Map<string, ShiftGroup>();
   readonly #skillIndex = new SkillIndex<WorkerState>();
   readonly #attributeIndex = new AttributeIndex<WorkerState>();
   readonly #tasks = new Map<string, TaskState>();
@@ -910,6 +922,7 @@ export class RoutingEngine {
         reason: data.reason,
         statusSince: now,
         calendar: undefined,
+        calendarName: undefined,
         inShift: true,
         draining: false,
         capacity: new Map(),
@@ -963,12 +976,14 @@ export class RoutingEngine {
     }
     w.totalCapacity = data.totalCapacity;
     if (w.totalCapacity !== undefined) w.capacityUnits = Math.min(w.capacityUnits, w.totalCapacity);
+    this.#leaveShiftGroup(w);
+    w.calendarName = data.calendar;
     w.calendar = data.calendar === undefined ? undefined : this.#calendars[data.calendar];
-    if (w.calendar) {
-      this.#calendarWorkers.add(w);
+    if (w.calendar && data.calendar !== undefined) {
       w.inShift = w.calendar.isBusinessTime(now);
+      if (typeof w.calendar.periodsAfter === 'function') this.#joinShiftGroup(w, data.calendar, w.calendar);
+      else this.#calendarWorkers.add(w);
     } else {
-      this.#calendarWorkers.delete(w);
       w.inShift = true;
     }
     this.#updateOccupancy(w);
@@ -1183,7 +1198,45 @@ export class RoutingEngine {
     this.#unindexWorker(w);
     this.#workers.delete(w.id);
     w.removed = true;
+    this.#leaveShiftGroup(w);
+  }
+
+  #leaveShiftGroup(w: WorkerState): void {
     this.#calendarWorkers.delete(w);
+    if (w.calendarName !== undefined) this.#shiftGroups.get(w.calendarName)?.workers.delete(w);
+  }
+
+  #joinShiftGroup(w: WorkerState, name: string, calendar: ShiftCalendar): void {
+    let group = this.#shiftGroups.get(name);
+    if (!group) {
+      group = { calendar, workers: new Set(), deadline: undefined };
+      this.#shiftGroups.set(name, group);
+    }
+    group.workers.add(w);
+    if (group.deadline === undefined) this.#scheduleShift(name, group, this.#now());
+  }
+
+  #scheduleShift(name: string, group: ShiftGroup, from: number): void {
+    const next = nextShiftChange(group.calendar, from);
+    group.deadline = next === null ? undefined : this.#deadlines.add(next, 'shift', name, 0);
+  }
+
+  /** A shift calendar opened or closed: its workers come on or go off shift. */
+  #fireShift(d: Deadline): void {
+    const group = this.#shiftGroups.get(d.ref);
+    if (!group || group.deadline !== d) return;
+    group.deadline = undefined;
+    if (group.workers.size === 0) return;
+    const inShift = group.calendar.isBusinessTime(d.at);
+    for (const w of [...group.workers]) this.#setInShift(w, inShift);
+    this.#scheduleShift(d.ref, group, d.at);
+  }
+
+  #setInShift(w: WorkerState, inShift: boolean): void {
+    if (inShift === w.inShift) return;
+    w.inShift = inShift;
+    if (!inShift) this.#rescindWorkerOffers(w, 'shift_ended');
+    else this.#dispatchWorker(w);
   }
 
   #rescindWorkerOffers(w: WorkerState, reason: string): void {
@@ -1270,6 +1323,7 @@ export class RoutingEngine {
         assignedAt: null,
         stepDeadline: undefined,
         boostDeadline: undefined,
+        botDeadline: undefined,
         ctx: null,
       };
       this.#tasks.set(id, t);
@@ -1406,7 +1460,7 @@ export class RoutingEngine {
         assertTransition(r.id, r.status, 'wrapping');
         r.status = 'wrapping';
         t.status = 'wrapping';
-        this.#botTasks.delete(t);
+        this.#forgetBotTask(t);
         r.deadline = this.#deadlines.add(now + wrap, 'wrapup', r.id, 0);
       } else {
         this.#finish(r);
@@ -1456,7 +1510,7 @@ export class RoutingEngine {
     t.stepDeadline = undefined;
     t.boostDeadline = undefined;
     this.#tasks.delete(t.id);
-    if (this.#botTasks.size > 0) this.#botTasks.delete(t);
+    if (this.#botTasks.size > 0) this.#forgetBotTask(t);
     this.#taskPositions.release(t.handle);
   }
 
@@ -2159,7 +2213,7 @@ export class RoutingEngine {
         if ((typeof key === 'string' || typeof key === 'number') && r.worker.kind === 'human')
           this.#sticky.set(String(key), r.worker.id);
       }
-      if (r.worker.kind === 'bot') this.#botTasks.add(t);
+      if (r.worker.kind === 'bot') this.#trackBotTask(t);
       if (this.#wants('reservation.accepted'))
         this.#emit('reservation.accepted', 'reservation', r.id, {
           reservationId: r.id,
@@ -2254,14 +2308,7 @@ export class RoutingEngine {
 
   /** The earliest instant at which the engine has work (offer timeout, step timeout, wrap-up end …), or `null`. */
   nextDeadline(): number | null {
-    let next = this.#deadlines.next();
-    if (this.#handoffRules?.botTimeoutMs !== undefined) {
-      for (const t of this.#botTasks) {
-        const at = (t.assignedAt ?? 0) + this.#handoffRules.botTimeoutMs;
-        if (next === null || at < next) next = at;
-      }
-    }
-    return next;
+    return this.#deadlines.next();
   }
 
   /**
@@ -2287,17 +2334,30 @@ export class RoutingEngine {
           this.#timeOverride = undefined;
         }
       }
-      this.#timeOverride = until;
-      try {
-        this.#checkShifts();
-        this.#checkBotTimeouts(until);
-      } finally {
-        this.#timeOverride = undefined;
+      if (this.#calendarWorkers.size > 0) {
+        this.#timeOverride = until;
+        try {
+          this.#checkShifts();
+        } finally {
+          this.#timeOverride = undefined;
+        }
       }
     });
   }
 
   #fire(d: Deadline): void {
+    if (d.kind === 'bot') {
+      const t = this.#tasks.get(d.ref);
+      if (t && t.botDeadline === d && t.status === 'assigned') {
+        t.botDeadline = undefined;
+        this.#handoff(t, parseInput(HandoffPacketSchema, { reason: 'bot_timeout' }, 'handoff packet'));
+      }
+      return;
+    }
+    if (d.kind === 'shift') {
+      this.#fireShift(d);
+      return;
+    }
     if (d.kind === 'reservation') {
       const r = this.#reservations.get(d.ref);
       if (r && r.deadline === d && r.status === 'pending') this.#endPending(r, 'timeout', 'timeout');
@@ -2362,23 +2422,25 @@ export class RoutingEngine {
   #checkShifts(): void {
     if (this.#calendarWorkers.size === 0) return;
     const now = this.#now();
-    for (const w of [...this.#calendarWorkers]) {
-      const inShift = (w.calendar as ShiftCalendar).isBusinessTime(now);
-      if (inShift === w.inShift) continue;
-      w.inShift = inShift;
-      if (!inShift) this.#rescindWorkerOffers(w, 'shift_ended');
-      else this.#dispatchWorker(w);
-    }
+    for (const w of [...this.#calendarWorkers])
+      this.#setInShift(w, (w.calendar as ShiftCalendar).isBusinessTime(now));
   }
 
-  #checkBotTimeouts(now: number): void {
+  /** A bot holds the task: with `botTimeoutMs`, its timeout is a deadline like any other. */
+  #trackBotTask(t: TaskState): void {
+    this.#botTasks.add(t);
     const limit = this.#handoffRules?.botTimeoutMs;
-    if (limit === undefined) return;
-    for (const t of [...this.#botTasks]) {
-      if (t.status === 'assigned' && (t.assignedAt ?? 0) + limit <= now) {
-        this.#handoff(t, parseInput(HandoffPacketSchema, { reason: 'bot_timeout' }, 'handoff packet'));
-      }
-    }
+    this.#deadlines.cancel(t.botDeadline);
+    t.botDeadline =
+      limit === undefined
+        ? undefined
+        : this.#deadlines.add((t.assignedAt ?? this.#now()) + limit, 'bot', t.id, 0);
+  }
+
+  #forgetBotTask(t: TaskState): void {
+    this.#botTasks.delete(t);
+    this.#deadlines.cancel(t.botDeadline);
+    t.botDeadline = undefined;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -2468,7 +2530,7 @@ export class RoutingEngine {
     const held = t.assigned;
     t.assigned = null;
     t.assignedAt = null;
-    this.#botTasks.delete(t);
+    this.#forgetBotTask(t);
     if (held) {
       held.status = 'completed';
       this.#releaseReservation(held);
@@ -2665,7 +2727,10 @@ export class RoutingEngine {
         excluded: t.excluded === null ? [] : [...t.excluded.entries()],
       }));
     const reservations = [...this.#reservations.values()].map((r) => this.#reservationInfo(r));
+    // Bot timeouts and shift changes are derived (from assignments and calendars) and
+    // re-derived on restore; the rest are state.
     const deadlines = [...this.#deadlines.all()]
+      .filter((d) => d.kind !== 'bot' && d.kind !== 'shift')
       .sort((a, b) => a.at - b.at || a.seq - b.seq)
       .map((d) => ({ at: d.at, kind: d.kind, ref: d.ref }));
     return {
@@ -2721,6 +2786,7 @@ export class RoutingEngine {
           assigned: null,
           stepDeadline: undefined,
           boostDeadline: undefined,
+          botDeadline: undefined,
           ctx: null,
         };
         this.#tasks.set(t.id, t);
@@ -2749,7 +2815,7 @@ export class RoutingEngine {
           if (r.status === 'pending') t.pending = [...t.pending, r];
           else t.assigned = r;
         }
-        if (t.status === 'assigned' && t.assigned?.worker.kind === 'bot') this.#botTasks.add(t);
+        if (t.status === 'assigned' && t.assigned?.worker.kind === 'bot') this.#trackBotTask(t);
         if (t.status === 'pending') {
           const step = this.#currentStep(t);
           if (step) this.#joinGroup(t, this.#groupFor(t, step));
@@ -2894,6 +2960,27 @@ function unlinkOffer(r: ReservationState): void {
     last.offerSlot = r.offerSlot;
   }
   r.offerSlot = -1;
+}
+
+interface ShiftGroup {
+  calendar: ShiftCalendar;
+  workers: Set<WorkerState>;
+  deadline: Deadline | undefined;
+}
+
+/** The next instant after `now` at which `calendar` opens or closes, or `null` (never). */
+function nextShiftChange(calendar: ShiftCalendar, now: number): number | null {
+  const periods = (calendar.periodsAfter as NonNullable<ShiftCalendar['periodsAfter']>).call(calendar, now);
+  let seen = 0;
+  for (const p of periods) {
+    const start = +p.start;
+    const end = +p.end;
+    if (start > now) return start;
+    if (end > now) return end;
+    // A period ending at `now` (or an empty one): look at the next; give up after a few.
+    if (++seen >= 8) break;
+  }
+  return null;
 }
 
 function syncLane(lane: Lane): void {

@@ -128,6 +128,76 @@ describe('rule-language workflows', () => {
   });
 });
 
+describe('shift deadlines', () => {
+  // Open 1,000–5,000 and 10,000–15,000 (ms), like a BusinessCalendar's periods.
+  const periods = [
+    { start: 1_000, end: 5_000 },
+    { start: 10_000, end: 15_000 },
+  ];
+  const calendar = {
+    isBusinessTime: (at: Date | number) => periods.some((p) => +at >= p.start && +at < p.end),
+    *periodsAfter(at: Date | number) {
+      for (const p of periods) if (p.end > +at) yield { start: Math.max(p.start, +at), end: p.end };
+    },
+  };
+
+  it('a calendar with periodsAfter turns shift starts and ends into deadlines', () => {
+    const clock = new ManualClock(0);
+    const engine = createRoutingEngine({
+      clock,
+      calendars: { office: calendar },
+      workflow: { queues: [{ id: 'q' }], defaultFilter: { targets: [{ queue: 'q' }] } },
+    });
+    const events: string[] = [];
+    engine.on('reservation.rescinded', (e) => {
+      events.push(`rescinded:${e.payload.reason}@${e.occurredAt}`);
+    });
+    engine.upsertWorker({ id: 'a', status: 'available', calendar: 'office', capacity: { chat: 1 } });
+    engine.submitTask({ id: 't1', channel: 'chat' });
+    expect(engine.getTask('t1')?.status).toBe('pending');
+    expect(engine.nextDeadline()).toBe(1_000);
+    // The scheduler wakes the engine at the shift start: the waiting task is offered then.
+    clock.set(1_000);
+    engine.advanceTo(1_000);
+    expect(engine.getTask('t1')?.status).toBe('reserved');
+    expect(engine.nextDeadline()).toBe(5_000);
+    // The shift ends before the offer is answered: it is rescinded at 5,000 exactly.
+    clock.set(5_000);
+    engine.advanceTo(5_000);
+    expect(events).toEqual(['rescinded:shift_ended@5000']);
+    expect(engine.getTask('t1')?.status).toBe('pending');
+    expect(engine.nextDeadline()).toBe(10_000);
+    clock.set(12_000);
+    engine.advanceTo(12_000);
+    expect(engine.getTask('t1')?.status).toBe('reserved');
+  });
+
+  it('a bot holding a task too long is a deadline, handed to people when it fires', () => {
+    const clock = new ManualClock(0);
+    const engine = createRoutingEngine({
+      clock,
+      handoffRules: { botTimeoutMs: 60_000 },
+      reservationTimeoutMs: 1_000_000,
+      workflow: {
+        queues: [{ id: 'bots' }, { id: 'people' }],
+        defaultFilter: { targets: [{ queue: 'bots' }] },
+      },
+    });
+    engine.upsertWorker({ id: 'bot', kind: 'bot', status: 'available', capacity: { chat: 5 } });
+    const t = engine.submitTask({ id: 't', channel: 'chat' });
+    clock.set(500);
+    engine.acceptReservation(t.reservations[0] as string);
+    expect(engine.nextDeadline()).toBe(60_500);
+    engine.upsertWorker({ id: 'ana', status: 'available', capacity: { chat: 1 } });
+    clock.set(60_500);
+    engine.advanceTo(60_500);
+    const after = engine.getTask('t');
+    expect((after?.attributes.handoff as { reason: string }).reason).toBe('bot_timeout');
+    expect(engine.getReservation(after?.reservations[0] as string)?.workerId).toBe('ana');
+    expect(engine.nextDeadline()).toBe(1_060_500);
+  });
+});
+
 describe('workflow linting', () => {
   it('finds unreachable filters, shrinking timeouts, endless steps and unserved steps', async () => {
     const { lintWorkflow } = await import('../src/index.js');

@@ -1,7 +1,10 @@
 import { IndexedHeap } from './heap.js';
 
-/** What falls due: an offer expiring, a workflow step timing out, an SLA boost, wrap-up ending, an exclusion lapsing. */
-export type DeadlineKind = 'reservation' | 'step' | 'boost' | 'wrapup' | 'exclusion';
+/**
+ * What falls due: an offer expiring, a workflow step timing out, an SLA boost, wrap-up ending, an
+ * exclusion lapsing, a bot holding a task too long, a shift calendar opening or closing.
+ */
+export type DeadlineKind = 'reservation' | 'step' | 'boost' | 'wrapup' | 'exclusion' | 'bot' | 'shift';
 
 /** One deadline kept as data. `ref` names the task or reservation; `token` guards against stale entries. */
 export interface Deadline {
