@@ -192,8 +192,9 @@ describe('shift deadlines', () => {
     clock.set(60_500);
     engine.advanceTo(60_500);
     const after = engine.getTask('t');
-    expect((after?.attributes.handoff as { reason: string }).reason).toBe('bot_timeout');
-    expect(engine.getReservation(after?.reservations[0] as string)?.workerId).toBe('ana');
+    if (!after) throw new Error('task lost');
+    expect((after.attributes.handoff as { reason: string }).reason).toBe('bot_timeout');
+    expect(engine.getReservation(after.reservations[0] as string)?.workerId).toBe('ana');
     expect(engine.nextDeadline()).toBe(1_060_500);
   });
 });
