@@ -72,17 +72,6 @@ export type TaskPatch = z.input<typeof TaskPatchSchema>;
 /** `submitTask` input after validation and defaults. */
 export type ParsedTaskInput = z.output<typeof TaskInputSchema>;
 
-const TASK_INPUT_KEYS = new Set([
-  'id',
-  'channel',
-  'priority',
-  'attributes',
-  'requiredSkills',
-  'preferredWorkerId',
-  'deadline',
-  'createdAt',
-]);
-
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object') return false;
   const proto = Object.getPrototypeOf(value);
@@ -98,8 +87,22 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  */
 export function parseTaskInputFast(input: unknown): ParsedTaskInput | undefined {
   if (!isPlainObject(input)) return undefined;
-  for (const key in input) if (!TASK_INPUT_KEYS.has(key)) return undefined;
-  const { id, channel, priority, attributes, requiredSkills, preferredWorkerId, deadline, createdAt } = input;
+  for (const key in input) {
+    switch (key) {
+      case 'id':
+      case 'channel':
+      case 'priority':
+      case 'attributes':
+      case 'preferredWorkerId':
+      case 'deadline':
+      case 'createdAt':
+        continue;
+      default:
+        // `requiredSkills` (and any unknown key) takes the schema path.
+        return undefined;
+    }
+  }
+  const { id, channel, priority, attributes, preferredWorkerId, deadline, createdAt } = input;
   if (id !== undefined && (typeof id !== 'string' || id.length === 0 || id.length > 200)) return undefined;
   if (typeof channel !== 'string' || channel.length === 0) return undefined;
   if (
@@ -108,7 +111,6 @@ export function parseTaskInputFast(input: unknown): ParsedTaskInput | undefined 
   )
     return undefined;
   if (attributes !== undefined && !isPlainObject(attributes)) return undefined;
-  if (requiredSkills !== undefined) return undefined;
   if (
     preferredWorkerId !== undefined &&
     (typeof preferredWorkerId !== 'string' || preferredWorkerId.length === 0)
