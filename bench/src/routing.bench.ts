@@ -273,6 +273,7 @@ for (let i = 0; i < STEADY_OPS && assigned.length > 0; i++) {
 const steadyMs = performance.now() - steadyStart;
 const steadyCpuMs = cpuMs() - steadyCpu0;
 const steadyDecisions = engine.stats().decisions - d1;
+const steadyRounds = Math.min(STEADY_OPS, arrivalCount);
 if (profiler) await profiler(process.env.ROUTING_PROFILE as string);
 for (let i = 0; i < LATENCY_OPS && assigned.length > 0; i++) {
   steadyRound(true);
@@ -327,6 +328,11 @@ table(
       IDLE ? '(target set for the backlog)' : '≥ 100,000',
     ],
     ['steady: decisions per wall-second (shared machine)', fmt(engineRate), ''],
+    [
+      'steady: task arrivals + freed workers routed per CPU-second (each round: one of each)',
+      fmt((steadyRounds * 2 * 1000) / steadyCpuMs),
+      '',
+    ],
     [
       `steady, timed run (${fmt(LATENCY_OPS)} rounds): CPU ms per call p50 / p99 / p99.9`,
       lat(cpuSorted),
