@@ -291,13 +291,6 @@ interface IdleEntry {
 /** One queue on one channel: its idle workers (a heap) and its groups of waiting tasks. */
 interface Lane {
   ch: number;
-  /**
-   * When the lane holds exactly one group, open and with a clean head: that head, its ordering
-   * key and aging rate, so the free-worker scan reads one object per lane. Otherwise `undefined`.
-   */
-  fastHead: TaskState | undefined;
-  fastBase: number;
-  fastRate: number;
   /** Row of this lane in `table` (the dense copy of the fields the free-worker scan reads). */
   idx: number;
   table: LaneTable;
@@ -305,8 +298,6 @@ interface Lane {
   groups: Map<string, Group>;
   /** The same groups as an array, for allocation-free iteration on the hot path. */
   list: Group[];
-  /** `list[0]` while the list holds exactly one group (the common case), else `undefined`. */
-  solo: Group | undefined;
 }
 
 interface QueueRuntime {
@@ -349,6 +340,8 @@ interface Group {
   lane: Lane | null;
   /** `lane.idx`, or -1 for pinned groups. */
   laneIdx: number;
+  /** The lane table (`null` for pinned groups), so head changes update the scan row directly. */
+  table: LaneTable | null;
   /** `queue.config.id`, copied for event payloads. */
   queueId: string;
   /**
@@ -408,6 +401,8 @@ interface TaskState {
   status: TaskStatus;
   filterIdx: number;
   stepIdx: number;
+  /** The current step's `offers` (0 when unknown: look the step up). */
+  offers: number;
   /** Group ordering key: effective priority minus aging × createdAt. */
   agedBase: number;
   boosted: boolean;
@@ -1062,14 +1057,10 @@ export class RoutingEngine {
       lane = {
         idle: new IdleHeap<IdleEntry>(this.#idlePositions),
         ch,
-        fastHead: undefined,
-        fastBase: 0,
-        fastRate: 0,
         idx: this.#laneTable.add(ch),
         table: this.#laneTable,
         groups: new Map(),
         list: [],
-        solo: undefined,
       };
       q.lanes[ch] = lane;
     }
@@ -1313,6 +1304,7 @@ export class RoutingEngine {
         status: 'pending',
         filterIdx: NO_FILTER,
         stepIdx: 0,
+        offers: 0,
         agedBase: 0,
         boosted: false,
         group: null,
@@ -1655,6 +1647,7 @@ export class RoutingEngine {
     }
     stay = false;
     t.stepIdx = idx;
+    t.offers = t.handoffQueue === null ? (filter.steps[idx] as StepRuntime).config.offers : 0;
     const step = filter.steps[idx] as StepRuntime;
     if (t.stepDeadline !== undefined) {
       this.#deadlines.cancel(t.stepDeadline);
@@ -1771,6 +1764,7 @@ export class RoutingEngine {
         rate: queue.ratePerMs,
         lane: pinned === null ? this.#lane(queue, t.ch) : null,
         laneIdx: pinned === null ? this.#lane(queue, t.ch).idx : -1,
+        table: pinned === null ? this.#laneTable : null,
         queueId: queue.config.id,
         plain: key === step.plainKey && pinned === null,
       };
@@ -1808,7 +1802,7 @@ export class RoutingEngine {
       if (g.pinnedWorkerId === null) {
         const lane = g.lane ?? this.#lane(g.queue, g.ch);
         lane.list.push(g);
-        lane.solo = lane.list.length === 1 ? g : undefined;
+        setLaneGroups(lane);
       }
     }
     g.heap.push(t);
@@ -1838,8 +1832,8 @@ export class RoutingEngine {
           list[at] = list[list.length - 1] as Group;
           list.pop();
         }
-        lane.solo = list.length === 1 ? list[0] : undefined;
-        if (g.lane) syncLane(g.lane);
+        setLaneGroups(lane);
+        syncLaneRow(lane.table, lane.idx);
       }
     }
   }
@@ -1967,21 +1961,23 @@ export class RoutingEngine {
   #routeTask(t: TaskState, first?: WorkerState, current?: StepRuntime): boolean {
     const g = t.group;
     if (t.status !== 'pending' || !g) return false;
-    const step = current !== undefined && t.handoffQueue === null ? current : this.#currentStep(t);
-    if (!step) return false;
-    const k = step.config.offers;
     let workers: WorkerState[];
-    if (first) {
-      // One offer to the freed worker (the common case) needs no list of its own.
-      if (k === 1) {
-        this.#soloWorker[0] = first;
-        workers = this.#soloWorker;
-      } else workers = [first];
-      if (k > 1)
-        for (const w of this.#findWorkers(t, g, k, step.config))
-          if (w !== first && workers.length < k) workers.push(w);
+    if (first !== undefined && t.offers === 1) {
+      // A freed worker taking a single-offer task (the common case): no step lookup, no list.
+      this.#soloWorker[0] = first;
+      workers = this.#soloWorker;
     } else {
-      workers = this.#findWorkers(t, g, k, step.config);
+      const step = current !== undefined && t.handoffQueue === null ? current : this.#currentStep(t);
+      if (!step) return false;
+      const k = step.config.offers;
+      if (first) {
+        workers = [first];
+        if (k > 1)
+          for (const w of this.#findWorkers(t, g, k, step.config))
+            if (w !== first && workers.length < k) workers.push(w);
+      } else {
+        workers = this.#findWorkers(t, g, k, step.config);
+      }
     }
     if (workers.length === 0) return false;
     const trace = this.#trace ? this.#explain(t) : undefined;
@@ -2376,6 +2372,7 @@ export class RoutingEngine {
       } else if (t.status === 'reserved') {
         // The offers stay open; the task continues from the next step if they all fail.
         t.stepIdx++;
+        t.offers = 0;
         const next = filter.steps[t.stepIdx] as StepRuntime;
         this.#emit('task.step_changed', 'task', t.id, {
           taskId: t.id,
@@ -2540,6 +2537,7 @@ export class RoutingEngine {
     t.attributes = { ...t.attributes, handoff: packet };
     if (packet.targetSkills) t.requiredSkills = { ...t.requiredSkills, ...packet.targetSkills };
     t.handoffQueue = packet.targetQueue ?? null;
+    t.offers = 0;
     t.routedAt = this.#now();
     this.#emit('handoff.requested', 'task', t.id, { taskId: t.id, fromWorkerId: from, packet });
     t.status = 'pending';
@@ -2778,6 +2776,7 @@ export class RoutingEngine {
         const t: TaskState = {
           ...ts,
           ch: this.#channelIndex(ts.channel),
+          offers: 0,
           agedBase: 0,
           group: null,
           handle: this.#taskPositions.alloc(),
@@ -2948,7 +2947,7 @@ function syncHead(g: Group): void {
     g.headBase = g.heap.peekBase();
     g.headClean = g.excludedCount === 0 || head.excluded === null;
   }
-  if (g.lane) syncLane(g.lane);
+  if (g.table !== null) syncLaneRow(g.table, g.laneIdx);
 }
 
 /** Removes a reservation from its worker's open offers (swap with the last). */
@@ -2983,21 +2982,23 @@ function nextShiftChange(calendar: ShiftCalendar, now: number): number | null {
   return null;
 }
 
-function syncLane(lane: Lane): void {
-  const g = lane.solo;
-  const table = lane.table;
-  const i = lane.idx;
+/** Records a lane's group count and solo group in its table row (after its list changed). */
+function setLaneGroups(lane: Lane): void {
+  const n = lane.list.length;
+  lane.table.groups[lane.idx] = n;
+  lane.table.solo[lane.idx] = n === 1 ? lane.list[0] : undefined;
+}
+
+/** Rewrites a lane's scan row from its solo group's head (reads only the table and the group). */
+function syncLaneRow(table: LaneTable, i: number): void {
+  const g = table.solo[i];
   if (g?.open && g.headClean && g.head !== undefined) {
-    lane.fastHead = g.head;
-    lane.fastBase = g.headBase;
-    lane.fastRate = g.rate;
     table.state[i] = LANE_FAST;
     table.head[i] = g.head;
     table.base[i] = g.headBase;
     table.rate[i] = g.rate;
   } else {
-    lane.fastHead = undefined;
-    table.state[i] = g === undefined && lane.list.length === 0 ? LANE_EMPTY : LANE_SLOW;
+    table.state[i] = table.groups[i] === 0 ? LANE_EMPTY : LANE_SLOW;
     table.head[i] = undefined;
   }
 }
@@ -3018,6 +3019,9 @@ class LaneTable {
   rate = new Float64Array(64);
   /** Entries in the lane's idle-worker heap. */
   idle = new Int32Array(64);
+  /** Groups in the lane's list, and the group when there is exactly one. */
+  groups = new Int32Array(64);
+  solo: Array<Group | undefined> = [];
   head: Array<TaskState | undefined> = [];
   size = 0;
 
@@ -3033,11 +3037,13 @@ class LaneTable {
       this.base = grow(this.base, (n) => new Float64Array(n));
       this.rate = grow(this.rate, (n) => new Float64Array(n));
       this.idle = grow(this.idle, (n) => new Int32Array(n));
+      this.groups = grow(this.groups, (n) => new Int32Array(n));
     }
     const i = this.size++;
     this.state[i] = LANE_EMPTY;
     this.ch[i] = ch;
     this.head.push(undefined);
+    this.solo.push(undefined);
     return i;
   }
 }
