@@ -1821,9 +1821,12 @@ export class RoutingEngine {
     t.group = null;
     this.#waiting--;
     if (g.heap.size === 0) {
-      const bucket = this.#groupBucket(g);
-      if (!g.plain) bucket.delete(g.key);
-      if (g.pinnedWorkerId !== null && bucket.size === 0) this.#pinnedGroups.delete(g.pinnedWorkerId);
+      // Plain groups stay in their bucket while empty (steps cache them): nothing to look up.
+      if (!g.plain || g.pinnedWorkerId !== null) {
+        const bucket = this.#groupBucket(g);
+        if (!g.plain) bucket.delete(g.key);
+        if (g.pinnedWorkerId !== null && bucket.size === 0) this.#pinnedGroups.delete(g.pinnedWorkerId);
+      }
       if (g.pinnedWorkerId === null) {
         const lane = g.lane ?? this.#lane(g.queue, g.ch);
         const list = lane.list;
