@@ -557,7 +557,14 @@ export class RoutingEngine {
   readonly #skillIndex = new SkillIndex<WorkerState>();
   readonly #attributeIndex = new AttributeIndex<WorkerState>();
   readonly #tasks = new Map<string, TaskState>();
+  /** Open offers by id: small and hot (offers are answered quickly). */
   readonly #reservations = new Map<string, ReservationState>();
+  /**
+   * Accepted (held) reservations by id, built on first use (`getReservation` of a held one, an
+   * answer to a non-open offer, a wrap-up end) and kept up to date from then on. Until then the
+   * hot path never pays for a map of every assignment.
+   */
+  #held: Map<string, ReservationState> | null = null;
   readonly #pinnedGroups = new Map<string, Map<string, Group>>();
   readonly #sticky = new Map<string, string>();
   /** True when some step routes to the last agent (`knownWorker: 'last'`): only then is it recorded. */
@@ -2051,7 +2058,9 @@ export class RoutingEngine {
     w.activeTasks--;
     if (w.activeTasks === 0) w.idleSince = this.#now();
     this.#updateOccupancy(w);
+    // Open offers sit in the small offers map; a held one only in the held index (if built).
     this.#reservations.delete(r.id);
+    if (this.#held !== null) this.#held.delete(r.id);
   }
 
   /** After capacity frees on a worker: refresh its heaps, drop it if draining, look for work. */
@@ -2186,7 +2195,7 @@ export class RoutingEngine {
    * ```
    */
   acceptReservation(id: string): TaskInfo {
-    const r = this.#reservations.get(id);
+    const r = this.#reservations.get(id) ?? this.#findReservation(id);
     if (!r) throw notFound('reservation', String(id));
     assertTransition(r.id, r.status, 'accepted');
     this.#depth++;
@@ -2196,6 +2205,8 @@ export class RoutingEngine {
       r.deadline = undefined;
       r.status = 'accepted';
       if (r.offerSlot >= 0) unlinkOffer(r);
+      this.#reservations.delete(r.id);
+      if (this.#held !== null) this.#held.set(r.id, r);
       // Single offer (the common case): nothing else to rescind and no array to copy.
       if (t.pending.length === 1 && t.pending[0] === r) t.pending = NO_PENDING;
       else {
@@ -2242,7 +2253,7 @@ export class RoutingEngine {
    * ```
    */
   rejectReservation(id: string, options: { reason: string }): void {
-    const r = this.#reservations.get(id);
+    const r = this.#reservations.get(id) ?? this.#findReservation(id);
     if (!r) throw notFound('reservation', String(id));
     const opts = parseInput(ResolveRejectSchema, options, 'reject options');
     assertTransition(r.id, r.status, 'rejected');
@@ -2285,8 +2296,20 @@ export class RoutingEngine {
 
   /** Open and held reservations of a task or worker, for inspection. */
   getReservation(id: string): ReservationInfo | undefined {
-    const r = this.#reservations.get(id);
+    const r = this.#findReservation(id);
     return r ? this.#reservationInfo(r) : undefined;
+  }
+
+  /** An open or held reservation by id (builds the held index on first use). */
+  #findReservation(id: string): ReservationState | undefined {
+    const open = this.#reservations.get(id);
+    if (open !== undefined) return open;
+    if (this.#held === null) {
+      this.#held = new Map();
+      for (const t of this.#tasks.values())
+        if (t.assigned !== null) this.#held.set(t.assigned.id, t.assigned);
+    }
+    return this.#held.get(id);
   }
 
   #reservationInfo(r: ReservationState): ReservationInfo {
@@ -2361,7 +2384,7 @@ export class RoutingEngine {
       const r = this.#reservations.get(d.ref);
       if (r && r.deadline === d && r.status === 'pending') this.#endPending(r, 'timeout', 'timeout');
     } else if (d.kind === 'wrapup') {
-      const r = this.#reservations.get(d.ref);
+      const r = this.#findReservation(d.ref);
       if (r && r.deadline === d && r.status === 'wrapping') this.#finish(r);
     } else if (d.kind === 'step') {
       const t = this.#tasks.get(d.ref);
@@ -2727,7 +2750,11 @@ export class RoutingEngine {
         assignedAt: t.assignedAt,
         excluded: t.excluded === null ? [] : [...t.excluded.entries()],
       }));
-    const reservations = [...this.#reservations.values()].map((r) => this.#reservationInfo(r));
+    const all = [...this.#reservations.values()];
+    for (const t of this.#tasks.values()) if (t.assigned !== null) all.push(t.assigned);
+    // Offer order (creation instant, then id) whatever map each one sits in.
+    all.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const reservations = all.map((r) => this.#reservationInfo(r));
     // Bot timeouts and shift changes are derived (from assignments and calendars) and
     // re-derived on restore; the rest are state.
     const deadlines = [...this.#deadlines.all()]
@@ -2812,7 +2839,7 @@ export class RoutingEngine {
             held: false,
             offerSlot: -1,
           };
-          this.#reservations.set(r.id, r);
+          if (r.status === 'pending') this.#reservations.set(r.id, r);
           this.#holdCapacity(w, r);
           if (r.status === 'pending') t.pending = [...t.pending, r];
           else t.assigned = r;
@@ -2830,7 +2857,7 @@ export class RoutingEngine {
       for (const d of snap.deadlines) {
         const dl = this.#deadlines.add(d.at, d.kind, d.ref, 0);
         if (d.kind === 'reservation' || d.kind === 'wrapup') {
-          const r = this.#reservations.get(d.ref);
+          const r = this.#findReservation(d.ref);
           if (r) r.deadline = dl;
         } else if (d.kind === 'step') {
           const t = this.#tasks.get(d.ref);
