@@ -455,6 +455,24 @@ describe('routing engine', () => {
     expect(stored.reason).toBe('customer_request');
     expect(stored.context.conversationId).toBe('conv-1');
   });
+  it('finds held reservations by id before and after the held index exists', () => {
+    const { engine, offers } = setup();
+    engine.upsertWorker({ id: 'w', status: 'available', capacity: { chat: 3 } });
+    engine.submitTask({ id: 'a', channel: 'chat' });
+    const ra = (nth(offers(), 0).payload as { reservationId: string }).reservationId;
+    engine.acceptReservation(ra);
+    // Accepting again is an illegal transition, not an unknown id.
+    expect(() => engine.acceptReservation(ra)).toThrow(/cannot go from accepted/);
+    expect(engine.getReservation(ra)?.status).toBe('accepted');
+    engine.submitTask({ id: 'b', channel: 'chat' });
+    const rb = (nth(offers(), 1).payload as { reservationId: string }).reservationId;
+    engine.acceptReservation(rb);
+    expect(engine.getReservation(rb)?.status).toBe('accepted');
+    engine.completeTask('a');
+    expect(engine.getReservation(ra)).toBeUndefined();
+    expect(engine.snapshot().reservations.map((r) => r.id)).toEqual([rb]);
+    expect(() => engine.rejectReservation('nope', { reason: 'x' })).toThrow(/Unknown reservation/);
+  });
   it("takes a core handoff packet with any of core's handoff reasons", async () => {
     const { buildHandoffPacket, createSequentialIds, HANDOFF_REASONS } = await import('@threadline/core');
     for (const code of HANDOFF_REASONS) {
