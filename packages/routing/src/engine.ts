@@ -365,9 +365,12 @@ interface StepRuntime {
   plainGroups: Array<Group | undefined>;
   /** The queue's SLA boost (0 when none), for the arrival path. */
   boost: number;
-  /** `config.timeout` and `queue.config.id`, copied for the arrival path. */
+  /** `config.timeout`, `queue.config.id` and `config.offers`, copied for the arrival path. */
   timeout: number | undefined;
   queueId: string;
+  offers: number;
+  /** Name of the filter the step belongs to (`'default'` for the default filter). */
+  filterName: string | null;
 }
 
 interface FilterRuntime {
@@ -403,6 +406,8 @@ interface TaskState {
   stepIdx: number;
   /** The current step's `offers` (0 when unknown: look the step up). */
   offers: number;
+  /** The current step as `#enterStep` set it; `null` once filter, step or handoff queue change elsewhere. */
+  route: StepRuntime | null;
   /** Group ordering key: effective priority minus aging × createdAt. */
   agedBase: number;
   boosted: boolean;
@@ -678,7 +683,11 @@ export class RoutingEngine {
         this.#queuesBySkill.set(firstSkill, list);
       }
     });
-    const toSteps = (targets: StepConfig[], base: (string | number)[]): StepRuntime[] =>
+    const toSteps = (
+      targets: StepConfig[],
+      base: (string | number)[],
+      filterName: string | null,
+    ): StepRuntime[] =>
       targets.map((config, j) => {
         const expr =
           config.expression === undefined
@@ -695,6 +704,8 @@ export class RoutingEngine {
           boost: this.#queueById.get(config.queue)?.config.slaBoost?.boost ?? 0,
           timeout: config.timeout,
           queueId: config.queue,
+          offers: config.offers,
+          filterName,
           expr,
           exprTaskPaths: expr ? taskReferences(expr) : [],
           skipIf:
@@ -737,7 +748,7 @@ export class RoutingEngine {
           m.minPriority === undefined &&
           m.businessHours === undefined &&
           when === null,
-        steps: toSteps(f.targets, ['filters', idx, 'targets']),
+        steps: toSteps(f.targets, ['filters', idx, 'targets'], f.name),
       });
       // Index the filter under its first attribute's accepted values so a task only checks
       // filters that can match it (first match still wins: candidates are checked in order).
@@ -769,7 +780,7 @@ export class RoutingEngine {
           match: null,
           when: null,
           indexOnly: false,
-          steps: toSteps(this.#workflow.defaultFilter.targets, ['defaultFilter', 'targets']),
+          steps: toSteps(this.#workflow.defaultFilter.targets, ['defaultFilter', 'targets'], 'default'),
         }
       : null;
   }
@@ -1312,6 +1323,7 @@ export class RoutingEngine {
         filterIdx: NO_FILTER,
         stepIdx: 0,
         offers: 0,
+        route: null,
         agedBase: 0,
         boosted: false,
         group: null,
@@ -1485,8 +1497,10 @@ export class RoutingEngine {
   }
 
   #taskInfo(t: TaskState): TaskInfo {
-    const filter = this.#filterOf(t);
-    const step = filter?.steps[t.stepIdx];
+    // The step `#enterStep` recorded spares loading the filter and its step list.
+    const route = t.route;
+    const filter = route === null ? this.#filterOf(t) : null;
+    const step = route ?? filter?.steps[t.stepIdx];
     return {
       id: t.id,
       channel: t.channel,
@@ -1495,7 +1509,7 @@ export class RoutingEngine {
       attributes: t.attributes,
       requiredSkills: t.requiredSkills,
       createdAt: t.createdAt,
-      filter: filter?.name ?? null,
+      filter: route === null ? (filter?.name ?? null) : route.filterName,
       step: t.stepIdx,
       queue: t.handoffQueue ?? step?.queueId ?? null,
       workerId: t.assigned?.worker.id ?? null,
@@ -1597,6 +1611,7 @@ export class RoutingEngine {
       return;
     }
     t.filterIdx = idx;
+    t.route = null;
     if (idx === NO_FILTER) {
       t.status = 'unrouted';
       return;
@@ -1654,7 +1669,8 @@ export class RoutingEngine {
     }
     stay = false;
     t.stepIdx = idx;
-    t.offers = t.handoffQueue === null ? (filter.steps[idx] as StepRuntime).config.offers : 0;
+    t.route = t.handoffQueue === null ? (filter.steps[idx] as StepRuntime) : null;
+    t.offers = t.handoffQueue === null ? (filter.steps[idx] as StepRuntime).offers : 0;
     const step = filter.steps[idx] as StepRuntime;
     if (t.stepDeadline !== undefined) {
       this.#deadlines.cancel(t.stepDeadline);
@@ -2399,6 +2415,7 @@ export class RoutingEngine {
         // The offers stay open; the task continues from the next step if they all fail.
         t.stepIdx++;
         t.offers = 0;
+        t.route = null;
         const next = filter.steps[t.stepIdx] as StepRuntime;
         this.#emit('task.step_changed', 'task', t.id, {
           taskId: t.id,
@@ -2564,11 +2581,13 @@ export class RoutingEngine {
     if (packet.targetSkills) t.requiredSkills = { ...t.requiredSkills, ...packet.targetSkills };
     t.handoffQueue = packet.targetQueue ?? null;
     t.offers = 0;
+    t.route = null;
     t.routedAt = this.#now();
     this.#emit('handoff.requested', 'task', t.id, { taskId: t.id, fromWorkerId: from, packet });
     t.status = 'pending';
     const idx = this.#matchFilter(t);
     t.filterIdx = idx;
+    t.route = null;
     if (idx === NO_FILTER) t.status = 'unrouted';
     else this.#enterStep(t, 0, 'handoff', false);
     if (held) this.#afterFree(held.worker);
@@ -2807,6 +2826,7 @@ export class RoutingEngine {
           ...ts,
           ch: this.#channelIndex(ts.channel),
           offers: 0,
+          route: null,
           agedBase: 0,
           group: null,
           handle: this.#taskPositions.alloc(),

@@ -214,6 +214,21 @@ function checkInvariants(
   from: number,
 ): void {
   const { engine } = run;
+  // Task info agrees with the task's recorded filter and step (as the snapshot holds them).
+  for (const ts of engine.snapshot().tasks) {
+    const info = engine.getTask(ts.id);
+    const filter =
+      ts.filterIdx === -1
+        ? workflow.defaultFilter
+        : ts.filterIdx >= 0
+          ? workflow.filters?.[ts.filterIdx]
+          : undefined;
+    expect(info?.filter).toBe(
+      ts.filterIdx === -1 ? 'default' : ((filter as { name?: string } | undefined)?.name ?? null),
+    );
+    expect(info?.step).toBe(ts.stepIdx);
+    expect(info?.queue).toBe(ts.handoffQueue ?? filter?.targets[ts.stepIdx]?.queue ?? null);
+  }
   // Capacity: never above units on any channel, never above the shared total.
   for (let w = 0; w < 8; w++) {
     const info = engine.getWorker(`w${w}`);
