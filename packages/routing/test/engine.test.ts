@@ -455,6 +455,28 @@ describe('routing engine', () => {
     expect(stored.reason).toBe('customer_request');
     expect(stored.context.conversationId).toBe('conv-1');
   });
+  it('reports the next step and queue when a step times out while its offer is open', () => {
+    const clock = new ManualClock(0);
+    const engine = createRoutingEngine({
+      clock,
+      reservationTimeoutMs: 120_000,
+      workflow: {
+        queues: [{ id: 'experts' }, { id: 'everyone' }],
+        defaultFilter: { targets: [{ queue: 'experts', timeout: 10_000 }, { queue: 'everyone' }] },
+      },
+    });
+    engine.upsertWorker({ id: 'w', status: 'available', capacity: { chat: 1 } });
+    const t = engine.submitTask({ id: 't', channel: 'chat' });
+    expect(t).toMatchObject({ status: 'reserved', filter: 'default', step: 0, queue: 'experts' });
+    clock.set(10_000);
+    engine.advanceTo(10_000);
+    expect(engine.getTask('t')).toMatchObject({
+      status: 'reserved',
+      filter: 'default',
+      step: 1,
+      queue: 'everyone',
+    });
+  });
   it('finds held reservations by id before and after the held index exists', () => {
     const { engine, offers } = setup();
     engine.upsertWorker({ id: 'w', status: 'available', capacity: { chat: 3 } });
