@@ -231,6 +231,8 @@ export interface RoutingSnapshot {
 interface ChannelCap {
   units: number;
   weight: number;
+  /** Units in use on the channel (kept beside its limits: one object for the room check). */
+  used: number;
 }
 
 interface WorkerState extends WorkerView {
@@ -256,8 +258,6 @@ interface WorkerState extends WorkerView {
   caps: Array<ChannelCap | undefined>;
   totalCapacity: number | undefined;
   capacityUnits: number;
-  /** Units in use, indexed by channel number (holes read as 0). */
-  used: number[];
   usedTotal: number;
   /** The worker's open offers (pending reservations); `r.offerSlot` is the index. */
   offers: ReservationState[];
@@ -942,7 +942,6 @@ export class RoutingEngine {
         caps: [],
         totalCapacity: undefined,
         capacityUnits: 0,
-        used: [],
         usedTotal: 0,
         offers: [],
         removed: false,
@@ -974,19 +973,25 @@ export class RoutingEngine {
     }
     w.status = data.status;
     w.reason = data.reason;
+    const previous = w.caps;
     w.capacity = new Map();
     w.caps = [];
     w.capacityUnits = 0;
     for (const [channel, entry] of Object.entries(data.capacity)) {
-      const cap =
-        typeof entry === 'number'
-          ? { units: entry, weight: 1 }
-          : { units: entry.units, weight: entry.weight };
       const ch = this.#channelIndex(channel);
+      const cap: ChannelCap =
+        typeof entry === 'number'
+          ? { units: entry, weight: 1, used: previous[ch]?.used ?? 0 }
+          : { units: entry.units, weight: entry.weight, used: previous[ch]?.used ?? 0 };
       w.capacity.set(ch, cap);
       w.caps[ch] = cap;
       w.capacityUnits += cap.units;
     }
+    // A channel dropped while tasks on it are still held keeps their usage (no room, no offers).
+    previous.forEach((cap, ch) => {
+      if (cap !== undefined && cap.used > 0 && w.caps[ch] === undefined)
+        w.caps[ch] = { units: 0, weight: cap.weight, used: cap.used };
+    });
     w.totalCapacity = data.totalCapacity;
     if (w.totalCapacity !== undefined) w.capacityUnits = Math.min(w.capacityUnits, w.totalCapacity);
     this.#leaveShiftGroup(w);
@@ -1128,7 +1133,7 @@ export class RoutingEngine {
   #hasRoom(w: WorkerState, ch: number): boolean {
     const cap = w.caps[ch];
     if (cap === undefined) return false;
-    if ((w.used[ch] ?? 0) + cap.weight > cap.units) return false;
+    if (cap.used + cap.weight > cap.units) return false;
     return w.totalCapacity === undefined || w.usedTotal + cap.weight <= w.totalCapacity;
   }
 
@@ -1264,8 +1269,8 @@ export class RoutingEngine {
     const used: Record<string, number> = {};
     for (const [ch, cap] of w.capacity) {
       const name = this.#channelNames[ch] as string;
-      capacity[name] = { ...cap };
-      used[name] = w.used[ch] ?? 0;
+      capacity[name] = { units: cap.units, weight: cap.weight };
+      used[name] = cap.used;
     }
     return {
       id: w.id,
@@ -2051,7 +2056,13 @@ export class RoutingEngine {
   }
 
   #holdCapacity(w: WorkerState, r: ReservationState): void {
-    w.used[r.ch] = (w.used[r.ch] ?? 0) + r.weight;
+    let cap = w.caps[r.ch];
+    if (cap === undefined) {
+      // A restored reservation on a channel the worker no longer lists.
+      cap = { units: 0, weight: r.weight, used: 0 };
+      w.caps[r.ch] = cap;
+    }
+    cap.used += r.weight;
     w.usedTotal += r.weight;
     w.activeTasks++;
     r.held = true;
@@ -2069,7 +2080,8 @@ export class RoutingEngine {
     if (!r.held) return;
     r.held = false;
     if (r.offerSlot >= 0) unlinkOffer(r);
-    w.used[r.ch] = (w.used[r.ch] ?? 0) - r.weight;
+    const cap = w.caps[r.ch];
+    if (cap !== undefined) cap.used -= r.weight;
     w.usedTotal -= r.weight;
     w.activeTasks--;
     if (w.activeTasks === 0) w.idleSince = this.#now();

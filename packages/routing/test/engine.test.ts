@@ -477,6 +477,21 @@ describe('routing engine', () => {
       queue: 'everyone',
     });
   });
+  it('keeps the usage of a channel dropped from capacity while its task is held', () => {
+    const { engine, offers } = setup();
+    engine.upsertWorker({ id: 'w', status: 'available', capacity: { chat: 1 } });
+    engine.submitTask({ id: 'a', channel: 'chat' });
+    engine.acceptReservation((nth(offers(), 0).payload as { reservationId: string }).reservationId);
+    // Chat is removed while the chat task is still held, then restored: the held unit counts.
+    engine.upsertWorker({ id: 'w', status: 'available', capacity: { voice: 1 } });
+    engine.upsertWorker({ id: 'w', status: 'available', capacity: { chat: 1 } });
+    expect(engine.getWorker('w')?.used).toEqual({ chat: 1 });
+    engine.submitTask({ id: 'b', channel: 'chat' });
+    expect(engine.getTask('b')?.status).toBe('pending');
+    engine.completeTask('a');
+    expect(engine.getTask('b')?.status).toBe('reserved');
+    expect(engine.getWorker('w')?.used).toEqual({ chat: 1 });
+  });
   it('finds held reservations by id before and after the held index exists', () => {
     const { engine, offers } = setup();
     engine.upsertWorker({ id: 'w', status: 'available', capacity: { chat: 3 } });
