@@ -439,6 +439,8 @@ interface ReservationState {
   deadline: Deadline | undefined;
   /** True while the reservation holds the worker's capacity. */
   held: boolean;
+  /** The worker's channel entry the reservation is counted on (while held). */
+  cap: ChannelCap | undefined;
   /** Index in `worker.offers` while pending, else -1. */
   offerSlot: number;
 }
@@ -979,18 +981,20 @@ export class RoutingEngine {
     w.capacityUnits = 0;
     for (const [channel, entry] of Object.entries(data.capacity)) {
       const ch = this.#channelIndex(channel);
-      const cap: ChannelCap =
-        typeof entry === 'number'
-          ? { units: entry, weight: 1, used: previous[ch]?.used ?? 0 }
-          : { units: entry.units, weight: entry.weight, used: previous[ch]?.used ?? 0 };
+      // Channel objects are updated in place: held reservations point at them.
+      const cap: ChannelCap = previous[ch] ?? { units: 0, weight: 1, used: 0 };
+      cap.units = typeof entry === 'number' ? entry : entry.units;
+      cap.weight = typeof entry === 'number' ? 1 : entry.weight;
       w.capacity.set(ch, cap);
       w.caps[ch] = cap;
       w.capacityUnits += cap.units;
     }
     // A channel dropped while tasks on it are still held keeps their usage (no room, no offers).
     previous.forEach((cap, ch) => {
-      if (cap !== undefined && cap.used > 0 && w.caps[ch] === undefined)
-        w.caps[ch] = { units: 0, weight: cap.weight, used: cap.used };
+      if (cap !== undefined && cap.used > 0 && w.caps[ch] === undefined) {
+        cap.units = 0;
+        w.caps[ch] = cap;
+      }
     });
     w.totalCapacity = data.totalCapacity;
     if (w.totalCapacity !== undefined) w.capacityUnits = Math.min(w.capacityUnits, w.totalCapacity);
@@ -2029,6 +2033,7 @@ export class RoutingEngine {
         weight: cap.weight,
         deadline: undefined,
         held: false,
+        cap: undefined,
         offerSlot: -1,
       };
       r.deadline = this.#deadlines.add(r.expiresAt, 'reservation', r.id, 0);
@@ -2063,6 +2068,7 @@ export class RoutingEngine {
       w.caps[r.ch] = cap;
     }
     cap.used += r.weight;
+    r.cap = cap;
     w.usedTotal += r.weight;
     w.activeTasks++;
     r.held = true;
@@ -2080,8 +2086,8 @@ export class RoutingEngine {
     if (!r.held) return;
     r.held = false;
     if (r.offerSlot >= 0) unlinkOffer(r);
-    const cap = w.caps[r.ch];
-    if (cap !== undefined) cap.used -= r.weight;
+    // The channel object the offer was counted on (kept by reference: no worker array to load).
+    if (r.cap !== undefined) r.cap.used -= r.weight;
     w.usedTotal -= r.weight;
     w.activeTasks--;
     if (w.activeTasks === 0) w.idleSince = this.#now();
@@ -2869,6 +2875,7 @@ export class RoutingEngine {
             weight: ri.weight,
             deadline: undefined,
             held: false,
+            cap: undefined,
             offerSlot: -1,
           };
           if (r.status === 'pending') this.#reservations.set(r.id, r);
