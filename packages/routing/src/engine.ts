@@ -259,8 +259,8 @@ interface WorkerState extends WorkerView {
   totalCapacity: number | undefined;
   capacityUnits: number;
   usedTotal: number;
-  /** The worker's open offers (pending reservations); `r.offerSlot` is the index. */
-  offers: ReservationState[];
+  /** The worker's open offers (pending reservations), an intrusive list through `offerNext`. */
+  offerHead: ReservationState | null;
   /** Set when the worker left the roster (a drained removal), so stale references can tell. */
   removed: boolean;
   queues: QueueRuntime[];
@@ -441,8 +441,10 @@ interface ReservationState {
   held: boolean;
   /** The worker's channel entry the reservation is counted on (while held). */
   cap: ChannelCap | undefined;
-  /** Index in `worker.offers` while pending, else -1. */
-  offerSlot: number;
+  /** Links in the worker's open-offer list (while pending); `offerLinked` tells membership. */
+  offerPrev: ReservationState | null;
+  offerNext: ReservationState | null;
+  offerLinked: boolean;
 }
 
 const NO_SKILLS: Readonly<Record<string, number>> = Object.freeze({});
@@ -945,7 +947,7 @@ export class RoutingEngine {
         totalCapacity: undefined,
         capacityUnits: 0,
         usedTotal: 0,
-        offers: [],
+        offerHead: null,
         removed: false,
         queues: [],
         entries: [],
@@ -1258,7 +1260,8 @@ export class RoutingEngine {
   }
 
   #rescindWorkerOffers(w: WorkerState, reason: string): void {
-    const offers = [...w.offers];
+    const offers: ReservationState[] = [];
+    for (let r = w.offerHead; r !== null; r = r.offerNext) offers.push(r);
     for (const r of offers) this.#endPending(r, 'rescinded', reason);
   }
 
@@ -2034,7 +2037,9 @@ export class RoutingEngine {
         deadline: undefined,
         held: false,
         cap: undefined,
-        offerSlot: -1,
+        offerPrev: null,
+        offerNext: null,
+        offerLinked: false,
       };
       r.deadline = this.#deadlines.add(r.expiresAt, 'reservation', r.id, 0);
       this.#reservations.set(r.id, r);
@@ -2073,8 +2078,10 @@ export class RoutingEngine {
     w.activeTasks++;
     r.held = true;
     if (r.status === 'pending') {
-      r.offerSlot = w.offers.length;
-      w.offers.push(r);
+      r.offerNext = w.offerHead;
+      if (w.offerHead !== null) w.offerHead.offerPrev = r;
+      w.offerHead = r;
+      r.offerLinked = true;
     }
     this.#updateOccupancy(w);
   }
@@ -2085,7 +2092,7 @@ export class RoutingEngine {
     r.deadline = undefined;
     if (!r.held) return;
     r.held = false;
-    if (r.offerSlot >= 0) unlinkOffer(r);
+    if (r.offerLinked) unlinkOffer(r);
     // The channel object the offer was counted on (kept by reference: no worker array to load).
     if (r.cap !== undefined) r.cap.used -= r.weight;
     w.usedTotal -= r.weight;
@@ -2238,7 +2245,7 @@ export class RoutingEngine {
       this.#deadlines.cancel(r.deadline);
       r.deadline = undefined;
       r.status = 'accepted';
-      if (r.offerSlot >= 0) unlinkOffer(r);
+      if (r.offerLinked) unlinkOffer(r);
       this.#reservations.delete(r.id);
       if (this.#held !== null) this.#held.set(r.id, r);
       // Single offer (the common case): nothing else to rescind and no array to copy.
@@ -2876,7 +2883,9 @@ export class RoutingEngine {
             deadline: undefined,
             held: false,
             cap: undefined,
-            offerSlot: -1,
+            offerPrev: null,
+            offerNext: null,
+            offerLinked: false,
           };
           if (r.status === 'pending') this.#reservations.set(r.id, r);
           this.#holdCapacity(w, r);
@@ -3019,15 +3028,14 @@ function syncHead(g: Group): void {
   if (g.table !== null) syncLaneRow(g.table, g.laneIdx);
 }
 
-/** Removes a reservation from its worker's open offers (swap with the last). */
+/** Removes a reservation from its worker's open-offer list. */
 function unlinkOffer(r: ReservationState): void {
-  const offers = r.worker.offers;
-  const last = offers.pop() as ReservationState;
-  if (last !== r) {
-    offers[r.offerSlot] = last;
-    last.offerSlot = r.offerSlot;
-  }
-  r.offerSlot = -1;
+  if (r.offerPrev !== null) r.offerPrev.offerNext = r.offerNext;
+  else r.worker.offerHead = r.offerNext;
+  if (r.offerNext !== null) r.offerNext.offerPrev = r.offerPrev;
+  r.offerPrev = null;
+  r.offerNext = null;
+  r.offerLinked = false;
 }
 
 interface ShiftGroup {
