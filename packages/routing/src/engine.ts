@@ -256,6 +256,11 @@ interface WorkerState extends WorkerView {
   capacity: Map<number, ChannelCap>;
   /** `capacity` as an array indexed by channel number, for the hot path. */
   caps: Array<ChannelCap | undefined>;
+  /** The lowest-numbered channel in `caps` and its entry (-1 / undefined when none). */
+  firstCh: number;
+  firstCap: ChannelCap | undefined;
+  /** More than one entry in `caps`. */
+  multiChannel: boolean;
   totalCapacity: number | undefined;
   capacityUnits: number;
   usedTotal: number;
@@ -267,8 +272,9 @@ interface WorkerState extends WorkerView {
   entries: IdleEntry[];
   /** `entries[i].lane`, as a compact array for the free-worker scan. */
   lanes: Lane[];
-  /** `lanes[i].idx`: the scan reads the lane table's typed arrays, not the lane objects. */
-  laneIdx: Int32Array;
+  /** `lanes[i].idx` sits at `lanePool[laneStart + i]`: the scan reads one shared typed array. */
+  laneStart: number;
+  laneCount: number;
   /** How many of `entries` are currently in their idle heaps. */
   inHeaps: number;
   /** `worker.*` as rule expressions see it: attributes plus id and kind. */
@@ -448,7 +454,6 @@ interface ReservationState {
 }
 
 const NO_SKILLS: Readonly<Record<string, number>> = Object.freeze({});
-const NO_LANES = new Int32Array(0);
 /** Shared (frozen) empty id list of `TaskInfo.reservations`. */
 const NO_IDS = Object.freeze([]) as unknown as string[];
 /** Shared empty result of `#findWorkers` (callers never mutate it). */
@@ -554,6 +559,9 @@ export class RoutingEngine {
   readonly #channelNames: string[] = [];
   readonly #workers = new Map<string, WorkerState>();
   readonly #laneTable = new LaneTable();
+  /** Every worker's lane rows, back to back (see `#placeLanes`). */
+  #lanePool = new Int32Array(1024);
+  #lanePoolUsed = 0;
   readonly #taskPositions = new TaskPositions();
   /** Reused one-element worker list for single offers (never escapes `#routeTask`). */
   readonly #soloWorker: WorkerState[] = [];
@@ -944,6 +952,9 @@ export class RoutingEngine {
         draining: false,
         capacity: new Map(),
         caps: [],
+        firstCh: -1,
+        firstCap: undefined,
+        multiChannel: false,
         totalCapacity: undefined,
         capacityUnits: 0,
         usedTotal: 0,
@@ -952,7 +963,8 @@ export class RoutingEngine {
         queues: [],
         entries: [],
         lanes: [],
-        laneIdx: NO_LANES,
+        laneStart: 0,
+        laneCount: 0,
         inHeaps: 0,
         ctx: {},
       };
@@ -998,6 +1010,7 @@ export class RoutingEngine {
         w.caps[ch] = cap;
       }
     });
+    setFirstCap(w);
     w.totalCapacity = data.totalCapacity;
     if (w.totalCapacity !== undefined) w.capacityUnits = Math.min(w.capacityUnits, w.totalCapacity);
     this.#leaveShiftGroup(w);
@@ -1057,8 +1070,33 @@ export class RoutingEngine {
         w.lanes.push(entry.lane);
       }
     }
-    w.laneIdx = Int32Array.from(w.lanes, (lane) => lane.idx);
+    this.#placeLanes(w);
     this.#refreshWorker(w);
+  }
+
+  /** Copies the worker's lane rows into the shared pool the free-worker scan reads. */
+  #placeLanes(w: WorkerState): void {
+    const n = w.lanes.length;
+    if (this.#lanePoolUsed + n > this.#lanePool.length) {
+      // Compact away rows of re-indexed or removed workers, then grow if still short.
+      let live = 0;
+      for (const x of this.#workers.values()) live += x === w ? 0 : x.laneCount;
+      const size = Math.max(1024, 2 ** Math.ceil(Math.log2((live + n) * 2)));
+      const pool = new Int32Array(size);
+      let at = 0;
+      for (const x of this.#workers.values()) {
+        if (x === w || x.laneCount === 0) continue;
+        pool.set(this.#lanePool.subarray(x.laneStart, x.laneStart + x.laneCount), at);
+        x.laneStart = at;
+        at += x.laneCount;
+      }
+      this.#lanePool = pool;
+      this.#lanePoolUsed = at;
+    }
+    w.laneStart = this.#lanePoolUsed;
+    w.laneCount = n;
+    for (let i = 0; i < n; i++) this.#lanePool[w.laneStart + i] = (w.lanes[i] as Lane).idx;
+    this.#lanePoolUsed += n;
   }
 
   #unindexWorker(w: WorkerState): void {
@@ -1076,7 +1114,7 @@ export class RoutingEngine {
     for (const q of w.queues) q.members.delete(w);
     w.entries = [];
     w.lanes = [];
-    w.laneIdx = NO_LANES;
+    w.laneCount = 0;
     w.queues = [];
   }
 
@@ -1137,7 +1175,8 @@ export class RoutingEngine {
   }
 
   #hasRoom(w: WorkerState, ch: number): boolean {
-    const cap = w.caps[ch];
+    // Most workers have one channel: its entry sits on the worker itself.
+    const cap = capOf(w, ch);
     if (cap === undefined) return false;
     if (cap.used + cap.weight > cap.units) return false;
     return w.totalCapacity === undefined || w.usedTotal + cap.weight <= w.totalCapacity;
@@ -2024,7 +2063,7 @@ export class RoutingEngine {
     this.#decisions++;
     const now = this.#now();
     for (const w of workers) {
-      const cap = w.caps[t.ch] as ChannelCap;
+      const cap = capOf(w, t.ch) as ChannelCap;
       const r: ReservationState = {
         id: this.#ids.next('res'),
         task: t,
@@ -2066,11 +2105,12 @@ export class RoutingEngine {
   }
 
   #holdCapacity(w: WorkerState, r: ReservationState): void {
-    let cap = w.caps[r.ch];
+    let cap = capOf(w, r.ch);
     if (cap === undefined) {
       // A restored reservation on a channel the worker no longer lists.
       cap = { units: 0, weight: r.weight, used: 0 };
       w.caps[r.ch] = cap;
+      setFirstCap(w);
     }
     cap.used += r.weight;
     r.cap = cap;
@@ -2143,9 +2183,11 @@ export class RoutingEngine {
       const bases = table.base;
       const rates = table.rate;
       const heads = table.head;
-      const laneIdx = w.laneIdx;
-      for (let i = 0; i < laneIdx.length; i++) {
-        const li = laneIdx[i] as number;
+      const pool = this.#lanePool;
+      const start = w.laneStart;
+      const count = w.laneCount;
+      for (let i = 0; i < count; i++) {
+        const li = pool[start + i] as number;
         const state = states[li] as number;
         if (state === LANE_EMPTY) continue;
         const ch = chans[li] as number;
@@ -2201,6 +2243,7 @@ export class RoutingEngine {
   }
 
   #hasAnyRoom(w: WorkerState): boolean {
+    if (!w.multiChannel) return w.firstCap !== undefined && this.#hasRoom(w, w.firstCh);
     const caps = w.caps;
     for (let ch = 0; ch < caps.length; ch++) if (caps[ch] !== undefined && this.#hasRoom(w, ch)) return true;
     return false;
@@ -3026,6 +3069,18 @@ function syncHead(g: Group): void {
     g.headClean = g.excludedCount === 0 || head.excluded === null;
   }
   if (g.table !== null) syncLaneRow(g.table, g.laneIdx);
+}
+
+/** Records the worker's first channel entry and whether it has more than one. */
+function setFirstCap(w: WorkerState): void {
+  w.firstCh = w.caps.findIndex((c) => c !== undefined);
+  w.firstCap = w.firstCh < 0 ? undefined : w.caps[w.firstCh];
+  w.multiChannel = w.caps.filter((c) => c !== undefined).length > 1;
+}
+
+/** A worker's entry for channel `ch` (most workers have one channel: no array load). */
+function capOf(w: WorkerState, ch: number): ChannelCap | undefined {
+  return ch === w.firstCh ? w.firstCap : w.caps[ch];
 }
 
 /** Removes a reservation from its worker's open-offer list. */

@@ -492,6 +492,39 @@ describe('routing engine', () => {
     expect(engine.getTask('b')?.status).toBe('reserved');
     expect(engine.getWorker('w')?.used).toEqual({ chat: 1 });
   });
+  it('keeps routing right while workers are re-registered many times (lane rows compacted)', () => {
+    const clock = new ManualClock(0);
+    const queues = Array.from({ length: 40 }, (_, i) => ({ id: `q${i}` }));
+    const engine = createRoutingEngine({
+      clock,
+      workflow: {
+        queues,
+        filters: queues.map((q) => ({
+          name: q.id,
+          match: { attributes: { q: q.id } },
+          targets: [{ queue: q.id }],
+        })),
+      },
+    });
+    // Each registration takes 40 lane rows; 200 re-registrations of 10 workers overflow the
+    // initial pool several times over.
+    for (let round = 0; round < 20; round++)
+      for (let w = 0; w < 10; w++)
+        engine.upsertWorker({
+          id: `w${w}`,
+          status: round % 2 === 0 ? 'away' : 'busy',
+          capacity: { chat: 1 },
+        });
+    for (let i = 0; i < 10; i++)
+      engine.submitTask({ id: `t${i}`, channel: 'chat', attributes: { q: `q${i * 4}` } });
+    expect(engine.stats().waiting).toBe(10);
+    for (let w = 0; w < 10; w++)
+      engine.upsertWorker({ id: `w${w}`, status: 'available', capacity: { chat: 1 } });
+    expect(engine.stats().waiting).toBe(0);
+    expect(new Set(Array.from({ length: 10 }, (_, i) => engine.getTask(`t${i}`)?.status))).toEqual(
+      new Set(['reserved']),
+    );
+  });
   it('finds held reservations by id before and after the held index exists', () => {
     const { engine, offers } = setup();
     engine.upsertWorker({ id: 'w', status: 'available', capacity: { chat: 3 } });
