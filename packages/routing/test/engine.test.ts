@@ -494,7 +494,11 @@ describe('routing engine', () => {
   });
   it('keeps routing right while workers are re-registered many times (lane rows compacted)', () => {
     const clock = new ManualClock(0);
-    const queues = Array.from({ length: 40 }, (_, i) => ({ id: `q${i}` }));
+    // Queue i needs skill s(i mod 10): worker w (skill s_w) serves queues w, w+10, w+20, w+30.
+    const queues = Array.from({ length: 40 }, (_, i) => ({
+      id: `q${i}`,
+      workers: { skills: { [`s${i % 10}`]: 1 } },
+    }));
     const engine = createRoutingEngine({
       clock,
       workflow: {
@@ -506,24 +510,37 @@ describe('routing engine', () => {
         })),
       },
     });
-    // Each registration takes 40 lane rows; 200 re-registrations of 10 workers overflow the
-    // initial pool several times over.
-    for (let round = 0; round < 20; round++)
-      for (let w = 0; w < 10; w++)
+    const register = (w: number, status: 'available' | 'away' | 'busy') =>
+      engine.upsertWorker({
+        id: `w${w}`,
+        status,
+        capacity: { chat: 1 },
+        attributes: { skills: { [`s${w}`]: 5 } },
+      });
+    const churn = (times: number) => {
+      for (let round = 0; round < times; round++)
         engine.upsertWorker({
-          id: `w${w}`,
-          status: round % 2 === 0 ? 'away' : 'busy',
+          id: 'churn',
+          status: 'away',
           capacity: { chat: 1 },
+          attributes: { skills: { [`s${round % 10}`]: 5 } },
         });
-    for (let i = 0; i < 10; i++)
-      engine.submitTask({ id: `t${i}`, channel: 'chat', attributes: { q: `q${i * 4}` } });
-    expect(engine.stats().waiting).toBe(10);
+    };
+    churn(100);
+    for (let w = 0; w < 10; w++) register(w, 'away');
+    // Another worker re-registered 600 times (4 lane rows each) overflows the pool of 1,024 rows
+    // again and again: every compaction must move the ten idle registrations' rows along.
+    churn(600);
     for (let w = 0; w < 10; w++)
-      engine.upsertWorker({ id: `w${w}`, status: 'available', capacity: { chat: 1 } });
+      engine.submitTask({ id: `t${w}`, channel: 'chat', attributes: { q: `q${w + 30}` } });
+    expect(engine.stats().waiting).toBe(10);
+    // Freed workers find their own queues' tasks through their pooled lane rows.
+    for (let w = 0; w < 10; w++) engine.setWorkerStatus(`w${w}`, 'available');
     expect(engine.stats().waiting).toBe(0);
-    expect(new Set(Array.from({ length: 10 }, (_, i) => engine.getTask(`t${i}`)?.status))).toEqual(
-      new Set(['reserved']),
-    );
+    for (let w = 0; w < 10; w++) {
+      const res = engine.getTask(`t${w}`)?.reservations[0] as string;
+      expect(engine.getReservation(res)?.workerId).toBe(`w${w}`);
+    }
   });
   it('finds held reservations by id before and after the held index exists', () => {
     const { engine, offers } = setup();
