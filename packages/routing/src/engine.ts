@@ -39,6 +39,7 @@ import {
 import { AttributeIndex } from './indexes/attributeIndex.js';
 import { type Deadline, DeadlineQueue } from './indexes/deadlines.js';
 import { IdleHeap, IdlePositions } from './indexes/idleHeap.js';
+import { OfferIndex } from './indexes/offerIndex.js';
 import { SkillIndex } from './indexes/skillIndex.js';
 import { TaskHeap, TaskPositions } from './indexes/taskHeap.js';
 import {
@@ -575,7 +576,7 @@ export class RoutingEngine {
   readonly #attributeIndex = new AttributeIndex<WorkerState>();
   readonly #tasks = new Map<string, TaskState>();
   /** Open offers by id: small and hot (offers are answered quickly). */
-  readonly #reservations = new Map<string, ReservationState>();
+  readonly #reservations = new OfferIndex<ReservationState>();
   /**
    * Accepted (held) reservations by id, built on first use (`getReservation` of a held one, an
    * answer to a non-open offer, a wrap-up end) and kept up to date from then on. Until then the
@@ -2081,7 +2082,7 @@ export class RoutingEngine {
         offerLinked: false,
       };
       r.deadline = this.#deadlines.add(r.expiresAt, 'reservation', r.id, 0);
-      this.#reservations.set(r.id, r);
+      this.#reservations.add(r);
       if (t.pending === NO_PENDING) t.pending = [r];
       else t.pending.push(r);
       this.#holdCapacity(w, r);
@@ -2140,7 +2141,7 @@ export class RoutingEngine {
     if (w.activeTasks === 0) w.idleSince = this.#now();
     this.#updateOccupancy(w);
     // Open offers sit in the small offers map; a held one only in the held index (if built).
-    this.#reservations.delete(r.id);
+    this.#reservations.delete(r);
     if (this.#held !== null) this.#held.delete(r.id);
   }
 
@@ -2289,7 +2290,7 @@ export class RoutingEngine {
       r.deadline = undefined;
       r.status = 'accepted';
       if (r.offerLinked) unlinkOffer(r);
-      this.#reservations.delete(r.id);
+      this.#reservations.delete(r);
       if (this.#held !== null) this.#held.set(r.id, r);
       // Single offer (the common case): nothing else to rescind and no array to copy.
       if (t.pending.length === 1 && t.pending[0] === r) t.pending = NO_PENDING;
@@ -2930,7 +2931,7 @@ export class RoutingEngine {
             offerNext: null,
             offerLinked: false,
           };
-          if (r.status === 'pending') this.#reservations.set(r.id, r);
+          if (r.status === 'pending') this.#reservations.add(r);
           this.#holdCapacity(w, r);
           if (r.status === 'pending') t.pending = [...t.pending, r];
           else t.assigned = r;

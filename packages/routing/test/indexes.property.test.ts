@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type Deadline, DeadlineQueue } from '../src/indexes/deadlines.js';
 import { IdleHeap, IdlePositions } from '../src/indexes/idleHeap.js';
+import { OfferIndex } from '../src/indexes/offerIndex.js';
 import { TaskHeap, TaskPositions } from '../src/indexes/taskHeap.js';
 import { parseTaskInputFast, TaskInputSchema } from '../src/inputs.js';
 
@@ -284,5 +285,34 @@ describe('DeadlineQueue', () => {
     expect(q.next()).toBe(30_000);
     expect(q.popDue(30_000)).toBe(first);
     expect(q.size).toBe(0);
+  });
+});
+
+describe('OfferIndex', () => {
+  it('answers like a Map across the list/map switch', () => {
+    fc.assert(
+      fc.property(fc.array(fc.record({ add: fc.boolean(), pick: fc.nat() }), { maxLength: 300 }), (ops) => {
+        const index = new OfferIndex<{ id: string }>();
+        const reference = new Map<string, { id: string }>();
+        let next = 0;
+        for (const op of ops) {
+          // Bursts of adds push past the list limit; deletes bring it back.
+          if (op.add || reference.size === 0) {
+            const offer = { id: `res-${next++}` };
+            index.add(offer);
+            reference.set(offer.id, offer);
+          } else {
+            const offer = [...reference.values()][op.pick % reference.size] as { id: string };
+            index.delete(offer);
+            reference.delete(offer.id);
+          }
+          expect(index.size).toBe(reference.size);
+          for (const [id, offer] of reference) expect(index.get(id)).toBe(offer);
+          expect(index.get(`res-${next}`)).toBeUndefined();
+          expect(new Set(index.values())).toEqual(new Set(reference.values()));
+        }
+      }),
+      { seed: 17, numRuns: 150 },
+    );
   });
 });
