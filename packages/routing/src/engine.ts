@@ -38,10 +38,11 @@ import {
 } from './handoff.js';
 import { AttributeIndex } from './indexes/attributeIndex.js';
 import { type Deadline, DeadlineQueue } from './indexes/deadlines.js';
-import { IdleHeap, IdlePositions } from './indexes/idleHeap.js';
+import { HeapPositions } from './indexes/heap.js';
+import { IdleHeap } from './indexes/idleHeap.js';
 import { OfferIndex } from './indexes/offerIndex.js';
 import { SkillIndex } from './indexes/skillIndex.js';
-import { TaskHeap, TaskPositions } from './indexes/taskHeap.js';
+import { TaskHeap } from './indexes/taskHeap.js';
 import {
   parseTaskInputFast,
   type TaskInput,
@@ -419,7 +420,7 @@ interface TaskState {
   agedBase: number;
   boosted: boolean;
   group: Group | null;
-  /** Row in the engine's `TaskPositions` (the task's place in its group heap). */
+  /** Row in the engine's `HeapPositions` (the task's place in its group heap). */
   handle: number;
   /** Workers that rejected or let an offer time out, until when; `null` while none (the common case). */
   excluded: Map<string, number> | null;
@@ -563,10 +564,10 @@ export class RoutingEngine {
   /** Every worker's lane rows, back to back (see `#placeLanes`). */
   #lanePool = new Int32Array(1024);
   #lanePoolUsed = 0;
-  readonly #taskPositions = new TaskPositions();
+  readonly #taskPositions = new HeapPositions();
   /** Reused one-element worker list for single offers (never escapes `#routeTask`). */
   readonly #soloWorker: WorkerState[] = [];
-  readonly #idlePositions = new IdlePositions<IdleEntry>();
+  readonly #idlePositions = new HeapPositions<IdleEntry>();
   readonly #rankFn: (w: WorkerView) => number;
   /** Workers on calendars without `periodsAfter`: re-checked on every `advanceTo`. */
   readonly #calendarWorkers = new Set<WorkerState>();

@@ -1,9 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type Deadline, DeadlineQueue } from '../src/indexes/deadlines.js';
-import { IdleHeap, IdlePositions } from '../src/indexes/idleHeap.js';
+import { HeapPositions } from '../src/indexes/heap.js';
+import { IdleHeap } from '../src/indexes/idleHeap.js';
 import { OfferIndex } from '../src/indexes/offerIndex.js';
-import { TaskHeap, TaskPositions } from '../src/indexes/taskHeap.js';
+import { TaskHeap } from '../src/indexes/taskHeap.js';
 import { parseTaskInputFast, TaskInputSchema } from '../src/inputs.js';
 
 interface T {
@@ -35,7 +36,7 @@ describe('TaskHeap', () => {
           { maxLength: 120 },
         ),
         (lifo, ops) => {
-          const positions = new TaskPositions();
+          const positions = new HeapPositions();
           const heaps = [0, 1, 2].map(() => new TaskHeap<T>(positions, lifo));
           const live: T[][] = [[], [], []];
           let seq = 0;
@@ -80,7 +81,7 @@ describe('TaskHeap', () => {
   });
 
   it('never reuses the handle of a task still in a heap', () => {
-    const positions = new TaskPositions();
+    const positions = new HeapPositions();
     const heap = new TaskHeap<T>(positions, false);
     const t: T = { id: 0, handle: positions.alloc(), agedBase: 1, createdAt: 0, seq: 0 };
     heap.push(t);
@@ -111,7 +112,7 @@ describe('IdleHeap', () => {
           { maxLength: 150 },
         ),
         (ops) => {
-          const positions = new IdlePositions<E>();
+          const positions = new HeapPositions<E>();
           const heap = new IdleHeap<E>(positions);
           const live: E[] = [];
           let next = 0;

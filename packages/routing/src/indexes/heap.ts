@@ -110,31 +110,13 @@ export class IndexedHeap<T> {
    */
   findInOrder(visit: (item: T) => boolean): T | undefined {
     const items = this.items;
-    if (items.length === 0) return undefined;
-    // A small frontier heap of positions in `items`, ordered by the items they point at.
-    const frontier: number[] = [0];
     const less = this.#less;
-    const lessPos = (a: number, b: number) => less(items[a] as T, items[b] as T);
-    while (frontier.length > 0) {
-      const pos = frontier[0] as number;
-      const lastPos = frontier.pop() as number;
-      if (frontier.length > 0) {
-        frontier[0] = lastPos;
-        siftDown(frontier, 0, lessPos);
-      }
-      const item = items[pos] as T;
-      if (visit(item)) return item;
-      const l = 2 * pos + 1;
-      if (l < items.length) {
-        frontier.push(l);
-        siftUp(frontier, frontier.length - 1, lessPos);
-        if (l + 1 < items.length) {
-          frontier.push(l + 1);
-          siftUp(frontier, frontier.length - 1, lessPos);
-        }
-      }
-    }
-    return undefined;
+    return visitInOrder(
+      items.length,
+      (a, b) => less(items[a] as T, items[b] as T),
+      (i) => items[i] as T,
+      visit,
+    );
   }
 
   // Sifts swap neighbours (rather than moving a hole) so `#lessAt` can compare cached keys in place.
@@ -204,4 +186,86 @@ export function siftDown(a: number[], i: number, less: (x: number, y: number) =>
     i = c;
   }
   a[i] = v;
+}
+
+/**
+ * Visits the entries of an array-backed binary heap of `size` rows in ascending order without
+ * changing it, until `visit` returns `true` (that entry is returned). A small frontier heap of
+ * row positions, ordered by `lessPos`, grows by a row's two children each time the row is
+ * visited, so visiting k entries costs O(k log k) whatever the heap's size.
+ */
+export function visitInOrder<T>(
+  size: number,
+  lessPos: (a: number, b: number) => boolean,
+  at: (row: number) => T,
+  visit: (entry: T) => boolean,
+): T | undefined {
+  if (size === 0) return undefined;
+  const frontier: number[] = [0];
+  while (frontier.length > 0) {
+    const row = frontier[0] as number;
+    const last = frontier.pop() as number;
+    if (frontier.length > 0) {
+      frontier[0] = last;
+      siftDown(frontier, 0, lessPos);
+    }
+    const entry = at(row);
+    if (visit(entry)) return entry;
+    const l = 2 * row + 1;
+    if (l < size) {
+      frontier.push(l);
+      siftUp(frontier, frontier.length - 1, lessPos);
+      if (l + 1 < size) {
+        frontier.push(l + 1);
+        siftUp(frontier, frontier.length - 1, lessPos);
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Where each entry sits in its heap, indexed by the entry's handle, shared by all heaps of one
+ * kind in an engine (one dense `Int32Array`, recycled handles). Keeping positions here rather
+ * than on the entries means a sift moves rows of dense arrays and writes to no entry object.
+ * `entries` maps a live handle back to its entry, for heaps that store only handles.
+ *
+ * @example
+ * ```ts
+ * const positions = new HeapPositions<string>();
+ * const h = positions.alloc('a');
+ * positions.entries[h]; // 'a'
+ * ```
+ */
+export class HeapPositions<E = unknown> {
+  pos: Int32Array = new Int32Array(1024).fill(-1);
+  readonly entries: Array<E | undefined> = [];
+  readonly #free: number[] = [];
+  #next = 0;
+
+  /** A handle for a new entry (recorded in `entries` when given). */
+  alloc(entry?: E): number {
+    const h = this.#free.pop() ?? this.#next++;
+    if (h >= this.pos.length) {
+      const grown = new Int32Array(this.pos.length * 2).fill(-1);
+      grown.set(this.pos);
+      this.pos = grown;
+    }
+    this.pos[h] = -1;
+    this.entries[h] = entry;
+    return h;
+  }
+
+  /** Returns a handle once its entry is gone; ignored while the entry is still in a heap. */
+  release(h: number): void {
+    if (h < 0 || h >= this.#next || this.pos[h] !== -1) return;
+    this.pos[h] = -2;
+    this.entries[h] = undefined;
+    this.#free.push(h);
+  }
+
+  /** Handles ever allocated (the table's high-water mark). */
+  get allocated(): number {
+    return this.#next;
+  }
 }

@@ -1,42 +1,9 @@
-import { siftDown, siftUp } from './heap.js';
+import { type HeapPositions, visitInOrder } from './heap.js';
 
 /** What an {@link IdleHeap} reads of an entry: its global number (see {@link IdleHeap}). */
 export interface IdleHeapEntry {
-  /** Row of the entry in the shared position table, assigned by {@link IdlePositions.alloc}. */
+  /** Row of the entry in the shared position table, assigned by {@link HeapPositions.alloc}. */
   handle: number;
-}
-
-/**
- * Positions of idle entries in their lane heaps, indexed by entry handle, shared by all the
- * lane heaps of one engine (one dense `Int32Array`, recycled handles).
- */
-export class IdlePositions<E = unknown> {
-  pos: Int32Array = new Int32Array(1024).fill(-1);
-  /** The entry of each live handle. */
-  readonly entries: Array<E | undefined> = [];
-  readonly #free: number[] = [];
-  #next = 0;
-
-  /** A handle for `entry`. */
-  alloc(entry: E): number {
-    const h = this.#free.pop() ?? this.#next++;
-    this.entries[h] = entry;
-    if (h >= this.pos.length) {
-      const grown = new Int32Array(this.pos.length * 2).fill(-1);
-      grown.set(this.pos);
-      this.pos = grown;
-    }
-    this.pos[h] = -1;
-    return h;
-  }
-
-  /** Returns a handle whose entry is in no heap. */
-  release(h: number): void {
-    if (h < 0 || h >= this.#next || this.pos[h] !== -1) return;
-    this.pos[h] = -2;
-    this.entries[h] = undefined;
-    this.#free.push(h);
-  }
 }
 
 /** Doubles per heap row: rank, idle-since, registration order, handle. */
@@ -45,13 +12,13 @@ const ROW = 4;
 /**
  * Idle workers of one lane, best first by (rank, idle-since, registration order). The keys and
  * handles of all rows live interleaved in one `Float64Array`, positions in the shared
- * {@link IdlePositions}: re-keying a worker in one lane (the engine does it in each of the
+ * {@link HeapPositions}: re-keying a worker in one lane (the engine does it in each of the
  * worker's ~30 lanes when it takes or frees work) is an O(log n) sift inside one dense buffer
  * that never loads a worker or entry object.
  *
  * @example
  * ```ts
- * const positions = new IdlePositions<{ handle: number }>();
+ * const positions = new HeapPositions<{ handle: number }>();
  * const heap = new IdleHeap(positions);
  * const e = { handle: -1 };
  * e.handle = positions.alloc(e);
@@ -62,9 +29,9 @@ const ROW = 4;
 export class IdleHeap<E extends IdleHeapEntry> {
   #rows: Float64Array = new Float64Array(8 * ROW);
   #size = 0;
-  readonly #positions: IdlePositions<E>;
+  readonly #positions: HeapPositions<E>;
 
-  constructor(positions: IdlePositions<E>) {
+  constructor(positions: HeapPositions<E>) {
     this.#positions = positions;
   }
 
@@ -140,33 +107,12 @@ export class IdleHeap<E extends IdleHeapEntry> {
 
   /** Visits entries best first without removing them, until `visit` returns true. */
   findInOrder(visit: (e: E) => boolean): E | undefined {
-    const n = this.#size;
-    if (n === 0) return undefined;
-    const top = this.#at(0);
-    if (visit(top)) return top;
-    const lessPos = (a: number, b: number) => this.#less(a, b);
-    const frontier: number[] = [];
-    const push = (p: number) => {
-      if (p < n) {
-        frontier.push(p);
-        siftUp(frontier, frontier.length - 1, lessPos);
-      }
-    };
-    push(1);
-    push(2);
-    while (frontier.length > 0) {
-      const at = frontier[0] as number;
-      const lastPos = frontier.pop() as number;
-      if (frontier.length > 0) {
-        frontier[0] = lastPos;
-        siftDown(frontier, 0, lessPos);
-      }
-      const e = this.#at(at);
-      if (visit(e)) return e;
-      push(2 * at + 1);
-      push(2 * at + 2);
-    }
-    return undefined;
+    return visitInOrder(
+      this.#size,
+      (a, b) => this.#less(a, b),
+      (i) => this.#at(i),
+      visit,
+    );
   }
 
   #less(i: number, j: number): boolean {

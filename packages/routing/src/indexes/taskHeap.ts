@@ -1,8 +1,8 @@
-import { siftDown, siftUp } from './heap.js';
+import { type HeapPositions, visitInOrder } from './heap.js';
 
 /** What a {@link TaskHeap} reads of a task. */
 export interface HeapTask {
-  /** Row in the engine's {@link TaskPositions} (allocated when the task is created). */
+  /** Row in the engine's {@link HeapPositions} (allocated when the task is created). */
   handle: number;
   /** Ordering key: higher first. Fixed while the task is in a heap. */
   agedBase: number;
@@ -11,49 +11,14 @@ export interface HeapTask {
 }
 
 /**
- * Where each task sits in its group heap, indexed by task handle, for every heap of one engine.
- * Keeping positions in one typed array (rather than a field on each task) means a sift moves
- * entries of a few dense arrays and never writes to the task objects it passes.
- */
-export class TaskPositions {
-  pos: Int32Array = new Int32Array(1024).fill(-1);
-  readonly #free: number[] = [];
-  #next = 0;
-
-  /** A handle for a new task. */
-  alloc(): number {
-    const h = this.#free.pop() ?? this.#next++;
-    if (h >= this.pos.length) {
-      const grown = new Int32Array(this.pos.length * 2).fill(-1);
-      grown.set(this.pos);
-      this.pos = grown;
-    }
-    this.pos[h] = -1;
-    return h;
-  }
-
-  /** Returns a handle once its task is gone (it must not be in a heap). */
-  release(h: number): void {
-    if (h < 0 || h >= this.#next || this.pos[h] !== -1) return;
-    this.pos[h] = -2;
-    this.#free.push(h);
-  }
-
-  /** Handles ever allocated (the table's high-water mark). */
-  get allocated(): number {
-    return this.#next;
-  }
-}
-
-/**
  * The waiting tasks of one group, best first: higher `agedBase`, then older `createdAt` (newer
  * first with `lifo`), then lower `seq`. A binary heap over three parallel arrays (items,
- * negated keys, handles) with positions in the shared {@link TaskPositions}; push and remove
+ * negated keys, handles) with positions in the shared {@link HeapPositions}; push and remove
  * are O(log n) and touch no task object except on exact key ties.
  *
  * @example
  * ```ts
- * const positions = new TaskPositions();
+ * const positions = new HeapPositions();
  * const heap = new TaskHeap(positions, false);
  * heap.push({ handle: positions.alloc(), agedBase: 5, createdAt: 0, seq: 0 });
  * heap.peek()?.agedBase; // 5
@@ -63,10 +28,10 @@ export class TaskHeap<T extends HeapTask> {
   readonly items: T[] = [];
   readonly #keys: number[] = [];
   readonly #handles: number[] = [];
-  readonly #positions: TaskPositions;
+  readonly #positions: HeapPositions;
   readonly #lifo: boolean;
 
-  constructor(positions: TaskPositions, lifo: boolean) {
+  constructor(positions: HeapPositions, lifo: boolean) {
     this.#positions = positions;
     this.#lifo = lifo;
   }
@@ -127,31 +92,13 @@ export class TaskHeap<T extends HeapTask> {
    */
   findInOrder(visit: (task: T) => boolean): T | undefined {
     const items = this.items;
-    if (items.length === 0) return undefined;
     const keys = this.#keys;
-    const lessPos = (a: number, b: number) =>
-      this.#before(keys[a] as number, items[a] as T, keys[b] as number, items[b] as T);
-    const frontier: number[] = [0];
-    while (frontier.length > 0) {
-      const at = frontier[0] as number;
-      const lastPos = frontier.pop() as number;
-      if (frontier.length > 0) {
-        frontier[0] = lastPos;
-        siftDown(frontier, 0, lessPos);
-      }
-      const task = items[at] as T;
-      if (visit(task)) return task;
-      const l = 2 * at + 1;
-      if (l < items.length) {
-        frontier.push(l);
-        siftUp(frontier, frontier.length - 1, lessPos);
-        if (l + 1 < items.length) {
-          frontier.push(l + 1);
-          siftUp(frontier, frontier.length - 1, lessPos);
-        }
-      }
-    }
-    return undefined;
+    return visitInOrder(
+      items.length,
+      (a, b) => this.#before(keys[a] as number, items[a] as T, keys[b] as number, items[b] as T),
+      (i) => items[i] as T,
+      visit,
+    );
   }
 
   /** Strict order: does (ka, a) come before (kb, b)? Loads the tasks only on equal keys. */
