@@ -435,4 +435,16 @@ describe('suggestRatings', () => {
       isThreadlineError(thrown(() => suggestRatings(card, [null as never])) as never, 'VALIDATION'),
     ).toBe(true);
   });
+
+  it('takes evidence typed as an interface (like insights QaEvidence) without casts', () => {
+    // An interface has no index signature, so it is not a Record<string, unknown>: the signal's
+    // evidence type must still accept it (this test is checked by `pnpm typecheck`).
+    interface SpanEvidence {
+      readonly messageIndex: number;
+      readonly text: string;
+    }
+    const spans: readonly SpanEvidence[] = [{ messageIndex: 2, text: 'refund' }];
+    const { ratings } = suggestRatings(card, [{ criterionId: 'greeting', met: true, evidence: spans }]);
+    expect(ratings.greeting?.evidence).toEqual([{ messageIndex: 2, text: 'refund' }]);
+  });
 });

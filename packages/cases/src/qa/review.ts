@@ -409,7 +409,8 @@ export function createReview(
 export interface RubricSignal {
   readonly criterionId: string;
   readonly met: boolean;
-  readonly evidence?: readonly Evidence[];
+  /** Plain objects (typed interfaces such as insights' `QaEvidence` fit as they are). */
+  readonly evidence?: readonly object[];
   readonly comment?: string;
 }
 
@@ -454,7 +455,7 @@ export function suggestRatings(
     ratings[c.id] = {
       value,
       ...(s.comment === undefined ? {} : { comment: s.comment }),
-      ...(s.evidence === undefined ? {} : { evidence: [...s.evidence] }),
+      ...(s.evidence === undefined ? {} : { evidence: [...s.evidence] as Evidence[] }),
     };
   });
   return { ratings, unmatched };
