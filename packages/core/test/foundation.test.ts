@@ -233,6 +233,7 @@ describe('Scheduler', () => {
     const fired: number[] = [];
     return {
       fired,
+      deadlines,
       nextDeadline: () => deadlines[0],
       advanceTo(now: number) {
         while (deadlines.length > 0 && deadlines[0]! <= now) fired.push(deadlines.shift()!);
@@ -260,6 +261,42 @@ describe('Scheduler', () => {
     expect(times).toEqual([10, 30]);
     expect(clock.now()).toBe(100);
     expect(scheduler.nextDeadline()).toBe(500);
+  });
+
+  it('runs work one target hands another at the same instant, in either order, in one tick', async () => {
+    for (const order of ['giver first', 'receiver first'] as const) {
+      const clock = new ManualClock(0);
+      const scheduler = new Scheduler({ clock });
+      const receiver = fakeEngine([]);
+      const giver = {
+        ...fakeEngine([50]),
+        advanceTo(now: number) {
+          // At 50 the giver hands the receiver work due at once (and some for later).
+          if (now >= 50 && this.fired.length === 0) {
+            this.fired.push(50);
+            receiver.deadlines.push(50, 80);
+          }
+        },
+        nextDeadline() {
+          return this.fired.length === 0 ? 50 : undefined;
+        },
+      };
+      if (order === 'giver first') {
+        scheduler.add(giver);
+        scheduler.add(receiver);
+      } else {
+        scheduler.add(receiver);
+        scheduler.add(giver);
+      }
+      await scheduler.runUntil(100);
+      expect(receiver.fired).toEqual([50, 80]);
+    }
+  });
+
+  it('reports a target whose deadline stays due after its own advanceTo', async () => {
+    const scheduler = new Scheduler({ clock: new ManualClock(0) });
+    scheduler.add({ nextDeadline: () => 10, advanceTo: () => {} });
+    await expect(scheduler.runUntil(20)).rejects.toMatchObject({ code: 'INTERNAL' });
   });
 
   it('refuses runUntil without a ManualClock and start without timers', async () => {
