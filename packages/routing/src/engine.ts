@@ -412,8 +412,6 @@ interface TaskState {
   status: TaskStatus;
   filterIdx: number;
   stepIdx: number;
-  /** The current step's `offers` (0 when unknown: look the step up). */
-  offers: number;
   /** The current step as `#enterStep` set it; `null` once filter, step or handoff queue change elsewhere. */
   route: StepRuntime | null;
   /** Group ordering key: effective priority minus aging × createdAt. */
@@ -445,14 +443,11 @@ interface ReservationState {
   ch: number;
   weight: number;
   deadline: Deadline | undefined;
-  /** True while the reservation holds the worker's capacity. */
-  held: boolean;
-  /** The worker's channel entry the reservation is counted on (while held). */
+  /** The worker's channel entry the reservation holds capacity on; `undefined` once released. */
   cap: ChannelCap | undefined;
-  /** Links in the worker's open-offer list (while pending); `offerLinked` tells membership. */
+  /** Links in the worker's open-offer list (see `inOfferList`). */
   offerPrev: ReservationState | null;
   offerNext: ReservationState | null;
-  offerLinked: boolean;
 }
 
 const NO_SKILLS: Readonly<Record<string, number>> = Object.freeze({});
@@ -579,17 +574,18 @@ export class RoutingEngine {
   /** Open offers by id: small and hot (offers are answered quickly). */
   readonly #reservations = new OfferIndex<ReservationState>();
   /**
-   * Accepted (held) reservations by id, built on first use (`getReservation` of a held one, an
-   * answer to a non-open offer, a wrap-up end) and kept up to date from then on. Until then the
+   * Accepted (held) reservations by id, built on first use (`getReservation` of a held one, or an
+   * answer to an offer that is no longer open) and kept up to date from then on. Until then the
    * hot path never pays for a map of every assignment.
    */
   #held: Map<string, ReservationState> | null = null;
+  /** Reservations in wrap-up by id (their wrap-up deadlines name them), usually few. */
+  readonly #wrapping = new Map<string, ReservationState>();
   readonly #pinnedGroups = new Map<string, Map<string, Group>>();
   readonly #sticky = new Map<string, string>();
   /** True when some step routes to the last agent (`knownWorker: 'last'`): only then is it recorded. */
   #usesSticky = false;
   readonly #deadlines = new DeadlineQueue();
-  readonly #botTasks = new Set<TaskState>();
 
   #offerSeq = 0;
   #workerOrder = 0;
@@ -668,7 +664,7 @@ export class RoutingEngine {
     this.#reservationTimeoutMs = opts.reservationTimeoutMs ?? 30_000;
     this.#store = opts.store;
     this.#bus = opts.bus;
-    this.#wantsEverything = this.#bus !== undefined;
+    this.#syncWantsEverything();
     this.#calendars = opts.calendars ?? {};
     this.#trace = opts.trace ?? false;
     this.#tenantId = opts.tenantId ?? 'default';
@@ -819,15 +815,19 @@ export class RoutingEngine {
     }
     this.#emitter.on(type, handler);
     this.#listenerCounts.set(type, (this.#listenerCounts.get(type) ?? 0) + 1);
-    this.#wantsEverything = this.#bus !== undefined || (this.#listenerCounts.get('*') ?? 0) > 0;
+    this.#syncWantsEverything();
     let active = true;
     return () => {
       if (!active) return;
       active = false;
       this.#emitter.off(type, handler);
       this.#listenerCounts.set(type, (this.#listenerCounts.get(type) ?? 1) - 1);
-      this.#wantsEverything = this.#bus !== undefined || (this.#listenerCounts.get('*') ?? 0) > 0;
+      this.#syncWantsEverything();
     };
+  }
+
+  #syncWantsEverything(): void {
+    this.#wantsEverything = this.#bus !== undefined || (this.#listenerCounts.get('*') ?? 0) > 0;
   }
 
   /** True when an event of `type` would be delivered (a bus, or a listener for it or for `*`). */
@@ -1349,6 +1349,8 @@ export class RoutingEngine {
    * ```
    */
   submitTask(input: TaskInput): TaskInfo {
+    // Hot path: `submitTask`, `completeTask` and `acceptReservation` open-code `#run` (depth,
+    // try/finally, flush) instead of passing it a closure per call.
     const data = parseTaskInputFast(input) ?? parseInput(TaskInputSchema, input, 'task');
     const id = data.id ?? this.#ids.next('task');
     if (this.#tasks.has(id)) {
@@ -1375,7 +1377,6 @@ export class RoutingEngine {
         status: 'pending',
         filterIdx: NO_FILTER,
         stepIdx: 0,
-        offers: 0,
         route: null,
         agedBase: 0,
         boosted: false,
@@ -1450,11 +1451,8 @@ export class RoutingEngine {
     if (!step) return true;
     const g = this.#groupFor(t, step);
     for (const r of t.pending) {
-      const w = r.worker;
-      if (g.humanOnly && w.kind === 'bot') return true;
-      if (!meetsRequirement(g.requirement, w)) return true;
-      if (g.expr && !g.expr.evaluate({ worker: w.ctx, task: this.#taskCtx(t) })) return true;
-      if (g.pinnedWorkerId !== null && g.pinnedWorkerId !== w.id) return true;
+      if (!groupAdmits(g, r.worker)) return true;
+      if (g.pinnedWorkerId !== null && g.pinnedWorkerId !== r.worker.id) return true;
     }
     return false;
   }
@@ -1524,6 +1522,7 @@ export class RoutingEngine {
         assertTransition(r.id, r.status, 'wrapping');
         r.status = 'wrapping';
         t.status = 'wrapping';
+        this.#wrapping.set(r.id, r);
         this.#forgetBotTask(t);
         r.deadline = this.#deadlines.add(now + wrap, 'wrapup', r.id, 0);
       } else {
@@ -1576,7 +1575,7 @@ export class RoutingEngine {
     t.stepDeadline = undefined;
     t.boostDeadline = undefined;
     this.#tasks.delete(t.id);
-    if (this.#botTasks.size > 0) this.#forgetBotTask(t);
+    if (t.botDeadline !== undefined) this.#forgetBotTask(t);
     this.#taskPositions.release(t.handle);
   }
 
@@ -1723,7 +1722,6 @@ export class RoutingEngine {
     stay = false;
     t.stepIdx = idx;
     t.route = t.handoffQueue === null ? (filter.steps[idx] as StepRuntime) : null;
-    t.offers = t.handoffQueue === null ? (filter.steps[idx] as StepRuntime).offers : 0;
     const step = filter.steps[idx] as StepRuntime;
     if (t.stepDeadline !== undefined) {
       this.#deadlines.cancel(t.stepDeadline);
@@ -1875,8 +1873,9 @@ export class RoutingEngine {
     if (t.excluded !== null) g.excludedCount++;
     if (g.heap.size === 0) {
       if (!g.plain) this.#groupBucket(g).set(g.key, g);
-      if (g.pinnedWorkerId === null) {
-        const lane = g.lane ?? this.#lane(g.queue, g.ch);
+      // A group has a lane unless it is pinned to one worker.
+      const lane = g.lane;
+      if (lane !== null) {
         lane.list.push(g);
         setLaneGroups(lane);
       }
@@ -1903,8 +1902,8 @@ export class RoutingEngine {
         if (!g.plain) bucket.delete(g.key);
         if (g.pinnedWorkerId !== null && bucket.size === 0) this.#pinnedGroups.delete(g.pinnedWorkerId);
       }
-      if (g.pinnedWorkerId === null) {
-        const lane = g.lane ?? this.#lane(g.queue, g.ch);
+      const lane = g.lane;
+      if (lane !== null) {
         const list = lane.list;
         const at = list.indexOf(g);
         if (at >= 0) {
@@ -1922,13 +1921,7 @@ export class RoutingEngine {
 
   #eligible(w: WorkerState, t: TaskState, g: Group): boolean {
     if (!this.#offerable(w) || !this.#hasRoom(w, t.ch)) return false;
-    if (g.humanOnly && w.kind === 'bot') return false;
-    if (!meetsRequirement(g.requirement, w)) return false;
-    if (g.expr && !g.expr.evaluate({ worker: w.ctx, task: g.exprTask })) return false;
-    if (t.excluded !== null && t.excluded.size > 0) {
-      const until = t.excluded.get(w.id);
-      if (until !== undefined && until > this.#now()) return false;
-    }
+    if (!groupAdmits(g, w) || !this.#taskAllowsWorker(t, w)) return false;
     for (const r of t.pending) if (r.worker === w) return false;
     return true;
   }
@@ -1941,7 +1934,7 @@ export class RoutingEngine {
     }
     // Nobody idle in the lane (the common case under load): answered from the lane table.
     if (g.laneIdx >= 0 && this.#laneTable.idle[g.laneIdx] === 0) return NO_WORKERS;
-    const heap = (g.lane ?? this.#lane(g.queue, t.ch)).idle;
+    const heap = (g.lane as Lane).idle;
     if (heap.size === 0) return NO_WORKERS;
     const enumerate = this.#strategy.score !== undefined || step.orderBy !== undefined;
     // Pick the smallest candidate source: the queue's idle heap, or a skill bucket of the
@@ -2041,7 +2034,7 @@ export class RoutingEngine {
     const g = t.group;
     if (t.status !== 'pending' || !g) return false;
     let workers: WorkerState[];
-    if (first !== undefined && t.offers === 1) {
+    if (first !== undefined && t.route !== null && t.route.offers === 1) {
       // A freed worker taking a single-offer task (the common case): no step lookup, no list.
       this.#soloWorker[0] = first;
       workers = this.#soloWorker;
@@ -2076,11 +2069,9 @@ export class RoutingEngine {
         ch: t.ch,
         weight: cap.weight,
         deadline: undefined,
-        held: false,
         cap: undefined,
         offerPrev: null,
         offerNext: null,
-        offerLinked: false,
       };
       r.deadline = this.#deadlines.add(r.expiresAt, 'reservation', r.id, 0);
       this.#reservations.add(r);
@@ -2118,12 +2109,10 @@ export class RoutingEngine {
     r.cap = cap;
     w.usedTotal += r.weight;
     w.activeTasks++;
-    r.held = true;
     if (r.status === 'pending') {
       r.offerNext = w.offerHead;
       if (w.offerHead !== null) w.offerHead.offerPrev = r;
       w.offerHead = r;
-      r.offerLinked = true;
     }
     this.#updateOccupancy(w);
   }
@@ -2132,18 +2121,20 @@ export class RoutingEngine {
     const w = r.worker;
     this.#deadlines.cancel(r.deadline);
     r.deadline = undefined;
-    if (!r.held) return;
-    r.held = false;
-    if (r.offerLinked) unlinkOffer(r);
-    // The channel object the offer was counted on (kept by reference: no worker array to load).
-    if (r.cap !== undefined) r.cap.used -= r.weight;
+    // The channel entry the offer was counted on (kept by reference: no worker array to load).
+    const cap = r.cap;
+    if (cap === undefined) return;
+    r.cap = undefined;
+    if (inOfferList(r)) unlinkOffer(r);
+    cap.used -= r.weight;
     w.usedTotal -= r.weight;
     w.activeTasks--;
     if (w.activeTasks === 0) w.idleSince = this.#now();
     this.#updateOccupancy(w);
-    // Open offers sit in the small offers map; a held one only in the held index (if built).
+    // Open offers sit in the small offers index; a held one only in the held index (if built).
     this.#reservations.delete(r);
     if (this.#held !== null) this.#held.delete(r.id);
+    if (this.#wrapping.size > 0) this.#wrapping.delete(r.id);
   }
 
   /** After capacity frees on a worker: refresh its heaps, drop it if draining, look for work. */
@@ -2254,10 +2245,7 @@ export class RoutingEngine {
   /** The first task of group `g` that worker `w` may take, or undefined. */
   #headFor(g: Group, w: WorkerState): TaskState | undefined {
     const head = g.head;
-    if (head === undefined) return undefined;
-    if (g.humanOnly && w.kind === 'bot') return undefined;
-    if (!meetsRequirement(g.requirement, w)) return undefined;
-    if (g.expr && !g.expr.evaluate({ worker: w.ctx, task: g.exprTask })) return undefined;
+    if (head === undefined || !groupAdmits(g, w)) return undefined;
     if (g.headClean || this.#taskAllowsWorker(head, w)) return head;
     return g.heap.findInOrder((x) => this.#taskAllowsWorker(x, w));
   }
@@ -2290,7 +2278,7 @@ export class RoutingEngine {
       this.#deadlines.cancel(r.deadline);
       r.deadline = undefined;
       r.status = 'accepted';
-      if (r.offerLinked) unlinkOffer(r);
+      if (inOfferList(r)) unlinkOffer(r);
       this.#reservations.delete(r);
       if (this.#held !== null) this.#held.set(r.id, r);
       // Single offer (the common case): nothing else to rescind and no array to copy.
@@ -2470,7 +2458,7 @@ export class RoutingEngine {
       const r = this.#reservations.get(d.ref);
       if (r && r.deadline === d && r.status === 'pending') this.#endPending(r, 'timeout', 'timeout');
     } else if (d.kind === 'wrapup') {
-      const r = this.#findReservation(d.ref);
+      const r = this.#wrapping.get(d.ref);
       if (r && r.deadline === d && r.status === 'wrapping') this.#finish(r);
     } else if (d.kind === 'step') {
       const t = this.#tasks.get(d.ref);
@@ -2484,7 +2472,6 @@ export class RoutingEngine {
       } else if (t.status === 'reserved') {
         // The offers stay open; the task continues from the next step if they all fail.
         t.stepIdx++;
-        t.offers = 0;
         t.route = null;
         const next = filter.steps[t.stepIdx] as StepRuntime;
         this.#emit('task.step_changed', 'task', t.id, {
@@ -2538,7 +2525,6 @@ export class RoutingEngine {
 
   /** A bot holds the task: with `botTimeoutMs`, its timeout is a deadline like any other. */
   #trackBotTask(t: TaskState): void {
-    this.#botTasks.add(t);
     const limit = this.#handoffRules?.botTimeoutMs;
     this.#deadlines.cancel(t.botDeadline);
     t.botDeadline =
@@ -2548,7 +2534,6 @@ export class RoutingEngine {
   }
 
   #forgetBotTask(t: TaskState): void {
-    this.#botTasks.delete(t);
     this.#deadlines.cancel(t.botDeadline);
     t.botDeadline = undefined;
   }
@@ -2650,8 +2635,6 @@ export class RoutingEngine {
     t.attributes = { ...t.attributes, handoff: packet };
     if (packet.targetSkills) t.requiredSkills = { ...t.requiredSkills, ...packet.targetSkills };
     t.handoffQueue = packet.targetQueue ?? null;
-    t.offers = 0;
-    t.route = null;
     t.routedAt = this.#now();
     this.#emit('handoff.requested', 'task', t.id, { taskId: t.id, fromWorkerId: from, packet });
     t.status = 'pending';
@@ -2895,7 +2878,6 @@ export class RoutingEngine {
         const t: TaskState = {
           ...ts,
           ch: this.#channelIndex(ts.channel),
-          offers: 0,
           route: null,
           agedBase: 0,
           group: null,
@@ -2926,13 +2908,12 @@ export class RoutingEngine {
             ch: this.#channelIndex(ri.channel),
             weight: ri.weight,
             deadline: undefined,
-            held: false,
             cap: undefined,
             offerPrev: null,
             offerNext: null,
-            offerLinked: false,
           };
           if (r.status === 'pending') this.#reservations.add(r);
+          else if (r.status === 'wrapping') this.#wrapping.set(r.id, r);
           this.#holdCapacity(w, r);
           if (r.status === 'pending') t.pending = [...t.pending, r];
           else t.assigned = r;
@@ -2950,7 +2931,7 @@ export class RoutingEngine {
       for (const d of snap.deadlines) {
         const dl = this.#deadlines.add(d.at, d.kind, d.ref, 0);
         if (d.kind === 'reservation' || d.kind === 'wrapup') {
-          const r = this.#findReservation(d.ref);
+          const r = d.kind === 'reservation' ? this.#reservations.get(d.ref) : this.#wrapping.get(d.ref);
           if (r) r.deadline = dl;
         } else if (d.kind === 'step') {
           const t = this.#tasks.get(d.ref);
@@ -3073,6 +3054,13 @@ function syncHead(g: Group): void {
   if (g.table !== null) syncLaneRow(g.table, g.laneIdx);
 }
 
+/** Whether a group's own rules (human-only, requirement, worker expression) admit `w`. */
+function groupAdmits(g: Group, w: WorkerState): boolean {
+  if (g.humanOnly && w.kind === 'bot') return false;
+  if (!meetsRequirement(g.requirement, w)) return false;
+  return g.expr === null || g.expr.evaluate({ worker: w.ctx, task: g.exprTask }) === true;
+}
+
 /** Records the worker's first channel entry and whether it has more than one. */
 function setFirstCap(w: WorkerState): void {
   w.firstCh = w.caps.findIndex((c) => c !== undefined);
@@ -3092,7 +3080,11 @@ function unlinkOffer(r: ReservationState): void {
   if (r.offerNext !== null) r.offerNext.offerPrev = r.offerPrev;
   r.offerPrev = null;
   r.offerNext = null;
-  r.offerLinked = false;
+}
+
+/** Whether `r` is in its worker's open-offer list. */
+function inOfferList(r: ReservationState): boolean {
+  return r.offerPrev !== null || r.worker.offerHead === r;
 }
 
 interface ShiftGroup {
@@ -3103,9 +3095,8 @@ interface ShiftGroup {
 
 /** The next instant after `now` at which `calendar` opens or closes, or `null` (never). */
 function nextShiftChange(calendar: ShiftCalendar, now: number): number | null {
-  const periods = (calendar.periodsAfter as NonNullable<ShiftCalendar['periodsAfter']>).call(calendar, now);
   let seen = 0;
-  for (const p of periods) {
+  for (const p of calendar.periodsAfter?.(now) ?? []) {
     const start = +p.start;
     const end = +p.end;
     if (start > now) return start;

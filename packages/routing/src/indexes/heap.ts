@@ -263,9 +263,4 @@ export class HeapPositions<E = unknown> {
     this.entries[h] = undefined;
     this.#free.push(h);
   }
-
-  /** Handles ever allocated (the table's high-water mark). */
-  get allocated(): number {
-    return this.#next;
-  }
 }
