@@ -289,6 +289,23 @@ describe('routing engine', () => {
     expect(copy.snapshot()).toEqual(engine.snapshot());
   });
 
+  it('a restored engine finishes wrap-ups that were running when the snapshot was taken', () => {
+    const { clock, engine } = setup();
+    engine.upsertWorker({ id: 'a', status: 'available', capacity: { chat: 1 } });
+    const t1 = engine.submitTask({ id: 't1', channel: 'chat' });
+    engine.acceptReservation(t1.reservations[0] as string);
+    engine.completeTask('t1', { wrapUpMs: 10_000 });
+    engine.submitTask({ id: 't2', channel: 'chat' });
+    const copy = createRoutingEngine({ clock, workflow });
+    copy.restore(JSON.parse(JSON.stringify(engine.snapshot())));
+    expect(copy.nextDeadline()).toBe(clock.now() + 10_000);
+    clock.advance(10_000);
+    copy.advanceTo(clock.now());
+    // The wrap-up ended: the worker is free again and takes the waiting task.
+    expect(copy.getTask('t1')).toBeUndefined();
+    expect(copy.getTask('t2')?.status).toBe('reserved');
+  });
+
   it('aging and SLA boost let old or at-risk tasks overtake higher priorities', () => {
     const clock = new ManualClock(0);
     const engine = createRoutingEngine({
