@@ -21,8 +21,15 @@ export type EventsMatching<E extends EventEnvelope, P extends string> = P extend
     ? Narrow<E, { type: `${Prefix}.${string}` }>
     : Narrow<E, { type: P }>;
 
-/** A subscriber. May be async; a rejection is reported, never swallowed. */
-export type EventHandler<E extends EventEnvelope> = (event: E) => void | Promise<void>;
+/**
+ * A subscriber: the one handler type every Threadline engine and bus accepts. It may return
+ * anything (`(e) => seen.push(e)` is fine); a returned promise is awaited where the caller
+ * awaits delivery, and a rejection is reported, never swallowed.
+ */
+export type EventHandler<E extends EventEnvelope> = (event: E) => unknown;
+
+/** Stops a subscription; calling it twice is harmless. Every `subscribe` returns one. */
+export type Unsubscribe = () => void;
 
 /** The event-bus port every bus adapter implements. */
 export interface EventBus<E extends EventEnvelope = EventEnvelope> {
@@ -32,7 +39,7 @@ export interface EventBus<E extends EventEnvelope = EventEnvelope> {
   subscribe<P extends EventPattern<E>>(
     pattern: P,
     handler: EventHandler<EventsMatching<E, P & string>>,
-  ): () => void;
+  ): Unsubscribe;
   /** Releases resources (connections, consumers). */
   close?(): Promise<void>;
 }

@@ -4,6 +4,7 @@ export {
   type DeadLetter,
   type EventBus,
   type EventHandler,
+  type Unsubscribe,
   type EventPattern,
   type EventsMatching,
   type HandlerFailedEvent,
