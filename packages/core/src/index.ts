@@ -4,13 +4,13 @@ export {
   type DeadLetter,
   type EventBus,
   type EventHandler,
-  type Unsubscribe,
   type EventPattern,
   type EventsMatching,
   type HandlerFailedEvent,
   type HandlerFailedPayload,
   InProcessEventBus,
   type InProcessEventBusOptions,
+  type Unsubscribe,
 } from './bus.js';
 // Business calendar (issue 3).
 export { BusinessCalendar, type BusinessPeriod, type BusinessTimeUnit } from './calendar/calendar.js';
