@@ -27,6 +27,7 @@ export {
   type DateHolidaysType,
   holidaysFromDateHolidays,
 } from './calendar/holidays.js';
+export { isKnownTimeZone, ZoneRules } from './calendar/zone.js';
 export { type Clock, type Instant, ManualClock, SystemClock, type TimerClock, toMillis } from './clock.js';
 export {
   CONTEXT_COLLECTIONS,
