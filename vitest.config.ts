@@ -13,7 +13,12 @@ function packageDirs(parent: string): string[] {
     .map((d) => join(parent, d.name));
 }
 
-const dirs = [...packageDirs('packages'), ...packageDirs('packages/adapters'), ...packageDirs('examples')];
+const dirs = [
+  ...packageDirs('packages'),
+  ...packageDirs('packages/adapters'),
+  ...packageDirs('examples'),
+  'tests',
+];
 
 const projects: TestProjectInlineConfiguration[] = dirs.map((dir) => {
   const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name: string };
