@@ -1,7 +1,12 @@
 // Issue detection: replays the airline file's `created` timestamps and negative `reason` topics
 // through the streaming spike detector, lists the spikes it finds and measures throughput.
 // Data: ../shared/data/airline-sentiment.csv (or $THREADLINE_DATA_DIR); never copied into the repo.
-import { type SpikeAlert, SpikeDetector, type SpikeDetectorOptions } from '@threadline/insights';
+import {
+  createSpikeDetector,
+  type SpikeAlert,
+  type SpikeDetector,
+  type SpikeDetectorOptions,
+} from '@threadline/insights';
 import { loadAirline } from './textData.js';
 import { fmt, table } from './util.js';
 
@@ -23,13 +28,13 @@ console.log(
 );
 
 function replay(options: SpikeDetectorOptions): { alerts: SpikeAlert[]; detector: SpikeDetector } {
-  const detector = new SpikeDetector(options);
+  const detector = createSpikeDetector(options);
   const alerts: SpikeAlert[] = [];
   for (const e of events) {
     const a = detector.observe(e.topic, e.at);
     if (a.length > 0) alerts.push(...a);
   }
-  alerts.push(...detector.advanceTo(events[events.length - 1]!.at + 3_600_000));
+  alerts.push(...detector.closeWindowsUntil(events[events.length - 1]!.at + 3_600_000));
   return { alerts, detector };
 }
 
@@ -85,7 +90,7 @@ for (let i = 0; i < 1_000_000; i++)
     topic: `t${Math.floor(rnd() ** 2 * 200)}`,
     at: t0 + Math.floor((i / 1_000_000) * 28 * 86_400_000),
   });
-const d = new SpikeDetector({ maxTopics: 1000 });
+const d = createSpikeDetector({ maxTopics: 1000 });
 const startBig = performance.now();
 for (const e of big) d.observe(e.topic, e.at);
 const bigMs = performance.now() - startBig;

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseCsv } from '@threadline/insights';
+import { parse } from 'csv-parse/sync';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -41,7 +41,7 @@ export function loadAirline(): AirlineRow[] {
     process.exit(1);
   }
   const file = join(dir, 'airline-sentiment.csv');
-  const rows = parseCsv(readFileSync(file, 'utf8'));
+  const rows = parse(readFileSync(file, 'utf8'), { bom: true, relax_column_count: true }) as string[][];
   const header = rows[0] ?? [];
   const col = (name: string): number => {
     const i = header.indexOf(name);

@@ -20,7 +20,8 @@ import {
 } from '@threadline/core';
 import {
   analyzeSentiment,
-  InsightsStream,
+  createInsightsStream,
+  type InsightsStream,
   type SentimentResult,
   type SignalDetectedEvent,
 } from '@threadline/insights';
@@ -221,12 +222,12 @@ export async function simulateDay(options: DayOptions = {}): Promise<DayResult> 
     escalations: buildEscalations(),
     routingRules: buildRoutingRules(),
   });
-  const insights = new InsightsStream({
+  const insights = createInsightsStream({
     clock,
     ids,
     topicOf: (e) =>
       e.type === 'conversation.classified' ? (e.payload as { topic: string }).topic : undefined,
-    spike: { window: { minutes: 15 }, utcOffsetMinutes: -240, fdr: 0.01, minCount: 10 },
+    spike: { window: { minutes: 15 }, timeZone: 'America/New_York', fdr: 0.01, minCount: 10 },
     health: {
       model: buildHealthModel(),
       read: (e) =>

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Random } from '@threadline/core';
-import { parseCsv } from '@threadline/insights';
+import { parse } from 'csv-parse/sync';
 
 /** The topics (and routing skills) of the simulated airline contact center. */
 export const TOPICS = ['disruptions', 'baggage', 'booking', 'service', 'general'] as const;
@@ -61,7 +61,7 @@ export function loadAirlineText(dirs: readonly string[] = dataDirCandidates()): 
   const file = join(dir, 'airline-sentiment.csv');
   let rows: string[][];
   try {
-    rows = parseCsv(readFileSync(file, 'utf8'));
+    rows = parse(readFileSync(file, 'utf8'), { bom: true, relax_column_count: true }) as string[][];
   } catch {
     return undefined;
   }

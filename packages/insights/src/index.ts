@@ -31,6 +31,8 @@ export {
   CusumDetector,
   type CusumOptions,
   type CusumState,
+  createCusumDetector,
+  createEwmaDetector,
   EwmaDetector,
   type EwmaOptions,
   type EwmaState,
@@ -45,6 +47,7 @@ export {
   regularizedGammaQ,
 } from './detect/special.js';
 export {
+  createSpikeDetector,
   type SpikeAlert,
   SpikeDetector,
   type SpikeDetectorKind,
@@ -129,7 +132,16 @@ export {
   type QaScorecardResult,
   scoreQaRubric,
 } from './qa/rubric.js';
-export { healthSignal, type SignalDeps, spikeSignal } from './signals.js';
+export {
+  type HealthEvidence,
+  type HealthSignal,
+  healthSignal,
+  type InsightsSignal,
+  type SignalDeps,
+  type SpikeEvidence,
+  type SpikeSignal,
+  spikeSignal,
+} from './signals.js';
 export {
   type ErlangABasis,
   type ErlangAInput,
@@ -153,10 +165,14 @@ export {
   staffingPlan,
 } from './staffing/staffingPlan.js';
 export {
+  createInsightsStream,
   type HealthReading,
   InsightsStream,
+  type InsightsStreamEvent,
   type InsightsStreamOptions,
   type InsightsStreamState,
+  type PublishFailedEvent,
+  type PublishFailedPayload,
   type SignalDetectedEvent,
 } from './stream.js';
 export {
@@ -168,7 +184,6 @@ export {
   type SpeakerTrajectory,
   type TurningPoint,
 } from './text/conversation.js';
-export { type ParseCsvOptions, parseCsv } from './text/csv.js';
 export { type ConversationMessage, ConversationMessageSchema, type Speaker } from './text/messages.js';
 export { createPhraseMatcher, type PhraseMatch, type PhraseMatcher } from './text/phraseMatcher.js';
 export {

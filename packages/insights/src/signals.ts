@@ -1,6 +1,45 @@
 import { type Clock, type IdGenerator, parseInput, type Signal, SignalSchema } from '@threadline/core';
 import type { SpikeAlert } from './detect/spikeDetector.js';
-import type { HealthScore } from './health/model.js';
+import type { HealthBand, HealthScore } from './health/model.js';
+
+/** The figures behind a spike signal (its `evidence`). */
+export type SpikeEvidence = Pick<
+  SpikeAlert,
+  | 'windowStart'
+  | 'windowEnd'
+  | 'expected'
+  | 'variance'
+  | 'pValue'
+  | 'qValue'
+  | 'zScore'
+  | 'detectors'
+  | 'baseline'
+  | 'distribution'
+>;
+
+/** The figures behind a health or churn-risk signal (its `evidence`). */
+export type HealthEvidence = {
+  score: number;
+  band: HealthBand;
+  contributions: { key: string; value: number | null; contribution: number; shortfall: number }[];
+  trend?: { delta: number; direction: 'improving' | 'declining' | 'stable' };
+};
+
+/** A core `Signal` of kind `spike`: subject is the topic, value the count in the window. */
+export type SpikeSignal = Omit<Signal, 'kind' | 'evidence'> & {
+  kind: 'spike';
+  subject: { type: 'topic'; id: string };
+  evidence: SpikeEvidence;
+};
+
+/** A core `Signal` of kind `health` (value = score) or `churn_risk` (value = 100 − score). */
+export type HealthSignal = Omit<Signal, 'kind' | 'evidence'> & {
+  kind: 'health' | 'churn_risk';
+  evidence: HealthEvidence;
+};
+
+/** Every signal insights emits, discriminated by `kind`. */
+export type InsightsSignal = SpikeSignal | HealthSignal;
 
 /** What signal builders need: the injected clock and id generator, and the tenant. */
 export interface SignalDeps {
@@ -29,8 +68,8 @@ function base(deps: SignalDeps): Pick<Signal, 'id' | 'tenantId' | 'createdAt' | 
  * const signal = spikeSignal(alert, { clock, ids });
  * ```
  */
-export function spikeSignal(alert: SpikeAlert, deps: SignalDeps): Signal {
-  return parseInput(
+export function spikeSignal(alert: SpikeAlert, deps: SignalDeps): SpikeSignal {
+  const signal = parseInput(
     SignalSchema,
     {
       ...base(deps),
@@ -58,6 +97,7 @@ export function spikeSignal(alert: SpikeAlert, deps: SignalDeps): Signal {
     },
     'spike signal',
   );
+  return signal as SpikeSignal;
 }
 
 /**
@@ -75,8 +115,8 @@ export function healthSignal(
   deps: SignalDeps,
   kind: 'health' | 'churn_risk' = 'health',
   observedAt?: number,
-): Signal {
-  return parseInput(
+): HealthSignal {
+  const signal = parseInput(
     SignalSchema,
     {
       ...base(deps),
@@ -99,4 +139,5 @@ export function healthSignal(
     },
     'health signal',
   );
+  return signal as HealthSignal;
 }

@@ -184,7 +184,7 @@ function synthetic(seed: number, spike: { topic: string; hour: number; extra: nu
 function replay(detector: SpikeDetector, events: readonly Ev[], end: number): SpikeAlert[] {
   const alerts: SpikeAlert[] = [];
   for (const e of events) alerts.push(...detector.observe(e.topic, e.at));
-  alerts.push(...detector.advanceTo(end));
+  alerts.push(...detector.closeWindowsUntil(end));
   return alerts;
 }
 
@@ -243,7 +243,7 @@ describe('SpikeDetector', () => {
         for (const e of events.slice(0, split)) alerts.push(...first.observe(e.topic, e.at));
         const restored = SpikeDetector.fromJSON(JSON.parse(JSON.stringify(first.toJSON())));
         for (const e of events.slice(split)) alerts.push(...restored.observe(e.topic, e.at));
-        alerts.push(...restored.advanceTo(end));
+        alerts.push(...restored.closeWindowsUntil(end));
         expect(alerts).toEqual(whole);
       }),
       { numRuns: 8 },

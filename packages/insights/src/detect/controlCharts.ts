@@ -21,12 +21,25 @@ const EwmaSchema = z
   .strict();
 
 /**
+ * Creates an {@link EwmaDetector}.
+ *
+ * @example
+ * ```ts
+ * const ewma = createEwmaDetector({ lambda: 0.3 });
+ * ewma.update(6); // true
+ * ```
+ */
+export function createEwmaDetector(options: EwmaOptions = {}): EwmaDetector {
+  return new EwmaDetector(options);
+}
+
+/**
  * Upper one-sided EWMA control chart on standardised residuals `z = (x − μ)/σ`:
  * `S = λz + (1 − λ)S`, alarm when `S > L·√(λ/(2 − λ))`.
  *
  * @example
  * ```ts
- * const ewma = new EwmaDetector({ lambda: 0.3, limit: 3 });
+ * const ewma = createEwmaDetector({ lambda: 0.3, limit: 3 });
  * ewma.update(0.4); // false
  * ewma.update(6);   // true
  * ```
@@ -84,12 +97,25 @@ const CusumSchema = z
   .strict();
 
 /**
+ * Creates a {@link CusumDetector}.
+ *
+ * @example
+ * ```ts
+ * const cusum = createCusumDetector({ k: 0.5, h: 5 });
+ * cusum.update(6); // true
+ * ```
+ */
+export function createCusumDetector(options: CusumOptions = {}): CusumDetector {
+  return new CusumDetector(options);
+}
+
+/**
  * Upper one-sided tabular CUSUM on standardised residuals: `C = max(0, C + z − k)`, alarm when
  * `C > h`, after which the sum restarts at 0.
  *
  * @example
  * ```ts
- * const cusum = new CusumDetector({ k: 0.5, h: 5 });
+ * const cusum = createCusumDetector({ k: 0.5, h: 5 });
  * [2, 2, 2, 2].map((z) => cusum.update(z)); // [false, false, false, true]
  * ```
  */

@@ -1,11 +1,19 @@
-import { type DurationInput, DurationSchema, parseInput, ThreadlineError } from '@threadline/core';
+import {
+  type DurationInput,
+  DurationSchema,
+  isKnownTimeZone,
+  parseInput,
+  ThreadlineError,
+  ZoneRules,
+} from '@threadline/core';
 import { z } from 'zod';
 import { CusumDetector, EwmaDetector } from './controlCharts.js';
 import { bhUnchecked } from './multipleTesting.js';
 import { negativeBinomialUpperTail, poissonUpperTail } from './special.js';
 
 const WEEK_MS = 7 * 86_400_000;
-// 1970-01-01 was a Thursday; shifting by 3 days puts Monday 00:00 UTC at slot 0.
+// 1970-01-01 was a Thursday, so subtracting 3 days puts Sunday 00:00 (local) at slot 0. Saved
+// states number their slots this way, so it stays.
 const MONDAY_SHIFT_MS = 3 * 86_400_000;
 
 /** Which detector raised an alert. */
@@ -17,7 +25,16 @@ export interface SpikeDetectorOptions {
   window?: DurationInput;
   /** `'hour-of-week'` (default): one baseline per window-of-week slot; `'none'`: one per topic. */
   seasonality?: 'hour-of-week' | 'none';
-  /** Fixed offset (minutes east of UTC) of the local week the slots follow. Default 0. */
+  /**
+   * IANA time zone of the local week the hour-of-week slots follow (e.g. `'America/New_York'`).
+   * Slots follow the zone's wall clock, so 09:00 local is one slot on both sides of a daylight-saving
+   * change. Default `'UTC'`.
+   */
+  timeZone?: string;
+  /**
+   * Fixed offset (minutes east of UTC) of the local week.
+   * @deprecated A fixed offset moves every slot by an hour at daylight-saving changes; use `timeZone`.
+   */
   utcOffsetMinutes?: number;
   /** `'auto'` (default): negative binomial when counts are over-dispersed, else Poisson. */
   distribution?: 'auto' | 'poisson' | 'negative-binomial';
@@ -69,6 +86,7 @@ const OptionsSchema = z
   .object({
     window: DurationSchema.optional(),
     seasonality: z.enum(['hour-of-week', 'none']).optional(),
+    timeZone: z.string().optional(),
     utcOffsetMinutes: z
       .number()
       .int()
@@ -114,7 +132,8 @@ const OptionsSchema = z
 interface ResolvedOptions {
   window: number;
   seasonality: 'hour-of-week' | 'none';
-  offsetMs: number;
+  /** UTC offset (ms) in force at an instant: the zone's rules, or the deprecated fixed offset. */
+  offsetAt: (ms: number) => number;
   distribution: 'auto' | 'poisson' | 'negative-binomial';
   fdr: number;
   minCount: number;
@@ -190,6 +209,47 @@ const StateSchema = z
   })
   .strict();
 
+function resolveOffset(
+  timeZone: string | undefined,
+  utcOffsetMinutes: number | undefined,
+): (ms: number) => number {
+  if (timeZone !== undefined && utcOffsetMinutes !== undefined) {
+    throw new ThreadlineError(
+      'CONFIG',
+      'spike detector options: give timeZone or utcOffsetMinutes, not both',
+      {
+        issues: [
+          { path: ['utcOffsetMinutes'], message: 'not allowed together with timeZone', code: 'custom' },
+        ],
+      },
+    );
+  }
+  if (timeZone !== undefined) {
+    if (!isKnownTimeZone(timeZone)) {
+      throw new ThreadlineError('VALIDATION', `spike detector options: unknown time zone "${timeZone}"`, {
+        issues: [{ path: ['timeZone'], message: 'expected an IANA time zone name', code: 'custom' }],
+      });
+    }
+    const zone = ZoneRules.for(timeZone);
+    return (ms) => zone.offsetAt(ms);
+  }
+  const fixed = (utcOffsetMinutes ?? 0) * 60_000;
+  return () => fixed;
+}
+
+/**
+ * Creates a {@link SpikeDetector}: the main entry point of issue detection.
+ *
+ * @example
+ * ```ts
+ * const detector = createSpikeDetector({ window: { hours: 1 }, timeZone: 'America/New_York' });
+ * const alerts = detector.observe('billing', Date.now());
+ * ```
+ */
+export function createSpikeDetector(options: SpikeDetectorOptions = {}): SpikeDetector {
+  return new SpikeDetector(options);
+}
+
 /**
  * Streaming per-topic spike detector. Counts events per topic in fixed windows; when a window
  * closes, each topic's count is tested against its hour-of-week baseline with a Poisson or
@@ -198,9 +258,9 @@ const StateSchema = z
  *
  * @example
  * ```ts
- * const detector = new SpikeDetector({ window: { hours: 1 } });
+ * const detector = createSpikeDetector({ window: { hours: 1 }, timeZone: 'Europe/Paris' });
  * for (const e of events) alerts.push(...detector.observe(e.topic, e.at));
- * alerts.push(...detector.advanceTo(clock.now()));
+ * alerts.push(...detector.closeWindowsUntil(clock.now()));
  * ```
  */
 export class SpikeDetector {
@@ -218,7 +278,7 @@ export class SpikeDetector {
     this.o = {
       window: o.window ?? 3_600_000,
       seasonality: o.seasonality ?? 'hour-of-week',
-      offsetMs: (o.utcOffsetMinutes ?? 0) * 60_000,
+      offsetAt: resolveOffset(o.timeZone, o.utcOffsetMinutes),
       distribution: o.distribution ?? 'auto',
       fdr: o.fdr ?? 0.01,
       minCount: o.minCount ?? 5,
@@ -278,15 +338,24 @@ export class SpikeDetector {
       this.lateEvents += count;
       return [];
     }
-    const alerts = this.advanceTo(t);
+    const alerts = this.closeWindowsUntil(t);
     let state = this.topics.get(topic);
     if (state === undefined) state = this.addTopic(topic);
     state.count += count;
     return alerts;
   }
 
-  /** Closes every window that ends at or before `now` and returns the alerts they raise. */
-  advanceTo(now: number | Date): SpikeAlert[] {
+  /** End of the open window (when it will close), or `null` before the first event. */
+  nextDeadline(): number | null {
+    return this.windowStart === null ? null : this.windowStart + this.o.window;
+  }
+
+  /**
+   * Closes every window that ends at or before `now` and returns the alerts they raise. (Not
+   * named `advanceTo`: Threadline engines' `advanceTo` returns nothing and reports through
+   * subscribers; this is the pure, returning form.)
+   */
+  closeWindowsUntil(now: number | Date): SpikeAlert[] {
     const t = typeof now === 'number' ? now : now.getTime();
     const alerts: SpikeAlert[] = [];
     if (this.windowStart === null) return alerts;
@@ -321,7 +390,8 @@ export class SpikeDetector {
 
   private slotOf(windowStart: number): number {
     if (this.slots === 1) return 0;
-    const w = (((windowStart + this.o.offsetMs - MONDAY_SHIFT_MS) % WEEK_MS) + WEEK_MS) % WEEK_MS;
+    const local = windowStart + this.o.offsetAt(windowStart);
+    const w = (((local - MONDAY_SHIFT_MS) % WEEK_MS) + WEEK_MS) % WEEK_MS;
     return Math.floor(w / this.o.window);
   }
 
