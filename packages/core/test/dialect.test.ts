@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   BusinessCalendar,
@@ -141,6 +142,54 @@ describe('Scheduler.advanceTo (synchronous, decision: same meaning in every engi
       ['a', 500],
       ['a', 2_000],
     ]);
+  });
+
+  it('property: fires exactly the deadlines up to now, in order, however the steps are split', () => {
+    const deadlines = fc.array(fc.array(fc.integer({ min: 0, max: 1_000 }), { maxLength: 8 }), {
+      minLength: 1,
+      maxLength: 4,
+    });
+    const steps = fc.array(fc.integer({ min: 0, max: 1_200 }), { minLength: 1, maxLength: 6 });
+    fc.assert(
+      fc.property(deadlines, steps, (perTarget, stops) => {
+        const run = (nows: number[]) => {
+          const clock = createManualClock(0);
+          const scheduler = createScheduler({ clock });
+          const log: [string, number][] = [];
+          const at: number[] = [];
+          perTarget.forEach((ds, i) => {
+            const due = [...ds].sort((a, b) => a - b);
+            scheduler.add({
+              nextDeadline: () => due[0] ?? null,
+              advanceTo(now: number) {
+                while (due[0] !== undefined && due[0] <= now) {
+                  log.push([`t${i}`, due.shift() as number]);
+                  at.push(clock.now());
+                }
+              },
+            });
+          });
+          for (const n of nows) scheduler.advanceTo(n);
+          return { log, at, now: clock.now() };
+        };
+        const last = Math.max(...stops);
+        const once = run([last]);
+        const split = run(stops);
+        const fired = once.log.map(([, d]) => d);
+        expect(fired).toEqual([...fired].sort((a, b) => a - b));
+        expect(fired).toEqual(
+          perTarget
+            .flat()
+            .filter((d) => d <= last)
+            .sort((a, b) => a - b),
+        );
+        // Every target ran at its due instant (the clock was set to each deadline).
+        expect(once.at).toEqual(fired);
+        expect(split.log.map(([, d]) => d)).toEqual(fired);
+        expect(split.now).toBe(last);
+      }),
+      { seed: 23, numRuns: 200 },
+    );
   });
 
   it('returns null from nextDeadline when no target has work', () => {
