@@ -1,5 +1,6 @@
 import { EventEmitter } from 'eventemitter3';
-import { ThreadlineError } from './errors.js';
+import { z } from 'zod';
+import { parseInput, ThreadlineError } from './errors.js';
 import type { EventEnvelope } from './events.js';
 
 /**
@@ -70,6 +71,15 @@ export interface InProcessEventBusOptions {
   maxDeadLetters?: number;
 }
 
+const BusOptionsSchema = z
+  .object({
+    onUnhandledError: z
+      .custom<(deadLetter: DeadLetter) => void>((v) => typeof v === 'function', 'expected a function')
+      .optional(),
+    maxDeadLetters: z.number().int().min(0).optional(),
+  })
+  .strict();
+
 function describeError(error: unknown): HandlerFailedPayload['error'] {
   if (error instanceof ThreadlineError) return { name: error.name, message: error.message, code: error.code };
   if (error instanceof Error) return { name: error.name, message: error.message };
@@ -85,7 +95,7 @@ function describeError(error: unknown): HandlerFailedPayload['error'] {
  * @example
  * ```ts
  * type Events = EventUnion<{ 'case.opened': { subject: string }; 'case.solved': {} }>;
- * const bus = new InProcessEventBus<Events>();
+ * const bus = createInProcessEventBus<Events>();
  * const off = bus.subscribe('case.*', (e) => console.log(e.type));
  * await bus.publish(event);
  * off();
@@ -96,8 +106,9 @@ export class InProcessEventBus<E extends EventEnvelope = EventEnvelope> implemen
   readonly #deadLetters: DeadLetter[] = [];
   readonly #options: InProcessEventBusOptions;
 
+  /** Prefer {@link createInProcessEventBus}. Bad options throw `ThreadlineError` `VALIDATION`. */
   constructor(options: InProcessEventBusOptions = {}) {
-    this.#options = options;
+    this.#options = parseInput(BusOptionsSchema, options, 'event bus options');
   }
 
   subscribe<P extends EventPattern<E>>(
@@ -203,4 +214,36 @@ export class InProcessEventBus<E extends EventEnvelope = EventEnvelope> implemen
     if (this.#deadLetters.length > max) this.#deadLetters.splice(0, this.#deadLetters.length - max);
     this.#options.onUnhandledError?.(deadLetter);
   }
+}
+
+/**
+ * Creates the in-process, typed event bus (see {@link InProcessEventBus}). Bad options (an unknown
+ * key, a negative `maxDeadLetters`) throw `ThreadlineError` `VALIDATION` naming the field.
+ *
+ * @example
+ * ```ts
+ * import { createInProcessEventBus, type EventUnion } from '@threadline/core';
+ *
+ * type Events = EventUnion<{ 'case.opened': { subject: string }; 'case.solved': { by: string } }>;
+ * const bus = createInProcessEventBus<Events>();
+ * const seen: string[] = [];
+ * const off = bus.subscribe('case.*', (e) => seen.push(e.type));
+ * await bus.publish({
+ *   id: 'e1',
+ *   type: 'case.opened',
+ *   tenantId: 'default',
+ *   aggregateId: 'c1',
+ *   aggregateType: 'case',
+ *   version: 1,
+ *   occurredAt: 0,
+ *   payload: { subject: 'Refund' },
+ * });
+ * off();
+ * console.log(seen); // ['case.opened']
+ * ```
+ */
+export function createInProcessEventBus<E extends EventEnvelope = EventEnvelope>(
+  options: InProcessEventBusOptions = {},
+): InProcessEventBus<E> {
+  return new InProcessEventBus<E>(options);
 }

@@ -51,7 +51,7 @@ export function toMillis(at: Instant, field = 'at'): number {
  *
  * @example
  * ```ts
- * const clock = new SystemClock();
+ * const clock = createSystemClock();
  * clock.now();
  * ```
  */
@@ -73,7 +73,7 @@ export class SystemClock implements TimerClock {
  *
  * @example
  * ```ts
- * const clock = new ManualClock(Date.UTC(2026, 0, 5, 9));
+ * const clock = createManualClock(Date.UTC(2026, 0, 5, 9));
  * clock.advance(60_000);
  * clock.now(); // 09:01 UTC
  * ```
@@ -123,4 +123,35 @@ export class ManualClock implements Clock {
       this.#listeners.delete(listener);
     };
   }
+}
+
+/**
+ * Creates a clock moved by hand (see {@link ManualClock}), starting at `start` (default 0).
+ *
+ * @example
+ * ```ts
+ * import { createManualClock } from '@threadline/core';
+ *
+ * const clock = createManualClock(Date.UTC(2026, 0, 5, 9));
+ * clock.advance(60_000);
+ * console.log(new Date(clock.now()).toISOString()); // '2026-01-05T09:01:00.000Z'
+ * ```
+ */
+export function createManualClock(start: Instant = 0): ManualClock {
+  return new ManualClock(start);
+}
+
+/**
+ * Creates the real wall clock (see {@link SystemClock}); its timers do not keep a process alive.
+ *
+ * @example
+ * ```ts
+ * import { createSystemClock } from '@threadline/core';
+ *
+ * const clock = createSystemClock();
+ * console.log(clock.now() > 0); // true
+ * ```
+ */
+export function createSystemClock(): SystemClock {
+  return new SystemClock();
 }

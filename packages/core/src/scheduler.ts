@@ -1,15 +1,21 @@
+import { z } from 'zod';
 import type { Clock, Instant, TimerClock } from './clock.js';
 import { ManualClock, toMillis } from './clock.js';
-import { ThreadlineError } from './errors.js';
+import { parseInput, ThreadlineError } from './errors.js';
 
 /**
  * Anything with deadlines kept as data: the routing engine, the case engine, journeys.
- * `nextDeadline()` returns the earliest instant at which it has work (epoch ms), or
- * `null`/`undefined` when it has none; `advanceTo(now)` does all work due at or before `now`.
+ * `nextDeadline()` returns the earliest instant at which it has work (epoch ms), or `null` when it
+ * has none (`undefined` is accepted too). `advanceTo(now)` is synchronous: it does all work due at
+ * or before `now`, in deadline order, and delivers results through its own events or subscribers.
+ *
+ * A user target whose `advanceTo` returns a promise is tolerated by the asynchronous drivers
+ * ({@link Scheduler.tick}, {@link Scheduler.runUntil}, real timers), which wait for it before the
+ * next target runs; the synchronous {@link Scheduler.advanceTo} refuses it with `UNSUPPORTED`.
  */
 export interface Schedulable {
   nextDeadline(): number | null | undefined;
-  advanceTo(now: number): void | Promise<void>;
+  advanceTo(now: number): void;
 }
 
 /** Options for {@link Scheduler}. */
@@ -25,19 +31,44 @@ export interface SchedulerOptions {
 /** Passes of one tick at most (targets handing each other work at one instant). */
 const MAX_PASSES = 10_000;
 
+const SchedulerOptionsSchema = z
+  .object({
+    clock: z.custom<Clock>(
+      (v) => typeof v === 'object' && v !== null && typeof (v as Clock).now === 'function',
+      'expected a Clock (an object with now())',
+    ),
+    maxSleepMs: z.number().positive().finite().optional(),
+    onError: z
+      .custom<(error: unknown, target: Schedulable) => void>(
+        (v) => typeof v === 'function',
+        'expected a function',
+      )
+      .optional(),
+  })
+  .strict();
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as PromiseLike<unknown>).then === 'function'
+  );
+}
+
 /**
  * Drives {@link Schedulable} engines from a clock.
  *
- * With a `ManualClock`, time moves only when you say so: `runUntil(t)` steps through every
- * deadline up to `t` in order, setting the clock to each one, so events carry their exact due
- * instants. With a real clock, `start()` arms a timer for the earliest deadline.
+ * With a `ManualClock`, time moves only when you say so: `advanceTo(t)` (synchronous) or
+ * `runUntil(t)` (waits for targets that return promises) steps through every deadline up to `t`
+ * in order, setting the clock to each one, so events carry their exact due instants. With a real
+ * clock, `start()` arms a timer for the earliest deadline. Create one with {@link createScheduler}.
  *
  * @example
  * ```ts
- * const clock = new ManualClock(0);
- * const scheduler = new Scheduler({ clock });
+ * const clock = createManualClock(0);
+ * const scheduler = createScheduler({ clock });
  * scheduler.add(caseEngine);
- * await scheduler.runUntil(clock.now() + 3_600_000); // fires every breach in the next hour
+ * scheduler.advanceTo(clock.now() + 3_600_000); // fires every breach in the next hour
  * ```
  */
 export class Scheduler {
@@ -50,10 +81,12 @@ export class Scheduler {
   #ticking: Promise<void> | undefined;
   readonly #failures: unknown[] = [];
 
+  /** Prefer {@link createScheduler}. Bad options throw `ThreadlineError` `VALIDATION`. */
   constructor(options: SchedulerOptions) {
-    this.#clock = options.clock;
-    this.#maxSleepMs = options.maxSleepMs ?? 1000;
-    this.#onError = options.onError;
+    const parsed = parseInput(SchedulerOptionsSchema, options, 'scheduler options');
+    this.#clock = parsed.clock;
+    this.#maxSleepMs = parsed.maxSleepMs ?? 1000;
+    this.#onError = parsed.onError;
   }
 
   /** Adds a target; returns a function that removes it. */
@@ -65,12 +98,12 @@ export class Scheduler {
     };
   }
 
-  /** The earliest deadline over all targets, or `undefined`. */
-  nextDeadline(): number | undefined {
-    let min: number | undefined;
+  /** The earliest deadline over all targets, or `null` when none has work. */
+  nextDeadline(): number | null {
+    let min: number | null = null;
     for (const t of this.#targets) {
       const d = t.nextDeadline();
-      if (d !== null && d !== undefined && (min === undefined || d < min)) min = d;
+      if (d !== null && d !== undefined && (min === null || d < min)) min = d;
     }
     return min;
   }
@@ -80,9 +113,57 @@ export class Scheduler {
    * the same instant (a routing offer that opens a case, say) runs in the same tick, whatever the
    * order the targets were added in: passes repeat until no target is due. A target still due
    * right after its own `advanceTo(now)` is broken (it would spin forever): `INTERNAL` error.
+   * A target that returns a promise is waited for before the next one runs.
    */
   async tick(): Promise<void> {
-    const now = this.#clock.now();
+    const steps = this.#steps(this.#clock.now());
+    for (let step = steps.next(); !step.done; ) {
+      try {
+        await step.value;
+        step = steps.next();
+      } catch (error) {
+        step = steps.throw(error);
+      }
+    }
+  }
+
+  /**
+   * Synchronously steps a `ManualClock` through every deadline up to `now`, in deadline order
+   * (the clock is set to each one, so events carry their due instants), then sets it to `now`.
+   * A `now` earlier than the clock is a no-op. Results reach callers through the targets' own
+   * events; a target whose `advanceTo` returns a promise is refused with `UNSUPPORTED` (use
+   * {@link Scheduler.runUntil} for those).
+   */
+  advanceTo(now: Instant): void {
+    const end = toMillis(now, 'now');
+    const clock = this.#manualClock('advanceTo');
+    if (end < clock.now()) return;
+    for (let guard = 0; guard < 10_000_000; guard++) {
+      const d = this.nextDeadline();
+      if (d === null || d > end) break;
+      if (d > clock.now()) clock.set(d);
+      this.#tickSync();
+    }
+    if (end > clock.now()) clock.set(end);
+    this.#tickSync();
+  }
+
+  #tickSync(): void {
+    const steps = this.#steps(this.#clock.now());
+    const step = steps.next();
+    if (step.done) return;
+    // Nobody will wait for this promise: keep its rejection from becoming an unhandled one.
+    Promise.resolve(step.value).then(undefined, () => {});
+    steps.return();
+    throw new ThreadlineError(
+      'UNSUPPORTED',
+      'Scheduler.advanceTo: a target returned a promise from advanceTo; drive async targets with runUntil',
+    );
+  }
+
+  // One tick as a sequence of steps: it yields a target's promise when `advanceTo` returns one,
+  // so the async driver can wait for it and the sync driver can refuse it, with one algorithm.
+  *#steps(now: number): Generator<PromiseLike<unknown>, void, void> {
     const errors: unknown[] = [];
     const failed = new Set<Schedulable>();
     for (let pass = 0; pass < MAX_PASSES; pass++) {
@@ -93,7 +174,8 @@ export class Scheduler {
         if (d === null || d === undefined || d > now) continue;
         ran = true;
         try {
-          await t.advanceTo(now);
+          const result: unknown = t.advanceTo(now);
+          if (isThenable(result)) yield result;
         } catch (error) {
           failed.add(t);
           if (this.#onError) this.#onError(error, t);
@@ -117,23 +199,28 @@ export class Scheduler {
     }
   }
 
+  #manualClock(method: string): ManualClock {
+    const clock = this.#clock;
+    if (!(clock instanceof ManualClock)) {
+      throw new ThreadlineError(
+        'UNSUPPORTED',
+        `Scheduler.${method} needs a ManualClock; use start() with a real clock`,
+      );
+    }
+    return clock;
+  }
+
   /**
    * Steps a `ManualClock` forward through every deadline up to `until`, in time order, then
    * sets the clock to `until`. Deterministic: the same targets and inputs fire the same work.
    */
   async runUntil(until: Instant): Promise<void> {
-    const clock = this.#clock;
-    if (!(clock instanceof ManualClock)) {
-      throw new ThreadlineError(
-        'UNSUPPORTED',
-        'Scheduler.runUntil needs a ManualClock; use start() with a real clock',
-      );
-    }
+    const clock = this.#manualClock('runUntil');
     const end = toMillis(until, 'until');
     // Bounded so that a target whose deadline never moves cannot spin forever.
     for (let guard = 0; guard < 10_000_000; guard++) {
       const d = this.nextDeadline();
-      if (d === undefined || d > end) break;
+      if (d === null || d > end) break;
       if (d > clock.now()) clock.set(d);
       await this.tick();
     }
@@ -177,8 +264,7 @@ export class Scheduler {
     this.#cancelTimer?.();
     const clock = this.#clock as TimerClock;
     const d = this.nextDeadline();
-    const wait =
-      d === undefined ? this.#maxSleepMs : Math.min(this.#maxSleepMs, Math.max(0, d - clock.now()));
+    const wait = d === null ? this.#maxSleepMs : Math.min(this.#maxSleepMs, Math.max(0, d - clock.now()));
     this.#cancelTimer = clock.setTimer(() => {
       this.#cancelTimer = undefined;
       if (this.#ticking) return;
@@ -193,4 +279,30 @@ export class Scheduler {
         });
     }, wait);
   }
+}
+
+/**
+ * Creates a {@link Scheduler} that drives {@link Schedulable} engines from `clock`. Bad options
+ * throw `ThreadlineError` `VALIDATION` naming the field.
+ *
+ * @example
+ * ```ts
+ * import { createManualClock, createScheduler } from '@threadline/core';
+ *
+ * const clock = createManualClock(0);
+ * const scheduler = createScheduler({ clock });
+ * const fired: number[] = [];
+ * const due = [1_000, 5_000];
+ * scheduler.add({
+ *   nextDeadline: () => due[0] ?? null,
+ *   advanceTo(now) {
+ *     while (due[0] !== undefined && due[0] <= now) fired.push(due.shift() ?? 0);
+ *   },
+ * });
+ * scheduler.advanceTo(2_000);
+ * console.log(fired, clock.now()); // [1000] 2000
+ * ```
+ */
+export function createScheduler(options: SchedulerOptions): Scheduler {
+  return new Scheduler(options);
 }

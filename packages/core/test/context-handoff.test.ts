@@ -109,6 +109,13 @@ describe('buildHandoffPacket', () => {
     expect(packet.sla.map((s) => s.remainingMs)).toEqual([15 * 60_000, -60_000, undefined]);
   });
 
+  it("spells a stopped SLA clock 'canceled' (American, as every event and status)", () => {
+    const sla = (state: string) =>
+      buildHandoffPacket({ ...base, sla: [{ metric: 'resolution', state } as never] }, deps()).sla[0]?.state;
+    expect(sla('canceled')).toBe('canceled');
+    expect(() => sla('cancelled')).toThrow(expect.objectContaining({ code: 'VALIDATION' }));
+  });
+
   it('rejects bad input with the field path', () => {
     const d = deps();
     expectError(

@@ -112,6 +112,100 @@ describe('redact: detectors', () => {
   });
 });
 
+describe('redact: local numbers after a phone word, cards after any label', () => {
+  it('finds 7-digit local numbers announced by a phone word within 40 characters', () => {
+    for (const t of [
+      'call me on 867-5309',
+      'phone: 555 1234',
+      'tel 5551234',
+      'Phone no. 555-1234',
+      'phone #555-1234',
+      'call me on my mobile, it is 867-5309',
+      'Tel. 555 1234 after six',
+    ]) {
+      expect(
+        redact(t).spans.map((s) => [s.kind, t.slice(s.start, s.end).replace(/\D/g, '').length]),
+        t,
+      ).toEqual([['phone', 7]]);
+    }
+    expect(redact('call me on 867-5309').text).toBe('call me on [PHONE]');
+    expect(redact('phone #555-1234').text).toBe('phone #[PHONE]');
+  });
+
+  it('leaves 7-digit order numbers and references alone without a phone word', () => {
+    for (const t of [
+      'order 8675309 shipped',
+      'Order no. 8675309 shipped',
+      'order #8675309',
+      'ticket 5551234 closed',
+      'call about order 8675309',
+      'I called, ref 8675309',
+      'we sold 8675309 units',
+      'x#8675309',
+      'Called twice. Order 8675309 is missing',
+      // A phone word more than 40 characters back is out of the window.
+      'call us any time you like, the items in box 8675309 are ready',
+    ]) {
+      expect(kinds(t), t).toEqual([]);
+    }
+  });
+
+  it('finds a Luhn-valid card number whatever label or glue precedes it', () => {
+    for (const t of [
+      'order ref 4111 1111 1111 1111',
+      'ticket #4111111111111111',
+      'ticket#4111111111111111',
+      'ref=4111111111111111',
+      'ORD-4111111111111111',
+      'Loyalty no. 6011 0009 9013 9424',
+      'invoice 378282246310005',
+    ]) {
+      expect(kinds(t), t).toEqual(['payment_card']);
+    }
+    expect(redact('ticket #4111111111111111').text).toBe('ticket #[CARD]');
+  });
+
+  it('still leaves Luhn-invalid, prefix-less, money-glued and IMEI-announced numbers alone', () => {
+    for (const t of [
+      'ticket #4111111111111112',
+      'order #1234567812345670',
+      '$4111111111111111',
+      'ORD4111111111111111',
+      'IMEI #490154203237518',
+      'Loyalty no. 6011 0009 9013 9425',
+    ]) {
+      expect(kinds(t), t).toEqual([]);
+    }
+  });
+
+  it('property: a Luhn-valid Visa number is a card after any label', () => {
+    const label = fc.constantFrom(
+      'order ref ',
+      'ticket #',
+      'ticket#',
+      'ref=',
+      'case ',
+      'tracking ',
+      'id: ',
+      'no. ',
+    );
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 14, maxLength: 14 }),
+        label,
+        (body, l) => {
+          const partial = `4${body.join('')}`;
+          let check = 0;
+          for (let d = 0; d <= 9; d++) if (luhnValid(partial + d)) check = d;
+          const { text } = redact(`${l}${partial}${check}`, { detectors: ['payment_card'] });
+          expect(text).toBe(`${l}[CARD]`);
+        },
+      ),
+      { seed: 19, numRuns: 300 },
+    );
+  });
+});
+
 describe('redact: replacement styles', () => {
   it('masks letters and digits, keeping punctuation and the last N characters', () => {
     expect(redact('card 4111 1111 1111 1111', { style: 'mask', keepLast: 4 }).text).toBe(

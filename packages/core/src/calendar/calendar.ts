@@ -464,3 +464,26 @@ function overlap(p: Float64Array, lo: number, hi: number): number {
   }
   return total;
 }
+
+/**
+ * Creates a business calendar: the main entry point, the same as {@link BusinessCalendar.from}.
+ * Bad configuration throws `ThreadlineError` `CONFIG` whose issues carry the path of the bad field.
+ *
+ * @example
+ * ```ts
+ * import { createBusinessCalendar, type TimeInterval } from '@threadline/core/calendar';
+ *
+ * const weekday: TimeInterval[] = [['09:00', '17:00']];
+ * const cal = createBusinessCalendar({
+ *   timeZone: 'America/New_York',
+ *   hours: { mon: weekday, tue: weekday, wed: weekday, thu: weekday, fri: weekday },
+ *   holidays: ['2026-12-25'],
+ * });
+ * // Thu 24 Dec 16:00 New York + 2 business hours: 1 h on Thursday, Friday is a holiday, 1 h on Monday.
+ * console.log(cal.addBusinessTime(new Date('2026-12-24T21:00:00Z'), 2, 'hours').toISOString());
+ * // '2026-12-28T15:00:00.000Z' (Mon 10:00)
+ * ```
+ */
+export function createBusinessCalendar(config: BusinessCalendarConfig): BusinessCalendar {
+  return BusinessCalendar.from(config);
+}

@@ -1,3 +1,4 @@
+import { ThreadlineError } from '../errors.js';
 import { DAY_MS, daysFromCivil } from './civil.js';
 
 const HOUR_MS = 3_600_000;
@@ -13,8 +14,18 @@ interface UtcDayOffsets {
   readonly offsetAfter: number;
 }
 
+function unknownZone(name: unknown, cause?: unknown): ThreadlineError {
+  const shown = typeof name === 'string' ? JSON.stringify(name) : typeof name;
+  return new ThreadlineError('CONFIG', `Unknown IANA time zone ${shown}`, {
+    cause,
+    issues: [{ path: ['timeZone'], message: 'unknown IANA time zone', code: 'unknown_time_zone' }],
+  });
+}
+
 /**
- * Time-zone arithmetic for one IANA zone, built on `Intl.DateTimeFormat`.
+ * Time-zone arithmetic for one IANA zone, built on `Intl.DateTimeFormat`: UTC offsets at an
+ * instant, wall-clock times, and the instant of a wall-clock time (DST gaps move later, repeated
+ * times take the first occurrence). Get one with {@link zoneRules}.
  *
  * Offsets are looked up once per UTC day and cached; a day whose offset changes is searched to
  * the second for its transition instant, so every later lookup is a map hit and a comparison.
@@ -26,22 +37,31 @@ export class ZoneRules {
   readonly #days = new Map<number, UtcDayOffsets>();
   readonly #boundaries = new Map<number, number>();
 
-  /** Throws a `RangeError` when the zone is unknown to the runtime. */
+  /** Throws `ThreadlineError` `CONFIG` (path `timeZone`) when the zone is unknown to the runtime. */
   constructor(name: string) {
-    this.#format = new Intl.DateTimeFormat('en-US', {
-      timeZone: name,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
+    // Intl falls back to the host's zone for `undefined`: a missing name must not mean "local".
+    if (typeof name !== 'string' || name === '') throw unknownZone(name);
+    try {
+      this.#format = new Intl.DateTimeFormat('en-US', {
+        timeZone: name,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: 'numeric',
+        day: 'numeric',
+        hour: 'numeric',
+        minute: 'numeric',
+        second: 'numeric',
+      });
+    } catch (error) {
+      throw unknownZone(name, error);
+    }
     this.name = this.#format.resolvedOptions().timeZone;
   }
 
-  /** The shared (memoised) rules of a zone; throws a `RangeError` when the zone is unknown. */
+  /**
+   * The shared (memoised) rules of a zone; throws `ThreadlineError` `CONFIG` (path `timeZone`)
+   * when the zone is unknown. Same as {@link zoneRules}.
+   */
   static for(name: string): ZoneRules {
     let rules = shared.get(name);
     if (rules === undefined) {
@@ -140,7 +160,24 @@ export class ZoneRules {
   }
 }
 
-/** Whether the runtime knows an IANA zone name. */
+/**
+ * The rules of an IANA time zone, shared between callers (each zone is set up once).
+ * An unknown or missing name is a `ThreadlineError` `CONFIG` with the path `timeZone`.
+ *
+ * @example
+ * ```ts
+ * import { zoneRules } from '@threadline/core/calendar';
+ *
+ * const paris = zoneRules('Europe/Paris');
+ * paris.offsetAt(Date.UTC(2026, 6, 1)) / 3_600_000; // 2 (CEST)
+ * new Date(paris.toInstant(Date.UTC(2026, 0, 15, 9))).toISOString(); // '2026-01-15T08:00:00.000Z'
+ * ```
+ */
+export function zoneRules(name: string): ZoneRules {
+  return ZoneRules.for(name);
+}
+
+/** Whether the runtime knows an IANA zone name (`isKnownTimeZone('Europe/Paris') === true`). */
 export function isKnownTimeZone(name: string): boolean {
   try {
     ZoneRules.for(name);

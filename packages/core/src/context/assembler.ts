@@ -75,8 +75,9 @@ export interface ContextProviderRequest {
 }
 
 /**
- * A plug-in that adds to the customer context: the cases package contributes `cases`, insights
- * contributes `signals`, routing contributes `lastAgents` or a `section`. Core depends on none.
+ * A plug-in the host registers to add its own data to the customer context: open cases from its
+ * ticketing system (`cases`), agents from its routing history (`lastAgents`), scores (`signals`)
+ * or any JSON under its name (`section`). Core reads nothing but the store and its providers.
  */
 export interface ContextProvider {
   /** Unique name; its `section` is stored under `sections[name]`. */
@@ -113,7 +114,7 @@ function byIdThenTime<T extends { id: string }>(list: T[], time: (x: T) => numbe
 /**
  * Assembles the customer context ("the golden thread"): profile and account attributes,
  * identities, open and recent conversations with their last messages, last agents and latest
- * signals, plus whatever registered providers contribute (cases, routing, insights). Reads go
+ * signals, plus whatever the host's registered providers contribute (e.g. open cases). Reads go
  * through declared indexes (`conversations.customerId`, `messages.conversationId`,
  * `signals.subject.id`, `identities.customerId`). The result is plain JSON and validates against
  * {@link CustomerContextSchema}.
@@ -121,7 +122,7 @@ function byIdThenTime<T extends { id: string }>(list: T[], time: (x: T) => numbe
  * @example
  * ```ts
  * const contexts = createContextAssembler({ store: documents, clock });
- * contexts.register({ name: 'cases', provide: async ({ customerId }) => ({ cases: await myCases(customerId) }) });
+ * contexts.register({ name: 'cases', provide: async ({ customerId }) => ({ cases: { open: await myOpenCases(customerId) } }) });
  * const ctx = await contexts.getContext('cus-1', { messagesPerConversation: 10 });
  * ```
  */

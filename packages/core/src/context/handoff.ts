@@ -56,7 +56,7 @@ export const SlaClockStateSchema = z
   .object({
     /** Metric name, e.g. `first_reply`, `next_reply`, `resolution`. */
     metric: z.string().min(1).max(100),
-    state: z.enum(['active', 'paused', 'at_risk', 'achieved', 'breached', 'cancelled']),
+    state: z.enum(['active', 'paused', 'at_risk', 'achieved', 'breached', 'canceled']),
     dueAt: EpochMsSchema.optional(),
     /** Milliseconds left (negative once breached) at `createdAt` of the packet. */
     remainingMs: z.number().int().optional(),

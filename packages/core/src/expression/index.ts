@@ -1,4 +1,4 @@
-// Public surface of the rule language; re-exported by the package index.
+// @threadline/core/rules — the rule (expression) language: parse, compile, print, cache.
 export {
   type AndNode,
   type ArrayNode,

@@ -7,7 +7,7 @@ import { detectEmails } from './detectors/email.js';
 import { detectIbans } from './detectors/iban.js';
 import { detectPhones } from './detectors/phone.js';
 import { BUILTIN_DETECTORS, type BuiltinDetector, type Detection, type PiiKind } from './detectors/types.js';
-import { hmacSha256Hex } from './sha256.js';
+import { hmacSha256Hex } from './digest.js';
 
 /** How a detected value is replaced in the output text. */
 export type RedactionStyle = 'mask' | 'label' | 'hash';

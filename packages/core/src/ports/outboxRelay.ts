@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { parseInput } from '../errors.js';
 import type { EventEnvelope } from '../events.js';
 import type { Outbox } from './outbox.js';
 
@@ -14,13 +16,31 @@ export interface OutboxRelayOptions {
   batchSize?: number;
 }
 
+const hasMethods =
+  (...names: string[]) =>
+  (v: unknown): boolean =>
+    typeof v === 'object' &&
+    v !== null &&
+    names.every((n) => typeof (v as Record<string, unknown>)[n] === 'function');
+
+const OutboxRelayOptionsSchema = z
+  .object({
+    outbox: z.custom<Outbox>(
+      hasMethods('pending', 'markPublished', 'markFailed'),
+      'expected an Outbox (pending, markPublished, markFailed)',
+    ),
+    bus: z.custom<EventPublisher>(hasMethods('publish'), 'expected an event bus (publish)'),
+    batchSize: z.number().int().min(1).max(10_000).optional(),
+  })
+  .strict();
+
 /**
  * Moves events from the outbox to the bus, at least once: an entry is marked published only
  * after the bus accepted it, so a crash in between republishes it (consumers dedupe by event id).
  *
  * @example
  * ```ts
- * const relay = new OutboxRelay({ outbox: store.outbox, bus });
+ * const relay = createOutboxRelay({ outbox: storage.outbox, bus });
  * await relay.drain(); // publishes everything pending
  * ```
  */
@@ -29,10 +49,12 @@ export class OutboxRelay {
   readonly #bus: EventPublisher;
   readonly #batchSize: number;
 
+  /** Prefer {@link createOutboxRelay}. Bad options throw `ThreadlineError` `VALIDATION`. */
   constructor(options: OutboxRelayOptions) {
-    this.#outbox = options.outbox;
-    this.#bus = options.bus;
-    this.#batchSize = options.batchSize ?? 100;
+    const parsed = parseInput(OutboxRelayOptionsSchema, options, 'outbox relay options');
+    this.#outbox = parsed.outbox;
+    this.#bus = parsed.bus;
+    this.#batchSize = parsed.batchSize ?? 100;
   }
 
   /** Publishes one batch; resolves with the number published. A failed batch is recorded and rethrown. */
@@ -59,4 +81,21 @@ export class OutboxRelay {
       total += n;
     }
   }
+}
+
+/**
+ * Creates an {@link OutboxRelay} that publishes outbox entries to a bus, at least once. Bad options
+ * (a missing outbox method, a `batchSize` below 1) throw `ThreadlineError` `VALIDATION`.
+ *
+ * @example
+ * ```ts
+ * import { createMemoryOutbox } from '@threadline/adapter-memory';
+ * import { createInProcessEventBus, createOutboxRelay } from '@threadline/core';
+ *
+ * const relay = createOutboxRelay({ outbox: createMemoryOutbox(), bus: createInProcessEventBus(), batchSize: 50 });
+ * console.log(await relay.drain()); // 0: nothing pending yet
+ * ```
+ */
+export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
+  return new OutboxRelay(options);
 }

@@ -27,7 +27,10 @@ interface PortTypes {
  *
  * @example
  * ```ts
- * const store = validateAdapter('DocumentStore', createMemoryStore());
+ * import { createMemoryDocumentStore } from '@threadline/adapter-memory';
+ * import { validateAdapter } from '@threadline/core';
+ *
+ * const store = validateAdapter('DocumentStore', createMemoryDocumentStore());
  * ```
  */
 export function validateAdapter<P extends PortName>(port: P, adapter: unknown): PortTypes[P] {

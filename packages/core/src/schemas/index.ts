@@ -1,3 +1,4 @@
+// @threadline/core/schemas — the domain model as zod schemas with inferred types.
 export {
   type Agent,
   AgentSchema,

@@ -100,14 +100,25 @@ function luhnDigits(digits: Uint8Array, len: number): boolean {
 // IMEIs and ISBNs carry Luhn-style check digits too; a number announced as one is not a card.
 const NOT_A_CARD = /\b(?:imei|isbn|imsi|iccid|meid)\b[\s:#.-]*$/i;
 
+// Punctuation a card number may be glued to: `#4111…`, `ref=4111…`, `ORD-4111…`, `/cards/4111…`.
+// A Luhn-valid number with an issuer prefix is a card whatever label precedes it; money signs,
+// dots (`v1.2`) and `@` still glue a number into another token.
+function acceptsGlue(code: number): boolean {
+  return (
+    code === -1 || code === 35 /* # */ || code === 61 /* = */ || code === 45 /* - */ || code === 47
+  ); /* / */
+}
+
 /**
  * Finds payment card numbers: digit groups joined by one space or dash, 12–19 digits, a known
- * issuer prefix and a valid Luhn checksum (so order numbers are left alone). Within a longer run
+ * issuer prefix and a valid Luhn checksum (so order numbers are left alone), whatever word or
+ * label precedes them (`order ref 4111 1111 1111 1111`, `ticket #4111111111111111`). Within a longer run
  * (`4111 1111 1111 1111 12/27`) the longest valid sequence of whole groups is taken; at most 19
  * digits are tried from each group, so the scan stays linear.
  */
 export function detectCards(text: string, out: Detection[]): void {
   scanNumericRuns(text, 1, false, (run) => {
+    if (!acceptsGlue(run.glued)) return;
     if (run.separators.includes('.') || run.separators.includes('(') || run.separators.includes(')')) return;
     if (NOT_A_CARD.test(text.slice(Math.max(0, run.start - 16), run.start))) return;
     const { bounds, count } = run;

@@ -4,6 +4,11 @@ import { codeAt, isDigit, isSpace, isWordChar } from './chars.js';
 export interface NumericRun {
   /** Index of the first character (a `+`, `(` or digit). */
   start: number;
+  /**
+   * `-1` when the run starts on a token boundary; otherwise the code of the character it is glued
+   * to (`#` in `#4111…`, `=` in `ref=4111…`). Detectors decide which glue they accept.
+   */
+  glued: number;
   /** Index after the last digit. */
   end: number;
   /** Number of digit groups. */
@@ -57,9 +62,10 @@ function isOpeningBoundary(text: string, i: number): boolean {
 }
 
 /**
- * Scans `text` once and calls `visit` for every numeric run that starts and ends on a token
- * boundary. `maxSeparator` is the longest separator sequence allowed between groups. Runs glued to
- * a token before them are skipped whole; `closed` tells whether the run also ends on a boundary.
+ * Scans `text` once and calls `visit` for every numeric run. `maxSeparator` is the longest
+ * separator sequence allowed between groups. A run glued to a letter or digit before it is skipped
+ * whole; one glued to punctuation (`#123`, `v1.2`, `$12`) is visited with `glued` set, so each
+ * detector decides; `closed` tells whether the run also ends on a boundary.
  */
 export function scanNumericRuns(
   text: string,
@@ -79,6 +85,7 @@ export function scanNumericRuns(
     }
     const start = i;
     const bounded = isOpeningBoundary(text, start);
+    const before = codeAt(text, start - 1);
     let j = plus || paren ? i + 1 : i;
     const bounds = BOUNDS;
     bounds.length = 0;
@@ -101,7 +108,8 @@ export function scanNumericRuns(
     }
     const end = j;
     i = end;
-    if (!bounded) continue;
+    // Glued to a word (`ORD4111…`, `x2`): part of that token, never a number of its own.
+    if (!bounded && isWordChar(before)) continue;
     const next = codeAt(text, end);
     let closed = true;
     if (next !== -1) {
@@ -110,7 +118,17 @@ export function scanNumericRuns(
       // `12.50`, `1,234`, `10:30` continue with a digit after one punctuation mark.
       if ((next === 46 || next === 44 || next === 58) && isDigit(codeAt(text, end + 1))) closed = false;
     }
-    visit({ start, end, count: bounds.length / 2, bounds, digits, plus, separators, closed });
+    visit({
+      start,
+      glued: bounded ? -1 : before,
+      end,
+      count: bounds.length / 2,
+      bounds,
+      digits,
+      plus,
+      separators,
+      closed,
+    });
   }
 }
 

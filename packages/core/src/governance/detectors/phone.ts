@@ -1,27 +1,47 @@
 import { groupLength, groupValue, type NumericRun, runDigits, scanNumericRuns } from './numericRun.js';
 import type { Detection } from './types.js';
 
-// How far before a number we look for a word that says what it is.
+// How far before a number we look for a word that says what it is (UTF-16 code units).
 const CONTEXT_WINDOW = 40;
 // Words announcing a phone number, and words announcing some other kind of number. The one
 // closest to the number decides; `number`/`no.` alone are neutral ("order number", "my number").
 const CONTEXT =
   /\b(?:(phone|telephone|tel|mobile|mob|cell|cellphone|call|called|calling|ring|text|txt|sms|whatsapp|fax|dial|landline|hotline|reach|contact|helpline)|(order|orders|ref|reference|invoice|inv|tracking|track|ticket|case|confirmation|conf|booking|pnr|account|acct|po|serial|sku|id|flight|zip|postcode|iban|card|version|build|txn|transaction|receipt|request|req|tag|tags|parcel|shipment|awb|isbn|imei|policy|claim|loyalty|membership|voucher|coupon|pin|otp|code|amount|total|price|qty|quantity|page|model|part|rma|item|sn|lot|batch|cheque|routing|sort)\b)/gi;
+// The clause the number is in: "Ticket 123: customer at 0151 …" drops "Ticket".
+const CLAUSE = /[.;:!?,()\n\]][^.;:!?,()\n\]]*[A-Za-z][^.;:!?,()\n\]]*$/;
+// The sentence the number is in: a phone word earlier in it still counts when the clause names
+// nothing ("call me on my mobile, it's 867-5309"). A sentence ends at `;`, `!`, `?`, a line break
+// or a dot followed by a space and a capital letter (so "Tel. 555 1234" stays one sentence).
+const SENTENCE = /(?:[;!?\n]|\.\s+(?=[A-Z]))[^;!?\n]*$/;
 
 type Context = 'phone' | 'other' | 'none';
 
-function contextBefore(text: string, start: number): Context {
-  let window = text.slice(Math.max(0, start - CONTEXT_WINDOW), start);
-  // Only the clause the number is in counts: "Ticket 123: customer at 0151 …" drops "Ticket".
-  const clause = /[.;:!?,()\n\]][^.;:!?,()\n\]]*[A-Za-z][^.;:!?,()\n\]]*$/.exec(window);
-  if (clause) window = window.slice(clause.index + 1);
+function lastContext(window: string): Context {
   let result: Context = 'none';
   CONTEXT.lastIndex = 0;
   for (let m = CONTEXT.exec(window); m !== null; m = CONTEXT.exec(window)) {
     result = m[1] !== undefined ? 'phone' : 'other';
   }
-  // `#12345` or `No. 12345` right before the number marks an identifier.
-  if (/(?:#|\bno\.?|\bnr\.?)\s*$/i.test(window)) result = 'other';
+  return result;
+}
+
+/**
+ * What the words before a number say it is. Only the last {@link CONTEXT_WINDOW} characters
+ * count. Within them the closest context word of the number's clause decides; with none there, a
+ * phone word earlier in the same sentence does.
+ */
+function contextBefore(text: string, start: number): Context {
+  const window = text.slice(Math.max(0, start - CONTEXT_WINDOW), start);
+  const clauseAt = CLAUSE.exec(window);
+  const clause = clauseAt ? window.slice(clauseAt.index + 1) : window;
+  let result = lastContext(clause);
+  // `#12345` or `No. 12345` right before the number marks an identifier, unless the clause has
+  // just said it is a phone number ("phone no. 555-1234", "tel #555 1234").
+  if (result !== 'phone' && /(?:#|\bno\.?|\bnr\.?)\s*$/i.test(clause)) return 'other';
+  if (result === 'none' && clauseAt) {
+    const sentenceAt = SENTENCE.exec(window);
+    if (lastContext(sentenceAt ? window.slice(sentenceAt.index + 1) : window) === 'phone') result = 'phone';
+  }
   return result;
 }
 
@@ -67,6 +87,8 @@ function isNanp(digits: string, lengths: number[]): boolean {
 /** Decides whether a numeric run is a phone number. */
 function classify(text: string, run: NumericRun): boolean {
   if (!run.closed) return false;
+  // Glued to punctuation: only `#` after a phone word ("phone #555-1234") can start a phone number.
+  if (run.glued !== -1 && run.glued !== 35 /* # */) return false;
   const digits = runDigits(text, run);
   const lengths = groupLengths(run);
   const separated = run.count > 1;
@@ -74,7 +96,7 @@ function classify(text: string, run: NumericRun): boolean {
   if (run.plus) return digits.length >= 8 && digits.length <= 15 && digits[0] !== '0';
   if (looksLikeIp(text, run) || looksLikeDate(text, run)) return false;
   const context = contextBefore(text, run.start);
-  if (context === 'other') return false;
+  if (context === 'other' || (run.glued !== -1 && context !== 'phone')) return false;
   // International call prefix: `0044 20 7946 0958`.
   if (digits.startsWith('00') && digits[2] !== '0') {
     const n = digits.length - 2;
@@ -93,7 +115,8 @@ function classify(text: string, run: NumericRun): boolean {
 
 /**
  * Finds phone numbers in international (`+CC …`, `00CC …`) and national formats (NANP, trunk-`0`
- * numbers of 9–12 digits, others when announced by a word such as "call" or "mobile"). Dates, IP
+ * numbers of 9–12 digits, others, including 7-digit local numbers such as `867-5309`, when a word
+ * such as "call" or "mobile" stands in the 40 characters before them, in the same sentence). Dates, IP
  * addresses, decimals, version strings and numbers announced as orders, tickets, tracking or
  * references are not phone numbers. One pass over the text plus a bounded look-back per number.
  */

@@ -1,0 +1,63 @@
+// @threadline/core/governance — PII redaction, consent, erasure, audit trail, access control.
+export {
+  type AccessControl,
+  type AccessControlOptions,
+  type AccessDecision,
+  type AccessPolicy,
+  AccessPolicySchema,
+  createAccessControl,
+  DEFAULT_ACCESS_POLICY,
+  PermissionPatternSchema,
+  type ResourceRef,
+  RoleDefinitionSchema,
+} from './access.js';
+export {
+  type AuditEntryInput,
+  type AuditQueryOptions,
+  type AuditTrail,
+  type AuditTrailOptions,
+  createAuditTrail,
+} from './auditTrail.js';
+export {
+  type ConsentChange,
+  type ConsentDecision,
+  type ConsentInput,
+  ConsentInputSchema,
+  ConsentPurposeSchema,
+  type ConsentQuery,
+  ConsentQuerySchema,
+  type ConsentRecord,
+  type ConsentService,
+  type ConsentServiceOptions,
+  createConsentService,
+} from './consent.js';
+export { cardBrand, isPaymentCard, luhnValid } from './detectors/card.js';
+export { IBAN_LENGTHS, isValidIban } from './detectors/iban.js';
+export {
+  type CollectionErasure,
+  createErasureService,
+  type ErasureResult,
+  type ErasureService,
+  type ErasureServiceOptions,
+  type ErasureTombstone,
+  type EventErasure,
+  type EventErasureOutcome,
+  EventErasureSchema,
+  type PiiRegistry,
+  type PiiRegistryEntry,
+  PiiRegistryEntrySchema,
+} from './erasure.js';
+export {
+  type BuiltinDetector,
+  type CustomPattern,
+  CustomPatternSchema,
+  createRedactor,
+  type PiiKind,
+  type RedactionSpan,
+  type RedactionStyle,
+  type RedactOptions,
+  RedactOptionsSchema,
+  type Redactor,
+  type RedactResult,
+  redact,
+} from './redact.js';

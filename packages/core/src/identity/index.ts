@@ -1,0 +1,63 @@
+// @threadline/core/identity — identity resolution: normalisation, rules, merge/unmerge, records.
+// The resolution planner (`planResolution`, `LimitCounter`) is internal to the service.
+export {
+  type BlockedPattern,
+  BlockedPatternSchema,
+  type CompiledIdentityConfig,
+  compileIdentityConfig,
+  DEFAULT_BLOCKED_PATTERNS,
+  DEFAULT_IDENTITY_RULES,
+  type IdentityResolutionConfig,
+  IdentityResolutionConfigSchema,
+  type IdentityRule,
+  IdentityRuleSchema,
+  isBlockedValue,
+  ruleFor,
+} from './config.js';
+export type { IdentityEvent, IdentityEventMap } from './events.js';
+export {
+  isNamespacedKind,
+  type NormalizedIdentityValue,
+  type NormalizeOptions,
+  normalizeEmail,
+  normalizeIdentity,
+  normalizePhone,
+} from './normalize.js';
+export {
+  type IgnoredReason,
+  type InboundIdentity,
+  isEligible,
+  NEW_CUSTOMER,
+  type OwnedIdentity,
+  type PlannedConflict,
+  type ResolutionPlan,
+  UNMATCHED_CONFIDENCE,
+} from './plan.js';
+export {
+  type CustomerSnapshot,
+  IDENTITY_COLLECTIONS,
+  type IdentityConflict,
+  type IdentityConflictKind,
+  type MergeEvidence,
+  type MergeRecord,
+  type StoredCustomer,
+  type StoredIdentity,
+} from './records.js';
+export {
+  ActorSchema,
+  createIdentityService,
+  type IdentityEventPublisher,
+  type IdentityInput,
+  IdentityInputSchema,
+  IdentityService,
+  type IdentityServiceOptions,
+  MergeEvidenceSchema,
+  type MergeOptions,
+  MergeOptionsSchema,
+  type MergePreview,
+  type ResolveOptions,
+  ResolveOptionsSchema,
+  type ResolveResult,
+  type UnmergeOptions,
+  UnmergeOptionsSchema,
+} from './service.js';

@@ -1,0 +1,48 @@
+// @threadline/core/ports — the storage and outbox ports adapters implement, adapter registration
+// checks, the outbox relay, and the validation helpers every adapter shares.
+export type { Actor, AuditEntry, AuditSink } from './audit.js';
+export type { AdapterCapabilities } from './capabilities.js';
+export type {
+  CollectionDefinition,
+  DeleteOptions,
+  DocumentInput,
+  DocumentStore,
+  FindPage,
+  FindQuery,
+  JsonValue,
+  PutOptions,
+  StoredDocument,
+  TenantOptions,
+  TransactionContext,
+} from './documentStore.js';
+export type {
+  AppendOptions,
+  AppendResult,
+  EventLog,
+  ReadAllOptions,
+  ReadStreamOptions,
+  StoredEvent,
+} from './eventLog.js';
+export type { Outbox, OutboxEntry, OutboxWriter } from './outbox.js';
+export {
+  createOutboxRelay,
+  type EventPublisher,
+  OutboxRelay,
+  type OutboxRelayOptions,
+} from './outboxRelay.js';
+export { type PortName, validateAdapter } from './registration.js';
+export {
+  assertCollectionName,
+  assertFieldPath,
+  assertKey,
+  conflictError,
+  decodeCursor,
+  encodeCursor,
+  indexKeys,
+  type NormalizedFindQuery,
+  normalizeFindQuery,
+  readPath,
+  tenantOf,
+  validateAppend,
+  validateDocumentInput,
+} from './validate.js';
