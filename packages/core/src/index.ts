@@ -226,11 +226,9 @@ export {
   type IgnoredReason,
   type InboundIdentity,
   isEligible,
-  LimitCounter,
   NEW_CUSTOMER,
   type OwnedIdentity,
   type PlannedConflict,
-  planResolution,
   type ResolutionPlan,
   UNMATCHED_CONFIDENCE,
 } from './identity/plan.js';

@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+// Internal: the pure planner is tested directly; it is not part of the public surface.
+import { planResolution } from '../src/identity/plan.js';
 import {
   compileIdentityConfig,
   type InboundIdentity,
@@ -10,7 +12,6 @@ import {
   normalizeIdentity,
   normalizePhone,
   type OwnedIdentity,
-  planResolution,
   ruleFor,
 } from '../src/index.js';
 
