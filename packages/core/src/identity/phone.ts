@@ -45,8 +45,8 @@ const EXTENSION = /\s*(?:ext\.?|extension|x|#)\s*\d{1,6}$/;
 interface CanonicalRule {
   /** National-number lengths possible in every region with this calling code. */
   lengths: ReadonlySet<number>;
-  /** Trunk/national prefixes (anchored) any of those regions would strip when parsing. */
-  prefixes: readonly RegExp[];
+  /** Matches a national number starting with a prefix any of those regions strips in parsing. */
+  prefix: RegExp | undefined;
 }
 
 /** The slice of libphonenumber's numbering-plan object the shortcut reads. */
@@ -56,6 +56,9 @@ interface NumberingPlanView {
 }
 
 const canonicalRules = new Map<string, CanonicalRule | null>();
+const CALLING_CODES: ReadonlySet<string> = new Set(Object.keys(metadata.country_calling_codes));
+/** Already compact E.164 — the form channels deliver and the store holds. */
+const COMPACT_E164 = /^\+[1-9]\d{6,14}$/;
 
 function canonicalRule(callingCode: string): CanonicalRule | null {
   let rule = canonicalRules.get(callingCode);
@@ -68,7 +71,9 @@ function canonicalRule(callingCode: string): CanonicalRule | null {
       numberingPlan?: NumberingPlanView;
     };
     let lengths: Set<number> | undefined;
-    const prefixes: RegExp[] = [];
+    // The 25 regions sharing +1 all strip `1`: one alternation of distinct prefixes keeps the
+    // check to a single regex test.
+    const prefixes = new Set<string>();
     for (const region of regions) {
       view.selectNumberingPlan(region);
       const plan = view.numberingPlan;
@@ -80,9 +85,14 @@ function canonicalRule(callingCode: string): CanonicalRule | null {
       }
       lengths = lengths ? new Set([...lengths].filter((l) => possible.includes(l))) : new Set(possible);
       const prefix = plan.nationalPrefixForParsing();
-      if (prefix) prefixes.push(new RegExp(`^(?:${prefix})`));
+      if (prefix) prefixes.add(`(?:${prefix})`);
     }
-    if (lengths && lengths.size > 0) rule = { lengths, prefixes };
+    if (lengths && lengths.size > 0) {
+      rule = {
+        lengths,
+        prefix: prefixes.size > 0 ? new RegExp(`^(?:${[...prefixes].join('|')})`) : undefined,
+      };
+    }
   }
   canonicalRules.set(callingCode, rule);
   return rule;
@@ -92,13 +102,13 @@ function canonicalRule(callingCode: string): CanonicalRule | null {
 function alreadyCanonical(digits: string): string | undefined {
   for (let ccLength = 1; ccLength <= 3; ccLength++) {
     const cc = digits.slice(0, ccLength);
-    if (!Object.hasOwn(metadata.country_calling_codes, cc)) continue;
+    if (!CALLING_CODES.has(cc)) continue;
     const rule = canonicalRule(cc);
     if (!rule) return undefined;
     const national = digits.slice(ccLength);
     if (!rule.lengths.has(national.length)) return undefined;
     // A match — even an empty one — means the parser may rewrite the national number.
-    for (const prefix of rule.prefixes) if (prefix.test(national)) return undefined;
+    if (rule.prefix?.test(national)) return undefined;
     return `+${digits}`;
   }
   return undefined;
@@ -144,6 +154,10 @@ function parse(
  */
 export function normalizePhone(input: string, options: PhoneNormalizeOptions = {}): string {
   if (typeof input !== 'string') invalidPhone(String(input), 'expected a string', 'invalid_type');
+  if (COMPACT_E164.test(input)) {
+    const canonical = alreadyCanonical(input.slice(1));
+    if (canonical !== undefined) return canonical;
+  }
   const s = input.trim().toLowerCase().replace(/^tel:/, '').replace(EXTENSION, '');
   if (/[^0-9+\s\-.()/]/.test(s)) invalidPhone(input, 'not a phone number', 'invalid_phone');
   const compact = s.replace(SEPARATORS, '');
