@@ -40,7 +40,8 @@ const EXTENSION = /\s*(?:ext\.?|extension|x|#)\s*\d{1,6}$/;
  * costs 10–40 µs (it works out the region among e.g. the 25 countries sharing `+1`), which would
  * dominate an indexed lookup; for the common case — E.164 in, E.164 out — these facts decide it
  * without parsing. They are the intersection over every region sharing the code, so the shortcut
- * is taken only when the full parse cannot disagree (`phone.test.ts` checks this equivalence).
+ * is taken only when the full parse cannot disagree (`test/identity-normalize.test.ts` checks
+ * this equivalence).
  */
 interface CanonicalRule {
   /** National-number lengths possible in every region with this calling code. */
