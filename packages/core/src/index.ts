@@ -55,9 +55,6 @@ export {
 export * from './expression/index.js';
 export * from './governance/index.js';
 export * from './identity/index.js';
-// Internal to identity resolution and not on `/identity`. Still here only because the identity
-// branch's test imports them from the root; that branch re-points the test and deletes this line.
-export { LimitCounter, planResolution } from './identity/plan.js';
 export { createIdGenerator, createSequentialIds, type IdGenerator, type IdGeneratorOptions } from './ids.js';
 export * from './ports/index.js';
 export { createRandom, type Random } from './random.js';

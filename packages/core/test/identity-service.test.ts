@@ -224,6 +224,27 @@ describe('IdentityService.resolve', () => {
     expect(() => createIdentityService({} as never)).toThrow(/store, clock and ids/);
   });
 
+  it('finds one customer whichever way a phone or an IDN email is written', async () => {
+    const { service } = setup({ defaultCountryCode: '44' });
+    const first = await service.resolve([
+      { kind: 'phone', value: '+44 (0)20 7946 0958', verified: true },
+      { kind: 'email', value: 'ana@münchen.de', verified: true },
+    ]);
+    for (const identity of [
+      { kind: 'phone' as const, value: '020 7946 0958', verified: true },
+      { kind: 'phone' as const, value: '(+44) 20 7946 0958', verified: true },
+      { kind: 'email' as const, value: 'Ana@XN--MNCHEN-3YA.DE', verified: true },
+    ]) {
+      const again = await service.resolve([identity]);
+      expect(again, identity.value).toMatchObject({ customerId: first.customerId, status: 'matched' });
+    }
+    expect(await service.lookup({ kind: 'phone', value: '+4402079460958' })).toBe(first.customerId);
+    expect((await service.identitiesOf(first.customerId)).map((i) => i.key).sort()).toEqual([
+      'email:ana@xn--mnchen-3ya.de',
+      'phone:+442079460958',
+    ]);
+  });
+
   it('keeps tenants apart', async () => {
     const { service } = setup();
     const a = await service.resolve([{ kind: 'email', value: 'ana@x.com', verified: true }], {

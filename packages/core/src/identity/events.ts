@@ -1,4 +1,6 @@
-import type { EventUnion } from '../events.js';
+import type { Clock } from '../clock.js';
+import { createEvent, type EventUnion } from '../events.js';
+import type { IdGenerator } from '../ids.js';
 import type { IdentityConflictKind, MergeEvidence } from './records.js';
 
 /** Payloads of the events the identity service publishes, by event type. */
@@ -57,3 +59,39 @@ export type IdentityEventMap = {
 
 /** Discriminated union of identity events. */
 export type IdentityEvent = EventUnion<IdentityEventMap>;
+
+/** Something the identity service publishes events to (an `EventBus` fits). */
+export interface IdentityEventPublisher {
+  publish(events: readonly IdentityEvent[]): Promise<void>;
+}
+
+/** Builds one identity event envelope stamped by the context's clock and ids. */
+export function identityEvent<T extends keyof IdentityEventMap & string>(
+  ctx: { clock: Clock; ids: IdGenerator },
+  type: T,
+  tenantId: string,
+  aggregate: { type: string; id: string; version: number },
+  payload: IdentityEventMap[T],
+  correlationId: string | undefined,
+): IdentityEvent {
+  return createEvent(
+    { clock: ctx.clock, ids: ctx.ids },
+    {
+      type,
+      tenantId,
+      aggregateType: aggregate.type,
+      aggregateId: aggregate.id,
+      version: aggregate.version,
+      payload,
+      ...(correlationId ? { correlationId } : {}),
+    },
+  ) as IdentityEvent;
+}
+
+/** Publishes committed events, when a bus is configured. */
+export async function publishEvents(
+  bus: IdentityEventPublisher | undefined,
+  events: readonly IdentityEvent[],
+): Promise<void> {
+  if (bus && events.length > 0) await bus.publish(events);
+}

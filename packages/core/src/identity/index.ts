@@ -1,5 +1,6 @@
 // @threadline/core/identity — identity resolution: normalisation, rules, merge/unmerge, records.
-// The resolution planner (`planResolution`, `LimitCounter`) is internal to the service.
+// The resolution planner (`planResolution`, `LimitCounter`, `isEligible`, the plan's constants) is
+// internal to the service.
 export {
   type BlockedPattern,
   BlockedPatternSchema,
@@ -26,12 +27,8 @@ export {
 export {
   type IgnoredReason,
   type InboundIdentity,
-  isEligible,
-  NEW_CUSTOMER,
   type OwnedIdentity,
   type PlannedConflict,
-  type ResolutionPlan,
-  UNMATCHED_CONFIDENCE,
 } from './plan.js';
 export {
   type CustomerSnapshot,

@@ -1,0 +1,180 @@
+import type { z } from 'zod';
+import type { Clock } from '../clock.js';
+import { ThreadlineError, type ValidationIssue, validationError } from '../errors.js';
+import type { AccessControl } from '../governance/access.js';
+import type { IdGenerator } from '../ids.js';
+import type { Actor, AuditSink } from '../ports/audit.js';
+import type { DocumentStore, StoredDocument } from '../ports/documentStore.js';
+import { type CompiledIdentityConfig, compileIdentityConfig, isBlockedValue, ruleFor } from './config.js';
+import type { IdentityEventPublisher } from './events.js';
+import { normalizeIdentity } from './normalize.js';
+import type { IdentityInputSchema, IdentityServiceOptions } from './options.js';
+import type { InboundIdentity, OwnedIdentity } from './plan.js';
+import { IDENTITY_COLLECTIONS as C, type StoredIdentity } from './records.js';
+
+/**
+ * The state every identity operation shares: injected ports, compiled configuration and the
+ * per-tenant mutation queues. Modules receive it explicitly; nothing reaches into a class.
+ */
+export interface IdentityContext {
+  readonly store: DocumentStore;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+  readonly bus: IdentityEventPublisher | undefined;
+  readonly audit: AuditSink | undefined;
+  readonly config: CompiledIdentityConfig;
+  readonly systemActor: Actor;
+  readonly access: AccessControl | undefined;
+  readyPromise: Promise<void> | undefined;
+  readonly queues: Map<string, Promise<unknown>>;
+}
+
+/** Page size for reads that must see every match (identities of one customer, holders of a key). */
+const PAGE = 1000;
+
+/** Checks the service options and builds the shared context (missing ports: `CONFIG`). */
+export function createIdentityContext(options: IdentityServiceOptions): IdentityContext {
+  if (!options || typeof options !== 'object' || !options.store || !options.clock || !options.ids) {
+    throw new ThreadlineError('CONFIG', 'createIdentityService needs store, clock and ids', {
+      issues: (['store', 'clock', 'ids'] as const)
+        .filter((k) => !options?.[k])
+        .map((k) => ({ path: [k], message: 'required', code: 'missing' })),
+    });
+  }
+  return {
+    store: options.store,
+    clock: options.clock,
+    ids: options.ids,
+    bus: options.bus,
+    audit: options.audit,
+    config: compileIdentityConfig(options.config),
+    systemActor: options.systemActor ?? { id: 'identity-resolver', roles: ['system'] },
+    access: options.access,
+    readyPromise: undefined,
+    queues: new Map(),
+  };
+}
+
+/** Declares the collections and indexes the service uses (idempotent; called lazily). */
+export function ensureReady(ctx: IdentityContext): Promise<void> {
+  ctx.readyPromise ??= (async () => {
+    const { store } = ctx;
+    await store.defineCollection(C.customers, { indexes: ['mergedInto'] });
+    await store.defineCollection(C.identities, {
+      indexes: ['key', 'matchKey', 'customerId', 'blocked'],
+    });
+    await store.defineCollection(C.conversations, { indexes: ['customerId'] });
+    await store.defineCollection(C.merges, { indexes: ['survivorId', 'mergedId', 'status'] });
+    await store.defineCollection(C.conflicts, { indexes: ['customerIds', 'status', 'dedupeKey'] });
+  })();
+  return ctx.readyPromise;
+}
+
+/**
+ * Runs `fn` after every earlier mutation of the same tenant has settled: plans read the store
+ * and then write, so two interleaved plans could both decide to create the same customer.
+ */
+export function locked<T>(ctx: IdentityContext, tenantId: string, fn: () => Promise<T>): Promise<T> {
+  const prev = ctx.queues.get(tenantId) ?? Promise.resolve();
+  const run = prev.then(fn, fn);
+  const tail = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  ctx.queues.set(tenantId, tail);
+  void tail.then(() => {
+    if (ctx.queues.get(tenantId) === tail) ctx.queues.delete(tenantId);
+  });
+  return run;
+}
+
+/** Every document matching `where`, following cursors page by page. */
+export async function findAll<T extends StoredDocument>(
+  ctx: IdentityContext,
+  collection: string,
+  tenantId: string,
+  where: Record<string, string | number | boolean | null>,
+): Promise<T[]> {
+  const out: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await ctx.store.find<T>(collection, {
+      tenantId,
+      where,
+      limit: PAGE,
+      ...(cursor ? { cursor } : {}),
+    });
+    out.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return out;
+}
+
+/**
+ * Normalises the inbound identity at `index` and classifies it (rule, configured blocking);
+ * validation errors are re-rooted at `identities[index]` so callers see which entry was bad.
+ */
+export function normalizeAt(
+  ctx: IdentityContext,
+  input: z.output<typeof IdentityInputSchema>,
+  index: number,
+): InboundIdentity {
+  try {
+    const n = normalizeIdentity(input, { defaultCountryCode: ctx.config.defaultCountryCode });
+    const inbound: InboundIdentity = {
+      ...n,
+      verified: input.verified ?? false,
+      blocked: isBlockedValue(ctx.config, n),
+    };
+    const rule = ruleFor(ctx.config, n.kind, n.namespace);
+    if (rule) inbound.rule = rule;
+    if (input.channel) inbound.channel = input.channel;
+    return inbound;
+  } catch (e) {
+    if (e instanceof ThreadlineError && e.code === 'VALIDATION') {
+      const issues: ValidationIssue[] = e.issues.map((i) => ({ ...i, path: [index, ...i.path] }));
+      throw validationError('identities', issues, 'VALIDATION', e);
+    }
+    throw e;
+  }
+}
+
+/** The planner's view of a stored identity. */
+export function toOwned(doc: StoredIdentity): OwnedIdentity {
+  const o: OwnedIdentity = {
+    id: doc.id,
+    customerId: doc.customerId,
+    kind: doc.kind,
+    value: doc.value,
+    key: doc.key,
+    verified: doc.verified,
+  };
+  if (doc.namespace !== undefined) o.namespace = doc.namespace;
+  return o;
+}
+
+/** The actor as recorded on merge records and audit entries (a copy: callers may reuse theirs). */
+export function actorRef(actor: Actor): { id: string; roles: readonly string[] } {
+  return { id: actor.id, roles: [...actor.roles] };
+}
+
+/** A copy without the store-assigned `version` (typed as `T`: `put` ignores `version` anyway). */
+export function withoutVersion<T extends StoredDocument>(doc: T): T {
+  const { version: _v, ...rest } = doc;
+  return rest as T;
+}
+
+/** True for a non-null, non-array object (profiles and attributes may hold anything on disk). */
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Structural equality of JSON-shaped values (what the store round-trips). */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** The `NOT_FOUND` error for a missing record. */
+export function notFound(what: string, id: string): ThreadlineError {
+  return new ThreadlineError('NOT_FOUND', `${what} ${id} not found`, { details: { id } });
+}

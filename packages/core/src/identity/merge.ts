@@ -1,0 +1,240 @@
+import { parseInput, ThreadlineError, validationError } from '../errors.js';
+import type { Actor } from '../ports/audit.js';
+import type { StoredDocument } from '../ports/documentStore.js';
+import { DEFAULT_TENANT } from '../schemas/common.js';
+import {
+  actorRef,
+  ensureReady,
+  findAll,
+  type IdentityContext,
+  isPlainObject,
+  locked,
+  notFound,
+  withoutVersion,
+} from './context.js';
+import { type IdentityEvent, identityEvent, publishEvents } from './events.js';
+import { authorize, recordAudit } from './guard.js';
+import { type MergeOptions, MergeOptionsSchema, MergePairSchema } from './options.js';
+import { LimitCounter } from './plan.js';
+import {
+  IDENTITY_COLLECTIONS as C,
+  type CustomerSnapshot,
+  type MergeEvidence,
+  type MergeRecord,
+  type StoredCustomer,
+  type StoredIdentity,
+} from './records.js';
+import type { IdentityService } from './service.js';
+import { commitWrites, type StagedWrite } from './writes.js';
+
+/** Everything a merge would change, read and computed before anything is written. */
+export interface MergePreparation {
+  tenantId: string;
+  survivor: StoredCustomer;
+  merged: StoredCustomer;
+  movedIdentities: StoredIdentity[];
+  conversations: StoredDocument[];
+  conflicts: { limit: string; keys: string[] }[];
+  filled: string[];
+  survivorAfter: { profile: Record<string, unknown>; attributes: Record<string, unknown> };
+}
+
+/**
+ * Reads both customers, what would move and what would be filled; checks limits. Throws for a
+ * self-merge (`VALIDATION`), unknown ids (`NOT_FOUND`), merged or erased customers (`CONFLICT`).
+ */
+export async function prepareMerge(
+  ctx: IdentityContext,
+  tenantId: string,
+  survivorId: string,
+  mergedId: string,
+): Promise<MergePreparation> {
+  if (survivorId === mergedId) {
+    throw validationError('merge', [
+      { path: ['mergedId'], message: 'cannot merge a customer into itself', code: 'same_customer' },
+    ]);
+  }
+  const [survivor, merged] = await ctx.store.getMany<StoredCustomer>(C.customers, [survivorId, mergedId], {
+    tenantId,
+  });
+  if (!survivor) throw notFound('Customer', survivorId);
+  if (!merged) throw notFound('Customer', mergedId);
+  for (const c of [survivor, merged]) {
+    if (c.mergedInto !== undefined) {
+      throw new ThreadlineError('CONFLICT', `Customer ${c.id} was already merged into ${c.mergedInto}`, {
+        details: { customerId: c.id, mergedInto: c.mergedInto },
+      });
+    }
+    if (c.erasedAt !== undefined) {
+      throw new ThreadlineError('CONFLICT', `Customer ${c.id} was erased`, {
+        details: { customerId: c.id },
+      });
+    }
+  }
+  const [survivorIdentities, movedIdentities, conversations] = await Promise.all([
+    findAll<StoredIdentity>(ctx, C.identities, tenantId, { customerId: survivorId }),
+    findAll<StoredIdentity>(ctx, C.identities, tenantId, { customerId: mergedId }),
+    findAll(ctx, C.conversations, tenantId, { customerId: mergedId }),
+  ]);
+  const limits = new LimitCounter(ctx.config.limits);
+  limits.add(survivorIdentities.filter((i) => !i.blocked));
+  const conflicts: MergePreparation['conflicts'] = [];
+  const hit = limits.wouldExceed(movedIdentities.filter((i) => !i.blocked));
+  if (hit) conflicts.push(hit);
+
+  // The survivor keeps its values; empty profile fields and missing attributes are filled.
+  const filled: string[] = [];
+  const profile = { ...(isPlainObject(survivor.profile) ? survivor.profile : {}) };
+  const attributes = { ...(isPlainObject(survivor.attributes) ? survivor.attributes : {}) };
+  for (const [k, v] of Object.entries(isPlainObject(merged.profile) ? merged.profile : {})) {
+    if (profile[k] === undefined && v !== undefined) {
+      profile[k] = v;
+      filled.push(`profile.${k}`);
+    }
+  }
+  for (const [k, v] of Object.entries(isPlainObject(merged.attributes) ? merged.attributes : {})) {
+    if (attributes[k] === undefined && v !== undefined) {
+      attributes[k] = v;
+      filled.push(`attributes.${k}`);
+    }
+  }
+  return {
+    tenantId,
+    survivor,
+    merged,
+    movedIdentities,
+    conversations,
+    conflicts,
+    filled,
+    survivorAfter: { profile, attributes },
+  };
+}
+
+/**
+ * Writes a prepared merge all-or-nothing (record, both customers, moved identities and
+ * conversations) and audits it; returns the `customer.merged` event for the caller to publish
+ * after everything else of the same command committed. A broken limit throws `CONFLICT`.
+ */
+export async function applyMerge(
+  ctx: IdentityContext,
+  prep: MergePreparation,
+  opts: { reason: string; actor: Actor; evidence: MergeEvidence[]; correlationId: string | undefined },
+): Promise<{ record: MergeRecord; events: IdentityEvent[] }> {
+  const { tenantId, survivor, merged } = prep;
+  if (prep.conflicts.length > 0) {
+    const c = prep.conflicts[0] as { limit: string; keys: string[] };
+    throw new ThreadlineError(
+      'CONFLICT',
+      `Merging ${merged.id} into ${survivor.id} would exceed the ${c.limit} limit (${c.keys.join(', ')})`,
+      { details: { survivorId: survivor.id, mergedId: merged.id, conflicts: prep.conflicts } },
+    );
+  }
+  const now = ctx.clock.now();
+  const mergeId = ctx.ids.next('merge');
+  const snapshot: MergeRecord['snapshot'] = {
+    survivor: withoutVersion(survivor) as CustomerSnapshot,
+    merged: withoutVersion(merged) as CustomerSnapshot,
+    identityIds: prep.movedIdentities.map((i) => i.id),
+    conversationIds: prep.conversations.map((c) => c.id),
+    filled: prep.filled,
+  };
+  const writes: StagedWrite[] = [
+    {
+      collection: C.merges,
+      document: {
+        id: mergeId,
+        tenantId,
+        survivorId: survivor.id,
+        mergedId: merged.id,
+        status: 'applied',
+        reason: opts.reason,
+        actor: actorRef(opts.actor),
+        evidence: opts.evidence,
+        snapshot,
+        createdAt: now,
+        updatedAt: now,
+      },
+    },
+    {
+      collection: C.customers,
+      document: { ...withoutVersion(survivor), ...prep.survivorAfter, updatedAt: now },
+      prior: survivor,
+    },
+    {
+      collection: C.customers,
+      document: { ...withoutVersion(merged), mergedInto: survivor.id, updatedAt: now },
+      prior: merged,
+    },
+    ...prep.movedIdentities.map((i) => ({
+      collection: C.identities,
+      document: { ...withoutVersion(i), customerId: survivor.id, updatedAt: now },
+      prior: i,
+    })),
+    ...prep.conversations.map((c) => ({
+      collection: C.conversations,
+      document: { ...withoutVersion(c), customerId: survivor.id, updatedAt: now },
+      prior: c,
+    })),
+  ];
+  const stored = await commitWrites(ctx.store, writes);
+  const record = stored[0] as MergeRecord;
+  const survivorVersion = stored[1]?.version ?? survivor.version + 1;
+  const event = identityEvent(
+    ctx,
+    'customer.merged',
+    tenantId,
+    { type: 'customer', id: survivor.id, version: survivorVersion },
+    {
+      mergeId,
+      survivorId: survivor.id,
+      mergedId: merged.id,
+      reason: opts.reason,
+      evidence: opts.evidence,
+      actorId: opts.actor.id,
+      identityIds: snapshot.identityIds,
+      conversationIds: snapshot.conversationIds,
+    },
+    opts.correlationId,
+  );
+  await recordAudit(ctx, {
+    tenantId,
+    actor: actorRef(opts.actor),
+    action: 'customer.merged',
+    resource: { type: 'customer', id: survivor.id },
+    reason: opts.reason,
+    before: { survivorId: survivor.id, mergedId: merged.id },
+    after: { mergeId, survivorId: survivor.id },
+    details: {
+      mergedId: merged.id,
+      evidence: opts.evidence,
+      identityIds: snapshot.identityIds,
+      conversationIds: snapshot.conversationIds,
+    },
+  });
+  return { record, events: [event] };
+}
+
+/** Implements {@link IdentityService.merge} (documented there). */
+export async function merge(
+  ctx: IdentityContext,
+  survivorId: string,
+  mergedId: string,
+  options: MergeOptions,
+): Promise<MergeRecord> {
+  const ids = parseInput(MergePairSchema, { survivorId, mergedId }, 'merge');
+  const opts = parseInput(MergeOptionsSchema, options, 'merge options');
+  const tenantId = opts.tenantId ?? DEFAULT_TENANT;
+  await authorize(ctx, opts.actor, 'merge', 'customer', ids.mergedId, tenantId);
+  await ensureReady(ctx);
+  return locked(ctx, tenantId, async () => {
+    const prep = await prepareMerge(ctx, tenantId, ids.survivorId, ids.mergedId);
+    const { record, events } = await applyMerge(ctx, prep, {
+      reason: opts.reason,
+      actor: opts.actor,
+      evidence: opts.evidence ?? [],
+      correlationId: opts.correlationId,
+    });
+    await publishEvents(ctx.bus, events);
+    return record;
+  });
+}

@@ -1,0 +1,275 @@
+import type { z } from 'zod';
+import { parseInput } from '../errors.js';
+import { DEFAULT_TENANT } from '../schemas/common.js';
+import { upsertConflict } from './conflicts.js';
+import {
+  actorRef,
+  ensureReady,
+  findAll,
+  type IdentityContext,
+  locked,
+  normalizeAt,
+  toOwned,
+  withoutVersion,
+} from './context.js';
+import { type IdentityEvent, identityEvent, publishEvents } from './events.js';
+import { authorize, recordAudit } from './guard.js';
+import { applyMerge, prepareMerge } from './merge.js';
+import {
+  type IdentityInput,
+  IdentityListSchema,
+  type ResolveOptions,
+  ResolveOptionsSchema,
+} from './options.js';
+import {
+  type IgnoredReason,
+  type InboundIdentity,
+  NEW_CUSTOMER,
+  type OwnedIdentity,
+  planResolution,
+  type ResolutionPlan,
+} from './plan.js';
+import { IDENTITY_COLLECTIONS as C, type StoredCustomer, type StoredIdentity } from './records.js';
+import type { IdentityService } from './service.js';
+import { commitWrites, type StagedWrite } from './writes.js';
+
+/** What `resolve` decided for an inbound contact. */
+export interface ResolveResult {
+  customerId: string;
+  /** `created`: a new customer; `matched`: an existing one (possibly after merges). */
+  status: 'created' | 'matched';
+  /** Identity confidence 0–1: the best rule the contact satisfied (see README). */
+  confidence: number;
+  /** Whether any usable inbound identity was verified. */
+  verified: boolean;
+  /** Matches used as evidence, strongest first. */
+  evidence: ResolutionPlan['evidence'];
+  /** Keys of identities attached to the customer by this call. */
+  attached: string[];
+  /** Ids of merge records made by this call. */
+  merges: string[];
+  /** Ids of conflict records created or seen again. */
+  conflicts: string[];
+  ignored: { key: string; reason: IgnoredReason; customerId?: string }[];
+}
+
+/** Implements {@link IdentityService.resolve} (documented there). */
+export async function resolve(
+  ctx: IdentityContext,
+  identities: readonly IdentityInput[],
+  options: ResolveOptions = {},
+): Promise<ResolveResult> {
+  const list = parseInput(IdentityListSchema, identities, 'identities');
+  const opts = parseInput(ResolveOptionsSchema, options, 'resolve options');
+  const inboundRaw = list.map((x, i) => normalizeAt(ctx, x, i));
+  const tenantId = opts.tenantId ?? DEFAULT_TENANT;
+  await authorize(
+    ctx,
+    opts.actor ?? ctx.systemActor,
+    'update',
+    'customer',
+    inboundRaw[0]?.key ?? 'new',
+    tenantId,
+  );
+  await ensureReady(ctx);
+  return locked(ctx, tenantId, () => resolveLocked(ctx, tenantId, inboundRaw, opts));
+}
+
+async function resolveLocked(
+  ctx: IdentityContext,
+  tenantId: string,
+  inboundRaw: InboundIdentity[],
+  opts: z.output<typeof ResolveOptionsSchema>,
+): Promise<ResolveResult> {
+  const store = ctx.store;
+  const owners = new Map<string, StoredIdentity>();
+  const inbound: InboundIdentity[] = [];
+  const seen = new Map<string, boolean>();
+  for (const identity of inboundRaw) {
+    let storeBlocked = seen.get(identity.key);
+    if (storeBlocked === undefined) {
+      const [owner] = (
+        await store.find<StoredIdentity>(C.identities, {
+          tenantId,
+          where: { matchKey: identity.key },
+          limit: 1,
+        })
+      ).items;
+      if (owner) owners.set(identity.key, owner);
+      const blockedPage = await store.find(C.identities, {
+        tenantId,
+        where: { key: identity.key, blocked: true },
+        limit: 1,
+      });
+      storeBlocked = blockedPage.items.length > 0;
+      seen.set(identity.key, storeBlocked);
+    }
+    inbound.push(storeBlocked ? { ...identity, blocked: true } : identity);
+  }
+
+  const candidates = new Set<string>();
+  for (const identity of inbound) {
+    const owner = owners.get(identity.key);
+    if (owner && !identity.blocked) candidates.add(owner.customerId);
+  }
+  const hasFresh = inbound.some((i) => !i.blocked && !owners.has(i.key));
+  const identitiesOf = new Map<string, OwnedIdentity[]>();
+  if (candidates.size > 1 || (hasFresh && ctx.config.limits.size > 0)) {
+    for (const customerId of candidates) {
+      const docs = await findAll<StoredIdentity>(ctx, C.identities, tenantId, { customerId });
+      identitiesOf.set(
+        customerId,
+        docs.filter((d) => !d.blocked).map((d) => toOwned(d)),
+      );
+    }
+  }
+  const ownedMap = new Map<string, OwnedIdentity>();
+  for (const [key, doc] of owners) ownedMap.set(key, toOwned(doc));
+  const plan = planResolution({ inbound, owners: ownedMap, identitiesOf, config: ctx.config });
+
+  const actor = opts.actor ?? ctx.systemActor;
+  const now = ctx.clock.now();
+  const events: IdentityEvent[] = [];
+  let customerId = plan.customerId;
+  let status: ResolveResult['status'] = 'matched';
+
+  if (customerId === NEW_CUSTOMER) {
+    customerId = ctx.ids.next('cus');
+    status = 'created';
+    const [created] = (await commitWrites(store, [
+      {
+        collection: C.customers,
+        document: {
+          id: customerId,
+          tenantId,
+          profile: opts.profile ?? {},
+          attributes: opts.attributes ?? {},
+          consent: [],
+          createdAt: now,
+          updatedAt: now,
+        },
+      },
+    ])) as [StoredCustomer];
+    events.push(
+      identityEvent(
+        ctx,
+        'customer.created',
+        tenantId,
+        { type: 'customer', id: customerId, version: created.version },
+        { customerId, keys: plan.attach.map((a) => a.key), source: 'resolve' },
+        opts.correlationId,
+      ),
+    );
+    await recordAudit(ctx, {
+      tenantId,
+      actor: actorRef(actor),
+      action: 'customer.created',
+      resource: { type: 'customer', id: customerId },
+      reason: 'identity resolution',
+      after: { customerId, keys: plan.attach.map((a) => a.key) },
+    });
+  }
+
+  const mergeIds: string[] = [];
+  for (const m of plan.merges) {
+    const prep = await prepareMerge(ctx, tenantId, customerId, m.customerId);
+    const { record, events: mergeEvents } = await applyMerge(ctx, prep, {
+      reason: 'identity resolution',
+      actor,
+      evidence: m.keys.map((key) => ({ key })),
+      correlationId: opts.correlationId,
+    });
+    mergeIds.push(record.id);
+    events.push(...mergeEvents);
+  }
+
+  // Attach new identities (and blocked ones the customer does not hold yet); touch known ones.
+  const writes: StagedWrite[] = [];
+  const attachedEvents: { id: string; key: string; verified: boolean; blocked: boolean }[] = [];
+  const toAttach: InboundIdentity[] = [...plan.attach];
+  const blockedSeen = new Set<string>();
+  for (const identity of inbound) {
+    if (!identity.blocked || blockedSeen.has(identity.key)) continue;
+    blockedSeen.add(identity.key);
+    const held = await store.find(C.identities, {
+      tenantId,
+      where: { key: identity.key, customerId },
+      limit: 1,
+    });
+    if (held.items.length === 0) toAttach.push(identity);
+  }
+  for (const identity of toAttach) {
+    const id = ctx.ids.next('idn');
+    const doc: Record<string, unknown> = {
+      id,
+      tenantId,
+      customerId,
+      kind: identity.kind,
+      value: identity.value,
+      key: identity.key,
+      verified: identity.verified,
+      blocked: identity.blocked,
+      lastSeenAt: now,
+      createdAt: now,
+      updatedAt: now,
+    };
+    if (!identity.blocked) doc.matchKey = identity.key;
+    if (identity.namespace !== undefined) doc.namespace = identity.namespace;
+    if (identity.channel !== undefined) doc.channel = identity.channel;
+    writes.push({ collection: C.identities, document: doc as StagedWrite['document'] });
+    attachedEvents.push({ id, key: identity.key, verified: identity.verified, blocked: identity.blocked });
+  }
+  if (opts.touch !== false && plan.touch.length > 0) {
+    const current = await store.getMany<StoredIdentity>(
+      C.identities,
+      plan.touch.map((t) => t.id),
+      { tenantId },
+    );
+    for (const [i, t] of plan.touch.entries()) {
+      const doc = current[i];
+      if (!doc) continue;
+      writes.push({
+        collection: C.identities,
+        document: {
+          ...withoutVersion(doc),
+          lastSeenAt: now,
+          updatedAt: now,
+          verified: doc.verified || t.verify,
+        },
+        prior: doc,
+      });
+    }
+  }
+  const stored = await commitWrites(store, writes);
+  for (const [i, a] of attachedEvents.entries()) {
+    events.push(
+      identityEvent(
+        ctx,
+        'identity.attached',
+        tenantId,
+        { type: 'identity', id: a.id, version: stored[i]?.version ?? 1 },
+        { customerId, identityId: a.id, key: a.key, verified: a.verified, blocked: a.blocked },
+        opts.correlationId,
+      ),
+    );
+  }
+
+  const conflictIds: string[] = [];
+  for (const planned of plan.conflicts) {
+    const { id, event } = await upsertConflict(ctx, tenantId, planned, customerId, opts.correlationId);
+    conflictIds.push(id);
+    events.push(event);
+  }
+  await publishEvents(ctx.bus, events);
+  return {
+    customerId,
+    status,
+    confidence: plan.confidence,
+    verified: inbound.some((i) => !i.blocked && i.verified),
+    evidence: plan.evidence,
+    attached: plan.attach.map((a) => a.key),
+    merges: mergeIds,
+    conflicts: conflictIds,
+    ignored: plan.ignored,
+  };
+}
