@@ -1,6 +1,6 @@
 import type { EventEnvelope, EventUnion } from '@threadline/core';
 import type { DecisionTrace } from './explain.js';
-import type { HandoffPacket } from './handoff.js';
+import type { HandoffPacket } from './handoff/packet.js';
 
 /** Why a task moved to another workflow step. */
 export type StepChangeReason = 'timeout' | 'skipped' | 'no_known_worker' | 'updated' | 'handoff';

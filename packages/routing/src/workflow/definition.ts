@@ -1,12 +1,12 @@
 import { DurationSchema, parseInput } from '@threadline/core';
 import { z } from 'zod';
-import { compileWorkflowExpression } from './expressions.js';
+import { compileWorkflowExpression } from '../expressions.js';
 import {
   AttributeScalarSchema,
   compileRequirement,
   meetsRequirement,
   RequirementSchema,
-} from './requirements.js';
+} from '../requirements.js';
 
 /** Zod schema for a queue: who belongs to it and how its tasks are ordered. */
 export const QueueConfigSchema = z
