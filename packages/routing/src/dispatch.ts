@@ -201,6 +201,8 @@ export function routeTask(
   for (const w of workers) {
     const cap = capOf(w, t.ch) as ChannelCap;
     const r: ReservationState = {
+      // `reservation.created` is its first event (versions count events delivered or not).
+      version: 1,
       id: s.ids.next('res'),
       task: t,
       worker: w,
@@ -232,7 +234,7 @@ export function routeTask(
         expiresAt: r.expiresAt,
       };
       if (trace !== undefined) payload.trace = trace;
-      emit(s, 'reservation.created', 'reservation', r.id, payload);
+      emit(s, 'reservation.created', 'reservation', r.id, 1, payload);
     }
   }
   return true;

@@ -1,26 +1,24 @@
 import {
   type HandoffPacket as CoreHandoffPacket,
   type DocumentStore,
+  type EventHandler,
+  type EventsMatching,
   type Instant,
   type Presence,
   parseInput,
   ThreadlineError,
   toMillis,
+  type Unsubscribe,
 } from '@threadline/core';
 import { z } from 'zod';
-import { holdCapacity, releaseReservation, updateOccupancy } from './capacity.js';
-import { afterFree, dispatchWorker } from './dispatch.js';
-import type { RoutingEventOf, RoutingEventType } from './events.js';
+import { dispatchWorker } from './dispatch.js';
+import type { RoutingEvent, RoutingEventPattern } from './events.js';
 import { type DecisionTrace, explain } from './explain.js';
-import { type BotTurn, BotTurnSchema, handoff, PERSON_REQUEST } from './handoff/botHandoff.js';
-import {
-  type HandoffPacket,
-  type HandoffPacketInput,
-  HandoffPacketSchema,
-  normalizeHandoffPacket,
-} from './handoff/packet.js';
+import { type BotTurn, BotTurnSchema, botTurnPacket, handoff } from './handoff/botHandoff.js';
+import { type HandoffPacket, type HandoffPacketInput, normalizeHandoffPacket } from './handoff/packet.js';
 import {
   parseTaskInputFast,
+  rejectReservedKeys,
   type TaskInput,
   TaskInputSchema,
   type TaskPatch,
@@ -28,46 +26,15 @@ import {
   type WorkerInput,
   WorkerInputSchema,
 } from './inputs.js';
-import { emit, flush, ROUTING_EVENT_SET, run, syncWantsEverything, wants } from './notifications.js';
-import {
-  HandoffRulesSchema,
-  type ParsedRoutingOptions,
-  parseOptions,
-  type RoutingEngineOptions,
-} from './options.js';
-import {
-  assertTransition,
-  endPending,
-  findReservation,
-  inOfferList,
-  type ReservationInfo,
-  unlinkOffer,
-} from './reservations.js';
-import { checkShifts } from './roster/shifts.js';
-import {
-  offerable,
-  purgeIfDrained,
-  refreshWorker,
-  rescindWorkerOffers,
-  upsertWorkerState,
-} from './roster/workers.js';
-import { type RoutingSnapshot, SnapshotSchema } from './snapshot.js';
-import {
-  channelIndex,
-  createState,
-  currentTime,
-  hasKeys,
-  NO_FILTER,
-  NO_OPTIONS,
-  NO_PENDING,
-  NO_SKILLS,
-  notFound,
-  type ReservationState,
-  type RoutingState,
-  type TaskState,
-} from './state.js';
-import { finish, forgetTask, offersNoLongerFit } from './tasks/lifecycle.js';
-import { fire, forgetBotTask, trackBotTask } from './timers.js';
+import { ROUTING_LIMITS } from './limits.js';
+import { flush, run, subscribe } from './notifications.js';
+import { type ParsedRoutingOptions, parseOptions, type RoutingEngineOptions } from './options.js';
+import { acceptReservation, endPending, findReservation, type ReservationInfo } from './reservations.js';
+import { drainWorker, setStatus, upsertWorkerState } from './roster/workers.js';
+import { parseSnapshot, type RoutingSnapshot, restoreSnapshot, takeSnapshot } from './snapshot.js';
+import { createState, hasKeys, NO_OPTIONS, notFound, type RoutingState } from './state.js';
+import { cancelTask, completeTask, createTask, updateTask } from './tasks/lifecycle.js';
+import { advance } from './timers.js';
 import {
   type RoutingStats,
   reservationInfo,
@@ -77,17 +44,33 @@ import {
   workerInfo,
 } from './views.js';
 import { lintWorkflow, type WorkflowLintIssue } from './workflow/definition.js';
-import { currentStep, enterWorkflow, scheduleBoost } from './workflow/evaluate.js';
-import { groupFor, joinGroup, leaveGroup } from './workflow/groups.js';
+
+/**
+ * The routing engine's public face. Each method validates its input, calls the routing
+ * modules on the engine's state (`state.ts`) and delivers the events they queued; the logic
+ * itself lives in `roster/`, `tasks/`, `workflow/`, `dispatch.ts`, `reservations.ts`,
+ * `timers.ts`, `handoff/`, `explain.ts` and `snapshot.ts`.
+ */
+
+const ReasonSchema = z.string().min(1).max(ROUTING_LIMITS.reasonLength);
+const RejectOptionsSchema = z.object({ reason: ReasonSchema }).strict();
+const CompleteOptionsSchema = z.object({ wrapUpMs: z.number().int().nonnegative().optional() }).strict();
+const StatusArgsSchema = z
+  .object({
+    id: z.string().min(1).max(ROUTING_LIMITS.idLength),
+    status: z.enum(['available', 'busy', 'away', 'offline']),
+    reason: z.string().max(ROUTING_LIMITS.reasonLength).optional(),
+  })
+  .strict();
 
 /**
  * The routing engine: workers, tasks, workflows, reservations and events, all in memory,
  * driven by calls and by `advanceTo(now)`. Deterministic: the same calls at the same clock
- * times give the same offers and events. A thin facade: it validates input, calls the
- * routing modules on its state and delivers the events they queued.
+ * times give the same offers and events. Create one with {@link createRoutingEngine}.
  */
 export class RoutingEngine {
   readonly #opts: ParsedRoutingOptions;
+  /** Replaced as a whole by `restore` (built aside, swapped in on success). */
   #s: RoutingState;
 
   constructor(options: RoutingEngineOptions) {
@@ -95,34 +78,42 @@ export class RoutingEngine {
     this.#s = createState(this.#opts);
   }
 
+  // -------------------------------------------------------------------------------------------
+  // Events
+
   /**
-   * Subscribes to one event type (or `'*'` for all); returns the unsubscribe function. Handlers
-   * run after the operation that caused the event has finished, so they may call the engine.
+   * Subscribes to routing events: an exact type (`'reservation.created'`), every event of an
+   * aggregate (`'task.*'`, `'reservation.*'`, `'worker.*'`) or everything (`'*'`); the handler's
+   * event type narrows with the pattern. Handlers run after the operation that caused the
+   * event has finished, so they may call the engine. Returns the unsubscribe function.
+   *
+   * @example
+   * ```ts
+   * const stop = engine.subscribe('reservation.created', (e) => engine.acceptReservation(e.payload.reservationId));
+   * stop();
+   * ```
    */
-  on<T extends RoutingEventType>(type: T | '*', handler: (event: RoutingEventOf<T>) => void): () => void {
-    const s = this.#s;
-    if (typeof handler !== 'function') {
-      throw new ThreadlineError('VALIDATION', 'Event handler must be a function', {
-        issues: [{ path: ['handler'], message: 'expected a function', code: 'invalid_type' }],
-      });
-    }
-    if (type !== '*' && !(ROUTING_EVENT_SET as Set<string>).has(type)) {
-      throw new ThreadlineError('VALIDATION', `Unknown routing event type "${String(type)}"`, {
-        issues: [{ path: ['type'], message: 'unknown event type', code: 'invalid_value' }],
-      });
-    }
-    s.emitter.on(type, handler);
-    s.listenerCounts.set(type, (s.listenerCounts.get(type) ?? 0) + 1);
-    syncWantsEverything(s);
-    let active = true;
-    return () => {
-      if (!active) return;
-      active = false;
-      s.emitter.off(type, handler);
-      s.listenerCounts.set(type, (s.listenerCounts.get(type) ?? 1) - 1);
-      syncWantsEverything(s);
-    };
+  subscribe<P extends RoutingEventPattern>(
+    pattern: P,
+    handler: EventHandler<EventsMatching<RoutingEvent, P>>,
+  ): Unsubscribe {
+    return subscribe(this.#s, pattern, handler);
   }
+
+  /**
+   * Subscribes to routing events.
+   *
+   * @deprecated Renamed to {@link RoutingEngine.subscribe} (same arguments, also takes `prefix.*`).
+   */
+  on<P extends RoutingEventPattern>(
+    pattern: P,
+    handler: EventHandler<EventsMatching<RoutingEvent, P>>,
+  ): Unsubscribe {
+    return subscribe(this.#s, pattern, handler);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Workers
 
   /**
    * Adds or replaces a worker. Existing offers and assignments are kept; capacity, skills and
@@ -139,6 +130,7 @@ export class RoutingEngine {
    */
   upsertWorker(input: WorkerInput): WorkerInfo {
     const s = this.#s;
+    rejectReservedKeys(input, 'worker');
     const data = parseInput(WorkerInputSchema, input, 'worker');
     if (data.calendar !== undefined && !Object.hasOwn(s.calendars, data.calendar)) {
       throw new ThreadlineError('VALIDATION', `Invalid worker: unknown calendar "${data.calendar}"`, {
@@ -173,29 +165,7 @@ export class RoutingEngine {
     const w = s.workers.get(args.id);
     if (!w) throw notFound('worker', args.id);
     return run(s, () => {
-      const from = w.status;
-      const now = currentTime(s);
-      if (from !== args.status) {
-        w.status = args.status;
-        w.statusSince = now;
-        if (args.status === 'available' && w.activeTasks === 0) w.idleSince = now;
-      }
-      w.reason = args.reason;
-      w.input = {
-        ...w.input,
-        status: args.status,
-        ...(args.reason === undefined ? {} : { reason: args.reason }),
-      };
-      if (args.reason === undefined) delete w.input.reason;
-      emit(s, 'worker.status_changed', 'worker', w.id, {
-        workerId: w.id,
-        from,
-        to: args.status,
-        ...(args.reason === undefined ? {} : { reason: args.reason }),
-      });
-      if (!offerable(s, w)) rescindWorkerOffers(s, w, 'worker_unavailable');
-      refreshWorker(s, w);
-      dispatchWorker(s, w);
+      setStatus(s, w, args);
       return workerInfo(s, w);
     });
   }
@@ -214,20 +184,18 @@ export class RoutingEngine {
     const key = parseInput(z.string().min(1), id, 'worker id');
     const w = s.workers.get(key);
     if (!w) throw notFound('worker', key);
-    run(s, () => {
-      w.draining = true;
-      rescindWorkerOffers(s, w, 'worker_removed');
-      refreshWorker(s, w);
-      purgeIfDrained(s, w);
-    });
+    run(s, () => drainWorker(s, w));
   }
 
-  /** A worker's current state, or `undefined`. */
+  /** A worker's current state, or `undefined`; its `attributes` are frozen. */
   getWorker(id: string): WorkerInfo | undefined {
     const s = this.#s;
     const w = s.workers.get(id);
     return w ? workerInfo(s, w) : undefined;
   }
+
+  // -------------------------------------------------------------------------------------------
+  // Tasks
 
   /**
    * Submits a task: the first matching filter picks its step ladder, the task waits in the
@@ -240,52 +208,22 @@ export class RoutingEngine {
    */
   submitTask(input: TaskInput): TaskInfo {
     const s = this.#s;
-    // Hot path: `submitTask`, `completeTask` and `acceptReservation` open-code `#run` (depth,
-    // try/finally, flush) instead of passing it a closure per call.
-    const data = parseTaskInputFast(input) ?? parseInput(TaskInputSchema, input, 'task');
+    // The common input shape is checked by hand; anything else (and every error) takes the
+    // schema, after the key check zod cannot do (it drops `__proto__` silently).
+    let data = parseTaskInputFast(input);
+    if (data === undefined) {
+      rejectReservedKeys(input, 'task');
+      data = parseInput(TaskInputSchema, input, 'task');
+    }
     const id = data.id ?? s.ids.next('task');
     if (s.tasks.has(id)) {
       throw new ThreadlineError('CONFLICT', `Task "${id}" already exists`, { details: { taskId: id } });
     }
+    // Hot path: `submitTask`, `completeTask` and `acceptReservation` open-code `run` (depth,
+    // try/finally, flush) instead of passing it a closure per call.
     s.depth++;
     try {
-      const now = currentTime(s);
-      const createdAt = data.createdAt === undefined ? now : toMillis(data.createdAt, 'createdAt');
-      const t: TaskState = {
-        id,
-        seq: s.taskSeq++,
-        channel: data.channel,
-        ch: channelIndex(s, data.channel),
-        priority: data.priority,
-        attributes: data.attributes,
-        requiredSkills: data.requiredSkills ?? NO_SKILLS,
-        preferredWorkerId: data.preferredWorkerId ?? null,
-        deadline: data.deadline ?? null,
-        createdAt,
-        routedAt: now,
-        humanOnly: false,
-        handoffQueue: null,
-        status: 'pending',
-        filterIdx: NO_FILTER,
-        stepIdx: 0,
-        route: null,
-        agedBase: 0,
-        boosted: false,
-        group: null,
-        handle: s.taskPositions.alloc(),
-        excluded: null,
-        pending: NO_PENDING,
-        assigned: null,
-        assignedAt: null,
-        stepDeadline: undefined,
-        boostDeadline: undefined,
-        botDeadline: undefined,
-        ctx: null,
-      };
-      s.tasks.set(id, t);
-      scheduleBoost(s, t);
-      enterWorkflow(s, t, null);
-      return taskInfo(s, t);
+      return taskInfo(s, createTask(s, id, data));
     } finally {
       s.depth--;
       if (s.depth === 0) flush(s);
@@ -305,32 +243,10 @@ export class RoutingEngine {
     const s = this.#s;
     const t = s.tasks.get(id);
     if (!t) throw notFound('task', String(id));
+    rejectReservedKeys(patch, 'task patch');
     const data = parseInput(TaskPatchSchema, patch, 'task patch');
     return run(s, () => {
-      t.ctx = null;
-      if (data.priority !== undefined) t.priority = data.priority;
-      if (data.attributes !== undefined) t.attributes = { ...t.attributes, ...data.attributes };
-      if (data.requiredSkills !== undefined) t.requiredSkills = data.requiredSkills;
-      if (data.preferredWorkerId !== undefined) t.preferredWorkerId = data.preferredWorkerId;
-      if (data.deadline !== undefined) {
-        t.deadline = data.deadline;
-        s.deadlines.cancel(t.boostDeadline);
-        t.boostDeadline = undefined;
-        t.boosted = false;
-        scheduleBoost(s, t);
-      }
-      if (t.status === 'pending' || t.status === 'unrouted') {
-        leaveGroup(s, t);
-        const previousFilter = t.filterIdx;
-        enterWorkflow(s, t, previousFilter);
-      } else if (t.status === 'reserved' && offersNoLongerFit(s, t)) {
-        // The open offers no longer fit the task: rescind them and route it afresh.
-        for (const r of [...t.pending]) endPending(s, r, 'rescinded', 'task_updated', false);
-        if (t.status === 'reserved' && t.pending.length === 0 && s.tasks.get(t.id) === t) {
-          t.status = 'pending';
-          enterWorkflow(s, t, t.filterIdx);
-        }
-      }
+      updateTask(s, t, data);
       return taskInfo(s, t);
     });
   }
@@ -347,20 +263,8 @@ export class RoutingEngine {
     const s = this.#s;
     const t = s.tasks.get(id);
     if (!t) throw notFound('task', String(id));
-    const why = parseInput(z.string().min(1).max(500), reason, 'cancel reason');
-    run(s, () => {
-      leaveGroup(s, t);
-      for (const r of [...t.pending]) endPending(s, r, 'canceled', 'task_canceled', false);
-      const held = t.assigned;
-      if (held) {
-        assertTransition(held.id, held.status, 'canceled');
-        held.status = 'canceled';
-        releaseReservation(s, held);
-      }
-      forgetTask(s, t);
-      emit(s, 'task.canceled', 'task', t.id, { taskId: t.id, reason: why });
-      if (held) afterFree(s, held.worker);
-    });
+    const why = parseInput(ReasonSchema, reason, 'cancel reason');
+    run(s, () => cancelTask(s, t, why));
   }
 
   /**
@@ -389,37 +293,22 @@ export class RoutingEngine {
     }
     s.depth++;
     try {
-      const now = currentTime(s);
-      const wrap = opts.wrapUpMs ?? 0;
-      // Hot-path events build their payloads only when someone listens.
-      if (wants(s, 'task.completed'))
-        emit(s, 'task.completed', 'task', t.id, {
-          taskId: t.id,
-          workerId: r.worker.id,
-          wrapUpUntil: now + wrap,
-        });
-      if (wrap > 0) {
-        assertTransition(r.id, r.status, 'wrapping');
-        r.status = 'wrapping';
-        t.status = 'wrapping';
-        s.wrapping.set(r.id, r);
-        forgetBotTask(s, t);
-        r.deadline = s.deadlines.add(now + wrap, 'wrapup', r.id, 0);
-      } else {
-        finish(s, r);
-      }
+      completeTask(s, t, r, opts.wrapUpMs ?? 0);
     } finally {
       s.depth--;
       if (s.depth === 0) flush(s);
     }
   }
 
-  /** A task's current state, or `undefined` once completed or canceled. */
+  /** A task's current state, or `undefined` once completed or canceled; its `attributes` are frozen. */
   getTask(id: string): TaskInfo | undefined {
     const s = this.#s;
     const t = s.tasks.get(id);
     return t ? taskInfo(s, t) : undefined;
   }
+
+  // -------------------------------------------------------------------------------------------
+  // Reservations
 
   /**
    * Accepts an open offer: the task is assigned to the worker and any other offers for the
@@ -427,53 +316,16 @@ export class RoutingEngine {
    *
    * @example
    * ```ts
-   * engine.on('reservation.created', (e) => engine.acceptReservation(e.payload.reservationId));
+   * engine.subscribe('reservation.created', (e) => engine.acceptReservation(e.payload.reservationId));
    * ```
    */
   acceptReservation(id: string): TaskInfo {
     const s = this.#s;
     const r = s.reservations.get(id) ?? findReservation(s, id);
     if (!r) throw notFound('reservation', String(id));
-    assertTransition(r.id, r.status, 'accepted');
     s.depth++;
     try {
-      const t = r.task;
-      s.deadlines.cancel(r.deadline);
-      r.deadline = undefined;
-      r.status = 'accepted';
-      if (inOfferList(r)) unlinkOffer(r);
-      s.reservations.delete(r);
-      if (s.held !== null) s.held.set(r.id, r);
-      // Single offer (the common case): nothing else to rescind and no array to copy.
-      if (t.pending.length === 1 && t.pending[0] === r) t.pending = NO_PENDING;
-      else {
-        t.pending = t.pending.filter((x) => x !== r);
-        for (const other of [...t.pending]) endPending(s, other, 'rescinded', 'accepted_elsewhere', false);
-      }
-      t.status = 'assigned';
-      t.assigned = r;
-      t.assignedAt = currentTime(s);
-      s.deadlines.cancel(t.stepDeadline);
-      t.stepDeadline = undefined;
-      if (s.usesSticky) {
-        const key = t.attributes[s.workflow.stickyKey];
-        if ((typeof key === 'string' || typeof key === 'number') && r.worker.kind === 'human')
-          s.sticky.set(String(key), r.worker.id);
-      }
-      if (r.worker.kind === 'bot') trackBotTask(s, t);
-      if (wants(s, 'reservation.accepted'))
-        emit(s, 'reservation.accepted', 'reservation', r.id, {
-          reservationId: r.id,
-          taskId: t.id,
-          workerId: r.worker.id,
-        });
-      if (wants(s, 'task.assigned'))
-        emit(s, 'task.assigned', 'task', t.id, {
-          taskId: t.id,
-          workerId: r.worker.id,
-          reservationId: r.id,
-        });
-      return taskInfo(s, t);
+      return taskInfo(s, acceptReservation(s, r));
     } finally {
       s.depth--;
       if (s.depth === 0) flush(s);
@@ -493,58 +345,43 @@ export class RoutingEngine {
     const s = this.#s;
     const r = s.reservations.get(id) ?? findReservation(s, id);
     if (!r) throw notFound('reservation', String(id));
-    const opts = parseInput(ResolveRejectSchema, options, 'reject options');
-    assertTransition(r.id, r.status, 'rejected');
+    const opts = parseInput(RejectOptionsSchema, options, 'reject options');
     run(s, () => endPending(s, r, 'rejected', opts.reason));
   }
 
-  /** Open and held reservations of a task or worker, for inspection. */
+  /** An open or held reservation, for inspection; `undefined` once it has ended. */
   getReservation(id: string): ReservationInfo | undefined {
     const s = this.#s;
     const r = findReservation(s, id);
     return r ? reservationInfo(s, r) : undefined;
   }
 
+  // -------------------------------------------------------------------------------------------
+  // Time
+
   /** The earliest instant at which the engine has work (offer timeout, step timeout, wrap-up end …), or `null`. */
   nextDeadline(): number | null {
-    const s = this.#s;
-    return s.deadlines.next();
+    return this.#s.deadlines.next();
   }
 
   /**
-   * Fires everything due at or before `now`, in deadline order: offer timeouts, step timeouts,
-   * SLA boosts, wrap-up ends, exclusion ends; then re-checks workers whose shift started or ended.
+   * Fires everything due at or before `now`, in deadline order, each at its own instant: offer
+   * timeouts, step timeouts, SLA boosts, wrap-up ends, exclusion ends, shift changes; results
+   * arrive as events. Synchronous; a `now` earlier than the latest one seen does nothing.
    *
    * @example
    * ```ts
-   * const scheduler = new Scheduler({ clock, targets: [engine] });
    * engine.advanceTo(clock.now());
    * ```
    */
   advanceTo(now: Instant): void {
     const s = this.#s;
     const until = toMillis(now, 'now');
-    run(s, () => {
-      for (;;) {
-        const d = s.deadlines.popDue(until);
-        if (!d) break;
-        s.timeOverride = d.at;
-        try {
-          fire(s, d);
-        } finally {
-          s.timeOverride = undefined;
-        }
-      }
-      if (s.calendarWorkers.size > 0) {
-        s.timeOverride = until;
-        try {
-          checkShifts(s);
-        } finally {
-          s.timeOverride = undefined;
-        }
-      }
-    });
+    run(s, () => advance(s, until));
   }
+
+  // -------------------------------------------------------------------------------------------
+  // Bot-first handoff
 
   /**
    * Hands a task (typically held by a bot) to people: the bot's reservation completes at once,
@@ -561,6 +398,7 @@ export class RoutingEngine {
     const s = this.#s;
     const t = s.tasks.get(taskId);
     if (!t) throw notFound('task', String(taskId));
+    rejectReservedKeys(packet, 'handoff packet');
     const data = normalizeHandoffPacket(packet);
     if (data.targetQueue !== undefined && !s.queueById.has(data.targetQueue)) {
       throw new ThreadlineError('VALIDATION', `Invalid handoff packet: unknown queue "${data.targetQueue}"`, {
@@ -585,13 +423,13 @@ export class RoutingEngine {
   }
 
   /**
-   * Reports a bot turn on a task the bot holds; when a `handoffRules` rule matches (customer
-   * asks for a person, negative sentiment, low confidence), the task is handed off and the
-   * packet returned, else `null`.
+   * Reports a bot turn on a task the bot holds; when a `handoffRules` rule matches (the
+   * customer asks for a person — decided by the `personRequestDetector` option —, negative
+   * sentiment, low confidence), the task is handed off and the packet returned, else `null`.
    *
    * @example
    * ```ts
-   * engine.reportBotTurn('t1', { customerText: 'let me talk to a human', confidence: 0.9 });
+   * engine.reportBotTurn('t1', { customerText: 'je veux parler à un conseiller', language: 'fr' });
    * ```
    */
   reportBotTurn(taskId: string, turn: BotTurn): HandoffPacket | null {
@@ -599,31 +437,16 @@ export class RoutingEngine {
     const t = s.tasks.get(taskId);
     if (!t) throw notFound('task', String(taskId));
     const data = parseInput(BotTurnSchema, turn, 'bot turn');
-    const rules = s.handoffRules ?? HandoffRulesSchema.parse({});
-    let reason: HandoffPacket['reason'] | null = null;
-    if (rules.onCustomerRequest && data.customerText !== undefined && PERSON_REQUEST.test(data.customerText))
-      reason = 'customer_request';
-    else if (data.sentiment !== undefined && data.sentiment < rules.sentimentBelow)
-      reason = 'negative_sentiment';
-    else if (data.confidence !== undefined && data.confidence < rules.confidenceBelow)
-      reason = 'low_confidence';
-    if (reason === null) return null;
-    const packet = parseInput(
-      HandoffPacketSchema,
-      {
-        reason,
-        transcript: data.customerText === undefined ? [] : [{ author: 'customer', text: data.customerText }],
-        ...(data.intent === undefined ? {} : { intent: data.intent }),
-        ...(data.sentiment === undefined ? {} : { sentiment: data.sentiment }),
-        ...(data.confidence === undefined ? {} : { confidence: data.confidence }),
-      },
-      'handoff packet',
-    );
+    const packet = botTurnPacket(s, data);
+    if (packet === null) return null;
     return run(s, () => {
       handoff(s, t, packet);
       return packet;
     });
   }
+
+  // -------------------------------------------------------------------------------------------
+  // Inspection
 
   /**
    * Explains why a task is still waiting: its filter and step, the queue's workers grouped by
@@ -669,6 +492,9 @@ export class RoutingEngine {
     };
   }
 
+  // -------------------------------------------------------------------------------------------
+  // Snapshots
+
   /**
    * A JSON-serialisable copy of the whole state. `restore(snapshot)` on an engine with the same
    * workflow continues exactly where this one stopped.
@@ -681,66 +507,14 @@ export class RoutingEngine {
    * ```
    */
   snapshot(): RoutingSnapshot {
-    const s = this.#s;
-    const workers = [...s.workers.values()]
-      .sort((a, b) => a.order - b.order)
-      .map((w) => ({
-        ...structuredClone(w.input),
-        order: w.order,
-        idleSince: w.idleSince,
-        lastOfferSeq: w.lastOfferSeq,
-        draining: w.draining,
-        statusSince: w.statusSince,
-      }));
-    const tasks = [...s.tasks.values()]
-      .sort((a, b) => a.seq - b.seq)
-      .map((t) => ({
-        id: t.id,
-        seq: t.seq,
-        channel: t.channel,
-        priority: t.priority,
-        attributes: structuredClone(t.attributes),
-        requiredSkills: { ...t.requiredSkills },
-        preferredWorkerId: t.preferredWorkerId,
-        deadline: t.deadline,
-        createdAt: t.createdAt,
-        routedAt: t.routedAt,
-        humanOnly: t.humanOnly,
-        handoffQueue: t.handoffQueue,
-        status: t.status,
-        filterIdx: t.filterIdx,
-        stepIdx: t.stepIdx,
-        boosted: t.boosted,
-        assignedAt: t.assignedAt,
-        excluded: t.excluded === null ? [] : [...t.excluded.entries()],
-      }));
-    const all = [...s.reservations.values()];
-    for (const t of s.tasks.values()) if (t.assigned !== null) all.push(t.assigned);
-    // Offer order (creation instant, then id) whatever map each one sits in.
-    all.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    const reservations = all.map((r) => reservationInfo(s, r));
-    // Bot timeouts and shift changes are derived (from assignments and calendars) and
-    // re-derived on restore; the rest are state.
-    const deadlines = [...s.deadlines.all()]
-      .filter((d) => d.kind !== 'bot' && d.kind !== 'shift')
-      .sort((a, b) => a.at - b.at || a.seq - b.seq)
-      .map((d) => ({ at: d.at, kind: d.kind, ref: d.ref }));
-    return {
-      version: 1,
-      takenAt: currentTime(s),
-      counters: { offerSeq: s.offerSeq, workerOrder: s.workerOrder, taskSeq: s.taskSeq },
-      ...(s.ownIds ? { idCounters: [...s.ownIds.counters.entries()] } : {}),
-      workers,
-      tasks,
-      reservations,
-      sticky: [...s.sticky.entries()],
-      deadlines,
-    };
+    return takeSnapshot(this.#s);
   }
 
   /**
    * Replaces the engine's state with a snapshot taken by {@link RoutingEngine.snapshot}. The
-   * engine must be empty (no workers or tasks) so nothing is half-merged.
+   * engine must be empty (no workers or tasks). All or nothing: the snapshot is validated
+   * completely (`VALIDATION` naming the path) and built into a fresh state that replaces the
+   * current one only on success; subscriptions are kept.
    *
    * @example
    * ```ts
@@ -748,98 +522,14 @@ export class RoutingEngine {
    * ```
    */
   restore(snapshot: RoutingSnapshot): void {
-    const s = this.#s;
-    const snap = parseInput(SnapshotSchema, snapshot, 'routing snapshot') as RoutingSnapshot;
-    if (s.workers.size > 0 || s.tasks.size > 0) {
+    const current = this.#s;
+    const snap = parseSnapshot(current, snapshot);
+    if (current.workers.size > 0 || current.tasks.size > 0) {
       throw new ThreadlineError('CONFLICT', 'restore() needs an empty engine (no workers or tasks)');
     }
-    run(s, () => {
-      for (const ws of snap.workers) {
-        const { order, idleSince, lastOfferSeq, draining, statusSince, ...input } = ws;
-        const data = parseInput(WorkerInputSchema, input, 'routing snapshot worker');
-        if (data.calendar !== undefined && !Object.hasOwn(s.calendars, data.calendar)) {
-          throw new ThreadlineError(
-            'VALIDATION',
-            `Snapshot worker ${data.id} uses unknown calendar "${data.calendar}"`,
-          );
-        }
-        upsertWorkerState(s, data, { order, idleSince, lastOfferSeq, draining, statusSince });
-      }
-      const byRes = new Map<string, ReservationInfo[]>();
-      for (const r of snap.reservations) byRes.set(r.taskId, [...(byRes.get(r.taskId) ?? []), r]);
-      for (const ts of snap.tasks) {
-        const t: TaskState = {
-          ...ts,
-          ch: channelIndex(s, ts.channel),
-          route: null,
-          agedBase: 0,
-          group: null,
-          handle: s.taskPositions.alloc(),
-          excluded: ts.excluded.length === 0 ? null : new Map(ts.excluded),
-          pending: NO_PENDING,
-          assigned: null,
-          stepDeadline: undefined,
-          boostDeadline: undefined,
-          botDeadline: undefined,
-          ctx: null,
-        };
-        s.tasks.set(t.id, t);
-        for (const ri of byRes.get(t.id) ?? []) {
-          const w = s.workers.get(ri.workerId);
-          if (!w)
-            throw new ThreadlineError(
-              'VALIDATION',
-              `Snapshot reservation ${ri.id} names unknown worker ${ri.workerId}`,
-            );
-          const r: ReservationState = {
-            id: ri.id,
-            task: t,
-            worker: w,
-            status: ri.status,
-            createdAt: ri.createdAt,
-            expiresAt: ri.expiresAt,
-            ch: channelIndex(s, ri.channel),
-            weight: ri.weight,
-            deadline: undefined,
-            cap: undefined,
-            offerPrev: null,
-            offerNext: null,
-          };
-          if (r.status === 'pending') s.reservations.add(r);
-          else if (r.status === 'wrapping') s.wrapping.set(r.id, r);
-          holdCapacity(s, w, r);
-          if (r.status === 'pending') t.pending = [...t.pending, r];
-          else t.assigned = r;
-        }
-        if (t.status === 'assigned' && t.assigned?.worker.kind === 'bot') trackBotTask(s, t);
-        if (t.status === 'pending') {
-          const step = currentStep(s, t);
-          if (step) joinGroup(s, t, groupFor(s, t, step));
-        }
-      }
-      for (const w of s.workers.values()) {
-        updateOccupancy(s, w);
-        refreshWorker(s, w);
-      }
-      for (const d of snap.deadlines) {
-        const dl = s.deadlines.add(d.at, d.kind, d.ref, 0);
-        if (d.kind === 'reservation' || d.kind === 'wrapup') {
-          const r = d.kind === 'reservation' ? s.reservations.get(d.ref) : s.wrapping.get(d.ref);
-          if (r) r.deadline = dl;
-        } else if (d.kind === 'step') {
-          const t = s.tasks.get(d.ref);
-          if (t) t.stepDeadline = dl;
-        } else if (d.kind === 'boost') {
-          const t = s.tasks.get(d.ref);
-          if (t) t.boostDeadline = dl;
-        }
-      }
-      for (const [k, v] of snap.sticky) s.sticky.set(k, v);
-      s.offerSeq = snap.counters.offerSeq;
-      s.workerOrder = Math.max(s.workerOrder, snap.counters.workerOrder);
-      s.taskSeq = snap.counters.taskSeq;
-      if (s.ownIds && snap.idCounters) for (const [k, v] of snap.idCounters) s.ownIds.counters.set(k, v);
-    });
+    const fresh = createState(this.#opts, current);
+    restoreSnapshot(fresh, snap);
+    this.#s = fresh;
   }
 
   /**
@@ -875,22 +565,13 @@ export class RoutingEngine {
   }
 }
 
-export const ResolveRejectSchema = z.object({ reason: z.string().min(1).max(500) }).strict();
-
-export const CompleteOptionsSchema = z
-  .object({ wrapUpMs: z.number().int().nonnegative().optional() })
-  .strict();
-
-export const StatusArgsSchema = z
-  .object({
-    id: z.string().min(1),
-    status: z.enum(['available', 'busy', 'away', 'offline']),
-    reason: z.string().max(500).optional(),
-  })
-  .strict();
+function requireStore(s: RoutingState): DocumentStore {
+  if (!s.store) throw new ThreadlineError('CONFIG', 'This routing engine was created without a store');
+  return s.store;
+}
 
 /**
- * Creates a routing engine.
+ * Creates a routing engine: the main entry point of `@threadline/routing`.
  *
  * @example
  * ```ts
@@ -902,15 +583,10 @@ export const StatusArgsSchema = z
  *   },
  * });
  * engine.upsertWorker({ id: 'ana', status: 'available', capacity: { chat: 2 } });
- * engine.on('reservation.created', (e) => engine.acceptReservation(e.payload.reservationId));
+ * engine.subscribe('reservation.created', (e) => engine.acceptReservation(e.payload.reservationId));
  * engine.submitTask({ id: 't1', channel: 'chat' });
  * ```
  */
 export function createRoutingEngine(options: RoutingEngineOptions): RoutingEngine {
   return new RoutingEngine(options);
-}
-
-export function requireStore(s: RoutingState): DocumentStore {
-  if (!s.store) throw new ThreadlineError('CONFIG', 'This routing engine was created without a store');
-  return s.store;
 }

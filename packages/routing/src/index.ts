@@ -5,6 +5,7 @@ export {
   type RoutingEvent,
   type RoutingEventMap,
   type RoutingEventOf,
+  type RoutingEventPattern,
   type RoutingEventType,
   type StepChangeReason,
 } from './events.js';
@@ -18,6 +19,15 @@ export {
   normalizeHandoffPacket,
 } from './handoff/packet.js';
 export {
+  createPersonRequestDetector,
+  PERSON_REQUEST_LANGUAGES,
+  type PersonRequestContext,
+  type PersonRequestDetector,
+  type PersonRequestDetectorOptions,
+  type PersonRequestLanguage,
+  type PersonRequestResult,
+} from './handoff/personRequest.js';
+export {
   CapacityEntrySchema,
   type TaskInput,
   TaskInputSchema,
@@ -26,6 +36,7 @@ export {
   type WorkerInput,
   WorkerInputSchema,
 } from './inputs.js';
+export { ROUTING_LIMITS } from './limits.js';
 export type { HandoffRules, RoutingEngineOptions, ShiftCalendar } from './options.js';
 export { type AttributeScalar, type Requirement, RequirementSchema } from './requirements.js';
 export { canTransition, type ReservationInfo, type ReservationStatus } from './reservations.js';

@@ -6,6 +6,7 @@ import {
   parseInput,
 } from '@threadline/core';
 import { z } from 'zod';
+import type { PersonRequestDetector } from './handoff/personRequest.js';
 import { type RoutingStrategy, STRATEGIES, type StrategyName } from './strategies/index.js';
 import type { WorkflowConfig } from './workflow/definition.js';
 
@@ -44,6 +45,12 @@ export interface RoutingEngineOptions {
   tenantId?: string;
   /** Automatic bot→human handoff rules applied by `reportBotTurn`. */
   handoffRules?: HandoffRules;
+  /**
+   * Decides whether a customer's message asks for a person (`reportBotTurn`, rule
+   * `onCustomerRequest`). Default: {@link createPersonRequestDetector}`()` (English, Spanish,
+   * French, German, Portuguese).
+   */
+  personRequestDetector?: PersonRequestDetector;
 }
 
 /** When a bot conversation is handed to people automatically (see `reportBotTurn`). */
@@ -107,6 +114,9 @@ export const RoutingEngineOptionsSchema = z
     trace: z.boolean().optional(),
     tenantId: z.string().min(1).optional(),
     handoffRules: HandoffRulesSchema.optional(),
+    personRequestDetector: z
+      .custom<PersonRequestDetector>((d) => typeof d === 'function', 'expected a function')
+      .optional(),
   })
   .strict();
 

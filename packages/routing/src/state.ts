@@ -10,6 +10,7 @@ import {
 import { EventEmitter } from 'eventemitter3';
 import type { z } from 'zod';
 import type { RoutingEvent } from './events.js';
+import { createPersonRequestDetector, type PersonRequestDetector } from './handoff/personRequest.js';
 import { AttributeIndex } from './indexes/attributeIndex.js';
 import { type Deadline, DeadlineQueue } from './indexes/deadlines.js';
 import { HeapPositions } from './indexes/heap.js';
@@ -19,6 +20,7 @@ import { OfferIndex } from './indexes/offerIndex.js';
 import { SkillIndex } from './indexes/skillIndex.js';
 import type { TaskHeap } from './indexes/taskHeap.js';
 import type { WorkerInput } from './inputs.js';
+import { syncWanted } from './notifications.js';
 import type { HandoffRulesSchema, ParsedRoutingOptions, ShiftCalendar } from './options.js';
 import type { CompiledRequirement } from './requirements.js';
 import type { ReservationStatus } from './reservations.js';
@@ -54,6 +56,7 @@ export interface RoutingState {
   readonly trace: boolean;
   readonly tenantId: string;
   readonly handoffRules: z.output<typeof HandoffRulesSchema> | undefined;
+  readonly personRequest: PersonRequestDetector;
   readonly emitter: EventEmitter;
 
   readonly queues: QueueRuntime[];
@@ -113,17 +116,20 @@ export interface RoutingState {
   readonly listenerCounts: Map<string, number>;
   /** A bus is attached or someone listens to `*`: every event is wanted. */
   wantsEverything: boolean;
+  /** Event types with a subscriber of their own or of their prefix (see `syncWanted`). */
+  readonly wanted: Set<string>;
+  /** The latest `advanceTo` instant: an earlier one is a no-op. */
+  lastAdvance: number;
 }
-
-/** The subscription side of a state, carried over when `restore` swaps in a fresh state. */
-export type Subscriptions = Pick<RoutingState, 'emitter' | 'listenerCounts' | 'outbox'>;
 
 /**
  * A fresh, empty state for validated options (the workflow compiled anew: its runtime parts
- * hold members and cached groups). `subscriptions` keeps the listeners of a state being replaced.
+ * hold members and cached groups). With `previous` (a state being replaced by `restore`), the
+ * subscriptions and the engine's own id counters carry over.
  */
-export function createState(opts: ParsedRoutingOptions, subscriptions?: Subscriptions): RoutingState {
+export function createState(opts: ParsedRoutingOptions, previous?: RoutingState): RoutingState {
   const ownIds = opts.ids ? undefined : sequentialIds();
+  if (ownIds && previous?.ownIds) for (const [k, v] of previous.ownIds.counters) ownIds.counters.set(k, v);
   const workflowConfig = opts.workflow as WorkflowConfig;
   const strategy =
     typeof opts.strategy === 'string' ? STRATEGIES[opts.strategy] : (opts.strategy ?? longestIdle);
@@ -141,7 +147,8 @@ export function createState(opts: ParsedRoutingOptions, subscriptions?: Subscrip
     trace: opts.trace ?? false,
     tenantId: opts.tenantId ?? 'default',
     handoffRules: opts.handoffRules,
-    emitter: subscriptions?.emitter ?? new EventEmitter(),
+    personRequest: opts.personRequestDetector ?? createPersonRequestDetector(),
+    emitter: previous?.emitter ?? new EventEmitter(),
     queues: [],
     queueById: new Map(),
     queuesBySkill: new Map(),
@@ -182,11 +189,13 @@ export function createState(opts: ParsedRoutingOptions, subscriptions?: Subscrip
     waiting: 0,
     timeOverride: undefined,
     depth: 0,
-    outbox: subscriptions?.outbox ?? [],
-    listenerCounts: subscriptions?.listenerCounts ?? new Map(),
+    outbox: [],
+    listenerCounts: previous?.listenerCounts ?? new Map(),
     wantsEverything: false,
+    wanted: new Set(),
+    lastAdvance: Number.NEGATIVE_INFINITY,
   };
-  s.wantsEverything = s.bus !== undefined || (s.listenerCounts.get('*') ?? 0) > 0;
+  syncWanted(s);
   compileWorkflow(s);
   return s;
 }
@@ -199,6 +208,8 @@ export interface ChannelCap {
 }
 
 export interface WorkerState extends WorkerView {
+  /** Events emitted for this worker so far (the envelope `version` of the last one). */
+  version: number;
   id: string;
   kind: 'human' | 'bot';
   attributes: Record<string, unknown>;
@@ -357,6 +368,8 @@ export interface FilterRuntime {
 }
 
 export interface TaskState {
+  /** Events emitted for this task so far (the envelope `version` of the last one). */
+  version: number;
   id: string;
   seq: number;
   channel: string;
@@ -395,6 +408,8 @@ export interface TaskState {
 }
 
 export interface ReservationState {
+  /** Events emitted for this reservation so far (the envelope `version` of the last one). */
+  version: number;
   id: string;
   task: TaskState;
   worker: WorkerState;

@@ -5,7 +5,7 @@ import { HandoffPacketSchema } from './handoff/packet.js';
 import type { Deadline } from './indexes/deadlines.js';
 import { emit } from './notifications.js';
 import { endPending } from './reservations.js';
-import { fireShift } from './roster/shifts.js';
+import { checkShifts, fireShift } from './roster/shifts.js';
 import { currentTime, type RoutingState, type StepRuntime, type TaskState } from './state.js';
 import { finish } from './tasks/lifecycle.js';
 import { enterStep, filterOf } from './workflow/evaluate.js';
@@ -26,7 +26,7 @@ export function fire(s: RoutingState, d: Deadline): void {
   }
   if (d.kind === 'reservation') {
     const r = s.reservations.get(d.ref);
-    if (r && r.deadline === d && r.status === 'pending') endPending(s, r, 'timeout', 'timeout');
+    if (r && r.deadline === d && r.status === 'pending') endPending(s, r, 'timed_out', 'timeout');
   } else if (d.kind === 'wrapup') {
     const r = s.wrapping.get(d.ref);
     if (r && r.deadline === d && r.status === 'wrapping') finish(s, r);
@@ -44,7 +44,7 @@ export function fire(s: RoutingState, d: Deadline): void {
       t.stepIdx++;
       t.route = null;
       const next = filter.steps[t.stepIdx] as StepRuntime;
-      emit(s, 'task.step_changed', 'task', t.id, {
+      emit(s, 'task.step_changed', 'task', t.id, ++t.version, {
         taskId: t.id,
         filter: filter.name,
         fromStep: t.stepIdx - 1,
@@ -94,4 +94,29 @@ export function trackBotTask(s: RoutingState, t: TaskState): void {
 export function forgetBotTask(s: RoutingState, t: TaskState): void {
   s.deadlines.cancel(t.botDeadline);
   t.botDeadline = undefined;
+}
+
+/** Fires every deadline due at or before `until`, in deadline order, each at its own instant. */
+export function advance(s: RoutingState, until: number): void {
+  // Time never runs backwards: an earlier instant would re-check shifts in the past.
+  if (until < s.lastAdvance) return;
+  s.lastAdvance = until;
+  for (;;) {
+    const d = s.deadlines.popDue(until);
+    if (!d) break;
+    s.timeOverride = d.at;
+    try {
+      fire(s, d);
+    } finally {
+      s.timeOverride = undefined;
+    }
+  }
+  if (s.calendarWorkers.size > 0) {
+    s.timeOverride = until;
+    try {
+      checkShifts(s);
+    } finally {
+      s.timeOverride = undefined;
+    }
+  }
 }

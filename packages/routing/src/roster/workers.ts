@@ -1,7 +1,9 @@
+import type { Presence } from '@threadline/core';
 import type { z } from 'zod';
 import { hasAnyRoom, hasRoom, setFirstCap, updateOccupancy } from '../capacity.js';
+import { dispatchWorker } from '../dispatch.js';
 import { IdleHeap } from '../indexes/idleHeap.js';
-import type { WorkerInputSchema } from '../inputs.js';
+import { freezeAttributes, type WorkerInputSchema } from '../inputs.js';
 import { emit } from '../notifications.js';
 import { meetsRequirement } from '../requirements.js';
 import { endPending } from '../reservations.js';
@@ -11,6 +13,7 @@ import {
   currentTime,
   type IdleEntry,
   type Lane,
+  NO_SKILLS,
   type QueueRuntime,
   type ReservationState,
   type RoutingState,
@@ -25,6 +28,9 @@ export function upsertWorkerState(
     | { order: number; idleSince: number; lastOfferSeq: number; draining: boolean; statusSince: number }
     | undefined,
 ): WorkerState {
+  // Frozen, nested values copied: `getWorker` hands this out and the indexes are built from it.
+  // Built first, so a refused key changes nothing.
+  const attributes = freezeAttributes({ ...data.attributes }, 'worker', ['attributes']);
   const now = currentTime(s);
   let w = s.workers.get(data.id);
   const previousStatus = w?.status ?? null;
@@ -32,6 +38,7 @@ export function upsertWorkerState(
     unindexWorker(s, w);
   } else {
     w = {
+      version: 0,
       id: data.id,
       kind: data.kind,
       attributes: {},
@@ -78,8 +85,8 @@ export function upsertWorkerState(
   }
   w.kind = data.kind;
   w.input = data;
-  w.attributes = data.attributes as Record<string, unknown>;
-  w.skills = (data.attributes.skills ?? {}) as Record<string, number>;
+  w.attributes = attributes;
+  w.skills = (w.attributes.skills ?? NO_SKILLS) as Record<string, number>;
   w.ctx = { ...w.attributes, id: w.id, kind: w.kind };
   w.draining = restored?.draining ?? false;
   if (w.status !== data.status) {
@@ -125,7 +132,7 @@ export function upsertWorkerState(
   updateOccupancy(s, w);
   indexWorker(s, w);
   if (!restored && previousStatus !== data.status) {
-    emit(s, 'worker.status_changed', 'worker', w.id, {
+    emit(s, 'worker.status_changed', 'worker', w.id, ++w.version, {
       workerId: w.id,
       from: previousStatus,
       to: data.status,
@@ -284,4 +291,46 @@ export function rescindWorkerOffers(s: RoutingState, w: WorkerState, reason: str
   const offers: ReservationState[] = [];
   for (let r = w.offerHead; r !== null; r = r.offerNext) offers.push(r);
   for (const r of offers) endPending(s, r, 'rescinded', reason);
+}
+
+/**
+ * Changes a worker's presence. Leaving `available` rescinds its open offers; becoming
+ * available looks for work at once.
+ */
+export function setStatus(
+  s: RoutingState,
+  w: WorkerState,
+  args: { status: Presence; reason?: string | undefined },
+): void {
+  const from = w.status;
+  const now = currentTime(s);
+  if (from !== args.status) {
+    w.status = args.status;
+    w.statusSince = now;
+    if (args.status === 'available' && w.activeTasks === 0) w.idleSince = now;
+  }
+  w.reason = args.reason;
+  w.input = {
+    ...w.input,
+    status: args.status,
+    ...(args.reason === undefined ? {} : { reason: args.reason }),
+  };
+  if (args.reason === undefined) delete w.input.reason;
+  emit(s, 'worker.status_changed', 'worker', w.id, ++w.version, {
+    workerId: w.id,
+    from,
+    to: args.status,
+    ...(args.reason === undefined ? {} : { reason: args.reason }),
+  });
+  if (!offerable(s, w)) rescindWorkerOffers(s, w, 'worker_unavailable');
+  refreshWorker(s, w);
+  dispatchWorker(s, w);
+}
+
+/** Drains a worker: no new offers, open offers rescinded; it leaves with its last task. */
+export function drainWorker(s: RoutingState, w: WorkerState): void {
+  w.draining = true;
+  rescindWorkerOffers(s, w, 'worker_removed');
+  refreshWorker(s, w);
+  purgeIfDrained(s, w);
 }

@@ -179,7 +179,7 @@ export function enterStep(
   if (idx < last && step.timeout !== undefined)
     t.stepDeadline = s.deadlines.add(Math.max(t.routedAt + step.timeout, now), 'step', t.id, 0);
   if (why !== null && (from !== idx || why === 'handoff')) {
-    emit(s, 'task.step_changed', 'task', t.id, {
+    emit(s, 'task.step_changed', 'task', t.id, ++t.version, {
       taskId: t.id,
       filter: filter.name,
       fromStep: from,
@@ -189,8 +189,9 @@ export function enterStep(
     });
   }
   joinGroup(s, t, groupFor(s, t, step), step);
+  const version = ++t.version;
   if (wants(s, 'task.queued'))
-    emit(s, 'task.queued', 'task', t.id, {
+    emit(s, 'task.queued', 'task', t.id, version, {
       taskId: t.id,
       filter: filter.name,
       step: idx,
