@@ -386,3 +386,49 @@ describe('documented limits', () => {
     ).toBe('CONFIG');
   });
 });
+
+describe('person-request detection in reportBotTurn', () => {
+  function botTask(extra: Partial<RoutingEngineOptions> = {}) {
+    const { engine, events } = setup(extra);
+    engine.upsertWorker({ id: 'bot', kind: 'bot', status: 'available', capacity: { chat: 10 } });
+    engine.submitTask({ id: 't', channel: 'chat' });
+    const offer = events.find((e) => e.type === 'reservation.created');
+    if (offer?.type !== 'reservation.created') throw new Error('no offer');
+    engine.acceptReservation(offer.payload.reservationId);
+    return engine;
+  }
+
+  it('does not hand off when the customer only mentions an agent', () => {
+    const engine = botTask();
+    expect(engine.reportBotTurn('t', { customerText: 'my travel agent booked this' })).toBeNull();
+    expect(engine.getTask('t')?.workerId).toBe('bot');
+  });
+
+  it('hands off on a request in another language', () => {
+    const engine = botTask();
+    expect(
+      engine.reportBotTurn('t', { customerText: 'je veux parler à un conseiller', language: 'fr' }),
+    ).toMatchObject({
+      reason: 'customer_request',
+    });
+    expect(engine.getTask('t')?.status).toBe('pending');
+  });
+
+  it('uses an injected detector, with the turn’s language', () => {
+    const seen: unknown[] = [];
+    const engine = botTask({
+      personRequestDetector: (text, context) => {
+        seen.push([text, context]);
+        return { requested: text === 'operatore!' };
+      },
+    });
+    expect(engine.reportBotTurn('t', { customerText: 'ciao', language: 'it' })).toBeNull();
+    expect(engine.reportBotTurn('t', { customerText: 'operatore!', language: 'it' })?.reason).toBe(
+      'customer_request',
+    );
+    expect(seen).toEqual([
+      ['ciao', { language: 'it' }],
+      ['operatore!', { language: 'it' }],
+    ]);
+  });
+});
