@@ -19,7 +19,8 @@ export function capOf(w: WorkerState, ch: number): ChannelCap | undefined {
   return ch === w.firstCh ? w.firstCap : w.caps[ch];
 }
 
-export function hasRoom(_s: RoutingState, w: WorkerState, ch: number): boolean {
+/** Whether one more task on channel `ch` fits the worker (channel units and shared pool). */
+export function hasRoom(w: WorkerState, ch: number): boolean {
   // Most workers have one channel: its entry sits on the worker itself.
   const cap = capOf(w, ch);
   if (cap === undefined) return false;
@@ -27,11 +28,13 @@ export function hasRoom(_s: RoutingState, w: WorkerState, ch: number): boolean {
   return w.totalCapacity === undefined || w.usedTotal + cap.weight <= w.totalCapacity;
 }
 
-export function updateOccupancy(_s: RoutingState, w: WorkerState): void {
+/** Recomputes the used share of the worker's capacity (strategies rank by it). */
+export function updateOccupancy(w: WorkerState): void {
   w.occupancy = w.capacityUnits > 0 ? Math.min(1, w.usedTotal / w.capacityUnits) : 1;
 }
 
-export function holdCapacity(s: RoutingState, w: WorkerState, r: ReservationState): void {
+/** Takes the reservation's units on its worker (and links an open offer into the worker's list). */
+export function holdCapacity(w: WorkerState, r: ReservationState): void {
   let cap = capOf(w, r.ch);
   if (cap === undefined) {
     // A restored reservation on a channel the worker no longer lists.
@@ -48,9 +51,10 @@ export function holdCapacity(s: RoutingState, w: WorkerState, r: ReservationStat
     if (w.offerHead !== null) w.offerHead.offerPrev = r;
     w.offerHead = r;
   }
-  updateOccupancy(s, w);
+  updateOccupancy(w);
 }
 
+/** Gives a reservation's units back and drops it from the offer indexes (once). */
 export function releaseReservation(s: RoutingState, r: ReservationState): void {
   const w = r.worker;
   s.deadlines.cancel(r.deadline);
@@ -64,16 +68,17 @@ export function releaseReservation(s: RoutingState, r: ReservationState): void {
   w.usedTotal -= r.weight;
   w.activeTasks--;
   if (w.activeTasks === 0) w.idleSince = currentTime(s);
-  updateOccupancy(s, w);
+  updateOccupancy(w);
   // Open offers sit in the small offers index; a held one only in the held index (if built).
   s.reservations.delete(r);
   if (s.held !== null) s.held.delete(r.id);
   if (s.wrapping.size > 0) s.wrapping.delete(r.id);
 }
 
-export function hasAnyRoom(s: RoutingState, w: WorkerState): boolean {
-  if (!w.multiChannel) return w.firstCap !== undefined && hasRoom(s, w, w.firstCh);
+/** Whether the worker has room on any channel. */
+export function hasAnyRoom(w: WorkerState): boolean {
+  if (!w.multiChannel) return w.firstCap !== undefined && hasRoom(w, w.firstCh);
   const caps = w.caps;
-  for (let ch = 0; ch < caps.length; ch++) if (caps[ch] !== undefined && hasRoom(s, w, ch)) return true;
+  for (let ch = 0; ch < caps.length; ch++) if (caps[ch] !== undefined && hasRoom(w, ch)) return true;
   return false;
 }

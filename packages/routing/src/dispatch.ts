@@ -22,6 +22,7 @@ import type { StepConfig } from './workflow/definition.js';
 import { basePriority, currentStep } from './workflow/evaluate.js';
 import { groupAdmits, leaveGroup } from './workflow/groups.js';
 
+/** The value at a dotted own-property path (`skills.billing`), or `undefined`. */
 export function readPath(obj: Readonly<Record<string, unknown>>, path: string): unknown {
   let cur: unknown = obj;
   for (const part of path.split('.')) {
@@ -32,10 +33,12 @@ export function readPath(obj: Readonly<Record<string, unknown>>, path: string): 
   return cur;
 }
 
+/** Queue order between equal priorities: created earlier, then submitted earlier. */
 export function isOlder(a: TaskState, b: TaskState): boolean {
   return a.createdAt < b.createdAt || (a.createdAt === b.createdAt && a.seq < b.seq);
 }
 
+/** Orders `orderBy` values: missing first, numbers numerically, the rest as strings. */
 export function compareValues(a: unknown, b: unknown): number {
   if (a === b) return 0;
   if (a === undefined || a === null) return -1;
@@ -44,8 +47,9 @@ export function compareValues(a: unknown, b: unknown): number {
   return String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
 }
 
+/** Whether worker `w` may be offered task `t` of group `g` right now. */
 export function eligible(s: RoutingState, w: WorkerState, t: TaskState, g: Group): boolean {
-  if (!offerable(s, w) || !hasRoom(s, w, t.ch)) return false;
+  if (!offerable(w) || !hasRoom(w, t.ch)) return false;
   if (!groupAdmits(g, w) || !taskAllowsWorker(s, t, w)) return false;
   for (const r of t.pending) if (r.worker === w) return false;
   return true;
@@ -107,6 +111,7 @@ export function findWorkers(
   return candidates.slice(0, k);
 }
 
+/** Best-first order of candidate workers: `orderBy` keys, strategy, longest idle, registration. */
 export function workerComparator(
   s: RoutingState,
   t: TaskState,
@@ -138,6 +143,7 @@ export function workerComparator(
   };
 }
 
+/** What a strategy sees of a task in its group (requirements merged). */
 export function taskView(s: RoutingState, t: TaskState, g: Group): TaskView {
   const requiredSkills: Record<string, number> = {};
   g.requirement.skillNames.forEach((s, i) => {
@@ -152,6 +158,7 @@ export function taskView(s: RoutingState, t: TaskState, g: Group): TaskView {
   };
 }
 
+/** Eligible available workers for `t`, counting up to `atLeast`. */
 export function countAvailable(s: RoutingState, t: TaskState, g: Group, atLeast: number): number {
   if (g.pinnedWorkerId !== null) {
     const w = s.workers.get(g.pinnedWorkerId);
@@ -220,7 +227,7 @@ export function routeTask(
     s.reservations.add(r);
     if (t.pending === NO_PENDING) t.pending = [r];
     else t.pending.push(r);
-    holdCapacity(s, w, r);
+    holdCapacity(w, r);
     w.lastOfferSeq = s.offerSeq++;
     // A worker dispatching for itself refreshes once when it is done (`#dispatchWorker`).
     if (w !== first) refreshWorker(s, w);
@@ -264,7 +271,7 @@ export function dispatchWorker(s: RoutingState, w: WorkerState): void {
 export function dispatchLoop(s: RoutingState, w: WorkerState): boolean {
   let offered = false;
   for (let guard = 0; guard < 10_000; guard++) {
-    if (!offerable(s, w) || w.removed) return offered;
+    if (!offerable(w) || w.removed) return offered;
     const now = currentTime(s);
     let best: TaskState | undefined;
     let bestEff = 0;
@@ -289,7 +296,7 @@ export function dispatchLoop(s: RoutingState, w: WorkerState): boolean {
       const ch = chans[li] as number;
       if (ch !== lastCh) {
         lastCh = ch;
-        lastRoom = hasRoom(s, w, ch);
+        lastRoom = hasRoom(w, ch);
         if (lastRoom) room = true;
       }
       if (!lastRoom) continue;
@@ -320,7 +327,7 @@ export function dispatchLoop(s: RoutingState, w: WorkerState): boolean {
     const pinned = s.pinnedGroups.size === 0 ? undefined : s.pinnedGroups.get(w.id);
     if (pinned) {
       for (const g of pinned.values()) {
-        if (!w.queues.includes(g.queue) || !hasRoom(s, w, g.ch)) continue;
+        if (!w.queues.includes(g.queue) || !hasRoom(w, g.ch)) continue;
         room = true;
         const t = headFor(s, g, w);
         if (!t) continue;
@@ -333,7 +340,7 @@ export function dispatchLoop(s: RoutingState, w: WorkerState): boolean {
     }
     if (!best || !room) return offered;
     if (routeTask(s, best, w)) offered = true;
-    if (!hasAnyRoom(s, w)) return offered;
+    if (!hasAnyRoom(w)) return offered;
   }
   return offered;
 }
@@ -346,6 +353,7 @@ export function headFor(s: RoutingState, g: Group, w: WorkerState): TaskState | 
   return g.heap.findInOrder((x) => taskAllowsWorker(s, x, w));
 }
 
+/** False while `w` is inside the task's rejection exclusion window. */
 export function taskAllowsWorker(s: RoutingState, t: TaskState, w: WorkerState): boolean {
   if (t.excluded === null || t.excluded.size === 0) return true;
   const until = t.excluded.get(w.id);

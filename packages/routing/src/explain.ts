@@ -91,6 +91,7 @@ export function summarizeTrace(trace: Omit<DecisionTrace, 'summary'>): string {
   return `No eligible worker in ${who}: ${parts.length > 0 ? parts.join(', ') : 'none available'}.`;
 }
 
+/** The `explainWaiting` trace of a task. */
 export function explain(s: RoutingState, t: TaskState): DecisionTrace {
   const now = currentTime(s);
   const filter = filterOf(s, t);
@@ -160,6 +161,7 @@ export function explain(s: RoutingState, t: TaskState): DecisionTrace {
   return { ...base, summary: summarizeTrace(base) };
 }
 
+/** The first reason worker `w` cannot take task `t` now, or `undefined` when eligible. */
 export function exclusionReason(
   s: RoutingState,
   w: WorkerState,
@@ -171,7 +173,7 @@ export function exclusionReason(
   if (w.draining) return 'draining';
   if (!w.capacity.has(t.ch)) return 'channel';
   for (const r of t.pending) if (r.worker === w) return 'offered';
-  if (!hasRoom(s, w, t.ch)) return 'capacity';
+  if (!hasRoom(w, t.ch)) return 'capacity';
   const failure = checkRequirement(g.requirement, w);
   if (failure) return failure.reason;
   if (g.expr && !g.expr.evaluate({ worker: w.ctx, task: g.exprTask })) return 'expression';

@@ -65,6 +65,7 @@ export interface HandoffRules {
   botTimeoutMs?: number;
 }
 
+/** Zod schema for {@link HandoffRules} (with defaults). */
 export const HandoffRulesSchema = z
   .object({
     onCustomerRequest: z.boolean().default(true),

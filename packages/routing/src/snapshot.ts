@@ -300,7 +300,7 @@ export function restoreSnapshot(s: RoutingState, snap: ParsedSnapshot): void {
       };
       if (r.status === 'pending') s.reservations.add(r);
       else if (r.status === 'wrapping') s.wrapping.set(r.id, r);
-      holdCapacity(s, w, r);
+      holdCapacity(w, r);
       if (r.status === 'pending') t.pending = [...t.pending, r];
       else t.assigned = r;
     }
@@ -311,7 +311,7 @@ export function restoreSnapshot(s: RoutingState, snap: ParsedSnapshot): void {
     }
   }
   for (const w of s.workers.values()) {
-    updateOccupancy(s, w);
+    updateOccupancy(w);
     refreshWorker(s, w);
   }
   for (const d of snap.deadlines) {

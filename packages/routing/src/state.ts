@@ -200,6 +200,7 @@ export function createState(opts: ParsedRoutingOptions, previous?: RoutingState)
   return s;
 }
 
+/** One channel's capacity on a worker and the units in use. */
 export interface ChannelCap {
   units: number;
   weight: number;
@@ -207,6 +208,7 @@ export interface ChannelCap {
   used: number;
 }
 
+/** A worker as the engine keeps it. */
 export interface WorkerState extends WorkerView {
   /** Events emitted for this worker so far (the envelope `version` of the last one). */
   version: number;
@@ -255,6 +257,7 @@ export interface WorkerState extends WorkerView {
   ctx: Record<string, unknown>;
 }
 
+/** A worker's place in one lane's idle heap. */
 export interface IdleEntry {
   worker: WorkerState;
   queue: QueueRuntime;
@@ -280,6 +283,7 @@ export interface Lane {
   list: Group[];
 }
 
+/** A compiled queue with its members and lanes. */
 export interface QueueRuntime {
   idx: number;
   config: QueueConfig;
@@ -291,6 +295,7 @@ export interface QueueRuntime {
   lanes: Array<Lane | undefined>;
 }
 
+/** Waiting tasks of one lane that share a requirement (a heap with a cached head). */
 export interface Group {
   key: string;
   queue: QueueRuntime;
@@ -331,6 +336,7 @@ export interface Group {
   plain: boolean;
 }
 
+/** A compiled workflow step. */
 export interface StepRuntime {
   config: StepConfig;
   queue: QueueRuntime;
@@ -353,6 +359,7 @@ export interface StepRuntime {
   filterName: string | null;
 }
 
+/** A compiled workflow filter with its steps. */
 export interface FilterRuntime {
   name: string | null;
   config: FilterConfig | null;
@@ -367,6 +374,7 @@ export interface FilterRuntime {
   indexOnly: boolean;
 }
 
+/** A task as the engine keeps it. */
 export interface TaskState {
   /** Events emitted for this task so far (the envelope `version` of the last one). */
   version: number;
@@ -407,6 +415,7 @@ export interface TaskState {
   ctx: Record<string, unknown> | null;
 }
 
+/** An offer (reservation) as the engine keeps it. */
 export interface ReservationState {
   /** Events emitted for this reservation so far (the envelope `version` of the last one). */
   version: number;
@@ -426,6 +435,7 @@ export interface ReservationState {
   offerNext: ReservationState | null;
 }
 
+/** The shared, frozen empty skill map. */
 export const NO_SKILLS: Readonly<Record<string, number>> = Object.freeze({});
 
 /** Shared (frozen) empty id list of `TaskInfo.reservations`. */
@@ -437,18 +447,24 @@ export const NO_WORKERS = Object.freeze([]) as unknown as WorkerState[];
 /** The shared empty `pending` list of a task without open offers (replaced, never mutated). */
 export const NO_PENDING = Object.freeze([]) as unknown as ReservationState[];
 
+/** The shared, frozen empty `completeTask` options. */
 export const NO_OPTIONS: Readonly<{ wrapUpMs?: number }> = Object.freeze({});
 
+/** `TaskState.filterIdx` of a task in the default filter. */
 export const DEFAULT_FILTER = -1;
 
+/** The shared empty filter candidate list. */
 export const NO_CANDIDATES: readonly number[] = [];
 
+/** `TaskState.filterIdx` of a task no filter matched (unrouted). */
 export const NO_FILTER = -2;
 
+/** The engine's own id generator, whose counters travel in snapshots. */
 export interface SequentialIds extends IdGenerator {
   counters: Map<string, number>;
 }
 
+/** Creates sequential ids (`res-1`, `evt-1`, …) per prefix. */
 export function sequentialIds(): SequentialIds {
   const counters = new Map<string, number>();
   return {
@@ -461,19 +477,23 @@ export function sequentialIds(): SequentialIds {
   };
 }
 
+/** The `NOT_FOUND` error for an unknown worker, task or reservation. */
 export function notFound(what: string, id: string): ThreadlineError {
   return new ThreadlineError('NOT_FOUND', `Unknown ${what} "${id}"`, { details: { [`${what}Id`]: id } });
 }
 
+/** Whether an object has any enumerable key (without allocating). */
 export function hasKeys(o: Readonly<Record<string, unknown>>): boolean {
   for (const _ in o) return true;
   return false;
 }
 
+/** The engine's now: the instant being fired inside `advanceTo`, else the clock. */
 export function currentTime(s: RoutingState): number {
   return s.timeOverride ?? s.clock.now();
 }
 
+/** The number of a channel name, assigned on first use. */
 export function channelIndex(s: RoutingState, channel: string): number {
   let ch = s.channels.get(channel);
   if (ch === undefined) {

@@ -11,6 +11,7 @@ import { finish } from './tasks/lifecycle.js';
 import { enterStep, filterOf } from './workflow/evaluate.js';
 import { joinGroup, leaveGroup } from './workflow/groups.js';
 
+/** Fires one due deadline at its instant. */
 export function fire(s: RoutingState, d: Deadline): void {
   if (d.kind === 'bot') {
     const t = s.tasks.get(d.ref);
@@ -91,6 +92,7 @@ export function trackBotTask(s: RoutingState, t: TaskState): void {
       : s.deadlines.add((t.assignedAt ?? currentTime(s)) + limit, 'bot', t.id, 0);
 }
 
+/** Cancels the bot timeout of a task. */
 export function forgetBotTask(s: RoutingState, t: TaskState): void {
   s.deadlines.cancel(t.botDeadline);
   t.botDeadline = undefined;

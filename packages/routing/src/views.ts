@@ -55,6 +55,7 @@ export interface RoutingStats {
   tasks: number;
 }
 
+/** The public view of a worker. */
 export function workerInfo(s: RoutingState, w: WorkerState): WorkerInfo {
   const capacity: Record<string, { units: number; weight: number }> = {};
   const used: Record<string, number> = {};
@@ -79,6 +80,7 @@ export function workerInfo(s: RoutingState, w: WorkerState): WorkerInfo {
   };
 }
 
+/** The public view of a task. */
 export function taskInfo(s: RoutingState, t: TaskState): TaskInfo {
   // The step `#enterStep` recorded spares loading the filter and its step list.
   const route = t.route;
@@ -100,6 +102,7 @@ export function taskInfo(s: RoutingState, t: TaskState): TaskInfo {
   };
 }
 
+/** The public view of a reservation. */
 export function reservationInfo(s: RoutingState, r: ReservationState): ReservationInfo {
   return {
     id: r.id,

@@ -21,10 +21,13 @@ export function syncLaneRow(table: LaneTable, i: number): void {
   }
 }
 
+/** Lane row state: no waiting task. */
 export const LANE_EMPTY = 0;
 
+/** Lane row state: one open group whose head can be ranked from the row alone. */
 export const LANE_FAST = 1;
 
+/** Lane row state: the lane's groups must be looked at. */
 export const LANE_SLOW = 2;
 
 /**

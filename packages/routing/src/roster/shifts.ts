@@ -4,6 +4,7 @@ import type { ShiftCalendar } from '../options.js';
 import { currentTime, type RoutingState, type WorkerState } from '../state.js';
 import { rescindWorkerOffers } from './workers.js';
 
+/** Workers sharing one shift calendar, with the deadline of its next change. */
 export interface ShiftGroup {
   calendar: ShiftCalendar;
   workers: Set<WorkerState>;
@@ -24,11 +25,13 @@ export function nextShiftChange(calendar: ShiftCalendar, now: number): number | 
   return null;
 }
 
+/** Takes a worker out of shift tracking. */
 export function leaveShiftGroup(s: RoutingState, w: WorkerState): void {
   s.calendarWorkers.delete(w);
   if (w.calendarName !== undefined) s.shiftGroups.get(w.calendarName)?.workers.delete(w);
 }
 
+/** Tracks a worker under its calendar (one deadline per calendar change). */
 export function joinShiftGroup(s: RoutingState, w: WorkerState, name: string, calendar: ShiftCalendar): void {
   let group = s.shiftGroups.get(name);
   if (!group) {
@@ -39,6 +42,7 @@ export function joinShiftGroup(s: RoutingState, w: WorkerState, name: string, ca
   if (group.deadline === undefined) scheduleShift(s, name, group, currentTime(s));
 }
 
+/** Schedules the calendar's next opening or closing after `from`. */
 export function scheduleShift(s: RoutingState, name: string, group: ShiftGroup, from: number): void {
   const next = nextShiftChange(group.calendar, from);
   group.deadline = next === null ? undefined : s.deadlines.add(next, 'shift', name, 0);
@@ -55,6 +59,7 @@ export function fireShift(s: RoutingState, d: Deadline): void {
   scheduleShift(s, d.ref, group, d.at);
 }
 
+/** Puts a worker on or off shift: off rescinds its offers, on looks for work. */
 export function setInShift(s: RoutingState, w: WorkerState, inShift: boolean): void {
   if (inShift === w.inShift) return;
   w.inShift = inShift;
@@ -62,6 +67,7 @@ export function setInShift(s: RoutingState, w: WorkerState, inShift: boolean): v
   else dispatchWorker(s, w);
 }
 
+/** Re-checks workers on calendars without `periodsAfter` (on every `advanceTo`). */
 export function checkShifts(s: RoutingState): void {
   if (s.calendarWorkers.size === 0) return;
   const now = currentTime(s);

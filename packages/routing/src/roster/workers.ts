@@ -21,6 +21,7 @@ import {
 } from '../state.js';
 import { joinShiftGroup, leaveShiftGroup } from './shifts.js';
 
+/** Creates or replaces a worker's state from validated input and re-indexes it. */
 export function upsertWorkerState(
   s: RoutingState,
   data: z.output<typeof WorkerInputSchema>,
@@ -129,7 +130,7 @@ export function upsertWorkerState(
   } else {
     w.inShift = true;
   }
-  updateOccupancy(s, w);
+  updateOccupancy(w);
   indexWorker(s, w);
   if (!restored && previousStatus !== data.status) {
     emit(s, 'worker.status_changed', 'worker', w.id, ++w.version, {
@@ -139,10 +140,11 @@ export function upsertWorkerState(
       ...(data.reason === undefined ? {} : { reason: data.reason }),
     });
   }
-  if (!offerable(s, w)) rescindWorkerOffers(s, w, 'worker_unavailable');
+  if (!offerable(w)) rescindWorkerOffers(s, w, 'worker_unavailable');
   return w;
 }
 
+/** Adds a worker to the skill and attribute indexes, its queues and their lanes. */
 export function indexWorker(s: RoutingState, w: WorkerState): void {
   s.skillIndex.add(w, w.skills);
   s.attributeIndex.add(w, w.attributes);
@@ -204,6 +206,7 @@ export function placeLanes(s: RoutingState, w: WorkerState): void {
   s.lanePoolUsed += n;
 }
 
+/** Removes a worker from the indexes, queues and idle heaps. */
 export function unindexWorker(s: RoutingState, w: WorkerState): void {
   s.skillIndex.remove(w, w.skills);
   s.attributeIndex.remove(w, w.attributes);
@@ -223,6 +226,7 @@ export function unindexWorker(s: RoutingState, w: WorkerState): void {
   w.queues = [];
 }
 
+/** The lane of queue `q` on channel `ch`, created on first use. */
 export function lane(s: RoutingState, q: QueueRuntime, ch: number): Lane {
   let lane = q.lanes[ch];
   if (!lane) {
@@ -244,13 +248,13 @@ export function refreshWorker(s: RoutingState, w: WorkerState): void {
   const present = w.status === 'available' && !w.draining;
   // A worker out of every heap that wants none (the common case right after it takes a task
   // under load) has nothing to do: skip touching its ~30 entries.
-  if (w.inHeaps === 0 && (!present || !hasAnyRoom(s, w))) return;
+  if (w.inHeaps === 0 && (!present || !hasAnyRoom(w))) return;
   // The worker's keys, computed once: every lane heap re-sorts on numbers it keeps itself.
   const rank = present ? rankOf(s, w) : 0;
   const idle = w.idleSince;
   const counts = s.laneTable.idle;
   for (const e of w.entries) {
-    const want = present && hasRoom(s, w, e.ch);
+    const want = present && hasRoom(w, e.ch);
     if (want) {
       if (!e.inHeap) {
         e.lane.idle.push(e, rank, idle, w.order);
@@ -275,10 +279,12 @@ export function rankOf(s: RoutingState, w: WorkerState): number {
   return Number.isNaN(r) ? Number.POSITIVE_INFINITY : r;
 }
 
-export function offerable(_s: RoutingState, w: WorkerState): boolean {
+/** Whether the worker may receive offers at all (available, not draining, in shift). */
+export function offerable(w: WorkerState): boolean {
   return w.status === 'available' && !w.draining && w.inShift;
 }
 
+/** Removes a draining worker once its last task is done. */
 export function purgeIfDrained(s: RoutingState, w: WorkerState): void {
   if (!w.draining || w.activeTasks > 0) return;
   unindexWorker(s, w);
@@ -287,6 +293,7 @@ export function purgeIfDrained(s: RoutingState, w: WorkerState): void {
   leaveShiftGroup(s, w);
 }
 
+/** Rescinds every open offer of a worker. */
 export function rescindWorkerOffers(s: RoutingState, w: WorkerState, reason: string): void {
   const offers: ReservationState[] = [];
   for (let r = w.offerHead; r !== null; r = r.offerNext) offers.push(r);
@@ -322,7 +329,7 @@ export function setStatus(
     to: args.status,
     ...(args.reason === undefined ? {} : { reason: args.reason }),
   });
-  if (!offerable(s, w)) rescindWorkerOffers(s, w, 'worker_unavailable');
+  if (!offerable(w)) rescindWorkerOffers(s, w, 'worker_unavailable');
   refreshWorker(s, w);
   dispatchWorker(s, w);
 }

@@ -32,6 +32,7 @@ export function offersNoLongerFit(s: RoutingState, t: TaskState): boolean {
   return false;
 }
 
+/** Completes a held reservation and its task, freeing the worker. */
 export function finish(s: RoutingState, r: ReservationState): void {
   assertTransition(r.id, r.status, 'completed');
   r.status = 'completed';
@@ -40,6 +41,7 @@ export function finish(s: RoutingState, r: ReservationState): void {
   afterFree(s, r.worker);
 }
 
+/** Drops a finished task and its deadlines. */
 export function forgetTask(s: RoutingState, t: TaskState): void {
   s.deadlines.cancel(t.stepDeadline);
   s.deadlines.cancel(t.boostDeadline);

@@ -17,6 +17,7 @@ import {
 import type { StepConfig } from './definition.js';
 import { groupFor, joinGroup } from './groups.js';
 
+/** The value at an own-property path, or `undefined`. */
 export function readSegments(obj: unknown, path: readonly (string | number)[]): unknown {
   let cur = obj;
   for (const seg of path) {
@@ -26,7 +27,8 @@ export function readSegments(obj: unknown, path: readonly (string | number)[]): 
   return cur;
 }
 
-export function taskCtx(_s: RoutingState, t: TaskState): Record<string, unknown> {
+/** `task.*` as rule expressions see it (cached until the task changes). */
+export function taskCtx(t: TaskState): Record<string, unknown> {
   if (!t.ctx) {
     t.ctx = {
       ...t.attributes,
@@ -42,6 +44,7 @@ export function taskCtx(_s: RoutingState, t: TaskState): Record<string, unknown>
   return t.ctx;
 }
 
+/** The filter a task is in, or `null`. */
 export function filterOf(s: RoutingState, t: TaskState): FilterRuntime | null {
   if (t.filterIdx === DEFAULT_FILTER) return s.defaultFilter;
   if (t.filterIdx < 0) return null;
@@ -63,6 +66,7 @@ export function indexedCandidates(s: RoutingState, t: TaskState): number[] {
   return found;
 }
 
+/** The index of the first filter matching `t` (`DEFAULT_FILTER` / `NO_FILTER` otherwise). */
 export function matchFilter(s: RoutingState, t: TaskState): number {
   let candidates: readonly number[] = s.unindexedFilters;
   const sole = s.soleFilterIndex;
@@ -80,7 +84,7 @@ export function matchFilter(s: RoutingState, t: TaskState): number {
     const filter = s.filters[i] as FilterRuntime;
     const match = filter.config?.match;
     if (!match) {
-      if (filter.when && !filter.when.evaluate({ task: taskCtx(s, t) })) continue;
+      if (filter.when && !filter.when.evaluate({ task: taskCtx(t) })) continue;
       return i;
     }
     if (match.channel !== undefined) {
@@ -94,12 +98,13 @@ export function matchFilter(s: RoutingState, t: TaskState): number {
       const cal = s.calendars[match.businessHours.calendar] as ShiftCalendar;
       if (cal.isBusinessTime(currentTime(s)) !== match.businessHours.open) continue;
     }
-    if (filter.when && !filter.when.evaluate({ task: taskCtx(s, t) })) continue;
+    if (filter.when && !filter.when.evaluate({ task: taskCtx(t) })) continue;
     return i;
   }
   return s.defaultFilter ? DEFAULT_FILTER : NO_FILTER;
 }
 
+/** Runs the filters for a task and enters the first step (or keeps its step when the filter is unchanged). */
 export function enterWorkflow(s: RoutingState, t: TaskState, previousFilter: number | null): void {
   const idx = matchFilter(s, t);
   if (previousFilter !== null && idx === previousFilter && idx !== NO_FILTER) {
@@ -149,7 +154,7 @@ export function enterStep(
         const group = groupFor(s, t, step);
         const available = countAvailable(s, t, group, Number.POSITIVE_INFINITY);
         const members = group.pinnedWorkerId === null ? step.queue.members.size : available;
-        if (step.skipIf.evaluate({ task: taskCtx(s, t), workers: { available, members } })) {
+        if (step.skipIf.evaluate({ task: taskCtx(t), workers: { available, members } })) {
           idx++;
           why = 'skipped';
           continue;
@@ -201,6 +206,7 @@ export function enterStep(
   routeTask(s, t, undefined, step);
 }
 
+/** The worker a `knownWorker` step pins the task to, or `null`. */
 export function knownWorkerId(s: RoutingState, t: TaskState, step: StepConfig): string | null {
   if (step.knownWorker === 'preferred') return t.preferredWorkerId;
   if (step.knownWorker === 'last') {
@@ -211,18 +217,21 @@ export function knownWorkerId(s: RoutingState, t: TaskState, step: StepConfig): 
   return null;
 }
 
+/** The task's current step (its queue replaced by a handoff target queue). */
 export function currentStep(s: RoutingState, t: TaskState): StepRuntime | undefined {
   const step = filterOf(s, t)?.steps[t.stepIdx];
   if (!step || t.handoffQueue === null) return step;
   return { ...step, queue: s.queueById.get(t.handoffQueue) ?? step.queue };
 }
 
+/** The task's priority in its step, SLA boost included (aging excluded). */
 export function basePriority(s: RoutingState, t: TaskState): number {
   const step = currentStep(s, t);
   const slaBoost = t.boosted ? (step?.queue.config.slaBoost?.boost ?? 0) : 0;
   return (step?.config.priority ?? t.priority) + slaBoost;
 }
 
+/** Schedules (or applies) the SLA-risk boost of a task with a deadline. */
 export function scheduleBoost(s: RoutingState, t: TaskState): void {
   if (t.deadline === null) return;
   // The boost window is per queue; schedule at the widest window, re-checked when it fires.

@@ -31,6 +31,7 @@ export function groupAdmits(g: Group, w: WorkerState): boolean {
   return g.expr === null || g.expr.evaluate({ worker: w.ctx, task: g.exprTask }) === true;
 }
 
+/** The group a task joins in a step (cached per step and channel for plain tasks). */
 export function groupFor(s: RoutingState, t: TaskState, step: StepRuntime): Group {
   const plain =
     t.handoffQueue === null &&
@@ -50,7 +51,7 @@ export function groupFor(s: RoutingState, t: TaskState, step: StepRuntime): Grou
     : step.requirement;
   let exprKey = '';
   if (step.expr) {
-    const ctx = taskCtx(s, t);
+    const ctx = taskCtx(t);
     exprKey = JSON.stringify(step.exprTaskPaths.map((path) => readSegments(ctx, path) ?? null));
   }
   const key =
@@ -72,7 +73,7 @@ export function groupFor(s: RoutingState, t: TaskState, step: StepRuntime): Grou
       // Higher aged priority first, then age (LIFO: newest), then submission order.
       heap: new TaskHeap<TaskState>(s.taskPositions, lifo === true),
       expr: step.expr,
-      exprTask: step.expr ? taskCtx(s, t) : null,
+      exprTask: step.expr ? taskCtx(t) : null,
       head: undefined,
       headBase: 0,
       headClean: true,
@@ -94,6 +95,7 @@ export function groupFor(s: RoutingState, t: TaskState, step: StepRuntime): Grou
   return group;
 }
 
+/** The groups pinned to one worker. */
 export function pinnedGroupMap(s: RoutingState, workerId: string): Map<string, Group> {
   let m = s.pinnedGroups.get(workerId);
   if (!m) {
@@ -103,6 +105,7 @@ export function pinnedGroupMap(s: RoutingState, workerId: string): Map<string, G
   return m;
 }
 
+/** The map a group is kept in (its lane's, or its pinned worker's). */
 export function groupBucket(s: RoutingState, g: Group): Map<string, Group> {
   return g.pinnedWorkerId === null ? lane(s, g.queue, g.ch).groups : pinnedGroupMap(s, g.pinnedWorkerId);
 }
@@ -132,6 +135,7 @@ export function joinGroup(s: RoutingState, t: TaskState, g: Group, step?: StepRu
   s.waiting++;
 }
 
+/** Takes a task out of its group (and the group out of its lane when empty). */
 export function leaveGroup(s: RoutingState, t: TaskState): void {
   const g = t.group;
   if (!g) return;
