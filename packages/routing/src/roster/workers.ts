@@ -32,6 +32,8 @@ export function upsertWorkerState(
   // Frozen, nested values copied: `getWorker` hands this out and the indexes are built from it.
   // Built first, so a refused key changes nothing.
   const attributes = freezeAttributes({ ...data.attributes }, 'worker', ['attributes']);
+  // The stored input (snapshots copy it) shares the frozen attributes: one copy per worker.
+  data.attributes = attributes as typeof data.attributes;
   const now = currentTime(s);
   let w = s.workers.get(data.id);
   const previousStatus = w?.status ?? null;
