@@ -16,7 +16,8 @@ export interface WorkerInfo {
   status: Presence;
   reason?: string;
   draining: boolean;
-  attributes: Record<string, unknown>;
+  /** Frozen: change it with `upsertWorker`. */
+  attributes: Readonly<Record<string, unknown>>;
   capacity: Record<string, { units: number; weight: number }>;
   /** Shared pool across channels, when configured. */
   totalCapacity?: number;
@@ -35,8 +36,10 @@ export interface TaskInfo {
   channel: string;
   priority: number;
   status: TaskStatus;
-  attributes: Record<string, unknown>;
-  requiredSkills: Record<string, number>;
+  /** Frozen: change it with `updateTask`. */
+  attributes: Readonly<Record<string, unknown>>;
+  /** Frozen: change it with `updateTask`. */
+  requiredSkills: Readonly<Record<string, number>>;
   createdAt: number;
   filter: string | null;
   step: number;

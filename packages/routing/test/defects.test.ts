@@ -412,6 +412,8 @@ describe('person-request detection in reportBotTurn', () => {
       reason: 'customer_request',
     });
     expect(engine.getTask('t')?.status).toBe('pending');
+    // The packet rides in the (frozen) attributes like any other attribute.
+    expect(Object.isFrozen(engine.getTask('t')?.attributes.handoff)).toBe(true);
   });
 
   it('uses an injected detector, with the turn’s language', () => {

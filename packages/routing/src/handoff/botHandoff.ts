@@ -88,7 +88,7 @@ export function handoff(s: RoutingState, t: TaskState, packet: HandoffPacket): v
   t.humanOnly = true;
   t.ctx = null;
   t.attributes = freezeAttributes({ ...t.attributes, handoff: packet }, 'handoff packet', ['attributes']);
-  if (packet.targetSkills) t.requiredSkills = { ...t.requiredSkills, ...packet.targetSkills };
+  if (packet.targetSkills) t.requiredSkills = Object.freeze({ ...t.requiredSkills, ...packet.targetSkills });
   t.handoffQueue = packet.targetQueue ?? null;
   t.routedAt = currentTime(s);
   emit(s, 'task.handed_off', 'task', t.id, ++t.version, { taskId: t.id, fromWorkerId: from, packet });
