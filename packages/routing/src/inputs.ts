@@ -207,23 +207,53 @@ export function freezeAttributes<T extends Record<string, unknown>>(
   what: string,
   path: (string | number)[],
 ): Readonly<T> {
+  return copyNested(attrs, what, path, true);
+}
+
+/**
+ * Like {@link freezeAttributes} without freezing: the engine's own copy of a worker's
+ * attributes (frozen maps cost a descriptor array per distinct shape, and every worker's skill
+ * set has its own shape; `getWorker` hands out a frozen copy instead).
+ */
+export function copyAttributes<T extends Record<string, unknown>>(
+  attrs: T,
+  what: string,
+  path: (string | number)[],
+): T {
+  return copyNested(attrs, what, path, false);
+}
+
+/** A deep frozen copy of a value (plain objects and arrays; other objects kept as they are). */
+export function frozenView<T>(value: T): T {
+  return copy(value, 'value', [], true) as T;
+}
+
+function copyNested<T extends Record<string, unknown>>(
+  attrs: T,
+  what: string,
+  path: (string | number)[],
+  freeze: boolean,
+): T {
   for (const key in attrs) {
     const v = attrs[key];
     if (v !== null && typeof v === 'object')
-      (attrs as Record<string, unknown>)[key] = frozenCopy(v, what, [...path, key]);
+      (attrs as Record<string, unknown>)[key] = copy(v, what, [...path, key], freeze);
   }
-  return Object.freeze(attrs);
+  return freeze ? Object.freeze(attrs) : attrs;
 }
 
-function frozenCopy(value: unknown, what: string, path: (string | number)[]): unknown {
+function copy(value: unknown, what: string, path: (string | number)[], freeze: boolean): unknown {
   if (value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return Object.freeze(value.map((v, i) => frozenCopy(v, what, [...path, i])));
+  if (Array.isArray(value)) {
+    const items = value.map((v, i) => copy(v, what, [...path, i], freeze));
+    return freeze ? Object.freeze(items) : items;
+  }
   // Dates, maps and class instances are kept as given (attributes are meant to be JSON).
   if (!isPlainObject(value)) return value;
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value)) {
     if (key === '__proto__') throw reservedKey(what, [...path, key]);
-    out[key] = frozenCopy(value[key], what, [...path, key]);
+    out[key] = copy(value[key], what, [...path, key], freeze);
   }
-  return Object.freeze(out);
+  return freeze ? Object.freeze(out) : out;
 }

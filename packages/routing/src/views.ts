@@ -1,4 +1,5 @@
 import type { Presence } from '@threadline/core';
+import { frozenView } from './inputs.js';
 import type { ReservationInfo } from './reservations.js';
 import {
   NO_IDS,
@@ -73,7 +74,8 @@ export function workerInfo(s: RoutingState, w: WorkerState): WorkerInfo {
     status: w.status,
     ...(w.reason === undefined ? {} : { reason: w.reason }),
     draining: w.draining,
-    attributes: w.attributes,
+    // A frozen copy: the engine's own objects stay mutable only to the engine.
+    attributes: frozenView(w.attributes),
     capacity,
     ...(w.totalCapacity === undefined ? {} : { totalCapacity: w.totalCapacity }),
     used,

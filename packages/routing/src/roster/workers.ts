@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { hasAnyRoom, hasRoom, setFirstCap, updateOccupancy } from '../capacity.js';
 import { dispatchWorker } from '../dispatch.js';
 import { IdleHeap } from '../indexes/idleHeap.js';
-import { freezeAttributes, type WorkerInputSchema } from '../inputs.js';
+import { copyAttributes, type WorkerInputSchema } from '../inputs.js';
 import { emit } from '../notifications.js';
 import { meetsRequirement } from '../requirements.js';
 import { endPending } from '../reservations.js';
@@ -29,10 +29,10 @@ export function upsertWorkerState(
     | { order: number; idleSince: number; lastOfferSeq: number; draining: boolean; statusSince: number }
     | undefined,
 ): WorkerState {
-  // Frozen, nested values copied: `getWorker` hands this out and the indexes are built from it.
-  // Built first, so a refused key changes nothing.
-  const attributes = freezeAttributes({ ...data.attributes }, 'worker', ['attributes']);
-  // The stored input (snapshots copy it) shares the frozen attributes: one copy per worker.
+  // The engine's own deep copy (the indexes are built from it; a caller changing its objects
+  // later must not change routing). Built first, so a refused key changes nothing.
+  const attributes = copyAttributes({ ...data.attributes }, 'worker', ['attributes']);
+  // The stored input (snapshots copy it) shares that copy: one per worker.
   data.attributes = attributes as typeof data.attributes;
   const now = currentTime(s);
   let w = s.workers.get(data.id);
