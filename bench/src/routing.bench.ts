@@ -86,7 +86,7 @@ let arrivalCount = 0;
 const strategy = (process.env.ROUTING_STRATEGY ?? 'longest-idle') as StrategyName;
 const engine = createRoutingEngine({ clock, workflow, strategy });
 const offered: string[] = [];
-engine.on('reservation.created', (e) => {
+engine.subscribe('reservation.created', (e) => {
   offered.push(e.payload.reservationId);
 });
 const assigned: string[] = [];

@@ -358,7 +358,7 @@ export async function simulateDay(options: DayOptions = {}): Promise<DayResult> 
     const a = arrivalById.get(p.taskId);
     heap.push(clock.now() + (bot ? 500 : (a?.ringMs ?? 3_000)), { kind: 'accept', ...p });
   });
-  bus.subscribe('reservation.timeout', () => {
+  bus.subscribe('reservation.timed_out', () => {
     counters.offerTimeouts++;
   });
   bus.subscribe('reservation.rescinded', () => {

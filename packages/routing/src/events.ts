@@ -1,6 +1,6 @@
-import type { EventEnvelope, EventUnion } from '@threadline/core';
+import type { EventEnvelope, EventPattern, EventUnion } from '@threadline/core';
 import type { DecisionTrace } from './explain.js';
-import type { HandoffPacket } from './handoff.js';
+import type { HandoffPacket } from './handoff/packet.js';
 
 /** Why a task moved to another workflow step. */
 export type StepChangeReason = 'timeout' | 'skipped' | 'no_known_worker' | 'updated' | 'handoff';
@@ -27,13 +27,13 @@ export type RoutingEventMap = {
   };
   'reservation.accepted': { reservationId: string; taskId: string; workerId: string };
   'reservation.rejected': { reservationId: string; taskId: string; workerId: string; reason: string };
-  'reservation.timeout': { reservationId: string; taskId: string; workerId: string };
+  'reservation.timed_out': { reservationId: string; taskId: string; workerId: string };
   'reservation.rescinded': { reservationId: string; taskId: string; workerId: string; reason: string };
   'task.assigned': { taskId: string; workerId: string; reservationId: string };
   'task.canceled': { taskId: string; reason: string };
   'task.completed': { taskId: string; workerId: string; wrapUpUntil: number };
   'worker.status_changed': { workerId: string; from: string | null; to: string; reason?: string };
-  'handoff.requested': { taskId: string; fromWorkerId: string | null; packet: HandoffPacket };
+  'task.handed_off': { taskId: string; fromWorkerId: string | null; packet: HandoffPacket };
 };
 
 /** A routing event type name. */
@@ -45,6 +45,9 @@ export type RoutingEvent = EventUnion<RoutingEventMap>;
 /** The envelope of one routing event type. */
 export type RoutingEventOf<T extends RoutingEventType> = EventEnvelope<T, RoutingEventMap[T]>;
 
+/** What `subscribe` accepts: an event type, `task.*`, `reservation.*`, `worker.*`, or `*`. */
+export type RoutingEventPattern = EventPattern<RoutingEvent>;
+
 /** All routing event type names. */
 export const ROUTING_EVENT_TYPES: readonly RoutingEventType[] = [
   'task.queued',
@@ -52,11 +55,11 @@ export const ROUTING_EVENT_TYPES: readonly RoutingEventType[] = [
   'reservation.created',
   'reservation.accepted',
   'reservation.rejected',
-  'reservation.timeout',
+  'reservation.timed_out',
   'reservation.rescinded',
   'task.assigned',
   'task.canceled',
   'task.completed',
   'worker.status_changed',
-  'handoff.requested',
+  'task.handed_off',
 ];

@@ -1,33 +1,32 @@
 // Public surface of @threadline/routing: explicit named re-exports only.
-export {
-  type BotTurn,
-  createRoutingEngine,
-  type HandoffRules,
-  RoutingEngine,
-  type RoutingEngineOptions,
-  type RoutingSnapshot,
-  type RoutingStats,
-  type ShiftCalendar,
-  type TaskInfo,
-  type TaskStatus,
-  type WorkerInfo,
-} from './engine.js';
+export { createRoutingEngine, RoutingEngine } from './engine.js';
 export {
   ROUTING_EVENT_TYPES,
   type RoutingEvent,
   type RoutingEventMap,
   type RoutingEventOf,
+  type RoutingEventPattern,
   type RoutingEventType,
   type StepChangeReason,
 } from './events.js';
 export { type DecisionTrace, EXCLUSION_REASONS, type ExclusionReason, type RankedWorker } from './explain.js';
+export type { BotTurn } from './handoff/botHandoff.js';
 export {
   type HandoffPacket,
   type HandoffPacketInput,
   HandoffPacketSchema,
   isCoreHandoffPacket,
   normalizeHandoffPacket,
-} from './handoff.js';
+} from './handoff/packet.js';
+export {
+  createPersonRequestDetector,
+  PERSON_REQUEST_LANGUAGES,
+  type PersonRequestContext,
+  type PersonRequestDetector,
+  type PersonRequestDetectorOptions,
+  type PersonRequestLanguage,
+  type PersonRequestResult,
+} from './handoff/personRequest.js';
 export {
   CapacityEntrySchema,
   type TaskInput,
@@ -37,8 +36,11 @@ export {
   type WorkerInput,
   WorkerInputSchema,
 } from './inputs.js';
+export { ROUTING_LIMITS } from './limits.js';
+export type { HandoffRules, RoutingEngineOptions, ShiftCalendar } from './options.js';
 export { type AttributeScalar, type Requirement, RequirementSchema } from './requirements.js';
 export { canTransition, type ReservationInfo, type ReservationStatus } from './reservations.js';
+export type { RoutingSnapshot } from './snapshot.js';
 export {
   customScorer,
   leastOccupied,
@@ -51,6 +53,7 @@ export {
   type TaskView,
   type WorkerView,
 } from './strategies/index.js';
+export type { RoutingStats, TaskInfo, TaskStatus, WorkerInfo } from './views.js';
 export {
   defineWorkflow,
   type FilterConfig,
@@ -67,4 +70,4 @@ export {
   type WorkflowConfig,
   type WorkflowLintIssue,
   WorkflowSchema,
-} from './workflow.js';
+} from './workflow/definition.js';

@@ -1,5 +1,12 @@
-import { PresenceSchema, SkillLevelSchema } from '@threadline/core';
+import { PresenceSchema, SkillLevelSchema, ThreadlineError } from '@threadline/core';
 import { z } from 'zod';
+import { ROUTING_LIMITS } from './limits.js';
+
+const IdSchema = z.string().min(1).max(ROUTING_LIMITS.idLength);
+/** An attribute, skill or channel name. */
+const KeySchema = z.string().min(1).max(ROUTING_LIMITS.keyLength);
+/** A free-JSON attribute map: names are bounded (empty allowed, as before), values are anything. */
+const AttributesSchema = z.record(z.string().max(ROUTING_LIMITS.keyLength), z.unknown());
 
 /** Zod schema for a channel's capacity: a number of units, or units plus the weight one task uses. */
 export const CapacityEntrySchema = z.union([
@@ -12,21 +19,33 @@ export const CapacityEntrySchema = z.union([
 /** Zod schema for `upsertWorker` input. */
 export const WorkerInputSchema = z
   .object({
-    id: z.string().min(1).max(200),
+    id: IdSchema,
     kind: z.enum(['human', 'bot']).default('human'),
     /** Free JSON; `skills` (name → level 0–10) is the skill map requirements look at. */
     attributes: z
-      .object({ skills: z.record(z.string().min(1), SkillLevelSchema).optional() })
+      .object({ skills: z.record(KeySchema, SkillLevelSchema).optional() })
       .catchall(z.unknown())
+      .superRefine((attrs, ctx) => {
+        for (const key of Object.keys(attrs))
+          if (key.length > ROUTING_LIMITS.keyLength)
+            ctx.addIssue({
+              code: 'too_big',
+              origin: 'string',
+              maximum: ROUTING_LIMITS.keyLength,
+              inclusive: true,
+              path: [key],
+              message: `attribute names have at most ${ROUTING_LIMITS.keyLength} characters`,
+            });
+      })
       .default({}),
     /** Channel → units (or `{ units, weight }`). A channel missing here is never offered. */
-    capacity: z.record(z.string().min(1), CapacityEntrySchema),
+    capacity: z.record(KeySchema, CapacityEntrySchema),
     /** Optional shared pool across channels: the sum of used units never exceeds it. */
     totalCapacity: z.number().int().positive().optional(),
     status: PresenceSchema,
-    reason: z.string().max(500).optional(),
+    reason: z.string().max(ROUTING_LIMITS.reasonLength).optional(),
     /** Name of a calendar in the engine's `calendars` option (the worker's shift). */
-    calendar: z.string().min(1).optional(),
+    calendar: KeySchema.optional(),
   })
   .strict();
 
@@ -37,14 +56,14 @@ export type WorkerInput = z.input<typeof WorkerInputSchema>;
 export const TaskInputSchema = z
   .object({
     /** Caller-chosen id; generated when omitted. */
-    id: z.string().min(1).max(200).optional(),
-    channel: z.string().min(1),
+    id: IdSchema.optional(),
+    channel: KeySchema,
     priority: z.number().int().min(0).max(1_000_000).default(0),
-    attributes: z.record(z.string(), z.unknown()).default({}),
+    attributes: AttributesSchema.default({}),
     /** Skill name → minimum level every worker offered this task must have. */
-    requiredSkills: z.record(z.string().min(1), SkillLevelSchema).optional(),
+    requiredSkills: z.record(KeySchema, SkillLevelSchema).optional(),
     /** Worker targeted by `knownWorker: 'preferred'` steps. */
-    preferredWorkerId: z.string().min(1).optional(),
+    preferredWorkerId: IdSchema.optional(),
     /** SLA deadline (epoch ms) used by queue `slaBoost`. */
     deadline: z.number().int().optional(),
     /** When the task was created (defaults to now); age ordering and aging count from here. */
@@ -59,15 +78,18 @@ export type TaskInput = z.input<typeof TaskInputSchema>;
 export const TaskPatchSchema = z
   .object({
     priority: z.number().int().min(0).max(1_000_000).optional(),
-    attributes: z.record(z.string(), z.unknown()).optional(),
-    requiredSkills: z.record(z.string().min(1), SkillLevelSchema).optional(),
-    preferredWorkerId: z.string().min(1).nullable().optional(),
+    attributes: AttributesSchema.optional(),
+    requiredSkills: z.record(KeySchema, SkillLevelSchema).optional(),
+    preferredWorkerId: IdSchema.nullable().optional(),
     deadline: z.number().int().nullable().optional(),
   })
   .strict();
 
 /** Input of `updateTask`: fields to replace (`attributes` are merged shallowly). */
 export type TaskPatch = z.input<typeof TaskPatchSchema>;
+
+/** `updateTask` patch after validation. */
+export type ParsedTaskPatch = z.output<typeof TaskPatchSchema>;
 
 /** `submitTask` input after validation and defaults. */
 export type ParsedTaskInput = z.output<typeof TaskInputSchema>;
@@ -103,8 +125,10 @@ export function parseTaskInputFast(input: unknown): ParsedTaskInput | undefined 
     }
   }
   const { id, channel, priority, attributes, preferredWorkerId, deadline, createdAt } = input;
-  if (id !== undefined && (typeof id !== 'string' || id.length === 0 || id.length > 200)) return undefined;
-  if (typeof channel !== 'string' || channel.length === 0) return undefined;
+  if (id !== undefined && (typeof id !== 'string' || id.length === 0 || id.length > ROUTING_LIMITS.idLength))
+    return undefined;
+  if (typeof channel !== 'string' || channel.length === 0 || channel.length > ROUTING_LIMITS.keyLength)
+    return undefined;
   if (
     priority !== undefined &&
     (typeof priority !== 'number' || !Number.isInteger(priority) || priority < 0 || priority > 1_000_000)
@@ -113,16 +137,24 @@ export function parseTaskInputFast(input: unknown): ParsedTaskInput | undefined 
   if (attributes !== undefined && !isPlainObject(attributes)) return undefined;
   if (
     preferredWorkerId !== undefined &&
-    (typeof preferredWorkerId !== 'string' || preferredWorkerId.length === 0)
+    (typeof preferredWorkerId !== 'string' ||
+      preferredWorkerId.length === 0 ||
+      preferredWorkerId.length > ROUTING_LIMITS.idLength)
   )
     return undefined;
   if (deadline !== undefined && (typeof deadline !== 'number' || !Number.isSafeInteger(deadline)))
     return undefined;
   if (createdAt !== undefined && (typeof createdAt !== 'number' || !Number.isSafeInteger(createdAt)))
     return undefined;
-  // Own copy of the attributes, as the schema's record parse makes one.
+  // Own copy of the attributes, as the schema's record parse makes one. Keys the schema would
+  // refuse (too long, or `__proto__`, which a plain object cannot hold) take the schema path,
+  // which owns the error.
   const attrs: Record<string, unknown> = {};
-  if (attributes !== undefined) for (const key in attributes) attrs[key] = attributes[key];
+  if (attributes !== undefined)
+    for (const key in attributes) {
+      if (key.length > ROUTING_LIMITS.keyLength || key === '__proto__') return undefined;
+      attrs[key] = attributes[key];
+    }
   const out: ParsedTaskInput = {
     channel,
     priority: (priority as number | undefined) ?? 0,
@@ -133,4 +165,95 @@ export function parseTaskInputFast(input: unknown): ParsedTaskInput | undefined 
   if (deadline !== undefined) out.deadline = deadline;
   if (createdAt !== undefined) out.createdAt = createdAt;
   return out;
+}
+
+/**
+ * Refuses `__proto__` as a key anywhere in `input` (`VALIDATION`, naming the path). A plain
+ * object cannot hold it as data — an assignment changes the object's prototype, and zod drops
+ * it — so accepting it would mean matching on something other than what the caller sent.
+ */
+export function rejectReservedKeys(input: unknown, what: string, path: (string | number)[] = []): void {
+  if (input === null || typeof input !== 'object') return;
+  if (Array.isArray(input)) {
+    input.forEach((v, i) => {
+      rejectReservedKeys(v, what, [...path, i]);
+    });
+    return;
+  }
+  if (!isPlainObject(input)) return;
+  for (const key of Object.keys(input)) {
+    if (key === '__proto__') throw reservedKey(what, [...path, key]);
+    rejectReservedKeys((input as Record<string, unknown>)[key], what, [...path, key]);
+  }
+}
+
+function reservedKey(what: string, path: (string | number)[]): ThreadlineError {
+  return new ThreadlineError(
+    'VALIDATION',
+    `Invalid ${what}: ${path.join('.')}: "__proto__" is not allowed as a key`,
+    {
+      issues: [{ path, message: '"__proto__" is not allowed as a key', code: 'invalid_key' }],
+    },
+  );
+}
+
+/**
+ * Freezes a fresh attribute map in place after replacing its nested plain objects and arrays
+ * with frozen copies, so what the engine indexes cannot be changed through a returned view and
+ * the caller's own objects stay unfrozen. Throws like {@link rejectReservedKeys} on `__proto__`.
+ */
+export function freezeAttributes<T extends Record<string, unknown>>(
+  attrs: T,
+  what: string,
+  path: (string | number)[],
+): Readonly<T> {
+  return copyNested(attrs, what, path, true);
+}
+
+/**
+ * Like {@link freezeAttributes} without freezing: the engine's own copy of a worker's
+ * attributes (frozen maps cost a descriptor array per distinct shape, and every worker's skill
+ * set has its own shape; `getWorker` hands out a frozen copy instead).
+ */
+export function copyAttributes<T extends Record<string, unknown>>(
+  attrs: T,
+  what: string,
+  path: (string | number)[],
+): T {
+  return copyNested(attrs, what, path, false);
+}
+
+/** A deep frozen copy of a value (plain objects and arrays; other objects kept as they are). */
+export function frozenView<T>(value: T): T {
+  return copy(value, 'value', [], true) as T;
+}
+
+function copyNested<T extends Record<string, unknown>>(
+  attrs: T,
+  what: string,
+  path: (string | number)[],
+  freeze: boolean,
+): T {
+  for (const key in attrs) {
+    const v = attrs[key];
+    if (v !== null && typeof v === 'object')
+      (attrs as Record<string, unknown>)[key] = copy(v, what, [...path, key], freeze);
+  }
+  return freeze ? Object.freeze(attrs) : attrs;
+}
+
+function copy(value: unknown, what: string, path: (string | number)[], freeze: boolean): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    const items = value.map((v, i) => copy(v, what, [...path, i], freeze));
+    return freeze ? Object.freeze(items) : items;
+  }
+  // Dates, maps and class instances are kept as given (attributes are meant to be JSON).
+  if (!isPlainObject(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    if (key === '__proto__') throw reservedKey(what, [...path, key]);
+    out[key] = copy(value[key], what, [...path, key], freeze);
+  }
+  return freeze ? Object.freeze(out) : out;
 }

@@ -48,7 +48,8 @@ export const EMPTY_REQUIREMENT: CompiledRequirement = compileRequirement(undefin
 
 /** Merges several requirements (skills take the highest minimum; attributes intersect their accepted sets). */
 export function mergeRequirements(parts: readonly (Requirement | undefined)[]): CompiledRequirement {
-  const skills: Record<string, number> = {};
+  // A null-prototype map: a skill named `constructor` or `valueOf` is an ordinary key here.
+  const skills: Record<string, number> = Object.create(null);
   const attributes = new Map<string, Set<AttributeScalar>>();
   for (const part of parts) {
     if (!part) continue;
@@ -95,14 +96,14 @@ export function checkRequirement(
   const { skillNames, minLevels } = req;
   for (let i = 0; i < skillNames.length; i++) {
     const name = skillNames[i] as string;
-    const level = subject.skills[name];
+    const level = ownValue(subject.skills, name);
     if (level === undefined) return { reason: 'skill', skill: name };
     if (level < (minLevels[i] as number)) return { reason: 'level', skill: name };
   }
   const { attributeNames, accepted } = req;
   for (let i = 0; i < attributeNames.length; i++) {
     const name = attributeNames[i] as string;
-    if (!attributeMatches(subject.attributes[name], accepted[i] as ReadonlySet<AttributeScalar>)) {
+    if (!attributeMatches(ownValue(subject.attributes, name), accepted[i] as ReadonlySet<AttributeScalar>)) {
       return { reason: 'attribute', attribute: name };
     }
   }
@@ -113,14 +114,14 @@ export function checkRequirement(
 export function meetsRequirement(req: CompiledRequirement, subject: RequirementSubject): boolean {
   const { skillNames, minLevels } = req;
   for (let i = 0; i < skillNames.length; i++) {
-    const level = subject.skills[skillNames[i] as string];
+    const level = ownValue(subject.skills, skillNames[i] as string);
     if (level === undefined || level < (minLevels[i] as number)) return false;
   }
   const { attributeNames, accepted } = req;
   for (let i = 0; i < attributeNames.length; i++) {
     if (
       !attributeMatches(
-        subject.attributes[attributeNames[i] as string],
+        ownValue(subject.attributes, attributeNames[i] as string),
         accepted[i] as ReadonlySet<AttributeScalar>,
       )
     ) {
@@ -136,4 +137,12 @@ function attributeMatches(value: unknown, accepted: ReadonlySet<AttributeScalar>
     return false;
   }
   return accepted.has(value as AttributeScalar);
+}
+
+/**
+ * `obj[key]` if `obj` has it as its own property. Skills and attributes are plain objects, so
+ * a bare `skills.valueOf` would find `Object.prototype.valueOf` and count as a skill everyone has.
+ */
+export function ownValue<V>(obj: Readonly<Record<string, V>>, key: string): V | undefined {
+  return Object.hasOwn(obj, key) ? obj[key] : undefined;
 }

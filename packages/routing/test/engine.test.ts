@@ -118,7 +118,7 @@ describe('routing engine', () => {
     clock.advance(10_000);
     engine.advanceTo(clock.now());
     const types = events.map((e) => e.type);
-    expect(types.filter((t) => t === 'reservation.timeout')).toHaveLength(1);
+    expect(types.filter((t) => t === 'reservation.timed_out')).toHaveLength(1);
     const created = events
       .filter((e) => e.type === 'reservation.created')
       .map((e) => (e.payload as { workerId: string }).workerId);
@@ -231,7 +231,7 @@ describe('routing engine', () => {
     const info = engine.getTask('t');
     expect(info?.status).toBe('reserved');
     expect(engine.getReservation(info?.reservations[0] as string)?.workerId).toBe('human');
-    expect(events.some((e) => e.type === 'handoff.requested')).toBe(true);
+    expect(events.some((e) => e.type === 'task.handed_off')).toBe(true);
     expect(engine.getWorker('bot')?.activeTasks).toBe(0);
   });
 

@@ -284,7 +284,7 @@ function checkHistory(events: RoutingEvent[]): void {
       // Never two accepted reservations for one task.
       expect(accepted.get(taskId)).toBe(1);
     }
-    if (e.type === 'reservation.rejected' || e.type === 'reservation.timeout') {
+    if (e.type === 'reservation.rejected' || e.type === 'reservation.timed_out') {
       rejectedAt.set(`${e.payload.taskId}/${e.payload.workerId}`, e.occurredAt);
     }
     if (e.type === 'reservation.created') {

@@ -29,7 +29,7 @@ it('runs the README example', () => {
     },
   });
 
-  engine.on('reservation.created', (event) => {
+  engine.subscribe('reservation.created', (event) => {
     engine.acceptReservation(event.payload.reservationId);
   });
 

@@ -160,6 +160,7 @@ export class IndexedHeap<T> {
   }
 }
 
+/** Moves `a[i]` up a binary heap ordered by `less`. */
 export function siftUp(a: number[], i: number, less: (x: number, y: number) => boolean): void {
   const v = a[i] as number;
   while (i > 0) {
@@ -172,6 +173,7 @@ export function siftUp(a: number[], i: number, less: (x: number, y: number) => b
   a[i] = v;
 }
 
+/** Moves `a[i]` down a binary heap ordered by `less`. */
 export function siftDown(a: number[], i: number, less: (x: number, y: number) => boolean): void {
   const n = a.length;
   const v = a[i] as number;

@@ -10,5 +10,7 @@ import type { RoutingStrategy } from './strategy.js';
  */
 export const leastOccupied: RoutingStrategy = {
   name: 'least-occupied',
-  rank: (w) => Math.round(w.occupancy * 1e6) * 1e9 + w.lastOfferSeq,
+  // Equal ranks fall to the engine's tie-break, longest idle (`idleSince`) then registration
+  // order, in the idle heaps and the candidate sort alike.
+  rank: (w) => w.occupancy,
 };

@@ -12,7 +12,8 @@ export const mostSkilled: RoutingStrategy = {
   name: 'most-skilled',
   score: (w, t) => {
     let s = 0;
-    for (const skill in t.requiredSkills) s += w.skills[skill] ?? 0;
+    for (const skill in t.requiredSkills)
+      s += Object.hasOwn(w.skills, skill) ? (w.skills[skill] as number) : 0;
     return s;
   },
 };

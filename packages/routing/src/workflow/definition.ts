@@ -1,17 +1,18 @@
 import { DurationSchema, parseInput } from '@threadline/core';
 import { z } from 'zod';
-import { compileWorkflowExpression } from './expressions.js';
+import { compileWorkflowExpression } from '../expressions.js';
+import { ROUTING_LIMITS } from '../limits.js';
 import {
   AttributeScalarSchema,
   compileRequirement,
   meetsRequirement,
   RequirementSchema,
-} from './requirements.js';
+} from '../requirements.js';
 
 /** Zod schema for a queue: who belongs to it and how its tasks are ordered. */
 export const QueueConfigSchema = z
   .object({
-    id: z.string().min(1).max(200),
+    id: z.string().min(1).max(ROUTING_LIMITS.keyLength),
     /** Workers that belong to the queue (typed requirements). Omit for "every worker". */
     workers: RequirementSchema.optional(),
     /** Rule-language membership test on `worker.*`, e.g. `"fr" IN worker.languages`. */
@@ -38,7 +39,7 @@ export const OrderBySchema = z
 export const StepConfigSchema = z
   .object({
     /** Queue id the task waits in during this step. */
-    queue: z.string().min(1),
+    queue: z.string().min(1).max(ROUTING_LIMITS.keyLength),
     /** Extra worker requirements during this step (on top of the queue's and the task's own). */
     requires: RequirementSchema.optional(),
     /** Rule-language worker test on `worker.*` and `task.*`, e.g. `worker.skills.billing >= task.level`. */
@@ -70,7 +71,7 @@ export const TaskMatchSchema = z
     minPriority: z.number().int().optional(),
     /** Match only while a named calendar (engine option `calendars`) is open (`open: true`) or closed. */
     businessHours: z
-      .object({ calendar: z.string().min(1), open: z.boolean().default(true) })
+      .object({ calendar: z.string().min(1).max(ROUTING_LIMITS.keyLength), open: z.boolean().default(true) })
       .strict()
       .optional(),
   })
@@ -79,7 +80,7 @@ export const TaskMatchSchema = z
 /** Zod schema for a workflow filter: a task condition and its ladder of target steps. */
 export const FilterConfigSchema = z
   .object({
-    name: z.string().min(1).max(200),
+    name: z.string().min(1).max(ROUTING_LIMITS.keyLength),
     /** Typed task condition; omit to match every task. */
     match: TaskMatchSchema.optional(),
     /** Rule-language condition on `task.*`, e.g. `task.language == "fr" AND task.priority > 5`. */

@@ -5,6 +5,7 @@ import {
   parseInput,
 } from '@threadline/core';
 import { z } from 'zod';
+import { ROUTING_LIMITS } from '../limits.js';
 
 /**
  * Zod schema for the handoff packet that travels with a task from a bot to people (or between
@@ -33,9 +34,11 @@ export const HandoffPacketSchema = z
     /** Bot confidence in its last answer, 0–1. */
     confidence: z.number().min(0).max(1).optional(),
     /** Skills (minimum levels) the receiving people need. */
-    targetSkills: z.record(z.string().min(1), z.number().int().min(0).max(10)).optional(),
+    targetSkills: z
+      .record(z.string().min(1).max(ROUTING_LIMITS.keyLength), z.number().int().min(0).max(10))
+      .optional(),
     /** Queue the task should go to; omit to let the workflow decide. */
-    targetQueue: z.string().min(1).optional(),
+    targetQueue: z.string().min(1).max(ROUTING_LIMITS.keyLength).optional(),
     /** Free context (customer id, conversation id, SLA state …). */
     context: z.record(z.string(), z.unknown()).optional(),
   })

@@ -1,0 +1,130 @@
+import {
+  type Clock,
+  type DocumentStore,
+  type EventBus,
+  type IdGenerator,
+  parseInput,
+} from '@threadline/core';
+import { z } from 'zod';
+import type { PersonRequestDetector } from './handoff/personRequest.js';
+import { type RoutingStrategy, STRATEGIES, type StrategyName } from './strategies/index.js';
+import type { WorkflowConfig } from './workflow/definition.js';
+
+/** A shift lookup: anything with `isBusinessTime` (core's `BusinessCalendar` fits). */
+export interface ShiftCalendar {
+  isBusinessTime(at: Date | number): boolean;
+  /**
+   * Open periods from `at` on, the first clipped at `at` (core's `BusinessCalendar` has it).
+   * With it, shift starts and ends are deadlines (`nextDeadline()` / `advanceTo`); without it,
+   * the engine re-checks the calendar's workers on every `advanceTo`.
+   */
+  periodsAfter?(at: Date | number): Iterable<{ start: Date | number; end: Date | number }>;
+}
+
+/** Options for {@link createRoutingEngine}. */
+export interface RoutingEngineOptions {
+  /** Time source; the engine never reads the wall clock itself. */
+  clock: Clock;
+  /** Id generator for reservations, generated task ids and event ids (default: sequential). */
+  ids?: IdGenerator;
+  /** The workflow: typed object or JSON (validated, `CONFIG` error on bad input). */
+  workflow: WorkflowConfig;
+  /** Worker choice: a built-in name or a {@link RoutingStrategy} (default longest idle). */
+  strategy?: StrategyName | RoutingStrategy;
+  /** How long an offer stays open before it times out (default 30 s). */
+  reservationTimeoutMs?: number;
+  /** Optional document store: `save()` writes the snapshot there and `load()` reads it back. */
+  store?: DocumentStore;
+  /** Optional bus: every routing event is also published there. */
+  bus?: EventBus;
+  /** Named shift calendars that `upsertWorker({ calendar })` refers to. */
+  calendars?: Record<string, ShiftCalendar>;
+  /** Attach a {@link DecisionTrace} to every `reservation.created` event (costs time; default false). */
+  trace?: boolean;
+  /** Tenant of the emitted events (default `'default'`). */
+  tenantId?: string;
+  /** Automatic bot→human handoff rules applied by `reportBotTurn`. */
+  handoffRules?: HandoffRules;
+  /**
+   * Decides whether a customer's message asks for a person (`reportBotTurn`, rule
+   * `onCustomerRequest`). Default: {@link createPersonRequestDetector}`()` (English, Spanish,
+   * French, German, Portuguese).
+   */
+  personRequestDetector?: PersonRequestDetector;
+}
+
+/** When a bot conversation is handed to people automatically (see `reportBotTurn`). */
+export interface HandoffRules {
+  /** Hand off when the customer asks for a person (default true). */
+  onCustomerRequest?: boolean;
+  /** Hand off when sentiment falls below this (-1..1; default -0.5). */
+  sentimentBelow?: number;
+  /** Hand off when the bot's confidence falls below this (0..1; default 0.4). */
+  confidenceBelow?: number;
+  /** Hand off when a bot has held the task this long (ms); checked on `advanceTo`. */
+  botTimeoutMs?: number;
+}
+
+/** Zod schema for {@link HandoffRules} (with defaults). */
+export const HandoffRulesSchema = z
+  .object({
+    onCustomerRequest: z.boolean().default(true),
+    sentimentBelow: z.number().min(-1).max(1).default(-0.5),
+    confidenceBelow: z.number().min(0).max(1).default(0.4),
+    botTimeoutMs: z.number().int().positive().optional(),
+  })
+  .strict();
+
+/** The options schema (`CONFIG` error on bad input); strategies and ports are checked by shape. */
+export const RoutingEngineOptionsSchema = z
+  .object({
+    clock: z.custom<Clock>((c) => typeof (c as Clock | undefined)?.now === 'function', 'expected a Clock'),
+    ids: z
+      .custom<IdGenerator>(
+        (c) => typeof (c as IdGenerator | undefined)?.next === 'function',
+        'expected an IdGenerator',
+      )
+      .optional(),
+    workflow: z.unknown(),
+    strategy: z
+      .union([
+        z.enum(Object.keys(STRATEGIES) as [StrategyName, ...StrategyName[]]),
+        z.custom<RoutingStrategy>(
+          (s) =>
+            typeof s === 'object' &&
+            s !== null &&
+            typeof (s as RoutingStrategy).name === 'string' &&
+            (typeof (s as RoutingStrategy).rank === 'function' ||
+              typeof (s as RoutingStrategy).score === 'function'),
+          'expected a strategy with a name and a rank or score function',
+        ),
+      ])
+      .optional(),
+    reservationTimeoutMs: z.number().int().positive().optional(),
+    store: z.custom<DocumentStore>((s) => typeof s === 'object' && s !== null).optional(),
+    bus: z.custom<EventBus>((b) => typeof (b as EventBus | undefined)?.publish === 'function').optional(),
+    calendars: z
+      .record(
+        z.string(),
+        z.custom<ShiftCalendar>(
+          (c) => typeof (c as ShiftCalendar | undefined)?.isBusinessTime === 'function',
+          'expected isBusinessTime',
+        ),
+      )
+      .optional(),
+    trace: z.boolean().optional(),
+    tenantId: z.string().min(1).optional(),
+    handoffRules: HandoffRulesSchema.optional(),
+    personRequestDetector: z
+      .custom<PersonRequestDetector>((d) => typeof d === 'function', 'expected a function')
+      .optional(),
+  })
+  .strict();
+
+/** Engine options after validation. */
+export type ParsedRoutingOptions = z.output<typeof RoutingEngineOptionsSchema>;
+
+/** Validates the engine options once, at construction. */
+export function parseOptions(options: RoutingEngineOptions): ParsedRoutingOptions {
+  return parseInput(RoutingEngineOptionsSchema, options, 'routing engine options', 'CONFIG');
+}
