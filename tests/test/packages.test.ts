@@ -56,4 +56,31 @@ describe('published packages', () => {
       expect(peer, p.json.name).toBe('workspace:^');
     }
   });
+
+  it('have no dependency cycle among workspace packages', () => {
+    const all = workspacePackages();
+    const names = new Set(all.map((p) => p.json.name));
+    const edges = new Map<string, string[]>();
+    for (const p of all) {
+      const deps = new Set<string>();
+      for (const key of ['dependencies', 'devDependencies', 'peerDependencies'] as const) {
+        for (const name of Object.keys((p.json[key] as Deps) ?? {})) if (names.has(name)) deps.add(name);
+      }
+      edges.set(p.json.name, [...deps]);
+    }
+    const state = new Map<string, 'visiting' | 'done'>();
+    const cycles: string[] = [];
+    const visit = (name: string, path: string[]) => {
+      if (state.get(name) === 'done') return;
+      if (state.get(name) === 'visiting') {
+        cycles.push([...path.slice(path.indexOf(name)), name].join(' → '));
+        return;
+      }
+      state.set(name, 'visiting');
+      for (const dep of edges.get(name) ?? []) visit(dep, [...path, name]);
+      state.set(name, 'done');
+    };
+    for (const name of edges.keys()) visit(name, []);
+    expect(cycles).toEqual([]);
+  });
 });

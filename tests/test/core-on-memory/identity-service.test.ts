@@ -1,6 +1,4 @@
 import { createMemoryDocumentStore } from '@threadline/adapter-memory';
-import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
 import {
   type AuditEntry,
   createIdentityService,
@@ -13,7 +11,9 @@ import {
   isThreadlineError,
   ManualClock,
   type StoredDocument,
-} from '../src/index.js';
+} from '@threadline/core';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
 
 const T0 = Date.UTC(2026, 0, 5, 9);
 const supervisor = { id: 'sup-1', roles: ['supervisor'] };

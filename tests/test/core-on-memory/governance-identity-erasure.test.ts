@@ -1,5 +1,4 @@
 import { createMemoryStorage } from '@threadline/adapter-memory';
-import { describe, expect, it } from 'vitest';
 import {
   createAuditTrail,
   createErasureService,
@@ -7,7 +6,8 @@ import {
   createIdGenerator,
   ManualClock,
   type PiiRegistry,
-} from '../src/index.js';
+} from '@threadline/core';
+import { describe, expect, it } from 'vitest';
 
 // The identity service's collections, as a caller would register them for erasure.
 const REGISTRY: PiiRegistry = [

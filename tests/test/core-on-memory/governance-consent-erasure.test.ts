@@ -1,6 +1,4 @@
 import { createMemoryStorage } from '@threadline/adapter-memory';
-import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
 import {
   type Actor,
   createAccessControl,
@@ -14,7 +12,9 @@ import {
   ManualClock,
   type PiiRegistry,
   ThreadlineError,
-} from '../src/index.js';
+} from '@threadline/core';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
 
 const T0 = Date.UTC(2026, 0, 5, 9);
 const system: Actor = { id: 'system', roles: ['system'] };

@@ -1,5 +1,4 @@
 import { createMemoryDocumentStore } from '@threadline/adapter-memory';
-import { describe, expect, it } from 'vitest';
 import {
   type AuditEntry,
   createAccessControl,
@@ -7,7 +6,8 @@ import {
   createSequentialIds,
   isThreadlineError,
   ManualClock,
-} from '../src/index.js';
+} from '@threadline/core';
+import { describe, expect, it } from 'vitest';
 
 const supervisor = { id: 'sup-1', roles: ['supervisor'] };
 const agent = { id: 'ag-1', roles: ['agent'] };

@@ -1,6 +1,4 @@
 import { createMemoryDocumentStore } from '@threadline/adapter-memory';
-import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
 import {
   type Actor,
   type AuditEntry,
@@ -11,7 +9,9 @@ import {
   isThreadlineError,
   ManualClock,
   ThreadlineError,
-} from '../src/index.js';
+} from '@threadline/core';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
 
 function setup(policy?: Parameters<typeof createAccessControl>[0]['policy']) {
   const clock = new ManualClock(Date.UTC(2026, 0, 5, 9));

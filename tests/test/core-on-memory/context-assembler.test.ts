@@ -1,5 +1,4 @@
 import { createMemoryDocumentStore } from '@threadline/adapter-memory';
-import { describe, expect, it } from 'vitest';
 import {
   buildHandoffPacket,
   CONTEXT_COLLECTIONS,
@@ -9,7 +8,8 @@ import {
   createSequentialIds,
   isThreadlineError,
   ManualClock,
-} from '../src/index.js';
+} from '@threadline/core';
+import { describe, expect, it } from 'vitest';
 
 const T0 = Date.UTC(2026, 0, 5, 9);
 const MIN = 60_000;
