@@ -12,7 +12,7 @@ bus.subscribe('case.*', () => {
 });
 const event = createEvent(
   { clock, ids },
-  { type: 'case.opened', aggregateType: 'case', aggregateId: 'c1', payload: {} },
+  { type: 'case.opened', aggregateType: 'case', aggregateId: 'c1', version: 1, payload: {} },
 );
 const busOps = await opsPerSecondAsync(() => bus.publish(event), 1000, 1000);
 if (received === 0) throw new Error('bus delivered nothing');

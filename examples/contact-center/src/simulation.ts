@@ -431,12 +431,19 @@ export async function simulateDay(options: DayOptions = {}): Promise<DayResult> 
     );
 
   // --- helpers ------------------------------------------------------------------------------
+  const versions = new Map<string, number>();
   const publish = (
     type: string,
     aggregateType: string,
     aggregateId: string,
     payload: Record<string, unknown>,
-  ) => bus.publish(createEvent({ clock, ids }, { type, aggregateType, aggregateId, payload }));
+  ) => {
+    // The envelope's version is the aggregate's: 1 for its first event, one more for each later one.
+    const key = `${aggregateType}:${aggregateId}`;
+    const version = (versions.get(key) ?? 0) + 1;
+    versions.set(key, version);
+    return bus.publish(createEvent({ clock, ids }, { type, aggregateType, aggregateId, version, payload }));
+  };
 
   /** Keeps a line of the transcript (for handoff packets and QA); only customer lines are stored as messages. */
   const note = (conversationId: string, speaker: 'customer' | 'agent' | 'bot', body: string) => {

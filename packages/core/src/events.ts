@@ -56,7 +56,8 @@ export interface CreateEventInput<T extends string, P> {
   aggregateId: string;
   aggregateType: string;
   payload: P;
-  version?: number;
+  /** The aggregate's version after this event: 1 for its first event, one more for each later one. */
+  version: number;
   tenantId?: string;
   id?: string;
   occurredAt?: number;
@@ -85,7 +86,7 @@ export function createEvent<T extends string, P>(
     tenantId: input.tenantId ?? DEFAULT_TENANT,
     aggregateId: input.aggregateId,
     aggregateType: input.aggregateType,
-    version: input.version ?? 0,
+    version: input.version,
     occurredAt: input.occurredAt ?? deps.clock.now(),
     payload: input.payload,
   };

@@ -151,7 +151,7 @@ describe('InProcessEventBus', () => {
   const opened = () =>
     createEvent(
       { clock, ids },
-      { type: 'case.opened' as const, aggregateType: 'case', aggregateId: 'c1', payload: { subject: 'x' } },
+      { type: 'case.opened' as const, aggregateType: 'case', aggregateId: 'c1', version: 1, payload: { subject: 'x' } },
     );
   const breached = () =>
     createEvent(
@@ -160,6 +160,7 @@ describe('InProcessEventBus', () => {
         type: 'sla.breached' as const,
         aggregateType: 'case',
         aggregateId: 'c1',
+        version: 2,
         payload: { metric: 'first_reply' },
       },
     );
@@ -220,7 +221,7 @@ describe('InProcessEventBus', () => {
     expect(() => bus.subscribe('' as never, () => {})).toThrow(ThreadlineError);
     expect(() => parseEvent({ id: 'e', type: 'Bad Type' })).toThrow(ThreadlineError);
     try {
-      createEvent({ clock, ids }, { type: 'case', aggregateType: 'case', aggregateId: 'c1', payload: {} });
+      createEvent({ clock, ids }, { type: 'case', aggregateType: 'case', aggregateId: 'c1', version: 1, payload: {} });
       expect.unreachable();
     } catch (e) {
       expect((e as ThreadlineError).path).toEqual(['type']);

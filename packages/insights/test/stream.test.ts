@@ -34,6 +34,7 @@ function classified(
       type: 'conversation.classified',
       aggregateType: 'conversation',
       aggregateId: `c-${at}`,
+      version: 1,
       occurredAt: at,
       correlationId: 'corr-1',
       payload: { topic },
@@ -122,11 +123,18 @@ describe('InsightsStream', () => {
             : undefined,
       },
     });
+    let version = 0;
     const measure = (values: Record<string, number>) =>
       stream.consume(
         createEvent(
           { clock, ids },
-          { type: 'customer.measured', aggregateType: 'customer', aggregateId: 'cus_1', payload: values },
+          {
+            type: 'customer.measured',
+            aggregateType: 'customer',
+            aggregateId: 'cus_1',
+            version: ++version,
+            payload: values,
+          },
         ),
       );
     const first = measure({ csat: 5, repeatContacts: 0 });

@@ -227,7 +227,7 @@ async function seed(w: ReturnType<typeof world>) {
   const ev = (aggregateId: string, payload: unknown) =>
     createEvent(
       { clock, ids },
-      { type: 'customer.updated', aggregateType: 'customer', aggregateId, payload },
+      { type: 'customer.updated', aggregateType: 'customer', aggregateId, version: 1, payload },
     );
   await storage.events.append('customer-c1', [
     ev('c1', { email: 'jane@example.com', note: 'call +44 20 7946 0958' }),
@@ -238,6 +238,7 @@ async function seed(w: ReturnType<typeof world>) {
       {
         type: 'message.received',
         aggregateType: 'conversation',
+        version: 1,
         aggregateId: 'conv-9',
         payload: { customerId: 'c1', text: 'jane@example.com', name: 'Jane' },
       },
