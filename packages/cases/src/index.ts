@@ -23,6 +23,7 @@ export type { ConditionInput, RuleContext } from './condition.js';
 export {
   CaseEngine,
   type CaseEngineOptions,
+  type CaseEngineRules,
   type CaseEngineStats,
   createCaseEngine,
   type LoadOptions,
@@ -134,7 +135,6 @@ export {
   YesNoScaleSchema,
 } from './qa/index.js';
 export { type RoutingRuleInput, RoutingRuleSchema } from './routingRules.js';
-export { DeadlineIndex, type DeadlineItem } from './sla/deadlineIndex.js';
 export {
   canMoveMetric,
   isFinalMetricState,

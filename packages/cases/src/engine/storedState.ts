@@ -1,9 +1,9 @@
 import { parseInput, ThreadlineError } from '@threadline/core';
 import { applyPatches, freeze } from 'immer';
 import { z } from 'zod';
-import type { Case, CaseAuditEntry } from './case.js';
-import { METRIC_STATES, MetricRecord, SLA_METRICS, type SlaMetricName } from './sla/metric.js';
-import { CaseSla, type SlaFact } from './sla/tracker.js';
+import type { Case, CaseAuditEntry } from '../case.js';
+import { METRIC_STATES, MetricRecord, SLA_METRICS, type SlaMetricName } from '../sla/metric.js';
+import { CaseSla, type SlaFact } from '../sla/tracker.js';
 
 /** The stored form of one metric instance: every field of the live record, so nothing is recomputed. */
 const StoredRecordSchema = z
