@@ -73,7 +73,7 @@ export const CASE_ENGINE_EVENT_TYPES: readonly CaseEngineEventType[] = [
   'sla.at_risk',
   'sla.breached',
   'sla.achieved',
-  'sla.cancelled',
+  'sla.canceled',
   'escalation.triggered',
   'escalation.acknowledged',
 ];

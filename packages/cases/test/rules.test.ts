@@ -173,7 +173,7 @@ describe('recompute and rule changes', () => {
     ).toThrowError(/Unknown calendar "nope"/);
     // the failed update changed nothing
     engine.setPriority(c.id, 'urgent', { actor: 'a' });
-    expect(engine.getSla(c.id)).toMatchObject([{ policyId: 'strict', state: 'cancelled' }]);
+    expect(engine.getSla(c.id)).toMatchObject([{ policyId: 'strict', state: 'canceled' }]);
   });
 });
 

@@ -157,8 +157,8 @@ describe('SLA metrics (calendar time)', () => {
     at(T0 + 6 * H);
     expect(sla(c.id, 'next_reply', 2)).toMatchObject({ state: 'breached', breachedAt: T0 + 5 * H });
     engine.transition(c.id, 'solved', { actor: 'a' });
-    expect(sla(c.id, 'next_reply', 2)).toMatchObject({ state: 'cancelled', cancelledAt: T0 + 6 * H });
-    expect(sla(c.id, 'periodic_update', 2)?.state).toBe('cancelled');
+    expect(sla(c.id, 'next_reply', 2)).toMatchObject({ state: 'canceled', canceledAt: T0 + 6 * H });
+    expect(sla(c.id, 'periodic_update', 2)?.state).toBe('canceled');
   });
 
   it('resolution restarts on reopen; requester wait pauses while solved and is achieved at close', () => {
@@ -223,8 +223,8 @@ describe('SLA metrics (calendar time)', () => {
       state: 'active',
     });
     expect(events.some((e) => e.type === 'sla.updated')).toBe(true);
-    // metrics without a target at the new priority are cancelled
-    expect(sla(c.id, 'agent_work')).toMatchObject({ state: 'cancelled' });
+    // metrics without a target at the new priority are canceled
+    expect(sla(c.id, 'agent_work')).toMatchObject({ state: 'canceled' });
     // a re-target that puts the due instant in the past breaches at that instant
     at(T0 + 50 * M);
     engine.setPriority(c.id, 'urgent', { actor: 'lead' });

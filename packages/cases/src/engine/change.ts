@@ -102,7 +102,7 @@ export function statusChange(
   );
   const c = entry.sla.case;
   if (reopening) {
-    queue(s, 'case.reopened', c, entry.sla.lastAt, {
+    queue(s, 'case.reopened', entry.sla, entry.sla.lastAt, {
       from,
       to,
       actor: actorId(actor),
@@ -110,7 +110,7 @@ export function statusChange(
       reopenCount: c.reopenCount,
     });
   } else {
-    queue(s, 'case.status_changed', c, entry.sla.lastAt, { from, to, actor: actorId(actor), reason });
+    queue(s, 'case.status_changed', entry.sla, entry.sla.lastAt, { from, to, actor: actorId(actor), reason });
   }
   afterChange(s, entry, false);
 }
@@ -141,5 +141,5 @@ export function route(s: EngineState, entry: CaseEntry, at: number): void {
     undefined,
     at,
   );
-  queue(s, 'case.escalated', entry.sla.case, at, { ...escalation, assignee: rule.assignee });
+  queue(s, 'case.escalated', entry.sla, at, { ...escalation, assignee: rule.assignee });
 }

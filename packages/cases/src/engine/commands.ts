@@ -18,7 +18,7 @@ import {
 } from '../case.js';
 import type { CaseEngineEventPayloads } from '../events.js';
 import { SLA_METRICS, type SlaMetricName } from '../sla/metric.js';
-import type { SlaFact } from '../sla/tracker.js';
+import { CaseSla, type SlaFact } from '../sla/tracker.js';
 import { assertTransition, type CaseStatus } from '../transitions.js';
 import { afterChange, assertOpen, change, checkTime, route, statusChange } from './change.js';
 import { commit, queue } from './outbox.js';
@@ -94,8 +94,9 @@ export function openCase(s: EngineState, input: OpenCaseInput): Case {
   );
   const actor = actorId(i.actor);
   const fact: SlaFact = { at, case: c };
-  queue(s, 'case.opened', c, at, { case: c, actor });
-  const sla = s.tracker.open(fact);
+  const sla = new CaseSla(c, at);
+  queue(s, 'case.opened', sla, at, { case: c, actor });
+  s.tracker.open(fact, sla);
   const entry: CaseEntry = { sla, opened: c, openedBy: actor, later: undefined, audit: undefined };
   insert(s, tenantId, id, entry);
   route(s, entry, at);
@@ -150,7 +151,7 @@ export function assign(s: EngineState, caseId: string, target: AssignInput, cont
     d.assignee = to.assignee;
     d.team = to.team;
   });
-  queue(s, 'case.assigned', entry.sla.case, entry.sla.lastAt, {
+  queue(s, 'case.assigned', entry.sla, entry.sla.lastAt, {
     from,
     to,
     actor: actorId(ctx.actor),
@@ -175,7 +176,7 @@ export function setPriority(
   change(s, entry, 'case.priority_changed', ctx.actor, ctx.reason ?? null, (d) => {
     d.priority = p;
   });
-  queue(s, 'case.priority_changed', entry.sla.case, entry.sla.lastAt, {
+  queue(s, 'case.priority_changed', entry.sla, entry.sla.lastAt, {
     from,
     to: p,
     actor: actorId(ctx.actor),
@@ -202,7 +203,7 @@ export function update(
     if (u.attributes !== undefined) mergeInto(d.attributes as Record<string, unknown>, u.attributes);
     if (u.customer !== undefined) mergeInto(d.customer as Record<string, unknown>, u.customer);
   });
-  queue(s, 'case.updated', entry.sla.case, entry.sla.lastAt, {
+  queue(s, 'case.updated', entry.sla, entry.sla.lastAt, {
     fields: Object.keys(u),
     actor: actorId(ctx.actor),
     reason: ctx.reason ?? null,
@@ -261,7 +262,7 @@ export function recordMessage(
     { author: m.author, public: m.public },
     at,
   );
-  queue(s, 'case.message_recorded', entry.sla.case, at, payload);
+  queue(s, 'case.message_recorded', entry.sla, at, payload);
   afterChange(s, entry);
   return entry.sla.case;
 }
@@ -307,8 +308,8 @@ export function merge(
     d.closedAt = at;
     d.mergedInto = targetId;
   });
-  queue(s, 'case.merged', source.sla.case, at, { sourceId, targetId, actor: actorId(actor), reason });
-  queue(s, 'case.status_changed', source.sla.case, at, {
+  queue(s, 'case.merged', source.sla, at, { sourceId, targetId, actor: actorId(actor), reason });
+  queue(s, 'case.status_changed', source.sla, at, {
     from,
     to: 'closed',
     actor: actorId(actor),
@@ -317,7 +318,7 @@ export function merge(
   change(s, target, 'case.duplicate_attached', actor, reason, (d) => {
     d.mergedFrom.push(sourceId);
   });
-  queue(s, 'case.duplicate_attached', target.sla.case, at, {
+  queue(s, 'case.duplicate_attached', target.sla, at, {
     sourceId,
     targetId,
     actor: actorId(actor),
@@ -365,7 +366,7 @@ export function linkFollowUp(s: EngineState, closedCaseId: string, input: Partia
   change(s, entry, 'case.follow_up_linked', actorId(merged.actor), null, (d) => {
     d.followUps.push(created.id);
   });
-  queue(s, 'case.follow_up_linked', entry.sla.case, at, {
+  queue(s, 'case.follow_up_linked', entry.sla, at, {
     caseId: closedCaseId,
     followUpId: created.id,
     actor: actorId(merged.actor),

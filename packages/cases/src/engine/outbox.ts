@@ -1,7 +1,6 @@
 import { type DocumentStore, ThreadlineError } from '@threadline/core';
-import type { Case } from '../case.js';
 import type { CaseEngineEvent, CaseEngineEventPayloads, CaseEngineEventType } from '../events.js';
-import type { SlaEmit } from '../sla/tracker.js';
+import type { CaseSla, SlaEmit } from '../sla/tracker.js';
 import type { CaseEntry, EngineState } from './state.js';
 import { toStoredState } from './storedState.js';
 
@@ -16,18 +15,21 @@ function wantsEvents(s: EngineState): boolean {
 export function queue<K extends CaseEngineEventType>(
   s: EngineState,
   type: K,
-  c: Case,
+  sla: CaseSla,
   at: number,
   payload: CaseEngineEventPayloads[K],
 ): void {
+  // Counted even when nobody listens, so a later subscriber sees the case's true event count.
+  const version = ++sla.events;
   if (!wantsEvents(s)) return;
+  const c = sla.case;
   s.outbox.push({
     id: s.ids.next('evt'),
     type,
     tenantId: c.tenantId,
     aggregateId: c.id,
     aggregateType: 'case',
-    version: c.version,
+    version,
     occurredAt: at,
     payload,
   } as CaseEngineEvent);
@@ -36,7 +38,7 @@ export function queue<K extends CaseEngineEventType>(
 /** The SLA tracker's event sink for the live engine: SLA events join the outbox. */
 export function slaEmitter(s: EngineState): SlaEmit {
   return (type, state, at, payload) => {
-    queue(s, type, state.case, at, payload as CaseEngineEventPayloads[typeof type]);
+    queue(s, type, state, at, payload as CaseEngineEventPayloads[typeof type]);
   };
 }
 

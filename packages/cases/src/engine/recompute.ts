@@ -128,7 +128,7 @@ export function recompute(s: EngineState, caseId: string, options: RecomputeOpti
   if (o.apply === true) {
     for (const r of entry.sla.live) if (r !== undefined) s.index.remove(r);
     entry.sla = adopt(s, state, entry);
-    queue(s, 'sla.recomputed', entry.sla.case, until, { metrics, backdate });
+    queue(s, 'sla.recomputed', entry.sla, until, { metrics, backdate });
     commit(s, entry);
   }
   return { caseId, metrics, events, applied: o.apply === true };
@@ -137,6 +137,7 @@ export function recompute(s: EngineState, caseId: string, options: RecomputeOpti
 /** Makes a replayed case state the live one (used by `recompute` with `apply`). */
 function adopt(s: EngineState, state: CaseSla, entry: CaseEntry): CaseSla {
   state.case = entry.sla.case;
+  state.events = entry.sla.events;
   state.lastAt = Math.max(state.lastAt, entry.sla.lastAt);
   for (const r of state.live) if (r !== undefined && r.nextAt !== undefined) s.index.upsert(r);
   return state;

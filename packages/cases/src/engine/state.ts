@@ -63,6 +63,8 @@ export interface EngineState {
   collectionReady: boolean;
   /** Deadline items `advanceTo` has processed. */
   fired: number;
+  /** The latest instant `advanceTo` was called with (`-Infinity` before the first call). */
+  horizon: number;
   /** Subscriptions made through `subscribe`. */
   subscribers: number;
 }
@@ -97,6 +99,7 @@ export function createEngineState(
     failures: [],
     collectionReady: false,
     fired: 0,
+    horizon: Number.NEGATIVE_INFINITY,
     subscribers: 0,
   } as Omit<EngineState, 'tracker'> as EngineState;
   (state as { tracker: SlaTracker }).tracker = new SlaTracker(

@@ -5,6 +5,9 @@ import type { CaseEntry, EngineState } from './state.js';
 /** `advanceTo`: fires every deadline item due at or before `now`, in deadline order. */
 export function advanceTo(s: EngineState, now: Instant): void {
   const until = toMillis(now, 'now');
+  // Time never goes back: an earlier instant than one already seen is a no-op.
+  if (until < s.horizon) return;
+  s.horizon = until;
   let n = 0;
   const touched = new Set<CaseEntry>();
   for (;;) {

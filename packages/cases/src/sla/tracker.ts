@@ -39,7 +39,7 @@ export type SlaEventPayloads = {
   'sla.at_risk': { metric: SlaMetricName; cycle: number; warnedAt: number; dueAt: number };
   'sla.breached': { metric: SlaMetricName; cycle: number; breachedAt: number; dueAt: number };
   'sla.achieved': { metric: SlaMetricName; cycle: number; achievedAt: number; late: boolean; dueAt: number };
-  'sla.cancelled': { metric: SlaMetricName; cycle: number; cancelledAt: number; reason: string };
+  'sla.canceled': { metric: SlaMetricName; cycle: number; canceledAt: number; reason: string };
   'escalation.triggered': {
     metric: SlaMetricName;
     cycle: number;
@@ -92,6 +92,8 @@ export class CaseSla {
   policyId: string | null = null;
   /** Latest instant processed for this case. */
   lastAt: number;
+  /** Events published for this case so far: the envelope `version` of the latest one. */
+  events = 0;
 
   constructor(c: Case, at: number) {
     this.caseId = c.id;
@@ -134,8 +136,7 @@ export class SlaTracker {
   }
 
   /** Starts tracking a newly opened case. */
-  open(fact: SlaFact): CaseSla {
-    const state = new CaseSla(fact.case, fact.at);
+  open(fact: SlaFact, state: CaseSla = new CaseSla(fact.case, fact.at)): CaseSla {
     this.#evaluate(state, fact, { agentReply: false, nextReplyDone: false });
     return state;
   }
@@ -360,22 +361,22 @@ export class SlaTracker {
     sig: Signals,
     done: boolean,
     merged: boolean,
-  ): 'achieved' | 'cancelled' | null {
+  ): 'achieved' | 'canceled' | null {
     const status = state.case.status;
     switch (k) {
       case M.first_reply:
-        return state.firstReplyDone ? 'achieved' : done ? 'cancelled' : null;
+        return state.firstReplyDone ? 'achieved' : done ? 'canceled' : null;
       case M.next_reply:
-        return sig.nextReplyDone ? 'achieved' : state.awaitingReply ? null : 'cancelled';
+        return sig.nextReplyDone ? 'achieved' : state.awaitingReply ? null : 'canceled';
       case M.periodic_update:
-        return sig.agentReply ? 'achieved' : done ? 'cancelled' : null;
+        return sig.agentReply ? 'achieved' : done ? 'canceled' : null;
       case M.resolution:
-        return status === 'solved' ? 'achieved' : status === 'closed' ? 'cancelled' : null;
+        return status === 'solved' ? 'achieved' : status === 'closed' ? 'canceled' : null;
       case M.requester_wait:
       case M.agent_work:
-        return status === 'closed' ? (merged ? 'cancelled' : 'achieved') : null;
+        return status === 'closed' ? (merged ? 'canceled' : 'achieved') : null;
       default:
-        if (status === 'closed' && merged) return 'cancelled';
+        if (status === 'closed' && merged) return 'canceled';
         return done || state.case.team !== live.team ? 'achieved' : null;
     }
   }
@@ -447,7 +448,7 @@ export class SlaTracker {
     return rec;
   }
 
-  #finish(state: CaseSla, rec: MetricRecord, end: 'achieved' | 'cancelled' | 'no_target', at: number): void {
+  #finish(state: CaseSla, rec: MetricRecord, end: 'achieved' | 'canceled' | 'no_target', at: number): void {
     if (rec.state === 'paused') {
       rec.pausedMs += this.rules.measures.get(rec.calendar).between(rec.pausedAt ?? at, at);
       rec.pausedAt = undefined;
@@ -464,14 +465,14 @@ export class SlaTracker {
         dueAt: rec.dueAt,
       });
     } else {
-      rec.move('cancelled');
-      rec.cancelledAt = at;
+      rec.move('canceled');
+      rec.canceledAt = at;
       const reason =
         end === 'no_target' ? 'no_target' : state.case.mergedInto !== null ? 'merged' : state.case.status;
-      this.#emit('sla.cancelled', state, at, {
+      this.#emit('sla.canceled', state, at, {
         metric: rec.metric,
         cycle: rec.cycle,
-        cancelledAt: at,
+        canceledAt: at,
         reason,
       });
     }
