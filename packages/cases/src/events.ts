@@ -74,6 +74,7 @@ export const CASE_ENGINE_EVENT_TYPES: readonly CaseEngineEventType[] = [
   'sla.breached',
   'sla.achieved',
   'sla.canceled',
+  'sla.retracted',
   'escalation.triggered',
   'escalation.acknowledged',
 ];

@@ -19,12 +19,15 @@ export function assertOpen(entry: CaseEntry, what: string): void {
   }
 }
 
-/** `VALIDATION` (path `at`) for a change before the case's latest recorded change. */
+/**
+ * `VALIDATION` (path `at`) for a change before the case's latest recorded change. Fired
+ * deadlines do not count: a change before them retracts them (see `SlaTracker.apply`).
+ */
 export function checkTime(entry: CaseEntry, at: number): void {
-  if (at < entry.sla.lastAt) {
+  if (at < entry.sla.commandAt) {
     throw new ThreadlineError(
       'VALIDATION',
-      `Case ${entry.sla.case.id} already has changes up to ${entry.sla.lastAt}; cannot record a change at ${at}`,
+      `Case ${entry.sla.case.id} already has changes up to ${entry.sla.commandAt}; cannot record a change at ${at}`,
       {
         issues: [{ path: ['at'], message: "before the case's latest recorded change", code: 'too_small' }],
       },
@@ -102,7 +105,7 @@ export function statusChange(
   );
   const c = entry.sla.case;
   if (reopening) {
-    queue(s, 'case.reopened', entry.sla, entry.sla.lastAt, {
+    queue(s, 'case.reopened', entry.sla, entry.sla.commandAt, {
       from,
       to,
       actor: actorId(actor),
@@ -110,14 +113,19 @@ export function statusChange(
       reopenCount: c.reopenCount,
     });
   } else {
-    queue(s, 'case.status_changed', entry.sla, entry.sla.lastAt, { from, to, actor: actorId(actor), reason });
+    queue(s, 'case.status_changed', entry.sla, entry.sla.commandAt, {
+      from,
+      to,
+      actor: actorId(actor),
+      reason,
+    });
   }
   afterChange(s, entry, false);
 }
 
 /** After a change: apply routing rules, then (by default) commit. */
 export function afterChange(s: EngineState, entry: CaseEntry, commitNow = true): void {
-  route(s, entry, entry.sla.lastAt);
+  route(s, entry, entry.sla.commandAt);
   if (commitNow) commit(s, entry);
 }
 

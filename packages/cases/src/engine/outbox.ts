@@ -42,8 +42,13 @@ export function slaEmitter(s: EngineState): SlaEmit {
   };
 }
 
-/** Publishes queued events and persists the case (in order, in the background; see `flush`). */
+/**
+ * Publishes queued events and persists the case (in order, in the background; see `flush`).
+ * A case changed behind the `advanceTo` horizon (a backdated change, or a clock behind the
+ * horizon) first fires what fell due up to the horizon, as `advanceTo` did for every other case.
+ */
 export function commit(s: EngineState, entry: CaseEntry): void {
+  if (s.horizon > entry.sla.lastAt) s.tracker.catchUp(entry.sla, s.horizon);
   const events = s.outbox;
   if (events.length > 0) {
     s.outbox = [];

@@ -139,6 +139,7 @@ function adopt(s: EngineState, state: CaseSla, entry: CaseEntry): CaseSla {
   state.case = entry.sla.case;
   state.events = entry.sla.events;
   state.lastAt = Math.max(state.lastAt, entry.sla.lastAt);
+  state.commandAt = Math.max(state.commandAt, entry.sla.commandAt);
   for (const r of state.live) if (r !== undefined && r.nextAt !== undefined) s.index.upsert(r);
   return state;
 }

@@ -129,6 +129,8 @@ export class MetricRecord {
   ladder = -1;
   level = 0;
   acknowledged = false;
+  /** Ladder levels fired up to the case's latest recorded change (those are never retracted). */
+  committedLevel = 0;
   /** The next instant this record needs attention (warning, breach, ladder level); none: undefined. */
   nextAt: number | undefined = undefined;
   /** Slot in the deadline index (-1: not indexed). */
@@ -169,6 +171,16 @@ export class MetricRecord {
     this.state = to;
   }
 
+  /**
+   * Withdraws a breach that a backdated change shows never happened (the reply came in time).
+   * Not a move of the state machine: the breach is erased, as if the deadline had not fired yet.
+   */
+  retractBreach(): void {
+    if (this.state !== 'breached') return;
+    this.state = 'active';
+    this.breachedAt = undefined;
+  }
+
   /** A deep copy (for what-if recomputation). */
   clone(): MetricRecord {
     const r = new MetricRecord(
@@ -195,6 +207,7 @@ export class MetricRecord {
     r.ladder = this.ladder;
     r.level = this.level;
     r.acknowledged = this.acknowledged;
+    r.committedLevel = this.committedLevel;
     r.nextAt = this.nextAt;
     return r;
   }

@@ -40,6 +40,20 @@ export type SlaEventPayloads = {
   'sla.breached': { metric: SlaMetricName; cycle: number; breachedAt: number; dueAt: number };
   'sla.achieved': { metric: SlaMetricName; cycle: number; achievedAt: number; late: boolean; dueAt: number };
   'sla.canceled': { metric: SlaMetricName; cycle: number; canceledAt: number; reason: string };
+  /**
+   * A change recorded with an earlier instant (`recordMessage(…, { at })`) withdrew what deadlines
+   * fired after `asOf` did: the breach (`breach`), the warning (`warning`), ladder levels
+   * (`levels`). Whatever is still due after the change fires again with its own event.
+   */
+  'sla.retracted': {
+    metric: SlaMetricName;
+    cycle: number;
+    asOf: number;
+    breach: boolean;
+    warning: boolean;
+    levels: number[];
+    dueAt: number;
+  };
   'escalation.triggered': {
     metric: SlaMetricName;
     cycle: number;
@@ -90,8 +104,13 @@ export class CaseSla {
   awaitingReply = false;
   agentReplied = false;
   policyId: string | null = null;
-  /** Latest instant processed for this case. */
+  /** Latest instant processed for this case: recorded changes and fired deadlines. */
   lastAt: number;
+  /**
+   * Instant of the latest recorded change (a command, never a fired deadline): no change may be
+   * recorded before it, while deadlines fired after it may be retracted by a backdated change.
+   */
+  commandAt: number;
   /** Events published for this case so far: the envelope `version` of the latest one. */
   events = 0;
 
@@ -99,6 +118,7 @@ export class CaseSla {
     this.caseId = c.id;
     this.case = c;
     this.lastAt = at;
+    this.commandAt = at;
   }
 
   /** Number of instances ever started for a metric. */
@@ -141,14 +161,26 @@ export class SlaTracker {
     return state;
   }
 
-  /** Applies a later fact: catch up on due work, update facts, re-evaluate every metric. */
+  /**
+   * Applies a later fact: catch up on due work, update facts, re-evaluate every metric. A fact
+   * dated before deadlines that already fired (a backdated message after `advanceTo`) first
+   * retracts them, so the result is the one a single `advanceTo` after the fact would give.
+   */
   apply(state: CaseSla, fact: SlaFact): void {
+    if (fact.at < state.lastAt) this.#rewind(state, fact.at);
     this.catchUp(state, fact.at);
     state.lastAt = Math.max(state.lastAt, fact.at);
+    state.commandAt = Math.max(state.commandAt, fact.at);
     if (fact.ack !== undefined) {
       this.#acknowledge(state, fact.ack.metric, fact.at, fact.ack.actor);
-      return;
+    } else {
+      this.#applyChange(state, fact);
     }
+    // Ladder levels fired up to a recorded change are permanent; later ones may be retracted.
+    for (const rec of state.live) if (rec !== undefined) rec.committedLevel = rec.level;
+  }
+
+  #applyChange(state: CaseSla, fact: SlaFact): void {
     const c = fact.case;
     const sig: Signals = { agentReply: false, nextReplyDone: false };
     const m = fact.message;
@@ -168,6 +200,43 @@ export class SlaTracker {
     if (c.status === 'solved' || c.status === 'closed') state.awaitingReply = false;
     this.#evaluate(state, fact, sig);
     this.catchUp(state, fact.at);
+  }
+
+  /**
+   * Withdraws what deadlines fired after `to` did (warnings, breaches, ladder levels), as if
+   * `advanceTo` had not run past `to`, and announces each withdrawal with `sla.retracted`.
+   * Only deadline firings are withdrawn: recorded changes are never before `to`.
+   */
+  #rewind(state: CaseSla, to: number): void {
+    for (const rec of state.live) {
+      if (rec === undefined) continue;
+      const levels: number[] = [];
+      const offsets = this.rules.ladders[rec.ladder]?.offsets;
+      // Levels fired after the latest recorded change fired at their instant under today's due
+      // instant (only recorded changes move it); earlier ones stay whatever their instant.
+      while (offsets !== undefined && rec.level > rec.committedLevel) {
+        const offset = offsets[rec.level - 1];
+        if (offset === undefined || Math.max(rec.startedAt, rec.dueAt + offset) <= to) break;
+        rec.level--;
+        levels.unshift(rec.level);
+      }
+      const breach = rec.state === 'breached' && (rec.breachedAt as number) > to;
+      if (breach) rec.retractBreach();
+      const warning = rec.warnedAt !== undefined && rec.warnedAt > to;
+      if (warning) rec.warnedAt = undefined;
+      if (!breach && !warning && levels.length === 0) continue;
+      this.#schedule(rec);
+      this.#emit('sla.retracted', state, to, {
+        metric: rec.metric,
+        cycle: rec.cycle,
+        asOf: to,
+        breach,
+        warning,
+        levels,
+        dueAt: rec.dueAt,
+      });
+    }
+    state.lastAt = Math.max(state.commandAt, to);
   }
 
   /** Whether an acknowledgement for `metric` would stop a running ladder. */
