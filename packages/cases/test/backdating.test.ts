@@ -21,6 +21,7 @@ const policies: SlaPolicyInput[] = [
       first_reply: { normal: { hours: 1 }, high: { minutes: 30 } },
       next_reply: { normal: { hours: 2 }, high: { hours: 1 } },
       periodic_update: { normal: { hours: 3 } },
+      pausable_update: { normal: { hours: 2 } },
       resolution: { normal: { hours: 8 }, high: { hours: 4 } },
       requester_wait: { normal: { hours: 6 } },
       agent_work: { normal: { hours: 5 } },

@@ -20,6 +20,14 @@ const policies: SlaPolicyInput[] = [
   {
     id: 'default',
     warn: { percent: 75 },
+    // Reply and resolution clocks pausing while waiting is the pause mechanics under test; the
+    // defaults (Zendesk's: they never pause) are tested in pauseDefaults.test.ts.
+    pauseOn: {
+      first_reply: ['pending', 'on_hold'],
+      next_reply: ['pending', 'on_hold'],
+      periodic_update: ['pending', 'on_hold'],
+      resolution: ['pending', 'on_hold'],
+    },
     targets: {
       first_reply: { normal: { hours: 1 }, high: { minutes: 30 }, urgent: { minutes: 10 } },
       next_reply: { normal: { hours: 2 } },

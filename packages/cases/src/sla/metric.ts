@@ -5,6 +5,7 @@ export const SLA_METRICS = [
   'first_reply',
   'next_reply',
   'periodic_update',
+  'pausable_update',
   'resolution',
   'requester_wait',
   'agent_work',

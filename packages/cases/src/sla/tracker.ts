@@ -86,10 +86,11 @@ const M = {
   first_reply: 0,
   next_reply: 1,
   periodic_update: 2,
-  resolution: 3,
-  requester_wait: 4,
-  agent_work: 5,
-  team_ownership: 6,
+  pausable_update: 3,
+  resolution: 4,
+  requester_wait: 5,
+  agent_work: 6,
+  team_ownership: 7,
 } as const satisfies Record<SlaMetricName, number>;
 
 /** The SLA state of one case: its metric instances and the conversation facts they depend on. */
@@ -438,6 +439,7 @@ export class SlaTracker {
       case M.next_reply:
         return sig.nextReplyDone ? 'achieved' : state.awaitingReply ? null : 'canceled';
       case M.periodic_update:
+      case M.pausable_update:
         return sig.agentReply ? 'achieved' : done ? 'canceled' : null;
       case M.resolution:
         return status === 'solved' ? 'achieved' : status === 'closed' ? 'canceled' : null;
@@ -458,6 +460,7 @@ export class SlaTracker {
       case M.next_reply:
         return state.awaitingReply;
       case M.periodic_update:
+      case M.pausable_update:
         return state.agentReplied && !done;
       case M.resolution:
         return !done;
