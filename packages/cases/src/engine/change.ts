@@ -24,10 +24,10 @@ export function assertOpen(entry: CaseEntry, what: string): void {
  * deadlines do not count: a change before them retracts them (see `SlaTracker.apply`).
  */
 export function checkTime(entry: CaseEntry, at: number): void {
-  if (at < entry.sla.commandAt) {
+  if (at < entry.sla.lastAt) {
     throw new ThreadlineError(
       'VALIDATION',
-      `Case ${entry.sla.case.id} already has changes up to ${entry.sla.commandAt}; cannot record a change at ${at}`,
+      `Case ${entry.sla.case.id} already has changes up to ${entry.sla.lastAt}; cannot record a change at ${at}`,
       {
         issues: [{ path: ['at'], message: "before the case's latest recorded change", code: 'too_small' }],
       },
@@ -105,7 +105,7 @@ export function statusChange(
   );
   const c = entry.sla.case;
   if (reopening) {
-    queue(s, 'case.reopened', entry.sla, entry.sla.commandAt, {
+    queue(s, 'case.reopened', entry.sla, entry.sla.lastAt, {
       from,
       to,
       actor: actorId(actor),
@@ -113,7 +113,7 @@ export function statusChange(
       reopenCount: c.reopenCount,
     });
   } else {
-    queue(s, 'case.status_changed', entry.sla, entry.sla.commandAt, {
+    queue(s, 'case.status_changed', entry.sla, entry.sla.lastAt, {
       from,
       to,
       actor: actorId(actor),
@@ -125,7 +125,7 @@ export function statusChange(
 
 /** After a change: apply routing rules, then (by default) commit. */
 export function afterChange(s: EngineState, entry: CaseEntry, commitNow = true): void {
-  route(s, entry, entry.sla.commandAt);
+  route(s, entry, entry.sla.lastAt);
   if (commitNow) commit(s, entry);
 }
 

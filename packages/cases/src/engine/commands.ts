@@ -151,7 +151,7 @@ export function assign(s: EngineState, caseId: string, target: AssignInput, cont
     d.assignee = to.assignee;
     d.team = to.team;
   });
-  queue(s, 'case.assigned', entry.sla, entry.sla.commandAt, {
+  queue(s, 'case.assigned', entry.sla, entry.sla.lastAt, {
     from,
     to,
     actor: actorId(ctx.actor),
@@ -176,7 +176,7 @@ export function setPriority(
   change(s, entry, 'case.priority_changed', ctx.actor, ctx.reason ?? null, (d) => {
     d.priority = p;
   });
-  queue(s, 'case.priority_changed', entry.sla, entry.sla.commandAt, {
+  queue(s, 'case.priority_changed', entry.sla, entry.sla.lastAt, {
     from,
     to: p,
     actor: actorId(ctx.actor),
@@ -203,7 +203,7 @@ export function update(
     if (u.attributes !== undefined) mergeInto(d.attributes as Record<string, unknown>, u.attributes);
     if (u.customer !== undefined) mergeInto(d.customer as Record<string, unknown>, u.customer);
   });
-  queue(s, 'case.updated', entry.sla, entry.sla.commandAt, {
+  queue(s, 'case.updated', entry.sla, entry.sla.lastAt, {
     fields: Object.keys(u),
     actor: actorId(ctx.actor),
     reason: ctx.reason ?? null,

@@ -48,7 +48,7 @@ export function slaEmitter(s: EngineState): SlaEmit {
  * horizon) first fires what fell due up to the horizon, as `advanceTo` did for every other case.
  */
 export function commit(s: EngineState, entry: CaseEntry): void {
-  if (s.horizon > entry.sla.lastAt) s.tracker.catchUp(entry.sla, s.horizon);
+  if (s.horizon > (entry.sla.firedAt ?? entry.sla.lastAt)) s.tracker.catchUp(entry.sla, s.horizon);
   const events = s.outbox;
   if (events.length > 0) {
     s.outbox = [];

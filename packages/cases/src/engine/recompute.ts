@@ -139,7 +139,8 @@ function adopt(s: EngineState, state: CaseSla, entry: CaseEntry): CaseSla {
   state.case = entry.sla.case;
   state.events = entry.sla.events;
   state.lastAt = Math.max(state.lastAt, entry.sla.lastAt);
-  state.commandAt = Math.max(state.commandAt, entry.sla.commandAt);
+  const fired = Math.max(state.firedAt ?? state.lastAt, entry.sla.firedAt ?? entry.sla.lastAt);
+  state.firedAt = fired > state.lastAt ? fired : undefined;
   for (const r of state.live) if (r !== undefined && r.nextAt !== undefined) s.index.upsert(r);
   return state;
 }

@@ -33,8 +33,6 @@ const StoredRecordSchema = z
     ladder: z.number().int(),
     level: z.number().int().nonnegative(),
     acknowledged: z.boolean(),
-    /** Absent in older documents: every fired level counts as committed. */
-    committedLevel: z.number().int().nonnegative().optional(),
     nextAt: z.number().optional(),
   })
   .strict();
@@ -83,8 +81,10 @@ export const StoredEngineStateSchema = z
     opened: z.record(z.string(), z.unknown()),
     openedBy: z.string(),
     lastAt: z.number(),
-    /** Absent in older documents: `lastAt` is used (no retraction before it). */
-    commandAt: z.number().optional(),
+    /** Latest deadline fired after `lastAt` (older documents count fired deadlines in `lastAt`). */
+    firedAt: z.number().optional(),
+    /** Ladder levels per metric ordinal as of the latest recorded change (absent: none). */
+    committedLevels: z.array(z.number().int().nonnegative()).optional(),
     /** Events published for the case (absent in older documents: the case version is used). */
     events: z.number().int().nonnegative().optional(),
     firstReplyDone: z.boolean(),
@@ -128,7 +128,6 @@ function storeRecord(rec: MetricRecord, live: boolean): StoredRecord {
     ladder: rec.ladder,
     level: rec.level,
     acknowledged: rec.acknowledged,
-    committedLevel: rec.committedLevel,
   };
   if (rec.pausedAt !== undefined) out.pausedAt = rec.pausedAt;
   if (rec.warnBudget !== undefined) out.warnBudget = rec.warnBudget;
@@ -153,7 +152,8 @@ export function toStoredState(entry: PersistedCase): StoredEngineState {
     opened: entry.opened as unknown as Record<string, unknown>,
     openedBy: entry.openedBy,
     lastAt: sla.lastAt,
-    commandAt: sla.commandAt,
+    ...(sla.firedAt === undefined ? {} : { firedAt: sla.firedAt }),
+    ...(sla.committedLevels === undefined ? {} : { committedLevels: sla.committedLevels }),
     events: sla.events,
     firstReplyDone: sla.firstReplyDone,
     awaitingReply: sla.awaitingReply,
@@ -219,7 +219,8 @@ export function fromStoredState(doc: { id: string; tenantId: string; engineState
   sla.awaitingReply = s.awaitingReply;
   sla.agentReplied = s.agentReplied;
   sla.policyId = s.policyId;
-  sla.commandAt = s.commandAt ?? s.lastAt;
+  sla.firedAt = s.firedAt;
+  sla.committedLevels = s.committedLevels;
   sla.events = s.events ?? current.version;
   for (const r of s.records) {
     const rec = new MetricRecord(
@@ -247,7 +248,6 @@ export function fromStoredState(doc: { id: string; tenantId: string; engineState
     rec.ladder = r.ladder;
     rec.level = r.level;
     rec.acknowledged = r.acknowledged;
-    rec.committedLevel = r.committedLevel ?? r.level;
     rec.nextAt = r.nextAt;
     sla.records.push(rec);
     if (r.live) sla.live[SLA_METRICS.indexOf(r.metric as SlaMetricName)] = rec;

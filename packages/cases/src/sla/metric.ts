@@ -130,8 +130,6 @@ export class MetricRecord {
   ladder = -1;
   level = 0;
   acknowledged = false;
-  /** Ladder levels fired up to the case's latest recorded change (those are never retracted). */
-  committedLevel = 0;
   /** The next instant this record needs attention (warning, breach, ladder level); none: undefined. */
   nextAt: number | undefined = undefined;
   /** Slot in the deadline index (-1: not indexed). */
@@ -208,7 +206,6 @@ export class MetricRecord {
     r.ladder = this.ladder;
     r.level = this.level;
     r.acknowledged = this.acknowledged;
-    r.committedLevel = this.committedLevel;
     r.nextAt = this.nextAt;
     return r;
   }

@@ -101,25 +101,74 @@ export class CaseSla {
   readonly records: MetricRecord[] = [];
   /** The live (non-final) instance per metric, by metric ordinal. */
   readonly live: (MetricRecord | undefined)[] = new Array(METRIC_COUNT).fill(undefined);
-  firstReplyDone = false;
-  awaitingReply = false;
-  agentReplied = false;
+  /**
+   * The three conversation facts and the event count in one small integer (a million open cases
+   * are expected: one field instead of four). Bits 0–2 are the facts, the rest counts events;
+   * arithmetic rather than bit operators keeps counts past 2^28 exact.
+   */
+  #bits = 0;
   policyId: string | null = null;
-  /** Latest instant processed for this case: recorded changes and fired deadlines. */
-  lastAt: number;
   /**
    * Instant of the latest recorded change (a command, never a fired deadline): no change may be
-   * recorded before it, while deadlines fired after it may be retracted by a backdated change.
+   * recorded before it.
    */
-  commandAt: number;
-  /** Events published for this case so far: the envelope `version` of the latest one. */
-  events = 0;
+  lastAt: number;
+  /**
+   * Latest deadline instant fired after `lastAt` (by `advanceTo`), or `undefined`: a backdated
+   * change before it retracts what fired after the change's instant.
+   */
+  firedAt: number | undefined = undefined;
+  /**
+   * Ladder levels fired per live metric (by ordinal) as of the latest recorded change, or
+   * `undefined` when none had fired: those levels are never retracted.
+   */
+  committedLevels: number[] | undefined = undefined;
 
   constructor(c: Case, at: number) {
     this.caseId = c.id;
     this.case = c;
     this.lastAt = at;
-    this.commandAt = at;
+  }
+
+  #flag(mask: number): boolean {
+    return ((this.#bits % 8) & mask) !== 0;
+  }
+
+  #setFlag(mask: number, on: boolean): void {
+    const low = this.#bits % 8;
+    this.#bits += (on ? low | mask : low & ~mask) - low;
+  }
+
+  /** Whether a public agent reply was given (first reply achieved). */
+  get firstReplyDone(): boolean {
+    return this.#flag(1);
+  }
+  set firstReplyDone(v: boolean) {
+    this.#setFlag(1, v);
+  }
+
+  /** Whether a customer turn waits for an agent reply (a next-reply cycle runs). */
+  get awaitingReply(): boolean {
+    return this.#flag(2);
+  }
+  set awaitingReply(v: boolean) {
+    this.#setFlag(2, v);
+  }
+
+  /** Whether an agent has replied publicly at least once (update metrics run). */
+  get agentReplied(): boolean {
+    return this.#flag(4);
+  }
+  set agentReplied(v: boolean) {
+    this.#setFlag(4, v);
+  }
+
+  /** Events published for this case so far: the envelope `version` of the latest one. */
+  get events(): number {
+    return Math.floor(this.#bits / 8);
+  }
+  set events(n: number) {
+    this.#bits = n * 8 + (this.#bits % 8);
   }
 
   /** Number of instances ever started for a metric. */
@@ -168,17 +217,22 @@ export class SlaTracker {
    * retracts them, so the result is the one a single `advanceTo` after the fact would give.
    */
   apply(state: CaseSla, fact: SlaFact): void {
-    if (fact.at < state.lastAt) this.#rewind(state, fact.at);
+    if (state.firedAt !== undefined && fact.at < state.firedAt) this.#rewind(state, fact.at);
     this.catchUp(state, fact.at);
     state.lastAt = Math.max(state.lastAt, fact.at);
-    state.commandAt = Math.max(state.commandAt, fact.at);
+    if (state.firedAt !== undefined && state.firedAt <= state.lastAt) state.firedAt = undefined;
     if (fact.ack !== undefined) {
       this.#acknowledge(state, fact.ack.metric, fact.at, fact.ack.actor);
     } else {
       this.#applyChange(state, fact);
     }
     // Ladder levels fired up to a recorded change are permanent; later ones may be retracted.
-    for (const rec of state.live) if (rec !== undefined) rec.committedLevel = rec.level;
+    let committed: number[] | undefined;
+    for (let k = 0; k < METRIC_COUNT; k++) {
+      const level = state.live[k]?.level ?? 0;
+      if (level > 0) (committed ??= new Array<number>(METRIC_COUNT).fill(0))[k] = level;
+    }
+    state.committedLevels = committed;
   }
 
   #applyChange(state: CaseSla, fact: SlaFact): void {
@@ -209,13 +263,15 @@ export class SlaTracker {
    * Only deadline firings are withdrawn: recorded changes are never before `to`.
    */
   #rewind(state: CaseSla, to: number): void {
-    for (const rec of state.live) {
+    for (let k = 0; k < METRIC_COUNT; k++) {
+      const rec = state.live[k];
       if (rec === undefined) continue;
       const levels: number[] = [];
       const offsets = this.rules.ladders[rec.ladder]?.offsets;
+      const committed = state.committedLevels?.[k] ?? 0;
       // Levels fired after the latest recorded change fired at their instant under today's due
       // instant (only recorded changes move it); earlier ones stay whatever their instant.
-      while (offsets !== undefined && rec.level > rec.committedLevel) {
+      while (offsets !== undefined && rec.level > committed) {
         const offset = offsets[rec.level - 1];
         if (offset === undefined || Math.max(rec.startedAt, rec.dueAt + offset) <= to) break;
         rec.level--;
@@ -237,7 +293,7 @@ export class SlaTracker {
         dueAt: rec.dueAt,
       });
     }
-    state.lastAt = Math.max(state.commandAt, to);
+    state.firedAt = undefined;
   }
 
   /** Whether an acknowledgement for `metric` would stop a running ladder. */
@@ -311,7 +367,7 @@ export class SlaTracker {
         actions: resolveActions(ladder.actions[level] ?? [], at, state.case.priority, this.rules.measures),
       });
     }
-    if (at > state.lastAt) state.lastAt = at;
+    if (at > state.lastAt && (state.firedAt === undefined || at > state.firedAt)) state.firedAt = at;
     this.#schedule(rec);
   }
 
