@@ -192,9 +192,10 @@ export class CaseEngine {
   // ---------------------------------------------------------------- time
 
   /**
-   * Fires every warning, breach and escalation level due at or before `now`, in time order.
-   * `stats().fired` counts the items processed so far. Cost: O(log n) per due item. Fits core's
-   * `Scheduler` (`scheduler.add(engine)`).
+   * Synchronously fires every warning, breach and escalation level due at or before `now` (a
+   * `Date` or epoch ms), in deadline order; results arrive as events, nothing is returned. A `now`
+   * earlier than the latest one seen is a no-op. `stats().fired` counts the items processed so
+   * far. Cost: O(log n) per due item. Fits core's `Scheduler` (`scheduler.add(engine)`).
    *
    * @example
    * ```ts

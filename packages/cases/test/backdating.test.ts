@@ -275,10 +275,16 @@ function run(steps: Step[], interleave: boolean) {
       outcomes.push(e.code);
     }
   }
-  engine.advanceTo(Math.max(horizon, clock.now()));
+  const end = Math.max(horizon, clock.now());
+  engine.advanceTo(end);
   return {
     outcomes,
-    state: ids.map((id) => ({ case: engine.getCase(id), sla: engine.getSla(id) })),
+    state: ids.map((id) => {
+      const sla = engine.getSla(id);
+      // Replaying the recorded history reproduces the live state, retractions included.
+      expect(engine.recompute(id, { until: end }).metrics).toEqual(sla);
+      return { case: engine.getCase(id), sla };
+    }),
     announced: [...announced].filter(([, n]) => n !== 0).sort(),
   };
 }
