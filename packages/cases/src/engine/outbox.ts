@@ -49,6 +49,11 @@ export function slaEmitter(s: EngineState): SlaEmit {
  */
 export function commit(s: EngineState, entry: CaseEntry): void {
   if (s.horizon > (entry.sla.firedAt ?? entry.sla.lastAt)) s.tracker.catchUp(entry.sla, s.horizon);
+  publishAndPersist(s, entry);
+}
+
+/** `commit` without the catch-up: for `advanceTo`, which has just fired everything due. */
+export function publishAndPersist(s: EngineState, entry: CaseEntry): void {
   const events = s.outbox;
   if (events.length > 0) {
     s.outbox = [];

@@ -1,5 +1,5 @@
 import { type Instant, toMillis } from '@threadline/core';
-import { commit } from './outbox.js';
+import { publishAndPersist } from './outbox.js';
 import type { CaseEntry, EngineState } from './state.js';
 
 /** `advanceTo`: fires every deadline item due at or before `now`, in deadline order. */
@@ -18,7 +18,7 @@ export function advanceTo(s: EngineState, now: Instant): void {
     touched.add(entry);
     n++;
   }
-  for (const entry of touched) commit(s, entry);
+  for (const entry of touched) publishAndPersist(s, entry);
   s.fired += n;
 }
 
