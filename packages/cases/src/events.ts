@@ -1,7 +1,7 @@
 import type { EventEnvelope, EventUnion } from '@threadline/core';
 import type { Case, CaseEscalation, CasePriority } from './case.js';
+import type { SlaEventPayloads } from './sla/events.js';
 import type { SlaMetricInstance } from './sla/metric.js';
-import type { SlaEventPayloads } from './sla/tracker.js';
 import type { CaseStatus } from './transitions.js';
 
 /** Payloads of the `case.*` events, by event type. */
