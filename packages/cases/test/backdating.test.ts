@@ -1,3 +1,4 @@
+import { createMemoryDocumentStore } from '@threadline/adapter-memory';
 import { createSequentialIds, isThreadlineError, ManualClock } from '@threadline/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -114,6 +115,25 @@ describe('backdated changes after advanceTo fired later deadlines', () => {
     expect(engine.getSla('c1').find((m) => m.metric === 'first_reply')).toMatchObject({
       state: 'achieved',
       achievedAt: T0 + 45 * M,
+    });
+  });
+
+  it('what fired survives a restart: a backdated reply after load() still retracts the breach', async () => {
+    const store = createMemoryDocumentStore();
+    const clock = new ManualClock(T0);
+    const make = () =>
+      createCaseEngine({ clock, ids: createSequentialIds(), calendars: {}, policies, escalations, store });
+    const a = make();
+    a.openCase({ id: 'c1', customerId: 'u', subject: 's', priority: 'normal', channel: 'email' });
+    clock.set(T0 + 2 * H);
+    a.advanceTo(clock.now());
+    await a.flush();
+    const b = make();
+    await b.load();
+    b.recordMessage('c1', { author: 'agent', public: true, at: T0 + 40 * M });
+    expect(b.getSla('c1').find((m) => m.metric === 'first_reply')).toMatchObject({
+      state: 'achieved',
+      achievedAt: T0 + 40 * M,
     });
   });
 
