@@ -312,7 +312,7 @@ export function buildReport(day: DayResult): DayReport {
         breachedInstances++;
         breached = true;
       }
-      if (m.state === 'cancelled') continue;
+      if (m.state === 'canceled') continue;
       slaRecords.push({
         id: `${id}:${m.metric}:${m.cycle}`,
         metric: m.metric,

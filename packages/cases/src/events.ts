@@ -1,7 +1,7 @@
 import type { EventEnvelope, EventUnion } from '@threadline/core';
 import type { Case, CaseEscalation, CasePriority } from './case.js';
+import type { SlaEventPayloads } from './sla/events.js';
 import type { SlaMetricInstance } from './sla/metric.js';
-import type { SlaEventPayloads } from './sla/tracker.js';
 import type { CaseStatus } from './transitions.js';
 
 /** Payloads of the `case.*` events, by event type. */
@@ -73,7 +73,8 @@ export const CASE_ENGINE_EVENT_TYPES: readonly CaseEngineEventType[] = [
   'sla.at_risk',
   'sla.breached',
   'sla.achieved',
-  'sla.cancelled',
+  'sla.canceled',
+  'sla.retracted',
   'escalation.triggered',
   'escalation.acknowledged',
 ];

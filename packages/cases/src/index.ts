@@ -23,6 +23,7 @@ export type { ConditionInput, RuleContext } from './condition.js';
 export {
   CaseEngine,
   type CaseEngineOptions,
+  type CaseEngineRules,
   type CaseEngineStats,
   createCaseEngine,
   type LoadOptions,
@@ -134,7 +135,7 @@ export {
   YesNoScaleSchema,
 } from './qa/index.js';
 export { type RoutingRuleInput, RoutingRuleSchema } from './routingRules.js';
-export { DeadlineIndex, type DeadlineItem } from './sla/deadlineIndex.js';
+export type { SlaEventPayloads } from './sla/events.js';
 export {
   canMoveMetric,
   isFinalMetricState,
@@ -154,7 +155,6 @@ export {
   WarnSchema,
 } from './sla/policy.js';
 export type { CalendarLike } from './sla/time.js';
-export type { SlaEventPayloads } from './sla/tracker.js';
 export {
   assertTransition,
   CASE_STATUSES,

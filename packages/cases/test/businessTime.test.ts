@@ -26,6 +26,14 @@ const policies: SlaPolicyInput[] = [
     id: 'business',
     calendar: 'ny',
     warn: { percent: 75 },
+    // Reply and resolution clocks pausing while waiting is the pause mechanics under test; the
+    // defaults (Zendesk's: they never pause) are tested in pauseDefaults.test.ts.
+    pauseOn: {
+      first_reply: ['pending', 'on_hold'],
+      next_reply: ['pending', 'on_hold'],
+      periodic_update: ['pending', 'on_hold'],
+      resolution: ['pending', 'on_hold'],
+    },
     targets: {
       first_reply: { normal: { hours: 2 }, high: { hours: 4 } },
       resolution: { normal: { hours: 16 }, high: { within: { hours: 72 }, time: 'calendar' } },

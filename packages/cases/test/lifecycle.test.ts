@@ -105,7 +105,7 @@ describe('case lifecycle', () => {
     expect(engine.getCase(c.id)?.followUps).toEqual([f.id]);
   });
 
-  it('merges duplicates: source closes, its SLA metrics are cancelled', () => {
+  it('merges duplicates: source closes, its SLA metrics are canceled', () => {
     const { engine, open, clock } = setup();
     const a = open();
     const b = open();
@@ -114,7 +114,7 @@ describe('case lifecycle', () => {
     expect(source).toMatchObject({ status: 'closed', mergedInto: a.id });
     expect(target.mergedFrom).toEqual([b.id]);
     expect(engine.getSla(b.id)).toMatchObject([
-      { metric: 'resolution', state: 'cancelled', cancelledAt: T0 + H },
+      { metric: 'resolution', state: 'canceled', canceledAt: T0 + H },
     ]);
     expect(engine.getSla(a.id)).toMatchObject([{ metric: 'resolution', state: 'active' }]);
     expect(() => engine.merge(a.id, a.id)).toThrowError(/itself/);

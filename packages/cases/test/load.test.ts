@@ -286,3 +286,25 @@ describe('load: rebuilding the engine from the store', () => {
     expect(c.engine.getCase('c1')).toBeUndefined();
   });
 });
+
+describe('load: documents written before the American spelling', () => {
+  it('reads metric state `cancelled` and `cancelledAt` as `canceled` and `canceledAt`', async () => {
+    const store = createMemoryDocumentStore();
+    const a = makeEngine(store, T0);
+    a.engine.openCase({ id: 'c1', customerId: 'u', subject: 's', priority: 'normal', channel: 'chat' });
+    a.clock.set(T0 + 10 * M);
+    a.engine.transition('c1', 'solved', { actor: 'agent-7' }); // first reply canceled: no reply
+    await a.engine.flush();
+    const before = a.engine.getSla('c1');
+    expect(before.some((m) => m.state === 'canceled')).toBe(true);
+    const doc = await store.get('cases', 'c1');
+    const legacy = JSON.parse(
+      JSON.stringify(doc).replaceAll('"canceled"', '"cancelled"').replaceAll('canceledAt', 'cancelledAt'),
+    );
+    const old = createMemoryDocumentStore();
+    await old.put('cases', legacy);
+    const b = makeEngine(old, T0 + 10 * M);
+    await b.engine.load();
+    expect(b.engine.getSla('c1')).toEqual(before);
+  });
+});

@@ -17,12 +17,12 @@ describe('metric state machine', () => {
         'active->paused',
         'active->achieved',
         'active->breached',
-        'active->cancelled',
+        'active->canceled',
         'paused->active',
         'paused->achieved',
-        'paused->cancelled',
+        'paused->canceled',
         'breached->achieved_late',
-        'breached->cancelled',
+        'breached->canceled',
       ].sort(),
     );
     for (const s of METRIC_STATES) expect(isFinalMetricState(s)).toBe(METRIC_TRANSITIONS[s].length === 0);

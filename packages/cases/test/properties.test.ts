@@ -187,7 +187,7 @@ const EVENT_TO_STATE: Record<string, MetricState | 'late?'> = {
   'sla.resumed': 'active',
   'sla.breached': 'breached',
   'sla.achieved': 'late?',
-  'sla.cancelled': 'cancelled',
+  'sla.canceled': 'canceled',
 };
 
 describe('SLA properties', () => {

@@ -14,6 +14,7 @@ const policies: SlaPolicyInput[] = [
       first_reply: { normal: { hours: 1 }, urgent: { minutes: 15 } },
       team_ownership: { normal: { hours: 2 }, urgent: { hours: 1 } },
     },
+    pauseOn: { first_reply: ['pending'] },
   },
 ];
 
@@ -115,7 +116,12 @@ describe('recompute and rule changes', () => {
     return { clock, engine };
   }
   const stricter: SlaPolicyInput[] = [
-    { id: 'strict', targets: { first_reply: { normal: { minutes: 30 } } } },
+    // First reply pausing while pending is the pause mechanics under test (not the default).
+    {
+      id: 'strict',
+      targets: { first_reply: { normal: { minutes: 30 } } },
+      pauseOn: { first_reply: ['pending'] },
+    },
   ];
 
   it('what-if: backdated rules replay history; non-backdated apply from now; nothing changes live', () => {
@@ -173,7 +179,7 @@ describe('recompute and rule changes', () => {
     ).toThrowError(/Unknown calendar "nope"/);
     // the failed update changed nothing
     engine.setPriority(c.id, 'urgent', { actor: 'a' });
-    expect(engine.getSla(c.id)).toMatchObject([{ policyId: 'strict', state: 'cancelled' }]);
+    expect(engine.getSla(c.id)).toMatchObject([{ policyId: 'strict', state: 'canceled' }]);
   });
 });
 

@@ -20,6 +20,14 @@ const policies: SlaPolicyInput[] = [
   {
     id: 'default',
     warn: { percent: 75 },
+    // Reply and resolution clocks pausing while waiting is the pause mechanics under test; the
+    // defaults (Zendesk's: they never pause) are tested in pauseDefaults.test.ts.
+    pauseOn: {
+      first_reply: ['pending', 'on_hold'],
+      next_reply: ['pending', 'on_hold'],
+      periodic_update: ['pending', 'on_hold'],
+      resolution: ['pending', 'on_hold'],
+    },
     targets: {
       first_reply: { normal: { hours: 1 }, high: { minutes: 30 }, urgent: { minutes: 10 } },
       next_reply: { normal: { hours: 2 } },
@@ -157,8 +165,8 @@ describe('SLA metrics (calendar time)', () => {
     at(T0 + 6 * H);
     expect(sla(c.id, 'next_reply', 2)).toMatchObject({ state: 'breached', breachedAt: T0 + 5 * H });
     engine.transition(c.id, 'solved', { actor: 'a' });
-    expect(sla(c.id, 'next_reply', 2)).toMatchObject({ state: 'cancelled', cancelledAt: T0 + 6 * H });
-    expect(sla(c.id, 'periodic_update', 2)?.state).toBe('cancelled');
+    expect(sla(c.id, 'next_reply', 2)).toMatchObject({ state: 'canceled', canceledAt: T0 + 6 * H });
+    expect(sla(c.id, 'periodic_update', 2)?.state).toBe('canceled');
   });
 
   it('resolution restarts on reopen; requester wait pauses while solved and is achieved at close', () => {
@@ -223,8 +231,8 @@ describe('SLA metrics (calendar time)', () => {
       state: 'active',
     });
     expect(events.some((e) => e.type === 'sla.updated')).toBe(true);
-    // metrics without a target at the new priority are cancelled
-    expect(sla(c.id, 'agent_work')).toMatchObject({ state: 'cancelled' });
+    // metrics without a target at the new priority are canceled
+    expect(sla(c.id, 'agent_work')).toMatchObject({ state: 'canceled' });
     // a re-target that puts the due instant in the past breaches at that instant
     at(T0 + 50 * M);
     engine.setPriority(c.id, 'urgent', { actor: 'lead' });

@@ -1,4 +1,17 @@
 // QA review: scorecards, scoring, sampling, reviewer assignment, calibration and disputes.
+
+export {
+  type Category,
+  cohensKappa,
+  cohensKappaFromTable,
+  type FleissKappaResult,
+  fleissKappa,
+  fleissKappaFromCounts,
+  type KappaResult,
+  type KappaWeights,
+  type PercentAgreement,
+  percentAgreement,
+} from './agreement.js';
 export {
   type AssignmentOptions,
   AssignmentOptionsSchema,
@@ -15,18 +28,8 @@ export {
   type CalibrationSession,
   type CalibrationSessionInput,
   type CalibrationSummary,
-  type Category,
   closeCalibration,
-  cohensKappa,
-  cohensKappaFromTable,
   createCalibrationSession,
-  type FleissKappaResult,
-  fleissKappa,
-  fleissKappaFromCounts,
-  type KappaResult,
-  type KappaWeights,
-  type PercentAgreement,
-  percentAgreement,
   submitCalibration,
   summarizeCalibration,
 } from './calibration.js';

@@ -5,6 +5,7 @@ export const SLA_METRICS = [
   'first_reply',
   'next_reply',
   'periodic_update',
+  'pausable_update',
   'resolution',
   'requester_wait',
   'agent_work',
@@ -21,7 +22,7 @@ export const METRIC_STATES = [
   'achieved',
   'breached',
   'achieved_late',
-  'cancelled',
+  'canceled',
 ] as const;
 
 /** A metric instance state. */
@@ -29,21 +30,21 @@ export type MetricState = (typeof METRIC_STATES)[number];
 
 /**
  * The metric state machine as an explicit table: `active ⇄ paused → achieved | breached →
- * achieved_late`, and `cancelled` from any live state. `achieved`, `achieved_late` and `cancelled`
+ * achieved_late`, and `canceled` from any live state. `achieved`, `achieved_late` and `canceled`
  * are final.
  *
  * @example
  * ```ts
- * METRIC_TRANSITIONS.breached; // ['achieved_late', 'cancelled']
+ * METRIC_TRANSITIONS.breached; // ['achieved_late', 'canceled']
  * ```
  */
 export const METRIC_TRANSITIONS: Readonly<Record<MetricState, readonly MetricState[]>> = Object.freeze({
-  active: ['paused', 'achieved', 'breached', 'cancelled'],
-  paused: ['active', 'achieved', 'cancelled'],
-  breached: ['achieved_late', 'cancelled'],
+  active: ['paused', 'achieved', 'breached', 'canceled'],
+  paused: ['active', 'achieved', 'canceled'],
+  breached: ['achieved_late', 'canceled'],
   achieved: [],
   achieved_late: [],
-  cancelled: [],
+  canceled: [],
 });
 
 /**
@@ -60,7 +61,7 @@ export function canMoveMetric(from: MetricState, to: MetricState): boolean {
 
 /** Whether a state is final. */
 export function isFinalMetricState(state: MetricState): boolean {
-  return state === 'achieved' || state === 'achieved_late' || state === 'cancelled';
+  return state === 'achieved' || state === 'achieved_late' || state === 'canceled';
 }
 
 /**
@@ -89,7 +90,7 @@ export interface SlaMetricInstance {
   policyId: string;
   /** When the current pause began (paused instances only). */
   pausedAt?: number;
-  cancelledAt?: number;
+  canceledAt?: number;
   /** The team whose ownership time is measured (`team_ownership` only). */
   team?: string;
   /** The warning instant, when a warning is configured. */
@@ -123,7 +124,7 @@ export class MetricRecord {
   warnedAt: number | undefined = undefined;
   breachedAt: number | undefined = undefined;
   achievedAt: number | undefined = undefined;
-  cancelledAt: number | undefined = undefined;
+  canceledAt: number | undefined = undefined;
   team: string | null;
   /** Escalation ladder index (-1: none) and the next level to fire. */
   ladder = -1;
@@ -169,6 +170,16 @@ export class MetricRecord {
     this.state = to;
   }
 
+  /**
+   * Withdraws a breach that a backdated change shows never happened (the reply came in time).
+   * Not a move of the state machine: the breach is erased, as if the deadline had not fired yet.
+   */
+  retractBreach(): void {
+    if (this.state !== 'breached') return;
+    this.state = 'active';
+    this.breachedAt = undefined;
+  }
+
   /** A deep copy (for what-if recomputation). */
   clone(): MetricRecord {
     const r = new MetricRecord(
@@ -191,7 +202,7 @@ export class MetricRecord {
     r.warnedAt = this.warnedAt;
     r.breachedAt = this.breachedAt;
     r.achievedAt = this.achievedAt;
-    r.cancelledAt = this.cancelledAt;
+    r.canceledAt = this.canceledAt;
     r.ladder = this.ladder;
     r.level = this.level;
     r.acknowledged = this.acknowledged;
@@ -217,7 +228,7 @@ export class MetricRecord {
     if (this.breachedAt !== undefined) out.breachedAt = this.breachedAt;
     if (this.achievedAt !== undefined) out.achievedAt = this.achievedAt;
     if (this.pausedAt !== undefined) out.pausedAt = this.pausedAt;
-    if (this.cancelledAt !== undefined) out.cancelledAt = this.cancelledAt;
+    if (this.canceledAt !== undefined) out.canceledAt = this.canceledAt;
     if (this.warnAt !== undefined) out.warnAt = this.warnAt;
     if (this.team !== null) out.team = this.team;
     return out;

@@ -10,15 +10,26 @@ import type { TimeMeasures } from './time.js';
 export const PAUSABLE_STATUSES = ['new', 'open', 'pending', 'on_hold'] as const;
 
 /**
- * Default pause rules: requester-facing metrics pause while the case is `pending` (waiting on the
- * customer) or `on_hold` (waiting on a third party). Requester wait time pauses only while pending
- * (on hold, the requester is still waiting); team ownership time never pauses by default.
+ * Default pause rules, the ones Zendesk documents for its SLA metrics (so targets migrated from
+ * Zendesk mean the same here): first reply, next reply, periodic update and resolution never
+ * pause; pausable update pauses while `pending`; requester wait time counts `new`, `open` and
+ * `on_hold` (pauses while `pending`); agent work time counts `new` and `open` (pauses while
+ * `pending` or `on_hold`); team ownership time never pauses. A policy's `pauseOn` replaces the
+ * rule of each metric it names.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_PAUSE_ON } from '@threadline/cases';
+ *
+ * console.log(DEFAULT_PAUSE_ON.agent_work); // [ 'pending', 'on_hold' ]
+ * ```
  */
 export const DEFAULT_PAUSE_ON: Readonly<Record<SlaMetricName, readonly CaseStatus[]>> = Object.freeze({
-  first_reply: ['pending', 'on_hold'],
-  next_reply: ['pending', 'on_hold'],
-  periodic_update: ['pending', 'on_hold'],
-  resolution: ['pending', 'on_hold'],
+  first_reply: [],
+  next_reply: [],
+  periodic_update: [],
+  pausable_update: ['pending'],
+  resolution: [],
   requester_wait: ['pending'],
   agent_work: ['pending', 'on_hold'],
   team_ownership: [],

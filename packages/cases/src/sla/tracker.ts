@@ -1,7 +1,8 @@
 import type { Case } from '../case.js';
 import { caseRuleView } from '../case.js';
-import { type EscalationAction, type ResolvedLadder, resolveActions } from '../escalation.js';
+import { type ResolvedLadder, resolveActions } from '../escalation.js';
 import type { DeadlineIndex } from './deadlineIndex.js';
+import type { SlaEventPayloads } from './events.js';
 import { MetricRecord, SLA_METRICS, type SlaMetricName } from './metric.js';
 import { type ResolvedPolicy, type ResolvedTarget, selectPolicy } from './policy.js';
 import type { TimeMeasures } from './time.js';
@@ -23,42 +24,6 @@ export interface SlaFact {
   ack?: { metric: SlaMetricName; actor: string };
 }
 
-/** SLA event payloads (all carry the metric and its cycle). */
-export type SlaEventPayloads = {
-  'sla.started': {
-    metric: SlaMetricName;
-    cycle: number;
-    policyId: string;
-    target: number;
-    startedAt: number;
-    dueAt: number;
-  };
-  'sla.paused': { metric: SlaMetricName; cycle: number; reason: string; pausedAt: number };
-  'sla.resumed': { metric: SlaMetricName; cycle: number; dueAt: number; pausedMs: number };
-  'sla.updated': { metric: SlaMetricName; cycle: number; policyId: string; target: number; dueAt: number };
-  'sla.at_risk': { metric: SlaMetricName; cycle: number; warnedAt: number; dueAt: number };
-  'sla.breached': { metric: SlaMetricName; cycle: number; breachedAt: number; dueAt: number };
-  'sla.achieved': { metric: SlaMetricName; cycle: number; achievedAt: number; late: boolean; dueAt: number };
-  'sla.cancelled': { metric: SlaMetricName; cycle: number; cancelledAt: number; reason: string };
-  'escalation.triggered': {
-    metric: SlaMetricName;
-    cycle: number;
-    ladder: string;
-    level: number;
-    /** Offset from the due instant in ms (negative: before the breach). */
-    offset: number;
-    dueAt: number;
-    actions: EscalationAction[];
-  };
-  'escalation.acknowledged': {
-    metric: SlaMetricName;
-    cycle: number;
-    ladder: string;
-    level: number;
-    actor: string;
-  };
-};
-
 /** Receives every SLA event the tracker produces. */
 export type SlaEmit = <K extends keyof SlaEventPayloads>(
   type: K,
@@ -72,10 +37,11 @@ const M = {
   first_reply: 0,
   next_reply: 1,
   periodic_update: 2,
-  resolution: 3,
-  requester_wait: 4,
-  agent_work: 5,
-  team_ownership: 6,
+  pausable_update: 3,
+  resolution: 4,
+  requester_wait: 5,
+  agent_work: 6,
+  team_ownership: 7,
 } as const satisfies Record<SlaMetricName, number>;
 
 /** The SLA state of one case: its metric instances and the conversation facts they depend on. */
@@ -86,17 +52,74 @@ export class CaseSla {
   readonly records: MetricRecord[] = [];
   /** The live (non-final) instance per metric, by metric ordinal. */
   readonly live: (MetricRecord | undefined)[] = new Array(METRIC_COUNT).fill(undefined);
-  firstReplyDone = false;
-  awaitingReply = false;
-  agentReplied = false;
+  /**
+   * The three conversation facts and the event count in one small integer (a million open cases
+   * are expected: one field instead of four). Bits 0–2 are the facts, the rest counts events;
+   * arithmetic rather than bit operators keeps counts past 2^28 exact.
+   */
+  #bits = 0;
   policyId: string | null = null;
-  /** Latest instant processed for this case. */
+  /**
+   * Instant of the latest recorded change (a command, never a fired deadline): no change may be
+   * recorded before it.
+   */
   lastAt: number;
+  /**
+   * Latest deadline instant fired after `lastAt` (by `advanceTo`), or `undefined`: a backdated
+   * change before it retracts what fired after the change's instant.
+   */
+  firedAt: number | undefined = undefined;
+  /**
+   * Ladder levels fired per live metric (by ordinal) as of the latest recorded change, or
+   * `undefined` when none had fired: those levels are never retracted.
+   */
+  committedLevels: number[] | undefined = undefined;
 
   constructor(c: Case, at: number) {
     this.caseId = c.id;
     this.case = c;
     this.lastAt = at;
+  }
+
+  #flag(mask: number): boolean {
+    return ((this.#bits % 8) & mask) !== 0;
+  }
+
+  #setFlag(mask: number, on: boolean): void {
+    const low = this.#bits % 8;
+    this.#bits += (on ? low | mask : low & ~mask) - low;
+  }
+
+  /** Whether a public agent reply was given (first reply achieved). */
+  get firstReplyDone(): boolean {
+    return this.#flag(1);
+  }
+  set firstReplyDone(v: boolean) {
+    this.#setFlag(1, v);
+  }
+
+  /** Whether a customer turn waits for an agent reply (a next-reply cycle runs). */
+  get awaitingReply(): boolean {
+    return this.#flag(2);
+  }
+  set awaitingReply(v: boolean) {
+    this.#setFlag(2, v);
+  }
+
+  /** Whether an agent has replied publicly at least once (update metrics run). */
+  get agentReplied(): boolean {
+    return this.#flag(4);
+  }
+  set agentReplied(v: boolean) {
+    this.#setFlag(4, v);
+  }
+
+  /** Events published for this case so far: the envelope `version` of the latest one. */
+  get events(): number {
+    return Math.floor(this.#bits / 8);
+  }
+  set events(n: number) {
+    this.#bits = n * 8 + (this.#bits % 8);
   }
 
   /** Number of instances ever started for a metric. */
@@ -134,20 +157,36 @@ export class SlaTracker {
   }
 
   /** Starts tracking a newly opened case. */
-  open(fact: SlaFact): CaseSla {
-    const state = new CaseSla(fact.case, fact.at);
+  open(fact: SlaFact, state: CaseSla = new CaseSla(fact.case, fact.at)): CaseSla {
     this.#evaluate(state, fact, { agentReply: false, nextReplyDone: false });
     return state;
   }
 
-  /** Applies a later fact: catch up on due work, update facts, re-evaluate every metric. */
+  /**
+   * Applies a later fact: catch up on due work, update facts, re-evaluate every metric. A fact
+   * dated before deadlines that already fired (a backdated message after `advanceTo`) first
+   * retracts them, so the result is the one a single `advanceTo` after the fact would give.
+   */
   apply(state: CaseSla, fact: SlaFact): void {
+    if (state.firedAt !== undefined && fact.at < state.firedAt) this.#rewind(state, fact.at);
     this.catchUp(state, fact.at);
     state.lastAt = Math.max(state.lastAt, fact.at);
+    if (state.firedAt !== undefined && state.firedAt <= state.lastAt) state.firedAt = undefined;
     if (fact.ack !== undefined) {
       this.#acknowledge(state, fact.ack.metric, fact.at, fact.ack.actor);
-      return;
+    } else {
+      this.#applyChange(state, fact);
     }
+    // Ladder levels fired up to a recorded change are permanent; later ones may be retracted.
+    let committed: number[] | undefined;
+    for (let k = 0; k < METRIC_COUNT; k++) {
+      const level = state.live[k]?.level ?? 0;
+      if (level > 0) (committed ??= new Array<number>(METRIC_COUNT).fill(0))[k] = level;
+    }
+    state.committedLevels = committed;
+  }
+
+  #applyChange(state: CaseSla, fact: SlaFact): void {
     const c = fact.case;
     const sig: Signals = { agentReply: false, nextReplyDone: false };
     const m = fact.message;
@@ -167,6 +206,45 @@ export class SlaTracker {
     if (c.status === 'solved' || c.status === 'closed') state.awaitingReply = false;
     this.#evaluate(state, fact, sig);
     this.catchUp(state, fact.at);
+  }
+
+  /**
+   * Withdraws what deadlines fired after `to` did (warnings, breaches, ladder levels), as if
+   * `advanceTo` had not run past `to`, and announces each withdrawal with `sla.retracted`.
+   * Only deadline firings are withdrawn: recorded changes are never before `to`.
+   */
+  #rewind(state: CaseSla, to: number): void {
+    for (let k = 0; k < METRIC_COUNT; k++) {
+      const rec = state.live[k];
+      if (rec === undefined) continue;
+      const levels: number[] = [];
+      const offsets = this.rules.ladders[rec.ladder]?.offsets;
+      const committed = state.committedLevels?.[k] ?? 0;
+      // Levels fired after the latest recorded change fired at their instant under today's due
+      // instant (only recorded changes move it); earlier ones stay whatever their instant.
+      while (offsets !== undefined && rec.level > committed) {
+        const offset = offsets[rec.level - 1];
+        if (offset === undefined || Math.max(rec.startedAt, rec.dueAt + offset) <= to) break;
+        rec.level--;
+        levels.unshift(rec.level);
+      }
+      const breach = rec.state === 'breached' && (rec.breachedAt as number) > to;
+      if (breach) rec.retractBreach();
+      const warning = rec.warnedAt !== undefined && rec.warnedAt > to;
+      if (warning) rec.warnedAt = undefined;
+      if (!breach && !warning && levels.length === 0) continue;
+      this.#schedule(rec);
+      this.#emit('sla.retracted', state, to, {
+        metric: rec.metric,
+        cycle: rec.cycle,
+        asOf: to,
+        breach,
+        warning,
+        levels,
+        dueAt: rec.dueAt,
+      });
+    }
+    state.firedAt = undefined;
   }
 
   /** Whether an acknowledgement for `metric` would stop a running ladder. */
@@ -240,7 +318,7 @@ export class SlaTracker {
         actions: resolveActions(ladder.actions[level] ?? [], at, state.case.priority, this.rules.measures),
       });
     }
-    if (at > state.lastAt) state.lastAt = at;
+    if (at > state.lastAt && (state.firedAt === undefined || at > state.firedAt)) state.firedAt = at;
     this.#schedule(rec);
   }
 
@@ -360,22 +438,23 @@ export class SlaTracker {
     sig: Signals,
     done: boolean,
     merged: boolean,
-  ): 'achieved' | 'cancelled' | null {
+  ): 'achieved' | 'canceled' | null {
     const status = state.case.status;
     switch (k) {
       case M.first_reply:
-        return state.firstReplyDone ? 'achieved' : done ? 'cancelled' : null;
+        return state.firstReplyDone ? 'achieved' : done ? 'canceled' : null;
       case M.next_reply:
-        return sig.nextReplyDone ? 'achieved' : state.awaitingReply ? null : 'cancelled';
+        return sig.nextReplyDone ? 'achieved' : state.awaitingReply ? null : 'canceled';
       case M.periodic_update:
-        return sig.agentReply ? 'achieved' : done ? 'cancelled' : null;
+      case M.pausable_update:
+        return sig.agentReply ? 'achieved' : done ? 'canceled' : null;
       case M.resolution:
-        return status === 'solved' ? 'achieved' : status === 'closed' ? 'cancelled' : null;
+        return status === 'solved' ? 'achieved' : status === 'closed' ? 'canceled' : null;
       case M.requester_wait:
       case M.agent_work:
-        return status === 'closed' ? (merged ? 'cancelled' : 'achieved') : null;
+        return status === 'closed' ? (merged ? 'canceled' : 'achieved') : null;
       default:
-        if (status === 'closed' && merged) return 'cancelled';
+        if (status === 'closed' && merged) return 'canceled';
         return done || state.case.team !== live.team ? 'achieved' : null;
     }
   }
@@ -388,6 +467,7 @@ export class SlaTracker {
       case M.next_reply:
         return state.awaitingReply;
       case M.periodic_update:
+      case M.pausable_update:
         return state.agentReplied && !done;
       case M.resolution:
         return !done;
@@ -447,7 +527,7 @@ export class SlaTracker {
     return rec;
   }
 
-  #finish(state: CaseSla, rec: MetricRecord, end: 'achieved' | 'cancelled' | 'no_target', at: number): void {
+  #finish(state: CaseSla, rec: MetricRecord, end: 'achieved' | 'canceled' | 'no_target', at: number): void {
     if (rec.state === 'paused') {
       rec.pausedMs += this.rules.measures.get(rec.calendar).between(rec.pausedAt ?? at, at);
       rec.pausedAt = undefined;
@@ -464,14 +544,14 @@ export class SlaTracker {
         dueAt: rec.dueAt,
       });
     } else {
-      rec.move('cancelled');
-      rec.cancelledAt = at;
+      rec.move('canceled');
+      rec.canceledAt = at;
       const reason =
         end === 'no_target' ? 'no_target' : state.case.mergedInto !== null ? 'merged' : state.case.status;
-      this.#emit('sla.cancelled', state, at, {
+      this.#emit('sla.canceled', state, at, {
         metric: rec.metric,
         cycle: rec.cycle,
-        cancelledAt: at,
+        canceledAt: at,
         reason,
       });
     }

@@ -1,9 +1,9 @@
 import { parseInput, ThreadlineError } from '@threadline/core';
 import { applyPatches, freeze } from 'immer';
 import { z } from 'zod';
-import type { Case, CaseAuditEntry } from './case.js';
-import { METRIC_STATES, MetricRecord, SLA_METRICS, type SlaMetricName } from './sla/metric.js';
-import { CaseSla, type SlaFact } from './sla/tracker.js';
+import type { Case, CaseAuditEntry } from '../case.js';
+import { METRIC_STATES, MetricRecord, SLA_METRICS, type SlaMetricName } from '../sla/metric.js';
+import { CaseSla, type SlaFact } from '../sla/tracker.js';
 
 /** The stored form of one metric instance: every field of the live record, so nothing is recomputed. */
 const StoredRecordSchema = z
@@ -11,7 +11,8 @@ const StoredRecordSchema = z
     seq: z.number().int().nonnegative(),
     metric: z.enum(SLA_METRICS),
     cycle: z.number().int().positive(),
-    state: z.enum(METRIC_STATES),
+    // Documents written before the American spelling carry `cancelled`; they still load.
+    state: z.preprocess((v) => (v === 'cancelled' ? 'canceled' : v), z.enum(METRIC_STATES)),
     live: z.boolean(),
     target: z.number(),
     calendar: z.string().nullable(),
@@ -25,6 +26,8 @@ const StoredRecordSchema = z
     warnedAt: z.number().optional(),
     breachedAt: z.number().optional(),
     achievedAt: z.number().optional(),
+    canceledAt: z.number().optional(),
+    /** Legacy spelling of `canceledAt` (read, never written). */
     cancelledAt: z.number().optional(),
     team: z.string().nullable(),
     ladder: z.number().int(),
@@ -78,6 +81,12 @@ export const StoredEngineStateSchema = z
     opened: z.record(z.string(), z.unknown()),
     openedBy: z.string(),
     lastAt: z.number(),
+    /** Latest deadline fired after `lastAt` (older documents count fired deadlines in `lastAt`). */
+    firedAt: z.number().optional(),
+    /** Ladder levels per metric ordinal as of the latest recorded change (absent: none). */
+    committedLevels: z.array(z.number().int().nonnegative()).optional(),
+    /** Events published for the case (absent in older documents: the case version is used). */
+    events: z.number().int().nonnegative().optional(),
     firstReplyDone: z.boolean(),
     awaitingReply: z.boolean(),
     agentReplied: z.boolean(),
@@ -126,7 +135,7 @@ function storeRecord(rec: MetricRecord, live: boolean): StoredRecord {
   if (rec.warnedAt !== undefined) out.warnedAt = rec.warnedAt;
   if (rec.breachedAt !== undefined) out.breachedAt = rec.breachedAt;
   if (rec.achievedAt !== undefined) out.achievedAt = rec.achievedAt;
-  if (rec.cancelledAt !== undefined) out.cancelledAt = rec.cancelledAt;
+  if (rec.canceledAt !== undefined) out.canceledAt = rec.canceledAt;
   if (rec.nextAt !== undefined) out.nextAt = rec.nextAt;
   return out;
 }
@@ -143,6 +152,9 @@ export function toStoredState(entry: PersistedCase): StoredEngineState {
     opened: entry.opened as unknown as Record<string, unknown>,
     openedBy: entry.openedBy,
     lastAt: sla.lastAt,
+    ...(sla.firedAt === undefined ? {} : { firedAt: sla.firedAt }),
+    ...(sla.committedLevels === undefined ? {} : { committedLevels: sla.committedLevels }),
+    events: sla.events,
     firstReplyDone: sla.firstReplyDone,
     awaitingReply: sla.awaitingReply,
     agentReplied: sla.agentReplied,
@@ -207,6 +219,9 @@ export function fromStoredState(doc: { id: string; tenantId: string; engineState
   sla.awaitingReply = s.awaitingReply;
   sla.agentReplied = s.agentReplied;
   sla.policyId = s.policyId;
+  sla.firedAt = s.firedAt;
+  sla.committedLevels = s.committedLevels;
+  sla.events = s.events ?? current.version;
   for (const r of s.records) {
     const rec = new MetricRecord(
       r.seq,
@@ -229,7 +244,7 @@ export function fromStoredState(doc: { id: string; tenantId: string; engineState
     rec.warnedAt = r.warnedAt;
     rec.breachedAt = r.breachedAt;
     rec.achievedAt = r.achievedAt;
-    rec.cancelledAt = r.cancelledAt;
+    rec.canceledAt = r.canceledAt ?? r.cancelledAt;
     rec.ladder = r.ladder;
     rec.level = r.level;
     rec.acknowledged = r.acknowledged;

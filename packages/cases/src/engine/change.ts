@@ -1,0 +1,153 @@
+import { ThreadlineError } from '@threadline/core';
+import { type Draft, enablePatches, produceWithPatches } from 'immer';
+import { type ActorInput, actorId, type Case } from '../case.js';
+import { pickRoutingRule } from '../routingRules.js';
+import type { SlaFact } from '../sla/tracker.js';
+import type { CaseStatus } from '../transitions.js';
+import { commit, queue } from './outbox.js';
+import type { CaseEntry, EngineState } from './state.js';
+
+// Every change records immer patches in the case's audit trail.
+enablePatches();
+
+/** `ILLEGAL_TRANSITION` when the case is closed. */
+export function assertOpen(entry: CaseEntry, what: string): void {
+  if (entry.sla.case.status === 'closed') {
+    throw new ThreadlineError('ILLEGAL_TRANSITION', `Cannot ${what} closed case ${entry.sla.case.id}`, {
+      details: { caseId: entry.sla.case.id, from: 'closed' },
+    });
+  }
+}
+
+/**
+ * `VALIDATION` (path `at`) for a change before the case's latest recorded change. Fired
+ * deadlines do not count: a change before them retracts them (see `SlaTracker.apply`).
+ */
+export function checkTime(entry: CaseEntry, at: number): void {
+  if (at < entry.sla.lastAt) {
+    throw new ThreadlineError(
+      'VALIDATION',
+      `Case ${entry.sla.case.id} already has changes up to ${entry.sla.lastAt}; cannot record a change at ${at}`,
+      {
+        issues: [{ path: ['at'], message: "before the case's latest recorded change", code: 'too_small' }],
+      },
+    );
+  }
+}
+
+/**
+ * Produces the next case version with immer, records the patches in the audit trail and the
+ * fact in the SLA history, and lets the tracker react. Validation happens before, so a failed
+ * command leaves nothing half-written.
+ */
+export function change(
+  s: EngineState,
+  entry: CaseEntry,
+  action: string,
+  actor: ActorInput,
+  reason: string | null,
+  recipe: (draft: Draft<Case>) => void,
+  message?: SlaFact['message'],
+  atInput?: number,
+): void {
+  const at = atInput ?? s.clock.now();
+  checkTime(entry, at);
+  // Due work before this instant happens first (breaches keep their own instants).
+  s.tracker.catchUp(entry.sla, at);
+  const [next, patches, inversePatches] = produceWithPatches(entry.sla.case, (d) => {
+    d.updatedAt = at;
+    recipe(d);
+    d.version += 1;
+  });
+  (entry.audit ??= []).push({
+    version: next.version,
+    at,
+    actor: actorId(actor),
+    action,
+    reason,
+    patches,
+    inversePatches,
+  });
+  const fact: SlaFact = message === undefined ? { at, case: next } : { at, case: next, message };
+  (entry.later ??= []).push(fact);
+  s.tracker.apply(entry.sla, fact);
+}
+
+/** A status change (or reopening) with its event; routing rules run after it. */
+export function statusChange(
+  s: EngineState,
+  entry: CaseEntry,
+  to: CaseStatus,
+  actor: ActorInput,
+  reason: string | null,
+  reopening: boolean,
+  at?: number,
+): void {
+  const from = entry.sla.case.status;
+  change(
+    s,
+    entry,
+    reopening ? 'case.reopened' : 'case.status_changed',
+    actor,
+    reason,
+    (d) => {
+      d.status = to;
+      const now = d.updatedAt;
+      if (to === 'solved') d.solvedAt = now;
+      if (to === 'closed') d.closedAt = now;
+      if (reopening) {
+        d.reopenCount += 1;
+        d.solvedAt = null;
+      }
+    },
+    undefined,
+    at,
+  );
+  const c = entry.sla.case;
+  if (reopening) {
+    queue(s, 'case.reopened', entry.sla, entry.sla.lastAt, {
+      from,
+      to,
+      actor: actorId(actor),
+      reason,
+      reopenCount: c.reopenCount,
+    });
+  } else {
+    queue(s, 'case.status_changed', entry.sla, entry.sla.lastAt, {
+      from,
+      to,
+      actor: actorId(actor),
+      reason,
+    });
+  }
+  afterChange(s, entry, false);
+}
+
+/** After a change: apply routing rules, then (by default) commit. */
+export function afterChange(s: EngineState, entry: CaseEntry, commitNow = true): void {
+  route(s, entry, entry.sla.lastAt);
+  if (commitNow) commit(s, entry);
+}
+
+/** Applies the first matching routing rule, if any, as a `case.escalated` change. */
+export function route(s: EngineState, entry: CaseEntry, at: number): void {
+  const rule = pickRoutingRule(s.routing, entry.sla.case);
+  if (rule === undefined) return;
+  const fromTeam = entry.sla.case.team;
+  const escalation = { rule: rule.id, team: rule.team, fromTeam, reason: rule.reason, at };
+  change(
+    s,
+    entry,
+    'case.escalated',
+    'system',
+    rule.reason,
+    (d) => {
+      d.team = rule.team;
+      d.assignee = rule.assignee;
+      d.escalations.push(escalation);
+    },
+    undefined,
+    at,
+  );
+  queue(s, 'case.escalated', entry.sla, at, { ...escalation, assignee: rule.assignee });
+}

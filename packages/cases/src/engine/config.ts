@@ -1,0 +1,134 @@
+import {
+  BusinessCalendar,
+  type BusinessCalendarConfig,
+  type Clock,
+  type DocumentStore,
+  type EventBus,
+  type IdGenerator,
+  isThreadlineError,
+  ThreadlineError,
+} from '@threadline/core';
+import { z } from 'zod';
+import { type EscalationLadderInput, resolveLadders } from '../escalation.js';
+import type { RoutingRuleInput } from '../routingRules.js';
+import { resolvePolicies, type SlaPolicyInput } from '../sla/policy.js';
+import { type CalendarLike, TimeMeasures } from '../sla/time.js';
+import type { SlaRules } from '../sla/tracker.js';
+
+/** Options of {@link createCaseEngine}. */
+export interface CaseEngineOptions {
+  /** Time source; the engine never reads the system time itself. */
+  clock: Clock;
+  /** Id generator for cases and events (default: time-ordered ids from `clock`). */
+  ids?: IdGenerator;
+  /**
+   * Named business calendars: `BusinessCalendar` instances (or anything with the same two methods)
+   * or their JSON configurations (`{ timeZone, hours, shifts?, breaks?, holidays? }`).
+   */
+  calendars: Record<string, CalendarLike | BusinessCalendarConfig>;
+  /** SLA policies, ordered: the first whose condition matches applies. */
+  policies: SlaPolicyInput[];
+  /** Escalation ladders per metric, ordered: the first matching ladder applies. */
+  escalations?: EscalationLadderInput[];
+  /** Rule-triggered escalations to specialist teams, ordered: first match wins. */
+  routingRules?: RoutingRuleInput[];
+  /** Where case documents are persisted (collection `cases`); state stays in memory either way. */
+  store?: DocumentStore;
+  /** Where events go; default an in-process bus (see `subscribe`). */
+  bus?: EventBus;
+}
+
+const isCalendarLike = (v: unknown): v is CalendarLike =>
+  typeof v === 'object' &&
+  v !== null &&
+  typeof (v as CalendarLike).addBusinessTime === 'function' &&
+  typeof (v as CalendarLike).businessTimeBetween === 'function';
+
+/** Zod schema of named calendars: instances or JSON configurations. */
+export const CalendarsSchema = z.record(
+  z.string().min(1),
+  z.custom<CalendarLike | BusinessCalendarConfig>(
+    (v) => isCalendarLike(v) || (typeof v === 'object' && v !== null),
+    {
+      message: 'expected a BusinessCalendar or a BusinessCalendar configuration',
+    },
+  ),
+);
+
+/** Builds `BusinessCalendar`s from JSON configurations; errors name `calendars.<name>.<field>`. */
+export function toCalendars(
+  input: Record<string, CalendarLike | BusinessCalendarConfig>,
+): Record<string, CalendarLike> {
+  const out: Record<string, CalendarLike> = {};
+  for (const [name, value] of Object.entries(input)) {
+    if (isCalendarLike(value)) {
+      out[name] = value;
+      continue;
+    }
+    try {
+      out[name] = BusinessCalendar.from(value);
+    } catch (error) {
+      if (!isThreadlineError(error)) throw error;
+      const issues = error.issues.map((i) => ({ ...i, path: ['calendars', name, ...i.path] }));
+      throw new ThreadlineError('CONFIG', `Invalid calendar "${name}": ${error.message}`, {
+        cause: error,
+        issues,
+      });
+    }
+  }
+  return out;
+}
+
+/** Zod schema of {@link CaseEngineOptions}; rules stay `unknown` here and are resolved apart. */
+export const OptionsSchema = z
+  .object({
+    clock: z.custom<Clock>(
+      (v) => typeof v === 'object' && v !== null && typeof (v as Clock).now === 'function',
+      {
+        message: 'expected a Clock with now()',
+      },
+    ),
+    ids: z
+      .custom<IdGenerator>(
+        (v) => typeof v === 'object' && v !== null && typeof (v as IdGenerator).next === 'function',
+        {
+          message: 'expected an IdGenerator with next()',
+        },
+      )
+      .optional(),
+    calendars: CalendarsSchema,
+    policies: z.array(z.unknown()),
+    escalations: z.array(z.unknown()).optional(),
+    routingRules: z.array(z.unknown()).optional(),
+    store: z
+      .custom<DocumentStore>(
+        (v) => typeof v === 'object' && v !== null && typeof (v as DocumentStore).put === 'function',
+        {
+          message: 'expected a DocumentStore',
+        },
+      )
+      .optional(),
+    bus: z
+      .custom<EventBus>(
+        (v) => typeof v === 'object' && v !== null && typeof (v as EventBus).publish === 'function',
+        {
+          message: 'expected an EventBus',
+        },
+      )
+      .optional(),
+  })
+  .strict();
+
+/** Resolves calendars, policies and ladders into the rules the SLA tracker applies. */
+export function buildRules(
+  calendars: Record<string, CalendarLike>,
+  policies: unknown,
+  escalations: unknown,
+): SlaRules {
+  const measures = new TimeMeasures(new Map(Object.entries(calendars)));
+  return {
+    measures,
+    policies: resolvePolicies(policies, measures),
+    ladders: resolveLadders(escalations ?? [], measures),
+  };
+}

@@ -1,0 +1,129 @@
+import { type DocumentStore, ThreadlineError } from '@threadline/core';
+import type { CaseEngineEvent, CaseEngineEventPayloads, CaseEngineEventType } from '../events.js';
+import type { CaseSla, SlaEmit } from '../sla/tracker.js';
+import type { CaseEntry, EngineState } from './state.js';
+import { toStoredState } from './storedState.js';
+
+const CASE_INDEXES = ['customerId', 'status', 'team', 'assignee'] as const;
+
+/** Events are built only when someone can see them: an injected bus, or a subscriber. */
+function wantsEvents(s: EngineState): boolean {
+  return s.ownBus === undefined || s.subscribers > 0;
+}
+
+/** Adds an event of the command in progress to the outbox (published on commit). */
+export function queue<K extends CaseEngineEventType>(
+  s: EngineState,
+  type: K,
+  sla: CaseSla,
+  at: number,
+  payload: CaseEngineEventPayloads[K],
+): void {
+  // Counted even when nobody listens, so a later subscriber sees the case's true event count.
+  const version = ++sla.events;
+  if (!wantsEvents(s)) return;
+  const c = sla.case;
+  s.outbox.push({
+    id: s.ids.next('evt'),
+    type,
+    tenantId: c.tenantId,
+    aggregateId: c.id,
+    aggregateType: 'case',
+    version,
+    occurredAt: at,
+    payload,
+  } as CaseEngineEvent);
+}
+
+/** The SLA tracker's event sink for the live engine: SLA events join the outbox. */
+export function slaEmitter(s: EngineState): SlaEmit {
+  return (type, state, at, payload) => {
+    queue(s, type, state, at, payload as CaseEngineEventPayloads[typeof type]);
+  };
+}
+
+/**
+ * Publishes queued events and persists the case (in order, in the background; see `flush`).
+ * A case changed behind the `advanceTo` horizon (a backdated change, or a clock behind the
+ * horizon) first fires what fell due up to the horizon, as `advanceTo` did for every other case.
+ */
+export function commit(s: EngineState, entry: CaseEntry): void {
+  if (s.horizon > (entry.sla.firedAt ?? entry.sla.lastAt)) s.tracker.catchUp(entry.sla, s.horizon);
+  publishAndPersist(s, entry);
+}
+
+/** `commit` without the catch-up: for `advanceTo`, which has just fired everything due. */
+export function publishAndPersist(s: EngineState, entry: CaseEntry): void {
+  const events = s.outbox;
+  if (events.length > 0) {
+    s.outbox = [];
+    // Publish now (the in-process bus delivers synchronously); track the promise for flush().
+    let published: Promise<void>;
+    try {
+      published = s.bus.publish(events);
+    } catch (error) {
+      published = Promise.reject(error);
+    }
+    track(s, published);
+  }
+  persist(s, entry);
+}
+
+function persist(s: EngineState, entry: CaseEntry): void {
+  const store = s.store;
+  if (store === undefined) return;
+  const c = entry.sla.case;
+  // Built now: the records are mutable and the write happens later.
+  const doc = {
+    ...c,
+    sla: entry.sla.records.map((r) => r.toInstance()),
+    engineState: toStoredState(entry),
+  } as unknown as Parameters<DocumentStore['put']>[1];
+  enqueue(s, async () => {
+    await ensureCollection(s, store);
+    await store.put('cases', doc);
+  });
+}
+
+/** Defines the `cases` collection once per engine. */
+export async function ensureCollection(s: EngineState, store: DocumentStore): Promise<void> {
+  if (s.collectionReady) return;
+  await store.defineCollection('cases', { indexes: CASE_INDEXES });
+  s.collectionReady = true;
+}
+
+function enqueue(s: EngineState, task: () => Promise<void>): void {
+  s.writes = s.writes.then(task).catch((error: unknown) => {
+    s.failures.push(error);
+  });
+  track(s, s.writes);
+}
+
+function track(s: EngineState, p: Promise<void>): void {
+  const tracked = p.then(
+    () => {
+      s.inFlight.delete(tracked);
+    },
+    (error: unknown) => {
+      s.inFlight.delete(tracked);
+      s.failures.push(error);
+    },
+  );
+  s.inFlight.add(tracked);
+}
+
+/** Waits for every publication and write so far; rejects once with `ADAPTER` if any failed. */
+export async function flush(s: EngineState): Promise<void> {
+  while (s.inFlight.size > 0) await Promise.all([...s.inFlight]);
+  if (s.failures.length > 0) {
+    const failures = s.failures.splice(0);
+    throw new ThreadlineError(
+      'ADAPTER',
+      `Case engine: ${failures.length} publication(s) or write(s) failed`,
+      {
+        cause: failures[0],
+        details: { failures },
+      },
+    );
+  }
+}
