@@ -151,7 +151,13 @@ describe('InProcessEventBus', () => {
   const opened = () =>
     createEvent(
       { clock, ids },
-      { type: 'case.opened' as const, aggregateType: 'case', aggregateId: 'c1', version: 1, payload: { subject: 'x' } },
+      {
+        type: 'case.opened' as const,
+        aggregateType: 'case',
+        aggregateId: 'c1',
+        version: 1,
+        payload: { subject: 'x' },
+      },
     );
   const breached = () =>
     createEvent(
@@ -221,7 +227,10 @@ describe('InProcessEventBus', () => {
     expect(() => bus.subscribe('' as never, () => {})).toThrow(ThreadlineError);
     expect(() => parseEvent({ id: 'e', type: 'Bad Type' })).toThrow(ThreadlineError);
     try {
-      createEvent({ clock, ids }, { type: 'case', aggregateType: 'case', aggregateId: 'c1', version: 1, payload: {} });
+      createEvent(
+        { clock, ids },
+        { type: 'case', aggregateType: 'case', aggregateId: 'c1', version: 1, payload: {} },
+      );
       expect.unreachable();
     } catch (e) {
       expect((e as ThreadlineError).path).toEqual(['type']);

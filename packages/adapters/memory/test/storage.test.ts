@@ -19,7 +19,13 @@ const ids = createSequentialIds();
 const opened = (aggregateId: string) =>
   createEvent(
     { clock, ids },
-    { type: 'case.opened', aggregateType: 'case', aggregateId, version: 1, payload: { subject: `Case ${aggregateId}` } },
+    {
+      type: 'case.opened',
+      aggregateType: 'case',
+      aggregateId,
+      version: 1,
+      payload: { subject: `Case ${aggregateId}` },
+    },
   );
 
 describe('createMemoryStorage', () => {

@@ -24,11 +24,11 @@ export {
   normalizeIdentity,
   normalizePhone,
 } from './normalize.js';
-export {
-  type IgnoredReason,
-  type InboundIdentity,
-  type OwnedIdentity,
-  type PlannedConflict,
+export type {
+  IgnoredReason,
+  InboundIdentity,
+  OwnedIdentity,
+  PlannedConflict,
 } from './plan.js';
 export {
   type CustomerSnapshot,
