@@ -1,5 +1,5 @@
 // Staffing: forecast-to-schedule for 96 intervals × 100 queues with Erlang C and Erlang A
-// (target < 1 s, DESIGN.md §11), plus single evaluations at 1,000+ agents.
+// (target < 1 s, docs/architecture.md "Figures"), plus single evaluations at 1,000+ agents.
 import { erlangA, erlangC, requiredAgents, staffingPlan } from '@threadline/insights';
 import { fmt, table } from './util.js';
 

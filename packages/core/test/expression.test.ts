@@ -40,7 +40,7 @@ function syntaxError(source: string): ThreadlineError {
   throw new Error(`expected ${source} to fail`);
 }
 
-describe('compileExpression: DESIGN.md §5 examples', () => {
+describe('compileExpression: the documented examples', () => {
   it.each([
     ['task.language == "fr" AND task.priority > 5', true],
     ['worker.skills.billing >= 3', true],

@@ -1,4 +1,4 @@
-// The syntax tree of the rule language (DESIGN.md §5). Plain, JSON-serialisable objects.
+// The syntax tree of the rule language. Plain, JSON-serialisable objects.
 
 /** A scalar literal value: what a string, number, boolean or `null` literal denotes. */
 export type ScalarValue = string | number | boolean | null;

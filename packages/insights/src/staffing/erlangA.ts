@@ -14,7 +14,7 @@ export interface ErlangAInput extends LoadInput {
   /** Service-level threshold in seconds. */
   targetAnswerSeconds: number;
   /**
-   * `'all'` (default, DESIGN.md §7): service level and ASA over all arrivals — abandoners count as
+   * `'all'` (default): service level and ASA over all arrivals — abandoners count as
    * misses and their time in queue counts toward ASA. `'answered'`: over answered calls only.
    */
   basis?: ErlangABasis | undefined;

@@ -64,7 +64,7 @@ export function erlangCValues(traffic: number, agents: number, aht: number, targ
 
 /**
  * Erlang C (M/M/N, callers wait forever): probability of waiting, service level, ASA and occupancy.
- * Definitions (DESIGN.md §7): service level and ASA are over all calls, including those answered at once.
+ * Definitions (as in the package README): service level and ASA are over all calls, including those answered at once.
  *
  * @example
  * ```ts
