@@ -4,6 +4,7 @@ import { toMillis } from '../clock.js';
 import { parseInput, ThreadlineError } from '../errors.js';
 import { IDENTITY_COLLECTIONS } from '../identity/records.js';
 import type { DocumentStore, StoredDocument } from '../ports/documentStore.js';
+import { findAllDocuments } from '../ports/findAll.js';
 import type { Channel } from '../schemas/channel.js';
 import { ChannelSchema } from '../schemas/channel.js';
 import { DEFAULT_TENANT, IdSchema, TenantIdSchema } from '../schemas/common.js';
@@ -92,7 +93,6 @@ export interface ContextAssemblerOptions {
   providers?: readonly ContextProvider[];
 }
 
-const PAGE = 1000;
 const MAX_MERGE_HOPS = 32;
 
 function summarizeSignal(doc: StoredDocument): ContextSignal {
@@ -204,24 +204,12 @@ export class ContextAssembler {
     return [...this.providers.keys()];
   }
 
-  private async findAll(
+  private findAll(
     collection: string,
     tenantId: string,
     where: Record<string, string>,
   ): Promise<StoredDocument[]> {
-    const out: StoredDocument[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await this.store.find(collection, {
-        tenantId,
-        where,
-        limit: PAGE,
-        ...(cursor ? { cursor } : {}),
-      });
-      out.push(...page.items);
-      cursor = page.nextCursor;
-    } while (cursor);
-    return out;
+    return findAllDocuments(this.store, collection, tenantId, where);
   }
 
   private async lastMessages(

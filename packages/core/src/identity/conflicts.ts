@@ -92,15 +92,18 @@ export async function upsertConflict(
 }
 
 /** Implements {@link IdentityService.listConflicts} (documented there). */
+/** What `listConflicts` filters on: status, customer, tenant, and a page (`limit`, `cursor`). */
+export interface ConflictQuery {
+  status?: IdentityConflict['status'];
+  customerId?: string;
+  tenantId?: string;
+  limit?: number;
+  cursor?: string;
+}
+
 export async function listConflicts(
   ctx: IdentityContext,
-  query: {
-    status?: IdentityConflict['status'];
-    customerId?: string;
-    tenantId?: string;
-    limit?: number;
-    cursor?: string;
-  } = {},
+  query: ConflictQuery = {},
 ): Promise<{ items: IdentityConflict[]; nextCursor?: string }> {
   const q = parseInput(ConflictQuerySchema, query, 'conflict query');
   await ensureReady(ctx);

@@ -5,6 +5,7 @@ import type { AccessControl } from '../governance/access.js';
 import type { IdGenerator } from '../ids.js';
 import type { Actor, AuditSink } from '../ports/audit.js';
 import type { DocumentStore, StoredDocument } from '../ports/documentStore.js';
+import { findAllDocuments } from '../ports/findAll.js';
 import { type CompiledIdentityConfig, compileIdentityConfig, isBlockedValue, ruleFor } from './config.js';
 import type { IdentityEventPublisher } from './events.js';
 import { normalizeIdentity } from './normalize.js';
@@ -30,7 +31,6 @@ export interface IdentityContext {
 }
 
 /** Page size for reads that must see every match (identities of one customer, holders of a key). */
-const PAGE = 1000;
 
 /** Checks the service options and builds the shared context (missing ports: `CONFIG`). */
 export function createIdentityContext(options: IdentityServiceOptions): IdentityContext {
@@ -89,25 +89,13 @@ export function locked<T>(ctx: IdentityContext, tenantId: string, fn: () => Prom
 }
 
 /** Every document matching `where`, following cursors page by page. */
-export async function findAll<T extends StoredDocument>(
+export function findAll<T extends StoredDocument>(
   ctx: IdentityContext,
   collection: string,
   tenantId: string,
   where: Record<string, string | number | boolean | null>,
 ): Promise<T[]> {
-  const out: T[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await ctx.store.find<T>(collection, {
-      tenantId,
-      where,
-      limit: PAGE,
-      ...(cursor ? { cursor } : {}),
-    });
-    out.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return out;
+  return findAllDocuments<T>(ctx.store, collection, tenantId, where);
 }
 
 /**

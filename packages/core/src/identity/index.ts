@@ -15,6 +15,7 @@ export {
   isBlockedValue,
   ruleFor,
 } from './config.js';
+export type { ConflictQuery } from './conflicts.js';
 export type { IdentityEvent, IdentityEventMap } from './events.js';
 export {
   isNamespacedKind,

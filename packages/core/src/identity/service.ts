@@ -206,13 +206,7 @@ export class IdentityService {
    * ```
    */
   listConflicts(
-    query: {
-      status?: IdentityConflict['status'];
-      customerId?: string;
-      tenantId?: string;
-      limit?: number;
-      cursor?: string;
-    } = {},
+    query: conflicts.ConflictQuery = {},
   ): Promise<{ items: IdentityConflict[]; nextCursor?: string }> {
     return conflicts.listConflicts(this.ctx, query);
   }
