@@ -1,5 +1,5 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
-import { ThreadlineError } from '@threadline/core';
+import { ThreadlineError, type ThreadlineStorage } from '@threadline/core';
 import {
   type DocumentStoreSnapshot,
   MemoryDocumentStore,
@@ -18,7 +18,7 @@ export interface MemoryStorageSnapshot {
 }
 
 /** Documents, event log and outbox sharing one memory, with snapshots to and from JSON files. */
-export interface MemoryStorage {
+export interface MemoryStorage extends ThreadlineStorage {
   documents: MemoryDocumentStore;
   events: MemoryEventLog;
   outbox: MemoryOutbox;

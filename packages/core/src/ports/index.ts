@@ -31,6 +31,7 @@ export {
   type OutboxRelayOptions,
 } from './outboxRelay.js';
 export { type PortName, validateAdapter } from './registration.js';
+export type { ThreadlineStorage } from './storage.js';
 export {
   assertCollectionName,
   assertFieldPath,
