@@ -1,22 +1,27 @@
 // `pnpm demo`: simulate a whole contact-center day and print the end-of-day report.
 import { performance } from 'node:perf_hooks';
+import { type CliResult, parseCli, USAGE, UsageError } from './cli.js';
 import { buildReport, formatReport } from './report.js';
 import { simulateDay } from './simulation.js';
 
-function intArg(name: string, fallback: number): number {
-  const raw = process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-  const n = raw === undefined ? fallback : Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer`);
-  return n;
+// pnpm passes a lone `--` through when the user writes `pnpm demo -- --agents 20`.
+const args = process.argv.slice(2).filter((a, i) => !(i === 0 && a === '--'));
+let cli: CliResult;
+try {
+  cli = parseCli(args);
+} catch (error) {
+  if (!(error instanceof UsageError)) throw error;
+  console.error(`${error.message}\n\n${USAGE}`);
+  process.exit(2);
+}
+if (cli.help) {
+  console.log(USAGE);
+  process.exit(0);
 }
 
 const started = performance.now();
 const cpuStart = process.cpuUsage();
-const day = await simulateDay({
-  agents: intArg('agents', 500),
-  interactions: intArg('interactions', 50_000),
-  seed: intArg('seed', 2026),
-});
+const day = await simulateDay(cli.options);
 const simulated = performance.now();
 const report = buildReport(day);
 const done = performance.now();

@@ -67,6 +67,7 @@ export interface HourRow {
 export interface DayReport {
   setup: {
     date: string;
+    timeZone: string;
     seed: number;
     agents: number;
     bots: number;
@@ -367,6 +368,7 @@ export function buildReport(day: DayResult): DayReport {
   return {
     setup: {
       date: day.options.date,
+      timeZone: day.options.timeZone,
       seed: day.options.seed,
       agents: day.roster.length,
       bots: day.roster.filter((p) => p.kind === 'bot').length,
@@ -569,7 +571,7 @@ export function formatReport(r: DayReport): string {
   const out: string[] = [];
   const tail = r.insights.spikes.filter((s) => s.detectors.includes('tail'));
   out.push(
-    `Threadline contact center — simulated day ${r.setup.date} (America/New_York), seed ${r.setup.seed}`,
+    `Threadline contact center — simulated day ${r.setup.date} (${r.setup.timeZone}), seed ${r.setup.seed}`,
     `${r.setup.agents} agents (${r.setup.bots} bots), ${r.setup.interactions.toLocaleString('en-US')} interactions, ` +
       `customer text: ${r.setup.text === 'airline' ? 'shared airline-service data' : 'generated (shared data not found)'}, ` +
       `last contact ended ${r.setup.lastContactEnded}`,

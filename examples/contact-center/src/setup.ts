@@ -31,23 +31,23 @@ export type ShiftName = keyof typeof SHIFTS;
 
 const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 
-function weekCalendar(interval: readonly [string, string]): BusinessCalendar {
+function weekCalendar(interval: readonly [string, string], timeZone: string): BusinessCalendar {
   const hours: Record<string, [string, string][]> = {};
   for (const d of DAYS) hours[d] = [[interval[0], interval[1]]];
-  return BusinessCalendar.from({ timeZone: TIME_ZONE, hours });
+  return BusinessCalendar.from({ timeZone, hours });
 }
 
-/** The opening-hours calendar (SLA business time). */
-export function centerCalendar(): BusinessCalendar {
-  return weekCalendar(OPEN);
+/** The opening-hours calendar (SLA business time) in `timeZone` (default {@link TIME_ZONE}). */
+export function centerCalendar(timeZone: string = TIME_ZONE): BusinessCalendar {
+  return weekCalendar(OPEN, timeZone);
 }
 
 /** One calendar per shift, for the routing engine's `calendars` option. */
-export function shiftCalendars(): Record<ShiftName, BusinessCalendar> {
+export function shiftCalendars(timeZone: string = TIME_ZONE): Record<ShiftName, BusinessCalendar> {
   return {
-    early: weekCalendar(SHIFTS.early),
-    mid: weekCalendar(SHIFTS.mid),
-    late: weekCalendar(SHIFTS.late),
+    early: weekCalendar(SHIFTS.early, timeZone),
+    mid: weekCalendar(SHIFTS.mid, timeZone),
+    late: weekCalendar(SHIFTS.late, timeZone),
   };
 }
 

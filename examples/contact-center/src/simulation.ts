@@ -17,6 +17,8 @@ import {
   type Schedulable,
   Scheduler,
   type StoredDocument,
+  type ZoneRules,
+  zoneRules,
 } from '@threadline/core';
 import {
   analyzeSentiment,
@@ -41,6 +43,7 @@ import {
   type ShiftName,
   type SimChannel,
   shiftCalendars,
+  TIME_ZONE,
 } from './setup.js';
 import { loadText, type Topic } from './text.js';
 import { type Arrival, drawTraffic, HOURLY_CURVE, type Person } from './traffic.js';
@@ -57,8 +60,10 @@ export interface DayOptions {
   useSharedData?: boolean;
   /** Folders to look for airline-sentiment.csv in (default: THREADLINE_DATA_DIR, ../shared/data). */
   dataDirs?: string[];
-  /** The day, `YYYY-MM-DD` (default 2026-06-16, a Tuesday). Opening is 08:00 America/New_York. */
+  /** The day, `YYYY-MM-DD` (default 2026-06-16, a Tuesday). Opening is 08:00 in `timeZone`. */
   date?: string;
+  /** IANA zone of the center's opening hours, shifts and the spike detector's hours (default America/New_York). */
+  timeZone?: string;
 }
 
 /** What happened to one contact. */
@@ -159,9 +164,9 @@ type SimEvent =
 
 const HOUR = 3_600_000;
 
-/** Epoch ms of `HH:MM` New York time on `date` (the demo runs in summer time, UTC−4). */
-function localInstant(date: string, hhmm: string): number {
-  return Date.parse(`${date}T${hhmm}:00-04:00`);
+/** Epoch ms of the wall-clock time `HH:MM` on `date` in the zone (its offset on that day, DST included). */
+function localInstant(zone: ZoneRules, date: string, hhmm: string): number {
+  return zone.toInstant(Date.parse(`${date}T${hhmm}:00Z`));
 }
 
 /**
@@ -180,14 +185,18 @@ export async function simulateDay(options: DayOptions = {}): Promise<DayResult> 
     seed: options.seed ?? 2026,
     useSharedData: options.useSharedData ?? true,
     date: options.date ?? '2026-06-16',
+    timeZone: options.timeZone ?? TIME_ZONE,
   };
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(opts.date) || Number.isNaN(Date.parse(`${opts.date}T00:00:00Z`)))
+    throw new RangeError('date must be a calendar date YYYY-MM-DD');
+  const zone = zoneRules(opts.timeZone);
   if (!Number.isInteger(opts.agents) || opts.agents < 5)
     throw new RangeError('agents must be an integer ≥ 5');
   if (!Number.isInteger(opts.interactions) || opts.interactions < 1)
     throw new RangeError('interactions must be a positive integer');
-  const openAt = localInstant(opts.date, '08:00');
-  const closeAt = localInstant(opts.date, '20:00');
-  const hardStop = localInstant(opts.date, '23:30');
+  const openAt = localInstant(zone, opts.date, '08:00');
+  const closeAt = localInstant(zone, opts.date, '20:00');
+  const hardStop = localInstant(zone, opts.date, '23:30');
   const text = loadText(createRandom(opts.seed ^ 0x5eed), {
     useSharedData: opts.useSharedData,
     ...(options.dataDirs ? { dataDirs: options.dataDirs } : {}),
@@ -217,7 +226,7 @@ export async function simulateDay(options: DayOptions = {}): Promise<DayResult> 
     clock,
     ids,
     bus,
-    calendars: { center: centerCalendar() },
+    calendars: { center: centerCalendar(opts.timeZone) },
     policies: buildPolicies(),
     escalations: buildEscalations(),
     routingRules: buildRoutingRules(),
@@ -227,7 +236,7 @@ export async function simulateDay(options: DayOptions = {}): Promise<DayResult> 
     ids,
     topicOf: (e) =>
       e.type === 'conversation.classified' ? (e.payload as { topic: string }).topic : undefined,
-    spike: { window: { minutes: 15 }, timeZone: 'America/New_York', fdr: 0.01, minCount: 10 },
+    spike: { window: { minutes: 15 }, timeZone: opts.timeZone, fdr: 0.01, minCount: 10 },
     health: {
       model: buildHealthModel(),
       read: (e) =>
@@ -415,7 +424,7 @@ export async function simulateDay(options: DayOptions = {}): Promise<DayResult> 
   // Shifts come from business calendars: the simulation (the workforce-management host) turns
   // people on and off at their shift's opening and closing. (The routing engine can check shift
   // calendars itself, but it re-checks every calendar worker on each advanceTo; see README.)
-  const shifts = shiftCalendars();
+  const shifts = shiftCalendars(opts.timeZone);
   for (const [name, cal] of Object.entries(shifts) as [ShiftName, (typeof shifts)[ShiftName]][]) {
     const first = cal
       .periodsAfter(openAt - 6 * HOUR)

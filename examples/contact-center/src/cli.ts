@@ -1,0 +1,79 @@
+// The demo's command line: `node:util.parseArgs` in strict mode, so an unknown or malformed option
+// is an error with the usage, never silently ignored.
+import { parseArgs } from 'node:util';
+import { isKnownTimeZone } from '@threadline/core';
+import type { DayOptions } from './simulation.js';
+
+/** The usage text `--help` prints. */
+export const USAGE = `Usage: pnpm demo [options]
+
+Simulates one contact-center day with every Threadline package wired together and prints the
+end-of-day report.
+
+Options:
+  --agents <n>          people and bots on the roster (integer ≥ 5; default 500)
+  --interactions <n>    contacts over the day (positive integer; default 50000)
+  --seed <n>            seed of every random draw (integer; default 2026)
+  --date <YYYY-MM-DD>   the simulated day (default 2026-06-16)
+  --time-zone <zone>    IANA zone of opening hours and shifts (default America/New_York)
+  --help                show this text
+
+Both --agents 5000 and --agents=5000 work.`;
+
+/** What the command line asked for. */
+export type CliResult = { help: true } | { help: false; options: DayOptions };
+
+/** A bad command line; its message names the option and ends with the usage. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+function integer(name: string, raw: string | undefined, min: number): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!/^-?\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < min)
+    throw new UsageError(`--${name} must be an integer ≥ ${min}, got "${raw}"`);
+  return n;
+}
+
+/** Parses the demo's arguments (without the node and script paths). */
+export function parseCli(args: readonly string[]): CliResult {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...args],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        agents: { type: 'string' },
+        interactions: { type: 'string' },
+        seed: { type: 'string' },
+        date: { type: 'string' },
+        'time-zone': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  if (values.help === true) return { help: true };
+  const options: DayOptions = {};
+  const agents = integer('agents', values.agents as string | undefined, 5);
+  const interactions = integer('interactions', values.interactions as string | undefined, 1);
+  const seed = integer('seed', values.seed as string | undefined, Number.MIN_SAFE_INTEGER);
+  if (agents !== undefined) options.agents = agents;
+  if (interactions !== undefined) options.interactions = interactions;
+  if (seed !== undefined) options.seed = seed;
+  const date = values.date as string | undefined;
+  if (date !== undefined) {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`)))
+      throw new UsageError(`--date must be a calendar date YYYY-MM-DD, got "${date}"`);
+    options.date = date;
+  }
+  const zone = values['time-zone'] as string | undefined;
+  if (zone !== undefined) {
+    if (!isKnownTimeZone(zone)) throw new UsageError(`--time-zone must be an IANA zone, got "${zone}"`);
+    options.timeZone = zone;
+  }
+  return { help: false, options };
+}
