@@ -573,7 +573,7 @@ export function formatReport(r: DayReport): string {
   out.push(
     `Threadline contact center — simulated day ${r.setup.date} (${r.setup.timeZone}), seed ${r.setup.seed}`,
     `${r.setup.agents} agents (${r.setup.bots} bots), ${r.setup.interactions.toLocaleString('en-US')} interactions, ` +
-      `customer text: ${r.setup.text === 'airline' ? 'shared airline-service data' : 'generated (shared data not found)'}, ` +
+      `customer text: ${r.setup.text === 'airline' ? 'real airline-service tweets (airline-sentiment.csv)' : 'generated from templates (airline-sentiment.csv not found: set THREADLINE_DATA_DIR to the folder that holds it for real customer text)'}, ` +
       `last contact ended ${r.setup.lastContactEnded}`,
     '',
     `Outcomes: ${r.outcomes.completed} handled by people, ${r.outcomes.contained} resolved by bots, ` +
