@@ -16,12 +16,13 @@ Options:
   --seed <n>            seed of every random draw (integer; default 2026)
   --date <YYYY-MM-DD>   the simulated day (default 2026-06-16)
   --time-zone <zone>    IANA zone of opening hours and shifts (default America/New_York)
+  --json <file>         also write the report's data as JSON to <file> (for other tools)
   --help                show this text
 
 Both --agents 5000 and --agents=5000 work.`;
 
 /** What the command line asked for. */
-export type CliResult = { help: true } | { help: false; options: DayOptions };
+export type CliResult = { help: true } | { help: false; options: DayOptions; json?: string };
 
 /** A bad command line; its message names the option and ends with the usage. */
 export class UsageError extends Error {
@@ -50,6 +51,7 @@ export function parseCli(args: readonly string[]): CliResult {
         seed: { type: 'string' },
         date: { type: 'string' },
         'time-zone': { type: 'string' },
+        json: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -75,5 +77,7 @@ export function parseCli(args: readonly string[]): CliResult {
     if (!isKnownTimeZone(zone)) throw new UsageError(`--time-zone must be an IANA zone, got "${zone}"`);
     options.timeZone = zone;
   }
-  return { help: false, options };
+  const json = values.json as string | undefined;
+  if (json !== undefined && json.trim() === '') throw new UsageError('--json needs a file path');
+  return json === undefined ? { help: false, options } : { help: false, options, json };
 }

@@ -1,4 +1,6 @@
 // `pnpm demo`: simulate a whole contact-center day and print the end-of-day report.
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type CliResult, parseCli, USAGE, UsageError } from './cli.js';
 import { buildReport, formatReport } from './report.js';
@@ -26,6 +28,11 @@ const simulated = performance.now();
 const report = buildReport(day);
 const done = performance.now();
 console.log(formatReport(report));
+if (cli.json !== undefined) {
+  const path = resolve(process.env.INIT_CWD ?? process.cwd(), cli.json);
+  writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`\nReport data written to ${path}`);
+}
 const cpu = process.cpuUsage(cpuStart);
 console.log(
   `\nWall time: ${((done - started) / 1000).toFixed(1)} s (simulation ${((simulated - started) / 1000).toFixed(1)} s, ` +

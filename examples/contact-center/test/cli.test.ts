@@ -17,6 +17,7 @@ describe('demo command line', () => {
       help: false,
       options: { seed: 7, date: '2026-01-13', timeZone: 'Europe/Berlin', agents: 20 },
     });
+    expect(parseCli(['--json', 'out/day.json'])).toEqual({ help: false, options: {}, json: 'out/day.json' });
     expect(parseCli(['--help'])).toEqual({ help: true });
     expect(parseCli([])).toEqual({ help: false, options: {} });
   });
@@ -30,6 +31,7 @@ describe('demo command line', () => {
     [['--date', '2026-13-45'], /--date/],
     [['--time-zone', 'Mars/Olympus'], /--time-zone/],
     [['extra'], /extra/],
+    [['--json', ' '], /--json needs a file path/],
   ])('refuses %j with a UsageError that names it', (args, message) => {
     expect(() => parseCli(args)).toThrow(UsageError);
     expect(() => parseCli(args)).toThrow(message);
