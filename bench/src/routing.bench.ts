@@ -140,30 +140,51 @@ const waitingAfterFill = engine.stats().waiting;
 // ----------------------------------------------------------------------------------------------
 // Naive linear-scan matcher on the same roster and backlog
 
+// As fast as a linear scan can fairly be: skills are a dense level array per worker and each
+// task carries its skill number, level and channel as numbers, so a check is two loads and two
+// comparisons (no string built or hashed per check).
 interface NaiveWorker {
   spec: WorkerSpec;
+  levels: Int8Array;
+  channel: number;
   used: number;
   idleSince: number;
 }
 interface NaiveTask {
   spec: TaskSpec;
+  skill: number;
+  level: number;
+  channel: number;
   createdAt: number;
   seq: number;
 }
-const naiveWorkers: NaiveWorker[] = workerSpecs.map((spec) => ({ spec, used: 0, idleSince: 0 }));
+const channelCode = (c: string) => (c === 'voice' ? 1 : 0);
+const naiveWorkers: NaiveWorker[] = workerSpecs.map((spec) => {
+  const levels = new Int8Array(SKILLS).fill(-1);
+  for (const [name, level] of Object.entries(spec.skills)) levels[Number(name.slice(1))] = level;
+  return { spec, levels, channel: channelCode(spec.channel), used: 0, idleSince: 0 };
+});
 const naiveWaiting: NaiveTask[] = [];
-const qualifies = (w: WorkerSpec, t: TaskSpec) =>
-  w.channel === t.channel && (w.skills[queueSkill(t.queue)] ?? -1) >= queueLevel(t.queue);
+const naiveTask = (spec: TaskSpec, createdAt: number, seq: number): NaiveTask => ({
+  spec,
+  skill: spec.queue % SKILLS,
+  level: queueLevel(spec.queue),
+  channel: channelCode(spec.channel),
+  createdAt,
+  seq,
+});
+const qualifies = (w: NaiveWorker, t: NaiveTask) =>
+  w.channel === t.channel && (w.levels[t.skill] as number) >= t.level;
 const naiveAssigned: Array<{ worker: NaiveWorker; task: NaiveTask }> = [];
 let naiveDecisions = 0;
 let seq = 0;
 function naiveArrive(spec: TaskSpec, now: number): void {
+  const task = naiveTask(spec, now, seq++);
   let best: NaiveWorker | undefined;
   for (const w of naiveWorkers) {
-    if (w.used >= w.spec.units || !qualifies(w.spec, spec)) continue;
+    if (w.used >= w.spec.units || !qualifies(w, task)) continue;
     if (!best || w.idleSince < best.idleSince) best = w;
   }
-  const task = { spec, createdAt: now, seq: seq++ };
   if (best) {
     best.used++;
     naiveAssigned.push({ worker: best, task });
@@ -177,7 +198,7 @@ function naiveFree(worker: NaiveWorker, now: number): void {
   let best: NaiveTask | undefined;
   for (let i = 0; i < naiveWaiting.length; i++) {
     const t = naiveWaiting[i] as NaiveTask;
-    if (!qualifies(worker.spec, t.spec)) continue;
+    if (!qualifies(worker, t)) continue;
     if (
       !best ||
       t.spec.priority > best.spec.priority ||
@@ -206,7 +227,7 @@ let naiveNow = 0;
   for (const t of snap.tasks) {
     const spec = specById.get(t.id);
     if (!spec) continue;
-    const task: NaiveTask = { spec, createdAt: t.createdAt, seq: seq++ };
+    const task = naiveTask(spec, t.createdAt, seq++);
     const wid = holder.get(t.id);
     const worker = wid === undefined ? undefined : workerById.get(wid);
     if (worker) {
