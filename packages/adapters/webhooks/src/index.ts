@@ -1,0 +1,27 @@
+// Public surface of @threadline/adapter-webhooks.
+export {
+  createDeliveryDedupe,
+  type DeliveryDedupe,
+  type DeliveryDedupeOptions,
+} from './deliveryDedupe.js';
+export {
+  type MetaSubscriptionQuery,
+  type MetaSubscriptionResult,
+  verifyMetaSubscription,
+} from './metaSubscription.js';
+export { type FetchRequestOptions, fromFetchRequest } from './request/fromFetchRequest.js';
+export { fromNodeRequest, type NodeRequestOptions } from './request/fromNodeRequest.js';
+export type { WebhookRequest } from './request/webhookRequest.js';
+export { createMemorySeenTokens, type MemorySeenTokensOptions } from './seenTokens.js';
+export { type SignWebhookOptions, type StandardWebhookHeaders, signWebhook } from './sign.js';
+export {
+  type HeadersInput,
+  type RawBody,
+  type SeenTokenStore,
+  type VerifyWebhookOptions,
+  WEBHOOK_PROVIDERS,
+  type WebhookFailureReason,
+  type WebhookProvider,
+  type WebhookVerification,
+} from './types.js';
+export { verifyWebhook } from './verify.js';
