@@ -5,6 +5,7 @@ import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config
 // Workspace packages resolve to their TypeScript source through this export condition,
 // so `pnpm test` needs no build.
 const conditions = ['@threadline/source', 'import', 'module', 'node', 'default'];
+const nodeConditions = conditions.filter((c) => c !== 'import');
 
 function packageDirs(parent: string): string[] {
   if (!existsSync(parent)) return [];
@@ -24,7 +25,10 @@ const projects: TestProjectInlineConfiguration[] = dirs.map((dir) => {
   const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name: string };
   return {
     resolve: { conditions },
-    ssr: { resolve: { conditions, externalConditions: conditions } },
+    // Vitest also hands the SSR conditions to Node (`--conditions`), where `import` would apply to
+    // `require` too and give CommonJS packages an ES module (pg's `require('pg-pool')` breaks).
+    // Vite adds `import`/`require` by itself, so leave it out here.
+    ssr: { resolve: { conditions: nodeConditions, externalConditions: nodeConditions } },
     test: {
       name: pkg.name,
       root: dir,

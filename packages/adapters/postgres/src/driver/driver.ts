@@ -1,0 +1,61 @@
+import { ThreadlineError } from '@threadline/core';
+
+/** Rows returned by one statement. */
+export interface SqlResult<R> {
+  rows: R[];
+}
+
+/** Something that runs one parameterised statement: the client itself or an open transaction. */
+export interface Queryable {
+  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<SqlResult<R>>;
+}
+
+/**
+ * The small surface the adapter needs from a PostgreSQL client, so one set of SQL runs on a `pg`
+ * pool and on PGlite alike.
+ */
+export interface Driver extends Queryable {
+  /** Which client this wraps (for diagnostics). */
+  readonly kind: 'pg' | 'pglite';
+  /** Whether committed data survives a restart (a server, or PGlite with a data directory). */
+  readonly durable: boolean;
+  /** Runs `fn` inside BEGIN … COMMIT on one connection; rolls back when `fn` throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Closes the client. */
+  close(): Promise<void>;
+}
+
+// SQLSTATEs that mean "the schema is not there yet": the caller forgot `migrate()`.
+const NOT_MIGRATED = new Set(['42P01', '3F000']);
+
+/**
+ * Turns a client error into an `ADAPTER` `ThreadlineError` (keeping the SQLSTATE and the original
+ * as `cause`); `ThreadlineError`s pass through unchanged.
+ */
+export function adapterError(error: unknown): unknown {
+  if (error instanceof ThreadlineError) return error;
+  const e = error as { code?: unknown; message?: unknown } | null;
+  const sqlState = typeof e?.code === 'string' ? e.code : undefined;
+  const message = typeof e?.message === 'string' ? e.message : String(error);
+  const hint = sqlState && NOT_MIGRATED.has(sqlState) ? ' (run `await storage.migrate()` first)' : '';
+  return new ThreadlineError('ADAPTER', `PostgreSQL: ${message}${hint}`, {
+    cause: error,
+    details: sqlState ? { sqlState } : {},
+  });
+}
+
+/** Wraps a raw query function so every client error becomes an `ADAPTER` error. */
+export function guarded(
+  run: (sql: string, params: readonly unknown[]) => Promise<{ rows: unknown[] }>,
+): Queryable {
+  return {
+    async query<R>(sql: string, params: readonly unknown[] = []): Promise<SqlResult<R>> {
+      try {
+        const r = await run(sql, params);
+        return { rows: r.rows as R[] };
+      } catch (error) {
+        throw adapterError(error);
+      }
+    },
+  };
+}

@@ -1,0 +1,66 @@
+import { adapterError, type Driver, guarded } from './driver.js';
+
+/** The part of a `pg` connection the adapter uses. */
+export interface PgClientLike {
+  query(sql: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
+  release(error?: Error | boolean): void;
+}
+
+/**
+ * The part of a `pg` `Pool` the adapter uses (declared structurally so `pg` stays an optional
+ * peer dependency).
+ */
+export interface PgPoolLike {
+  query(sql: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
+  connect(): Promise<PgClientLike>;
+  end(): Promise<void>;
+}
+
+/** Tells a `pg` pool from a PGlite instance. */
+export function isPgPool(client: unknown): client is PgPoolLike {
+  const c = client as Record<string, unknown> | null;
+  return (
+    typeof c === 'object' &&
+    c !== null &&
+    typeof c.connect === 'function' &&
+    typeof c.query === 'function' &&
+    typeof c.end === 'function'
+  );
+}
+
+/** A driver over a `pg` pool: each transaction checks out one connection. */
+export function pgDriver(pool: PgPoolLike): Driver {
+  const base = guarded((sql, params) => pool.query(sql, [...params]));
+  return {
+    kind: 'pg',
+    durable: true,
+    query: base.query,
+    async transaction(fn) {
+      let conn: PgClientLike;
+      try {
+        conn = await pool.connect();
+      } catch (error) {
+        throw adapterError(error);
+      }
+      const tx = guarded((sql, params) => conn.query(sql, [...params]));
+      let broken: Error | undefined;
+      try {
+        await tx.query('BEGIN');
+        const result = await fn(tx);
+        await tx.query('COMMIT');
+        return result;
+      } catch (error) {
+        try {
+          await conn.query('ROLLBACK');
+        } catch (rollbackError) {
+          // A connection that cannot roll back must not go back to the pool.
+          broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+        }
+        throw error;
+      } finally {
+        conn.release(broken ?? false);
+      }
+    },
+    close: () => pool.end(),
+  };
+}

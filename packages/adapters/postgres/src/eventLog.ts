@@ -1,0 +1,224 @@
+import {
+  type AdapterCapabilities,
+  type AppendOptions,
+  type AppendResult,
+  assertKey,
+  conflictError,
+  type EventEnvelope,
+  type EventLog,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type StoredEvent,
+  ThreadlineError,
+  tenantOf,
+  validateAppend,
+} from '@threadline/core';
+import type { Driver } from './driver/driver.js';
+import { lockName } from './migrations.js';
+import { assertStorable, type Tables, toNumber } from './schema.js';
+
+interface EventRow {
+  position: number | string;
+  stream_id: string;
+  stream_version: number;
+  envelope: EventEnvelope;
+}
+
+function badOption(field: string, message: string): ThreadlineError {
+  return new ThreadlineError('VALIDATION', `Invalid ${field}: ${message}`, {
+    issues: [{ path: [field], message, code: 'invalid' }],
+  });
+}
+
+function checkLimit(limit: unknown): number | null {
+  if (limit === undefined) return null;
+  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1)
+    throw badOption('limit', 'expected a positive integer');
+  return limit;
+}
+
+function toStored(row: EventRow): StoredEvent {
+  return {
+    ...row.envelope,
+    streamId: row.stream_id,
+    streamVersion: Number(row.stream_version),
+    position: toNumber(row.position),
+  };
+}
+
+const BATCH = 500;
+
+/**
+ * The PostgreSQL `EventLog`: one `events` table with a `bigserial` global position, stream versions
+ * unique per (tenant, stream), idempotency keys per tenant.
+ *
+ * Appends take one transaction-scoped advisory lock per schema, so positions become visible in
+ * the order they were assigned: a reader paging with `readAll({ after })` never skips an event
+ * that commits later with a smaller position. The price is one appender at a time per schema.
+ */
+export class PostgresEventLog implements EventLog {
+  readonly name = 'postgres';
+  readonly capabilities: AdapterCapabilities;
+  readonly #driver: Driver;
+  readonly #t: Tables;
+
+  constructor(driver: Driver, tables: Tables, capabilities: AdapterCapabilities) {
+    this.#driver = driver;
+    this.#t = tables;
+    this.capabilities = capabilities;
+  }
+
+  async append(
+    streamId: string,
+    events: readonly EventEnvelope[],
+    options?: AppendOptions,
+  ): Promise<AppendResult> {
+    const { tenantId } = validateAppend(streamId, events, options);
+    assertStorable('append', { tenantId, streamId, idempotencyKey: options?.idempotencyKey ?? '' });
+    assertStorable('events', events, ['events']);
+    const key = options?.idempotencyKey;
+    const t = this.#t;
+    return this.#driver.transaction(async (tx) => {
+      await lockName(tx, `threadline:append:${t.schema}`);
+      if (key !== undefined) {
+        const { rows } = await tx.query<{ stream_id: string; result: AppendResult }>(
+          `SELECT stream_id, result FROM ${t.idempotency} WHERE tenant_id = $1 AND key = $2`,
+          [tenantId, key],
+        );
+        const previous = rows[0];
+        if (previous) {
+          if (previous.stream_id !== streamId) {
+            throw new ThreadlineError(
+              'CONFLICT',
+              `Idempotency key "${key}" was already used for stream "${previous.stream_id}"`,
+              { details: { idempotencyKey: key, streamId: previous.stream_id } },
+            );
+          }
+          return { ...previous.result, duplicate: true };
+        }
+      }
+      const current = await streamVersionIn(tx, t, tenantId, streamId);
+      if (options?.expectedVersion !== undefined && options.expectedVersion !== current) {
+        throw conflictError(`stream ${streamId}`, options.expectedVersion, current);
+      }
+      const { rows } = await tx.query<{ position: number | string }>(
+        `INSERT INTO ${t.events} (tenant_id, stream_id, stream_version, event_id, type, envelope)
+         SELECT $1, $2, $3 + e.ord, e.value->>'id', e.value->>'type', e.value
+           FROM jsonb_array_elements($4::jsonb) WITH ORDINALITY AS e(value, ord)
+          ORDER BY e.ord
+         RETURNING position`,
+        [tenantId, streamId, current, JSON.stringify(events)],
+      );
+      const positions = rows.map((r) => toNumber(r.position));
+      const result: AppendResult = {
+        streamId,
+        streamVersion: current + events.length,
+        firstPosition: Math.min(...positions),
+        lastPosition: Math.max(...positions),
+        duplicate: false,
+      };
+      if (key !== undefined) {
+        await tx.query(
+          `INSERT INTO ${t.idempotency} (tenant_id, key, stream_id, result) VALUES ($1, $2, $3, $4::jsonb)`,
+          [tenantId, key, streamId, JSON.stringify(result)],
+        );
+      }
+      return result;
+    });
+  }
+
+  async readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]> {
+    assertKey(streamId, 'streamId');
+    const tenantId = tenantOf(options);
+    assertStorable('readStream', { tenantId, streamId });
+    const from = options?.fromVersion ?? 1;
+    if (!Number.isInteger(from) || from < 1) throw badOption('fromVersion', 'expected an integer >= 1');
+    const limit = checkLimit(options?.limit);
+    const { rows } = await this.#driver.query<EventRow>(
+      `SELECT position, stream_id, stream_version, envelope FROM ${this.#t.events}
+        WHERE tenant_id = $1 AND stream_id = $2 AND stream_version >= $3
+        ORDER BY stream_version LIMIT $4`,
+      [tenantId, streamId, from, limit],
+    );
+    return rows.map(toStored);
+  }
+
+  async readAll(options?: ReadAllOptions): Promise<StoredEvent[]> {
+    const after = options?.after ?? 0;
+    if (!Number.isInteger(after) || after < 0) throw badOption('after', 'expected an integer >= 0');
+    const limit = checkLimit(options?.limit) ?? 1000;
+    if (options?.tenantId === undefined) {
+      const { rows } = await this.#driver.query<EventRow>(
+        `SELECT position, stream_id, stream_version, envelope FROM ${this.#t.events}
+          WHERE position > $1 ORDER BY position LIMIT $2`,
+        [after, limit],
+      );
+      return rows.map(toStored);
+    }
+    const tenantId = tenantOf(options);
+    assertStorable('readAll', { tenantId });
+    const { rows } = await this.#driver.query<EventRow>(
+      `SELECT position, stream_id, stream_version, envelope FROM ${this.#t.events}
+        WHERE tenant_id = $1 AND position > $2 ORDER BY position LIMIT $3`,
+      [tenantId, after, limit],
+    );
+    return rows.map(toStored);
+  }
+
+  async streamVersion(streamId: string, options?: { tenantId?: string }): Promise<number> {
+    assertKey(streamId, 'streamId');
+    const tenantId = tenantOf(options);
+    assertStorable('streamVersion', { tenantId, streamId });
+    return streamVersionIn(this.#driver, this.#t, tenantId, streamId);
+  }
+
+  async redactEvents(
+    filter: { tenantId: string; streamIds?: readonly string[]; match?: (event: StoredEvent) => boolean },
+    redact: (event: StoredEvent) => unknown,
+  ): Promise<number> {
+    const tenantId = tenantOf(filter);
+    const streams = filter.streamIds === undefined ? null : JSON.stringify([...filter.streamIds]);
+    assertStorable('redactEvents', { tenantId, streamIds: filter.streamIds ?? [] });
+    const t = this.#t;
+    // One transaction: either every selected event is rewritten or none is.
+    return this.#driver.transaction(async (tx) => {
+      let count = 0;
+      let after = 0;
+      for (;;) {
+        const { rows } = await tx.query<EventRow>(
+          `SELECT position, stream_id, stream_version, envelope FROM ${t.events}
+            WHERE tenant_id = $1 AND position > $2
+              AND ($3::jsonb IS NULL OR stream_id IN (SELECT jsonb_array_elements_text($3::jsonb)))
+            ORDER BY position LIMIT ${BATCH} FOR UPDATE`,
+          [tenantId, after, streams],
+        );
+        for (const row of rows) {
+          const event = toStored(row);
+          if (filter.match && !filter.match(event)) continue;
+          const payload = redact(event);
+          assertStorable('redacted payload', payload, ['payload']);
+          await tx.query(
+            `UPDATE ${t.events} SET envelope = jsonb_set(envelope, '{payload}', $2::jsonb) WHERE position = $1`,
+            [event.position, JSON.stringify(payload ?? null)],
+          );
+          count++;
+        }
+        if (rows.length < BATCH) return count;
+        after = toNumber(rows[rows.length - 1]?.position);
+      }
+    });
+  }
+}
+
+async function streamVersionIn(
+  q: Pick<Driver, 'query'>,
+  t: Tables,
+  tenantId: string,
+  streamId: string,
+): Promise<number> {
+  const { rows } = await q.query<{ v: number | null }>(
+    `SELECT max(stream_version) AS v FROM ${t.events} WHERE tenant_id = $1 AND stream_id = $2`,
+    [tenantId, streamId],
+  );
+  return Number(rows[0]?.v ?? 0);
+}

@@ -1,0 +1,118 @@
+import type { Driver, Queryable } from './driver/driver.js';
+import type { Tables } from './schema.js';
+
+/** One schema change, applied once per schema and recorded in the migrations table. */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: (t: Tables) => string[];
+}
+
+/**
+ * Every migration, in order. Append new ones; never edit an applied one (databases in the field
+ * already recorded it).
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'documents, events, idempotency keys, outbox',
+    sql: (t) => [
+      // `id` sorts bytewise (COLLATE "C") so keyset pages follow one order on every server locale.
+      `CREATE TABLE ${t.documents} (
+        tenant_id text NOT NULL,
+        collection text NOT NULL,
+        id text COLLATE "C" NOT NULL,
+        version integer NOT NULL CHECK (version > 0),
+        body jsonb NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (tenant_id, collection, id)
+      )`,
+      `CREATE TABLE ${t.collectionIndexes} (
+        collection text NOT NULL,
+        field text NOT NULL,
+        index_name text NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (collection, field)
+      )`,
+      `CREATE TABLE ${t.events} (
+        position bigserial PRIMARY KEY,
+        tenant_id text NOT NULL,
+        stream_id text NOT NULL,
+        stream_version integer NOT NULL CHECK (stream_version > 0),
+        event_id text NOT NULL,
+        type text NOT NULL,
+        envelope jsonb NOT NULL,
+        recorded_at timestamptz NOT NULL DEFAULT now(),
+        UNIQUE (tenant_id, stream_id, stream_version)
+      )`,
+      `CREATE INDEX events_tenant_position ON ${t.events} (tenant_id, position)`,
+      `CREATE TABLE ${t.idempotency} (
+        tenant_id text NOT NULL,
+        key text NOT NULL,
+        stream_id text NOT NULL,
+        result jsonb NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (tenant_id, key)
+      )`,
+      `CREATE TABLE ${t.outbox} (
+        seq bigserial PRIMARY KEY,
+        event jsonb NOT NULL,
+        status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'published')),
+        attempts integer NOT NULL DEFAULT 0,
+        last_error text,
+        claimed_until timestamptz,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        published_at timestamptz
+      )`,
+      `CREATE INDEX outbox_pending ON ${t.outbox} (seq) WHERE status = 'pending'`,
+    ],
+  },
+];
+
+/** What `migrate()` did. */
+export interface MigrationReport {
+  /** Versions applied by this call, in order (empty when the schema was up to date). */
+  applied: number[];
+  /** The schema's version after the call. */
+  version: number;
+}
+
+/** Transaction-scoped advisory lock on a name (released at COMMIT/ROLLBACK). */
+export async function lockName(q: Queryable, name: string): Promise<void> {
+  await q.query('SELECT pg_advisory_xact_lock(hashtext($1))', [name]);
+}
+
+/**
+ * Applies pending migrations in one transaction under an advisory lock on the schema name, so two
+ * processes migrating at once apply each version exactly once (the second waits, then finds
+ * nothing to do).
+ */
+export async function migrate(
+  driver: Driver,
+  tables: Tables,
+  migrations: readonly Migration[] = MIGRATIONS,
+): Promise<MigrationReport> {
+  return driver.transaction(async (tx) => {
+    await lockName(tx, `threadline:migrate:${tables.schema}`);
+    await tx.query(`CREATE SCHEMA IF NOT EXISTS "${tables.schema}"`);
+    await tx.query(
+      `CREATE TABLE IF NOT EXISTS ${tables.migrations} (
+        version integer PRIMARY KEY,
+        name text NOT NULL,
+        applied_at timestamptz NOT NULL DEFAULT now()
+      )`,
+    );
+    const { rows } = await tx.query<{ version: number }>(`SELECT version FROM ${tables.migrations}`);
+    const done = new Set(rows.map((r) => Number(r.version)));
+    const applied: number[] = [];
+    for (const m of migrations) {
+      if (done.has(m.version)) continue;
+      for (const statement of m.sql(tables)) await tx.query(statement);
+      await tx.query(`INSERT INTO ${tables.migrations} (version, name) VALUES ($1, $2)`, [m.version, m.name]);
+      applied.push(m.version);
+    }
+    const version = Math.max(0, ...done, ...applied);
+    return { applied, version };
+  });
+}

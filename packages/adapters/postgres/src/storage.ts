@@ -1,0 +1,115 @@
+import { type AdapterCapabilities, ThreadlineError, type ThreadlineStorage } from '@threadline/core';
+import { PostgresDocumentStore } from './documentStore.js';
+import type { Driver } from './driver/driver.js';
+import { isPgPool, type PgPoolLike, pgDriver } from './driver/pg.js';
+import { isPGlite, type PGliteLike, pgliteDriver } from './driver/pglite.js';
+import { PostgresEventLog } from './eventLog.js';
+import { type MigrationReport, migrate } from './migrations.js';
+import { DEFAULT_CLAIM_TIMEOUT_MS, outboxWriter, PostgresOutbox } from './outbox.js';
+import { assertSchemaName, DEFAULT_SCHEMA, tablesOf } from './schema.js';
+
+/** Options for {@link createPostgresStorage}. */
+export interface PostgresStorageOptions {
+  /** A `pg` `Pool` (a server, shared by many processes) or a PGlite instance (embedded). */
+  client: PgPoolLike | PGliteLike;
+  /** PostgreSQL schema for the tables (default `threadline`): lower-case letters, digits, `_`. */
+  schema?: string;
+  /** How long an outbox entry handed out by `pending` stays hidden from other relays (default 30 s). */
+  outboxClaimTimeoutMs?: number;
+}
+
+/** Documents, event log and outbox in one PostgreSQL schema, plus migrations. */
+export interface PostgresStorage extends ThreadlineStorage {
+  documents: PostgresDocumentStore;
+  events: PostgresEventLog;
+  outbox: PostgresOutbox;
+  /** What this storage guarantees (the same object its ports report). */
+  readonly capabilities: AdapterCapabilities;
+  /** The schema holding the tables. */
+  readonly schema: string;
+  /** Creates the schema and applies pending migrations; safe to call from several processes at once. */
+  migrate(): Promise<MigrationReport>;
+  /** Closes the client passed in `client` (the pool or the PGlite instance). */
+  close(): Promise<void>;
+}
+
+function driverFor(client: unknown): Driver {
+  // PGlite also has `query`; only a pool has `connect` and `end`, so test for it first.
+  if (isPgPool(client)) return pgDriver(client);
+  if (isPGlite(client)) return pgliteDriver(client);
+  throw new ThreadlineError(
+    'CONFIG',
+    'Invalid client: expected a pg Pool (query, connect, end) or a PGlite instance (query, transaction, close)',
+    {
+      issues: [
+        { path: ['client'], message: 'expected a pg Pool or a PGlite instance', code: 'invalid_type' },
+      ],
+    },
+  );
+}
+
+/**
+ * Creates the PostgreSQL storage over a `pg` pool or a PGlite instance. Call `migrate()` once
+ * before use (at start-up; it is idempotent).
+ *
+ * @example
+ * ```ts
+ * import { PGlite } from '@electric-sql/pglite';
+ * import { createPostgresStorage } from '@threadline/adapter-postgres';
+ *
+ * const storage = createPostgresStorage({ client: new PGlite() });
+ * await storage.migrate();
+ * await storage.documents.put('cases', { id: 'c1', status: 'open' });
+ * await storage.close();
+ * ```
+ */
+export function createPostgresStorage(options: PostgresStorageOptions): PostgresStorage {
+  if (typeof options !== 'object' || options === null) {
+    throw new ThreadlineError('CONFIG', 'Invalid options: expected { client, schema? }');
+  }
+  const unknownKeys = Object.keys(options).filter(
+    (k) => k !== 'client' && k !== 'schema' && k !== 'outboxClaimTimeoutMs',
+  );
+  if (unknownKeys.length > 0) {
+    throw new ThreadlineError(
+      'CONFIG',
+      `Invalid options: unknown option ${unknownKeys.map((k) => `"${k}"`).join(', ')}`,
+      {
+        issues: unknownKeys.map((k) => ({ path: [k], message: 'unknown option', code: 'unrecognized_keys' })),
+      },
+    );
+  }
+  const schema = options.schema ?? DEFAULT_SCHEMA;
+  assertSchemaName(schema);
+  const claimMs = options.outboxClaimTimeoutMs ?? DEFAULT_CLAIM_TIMEOUT_MS;
+  if (!Number.isInteger(claimMs) || claimMs < 1) {
+    throw new ThreadlineError('CONFIG', 'Invalid outboxClaimTimeoutMs: expected a positive integer', {
+      issues: [{ path: ['outboxClaimTimeoutMs'], message: 'expected a positive integer', code: 'invalid' }],
+    });
+  }
+  const driver = driverFor(options.client);
+  const tables = tablesOf(schema);
+  const capabilities: AdapterCapabilities = Object.freeze({
+    transactions: true,
+    ordering: true,
+    durable: driver.durable,
+  });
+  const documents = new PostgresDocumentStore({
+    name: 'postgres',
+    tables,
+    capabilities,
+    q: driver,
+    driver,
+    indexes: new Map(),
+    outboxIn: (tx) => outboxWriter(tx, tables),
+  });
+  return {
+    documents,
+    events: new PostgresEventLog(driver, tables, capabilities),
+    outbox: new PostgresOutbox(driver, tables, claimMs),
+    capabilities,
+    schema,
+    migrate: () => migrate(driver, tables),
+    close: () => driver.close(),
+  };
+}

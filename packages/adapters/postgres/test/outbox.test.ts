@@ -1,0 +1,114 @@
+import { testEvent } from '@threadline/adapter-conformance';
+import { createOutboxRelay, type EventEnvelope } from '@threadline/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Backend, forEachBackend } from './server.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+forEachBackend((make) => {
+  let backend: Backend | undefined;
+  afterEach(async () => {
+    await backend?.dispose();
+    backend = undefined;
+  });
+
+  describe('outbox', () => {
+    it('two relays draining at once never publish an entry twice and together publish all', async () => {
+      backend = make();
+      const [a, b] = [backend.open(), backend.open()];
+      await a.migrate();
+      const events = Array.from({ length: 120 }, () => testEvent());
+      for (let i = 0; i < events.length; i += 10) await a.outbox.add(events.slice(i, i + 10));
+      const published: string[] = [];
+      const byRelay = { a: 0, b: 0 };
+      const busFor = (name: 'a' | 'b') => ({
+        async publish(batch: EventEnvelope | readonly EventEnvelope[]) {
+          // Yield so the other relay claims while this batch is in flight.
+          await sleep(2);
+          for (const e of Array.isArray(batch) ? batch : [batch]) {
+            published.push(e.id);
+            byRelay[name]++;
+          }
+        },
+      });
+      const relays = [
+        createOutboxRelay({ outbox: a.outbox, bus: busFor('a'), batchSize: 7 }),
+        createOutboxRelay({ outbox: b.outbox, bus: busFor('b'), batchSize: 7 }),
+      ];
+      const totals = await Promise.all(relays.map((r) => r.drain()));
+      expect(totals[0]! + totals[1]!).toBe(events.length);
+      expect(new Set(published).size).toBe(published.length);
+      expect([...published].sort()).toEqual(events.map((e) => e.id).sort());
+      expect(await a.outbox.pending()).toEqual([]);
+      // Both relays did work, so the claims really raced.
+      expect(byRelay.a).toBeGreaterThan(0);
+      expect(byRelay.b).toBeGreaterThan(0);
+    });
+
+    it('a claimed entry is hidden from other relays until it is marked or its claim runs out', async () => {
+      backend = make();
+      const storage = backend.open();
+      await storage.migrate();
+      await storage.outbox.add([testEvent(), testEvent()]);
+      const claimed = await storage.outbox.pending(1);
+      expect(claimed).toHaveLength(1);
+      const rest = await storage.outbox.pending();
+      expect(rest.map((e) => e.seq)).not.toContain(claimed[0]?.seq);
+      expect(await storage.outbox.pending()).toEqual([]);
+      // A failed attempt releases the claim at once, counted and with the error kept.
+      await storage.outbox.markFailed(
+        rest.map((e) => e.seq),
+        new Error('bus down'),
+      );
+      const retried = await storage.outbox.pending();
+      expect(retried.map((e) => [e.seq, e.attempts])).toEqual(rest.map((e) => [e.seq, 1]));
+      await storage.outbox.markPublished(retried.map((e) => e.seq));
+      await storage.outbox.markPublished(claimed.map((e) => e.seq));
+      expect(await storage.outbox.pending()).toEqual([]);
+    });
+
+    it('an abandoned claim is handed out again after outboxClaimTimeoutMs', async () => {
+      backend = make();
+      const first = backend.open({ outboxClaimTimeoutMs: 300 });
+      await first.migrate();
+      await first.outbox.add([testEvent()]);
+      const claimed = await first.outbox.pending();
+      expect(claimed).toHaveLength(1);
+      expect(await first.outbox.pending()).toEqual([]);
+      await sleep(350);
+      expect((await first.outbox.pending()).map((e) => e.seq)).toEqual(claimed.map((e) => e.seq));
+    });
+
+    it('transaction writes commit with the documents, or not at all', async () => {
+      backend = make();
+      const storage = backend.open();
+      await storage.migrate();
+      const opened = testEvent({ type: 'case.opened' });
+      await storage.documents.transaction(async (tx) => {
+        await tx.documents.put('cases', { id: 'c1', status: 'open' }, { expectedVersion: 0 });
+        await tx.outbox.add([opened]);
+      });
+      await expect(
+        storage.documents.transaction(async (tx) => {
+          await tx.documents.put('cases', { id: 'c2', status: 'open' }, { expectedVersion: 0 });
+          await tx.outbox.add([testEvent({ type: 'case.opened' })]);
+          throw new Error('abort');
+        }),
+      ).rejects.toThrow('abort');
+      expect(await storage.documents.get('cases', 'c2')).toBeUndefined();
+      expect((await storage.outbox.pending()).map((e) => e.event)).toEqual([opened]);
+    });
+
+    it('bad events are VALIDATION errors with paths and write nothing', async () => {
+      backend = make();
+      const storage = backend.open();
+      await storage.migrate();
+      const error = await storage.outbox
+        .add([testEvent(), { ...testEvent(), type: 'Bad' }])
+        .catch((e: unknown) => e as { code: string; issues: { path: unknown[] }[] });
+      expect(error).toMatchObject({ code: 'VALIDATION' });
+      expect((error as { issues: { path: unknown[] }[] }).issues[0]?.path).toEqual(['events', 1, 'type']);
+      expect(await storage.outbox.pending()).toEqual([]);
+    });
+  });
+});
