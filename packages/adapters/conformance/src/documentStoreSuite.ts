@@ -1,5 +1,7 @@
 import type { DocumentStore, StoredDocument } from '@threadline/core';
-import { expectCode, type MaybePromise, type SuiteRunner, uniqueName } from './types.js';
+import { rangeQueryGroup } from './rangeQueryGroup.js';
+import { expectCode, type MaybePromise, type StoreTest, type SuiteRunner, uniqueName } from './types.js';
+import { uniqueIndexGroup } from './uniqueIndexGroup.js';
 
 /** Options for {@link documentStoreSuite}. */
 export interface DocumentStoreSuiteOptions extends SuiteRunner {
@@ -31,8 +33,9 @@ export interface DocumentStoreSuiteOptions extends SuiteRunner {
 /**
  * The conformance suite every `DocumentStore` adapter runs: round trips, versions and optimistic
  * concurrency (also under concurrent writers), tenant isolation, indexed `find` and pagination
- * without gaps or duplicates, validation errors, large documents, unicode, deletion and
- * transactions (when `capabilities.transactions`).
+ * without gaps or duplicates, validation errors, large documents, unicode, deletion,
+ * transactions (when `capabilities.transactions`), unique indexes (when
+ * `capabilities.uniqueIndexes`) and range queries (when `capabilities.rangeQueries`).
  *
  * @example
  * ```ts
@@ -44,7 +47,7 @@ export function documentStoreSuite(options: DocumentStoreSuiteOptions): void {
   const { describe, it, expect } = options;
   const ns = options.namespace ?? 'ds';
   const timeout = options.timeoutMs ?? 30_000;
-  const test = (title: string, fn: (store: DocumentStore, collection: string) => Promise<void>) =>
+  const test: StoreTest = (title, fn) =>
     it(
       title,
       async () => {
@@ -426,5 +429,8 @@ export function documentStoreSuite(options: DocumentStoreSuiteOptions): void {
         });
       });
     });
+
+    uniqueIndexGroup({ describe, it, expect, test, raw, hasRaw: options.readRaw !== undefined });
+    rangeQueryGroup({ describe, it, expect, test });
   });
 }

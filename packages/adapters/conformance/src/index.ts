@@ -1,12 +1,16 @@
 // Public surface of @threadline/adapter-conformance.
 import { type BusSuiteOptions, busSuite } from './busSuite.js';
+import { type ConcurrencySuiteOptions, concurrencySuite } from './concurrencySuite.js';
 import { type DocumentStoreSuiteOptions, documentStoreSuite } from './documentStoreSuite.js';
 import { type EventLogSuiteOptions, eventLogSuite } from './eventLogSuite.js';
+import { type OutboxSuiteOptions, outboxSuite } from './outboxSuite.js';
 import type { SuiteRunner } from './types.js';
 
 export { type BusSuiteOptions, busSuite } from './busSuite.js';
+export { type ConcurrencySuiteOptions, concurrencySuite } from './concurrencySuite.js';
 export { type DocumentStoreSuiteOptions, documentStoreSuite } from './documentStoreSuite.js';
 export { type EventLogSuiteOptions, eventLogSuite, testEvent } from './eventLogSuite.js';
+export { type OutboxSuiteOptions, outboxSuite } from './outboxSuite.js';
 export type { MaybePromise, SuiteRunner } from './types.js';
 
 type Without<T> = Omit<T, keyof SuiteRunner>;
@@ -16,6 +20,8 @@ export interface ConformanceSuiteOptions extends SuiteRunner {
   documentStore?: Without<DocumentStoreSuiteOptions>;
   eventLog?: Without<EventLogSuiteOptions>;
   bus?: Without<BusSuiteOptions>;
+  outbox?: Without<OutboxSuiteOptions>;
+  concurrency?: Without<ConcurrencySuiteOptions>;
 }
 
 /**
@@ -28,6 +34,8 @@ export interface ConformanceSuiteOptions extends SuiteRunner {
  *   describe, it, expect,
  *   documentStore: { createStore: () => createMemoryDocumentStore() },
  *   eventLog: { createLog: () => createMemoryEventLog() },
+ *   outbox: { createOutbox: () => createMemoryOutbox() },
+ *   concurrency: { createStorage: () => createMemoryStorage() },
  * });
  * ```
  */
@@ -36,4 +44,6 @@ export function conformanceSuite(options: ConformanceSuiteOptions): void {
   if (options.documentStore) documentStoreSuite({ ...runner, ...options.documentStore });
   if (options.eventLog) eventLogSuite({ ...runner, ...options.eventLog });
   if (options.bus) busSuite({ ...runner, ...options.bus });
+  if (options.outbox) outboxSuite({ ...runner, ...options.outbox });
+  if (options.concurrency) concurrencySuite({ ...runner, ...options.concurrency });
 }

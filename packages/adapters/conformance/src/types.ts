@@ -1,3 +1,4 @@
+import type { DocumentStore } from '@threadline/core';
 /** The test-runner functions a suite needs (vitest, jest and node:test-with-expect all fit). */
 export interface SuiteRunner {
   describe: (name: string, fn: () => void) => void;
@@ -5,6 +6,12 @@ export interface SuiteRunner {
   // biome-ignore lint/suspicious/noExplicitAny: the runner's own expect is loosely typed on purpose
   expect: (value: unknown) => any;
 }
+
+/** Registers one store test: a fresh store and a fresh collection name per test. */
+export type StoreTest = (
+  title: string,
+  fn: (store: DocumentStore, collection: string) => Promise<void>,
+) => void;
 
 /** Makes a value that may be a promise. */
 export type MaybePromise<T> = T | Promise<T>;

@@ -141,6 +141,17 @@ export class MemoryEventLog implements EventLog {
     return result;
   }
 
+  /** Synchronous `streamVersion` (same semantics); transactions base their appends on it. */
+  streamVersionSync(streamId: string, options?: { tenantId?: string }): number {
+    assertKey(streamId, 'streamId');
+    return this.#streams.get(`${tenantOf(options)}\u0000${streamId}`)?.length ?? 0;
+  }
+
+  /** The result recorded for an idempotency key of `tenantId`, if an append used it. */
+  appendedWithKey(tenantId: string, idempotencyKey: string): AppendResult | undefined {
+    return this.#idempotency.get(`${tenantId}\u0000${idempotencyKey}`);
+  }
+
   async readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]> {
     assertKey(streamId, 'streamId');
     const tenantId = tenantOf(options);
@@ -162,8 +173,7 @@ export class MemoryEventLog implements EventLog {
   }
 
   async streamVersion(streamId: string, options?: { tenantId?: string }): Promise<number> {
-    assertKey(streamId, 'streamId');
-    return this.#streams.get(`${tenantOf(options)}\u0000${streamId}`)?.length ?? 0;
+    return this.streamVersionSync(streamId, options);
   }
 
   async redactEvents(

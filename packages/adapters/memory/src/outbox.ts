@@ -9,9 +9,7 @@ import {
 } from '@threadline/core';
 import { frozenCopy } from './freeze.js';
 
-interface Entry extends OutboxEntry {
-  lastError?: string;
-}
+type Entry = OutboxEntry;
 
 /** A serialisable image of the memory outbox. */
 export interface OutboxSnapshot {
@@ -64,7 +62,11 @@ export class MemoryOutbox implements Outbox {
     // Map iteration follows insertion order, which is seq order.
     for (const e of this.#entries.values()) {
       if (out.length >= limit) break;
-      out.push({ seq: e.seq, event: e.event, attempts: e.attempts });
+      out.push(
+        e.lastError === undefined
+          ? { seq: e.seq, event: e.event, attempts: e.attempts }
+          : { seq: e.seq, event: e.event, attempts: e.attempts, lastError: e.lastError },
+      );
     }
     return out;
   }

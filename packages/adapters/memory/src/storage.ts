@@ -73,11 +73,12 @@ function checkSnapshot(value: unknown): MemoryStorageSnapshot {
  */
 export function createMemoryStorage(options: MemoryStorageOptions = {}): MemoryStorage {
   const outbox = new MemoryOutbox();
+  const events = new MemoryEventLog();
   const documents = new MemoryDocumentStore({
     outbox,
+    events,
     ...(options.collections ? { collections: options.collections } : {}),
   });
-  const events = new MemoryEventLog();
   const storage: MemoryStorage = {
     documents,
     events,

@@ -5,6 +5,7 @@ import { parseInput, ThreadlineError } from '../errors.js';
 import { IDENTITY_COLLECTIONS } from '../identity/records.js';
 import type { DocumentStore, StoredDocument } from '../ports/documentStore.js';
 import { findAllDocuments } from '../ports/findAll.js';
+import { validateAdapter } from '../ports/registration.js';
 import type { Channel } from '../schemas/channel.js';
 import { ChannelSchema } from '../schemas/channel.js';
 import { DEFAULT_TENANT, IdSchema, TenantIdSchema } from '../schemas/common.js';
@@ -140,7 +141,7 @@ export class ContextAssembler {
           .map((k) => ({ path: [k], message: 'required', code: 'missing' })),
       });
     }
-    this.store = options.store;
+    this.store = validateAdapter('DocumentStore', options.store);
     this.clock = options.clock;
     for (const p of options.providers ?? []) this.register(p);
   }

@@ -4,6 +4,7 @@ import { isThreadlineError, parseInput } from '../errors.js';
 import type { IdGenerator } from '../ids.js';
 import type { AuditEntry, AuditSink } from '../ports/audit.js';
 import type { DocumentStore, FindPage, StoredDocument } from '../ports/documentStore.js';
+import { validateAdapter } from '../ports/registration.js';
 import { DEFAULT_TENANT, TenantIdSchema } from '../schemas/common.js';
 
 const AuditEntrySchema = z
@@ -92,7 +93,9 @@ function toEntry(doc: StoredDocument): AuditEntry & StoredDocument {
  * ```
  */
 export function createAuditTrail(options: AuditTrailOptions): AuditTrail {
-  const { store, clock, ids } = options;
+  // Checked at construction, so a malformed adapter fails here and names what it lacks.
+  const store = validateAdapter('DocumentStore', options.store);
+  const { clock, ids } = options;
   const collection = options.collection ?? 'audit_entries';
   let ready: Promise<void> | undefined;
   const ensure = () => {

@@ -5,6 +5,7 @@ import { isThreadlineError, parseInput, ThreadlineError } from '../errors.js';
 import type { IdGenerator } from '../ids.js';
 import type { Actor, AuditSink } from '../ports/audit.js';
 import type { DocumentStore, StoredDocument } from '../ports/documentStore.js';
+import { validateAdapter } from '../ports/registration.js';
 import { type Channel, ChannelSchema } from '../schemas/channel.js';
 import { DEFAULT_TENANT, IdSchema, TenantIdSchema } from '../schemas/common.js';
 import type { AccessControl } from './access.js';
@@ -142,7 +143,8 @@ export function consentRecordId(customerId: string, channel: Channel, purpose: s
  * ```
  */
 export function createConsentService(options: ConsentServiceOptions): ConsentService {
-  const { store, clock, audit, access } = options;
+  const store = validateAdapter('DocumentStore', options.store);
+  const { clock, audit, access } = options;
   const collection = options.collection ?? 'consents';
   const optOut = new Set(options.optOutPurposes ?? []);
   let ready: Promise<void> | undefined;

@@ -5,6 +5,7 @@ import type { IdGenerator } from '../ids.js';
 import type { Actor, AuditSink } from '../ports/audit.js';
 import type { DocumentStore, StoredDocument } from '../ports/documentStore.js';
 import type { EventLog, StoredEvent } from '../ports/eventLog.js';
+import { validateAdapter } from '../ports/registration.js';
 import { DEFAULT_TENANT, IdSchema, TenantIdSchema } from '../schemas/common.js';
 import type { AccessControl } from './access.js';
 import { createRedactor, type RedactOptions } from './redact.js';
@@ -189,7 +190,9 @@ export function createErasureService(options: ErasureServiceOptions): ErasureSer
     'CONFIG',
   );
   const eventErasure = parseInput(EventErasureSchema, options.eventErasure ?? {}, 'event erasure', 'CONFIG');
-  const { store, clock, events, audit, access } = options;
+  const store = validateAdapter('DocumentStore', options.store);
+  const events = options.events === undefined ? undefined : validateAdapter('EventLog', options.events);
+  const { clock, audit, access } = options;
   const redactor = createRedactor(options.redaction ?? {});
   const erasedValue = options.erasedValue ?? '[erased]';
   const tombstones = options.tombstones ?? 'erasure_tombstones';

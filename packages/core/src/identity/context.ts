@@ -6,6 +6,7 @@ import type { IdGenerator } from '../ids.js';
 import type { Actor, AuditSink } from '../ports/audit.js';
 import type { DocumentStore, StoredDocument } from '../ports/documentStore.js';
 import { findAllDocuments } from '../ports/findAll.js';
+import { validateAdapter } from '../ports/registration.js';
 import { type CompiledIdentityConfig, compileIdentityConfig, isBlockedValue, ruleFor } from './config.js';
 import type { IdentityEventPublisher } from './events.js';
 import { normalizeIdentity } from './normalize.js';
@@ -42,7 +43,7 @@ export function createIdentityContext(options: IdentityServiceOptions): Identity
     });
   }
   return {
-    store: options.store,
+    store: validateAdapter('DocumentStore', options.store),
     clock: options.clock,
     ids: options.ids,
     bus: options.bus,

@@ -6,4 +6,8 @@ export interface AdapterCapabilities {
   ordering: boolean;
   /** Data survives a process restart. */
   durable: boolean;
+  /** Declared `unique` indexes are enforced (`CONFLICT` naming the index). Absent means `false`. */
+  uniqueIndexes?: boolean;
+  /** `find` accepts range conditions on declared `ranges` indexes. Absent means `false`. */
+  rangeQueries?: boolean;
 }

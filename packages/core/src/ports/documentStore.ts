@@ -1,4 +1,5 @@
 import type { AdapterCapabilities } from './capabilities.js';
+import type { EventLog } from './eventLog.js';
 import type { OutboxWriter } from './outbox.js';
 
 /** Any JSON value. */
@@ -21,13 +22,39 @@ export interface DocumentInput {
   [field: string]: unknown;
 }
 
-/** Declares a collection and the fields `find` may filter on. */
+/**
+ * Declares a collection: the fields `find` may filter on, unique keys and numeric range indexes.
+ * Checked by {@link CollectionDefinitionSchema}; a bad definition is a `VALIDATION` error.
+ *
+ * @example
+ * ```ts
+ * import type { CollectionDefinition } from '@threadline/core';
+ *
+ * const identityKeys: CollectionDefinition = { indexes: ['customerId'], unique: [['kind', 'value']] };
+ * const deadlines: CollectionDefinition = { indexes: ['caseId'], ranges: ['dueAt'] };
+ * ```
+ */
 export interface CollectionDefinition {
   /**
    * Dotted field paths that `find` can filter on by equality (e.g. `customerId`,
    * `profile.email`). When a field holds an array, every element is indexed.
    */
   indexes: readonly string[];
+  /**
+   * Unique indexes (needs `capabilities.uniqueIndexes`), each a list of one or more field paths.
+   * No two documents of one tenant may share the values of all of an index's fields: a write that
+   * would is `CONFLICT` with `details.index` set to the index name (the fields joined by `+`,
+   * e.g. `kind+value`) and writes nothing. A document whose value for any of the fields is
+   * missing, `null`, an object or an array is not constrained (as SQL treats `NULL`). Values
+   * compare by type and value: `1` and `'1'` differ. Unique fields are also equality indexes.
+   */
+  unique?: readonly (readonly string[])[];
+  /**
+   * Numeric range indexes (needs `capabilities.rangeQueries`): fields that `find` can filter with
+   * `{ lt, lte, gt, gte }`, ordered by the field ascending, then id. Only documents whose value is
+   * a finite number are in a range index. Range fields are also equality indexes.
+   */
+  ranges?: readonly string[];
 }
 
 /** Options for reads and deletes. */
@@ -51,10 +78,32 @@ export interface DeleteOptions extends TenantOptions {
   expectedVersion?: number;
 }
 
-/** A `find` query: equality on declared indexed fields, keyset pagination ordered by id. */
+/**
+ * Bounds of a range condition on a declared range index: any of `lt`, `lte`, `gt`, `gte`
+ * (finite numbers, at least one), combined with AND — `{ gte: a, lt: b }` is `a <= x < b`.
+ */
+export interface RangeCondition {
+  lt?: number;
+  lte?: number;
+  gt?: number;
+  gte?: number;
+}
+
+/** A `where` value: equality with a scalar, or a range on a declared range index. */
+export type WhereValue = string | number | boolean | null | RangeCondition;
+
+/**
+ * A `find` query: equality on declared indexed fields and at most one range condition on a
+ * declared range index, with keyset pagination. Results are ordered by id, or, when the query has
+ * a range condition, by that field ascending and then id.
+ */
 export interface FindQuery extends TenantOptions {
-  /** Field path → value; every pair must match (AND). Every field must be declared as an index. */
-  where?: Readonly<Record<string, string | number | boolean | null>>;
+  /**
+   * Field path → value; every pair must match (AND). Every field must be declared as an index;
+   * a {@link RangeCondition} needs a field declared in `ranges` (else `VALIDATION` naming
+   * `where.<field>`).
+   */
+  where?: Readonly<Record<string, WhereValue>>;
   /** Page size, 1–1000 (default 100). */
   limit?: number;
   /** The `nextCursor` of the previous page. */
@@ -67,10 +116,20 @@ export interface FindPage<T extends StoredDocument = StoredDocument> {
   nextCursor?: string;
 }
 
+/** The event-log operations available inside a transaction: staged, committed with the documents. */
+export type TransactionEventLog = Pick<EventLog, 'append' | 'readStream' | 'streamVersion'>;
+
 /** What a transaction callback receives: the same ports, bound to the transaction. */
 export interface TransactionContext {
   documents: DocumentStore;
   outbox: OutboxWriter;
+  /**
+   * Appends that commit (or roll back) with the documents and outbox rows, when the store belongs
+   * to a storage bundle with an event log (e.g. `createMemoryStorage()`); absent otherwise. Inside
+   * the transaction, `readStream`/`streamVersion` see the transaction's own appends; an
+   * `AppendResult`'s positions are final once `transaction` resolves.
+   */
+  events?: TransactionEventLog;
 }
 
 /**
@@ -82,7 +141,10 @@ export interface DocumentStore {
   readonly name: string;
   /** What the adapter guarantees. */
   readonly capabilities: AdapterCapabilities;
-  /** Declares (or extends) a collection's indexes. Idempotent. */
+  /**
+   * Declares (or extends) a collection's indexes. Idempotent. Declaring a unique index that the
+   * stored documents already violate is `CONFLICT` (naming the index) and changes nothing.
+   */
   defineCollection(collection: string, definition: CollectionDefinition): Promise<void>;
   /** Reads one document, or `undefined`. */
   get<T extends StoredDocument = StoredDocument>(
@@ -104,14 +166,15 @@ export interface DocumentStore {
   ): Promise<T>;
   /** Deletes a document; resolves `true` if it existed. */
   delete(collection: string, id: string, options?: DeleteOptions): Promise<boolean>;
-  /** Finds documents by indexed fields, ordered by id, with cursor pagination. */
+  /** Finds documents by indexed fields (and one range), ordered by id or the range field, with cursor pagination. */
   find<T extends StoredDocument = StoredDocument>(
     collection: string,
     query?: FindQuery,
   ): Promise<FindPage<T>>;
   /**
-   * Runs `fn` atomically (only when `capabilities.transactions`): its document writes and outbox
-   * entries commit together, or none do if it throws.
+   * Runs `fn` atomically (only when `capabilities.transactions`): its document writes, outbox
+   * entries and event appends (`tx.events`) commit together, or none do if it throws (the error
+   * is rethrown). Unique indexes are checked against the committed state at commit too.
    */
   transaction?<R>(fn: (tx: TransactionContext) => Promise<R>): Promise<R>;
   /** Releases resources. */

@@ -10,8 +10,10 @@ export interface OutboxEntry {
   /** Monotonic sequence number within the outbox. */
   seq: number;
   event: EventEnvelope;
-  /** How many times the relay has tried to publish this entry. */
+  /** How many times the relay has tried to publish this entry (failed attempts recorded by `markFailed`). */
   attempts: number;
+  /** The message of the last failed attempt, when there was one (optional for older adapters). */
+  lastError?: string;
 }
 
 /**
@@ -23,6 +25,6 @@ export interface Outbox extends OutboxWriter {
   pending(limit?: number): Promise<OutboxEntry[]>;
   /** Marks entries as published. */
   markPublished(seqs: readonly number[]): Promise<void>;
-  /** Records a failed publish attempt. */
+  /** Records a failed publish attempt: the entries stay pending with `attempts + 1` and `lastError`. */
   markFailed(seqs: readonly number[], error: unknown): Promise<void>;
 }

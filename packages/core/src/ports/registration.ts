@@ -47,6 +47,10 @@ export function validateAdapter<P extends PortName>(port: P, adapter: unknown): 
     for (const flag of ['transactions', 'ordering', 'durable']) {
       if (typeof caps?.[flag] !== 'boolean') missing.push(`capabilities.${flag}`);
     }
+    // Newer flags are optional (older adapters omit them) but must be booleans when present.
+    for (const flag of ['uniqueIndexes', 'rangeQueries']) {
+      if (caps?.[flag] !== undefined && typeof caps[flag] !== 'boolean') missing.push(`capabilities.${flag}`);
+    }
     if (port === 'DocumentStore' && caps?.transactions === true && typeof a.transaction !== 'function') {
       missing.push('transaction (capabilities.transactions is true)');
     }

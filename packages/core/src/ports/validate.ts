@@ -1,8 +1,15 @@
-import { issuesFromZod, ThreadlineError, type ValidationIssue, validationError } from '../errors.js';
+import { z } from 'zod';
+import {
+  issuesFromZod,
+  parseInput,
+  ThreadlineError,
+  type ValidationIssue,
+  validationError,
+} from '../errors.js';
 import type { EventEnvelope } from '../events.js';
 import { EventEnvelopeSchema } from '../events.js';
 import { DEFAULT_TENANT } from '../schemas/common.js';
-import type { DocumentInput, FindQuery } from './documentStore.js';
+import type { CollectionDefinition, DocumentInput, FindQuery, RangeCondition } from './documentStore.js';
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 const FIELD = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
@@ -161,26 +168,76 @@ function isWellFormedEnvelope(e: unknown): boolean {
   return true;
 }
 
+/** A range condition of a normalised `find` query: the field and its bounds. */
+export interface NormalizedRange extends RangeCondition {
+  field: string;
+}
+
 /** Normalised `find` query. */
 export interface NormalizedFindQuery {
   tenantId: string;
+  /** Equality conditions. */
   where: [string, string | number | boolean | null][];
+  /** The range condition, when the query has one (results are then ordered by its field). */
+  range?: NormalizedRange;
   limit: number;
+  /** The last id of the previous page. */
   after: string | undefined;
+  /** With `range`: the range field's value of the previous page's last document. */
+  afterValue?: number;
 }
 
-/** Validates a `find` query against the declared indexes. */
+const RANGE_KEYS = new Set(['lt', 'lte', 'gt', 'gte']);
+
+function normalizeRange(field: string, value: object): NormalizedRange {
+  const range: NormalizedRange = { field };
+  const entries = Object.entries(value);
+  if (entries.length === 0)
+    fail('find query', ['where', field], 'a range needs at least one of lt, lte, gt, gte');
+  for (const [k, v] of entries) {
+    if (!RANGE_KEYS.has(k))
+      fail('find query', ['where', field, k], `unknown range operator "${k}"; expected lt, lte, gt or gte`);
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      fail('find query', ['where', field, k], 'expected a finite number');
+    range[k as keyof RangeCondition] = v;
+  }
+  return range;
+}
+
+/**
+ * Validates a `find` query against the declared indexes (and range indexes). Shared by every
+ * adapter so they reject the same queries with the same paths.
+ */
 export function normalizeFindQuery(
   collection: string,
   query: FindQuery | undefined,
   indexes: ReadonlySet<string>,
+  ranges: ReadonlySet<string> = new Set(),
 ): NormalizedFindQuery {
   const tenantId = tenantOf(query);
   const limit = query?.limit ?? 100;
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
     fail('find query', ['limit'], 'expected an integer from 1 to 1000');
-  const where = Object.entries(query?.where ?? {});
-  for (const [field, value] of where) {
+  const where: [string, string | number | boolean | null][] = [];
+  let range: NormalizedRange | undefined;
+  for (const [field, value] of Object.entries(query?.where ?? {})) {
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      if (!ranges.has(field)) {
+        fail(
+          'find query',
+          ['where', field],
+          `field "${field}" is not a range index of collection "${collection}"; declare it in ranges with defineCollection`,
+        );
+      }
+      if (range)
+        fail(
+          'find query',
+          ['where', field],
+          `only one range condition per query (already on "${range.field}")`,
+        );
+      range = normalizeRange(field, value);
+      continue;
+    }
     if (!indexes.has(field)) {
       fail(
         'find query',
@@ -190,31 +247,130 @@ export function normalizeFindQuery(
     }
     const t = typeof value;
     if (!(value === null || t === 'string' || t === 'number' || t === 'boolean')) {
-      fail('find query', ['where', field], 'expected a string, number, boolean or null');
+      fail('find query', ['where', field], 'expected a string, number, boolean, null or a range');
+    }
+    where.push([field, value as string | number | boolean | null]);
+  }
+  const normalized: NormalizedFindQuery = { tenantId, where, limit, after: undefined };
+  if (range) normalized.range = range;
+  if (query?.cursor !== undefined) {
+    const c = decodeCursorParts(query.cursor);
+    normalized.after = c.id;
+    if (range) {
+      if (c.value === undefined) fail('find query', ['cursor'], 'cursor is not from a range query');
+      normalized.afterValue = c.value;
     }
   }
-  return {
-    tenantId,
-    where,
-    limit,
-    after: query?.cursor === undefined ? undefined : decodeCursor(query.cursor),
-  };
+  return normalized;
 }
 
-/** Encodes a keyset cursor (the last id of a page). */
-export function encodeCursor(lastId: string): string {
-  return Buffer.from(JSON.stringify({ k: lastId }), 'utf8').toString('base64url');
+/** Encodes a keyset cursor: the last id of a page and, for range queries, its range value. */
+export function encodeCursor(lastId: string, lastValue?: number): string {
+  const body = lastValue === undefined ? { k: lastId } : { k: lastId, v: lastValue };
+  return Buffer.from(JSON.stringify(body), 'utf8').toString('base64url');
 }
 
-/** Decodes a cursor made by {@link encodeCursor}; a malformed one is a `VALIDATION` error. */
-export function decodeCursor(cursor: string): string {
+function decodeCursorParts(cursor: string): { id: string; value?: number } {
   try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { k?: unknown };
-    if (typeof parsed.k === 'string') return parsed.k;
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as {
+      k?: unknown;
+      v?: unknown;
+    };
+    if (typeof parsed.k === 'string') {
+      if (parsed.v === undefined) return { id: parsed.k };
+      if (typeof parsed.v === 'number' && Number.isFinite(parsed.v)) return { id: parsed.k, value: parsed.v };
+    }
   } catch {
     // fall through to the error below
   }
   return fail('find query', ['cursor'], 'malformed cursor');
+}
+
+/** Decodes a cursor made by {@link encodeCursor} to its id; a malformed one is a `VALIDATION` error. */
+export function decodeCursor(cursor: string): string {
+  return decodeCursorParts(cursor).id;
+}
+
+/** `true` when `value` satisfies every bound of `range`. */
+export function inRange(value: number, range: RangeCondition): boolean {
+  return (
+    (range.gt === undefined || value > range.gt) &&
+    (range.gte === undefined || value >= range.gte) &&
+    (range.lt === undefined || value < range.lt) &&
+    (range.lte === undefined || value <= range.lte)
+  );
+}
+
+const FieldPathSchema = z.string().regex(FIELD, 'expected a dotted field path such as profile.email');
+
+/**
+ * The schema of a {@link CollectionDefinition}: strict (an unknown key is an error), field paths
+ * checked, at most 64 equality indexes, unique indexes of 1–8 fields, at most 16 range indexes.
+ */
+export const CollectionDefinitionSchema = z
+  .object({
+    indexes: z.array(FieldPathSchema).max(64),
+    unique: z.array(z.array(FieldPathSchema).min(1).max(8)).max(16).optional(),
+    ranges: z.array(FieldPathSchema).max(16).optional(),
+  })
+  .strict();
+
+/** A unique index as adapters keep it: its name (fields joined by `+`) and its fields. */
+export interface UniqueIndex {
+  name: string;
+  fields: string[];
+}
+
+/** A validated collection definition, with every field that `find` may compare by equality. */
+export interface NormalizedCollectionDefinition {
+  /** Equality indexes: declared `indexes` plus every unique and range field. */
+  indexes: string[];
+  unique: UniqueIndex[];
+  ranges: string[];
+}
+
+/** The name of a unique index over `fields` (what `CONFLICT` errors report in `details.index`). */
+export function uniqueIndexName(fields: readonly string[]): string {
+  return fields.join('+');
+}
+
+/** Validates a collection definition (`VALIDATION` with the path of every bad field) and normalises it. */
+export function normalizeCollectionDefinition(definition: unknown): NormalizedCollectionDefinition {
+  const def = parseInput(CollectionDefinitionSchema, definition, 'collection definition');
+  const unique = (def.unique ?? []).map((fields) => ({ name: uniqueIndexName(fields), fields: [...fields] }));
+  const ranges = [...new Set(def.ranges ?? [])];
+  const indexes = new Set(def.indexes);
+  for (const u of unique) for (const f of u.fields) indexes.add(f);
+  for (const f of ranges) indexes.add(f);
+  return { indexes: [...indexes], unique, ranges };
+}
+
+/**
+ * The key of `doc` in a unique index, or `undefined` when the document is not constrained (a
+ * field missing, `null`, an object or an array). Keys compare type and value.
+ */
+export function uniqueKey(doc: unknown, fields: readonly string[]): string | undefined {
+  const parts: (string | number | boolean)[] = [];
+  for (const f of fields) {
+    const v = readPath(doc, f);
+    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') return undefined;
+    parts.push(v);
+  }
+  return JSON.stringify(parts);
+}
+
+/** The `CONFLICT` error for a unique-index violation; `details.index` names the index. */
+export function uniqueConflictError(
+  collection: string,
+  index: string,
+  id: string,
+  holder: string,
+): ThreadlineError {
+  return new ThreadlineError(
+    'CONFLICT',
+    `${collection}/${id}: unique index "${index}" already holds this key (document "${holder}")`,
+    { details: { collection, index, id, existingId: holder } },
+  );
 }
 
 /** Reads a dotted path from a document (`a.b.c`); missing → `undefined`. */
