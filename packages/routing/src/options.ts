@@ -1,6 +1,6 @@
 import {
-  type DeliveryErrorHandler,
   type Clock,
+  type DeliveryErrorHandler,
   type DocumentStore,
   type EventBus,
   type IdGenerator,
