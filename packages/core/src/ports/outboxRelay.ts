@@ -287,9 +287,12 @@ export class OutboxRelay {
       error,
     );
     this.#recorded = error;
+    let gaveUp = false;
     for (const e of batch) {
-      if (e.attempts + 1 >= this.#maxAttempts) this.#dead.add(e.seq);
-      else this.#retries++;
+      if (e.attempts + 1 >= this.#maxAttempts) {
+        this.#dead.add(e.seq);
+        gaveUp = true;
+      } else this.#retries++;
     }
     this.#failuresInARow++;
     const wait = Math.min(this.#maxMs, this.#initialMs * this.#factor ** (this.#failuresInARow - 1));
@@ -298,6 +301,9 @@ export class OutboxRelay {
       error,
       batch.map((e) => e.event),
     );
+    // The poll behind `pending` and `lagMs` still counted the entry just given up: poll again
+    // (a failing read shows up on the next poll; the publish error is the one to rethrow).
+    if (gaveUp) await this.#nextBatch().catch(() => undefined);
   }
 
   #report(error: unknown, events: readonly EventEnvelope[]): void {
