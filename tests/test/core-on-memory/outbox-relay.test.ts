@@ -159,6 +159,40 @@ describe('createOutboxRelay', () => {
   });
 });
 
+describe('OutboxRelay.start', () => {
+  it('runs tick on the clock timers: at the backoff deadline after a failure, every intervalMs otherwise; stop() cancels', async () => {
+    const storage = createMemoryStorage();
+    await storage.outbox.add([event(1)]);
+    let now = T0;
+    const timers: { at: number; fn: () => void; canceled: boolean }[] = [];
+    const clock = {
+      now: () => now,
+      setTimer(fn: () => void, ms: number) {
+        const t = { at: now + ms, fn, canceled: false };
+        timers.push(t);
+        return () => {
+          t.canceled = true;
+        };
+      },
+    };
+    const { bus, delivered } = flakyBus(1);
+    const relay = createOutboxRelay({ storage, bus, clock, backoff: { initialMs: 250 } });
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 5));
+    relay.start({ intervalMs: 1_000 });
+    relay.start(); // idempotent
+    await settle();
+    expect(delivered).toEqual([]);
+    expect(timers.map((t) => t.at - T0)).toEqual([250]); // retry at the backoff deadline
+    now = T0 + 250;
+    timers[0]?.fn();
+    await settle();
+    expect(delivered).toEqual(['evt_1']);
+    expect(timers.map((t) => t.at - T0)).toEqual([250, 1_250]); // then poll every second
+    relay.stop();
+    expect(timers[1]?.canceled).toBe(true);
+  });
+});
+
 describe('createOutboxRelay (property)', () => {
   it('whatever the failures: every healthy event is delivered in order, poison ones are given up, nothing is lost', async () => {
     await fc.assert(
