@@ -18,7 +18,7 @@ import type {
 import type { UpdateCaseInput } from './engine/commands.js';
 import * as commands from './engine/commands.js';
 import type { CaseEngineOptions } from './engine/config.js';
-import { flush, slaEmitter } from './engine/outbox.js';
+import { flush, isolated, slaEmitter } from './engine/outbox.js';
 import { type LoadOptions, type LoadResult, load } from './engine/persistence.js';
 import type { CaseEngineStats, TenantScope } from './engine/queries.js';
 import * as queries from './engine/queries.js';
@@ -305,7 +305,7 @@ export class CaseEngine {
     handler: EventHandler<EventsMatching<CaseEngineEvent, P & string>>,
   ): Unsubscribe {
     const s = this.#s;
-    const off = (s.bus as EventBus<CaseEngineEvent>).subscribe(pattern, handler);
+    const off = (s.bus as EventBus<CaseEngineEvent>).subscribe(pattern, isolated(s, handler));
     s.subscribers++;
     let active = true;
     return () => {
@@ -318,7 +318,8 @@ export class CaseEngine {
 
   /**
    * Waits until every event publication and store write so far has finished; rejects with an
-   * `ADAPTER` error if any failed (failures are reported once).
+   * `ADAPTER` error if a store write failed (reported once). A refused publish does not reject:
+   * it is counted in `stats().publishFailures` and reported to the `onError` option.
    *
    * @example
    * ```ts

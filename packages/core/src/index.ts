@@ -31,6 +31,12 @@ export {
   toMillis,
 } from './clock.js';
 export * from './context/index.js';
+export type {
+  DeliveryErrorContext,
+  DeliveryErrorHandler,
+  DeliveryFailureSource,
+  DeliveryFailureStats,
+} from './delivery.js';
 export { type DurationInput, type DurationObject, DurationSchema, toDurationMs } from './duration.js';
 export {
   ERROR_CODES,

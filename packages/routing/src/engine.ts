@@ -489,6 +489,8 @@ export class RoutingEngine {
       waiting: s.waiting,
       workers: s.workers.size,
       tasks: s.tasks.size,
+      publishFailures: s.delivery.publishFailures,
+      handlerFailures: s.delivery.handlerFailures,
     };
   }
 

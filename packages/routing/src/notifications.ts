@@ -1,4 +1,6 @@
 import {
+  type DeliveryErrorHandler,
+  type DeliveryFailureSource,
   type EventEnvelope,
   type EventHandler,
   type EventsMatching,
@@ -47,7 +49,7 @@ export function subscribe<P extends RoutingEventPattern>(
       ],
     });
   }
-  const listener = handler as (event: RoutingEvent) => unknown;
+  const listener = isolated(s.delivery, handler as (event: RoutingEvent) => unknown);
   s.emitter.on(key, listener);
   s.listenerCounts.set(key, (s.listenerCounts.get(key) ?? 0) + 1);
   syncWanted(s);
@@ -120,11 +122,83 @@ export function run<R>(s: RoutingState, fn: () => R): R {
   }
 }
 
-/** Delivers queued events: to the bus, then to subscribers of the type, its prefix and `*`. */
+/**
+ * Delivery failures of one engine. Shared by the states a `restore` replaces (subscriptions carry
+ * over and keep counting into the same object).
+ */
+export interface DeliveryCounters {
+  publishFailures: number;
+  handlerFailures: number;
+  readonly onError: DeliveryErrorHandler<RoutingEvent> | undefined;
+}
+
+function failed(
+  d: DeliveryCounters,
+  source: DeliveryFailureSource,
+  error: unknown,
+  events: readonly RoutingEvent[],
+): void {
+  if (source === 'bus') d.publishFailures++;
+  else d.handlerFailures++;
+  try {
+    d.onError?.(error, { source, events });
+  } catch {
+    // A failing error callback has nowhere left to report to; the counters still hold it.
+  }
+}
+
+/**
+ * Wraps a subscriber so that neither a throw nor a rejected promise escapes into the emitter:
+ * eventemitter3 stops at the first listener that throws, which would skip the other subscribers
+ * and the rest of the batch, and make a command that already changed state throw.
+ */
+function isolated(
+  d: DeliveryCounters,
+  handler: (event: RoutingEvent) => unknown,
+): (event: RoutingEvent) => void {
+  const reject = (event: RoutingEvent) => (error: unknown) => failed(d, 'subscriber', error, [event]);
+  return (event) => {
+    try {
+      const result = handler(event);
+      if (
+        result !== null &&
+        typeof result === 'object' &&
+        typeof (result as Promise<unknown>).then === 'function'
+      ) {
+        (result as Promise<unknown>).then(undefined, reject(event));
+      }
+    } catch (error) {
+      failed(d, 'subscriber', error, [event]);
+    }
+  };
+}
+
+/** Publishes a batch to the connected bus; a throw or a rejection is counted and reported, never raised. */
+function publish(s: RoutingState, bus: NonNullable<RoutingState['bus']>, batch: RoutingEvent[]): void {
+  try {
+    const result = bus.publish(batch) as unknown;
+    if (
+      result !== null &&
+      typeof result === 'object' &&
+      typeof (result as Promise<unknown>).then === 'function'
+    ) {
+      (result as Promise<unknown>).then(undefined, (error: unknown) =>
+        failed(s.delivery, 'bus', error, batch),
+      );
+    }
+  } catch (error) {
+    failed(s.delivery, 'bus', error, batch);
+  }
+}
+
+/**
+ * Delivers queued events: to the bus, then to subscribers of the type, its prefix and `*`.
+ * Failures (see {@link DeliveryCounters}) never interrupt it: every subscriber gets every event.
+ */
 export function flush(s: RoutingState): void {
   while (s.outbox.length > 0) {
     const batch = s.outbox.splice(0);
-    if (s.bus) void s.bus.publish(batch);
+    if (s.bus) publish(s, s.bus, batch);
     for (const event of batch) {
       s.emitter.emit(event.type, event);
       s.emitter.emit(PREFIX_PATTERN.get(event.type) as string, event);

@@ -1,11 +1,13 @@
 import {
   type Clock,
+  type DeliveryErrorHandler,
   type DocumentStore,
   type EventBus,
   type IdGenerator,
   parseInput,
 } from '@threadline/core';
 import { z } from 'zod';
+import type { RoutingEvent } from './events.js';
 import type { PersonRequestDetector } from './handoff/personRequest.js';
 import { type RoutingStrategy, STRATEGIES, type StrategyName } from './strategies/index.js';
 import type { WorkflowConfig } from './workflow/definition.js';
@@ -35,8 +37,17 @@ export interface RoutingEngineOptions {
   reservationTimeoutMs?: number;
   /** Optional document store: `save()` writes the snapshot there and `load()` reads it back. */
   store?: DocumentStore;
-  /** Optional bus: every routing event is also published there. */
+  /**
+   * Optional bus: every routing event is also published there. A publish that throws or rejects
+   * never reaches the caller: it is counted in `stats().publishFailures` and passed to `onError`.
+   */
   bus?: EventBus;
+  /**
+   * Called when the bus refuses a publish or a subscriber throws or rejects, after the command
+   * that produced the events has been applied. Failures never make a command throw nor stop
+   * delivery to the other subscribers; they are also counted in `stats()`.
+   */
+  onError?: DeliveryErrorHandler<RoutingEvent>;
   /** Named shift calendars that `upsertWorker({ calendar })` refers to. */
   calendars?: Record<string, ShiftCalendar>;
   /** Attach a {@link DecisionTrace} to every `reservation.created` event (costs time; default false). */
@@ -103,6 +114,9 @@ export const RoutingEngineOptionsSchema = z
     reservationTimeoutMs: z.number().int().positive().optional(),
     store: z.custom<DocumentStore>((s) => typeof s === 'object' && s !== null).optional(),
     bus: z.custom<EventBus>((b) => typeof (b as EventBus | undefined)?.publish === 'function').optional(),
+    onError: z
+      .custom<DeliveryErrorHandler<RoutingEvent>>((f) => typeof f === 'function', 'expected a function')
+      .optional(),
     calendars: z
       .record(
         z.string(),

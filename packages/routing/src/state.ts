@@ -20,7 +20,7 @@ import { OfferIndex } from './indexes/offerIndex.js';
 import { SkillIndex } from './indexes/skillIndex.js';
 import type { TaskHeap } from './indexes/taskHeap.js';
 import type { WorkerInput } from './inputs.js';
-import { syncWanted } from './notifications.js';
+import { type DeliveryCounters, syncWanted } from './notifications.js';
 import type { HandoffRulesSchema, ParsedRoutingOptions, ShiftCalendar } from './options.js';
 import type { CompiledRequirement } from './requirements.js';
 import type { ReservationStatus } from './reservations.js';
@@ -58,6 +58,8 @@ export interface RoutingState {
   readonly handoffRules: z.output<typeof HandoffRulesSchema> | undefined;
   readonly personRequest: PersonRequestDetector;
   readonly emitter: EventEmitter;
+  /** Delivery failures so far and where to report them (see `notifications.ts`). */
+  readonly delivery: DeliveryCounters;
 
   readonly queues: QueueRuntime[];
   readonly queueById: Map<string, QueueRuntime>;
@@ -149,6 +151,7 @@ export function createState(opts: ParsedRoutingOptions, previous?: RoutingState)
     handoffRules: opts.handoffRules,
     personRequest: opts.personRequestDetector ?? createPersonRequestDetector(),
     emitter: previous?.emitter ?? new EventEmitter(),
+    delivery: previous?.delivery ?? { publishFailures: 0, handlerFailures: 0, onError: opts.onError },
     queues: [],
     queueById: new Map(),
     queuesBySkill: new Map(),

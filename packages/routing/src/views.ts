@@ -57,6 +57,10 @@ export interface RoutingStats {
   waiting: number;
   workers: number;
   tasks: number;
+  /** Bus publishes that threw or rejected (see the `onError` option). */
+  publishFailures: number;
+  /** Subscriber calls that threw or rejected. */
+  handlerFailures: number;
 }
 
 /** The public view of a worker. */

@@ -2,6 +2,7 @@ import {
   BusinessCalendar,
   type BusinessCalendarConfig,
   type Clock,
+  type DeliveryErrorHandler,
   type DocumentStore,
   type EventBus,
   type IdGenerator,
@@ -10,6 +11,7 @@ import {
 } from '@threadline/core';
 import { z } from 'zod';
 import { type EscalationLadderInput, resolveLadders } from '../escalation.js';
+import type { CaseEngineEvent } from '../events.js';
 import type { RoutingRuleInput } from '../routingRules.js';
 import { resolvePolicies, type SlaPolicyInput } from '../sla/policy.js';
 import { type CalendarLike, TimeMeasures } from '../sla/time.js';
@@ -34,8 +36,18 @@ export interface CaseEngineOptions {
   routingRules?: RoutingRuleInput[];
   /** Where case documents are persisted (collection `cases`); state stays in memory either way. */
   store?: DocumentStore;
-  /** Where events go; default an in-process bus (see `subscribe`). */
+  /**
+   * Where events go; default an in-process bus (see `subscribe`). A publish that throws or
+   * rejects never fails the command: it is counted in `stats().publishFailures` and passed to
+   * `onError`.
+   */
   bus?: EventBus;
+  /**
+   * Called when the bus refuses a publish or a subscriber throws or rejects, after the command
+   * that produced the events has been applied. Failures never make a command throw nor stop
+   * delivery to the other subscribers; they are also counted in `stats()`.
+   */
+  onError?: DeliveryErrorHandler<CaseEngineEvent>;
 }
 
 const isCalendarLike = (v: unknown): v is CalendarLike =>
@@ -115,6 +127,11 @@ export const OptionsSchema = z
           message: 'expected an EventBus',
         },
       )
+      .optional(),
+    onError: z
+      .custom<DeliveryErrorHandler<CaseEngineEvent>>((v) => typeof v === 'function', {
+        message: 'expected a function',
+      })
       .optional(),
   })
   .strict();

@@ -1,4 +1,9 @@
-import { type DocumentStore, ThreadlineError } from '@threadline/core';
+import {
+  type DeliveryFailureSource,
+  type DocumentStore,
+  type EventHandler,
+  ThreadlineError,
+} from '@threadline/core';
 import type { CaseEngineEvent, CaseEngineEventPayloads, CaseEngineEventType } from '../events.js';
 import type { CaseSla, SlaEmit } from '../sla/tracker.js';
 import type { CaseEntry, EngineState } from './state.js';
@@ -57,14 +62,24 @@ export function publishAndPersist(s: EngineState, entry: CaseEntry): void {
   const events = s.outbox;
   if (events.length > 0) {
     s.outbox = [];
-    // Publish now (the in-process bus delivers synchronously); track the promise for flush().
+    // Publish now (the in-process bus delivers synchronously); flush() waits for the promise.
+    // A refused publish is counted and reported, never raised: the command has been applied.
     let published: Promise<void>;
     try {
       published = s.bus.publish(events);
     } catch (error) {
       published = Promise.reject(error);
     }
-    track(s, published);
+    const settled = Promise.resolve(published).then(
+      () => {
+        s.inFlight.delete(settled);
+      },
+      (error: unknown) => {
+        s.inFlight.delete(settled);
+        deliveryFailed(s, 'bus', error, events);
+      },
+    );
+    s.inFlight.add(settled);
   }
   persist(s, entry);
 }
@@ -112,18 +127,62 @@ function track(s: EngineState, p: Promise<void>): void {
   s.inFlight.add(tracked);
 }
 
-/** Waits for every publication and write so far; rejects once with `ADAPTER` if any failed. */
+/**
+ * Counts a delivery failure and reports it to `onError`; a throwing `onError` is ignored (the
+ * counters still hold the failure).
+ */
+export function deliveryFailed(
+  s: EngineState,
+  source: DeliveryFailureSource,
+  error: unknown,
+  events: readonly CaseEngineEvent[],
+): void {
+  if (source === 'bus') s.publishFailures++;
+  else s.handlerFailures++;
+  try {
+    s.onError?.(error, { source, events });
+  } catch {
+    // Nowhere left to report to.
+  }
+}
+
+/**
+ * Wraps a subscriber so that a throw or a rejected promise is counted and reported instead of
+ * reaching the bus: a failing subscriber never stops delivery to the others nor fails a command.
+ */
+export function isolated<E extends CaseEngineEvent>(
+  s: EngineState,
+  handler: EventHandler<E>,
+): EventHandler<E> {
+  return (event) => {
+    try {
+      const result = handler(event);
+      if (
+        result !== null &&
+        typeof result === 'object' &&
+        typeof (result as Promise<unknown>).then === 'function'
+      ) {
+        (result as Promise<unknown>).then(undefined, (error: unknown) =>
+          deliveryFailed(s, 'subscriber', error, [event]),
+        );
+      }
+    } catch (error) {
+      deliveryFailed(s, 'subscriber', error, [event]);
+    }
+  };
+}
+
+/**
+ * Waits for every publication and write so far; rejects once with `ADAPTER` if a store write
+ * failed. Publish failures do not reject (see `deliveryFailed`).
+ */
 export async function flush(s: EngineState): Promise<void> {
   while (s.inFlight.size > 0) await Promise.all([...s.inFlight]);
   if (s.failures.length > 0) {
     const failures = s.failures.splice(0);
-    throw new ThreadlineError(
-      'ADAPTER',
-      `Case engine: ${failures.length} publication(s) or write(s) failed`,
-      {
-        cause: failures[0],
-        details: { failures },
-      },
-    );
+    throw new ThreadlineError('ADAPTER', `Case engine: ${failures.length} store write(s) failed`, {
+      cause: failures[0],
+      details: { failures },
+    });
   }
 }

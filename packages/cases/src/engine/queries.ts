@@ -19,6 +19,10 @@ export interface CaseEngineStats {
   scheduled: number;
   /** Warnings, breaches and ladder levels `advanceTo` has processed since the engine was created. */
   fired: number;
+  /** Bus publishes that threw or rejected (see the `onError` option). */
+  publishFailures: number;
+  /** Subscriber calls that threw or rejected. */
+  handlerFailures: number;
 }
 
 const TenantScopeSchema = z.object({ tenantId: TenantIdSchema.optional() }).strict().optional();
@@ -60,5 +64,12 @@ export function stats(s: EngineState): CaseEngineStats {
   let live = 0;
   for (const byId of s.cases.values())
     for (const e of byId.values()) for (const r of e.sla.live) if (r !== undefined) live++;
-  return { cases: s.caseCount, liveMetrics: live, scheduled: s.index.size, fired: s.fired };
+  return {
+    cases: s.caseCount,
+    liveMetrics: live,
+    scheduled: s.index.size,
+    fired: s.fired,
+    publishFailures: s.publishFailures,
+    handlerFailures: s.handlerFailures,
+  };
 }

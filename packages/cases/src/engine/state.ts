@@ -1,6 +1,7 @@
 import {
   type Clock,
   createIdGenerator,
+  type DeliveryErrorHandler,
   type DocumentStore,
   type EventBus,
   type IdGenerator,
@@ -67,6 +68,11 @@ export interface EngineState {
   horizon: number;
   /** Subscriptions made through `subscribe`. */
   subscribers: number;
+  /** Bus publishes that threw or rejected. */
+  publishFailures: number;
+  /** Subscriber calls that threw or rejected. */
+  handlerFailures: number;
+  readonly onError: DeliveryErrorHandler<CaseEngineEvent> | undefined;
 }
 
 /** Validates the options and builds a fresh engine state. */
@@ -101,6 +107,9 @@ export function createEngineState(
     fired: 0,
     horizon: Number.NEGATIVE_INFINITY,
     subscribers: 0,
+    publishFailures: 0,
+    handlerFailures: 0,
+    onError: o.onError,
   } as Omit<EngineState, 'tracker'> as EngineState;
   (state as { tracker: SlaTracker }).tracker = new SlaTracker(
     buildRules(calendars, policies, escalations),

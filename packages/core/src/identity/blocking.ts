@@ -12,7 +12,7 @@ import {
   normalizeAt,
   withoutVersion,
 } from './context.js';
-import { identityEvent, publishEvents } from './events.js';
+import { commitWithEvents, identityEvent, publishEvents } from './events.js';
 import { authorize, recordAudit } from './guard.js';
 import {
   BooleanSchema,
@@ -22,7 +22,7 @@ import {
 } from './options.js';
 import { IDENTITY_COLLECTIONS as C, type StoredIdentity } from './records.js';
 import type { IdentityService } from './service.js';
-import { commitWrites, type StagedWrite } from './writes.js';
+import type { StagedWrite } from './writes.js';
 
 /** Implements {@link IdentityService.setBlocked} (documented there). */
 export async function setBlocked(
@@ -56,7 +56,17 @@ export async function setBlocked(
           prior: d,
         };
       });
-    const stored = (await commitWrites(ctx.store, writes)) as StoredIdentity[];
+    const committed = await commitWithEvents(ctx, writes, (docs) => [
+      identityEvent(
+        ctx,
+        'identity.blocked',
+        tenantId,
+        { type: 'identity_key', id: key, version: 0 },
+        { key, blocked: b, identityIds: docs.map((d) => d.id), actorId: opts.actor.id },
+        undefined,
+      ),
+    ]);
+    const stored = committed.stored as StoredIdentity[];
     await recordAudit(ctx, {
       tenantId,
       actor: actorRef(opts.actor),
@@ -65,16 +75,7 @@ export async function setBlocked(
       ...(opts.reason ? { reason: opts.reason } : {}),
       details: { identityIds: stored.map((d) => d.id) },
     });
-    await publishEvents(ctx.bus, [
-      identityEvent(
-        ctx,
-        'identity.blocked',
-        tenantId,
-        { type: 'identity_key', id: key, version: 0 },
-        { key, blocked: b, identityIds: stored.map((d) => d.id), actorId: opts.actor.id },
-        undefined,
-      ),
-    ]);
+    await publishEvents(ctx.delivery, committed.pending);
     return findAll<StoredIdentity>(ctx, C.identities, tenantId, { key });
   });
 }

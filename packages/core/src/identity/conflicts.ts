@@ -1,18 +1,26 @@
 import { parseInput, ThreadlineError } from '../errors.js';
 import type { Actor } from '../ports/audit.js';
+import type { StoredDocument } from '../ports/documentStore.js';
 import { DEFAULT_TENANT, IdSchema } from '../schemas/common.js';
 import { actorRef, ensureReady, type IdentityContext, locked, notFound, withoutVersion } from './context.js';
-import { type IdentityEvent, type IdentityEventMap, identityEvent, publishEvents } from './events.js';
+import {
+  commitWithEvents,
+  type IdentityEvent,
+  type IdentityEventMap,
+  identityEvent,
+  publishEvents,
+} from './events.js';
 import { authorize, recordAudit } from './guard.js';
 import { ConflictQuerySchema, ResolveConflictOptionsSchema } from './options.js';
 import { NEW_CUSTOMER, type PlannedConflict } from './plan.js';
 import { IDENTITY_COLLECTIONS as C, type IdentityConflict } from './records.js';
 import type { IdentityService } from './service.js';
-import { commitWrites, type StagedWrite } from './writes.js';
+import type { StagedWrite } from './writes.js';
 
 /**
  * Records a conflict the planner found, or bumps `occurrences` on the open record with the same
- * kind, customers and keys; returns the `identity.conflict_detected` event to publish.
+ * kind, customers and keys; returns the `identity.conflict_detected` events still to publish
+ * (none when they went to the outbox with the record).
  */
 export async function upsertConflict(
   ctx: IdentityContext,
@@ -20,7 +28,7 @@ export async function upsertConflict(
   planned: PlannedConflict,
   newCustomerId: string,
   correlationId: string | undefined,
-): Promise<{ id: string; event: IdentityEvent }> {
+): Promise<{ id: string; pending: IdentityEvent[] }> {
   const customerIds = [
     ...new Set(planned.customerIds.map((c) => (c === NEW_CUSTOMER ? newCustomerId : c))),
   ].sort();
@@ -34,20 +42,46 @@ export async function upsertConflict(
       limit: 1,
     })
   ).items;
-  let stored: IdentityConflict;
+  const detected = (docs: StoredDocument[]): IdentityEvent[] => {
+    const stored = docs[0] as IdentityConflict;
+    const payload: IdentityEventMap['identity.conflict_detected'] = {
+      conflictId: stored.id,
+      kind: stored.kind,
+      customerIds,
+      keys,
+      detail: stored.detail,
+      occurrences: stored.occurrences,
+    };
+    if (stored.limit !== undefined) payload.limit = stored.limit;
+    return [
+      identityEvent(
+        ctx,
+        'identity.conflict_detected',
+        tenantId,
+        { type: 'identity_conflict', id: stored.id, version: stored.version },
+        payload,
+        correlationId,
+      ),
+    ];
+  };
+  let committed: { stored: StoredDocument[]; pending: IdentityEvent[] };
   if (existing) {
-    [stored] = (await commitWrites(ctx.store, [
-      {
-        collection: C.conflicts,
-        document: {
-          ...withoutVersion(existing),
-          occurrences: existing.occurrences + 1,
-          lastSeenAt: now,
-          updatedAt: now,
+    committed = await commitWithEvents(
+      ctx,
+      [
+        {
+          collection: C.conflicts,
+          document: {
+            ...withoutVersion(existing),
+            occurrences: existing.occurrences + 1,
+            lastSeenAt: now,
+            updatedAt: now,
+          },
+          prior: existing,
         },
-        prior: existing,
-      },
-    ])) as [IdentityConflict];
+      ],
+      detected,
+    );
   } else {
     const doc: Record<string, unknown> = {
       id: ctx.ids.next('cfl'),
@@ -65,30 +99,13 @@ export async function upsertConflict(
       updatedAt: now,
     };
     if (planned.limit !== undefined) doc.limit = planned.limit;
-    [stored] = (await commitWrites(ctx.store, [
-      { collection: C.conflicts, document: doc as StagedWrite['document'] },
-    ])) as [IdentityConflict];
-  }
-  const payload: IdentityEventMap['identity.conflict_detected'] = {
-    conflictId: stored.id,
-    kind: stored.kind,
-    customerIds,
-    keys,
-    detail: stored.detail,
-    occurrences: stored.occurrences,
-  };
-  if (stored.limit !== undefined) payload.limit = stored.limit;
-  return {
-    id: stored.id,
-    event: identityEvent(
+    committed = await commitWithEvents(
       ctx,
-      'identity.conflict_detected',
-      tenantId,
-      { type: 'identity_conflict', id: stored.id, version: stored.version },
-      payload,
-      correlationId,
-    ),
-  };
+      [{ collection: C.conflicts, document: doc as StagedWrite['document'] }],
+      detected,
+    );
+  }
+  return { id: (committed.stored[0] as IdentityConflict).id, pending: committed.pending };
 }
 
 /** Implements {@link IdentityService.listConflicts} (documented there). */
@@ -138,20 +155,40 @@ export async function resolveConflict(
       });
     }
     const now = ctx.clock.now();
-    const [stored] = (await commitWrites(ctx.store, [
-      {
-        collection: C.conflicts,
-        document: {
-          ...withoutVersion(conflict),
-          status: opts.status,
-          resolvedAt: now,
-          resolvedBy: actorRef(opts.actor),
-          ...(opts.resolution ? { resolution: opts.resolution } : {}),
-          updatedAt: now,
+    const payload: IdentityEventMap['identity.conflict_resolved'] = {
+      conflictId: id,
+      status: opts.status,
+      actorId: opts.actor.id,
+    };
+    if (opts.resolution) payload.resolution = opts.resolution;
+    const committed = await commitWithEvents(
+      ctx,
+      [
+        {
+          collection: C.conflicts,
+          document: {
+            ...withoutVersion(conflict),
+            status: opts.status,
+            resolvedAt: now,
+            resolvedBy: actorRef(opts.actor),
+            ...(opts.resolution ? { resolution: opts.resolution } : {}),
+            updatedAt: now,
+          },
+          prior: conflict,
         },
-        prior: conflict,
-      },
-    ])) as [IdentityConflict];
+      ],
+      (docs) => [
+        identityEvent(
+          ctx,
+          'identity.conflict_resolved',
+          tenantId,
+          { type: 'identity_conflict', id, version: (docs[0] as IdentityConflict).version },
+          payload,
+          undefined,
+        ),
+      ],
+    );
+    const stored = committed.stored[0] as IdentityConflict;
     await recordAudit(ctx, {
       tenantId,
       actor: actorRef(opts.actor),
@@ -161,22 +198,7 @@ export async function resolveConflict(
       before: { status: 'open' },
       after: { status: opts.status },
     });
-    const payload: IdentityEventMap['identity.conflict_resolved'] = {
-      conflictId: id,
-      status: opts.status,
-      actorId: opts.actor.id,
-    };
-    if (opts.resolution) payload.resolution = opts.resolution;
-    await publishEvents(ctx.bus, [
-      identityEvent(
-        ctx,
-        'identity.conflict_resolved',
-        tenantId,
-        { type: 'identity_conflict', id, version: stored.version },
-        payload,
-        undefined,
-      ),
-    ]);
+    await publishEvents(ctx.delivery, committed.pending);
     return stored;
   });
 }

@@ -8,7 +8,7 @@ import type { DocumentStore, StoredDocument } from '../ports/documentStore.js';
 import { findAllDocuments } from '../ports/findAll.js';
 import { validateAdapter } from '../ports/registration.js';
 import { type CompiledIdentityConfig, compileIdentityConfig, isBlockedValue, ruleFor } from './config.js';
-import type { IdentityEventPublisher } from './events.js';
+import type { IdentityDelivery } from './events.js';
 import { normalizeIdentity } from './normalize.js';
 import type { IdentityInputSchema, IdentityServiceOptions } from './options.js';
 import type { InboundIdentity, OwnedIdentity } from './plan.js';
@@ -22,7 +22,7 @@ export interface IdentityContext {
   readonly store: DocumentStore;
   readonly clock: Clock;
   readonly ids: IdGenerator;
-  readonly bus: IdentityEventPublisher | undefined;
+  readonly delivery: IdentityDelivery;
   readonly audit: AuditSink | undefined;
   readonly config: CompiledIdentityConfig;
   readonly systemActor: Actor;
@@ -31,22 +31,30 @@ export interface IdentityContext {
   readonly queues: Map<string, Promise<unknown>>;
 }
 
-/** Page size for reads that must see every match (identities of one customer, holders of a key). */
-
 /** Checks the service options and builds the shared context (missing ports: `CONFIG`). */
 export function createIdentityContext(options: IdentityServiceOptions): IdentityContext {
-  if (!options || typeof options !== 'object' || !options.store || !options.clock || !options.ids) {
-    throw new ThreadlineError('CONFIG', 'createIdentityService needs store, clock and ids', {
-      issues: (['store', 'clock', 'ids'] as const)
-        .filter((k) => !options?.[k])
+  const store = options?.storage?.documents ?? options?.store;
+  if (!options || typeof options !== 'object' || !store || !options.clock || !options.ids) {
+    throw new ThreadlineError('CONFIG', 'createIdentityService needs storage or store, clock and ids', {
+      issues: (['storage', 'clock', 'ids'] as const)
+        .filter((k) => (k === 'storage' ? !store : !options?.[k]))
         .map((k) => ({ path: [k], message: 'required', code: 'missing' })),
     });
   }
+  const outbox = options.storage?.outbox;
   return {
-    store: validateAdapter('DocumentStore', options.store),
+    store: validateAdapter('DocumentStore', store),
     clock: options.clock,
     ids: options.ids,
-    bus: options.bus,
+    delivery: {
+      bus: options.bus,
+      outbox:
+        outbox !== undefined &&
+        store.capabilities.transactions === true &&
+        typeof store.transaction === 'function',
+      onError: options.onError,
+      publishFailures: 0,
+    },
     audit: options.audit,
     config: compileIdentityConfig(options.config),
     systemActor: options.systemActor ?? { id: 'identity-resolver', roles: ['system'] },

@@ -1,7 +1,10 @@
 import type { Clock } from '../clock.js';
+import type { DeliveryErrorHandler } from '../delivery.js';
 import { createEvent, type EventUnion } from '../events.js';
 import type { IdGenerator } from '../ids.js';
+import type { DocumentStore, StoredDocument } from '../ports/documentStore.js';
 import type { IdentityConflictKind, MergeEvidence } from './records.js';
+import { commitWrites, type StagedWrite } from './writes.js';
 
 /** Payloads of the events the identity service publishes, by event type. */
 export type IdentityEventMap = {
@@ -88,10 +91,52 @@ export function identityEvent<T extends keyof IdentityEventMap & string>(
   ) as IdentityEvent;
 }
 
-/** Publishes committed events, when a bus is configured. */
+/** Where identity events go after a commit, and what happened to them (part of the context). */
+export interface IdentityDelivery {
+  readonly bus: IdentityEventPublisher | undefined;
+  /** Set when the storage has transactions and an outbox: events are committed with the documents. */
+  readonly outbox: boolean;
+  readonly onError: DeliveryErrorHandler<IdentityEvent> | undefined;
+  publishFailures: number;
+}
+
+/**
+ * Commits staged writes with the events they produce. With an outbox, the events are added to
+ * it in the same transaction (a relay publishes them) and nothing is left to publish; otherwise
+ * they are built from the committed documents and returned, for {@link publishEvents} once the
+ * operation is done.
+ */
+export async function commitWithEvents(
+  ctx: { store: DocumentStore; delivery: IdentityDelivery },
+  writes: readonly StagedWrite[],
+  build: (stored: StoredDocument[]) => IdentityEvent[],
+): Promise<{ stored: StoredDocument[]; pending: IdentityEvent[] }> {
+  if (ctx.delivery.outbox) {
+    const stored = await commitWrites(ctx.store, writes, build);
+    return { stored, pending: [] };
+  }
+  const stored = await commitWrites(ctx.store, writes);
+  return { stored, pending: build(stored) };
+}
+
+/**
+ * Publishes events whose documents are already committed, when a bus is configured. A bus that
+ * throws or rejects does not fail the operation (the data is committed: throwing would make
+ * callers retry and duplicate work): the failure is counted and passed to `onError`.
+ */
 export async function publishEvents(
-  bus: IdentityEventPublisher | undefined,
+  delivery: IdentityDelivery,
   events: readonly IdentityEvent[],
 ): Promise<void> {
-  if (bus && events.length > 0) await bus.publish(events);
+  if (!delivery.bus || events.length === 0) return;
+  try {
+    await delivery.bus.publish(events);
+  } catch (error) {
+    delivery.publishFailures++;
+    try {
+      delivery.onError?.(error, { source: 'bus', events });
+    } catch {
+      // Nowhere left to report to; the counter holds the failure.
+    }
+  }
 }

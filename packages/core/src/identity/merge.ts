@@ -12,7 +12,7 @@ import {
   notFound,
   withoutVersion,
 } from './context.js';
-import { type IdentityEvent, identityEvent, publishEvents } from './events.js';
+import { commitWithEvents, type IdentityEvent, identityEvent, publishEvents } from './events.js';
 import { authorize, recordAudit } from './guard.js';
 import { type MergeOptions, MergeOptionsSchema, MergePairSchema } from './options.js';
 import { LimitCounter } from './plan.js';
@@ -25,7 +25,7 @@ import {
   type StoredIdentity,
 } from './records.js';
 import type { IdentityService } from './service.js';
-import { commitWrites, type StagedWrite } from './writes.js';
+import type { StagedWrite } from './writes.js';
 
 /** Everything a merge would change, read and computed before anything is written. */
 export interface MergePreparation {
@@ -176,26 +176,26 @@ export async function applyMerge(
       prior: c,
     })),
   ];
-  const stored = await commitWrites(ctx.store, writes);
-  const record = stored[0] as MergeRecord;
-  const survivorVersion = stored[1]?.version ?? survivor.version + 1;
-  const event = identityEvent(
-    ctx,
-    'customer.merged',
-    tenantId,
-    { type: 'customer', id: survivor.id, version: survivorVersion },
-    {
-      mergeId,
-      survivorId: survivor.id,
-      mergedId: merged.id,
-      reason: opts.reason,
-      evidence: opts.evidence,
-      actorId: opts.actor.id,
-      identityIds: snapshot.identityIds,
-      conversationIds: snapshot.conversationIds,
-    },
-    opts.correlationId,
-  );
+  const committed = await commitWithEvents(ctx, writes, (docs) => [
+    identityEvent(
+      ctx,
+      'customer.merged',
+      tenantId,
+      { type: 'customer', id: survivor.id, version: docs[1]?.version ?? survivor.version + 1 },
+      {
+        mergeId,
+        survivorId: survivor.id,
+        mergedId: merged.id,
+        reason: opts.reason,
+        evidence: opts.evidence,
+        actorId: opts.actor.id,
+        identityIds: snapshot.identityIds,
+        conversationIds: snapshot.conversationIds,
+      },
+      opts.correlationId,
+    ),
+  ]);
+  const record = committed.stored[0] as MergeRecord;
   await recordAudit(ctx, {
     tenantId,
     actor: actorRef(opts.actor),
@@ -211,7 +211,7 @@ export async function applyMerge(
       conversationIds: snapshot.conversationIds,
     },
   });
-  return { record, events: [event] };
+  return { record, events: committed.pending };
 }
 
 /** Implements {@link IdentityService.merge} (documented there). */
@@ -234,7 +234,7 @@ export async function merge(
       evidence: opts.evidence ?? [],
       correlationId: opts.correlationId,
     });
-    await publishEvents(ctx.bus, events);
+    await publishEvents(ctx.delivery, events);
     return record;
   });
 }

@@ -1,15 +1,17 @@
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
+import type { DeliveryErrorHandler } from '../delivery.js';
 import type { AccessControl } from '../governance/access.js';
 import type { IdGenerator } from '../ids.js';
 import type { Actor, AuditSink } from '../ports/audit.js';
 import type { DocumentStore } from '../ports/documentStore.js';
+import type { ThreadlineStorage } from '../ports/storage.js';
 import { ChannelSchema } from '../schemas/channel.js';
 import { AttributesSchema, IdSchema, TenantIdSchema } from '../schemas/common.js';
 import { CustomerSchema } from '../schemas/customer.js';
 import { IdentityKindSchema } from '../schemas/identity.js';
 import type { IdentityResolutionConfig } from './config.js';
-import type { IdentityEventPublisher } from './events.js';
+import type { IdentityEvent, IdentityEventPublisher } from './events.js';
 
 /** Zod schema for an actor passed to the identity service. */
 export const ActorSchema = z
@@ -122,11 +124,29 @@ export const BooleanSchema = z.boolean();
 
 /** Options of {@link createIdentityService}. */
 export interface IdentityServiceOptions {
-  store: DocumentStore;
+  /**
+   * Where the service keeps customers, identities, conversations, merges and conflicts: a storage
+   * bundle (`createMemoryStorage()`, any storage adapter). When its document store has
+   * transactions, each operation's events are written to the bundle's outbox in the same
+   * transaction as its documents (both or neither), and a relay (`createOutboxRelay({ storage,
+   * bus })`) publishes them; the `bus` option is then not published to directly.
+   */
+  storage?: ThreadlineStorage;
+  /**
+   * A document store alone: events are published to `bus` after each commit.
+   * @deprecated Pass `storage` (the `{ documents, events, outbox }` bundle) instead.
+   */
+  store?: DocumentStore;
   clock: Clock;
   ids: IdGenerator;
-  /** Where `customer.*` and `identity.*` events go. */
+  /**
+   * Where `customer.*` and `identity.*` events go after each commit (without an outbox). A bus
+   * that throws or rejects does not fail the operation, whose data is committed: the failure is
+   * counted in `stats().publishFailures` and passed to `onError`.
+   */
   bus?: IdentityEventPublisher;
+  /** Called when the bus refuses committed events (see `bus`); a throwing callback is ignored. */
+  onError?: DeliveryErrorHandler<IdentityEvent>;
   /** Where merges, unmerges, creations, blocking and conflict decisions are audited. */
   audit?: AuditSink;
   config?: IdentityResolutionConfig;

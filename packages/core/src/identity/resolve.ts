@@ -12,7 +12,7 @@ import {
   toOwned,
   withoutVersion,
 } from './context.js';
-import { type IdentityEvent, identityEvent, publishEvents } from './events.js';
+import { commitWithEvents, type IdentityEvent, identityEvent, publishEvents } from './events.js';
 import { authorize, recordAudit } from './guard.js';
 import { applyMerge, prepareMerge } from './merge.js';
 import {
@@ -31,7 +31,7 @@ import {
 } from './plan.js';
 import { IDENTITY_COLLECTIONS as C, type StoredCustomer, type StoredIdentity } from './records.js';
 import type { IdentityService } from './service.js';
-import { commitWrites, type StagedWrite } from './writes.js';
+import type { StagedWrite } from './writes.js';
 
 /** What `resolve` decided for an inbound contact. */
 export interface ResolveResult {
@@ -136,30 +136,34 @@ async function resolveLocked(
   if (customerId === NEW_CUSTOMER) {
     customerId = ctx.ids.next('cus');
     status = 'created';
-    const [created] = (await commitWrites(store, [
-      {
-        collection: C.customers,
-        document: {
-          id: customerId,
-          tenantId,
-          profile: opts.profile ?? {},
-          attributes: opts.attributes ?? {},
-          consent: [],
-          createdAt: now,
-          updatedAt: now,
+    const created = await commitWithEvents(
+      ctx,
+      [
+        {
+          collection: C.customers,
+          document: {
+            id: customerId,
+            tenantId,
+            profile: opts.profile ?? {},
+            attributes: opts.attributes ?? {},
+            consent: [],
+            createdAt: now,
+            updatedAt: now,
+          },
         },
-      },
-    ])) as [StoredCustomer];
-    events.push(
-      identityEvent(
-        ctx,
-        'customer.created',
-        tenantId,
-        { type: 'customer', id: customerId, version: created.version },
-        { customerId, keys: plan.attach.map((a) => a.key), source: 'resolve' },
-        opts.correlationId,
-      ),
+      ],
+      (docs) => [
+        identityEvent(
+          ctx,
+          'customer.created',
+          tenantId,
+          { type: 'customer', id: customerId as string, version: (docs[0] as StoredCustomer).version },
+          { customerId: customerId as string, keys: plan.attach.map((a) => a.key), source: 'resolve' },
+          opts.correlationId,
+        ),
+      ],
     );
+    events.push(...created.pending);
     await recordAudit(ctx, {
       tenantId,
       actor: actorRef(actor),
@@ -240,9 +244,8 @@ async function resolveLocked(
       });
     }
   }
-  const stored = await commitWrites(store, writes);
-  for (const [i, a] of attachedEvents.entries()) {
-    events.push(
+  const attached = await commitWithEvents(ctx, writes, (stored) =>
+    attachedEvents.map((a, i) =>
       identityEvent(
         ctx,
         'identity.attached',
@@ -251,16 +254,17 @@ async function resolveLocked(
         { customerId, identityId: a.id, key: a.key, verified: a.verified, blocked: a.blocked },
         opts.correlationId,
       ),
-    );
-  }
+    ),
+  );
+  events.push(...attached.pending);
 
   const conflictIds: string[] = [];
   for (const planned of plan.conflicts) {
-    const { id, event } = await upsertConflict(ctx, tenantId, planned, customerId, opts.correlationId);
+    const { id, pending } = await upsertConflict(ctx, tenantId, planned, customerId, opts.correlationId);
     conflictIds.push(id);
-    events.push(event);
+    events.push(...pending);
   }
-  await publishEvents(ctx.bus, events);
+  await publishEvents(ctx.delivery, events);
   return {
     customerId,
     status,

@@ -1,3 +1,4 @@
+import type { DeliveryFailureStats } from '../delivery.js';
 import type { Actor } from '../ports/audit.js';
 import type { IdentityKind } from '../schemas/identity.js';
 import * as blocking from './blocking.js';
@@ -47,7 +48,7 @@ export type { ResolveResult } from './resolve.js';
  *
  * @example
  * ```ts
- * const identity = createIdentityService({ store: documents, clock, ids, bus, audit });
+ * const identity = createIdentityService({ storage, clock, ids, audit });
  * const r = await identity.resolve([
  *   { kind: 'email', value: 'Ana@Example.com', verified: true },
  *   { kind: 'channel_handle', namespace: 'whatsapp', value: '+34600111222' },
@@ -63,6 +64,15 @@ export class IdentityService {
   constructor(options: IdentityServiceOptions) {
     this.ctx = createIdentityContext(options);
     this.config = this.ctx.config;
+  }
+
+  /**
+   * Delivery failures so far: publishes the bus refused after a commit (the operation still
+   * succeeded; see the `onError` option). Always 0 when events go through the storage's outbox,
+   * whose relay reports its own (`createOutboxRelay(...).stats()`).
+   */
+  stats(): DeliveryFailureStats {
+    return { publishFailures: this.ctx.delivery.publishFailures, handlerFailures: 0 };
   }
 
   /** Declares the collections and indexes the service uses (idempotent; called lazily). */

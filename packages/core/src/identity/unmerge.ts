@@ -11,7 +11,7 @@ import {
   notFound,
   withoutVersion,
 } from './context.js';
-import { type IdentityEventMap, identityEvent, publishEvents } from './events.js';
+import { commitWithEvents, type IdentityEventMap, identityEvent, publishEvents } from './events.js';
 import { authorize, recordAudit } from './guard.js';
 import { type UnmergeOptions, UnmergeOptionsSchema } from './options.js';
 import {
@@ -21,7 +21,7 @@ import {
   type StoredIdentity,
 } from './records.js';
 import type { IdentityService } from './service.js';
-import { commitWrites, type StagedWrite } from './writes.js';
+import type { StagedWrite } from './writes.js';
 
 /** Implements {@link IdentityService.unmerge} (documented there). */
 export async function unmerge(
@@ -127,8 +127,6 @@ export async function unmerge(
         prior: d,
       })),
     ];
-    const stored = await commitWrites(ctx.store, writes);
-    const reverted = stored[0] as MergeRecord;
     const payload: IdentityEventMap['customer.unmerged'] = {
       mergeId: id,
       survivorId: survivor.id,
@@ -138,6 +136,17 @@ export async function unmerge(
       conversationIds: movedConversations.map((d) => d.id),
     };
     if (opts.reason) payload.reason = opts.reason;
+    const committed = await commitWithEvents(ctx, writes, (stored) => [
+      identityEvent(
+        ctx,
+        'customer.unmerged',
+        tenantId,
+        { type: 'customer', id: survivor.id, version: stored[1]?.version ?? survivor.version + 1 },
+        payload,
+        opts.correlationId,
+      ),
+    ]);
+    const reverted = committed.stored[0] as MergeRecord;
     await recordAudit(ctx, {
       tenantId,
       actor: actorRef(actor),
@@ -148,16 +157,7 @@ export async function unmerge(
       after: { survivorId: survivor.id, restoredCustomerId: merged.id },
       details: { identityIds: payload.identityIds, conversationIds: payload.conversationIds },
     });
-    await publishEvents(ctx.bus, [
-      identityEvent(
-        ctx,
-        'customer.unmerged',
-        tenantId,
-        { type: 'customer', id: survivor.id, version: stored[1]?.version ?? survivor.version + 1 },
-        payload,
-        opts.correlationId,
-      ),
-    ]);
+    await publishEvents(ctx.delivery, committed.pending);
     return reverted;
   });
 }

@@ -1,3 +1,4 @@
+import type { EventEnvelope } from '../events.js';
 import type { DocumentInput, DocumentStore, StoredDocument } from '../ports/documentStore.js';
 
 /** One staged write: a put (create when `prior` is absent) with its optimistic version check. */
@@ -18,10 +19,13 @@ function withoutVersion(doc: StoredDocument): DocumentInput {
  * transactions; otherwise one by one, and on failure the writes already made are undone
  * (priors put back, creations deleted) before the error is rethrown. Every put checks the version
  * it was planned against (`0` for creations), so a concurrent change surfaces as `CONFLICT`.
+ * With `outboxEvents` (only given when the store has transactions), the events built from the
+ * stored documents are added to the outbox inside the same transaction: both or neither.
  */
 export async function commitWrites(
   store: DocumentStore,
   writes: readonly StagedWrite[],
+  outboxEvents?: (stored: StoredDocument[]) => readonly EventEnvelope[],
 ): Promise<StoredDocument[]> {
   if (writes.length === 0) return [];
   const tenantId = (w: StagedWrite) => w.document.tenantId ?? 'default';
@@ -33,6 +37,8 @@ export async function commitWrites(
           await tx.documents.put(w.collection, w.document, { expectedVersion: w.prior?.version ?? 0 }),
         );
       }
+      const events = outboxEvents?.(out) ?? [];
+      if (events.length > 0) await tx.outbox.add(events);
       return out;
     });
   }

@@ -31,7 +31,9 @@ export {
   createOutboxRelay,
   type EventPublisher,
   OutboxRelay,
+  type OutboxRelayBackoff,
   type OutboxRelayOptions,
+  type OutboxRelayStats,
 } from './outboxRelay.js';
 export { type PortName, validateAdapter } from './registration.js';
 export type { ThreadlineStorage } from './storage.js';

@@ -1,19 +1,56 @@
 import { z } from 'zod';
-import { parseInput } from '../errors.js';
+import { type Clock, SystemClock, type TimerClock } from '../clock.js';
+import { parseInput, ThreadlineError } from '../errors.js';
 import type { EventEnvelope } from '../events.js';
-import type { Outbox } from './outbox.js';
+import type { Outbox, OutboxEntry } from './outbox.js';
 
 /** Anything events can be published to: every `EventBus`, typed or not. */
 export interface EventPublisher {
   publish(events: EventEnvelope | readonly EventEnvelope[]): Promise<void>;
 }
 
-/** Options for {@link OutboxRelay}. */
+/** Retry timing of {@link OutboxRelay}: `initialMs × factor^(failures − 1)`, at most `maxMs`. */
+export interface OutboxRelayBackoff {
+  /** Wait after the first failure (default 100 ms). */
+  initialMs?: number;
+  /** Longest wait (default 60 s). */
+  maxMs?: number;
+  /** Growth per consecutive failure (default 2). */
+  factor?: number;
+}
+
+/** Options for {@link OutboxRelay}: the outbox comes from `storage` (preferred) or `outbox`. */
 export interface OutboxRelayOptions {
-  outbox: Outbox;
+  /** A storage bundle (`createMemoryStorage()`, any storage adapter): its `outbox` is relayed. */
+  storage?: { outbox: Outbox };
+  /** The outbox to relay, when no `storage` is given. */
+  outbox?: Outbox;
   bus: EventPublisher;
   /** Entries per batch (default 100). */
   batchSize?: number;
+  /** Clock for backoff deadlines and `stats().lagMs`; `start()` needs its `setTimer` (default: the system clock). */
+  clock?: Clock;
+  /** Publish attempts before an entry is given up as failed (dead-lettered; default 10). */
+  maxAttempts?: number;
+  backoff?: OutboxRelayBackoff;
+  /** Called for each failed publish, with the events of the attempt. A throwing callback is ignored. */
+  onError?: (error: unknown, context: { events: readonly EventEnvelope[] }) => void;
+}
+
+/** What {@link OutboxRelay.stats} reports. */
+export interface OutboxRelayStats {
+  /** Entries waiting as of the last poll (a lower bound when more than a batch was waiting). */
+  pending: number;
+  /** Entries published since the relay was created. */
+  delivered: number;
+  /** Entries given up after `maxAttempts` (dead-lettered): they stay in the outbox, never block the rest. */
+  failed: number;
+  /** Failed publish attempts that will be retried. */
+  retries: number;
+  /** Age by the clock of the oldest pending entry's event (`occurredAt`), 0 when none. */
+  lagMs: number;
+  /** Message of the latest failure. */
+  lastError?: string;
 }
 
 const hasMethods =
@@ -23,56 +60,115 @@ const hasMethods =
     v !== null &&
     names.every((n) => typeof (v as Record<string, unknown>)[n] === 'function');
 
+const isOutbox = hasMethods('pending', 'markPublished', 'markFailed');
+const OUTBOX_MESSAGE = 'expected an Outbox (pending, markPublished, markFailed)';
+
 const OutboxRelayOptionsSchema = z
   .object({
-    outbox: z.custom<Outbox>(
-      hasMethods('pending', 'markPublished', 'markFailed'),
-      'expected an Outbox (pending, markPublished, markFailed)',
-    ),
+    storage: z
+      .custom<{ outbox: Outbox }>(
+        (v) => typeof v === 'object' && v !== null && isOutbox((v as { outbox?: unknown }).outbox),
+        `expected a storage bundle whose outbox is an Outbox (pending, markPublished, markFailed)`,
+      )
+      .optional(),
+    outbox: z.custom<Outbox>(isOutbox, OUTBOX_MESSAGE).optional(),
     bus: z.custom<EventPublisher>(hasMethods('publish'), 'expected an event bus (publish)'),
     batchSize: z.number().int().min(1).max(10_000).optional(),
+    clock: z.custom<Clock>(hasMethods('now'), 'expected a Clock (now)').optional(),
+    maxAttempts: z.number().int().min(1).optional(),
+    backoff: z
+      .object({
+        initialMs: z.number().min(0).optional(),
+        maxMs: z.number().min(0).optional(),
+        factor: z.number().min(1).optional(),
+      })
+      .strict()
+      .optional(),
+    onError: z.custom<NonNullable<OutboxRelayOptions['onError']>>((v) => typeof v === 'function').optional(),
   })
-  .strict();
+  .strict()
+  .refine((o) => o.storage !== undefined || o.outbox !== undefined, {
+    message: 'expected storage (a storage bundle) or outbox',
+    path: ['storage'],
+  });
+
+const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /**
  * Moves events from the outbox to the bus, at least once: an entry is marked published only
  * after the bus accepted it, so a crash in between republishes it (consumers dedupe by event id).
+ * A failed publish is retried with exponential backoff; while entries are being retried they are
+ * published one at a time, in order, so a poison entry fails alone and, after `maxAttempts`, is
+ * given up (counted in `stats().failed`, left in the outbox) instead of blocking the rest.
  *
  * @example
  * ```ts
- * const relay = createOutboxRelay({ outbox: storage.outbox, bus });
- * await relay.drain(); // publishes everything pending
+ * const relay = createOutboxRelay({ storage, bus, clock });
+ * await relay.tick(); // publishes what is due; failures are counted, never thrown
+ * relay.stats(); // { pending, delivered, failed, retries, lagMs }
  * ```
  */
 export class OutboxRelay {
   readonly #outbox: Outbox;
   readonly #bus: EventPublisher;
   readonly #batchSize: number;
+  readonly #clock: Clock;
+  readonly #maxAttempts: number;
+  readonly #initialMs: number;
+  readonly #maxMs: number;
+  readonly #factor: number;
+  readonly #onError: OutboxRelayOptions['onError'];
+  /** Sequence numbers of entries given up: skipped by every later poll. */
+  readonly #dead = new Set<number>();
+  #delivered = 0;
+  #retries = 0;
+  #failuresInARow = 0;
+  #retryAt = Number.NEGATIVE_INFINITY;
+  #pending = 0;
+  #oldest: number | undefined;
+  #lastError: string | undefined;
+  #cancelTimer: (() => void) | undefined;
+  #running = false;
+  /** The error `relayOnce` last recorded, so `tick` does not report it twice. */
+  #recorded: unknown;
 
   /** Prefer {@link createOutboxRelay}. Bad options throw `ThreadlineError` `VALIDATION`. */
   constructor(options: OutboxRelayOptions) {
     const parsed = parseInput(OutboxRelayOptionsSchema, options, 'outbox relay options');
-    this.#outbox = parsed.outbox;
+    this.#outbox = (parsed.storage?.outbox ?? parsed.outbox) as Outbox;
     this.#bus = parsed.bus;
     this.#batchSize = parsed.batchSize ?? 100;
+    this.#clock = parsed.clock ?? new SystemClock();
+    this.#maxAttempts = parsed.maxAttempts ?? 10;
+    this.#initialMs = parsed.backoff?.initialMs ?? 100;
+    this.#maxMs = parsed.backoff?.maxMs ?? 60_000;
+    this.#factor = parsed.backoff?.factor ?? 2;
+    this.#onError = parsed.onError;
   }
 
-  /** Publishes one batch; resolves with the number published. A failed batch is recorded and rethrown. */
+  /**
+   * Publishes one batch now, ignoring any backoff; resolves with the number published. A failed
+   * publish is recorded (attempts, stats, backoff, `onError`) and rethrown.
+   */
   async relayOnce(): Promise<number> {
-    const entries = await this.#outbox.pending(this.#batchSize);
-    if (entries.length === 0) return 0;
-    const seqs = entries.map((e) => e.seq);
+    const batch = await this.#nextBatch();
+    if (batch.length === 0) return 0;
+    const seqs = batch.map((e) => e.seq);
     try {
-      await this.#bus.publish(entries.map((e) => e.event));
+      await this.#bus.publish(batch.map((e) => e.event));
     } catch (error) {
-      await this.#outbox.markFailed(seqs, error);
+      await this.#failed(batch, error);
       throw error;
     }
     await this.#outbox.markPublished(seqs);
-    return entries.length;
+    this.#delivered += batch.length;
+    this.#pending = Math.max(0, this.#pending - batch.length);
+    this.#failuresInARow = 0;
+    this.#retryAt = Number.NEGATIVE_INFINITY;
+    return batch.length;
   }
 
-  /** Publishes until the outbox is empty; resolves with the total published. */
+  /** Publishes until the outbox is empty, ignoring backoff; resolves with the total. Rethrows a failure. */
   async drain(): Promise<number> {
     let total = 0;
     for (;;) {
@@ -81,19 +177,162 @@ export class OutboxRelay {
       total += n;
     }
   }
+
+  /**
+   * Publishes what is due at the clock's now: everything pending, unless a failure's backoff has
+   * not elapsed yet. Never throws: failures are counted, reported to `onError` and retried later
+   * (see {@link nextDeadline}). Resolves with the number published.
+   */
+  async tick(): Promise<number> {
+    if (this.#clock.now() < this.#retryAt) return 0;
+    try {
+      return await this.drain();
+    } catch (error) {
+      // A refused publish was recorded by relayOnce; an outbox that failed to read or mark was not.
+      if (error !== this.#recorded) this.#report(error, []);
+      return 0;
+    }
+  }
+
+  /** When the next retry is due after a failure (epoch ms), or `null` when not backing off. */
+  nextDeadline(): number | null {
+    return this.#retryAt === Number.NEGATIVE_INFINITY ? null : this.#retryAt;
+  }
+
+  /** Delivery figures; `pending` and `lagMs` are as of the last poll. */
+  stats(): OutboxRelayStats {
+    return {
+      pending: this.#pending,
+      delivered: this.#delivered,
+      failed: this.#dead.size,
+      retries: this.#retries,
+      lagMs: this.#oldest === undefined ? 0 : Math.max(0, this.#clock.now() - this.#oldest),
+      ...(this.#lastError === undefined ? {} : { lastError: this.#lastError }),
+    };
+  }
+
+  /**
+   * Runs {@link tick} on the clock's timers: again after `intervalMs` (default 1000) when the
+   * outbox is empty, at the backoff deadline after a failure. Needs a clock with `setTimer`
+   * (`SystemClock`); otherwise `CONFIG`. Idempotent.
+   */
+  start(options: { intervalMs?: number } = {}): void {
+    const clock = this.#clock as Partial<TimerClock>;
+    if (typeof clock.setTimer !== 'function') {
+      throw new ThreadlineError('CONFIG', 'OutboxRelay.start needs a clock with setTimer (SystemClock)', {
+        issues: [{ path: ['clock'], message: 'expected a TimerClock', code: 'invalid_type' }],
+      });
+    }
+    if (this.#running) return;
+    this.#running = true;
+    const interval = options.intervalMs ?? 1000;
+    const loop = async () => {
+      this.#cancelTimer = undefined;
+      if (!this.#running) return;
+      await this.tick();
+      if (!this.#running) return;
+      const due = this.nextDeadline();
+      const wait = due === null ? interval : Math.max(0, due - this.#clock.now());
+      this.#cancelTimer = (clock as TimerClock).setTimer(() => void loop(), wait);
+    };
+    void loop();
+  }
+
+  /** Stops the timers armed by {@link start}. */
+  stop(): void {
+    this.#running = false;
+    this.#cancelTimer?.();
+    this.#cancelTimer = undefined;
+  }
+
+  /**
+   * The next entries to publish. While the oldest live entry has failed before, it goes alone
+   * (a poison entry must fail by itself); otherwise the run of never-tried entries at the head.
+   */
+  async #nextBatch(): Promise<OutboxEntry[]> {
+    for (;;) {
+      const limit = this.#batchSize + this.#dead.size;
+      const entries = await this.#outbox.pending(limit);
+      const live: OutboxEntry[] = [];
+      let found = false;
+      for (const e of entries) {
+        if (this.#dead.has(e.seq)) continue;
+        if (e.attempts >= this.#maxAttempts) {
+          // Given up by an earlier relay (attempts are stored): count it once here too.
+          this.#dead.add(e.seq);
+          found = true;
+          continue;
+        }
+        live.push(e);
+      }
+      // A page made only of newly found dead entries may hide live ones behind it: look again.
+      if (found && live.length === 0 && entries.length === limit) continue;
+      this.#pending = live.length;
+      this.#oldest = live[0]?.event.occurredAt;
+      const head = live[0];
+      if (head === undefined) return [];
+      if (head.attempts > 0) return [head];
+      const batch: OutboxEntry[] = [];
+      for (const e of live) {
+        if (e.attempts > 0 || batch.length >= this.#batchSize) break;
+        batch.push(e);
+      }
+      return batch;
+    }
+  }
+
+  async #failed(batch: readonly OutboxEntry[], error: unknown): Promise<void> {
+    await this.#outbox.markFailed(
+      batch.map((e) => e.seq),
+      error,
+    );
+    this.#recorded = error;
+    let gaveUp = false;
+    for (const e of batch) {
+      if (e.attempts + 1 >= this.#maxAttempts) {
+        this.#dead.add(e.seq);
+        gaveUp = true;
+      } else this.#retries++;
+    }
+    this.#failuresInARow++;
+    const wait = Math.min(this.#maxMs, this.#initialMs * this.#factor ** (this.#failuresInARow - 1));
+    this.#retryAt = this.#clock.now() + wait;
+    this.#report(
+      error,
+      batch.map((e) => e.event),
+    );
+    // The poll behind `pending` and `lagMs` still counted the entry just given up: poll again
+    // (a failing read shows up on the next poll; the publish error is the one to rethrow).
+    if (gaveUp) await this.#nextBatch().catch(() => undefined);
+  }
+
+  #report(error: unknown, events: readonly EventEnvelope[]): void {
+    this.#lastError = describe(error);
+    try {
+      this.#onError?.(error, { events });
+    } catch {
+      // Nowhere left to report to; the stats hold the failure.
+    }
+  }
 }
 
 /**
- * Creates an {@link OutboxRelay} that publishes outbox entries to a bus, at least once. Bad options
- * (a missing outbox method, a `batchSize` below 1) throw `ThreadlineError` `VALIDATION`.
+ * Creates an {@link OutboxRelay} that publishes outbox entries to a bus, at least once, retrying
+ * failures with exponential backoff. Bad options (no outbox, a missing method, a `batchSize`
+ * below 1) throw `ThreadlineError` `VALIDATION`.
  *
  * @example
  * ```ts
- * import { createMemoryOutbox } from '@threadline/adapter-memory';
- * import { createInProcessEventBus, createOutboxRelay } from '@threadline/core';
+ * import { createMemoryStorage } from '@threadline/adapter-memory';
+ * import { createInProcessEventBus, createManualClock, createOutboxRelay } from '@threadline/core';
  *
- * const relay = createOutboxRelay({ outbox: createMemoryOutbox(), bus: createInProcessEventBus(), batchSize: 50 });
- * console.log(await relay.drain()); // 0: nothing pending yet
+ * const relay = createOutboxRelay({
+ *   storage: createMemoryStorage(),
+ *   bus: createInProcessEventBus(),
+ *   clock: createManualClock(0),
+ * });
+ * console.log(await relay.tick()); // 0: nothing pending yet
+ * console.log(relay.stats()); // { pending: 0, delivered: 0, failed: 0, retries: 0, lagMs: 0 }
  * ```
  */
 export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
