@@ -15,6 +15,8 @@ describe('published packages', () => {
       expect.arrayContaining([
         '@threadline/adapter-conformance',
         '@threadline/adapter-memory',
+        '@threadline/adapter-postgres',
+        '@threadline/adapter-webhooks',
         '@threadline/cases',
         '@threadline/core',
         '@threadline/insights',

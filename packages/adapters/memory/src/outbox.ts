@@ -117,7 +117,7 @@ export class MemoryOutbox implements Outbox {
  * ```ts
  * const outbox = createMemoryOutbox();
  * await outbox.add([event]);
- * await new OutboxRelay({ outbox, bus }).drain();
+ * await createOutboxRelay({ outbox, bus }).drain();
  * ```
  */
 export function createMemoryOutbox(): MemoryOutbox {
