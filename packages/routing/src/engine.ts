@@ -535,7 +535,7 @@ export class RoutingEngine {
   }
 
   /**
-   * Writes the snapshot to the `store` given in the options (collection `routing_snapshots`,
+   * Writes the snapshot to the document store of the `storage` option (collection `routing_snapshots`,
    * document id `engine`).
    *
    * @example
@@ -568,7 +568,14 @@ export class RoutingEngine {
 }
 
 function requireStore(s: RoutingState): DocumentStore {
-  if (!s.store) throw new ThreadlineError('CONFIG', 'This routing engine was created without a store');
+  if (!s.store)
+    throw new ThreadlineError(
+      'CONFIG',
+      'This routing engine was created without storage: pass `storage` to createRoutingEngine',
+      {
+        issues: [{ path: ['storage'], message: 'required for save and load', code: 'invalid_type' }],
+      },
+    );
   return s.store;
 }
 

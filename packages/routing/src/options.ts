@@ -4,7 +4,11 @@ import {
   type DocumentStore,
   type EventBus,
   type IdGenerator,
+  isThreadlineError,
   parseInput,
+  ThreadlineError,
+  type ThreadlineStorage,
+  validateAdapter,
 } from '@threadline/core';
 import { z } from 'zod';
 import type { RoutingEvent } from './events.js';
@@ -35,7 +39,15 @@ export interface RoutingEngineOptions {
   strategy?: StrategyName | RoutingStrategy;
   /** How long an offer stays open before it times out (default 30 s). */
   reservationTimeoutMs?: number;
-  /** Optional document store: `save()` writes the snapshot there and `load()` reads it back. */
+  /**
+   * Optional storage bundle (`createMemoryStorage()`, `createPostgresStorage()`): `save()` writes
+   * the snapshot to its document store and `load()` reads it back.
+   */
+  storage?: ThreadlineStorage;
+  /**
+   * A document store alone, used as `storage.documents` would be.
+   * @deprecated Pass `storage` (the `{ documents, events, outbox }` bundle) instead.
+   */
   store?: DocumentStore;
   /**
    * Optional bus: every routing event is also published there. A publish that throws or rejects
@@ -112,7 +124,13 @@ export const RoutingEngineOptionsSchema = z
       ])
       .optional(),
     reservationTimeoutMs: z.number().int().positive().optional(),
-    store: z.custom<DocumentStore>((s) => typeof s === 'object' && s !== null).optional(),
+    // Checked by validateAdapter in parseOptions, which names every missing method at once.
+    storage: z
+      .custom<ThreadlineStorage>((s) => typeof s === 'object' && s !== null, 'expected a storage bundle')
+      .optional(),
+    store: z
+      .custom<DocumentStore>((s) => typeof s === 'object' && s !== null, 'expected a DocumentStore')
+      .optional(),
     bus: z.custom<EventBus>((b) => typeof (b as EventBus | undefined)?.publish === 'function').optional(),
     onError: z
       .custom<DeliveryErrorHandler<RoutingEvent>>((f) => typeof f === 'function', 'expected a function')
@@ -138,7 +156,47 @@ export const RoutingEngineOptionsSchema = z
 /** Engine options after validation. */
 export type ParsedRoutingOptions = z.output<typeof RoutingEngineOptionsSchema>;
 
-/** Validates the engine options once, at construction. */
+/** Validates the engine options once, at construction; `store` is the resolved document store. */
 export function parseOptions(options: RoutingEngineOptions): ParsedRoutingOptions {
-  return parseInput(RoutingEngineOptionsSchema, options, 'routing engine options', 'CONFIG');
+  const parsed = parseInput(RoutingEngineOptionsSchema, options, 'routing engine options', 'CONFIG');
+  const store = resolveDocumentStore(parsed.storage, parsed.store);
+  return store === undefined ? parsed : { ...parsed, store };
+}
+
+/**
+ * The document store of `storage` (or of the deprecated `store`), checked with core's
+ * `validateAdapter` so that a store missing methods is one `CONFIG` error naming all of them.
+ */
+function resolveDocumentStore(
+  storage: ThreadlineStorage | undefined,
+  store: DocumentStore | undefined,
+): DocumentStore | undefined {
+  if (storage !== undefined && store !== undefined) {
+    throw new ThreadlineError('CONFIG', 'Invalid routing engine options: pass storage or store, not both', {
+      issues: [
+        {
+          path: ['store'],
+          message: 'store is a deprecated alias of storage; pass only storage',
+          code: 'custom',
+        },
+      ],
+    });
+  }
+  const path = storage === undefined ? ['store'] : ['storage', 'documents'];
+  const candidate = storage === undefined ? store : storage.documents;
+  if (candidate === undefined && storage === undefined) return undefined;
+  try {
+    return validateAdapter('DocumentStore', candidate);
+  } catch (error) {
+    if (!isThreadlineError(error)) throw error;
+    throw new ThreadlineError(
+      'CONFIG',
+      `Invalid routing engine options: ${path.join('.')}: ${error.message}`,
+      {
+        cause: error,
+        issues: [{ path, message: error.message, code: 'custom' }],
+        details: error.details,
+      },
+    );
+  }
 }

@@ -1,3 +1,4 @@
+import { createMemoryStorage } from '@threadline/adapter-memory';
 import { isThreadlineError, ManualClock } from '@threadline/core';
 import { describe, expect, it } from 'vitest';
 import { createRoutingEngine, type RoutingEngineOptions, type RoutingEvent } from '../src/index.js';
@@ -381,26 +382,17 @@ describe('routing engine', () => {
   });
 
   it('save() and load() go through the document store', async () => {
-    const docs = new Map<string, Record<string, unknown>>();
-    const store = {
-      async put(collection: string, doc: { id: string }) {
-        docs.set(`${collection}/${doc.id}`, structuredClone(doc));
-        return { ...doc, tenantId: 'default', version: 1 };
-      },
-      async get(collection: string, id: string) {
-        return docs.get(`${collection}/${id}`);
-      },
-    };
+    const storage = createMemoryStorage();
     const clock = new ManualClock(0);
-    const engine = createRoutingEngine({ clock, workflow, store: store as never });
+    const engine = createRoutingEngine({ clock, workflow, storage });
     engine.upsertWorker({ id: 'a', status: 'available', capacity: { chat: 1 } });
     engine.submitTask({ id: 't1', channel: 'chat' });
     await engine.save();
-    const copy = createRoutingEngine({ clock, workflow, store: store as never });
+    const copy = createRoutingEngine({ clock, workflow, storage });
     expect(await copy.load()).toBe(true);
     expect(copy.getTask('t1')?.status).toBe('reserved');
-    expect(await createRoutingEngine({ clock, workflow, store: store as never }).load('missing')).toBe(false);
-    await expect(createRoutingEngine({ clock, workflow }).save()).rejects.toThrow(/without a store/);
+    expect(await createRoutingEngine({ clock, workflow, storage }).load('missing')).toBe(false);
+    await expect(createRoutingEngine({ clock, workflow }).save()).rejects.toThrow(/without storage/);
   });
 
   it('attaches a decision trace to offers when asked', () => {
