@@ -8,6 +8,8 @@ import {
   type IdGenerator,
   isThreadlineError,
   ThreadlineError,
+  type ThreadlineStorage,
+  validateAdapter,
 } from '@threadline/core';
 import { z } from 'zod';
 import { type EscalationLadderInput, resolveLadders } from '../escalation.js';
@@ -34,7 +36,15 @@ export interface CaseEngineOptions {
   escalations?: EscalationLadderInput[];
   /** Rule-triggered escalations to specialist teams, ordered: first match wins. */
   routingRules?: RoutingRuleInput[];
-  /** Where case documents are persisted (collection `cases`); state stays in memory either way. */
+  /**
+   * Where case documents are persisted (collection `cases` of its document store): the storage
+   * bundle of `createMemoryStorage()` or `createPostgresStorage()`. State stays in memory either way.
+   */
+  storage?: ThreadlineStorage;
+  /**
+   * A document store alone, used as `storage.documents` would be.
+   * @deprecated Pass `storage` (the `{ documents, events, outbox }` bundle) instead.
+   */
   store?: DocumentStore;
   /**
    * Where events go; default an in-process bus (see `subscribe`). A publish that throws or
@@ -112,13 +122,16 @@ export const OptionsSchema = z
     policies: z.array(z.unknown()),
     escalations: z.array(z.unknown()).optional(),
     routingRules: z.array(z.unknown()).optional(),
+    // Both are checked by resolveDocumentStore, which names every missing method at once.
+    storage: z
+      .custom<ThreadlineStorage>((v) => typeof v === 'object' && v !== null, {
+        message: 'expected a storage bundle',
+      })
+      .optional(),
     store: z
-      .custom<DocumentStore>(
-        (v) => typeof v === 'object' && v !== null && typeof (v as DocumentStore).put === 'function',
-        {
-          message: 'expected a DocumentStore',
-        },
-      )
+      .custom<DocumentStore>((v) => typeof v === 'object' && v !== null, {
+        message: 'expected a DocumentStore',
+      })
       .optional(),
     bus: z
       .custom<EventBus>(
@@ -148,4 +161,37 @@ export function buildRules(
     policies: resolvePolicies(policies, measures),
     ladders: resolveLadders(escalations ?? [], measures),
   };
+}
+
+/**
+ * The document store of `storage` (or of the deprecated `store`), checked with core's
+ * `validateAdapter` so that a store missing methods is one `CONFIG` error naming all of them.
+ */
+export function resolveDocumentStore(
+  storage: ThreadlineStorage | undefined,
+  store: DocumentStore | undefined,
+): DocumentStore | undefined {
+  if (storage !== undefined && store !== undefined) {
+    throw new ThreadlineError('CONFIG', 'Invalid case engine options: pass storage or store, not both', {
+      issues: [
+        {
+          path: ['store'],
+          message: 'store is a deprecated alias of storage; pass only storage',
+          code: 'custom',
+        },
+      ],
+    });
+  }
+  if (storage === undefined && store === undefined) return undefined;
+  const path = storage === undefined ? ['store'] : ['storage', 'documents'];
+  try {
+    return validateAdapter('DocumentStore', storage === undefined ? store : storage.documents);
+  } catch (error) {
+    if (!isThreadlineError(error)) throw error;
+    throw new ThreadlineError('CONFIG', `Invalid case engine options: ${path.join('.')}: ${error.message}`, {
+      cause: error,
+      issues: [{ path, message: error.message, code: 'custom' }],
+      details: error.details,
+    });
+  }
 }

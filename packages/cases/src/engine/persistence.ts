@@ -34,8 +34,8 @@ export async function load(s: EngineState, options?: LoadOptions): Promise<LoadR
   const o = parseInput(LoadOptionsSchema, options, 'load options');
   const store = s.store;
   if (store === undefined) {
-    throw new ThreadlineError('CONFIG', 'load needs a store: pass `store` to createCaseEngine', {
-      issues: [{ path: ['store'], message: 'required for load', code: 'invalid_type' }],
+    throw new ThreadlineError('CONFIG', 'load needs storage: pass `storage` to createCaseEngine', {
+      issues: [{ path: ['storage'], message: 'required for load', code: 'invalid_type' }],
     });
   }
   const tenantId = o?.tenantId ?? DEFAULT_TENANT;

@@ -16,7 +16,13 @@ import { DeadlineIndex } from '../sla/deadlineIndex.js';
 import type { MetricRecord } from '../sla/metric.js';
 import type { CalendarLike } from '../sla/time.js';
 import { type CaseSla, type SlaEmit, type SlaFact, SlaTracker } from '../sla/tracker.js';
-import { buildRules, type CaseEngineOptions, OptionsSchema, toCalendars } from './config.js';
+import {
+  buildRules,
+  type CaseEngineOptions,
+  OptionsSchema,
+  resolveDocumentStore,
+  toCalendars,
+} from './config.js';
 import type { PersistedCase } from './storedState.js';
 
 /** The tenant of calls that name none. */
@@ -81,6 +87,7 @@ export function createEngineState(
   emit: (s: EngineState) => SlaEmit,
 ): EngineState {
   const o = parseInput(OptionsSchema, options, 'case engine options', 'CONFIG');
+  const store = resolveDocumentStore(o.storage, o.store);
   const ownBus = o.bus === undefined ? new InProcessEventBus() : undefined;
   const calendars = toCalendars(o.calendars);
   const policies = o.policies;
@@ -91,7 +98,7 @@ export function createEngineState(
     ids: o.ids ?? createIdGenerator({ clock: o.clock }),
     bus: o.bus ?? (ownBus as InProcessEventBus),
     ownBus,
-    store: o.store,
+    store,
     calendars,
     policies,
     escalations,
