@@ -85,4 +85,33 @@ describe('case engine storage option', () => {
     const { engine } = engineWith({});
     await expect(engine.load()).rejects.toMatchObject({ code: 'CONFIG', issues: [{ path: ['storage'] }] });
   });
+
+  it('never overwrites a newer stored version: rewritten personal fields are adopted, also after load', async () => {
+    const storage = createMemoryStorage();
+    const a = engineWith({ storage });
+    a.engine.openCase({
+      id: 'c1',
+      customerId: 'u1',
+      subject: 'Call 555-0100',
+      priority: 'normal',
+      channel: 'chat',
+    });
+    await a.engine.flush();
+    const b = engineWith({ storage });
+    await b.engine.load();
+    const doc = await storage.documents.get('cases', 'c1', { tenantId: 'default' });
+    if (doc === undefined) throw new Error('no stored case');
+    await storage.documents.put('cases', { ...doc, subject: '[erased]' }, { expectedVersion: doc.version });
+    b.engine.recordMessage('c1', { author: 'agent', public: true });
+    await b.engine.flush();
+    const after = await storage.documents.get('cases', 'c1', { tenantId: 'default' });
+    expect(after?.version).toBe(doc.version + 2);
+    expect(after?.subject).toBe('[erased]');
+    expect(JSON.stringify(after)).not.toContain('555-0100');
+    expect(b.engine.getCase('c1')?.lastAgentReplyAt).toBe(T0);
+    // A fresh engine loads the scrubbed history: every version of the case is erased.
+    const c = engineWith({ storage });
+    await c.engine.load();
+    expect(c.engine.getCase('c1')?.subject).toBe('[erased]');
+  });
 });

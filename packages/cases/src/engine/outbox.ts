@@ -2,10 +2,12 @@ import {
   type DeliveryFailureSource,
   type DocumentStore,
   type EventHandler,
+  type StoredDocument,
   ThreadlineError,
 } from '@threadline/core';
 import type { CaseEngineEvent, CaseEngineEventPayloads, CaseEngineEventType } from '../events.js';
 import type { CaseSla, SlaEmit } from '../sla/tracker.js';
+import { writeCase } from './erasure.js';
 import type { CaseEntry, EngineState } from './state.js';
 import { toStoredState } from './storedState.js';
 
@@ -87,17 +89,23 @@ export function publishAndPersist(s: EngineState, entry: CaseEntry): void {
 function persist(s: EngineState, entry: CaseEntry): void {
   const store = s.store;
   if (store === undefined) return;
-  const c = entry.sla.case;
   // Built now: the records are mutable and the write happens later.
-  const doc = {
+  const doc = caseDocument(entry);
+  const scrubs = entry.scrubs;
+  enqueue(s, async () => {
+    await ensureCollection(s, store);
+    await writeCase(store, entry, () => caseDocument(entry), doc, scrubs);
+  });
+}
+
+/** The stored document of a case: the case, its SLA instances and its whole engine state. */
+function caseDocument(entry: CaseEntry): StoredDocument {
+  const c = entry.sla.case;
+  return {
     ...c,
     sla: entry.sla.records.map((r) => r.toInstance()),
     engineState: toStoredState(entry),
-  } as unknown as Parameters<DocumentStore['put']>[1];
-  enqueue(s, async () => {
-    await ensureCollection(s, store);
-    await store.put('cases', doc);
-  });
+  } as unknown as StoredDocument;
 }
 
 /** Defines the `cases` collection once per engine. */

@@ -56,7 +56,7 @@ export async function load(s: EngineState, options?: LoadOptions): Promise<LoadR
         });
       }
       seen.add(doc.id);
-      loaded.push(fromStoredState(doc));
+      loaded.push({ ...fromStoredState(doc), storedVersion: doc.version });
     }
     cursor = page.nextCursor;
   } while (cursor !== undefined);

@@ -40,6 +40,10 @@ export interface CaseEntry extends PersistedCase {
   later: SlaFact[] | undefined;
   /** Audit entries after the opening. */
   audit: CaseAuditEntry[] | undefined;
+  /** Store version of the case document last written or loaded (writes expect it). */
+  storedVersion?: number;
+  /** How many times stored personal fields were adopted (documents built before are stale). */
+  scrubs?: number;
 }
 
 /**
