@@ -342,7 +342,7 @@ export class CaseEngine {
    *
    * @example
    * ```ts
-   * const engine = createCaseEngine({ clock, calendars, policies, store });
+   * const engine = createCaseEngine({ clock, calendars, policies, storage });
    * await engine.load(); // tenant 'default'
    * await engine.load({ tenantId: 'acme' });
    * engine.advanceTo(clock.now()); // fires what fell due while the process was down
