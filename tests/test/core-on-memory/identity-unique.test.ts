@@ -6,8 +6,8 @@ import {
   createSequentialIds,
   type DocumentStore,
   IDENTITY_COLLECTIONS,
-  type IdGenerator,
   type IdentityInput,
+  type IdGenerator,
   isThreadlineError,
   ManualClock,
   type StoredIdentity,
@@ -163,5 +163,22 @@ describe('identity keys unique in the store', () => {
     await expect(
       documents.put(IDENTITY_COLLECTIONS.identities, { ...copy, id: 'idn-copy' }),
     ).resolves.toMatchObject({ id: 'idn-copy' });
+  });
+
+  it('unblocking a value one customer holds twice (after a merge) gives matchKey to one of them', async () => {
+    const { a } = twoServices();
+    const supervisor = { id: 'sup-1', roles: ['supervisor'] };
+    const shared: IdentityInput = { kind: 'email', value: 'family@example.com', verified: true };
+    const first = await a.resolve([shared, email(1)]);
+    await a.setBlocked(shared, true, { actor: supervisor });
+    const second = await a.resolve([shared, email(2)]);
+    expect(second.customerId).not.toBe(first.customerId);
+    await a.merge(first.customerId, second.customerId, { reason: 'same household', actor: supervisor });
+    const held = (await a.identitiesOf(first.customerId)).filter((d) => d.key === 'email:family@example.com');
+    expect(held).toHaveLength(2);
+    const unblocked = await a.setBlocked(shared, false, { actor: supervisor });
+    expect(unblocked.every((d) => !d.blocked)).toBe(true);
+    expect(unblocked.filter((d) => d.matchKey !== undefined)).toHaveLength(1);
+    expect(await a.lookup(shared)).toBe(first.customerId);
   });
 });

@@ -15,7 +15,6 @@ import {
 import { commitWithEvents, type IdentityEvent, identityEvent, publishEvents } from './events.js';
 import { authorize, recordAudit } from './guard.js';
 import { applyMerge, prepareMerge } from './merge.js';
-import { isWriteRace, MAX_RESOLVE_ATTEMPTS } from './race.js';
 import {
   type IdentityInput,
   IdentityListSchema,
@@ -30,6 +29,7 @@ import {
   planResolution,
   type ResolutionPlan,
 } from './plan.js';
+import { isWriteRace, MAX_RESOLVE_ATTEMPTS } from './race.js';
 import { IDENTITY_COLLECTIONS as C, type StoredCustomer, type StoredIdentity } from './records.js';
 import type { IdentityService } from './service.js';
 import type { StagedWrite } from './writes.js';
