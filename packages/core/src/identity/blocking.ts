@@ -46,13 +46,16 @@ export async function setBlocked(
       });
     }
     const now = ctx.clock.now();
+    // A merge can leave one customer holding a blocked value twice; `matchKey` is unique (one
+    // owner per key), so on unblock only the first of them gets it back, the rest stay unmatched.
+    const matcher = b ? undefined : (docs.find((d) => d.matchKey === key) ?? docs[0]);
     const writes: StagedWrite[] = docs
       .filter((d) => d.blocked !== b)
       .map((d) => {
         const { matchKey: _m, ...rest } = withoutVersion(d);
         return {
           collection: C.identities,
-          document: { ...rest, blocked: b, ...(b ? {} : { matchKey: key }), updatedAt: now },
+          document: { ...rest, blocked: b, ...(d === matcher ? { matchKey: key } : {}), updatedAt: now },
           prior: d,
         };
       });

@@ -12,6 +12,7 @@ import type { IdentityDelivery } from './events.js';
 import { normalizeIdentity } from './normalize.js';
 import type { IdentityInputSchema, IdentityServiceOptions } from './options.js';
 import type { InboundIdentity, OwnedIdentity } from './plan.js';
+import { MATCH_KEY_INDEX } from './race.js';
 import { IDENTITY_COLLECTIONS as C, type StoredIdentity } from './records.js';
 
 /**
@@ -69,8 +70,11 @@ export function ensureReady(ctx: IdentityContext): Promise<void> {
   ctx.readyPromise ??= (async () => {
     const { store } = ctx;
     await store.defineCollection(C.customers, { indexes: ['mergedInto'] });
+    // With unique indexes the store, not this process, guarantees one owner per usable key:
+    // blocked identities have no `matchKey`, so several customers may still hold a blocked value.
     await store.defineCollection(C.identities, {
       indexes: ['key', 'matchKey', 'customerId', 'blocked'],
+      ...(store.capabilities.uniqueIndexes ? { unique: [[MATCH_KEY_INDEX]] } : {}),
     });
     await store.defineCollection(C.conversations, { indexes: ['customerId'] });
     await store.defineCollection(C.merges, { indexes: ['survivorId', 'mergedId', 'status'] });

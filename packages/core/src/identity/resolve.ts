@@ -29,6 +29,7 @@ import {
   planResolution,
   type ResolutionPlan,
 } from './plan.js';
+import { isWriteRace, MAX_RESOLVE_ATTEMPTS } from './race.js';
 import { IDENTITY_COLLECTIONS as C, type StoredCustomer, type StoredIdentity } from './records.js';
 import type { IdentityService } from './service.js';
 import type { StagedWrite } from './writes.js';
@@ -72,14 +73,49 @@ export async function resolve(
     tenantId,
   );
   await ensureReady(ctx);
-  return locked(ctx, tenantId, () => resolveLocked(ctx, tenantId, inboundRaw, opts));
+  return locked(ctx, tenantId, () => resolveWithRetry(ctx, tenantId, inboundRaw, opts));
 }
 
-async function resolveLocked(
+/** What earlier attempts of one `resolve` committed: still to publish and to report. */
+interface Committed {
+  events: IdentityEvent[];
+  merges: string[];
+}
+
+/**
+ * Plans and commits until no other writer interferes. The in-process queue (`locked`) orders this
+ * service's calls; other processes on the same store are only caught at commit: a taken
+ * `matchKey` (unique index) or a changed document is a lost race, so the owners are read again
+ * and the contact resolved against them — the caller sees the winner's customer, not an error.
+ * Every attempt's writes are all-or-nothing, and what an attempt did commit (merges) stays valid
+ * for the next, which plans from the store as it now is.
+ */
+async function resolveWithRetry(
   ctx: IdentityContext,
   tenantId: string,
   inboundRaw: InboundIdentity[],
   opts: z.output<typeof ResolveOptionsSchema>,
+): Promise<ResolveResult> {
+  const committed: Committed = { events: [], merges: [] };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const result = await resolveOnce(ctx, tenantId, inboundRaw, opts, committed);
+      await publishEvents(ctx.delivery, committed.events);
+      return result;
+    } catch (error) {
+      if (attempt < MAX_RESOLVE_ATTEMPTS && isWriteRace(error)) continue;
+      await publishEvents(ctx.delivery, committed.events);
+      throw error;
+    }
+  }
+}
+
+async function resolveOnce(
+  ctx: IdentityContext,
+  tenantId: string,
+  inboundRaw: InboundIdentity[],
+  opts: z.output<typeof ResolveOptionsSchema>,
+  committed: Committed,
 ): Promise<ResolveResult> {
   const store = ctx.store;
   const owners = new Map<string, StoredIdentity>();
@@ -129,52 +165,30 @@ async function resolveLocked(
 
   const actor = opts.actor ?? ctx.systemActor;
   const now = ctx.clock.now();
-  const events: IdentityEvent[] = [];
-  let customerId = plan.customerId;
-  let status: ResolveResult['status'] = 'matched';
-
-  if (customerId === NEW_CUSTOMER) {
-    customerId = ctx.ids.next('cus');
-    status = 'created';
-    const created = await commitWithEvents(
-      ctx,
-      [
-        {
-          collection: C.customers,
-          document: {
-            id: customerId,
-            tenantId,
-            profile: opts.profile ?? {},
-            attributes: opts.attributes ?? {},
-            consent: [],
-            createdAt: now,
-            updatedAt: now,
-          },
-        },
-      ],
-      (docs) => [
-        identityEvent(
-          ctx,
-          'customer.created',
-          tenantId,
-          { type: 'customer', id: customerId as string, version: (docs[0] as StoredCustomer).version },
-          { customerId: customerId as string, keys: plan.attach.map((a) => a.key), source: 'resolve' },
-          opts.correlationId,
-        ),
-      ],
-    );
-    events.push(...created.pending);
-    await recordAudit(ctx, {
-      tenantId,
-      actor: actorRef(actor),
-      action: 'customer.created',
-      resource: { type: 'customer', id: customerId },
-      reason: 'identity resolution',
-      after: { customerId, keys: plan.attach.map((a) => a.key) },
+  const events = committed.events;
+  const created = plan.customerId === NEW_CUSTOMER;
+  const customerId = created ? ctx.ids.next('cus') : plan.customerId;
+  const status: ResolveResult['status'] = created ? 'created' : 'matched';
+  // A new customer is written with its identities in one commit: when another process takes one
+  // of the keys first, neither is written, so a lost race leaves no empty customer behind.
+  const writes: StagedWrite[] = [];
+  if (created) {
+    writes.push({
+      collection: C.customers,
+      document: {
+        id: customerId,
+        tenantId,
+        profile: opts.profile ?? {},
+        attributes: opts.attributes ?? {},
+        consent: [],
+        createdAt: now,
+        updatedAt: now,
+      },
     });
   }
 
-  const mergeIds: string[] = [];
+  // A new customer has no merges (the planner only merges into an existing anchor).
+  const mergeIds = committed.merges;
   for (const m of plan.merges) {
     const prep = await prepareMerge(ctx, tenantId, customerId, m.customerId);
     const { record, events: mergeEvents } = await applyMerge(ctx, prep, {
@@ -188,7 +202,6 @@ async function resolveLocked(
   }
 
   // Attach new identities (and blocked ones the customer does not hold yet); touch known ones.
-  const writes: StagedWrite[] = [];
   const attachedEvents: { id: string; key: string; verified: boolean; blocked: boolean }[] = [];
   const toAttach: InboundIdentity[] = [...plan.attach];
   const blockedSeen = new Set<string>();
@@ -244,19 +257,42 @@ async function resolveLocked(
       });
     }
   }
-  const attached = await commitWithEvents(ctx, writes, (stored) =>
-    attachedEvents.map((a, i) =>
+  const first = created ? 1 : 0;
+  const attached = await commitWithEvents(ctx, writes, (stored) => [
+    ...(created
+      ? [
+          identityEvent(
+            ctx,
+            'customer.created',
+            tenantId,
+            { type: 'customer', id: customerId, version: (stored[0] as StoredCustomer).version },
+            { customerId, keys: plan.attach.map((a) => a.key), source: 'resolve' },
+            opts.correlationId,
+          ),
+        ]
+      : []),
+    ...attachedEvents.map((a, i) =>
       identityEvent(
         ctx,
         'identity.attached',
         tenantId,
-        { type: 'identity', id: a.id, version: stored[i]?.version ?? 1 },
+        { type: 'identity', id: a.id, version: stored[first + i]?.version ?? 1 },
         { customerId, identityId: a.id, key: a.key, verified: a.verified, blocked: a.blocked },
         opts.correlationId,
       ),
     ),
-  );
+  ]);
   events.push(...attached.pending);
+  if (created) {
+    await recordAudit(ctx, {
+      tenantId,
+      actor: actorRef(actor),
+      action: 'customer.created',
+      resource: { type: 'customer', id: customerId },
+      reason: 'identity resolution',
+      after: { customerId, keys: plan.attach.map((a) => a.key) },
+    });
+  }
 
   const conflictIds: string[] = [];
   for (const planned of plan.conflicts) {
@@ -264,7 +300,6 @@ async function resolveLocked(
     conflictIds.push(id);
     events.push(...pending);
   }
-  await publishEvents(ctx.delivery, events);
   return {
     customerId,
     status,
@@ -272,7 +307,7 @@ async function resolveLocked(
     verified: inbound.some((i) => !i.blocked && i.verified),
     evidence: plan.evidence,
     attached: plan.attach.map((a) => a.key),
-    merges: mergeIds,
+    merges: [...mergeIds],
     conflicts: conflictIds,
     ignored: plan.ignored,
   };
