@@ -135,7 +135,11 @@ describe('PGlite transactions run one at a time', () => {
       await storage.documents.put('c', { id: 'hot', n: 0 });
       const bump = (by: number) =>
         storage.documents.transaction(async (tx) => {
-          const cur = (await tx.documents.get('c', 'hot')) as { n: number; version: number; id: string };
+          const cur = (await tx.documents.get('c', 'hot')) as unknown as {
+            n: number;
+            version: number;
+            id: string;
+          };
           await new Promise((r) => setTimeout(r, 5));
           await tx.documents.put('c', { ...cur, n: cur.n + by }, { expectedVersion: cur.version });
         });
