@@ -155,6 +155,9 @@ export class PostgresDocumentStore implements DocumentStore {
     const json = JSON.stringify({ ...fields, id, tenantId });
     // Inside a transaction a failed statement would abort it: a savepoint keeps a unique-index
     // violation to this put, as in the memory adapter (only collections with unique indexes pay).
+    // A transaction needs the collection's unique indexes before it writes (it cannot look them
+    // up after a violation has aborted it), even when another process declared them.
+    if (this.#o.driver === undefined && !this.#o.indexes.has(collection)) await this.#reload(collection);
     const guarded = this.#o.driver === undefined && (this.#o.indexes.get(collection)?.unique.size ?? 0) > 0;
     if (guarded) await this.#o.q.query('SAVEPOINT threadline_put');
     let version: number;

@@ -43,6 +43,12 @@ forEachBackend((make) => {
         details: { index: 'kind+value', id: 'k2', existingId: 'k1' },
       });
       expect(await b.documents.get('keys', 'k2')).toBeUndefined();
+      // The same inside a transaction of a third process that has never seen the collection.
+      const c = backend.open();
+      const inTx = await c.documents
+        .transaction((tx) => tx.documents.put('keys', { id: 'k2', kind: 'email', value: 'x@example.com' }))
+        .catch((e: unknown) => e);
+      expect(inTx).toMatchObject({ code: 'CONFLICT', details: { index: 'kind+value', existingId: 'k1' } });
       // Same value, other type: not the same key.
       await b.documents.put('keys', { id: 'k3', kind: 'email', value: 1 });
       await b.documents.put('keys', { id: 'k4', kind: 'email', value: '1' });
