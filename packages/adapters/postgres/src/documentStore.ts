@@ -1,8 +1,6 @@
-import { createHash } from 'node:crypto';
 import {
   type AdapterCapabilities,
   assertCollectionName,
-  assertFieldPath,
   assertKey,
   type CollectionDefinition,
   conflictError,
@@ -12,22 +10,35 @@ import {
   encodeCursor,
   type FindPage,
   type FindQuery,
+  normalizeCollectionDefinition,
   normalizeFindQuery,
   type OutboxWriter,
   type PutOptions,
+  readPath,
   type StoredDocument,
   type TenantOptions,
   ThreadlineError,
   type TransactionContext,
+  type TransactionEventLog,
   tenantOf,
+  type UniqueIndex,
   validateDocumentInput,
 } from '@threadline/core';
+import {
+  copyDeclared,
+  createIndexes,
+  type DeclaredIndexes,
+  hasFresh,
+  holderQuery,
+  type IndexCache,
+  loadDeclared,
+  pathLiteral,
+  rangeExpr,
+  uniqueViolation,
+  violatedIndex,
+} from './collectionIndexes.js';
 import type { Driver, Queryable } from './driver/driver.js';
-import { lockName } from './migrations.js';
 import { assertStorable, type Tables } from './schema.js';
-
-/** Declared index fields per collection, as this process last read them. */
-export type IndexCache = Map<string, Set<string>>;
 
 /** What a document store needs: where to run SQL and, outside a transaction, how to open one. */
 export interface PostgresDocumentStoreOptions {
@@ -41,6 +52,8 @@ export interface PostgresDocumentStoreOptions {
   indexes: IndexCache;
   /** Makes the outbox writer bound to a transaction (set by `createPostgresStorage`). */
   outboxIn?: (tx: Queryable) => OutboxWriter;
+  /** Makes the event log bound to a transaction (set by `createPostgresStorage`). */
+  eventsIn?: (tx: Queryable) => TransactionEventLog;
 }
 
 interface DocRow {
@@ -49,20 +62,10 @@ interface DocRow {
   body: Record<string, unknown>;
 }
 
-/** The name of the expression index for one (collection, field): short, stable, SQL-safe. */
-export function indexName(collection: string, field: string): string {
-  return `doc_ix_${createHash('sha256').update(`${collection}\u0000${field}`).digest('hex').slice(0, 24)}`;
-}
-
-/** `profile.email` → `'{profile,email}'`. Field paths are validated identifiers, so inlining is safe. */
-function pathLiteral(field: string): string {
-  return `'{${field.split('.').join(',')}}'`;
-}
-
 // Indexed values may be scalars or arrays; `@>` on the extracted value covers both (a top-level
 // array contains each of its scalar elements) and keeps types apart (`1` does not match `"1"`).
-function fieldMatch(field: string, param: number): string {
-  return `(body #> ${pathLiteral(field)}) @> $${param}::jsonb`;
+function fieldMatch(field: string, param: string): string {
+  return `(body #> ${pathLiteral(field)}) @> ${param}::jsonb`;
 }
 
 function toDocument<T extends StoredDocument>(row: DocRow): T {
@@ -88,40 +91,11 @@ export class PostgresDocumentStore implements DocumentStore {
 
   async defineCollection(collection: string, definition: CollectionDefinition): Promise<void> {
     assertCollectionName(collection);
-    if (typeof definition !== 'object' || definition === null || !Array.isArray(definition.indexes)) {
-      throw new ThreadlineError(
-        'VALIDATION',
-        'Invalid collection definition: expected { indexes: string[] }',
-        {
-          issues: [{ path: ['indexes'], message: 'expected an array of field paths', code: 'invalid_type' }],
-        },
-      );
-    }
-    for (const f of definition.indexes) assertFieldPath(f);
-    const known = this.#o.indexes.get(collection);
-    const fresh = [...new Set(definition.indexes)].filter((f) => !known?.has(f));
-    if (fresh.length === 0) return;
-    const create = async (q: Queryable) => {
-      // Serialise DDL per schema: concurrent CREATE INDEX IF NOT EXISTS of one name can collide.
-      await lockName(q, `threadline:ddl:${this.#t.schema}`);
-      for (const field of fresh) {
-        const name = indexName(collection, field);
-        await q.query(
-          `CREATE INDEX IF NOT EXISTS "${name}" ON ${this.#t.documents}
-             USING gin ((body #> ${pathLiteral(field)}) jsonb_path_ops) WHERE collection = '${collection}'`,
-        );
-        await q.query(
-          `INSERT INTO ${this.#t.collectionIndexes} (collection, field, index_name) VALUES ($1, $2, $3)
-             ON CONFLICT (collection, field) DO NOTHING`,
-          [collection, field, name],
-        );
-      }
-    };
-    if (this.#o.driver) await this.#o.driver.transaction(create);
-    else await create(this.#o.q);
-    let set = this.#o.indexes.get(collection);
-    if (!set) this.#o.indexes.set(collection, (set = new Set()));
-    for (const f of fresh) set.add(f);
+    const def = normalizeCollectionDefinition(definition);
+    if (!hasFresh(def, this.#o.indexes.get(collection))) return;
+    const create = (q: Queryable) => createIndexes(q, this.#t, collection, def);
+    const declared = this.#o.driver ? await this.#o.driver.transaction(create) : await create(this.#o.q);
+    this.#o.indexes.set(collection, declared);
   }
 
   async get<T extends StoredDocument = StoredDocument>(
@@ -179,6 +153,31 @@ export class PostgresDocumentStore implements DocumentStore {
     // The version lives in its own column; the body keeps everything else, id and tenant included.
     const { version: _ignored, ...fields } = document;
     const json = JSON.stringify({ ...fields, id, tenantId });
+    // Inside a transaction a failed statement would abort it: a savepoint keeps a unique-index
+    // violation to this put, as in the memory adapter (only collections with unique indexes pay).
+    // A transaction needs the collection's unique indexes before it writes (it cannot look them
+    // up after a violation has aborted it), even when another process declared them.
+    if (this.#o.driver === undefined && !this.#o.indexes.has(collection)) await this.#reload(collection);
+    const guarded = this.#o.driver === undefined && (this.#o.indexes.get(collection)?.unique.size ?? 0) > 0;
+    if (guarded) await this.#o.q.query('SAVEPOINT threadline_put');
+    let version: number;
+    try {
+      version = await this.#write(collection, tenantId, id, json, expected);
+    } catch (error) {
+      if (guarded) await this.#o.q.query('ROLLBACK TO SAVEPOINT threadline_put');
+      throw await this.#mapUnique(error, collection, { tenantId, collection, id }, JSON.parse(json), guarded);
+    }
+    if (guarded) await this.#o.q.query('RELEASE SAVEPOINT threadline_put');
+    return { ...(JSON.parse(json) as Record<string, unknown>), version } as T;
+  }
+
+  async #write(
+    collection: string,
+    tenantId: string,
+    id: string,
+    json: string,
+    expected: number | undefined,
+  ): Promise<number> {
     const t = this.#t.documents;
     const key = [tenantId, collection, id];
     let rows: { version: number }[];
@@ -207,7 +206,34 @@ export class PostgresDocumentStore implements DocumentStore {
     }
     const row = rows[0];
     if (!row) throw conflictError(`${collection}/${id}`, expected ?? 0, await this.#versionOf(key));
-    return { ...(JSON.parse(json) as Record<string, unknown>), version: Number(row.version) } as T;
+    return Number(row.version);
+  }
+
+  /**
+   * Turns a 23505 on one of the collection's unique indexes into `CONFLICT` naming it; any other
+   * error is returned as is. `canQuery` is false inside a transaction the error has aborted.
+   */
+  async #mapUnique(
+    error: unknown,
+    collection: string,
+    key: { tenantId: string; collection: string; id: string },
+    body: unknown,
+    canQuery: boolean,
+  ): Promise<unknown> {
+    const sqlName = violatedIndex(error);
+    if (sqlName === undefined) return error;
+    let index = this.#o.indexes.get(collection)?.unique.get(sqlName);
+    const live = canQuery || this.#o.driver !== undefined;
+    if (!index && live) index = (await this.#reload(collection)).unique.get(sqlName);
+    if (!index) return error;
+    const findHolder = live
+      ? async (u: UniqueIndex) => {
+          const { sql, params } = holderQuery(this.#t, u, key, body);
+          const { rows } = await this.#o.q.query<{ id: string }>(sql, params);
+          return rows[0]?.id;
+        }
+      : undefined;
+    return uniqueViolation(collection, index, key.id, findHolder, error);
   }
 
   async delete(collection: string, id: string, options?: DeleteOptions): Promise<boolean> {
@@ -247,34 +273,50 @@ export class PostgresDocumentStore implements DocumentStore {
     query?: FindQuery,
   ): Promise<FindPage<T>> {
     assertCollectionName(collection);
-    const declared = await this.#declared(collection, Object.keys(query?.where ?? {}));
-    const q = normalizeFindQuery(collection, query, declared);
+    const declared = await this.#declared(collection, query?.where ?? {});
+    const q = normalizeFindQuery(collection, query, declared.fields, declared.ranges);
     assertStorable('find query', { tenantId: q.tenantId, where: Object.fromEntries(q.where) });
     if (q.after !== undefined) assertStorable('find query', q.after, ['cursor']);
     const params: unknown[] = [q.tenantId];
     const clauses = [`tenant_id = $1`, `collection = '${collection}'`];
-    if (q.after !== undefined) {
-      params.push(q.after);
-      clauses.push(`id > $${params.length}`);
+    const p = (value: unknown) => {
+      params.push(value);
+      return `$${params.length}`;
+    };
+    const range = q.range;
+    const value = range ? rangeExpr(range.field) : '';
+    if (range) {
+      const ops = { lt: '<', lte: '<=', gt: '>', gte: '>=' } as const;
+      for (const op of ['lt', 'lte', 'gt', 'gte'] as const) {
+        const bound = range[op];
+        if (bound !== undefined) clauses.push(`${value} ${ops[op]} ${p(bound)}::float8`);
+      }
+      // Keyset on (value, id): rows written between pages cause no gaps or duplicates.
+      if (q.after !== undefined && q.afterValue !== undefined) {
+        clauses.push(`(${value}, id) > (${p(q.afterValue)}::float8, ${p(q.after)})`);
+      }
+    } else if (q.after !== undefined) {
+      clauses.push(`id > ${p(q.after)}`);
     }
-    for (const [field, value] of q.where) {
-      params.push(JSON.stringify(value));
-      clauses.push(fieldMatch(field, params.length));
-    }
+    for (const [field, v] of q.where) clauses.push(fieldMatch(field, p(JSON.stringify(v))));
     // One row past the page tells whether another page exists.
-    params.push(q.limit + 1);
+    const limit = p(q.limit + 1);
     const { rows } = await this.#o.q.query<DocRow>(
       `SELECT id, version, body FROM ${this.#t.documents} WHERE ${clauses.join(' AND ')}
-        ORDER BY id LIMIT $${params.length}`,
+        ORDER BY ${range ? `${value}, id` : 'id'} LIMIT ${limit}`,
       params,
     );
     const items = rows.slice(0, q.limit).map((r) => toDocument<T>(r));
     const last = items[items.length - 1];
-    return rows.length > q.limit && last ? { items, nextCursor: encodeCursor(last.id) } : { items };
+    if (rows.length <= q.limit || !last) return { items };
+    const cursor = range
+      ? encodeCursor(last.id, readPath(last, range.field) as number)
+      : encodeCursor(last.id);
+    return { items, nextCursor: cursor };
   }
 
   async transaction<R>(fn: (tx: TransactionContext) => Promise<R>): Promise<R> {
-    const { driver, outboxIn } = this.#o;
+    const { driver, outboxIn, eventsIn } = this.#o;
     if (!driver || !outboxIn) {
       throw new ThreadlineError('UNSUPPORTED', 'Transactions do not nest: use the outer transaction');
     }
@@ -284,25 +326,31 @@ export class PostgresDocumentStore implements DocumentStore {
         name: `${this.name}-tx`,
         q,
         // Index declarations inside a transaction stay private to it until (and unless) it commits.
-        indexes: new Map([...this.#o.indexes].map(([c, f]) => [c, new Set(f)])),
+        indexes: new Map([...this.#o.indexes].map(([c, d]) => [c, copyDeclared(d)])),
         driver: undefined,
         outboxIn: undefined,
+        eventsIn: undefined,
       });
-      return fn({ documents, outbox: outboxIn(q) });
+      const context: TransactionContext = { documents, outbox: outboxIn(q) };
+      if (eventsIn) context.events = eventsIn(q);
+      return fn(context);
     });
   }
 
-  /** The declared index fields of `collection`, re-read from the database when `needed` has unknown ones. */
-  async #declared(collection: string, needed: readonly string[]): Promise<ReadonlySet<string>> {
+  /** The declared indexes of `collection`, re-read from the database when `where` needs unknown ones. */
+  async #declared(collection: string, where: Readonly<Record<string, unknown>>): Promise<DeclaredIndexes> {
     const cached = this.#o.indexes.get(collection);
-    if (cached && needed.every((f) => cached.has(f))) return cached;
-    const { rows } = await this.#o.q.query<{ field: string }>(
-      `SELECT field FROM ${this.#t.collectionIndexes} WHERE collection = $1`,
-      [collection],
-    );
-    const fields = new Set(rows.map((r) => r.field));
-    this.#o.indexes.set(collection, fields);
-    return fields;
+    const known = (field: string, v: unknown) =>
+      cached !== undefined &&
+      (v !== null && typeof v === 'object' ? cached.ranges.has(field) : cached.fields.has(field));
+    if (cached && Object.entries(where).every(([f, v]) => known(f, v))) return cached;
+    return this.#reload(collection);
+  }
+
+  async #reload(collection: string): Promise<DeclaredIndexes> {
+    const declared = await loadDeclared(this.#o.q, this.#t, collection);
+    this.#o.indexes.set(collection, declared);
+    return declared;
   }
 
   async #versionOf(key: unknown[]): Promise<number> {

@@ -13,7 +13,7 @@ import {
   tenantOf,
   validateAppend,
 } from '@threadline/core';
-import type { Driver } from './driver/driver.js';
+import type { Driver, Queryable } from './driver/driver.js';
 import { lockName } from './migrations.js';
 import { assertStorable, type Tables, toNumber } from './schema.js';
 
@@ -48,6 +48,14 @@ function toStored(row: EventRow): StoredEvent {
 
 const BATCH = 500;
 
+/** Where the log runs SQL: the driver, or an open transaction (whose "transaction" is itself). */
+export type LogRunner = Pick<Driver, 'query' | 'transaction'>;
+
+/** A runner bound to an open transaction: appends join it instead of opening their own. */
+export function runnerIn(tx: Queryable): LogRunner {
+  return { query: (sql, params) => tx.query(sql, params), transaction: (fn) => fn(tx) };
+}
+
 /**
  * The PostgreSQL `EventLog`: one `events` table with a `bigserial` global position, stream versions
  * unique per (tenant, stream), idempotency keys per tenant.
@@ -59,10 +67,10 @@ const BATCH = 500;
 export class PostgresEventLog implements EventLog {
   readonly name = 'postgres';
   readonly capabilities: AdapterCapabilities;
-  readonly #driver: Driver;
+  readonly #driver: LogRunner;
   readonly #t: Tables;
 
-  constructor(driver: Driver, tables: Tables, capabilities: AdapterCapabilities) {
+  constructor(driver: LogRunner, tables: Tables, capabilities: AdapterCapabilities) {
     this.#driver = driver;
     this.#t = tables;
     this.capabilities = capabilities;
@@ -210,12 +218,7 @@ export class PostgresEventLog implements EventLog {
   }
 }
 
-async function streamVersionIn(
-  q: Pick<Driver, 'query'>,
-  t: Tables,
-  tenantId: string,
-  streamId: string,
-): Promise<number> {
+async function streamVersionIn(q: Queryable, t: Tables, tenantId: string, streamId: string): Promise<number> {
   const { rows } = await q.query<{ v: number | null }>(
     `SELECT max(stream_version) AS v FROM ${t.events} WHERE tenant_id = $1 AND stream_id = $2`,
     [tenantId, streamId],

@@ -68,6 +68,26 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX outbox_pending ON ${t.outbox} (seq) WHERE status = 'pending'`,
     ],
   },
+  {
+    version: 2,
+    name: 'unique and range indexes, outbox claim owner',
+    sql: (t) => [
+      // One row per declared unique index (name = fields joined by '+') or range index (name =
+      // the field); `index_name` is the SQL index, so a 23505 on it maps back to `name`.
+      `CREATE TABLE ${t.collectionKeys} (
+        collection text NOT NULL,
+        kind text NOT NULL CHECK (kind IN ('unique', 'range')),
+        name text NOT NULL,
+        fields jsonb NOT NULL,
+        index_name text NOT NULL UNIQUE,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (collection, kind, name)
+      )`,
+      // Which outbox object holds a claim: it sees its own claims again (pending is a peek for
+      // it), other relays skip them until they are marked or run out.
+      `ALTER TABLE ${t.outbox} ADD COLUMN claimed_by text`,
+    ],
+  },
 ];
 
 /** What `migrate()` did. */

@@ -52,10 +52,11 @@ export function outboxWriter(q: Queryable, tables: Tables): OutboxWriter {
 }
 
 /**
- * The PostgreSQL `Outbox`. `pending` claims the oldest unclaimed entries with
- * `FOR UPDATE SKIP LOCKED` and hides them from other relays for `claimTimeoutMs` (database time),
- * so several relays can drain one outbox without publishing an entry twice; an entry whose relay
- * died becomes claimable again when its claim runs out. `markPublished` keeps the row with status
+ * The PostgreSQL `Outbox`. `pending` claims the oldest entries not claimed by another outbox
+ * object with `FOR UPDATE SKIP LOCKED` and hides them from other relays for `claimTimeoutMs`
+ * (database time), so several relays can drain one outbox without publishing an entry twice; the
+ * claiming object sees its own claims again (for it, `pending` is a peek, as the port says); an
+ * entry whose relay died becomes claimable again when its claim runs out. `markPublished` keeps the row with status
  * `published`; `markFailed` counts the attempt, records the error and releases the claim.
  */
 export class PostgresOutbox implements Outbox {
@@ -63,6 +64,7 @@ export class PostgresOutbox implements Outbox {
   readonly #t: Tables;
   readonly #claimMs: number;
   readonly #writer: OutboxWriter;
+  #owner: Promise<string> | undefined;
 
   constructor(q: Queryable, tables: Tables, claimTimeoutMs = DEFAULT_CLAIM_TIMEOUT_MS) {
     this.#q = q;
@@ -82,20 +84,36 @@ export class PostgresOutbox implements Outbox {
       });
     }
     const t = this.#t.outbox;
-    const { rows } = await this.#q.query<{ seq: number | string; event: EventEnvelope; attempts: number }>(
+    // The database makes the claim token, so library code draws no randomness of its own.
+    this.#owner ??= this.#q
+      .query<{ token: string }>('SELECT gen_random_uuid()::text AS token')
+      .then((r) => (r.rows[0] as { token: string }).token);
+    const owner = await this.#owner;
+    const { rows } = await this.#q.query<{
+      seq: number | string;
+      event: EventEnvelope;
+      attempts: number;
+      last_error: string | null;
+    }>(
       `WITH claimable AS (
          SELECT seq FROM ${t}
-          WHERE status = 'pending' AND (claimed_until IS NULL OR claimed_until < clock_timestamp())
+          WHERE status = 'pending'
+            AND (claimed_until IS NULL OR claimed_until < clock_timestamp() OR claimed_by = $3)
           ORDER BY seq LIMIT $1
           FOR UPDATE SKIP LOCKED
        )
-       UPDATE ${t} o SET claimed_until = clock_timestamp() + make_interval(secs => $2::double precision / 1000)
+       UPDATE ${t} o SET claimed_until = clock_timestamp() + make_interval(secs => $2::double precision / 1000),
+                         claimed_by = $3
          FROM claimable WHERE o.seq = claimable.seq
-       RETURNING o.seq, o.event, o.attempts`,
-      [limit, this.#claimMs],
+       RETURNING o.seq, o.event, o.attempts, o.last_error`,
+      [limit, this.#claimMs, owner],
     );
     return rows
-      .map((r) => ({ seq: toNumber(r.seq), event: r.event, attempts: Number(r.attempts) }))
+      .map((r) => {
+        const entry: OutboxEntry = { seq: toNumber(r.seq), event: r.event, attempts: Number(r.attempts) };
+        if (r.last_error !== null) entry.lastError = r.last_error;
+        return entry;
+      })
       .sort((a, b) => a.seq - b.seq);
   }
 
@@ -103,7 +121,7 @@ export class PostgresOutbox implements Outbox {
     checkSeqs(seqs);
     if (seqs.length === 0) return;
     await this.#q.query(
-      `UPDATE ${this.#t.outbox} SET status = 'published', published_at = now(), claimed_until = NULL
+      `UPDATE ${this.#t.outbox} SET status = 'published', published_at = now(), claimed_until = NULL, claimed_by = NULL
         WHERE seq IN (SELECT (jsonb_array_elements_text($1::jsonb))::bigint)`,
       [JSON.stringify(seqs)],
     );
@@ -114,7 +132,7 @@ export class PostgresOutbox implements Outbox {
     if (seqs.length === 0) return;
     const message = (error instanceof Error ? error.message : String(error)).replaceAll('\u0000', '');
     await this.#q.query(
-      `UPDATE ${this.#t.outbox} SET attempts = attempts + 1, last_error = $2, claimed_until = NULL
+      `UPDATE ${this.#t.outbox} SET attempts = attempts + 1, last_error = $2, claimed_until = NULL, claimed_by = NULL
         WHERE seq IN (SELECT (jsonb_array_elements_text($1::jsonb))::bigint) AND status = 'pending'`,
       [JSON.stringify(seqs), message],
     );

@@ -21,6 +21,8 @@ export interface Tables {
   schema: string;
   documents: string;
   collectionIndexes: string;
+  /** Declared unique and range indexes (migration 2). */
+  collectionKeys: string;
   events: string;
   idempotency: string;
   outbox: string;
@@ -34,6 +36,7 @@ export function tablesOf(schema: string): Tables {
     schema,
     documents: q('documents'),
     collectionIndexes: q('collection_indexes'),
+    collectionKeys: q('collection_keys'),
     events: q('events'),
     idempotency: q('idempotency_keys'),
     outbox: q('outbox'),

@@ -3,7 +3,7 @@ import { PostgresDocumentStore } from './documentStore.js';
 import type { Driver } from './driver/driver.js';
 import { isPgPool, type PgPoolLike, pgDriver } from './driver/pg.js';
 import { isPGlite, type PGliteLike, pgliteDriver } from './driver/pglite.js';
-import { PostgresEventLog } from './eventLog.js';
+import { PostgresEventLog, runnerIn } from './eventLog.js';
 import { type MigrationReport, migrate } from './migrations.js';
 import { DEFAULT_CLAIM_TIMEOUT_MS, outboxWriter, PostgresOutbox } from './outbox.js';
 import { assertSchemaName, DEFAULT_SCHEMA, tablesOf } from './schema.js';
@@ -93,6 +93,8 @@ export function createPostgresStorage(options: PostgresStorageOptions): Postgres
     transactions: true,
     ordering: true,
     durable: driver.durable,
+    uniqueIndexes: true,
+    rangeQueries: true,
   });
   const documents = new PostgresDocumentStore({
     name: 'postgres',
@@ -102,6 +104,7 @@ export function createPostgresStorage(options: PostgresStorageOptions): Postgres
     driver,
     indexes: new Map(),
     outboxIn: (tx) => outboxWriter(tx, tables),
+    eventsIn: (tx) => new PostgresEventLog(runnerIn(tx), tables, capabilities),
   });
   return {
     documents,

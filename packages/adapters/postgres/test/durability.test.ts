@@ -28,7 +28,7 @@ describe('PGlite with a data directory', () => {
 
     const second = createPostgresStorage({ client: new PGlite(dir) });
     try {
-      expect(await second.migrate()).toEqual({ applied: [], version: 1 });
+      expect(await second.migrate()).toEqual({ applied: [], version: 2 });
       expect(await second.documents.get('cases', 'c1')).toEqual({
         id: 'c1',
         tenantId: 'default',
@@ -52,7 +52,13 @@ describe('PGlite with a data directory', () => {
 
   it('reports durable: false for an in-memory PGlite', async () => {
     const storage = createPostgresStorage({ client: new PGlite() });
-    expect(storage.capabilities).toEqual({ transactions: true, ordering: true, durable: false });
+    expect(storage.capabilities).toEqual({
+      transactions: true,
+      ordering: true,
+      durable: false,
+      uniqueIndexes: true,
+      rangeQueries: true,
+    });
     expect(storage.documents.capabilities).toBe(storage.capabilities);
     await storage.close();
   });

@@ -10,13 +10,13 @@ forEachBackend((make) => {
   });
 
   describe('migrate()', () => {
-    it('applies version 1 once; a second call applies nothing', async () => {
+    it('applies versions 1 and 2 once; a second call applies nothing', async () => {
       backend = make();
       const storage = backend.open();
-      expect(await storage.migrate()).toEqual({ applied: [1], version: 1 });
-      expect(await storage.migrate()).toEqual({ applied: [], version: 1 });
+      expect(await storage.migrate()).toEqual({ applied: [1, 2], version: 2 });
+      expect(await storage.migrate()).toEqual({ applied: [], version: 2 });
       await storage.documents.put('cases', { id: 'c1' });
-      expect(await storage.migrate()).toEqual({ applied: [], version: 1 });
+      expect(await storage.migrate()).toEqual({ applied: [], version: 2 });
       expect(await storage.documents.get('cases', 'c1')).toMatchObject({ id: 'c1', version: 1 });
     });
 
@@ -24,8 +24,8 @@ forEachBackend((make) => {
       backend = make();
       const clients = [backend.open(), backend.open(), backend.open()];
       const reports = await Promise.all(clients.map((c) => c.migrate()));
-      expect(reports.flatMap((r) => r.applied)).toEqual([1]);
-      expect(reports.every((r) => r.version === 1)).toBe(true);
+      expect(reports.flatMap((r) => r.applied)).toEqual([1, 2]);
+      expect(reports.every((r) => r.version === 2)).toBe(true);
       // Every client sees one working schema.
       await clients[0]?.documents.put('cases', { id: 'a' });
       expect(await clients[2]?.documents.get('cases', 'a')).toBeDefined();

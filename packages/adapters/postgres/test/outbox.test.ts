@@ -45,38 +45,44 @@ forEachBackend((make) => {
       expect(byRelay.b).toBeGreaterThan(0);
     });
 
-    it('a claimed entry is hidden from other relays until it is marked or its claim runs out', async () => {
+    it('a claimed entry is hidden from other relays until it is marked; its claimer sees it again', async () => {
       backend = make();
       const storage = backend.open();
+      const other = backend.open();
       await storage.migrate();
       await storage.outbox.add([testEvent(), testEvent()]);
       const claimed = await storage.outbox.pending(1);
       expect(claimed).toHaveLength(1);
-      const rest = await storage.outbox.pending();
+      const rest = await other.outbox.pending();
       expect(rest.map((e) => e.seq)).not.toContain(claimed[0]?.seq);
-      expect(await storage.outbox.pending()).toEqual([]);
+      expect(await other.outbox.pending()).toEqual(rest);
+      expect(await storage.outbox.pending()).toEqual(claimed);
       // A failed attempt releases the claim at once, counted and with the error kept.
-      await storage.outbox.markFailed(
+      await other.outbox.markFailed(
         rest.map((e) => e.seq),
         new Error('bus down'),
       );
       const retried = await storage.outbox.pending();
-      expect(retried.map((e) => [e.seq, e.attempts])).toEqual(rest.map((e) => [e.seq, 1]));
+      expect(retried.map((e) => [e.seq, e.attempts, e.lastError])).toEqual([
+        [claimed[0]?.seq, 0, undefined],
+        ...rest.map((e) => [e.seq, 1, 'bus down']),
+      ]);
       await storage.outbox.markPublished(retried.map((e) => e.seq));
-      await storage.outbox.markPublished(claimed.map((e) => e.seq));
       expect(await storage.outbox.pending()).toEqual([]);
+      expect(await other.outbox.pending()).toEqual([]);
     });
 
     it('an abandoned claim is handed out again after outboxClaimTimeoutMs', async () => {
       backend = make();
       const first = backend.open({ outboxClaimTimeoutMs: 300 });
+      const second = backend.open();
       await first.migrate();
       await first.outbox.add([testEvent()]);
       const claimed = await first.outbox.pending();
       expect(claimed).toHaveLength(1);
-      expect(await first.outbox.pending()).toEqual([]);
+      expect(await second.outbox.pending()).toEqual([]);
       await sleep(350);
-      expect((await first.outbox.pending()).map((e) => e.seq)).toEqual(claimed.map((e) => e.seq));
+      expect((await second.outbox.pending()).map((e) => e.seq)).toEqual(claimed.map((e) => e.seq));
     });
 
     it('transaction writes commit with the documents, or not at all', async () => {

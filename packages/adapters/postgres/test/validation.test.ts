@@ -105,6 +105,8 @@ describe('createPostgresStorage options', () => {
       transactions: true,
       ordering: true,
       durable: true,
+      uniqueIndexes: true,
+      rangeQueries: true,
     });
   });
 });
