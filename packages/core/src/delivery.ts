@@ -28,3 +28,35 @@ export interface DeliveryFailureStats {
   /** Subscriber calls that threw or whose promise rejected. */
   handlerFailures: number;
 }
+
+/** What {@link reportDeliveryFailure} updates: an engine's counters and its `onError` option. */
+export interface DeliveryFailureSink<E extends EventEnvelope = EventEnvelope> extends DeliveryFailureStats {
+  readonly onError: DeliveryErrorHandler<E> | undefined;
+}
+
+/**
+ * Counts a failed delivery on `sink` and passes it to the sink's `onError`; an `onError` that
+ * throws is swallowed (there is nowhere left to report to; the counters still hold the failure).
+ * The one implementation of the rule every engine follows.
+ *
+ * @example
+ * ```ts
+ * const sink = { publishFailures: 0, handlerFailures: 0, onError: undefined };
+ * reportDeliveryFailure(sink, 'bus', new Error('bus down'), []);
+ * sink.publishFailures; // 1
+ * ```
+ */
+export function reportDeliveryFailure<E extends EventEnvelope>(
+  sink: DeliveryFailureSink<E>,
+  source: DeliveryFailureSource,
+  error: unknown,
+  events: readonly E[],
+): void {
+  if (source === 'bus') sink.publishFailures++;
+  else sink.handlerFailures++;
+  try {
+    sink.onError?.(error, { source, events });
+  } catch {
+    // Nowhere left to report to; the counters still hold the failure.
+  }
+}

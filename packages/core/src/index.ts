@@ -31,11 +31,13 @@ export {
   toMillis,
 } from './clock.js';
 export * from './context/index.js';
-export type {
-  DeliveryErrorContext,
-  DeliveryErrorHandler,
-  DeliveryFailureSource,
-  DeliveryFailureStats,
+export {
+  type DeliveryErrorContext,
+  type DeliveryErrorHandler,
+  type DeliveryFailureSink,
+  type DeliveryFailureSource,
+  type DeliveryFailureStats,
+  reportDeliveryFailure,
 } from './delivery.js';
 export { type DurationInput, type DurationObject, DurationSchema, toDurationMs } from './duration.js';
 export {

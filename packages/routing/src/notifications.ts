@@ -1,9 +1,9 @@
 import {
   type DeliveryErrorHandler,
-  type DeliveryFailureSource,
   type EventEnvelope,
   type EventHandler,
   type EventsMatching,
+  reportDeliveryFailure,
   ThreadlineError,
   type Unsubscribe,
 } from '@threadline/core';
@@ -132,20 +132,7 @@ export interface DeliveryCounters {
   readonly onError: DeliveryErrorHandler<RoutingEvent> | undefined;
 }
 
-function failed(
-  d: DeliveryCounters,
-  source: DeliveryFailureSource,
-  error: unknown,
-  events: readonly RoutingEvent[],
-): void {
-  if (source === 'bus') d.publishFailures++;
-  else d.handlerFailures++;
-  try {
-    d.onError?.(error, { source, events });
-  } catch {
-    // A failing error callback has nowhere left to report to; the counters still hold it.
-  }
-}
+const failed = reportDeliveryFailure<RoutingEvent>;
 
 /**
  * Wraps a subscriber so that neither a throw nor a rejected promise escapes into the emitter:

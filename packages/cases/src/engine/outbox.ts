@@ -2,6 +2,7 @@ import {
   type DeliveryFailureSource,
   type DocumentStore,
   type EventHandler,
+  reportDeliveryFailure,
   type StoredDocument,
   ThreadlineError,
 } from '@threadline/core';
@@ -145,13 +146,7 @@ export function deliveryFailed(
   error: unknown,
   events: readonly CaseEngineEvent[],
 ): void {
-  if (source === 'bus') s.publishFailures++;
-  else s.handlerFailures++;
-  try {
-    s.onError?.(error, { source, events });
-  } catch {
-    // Nowhere left to report to.
-  }
+  reportDeliveryFailure(s, source, error, events);
 }
 
 /**
