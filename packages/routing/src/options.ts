@@ -4,11 +4,9 @@ import {
   type DocumentStore,
   type EventBus,
   type IdGenerator,
-  isThreadlineError,
   parseInput,
-  ThreadlineError,
+  resolveDocumentStoreOption,
   type ThreadlineStorage,
-  validateAdapter,
 } from '@threadline/core';
 import { z } from 'zod';
 import type { RoutingEvent } from './events.js';
@@ -159,44 +157,6 @@ export type ParsedRoutingOptions = z.output<typeof RoutingEngineOptionsSchema>;
 /** Validates the engine options once, at construction; `store` is the resolved document store. */
 export function parseOptions(options: RoutingEngineOptions): ParsedRoutingOptions {
   const parsed = parseInput(RoutingEngineOptionsSchema, options, 'routing engine options', 'CONFIG');
-  const store = resolveDocumentStore(parsed.storage, parsed.store);
+  const store = resolveDocumentStoreOption('routing engine', parsed.storage, parsed.store);
   return store === undefined ? parsed : { ...parsed, store };
-}
-
-/**
- * The document store of `storage` (or of the deprecated `store`), checked with core's
- * `validateAdapter` so that a store missing methods is one `CONFIG` error naming all of them.
- */
-function resolveDocumentStore(
-  storage: ThreadlineStorage | undefined,
-  store: DocumentStore | undefined,
-): DocumentStore | undefined {
-  if (storage !== undefined && store !== undefined) {
-    throw new ThreadlineError('CONFIG', 'Invalid routing engine options: pass storage or store, not both', {
-      issues: [
-        {
-          path: ['store'],
-          message: 'store is a deprecated alias of storage; pass only storage',
-          code: 'custom',
-        },
-      ],
-    });
-  }
-  const path = storage === undefined ? ['store'] : ['storage', 'documents'];
-  const candidate = storage === undefined ? store : storage.documents;
-  if (candidate === undefined && storage === undefined) return undefined;
-  try {
-    return validateAdapter('DocumentStore', candidate);
-  } catch (error) {
-    if (!isThreadlineError(error)) throw error;
-    throw new ThreadlineError(
-      'CONFIG',
-      `Invalid routing engine options: ${path.join('.')}: ${error.message}`,
-      {
-        cause: error,
-        issues: [{ path, message: error.message, code: 'custom' }],
-        details: error.details,
-      },
-    );
-  }
 }

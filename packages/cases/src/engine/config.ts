@@ -7,9 +7,9 @@ import {
   type EventBus,
   type IdGenerator,
   isThreadlineError,
+  resolveDocumentStoreOption,
   ThreadlineError,
   type ThreadlineStorage,
-  validateAdapter,
 } from '@threadline/core';
 import { z } from 'zod';
 import { type EscalationLadderInput, resolveLadders } from '../escalation.js';
@@ -163,35 +163,10 @@ export function buildRules(
   };
 }
 
-/**
- * The document store of `storage` (or of the deprecated `store`), checked with core's
- * `validateAdapter` so that a store missing methods is one `CONFIG` error naming all of them.
- */
+/** The document store of `storage` (or the deprecated `store`), checked once (core's rule). */
 export function resolveDocumentStore(
   storage: ThreadlineStorage | undefined,
   store: DocumentStore | undefined,
 ): DocumentStore | undefined {
-  if (storage !== undefined && store !== undefined) {
-    throw new ThreadlineError('CONFIG', 'Invalid case engine options: pass storage or store, not both', {
-      issues: [
-        {
-          path: ['store'],
-          message: 'store is a deprecated alias of storage; pass only storage',
-          code: 'custom',
-        },
-      ],
-    });
-  }
-  if (storage === undefined && store === undefined) return undefined;
-  const path = storage === undefined ? ['store'] : ['storage', 'documents'];
-  try {
-    return validateAdapter('DocumentStore', storage === undefined ? store : storage.documents);
-  } catch (error) {
-    if (!isThreadlineError(error)) throw error;
-    throw new ThreadlineError('CONFIG', `Invalid case engine options: ${path.join('.')}: ${error.message}`, {
-      cause: error,
-      issues: [{ path, message: error.message, code: 'custom' }],
-      details: error.details,
-    });
-  }
+  return resolveDocumentStoreOption('case engine', storage, store);
 }

@@ -37,6 +37,7 @@ export {
 } from './outboxRelay.js';
 export { type PortName, validateAdapter } from './registration.js';
 export type { ThreadlineStorage } from './storage.js';
+export { resolveDocumentStoreOption } from './storageOption.js';
 export {
   assertCollectionName,
   assertFieldPath,
