@@ -1,166 +1,36 @@
-// The simulated day: every package wired together on the in-memory adapter, driven by core's
-// Scheduler on a ManualClock. The simulation itself is one more Schedulable: it plays the
-// customers (arrivals, patience) and the people and bots (accepting offers, talking, wrapping up).
-import { createMemoryDocumentStore } from '@threadline/adapter-memory';
-import { type CaseEngine, createCaseEngine, isCaseEngineEvent } from '@threadline/cases';
 import {
   buildHandoffPacket,
   type ContextSignal,
-  createContextAssembler,
   createEvent,
-  createIdentityService,
   createRandom,
-  createSequentialIds,
-  InProcessEventBus,
   isThreadlineError,
-  ManualClock,
   type Schedulable,
   Scheduler,
   type StoredDocument,
   type ZoneRules,
   zoneRules,
 } from '@threadline/core';
-import {
-  analyzeSentiment,
-  createInsightsStream,
-  type InsightsStream,
-  type SentimentResult,
-  type SignalDetectedEvent,
-} from '@threadline/insights';
-import { createRoutingEngine, type RoutingEngine } from '@threadline/routing';
+import { analyzeSentiment, type SentimentResult } from '@threadline/insights';
+import { countBusEvents } from './busCounters.js';
+import type { DayCounters, DayOptions, DayResult, InteractionRecord, SimEvent } from './day.js';
+import { agentWords, loadWeight, warmSpikeBaseline } from './dayHelpers.js';
 import { EventHeap } from './heap.js';
 import {
   type AgentProfile,
   asTopic,
-  buildEscalations,
-  buildHealthModel,
-  buildPolicies,
   buildRoster,
-  buildRoutingRules,
   buildTaxonomy,
-  buildWorkflow,
-  centerCalendar,
   type ShiftName,
   type SimChannel,
   shiftCalendars,
   TIME_ZONE,
 } from './setup.js';
-import { loadText, type Topic } from './text.js';
-import { type Arrival, drawTraffic, HOURLY_CURVE, type Person } from './traffic.js';
+import { loadText } from './text.js';
+import { type Arrival, drawTraffic, type Person } from './traffic.js';
+import { wireEngines } from './wiring.js';
 
-/** Options of {@link simulateDay}. */
-export interface DayOptions {
-  /** People and bots (default 500; 2 % are bots). */
-  agents?: number;
-  /** Contacts over the day (default 50,000). */
-  interactions?: number;
-  /** Seed of every random draw (default 2026). */
-  seed?: number;
-  /** Read the shared airline data when present (default true); false forces generated text. */
-  useSharedData?: boolean;
-  /** Folders to look for airline-sentiment.csv in (default: THREADLINE_DATA_DIR, ../shared/data). */
-  dataDirs?: string[];
-  /** The day, `YYYY-MM-DD` (default 2026-06-16, a Tuesday). Opening is 08:00 in `timeZone`. */
-  date?: string;
-  /** IANA zone of the center's opening hours, shifts and the spike detector's hours (default America/New_York). */
-  timeZone?: string;
-}
-
-/** What happened to one contact. */
-export type Outcome = 'completed' | 'contained' | 'abandoned' | 'carried_over';
-
-/** The per-contact record the report is computed from. */
-export interface InteractionRecord {
-  id: string;
-  channel: SimChannel;
-  arrivedAt: number;
-  customerId: string;
-  person: number;
-  caseId: string;
-  topicTruth: Topic;
-  topicDetected: Topic;
-  sentiment: number;
-  sentimentLabel: 'negative' | 'neutral' | 'positive';
-  /** The topic classifier's confidence (the bot's confidence in what it understood). */
-  topicConfidence: number;
-  storm: boolean;
-  /** When the contact started waiting for a person (voice/email: arrival; chat: the bot's handoff). */
-  offeredAt?: number;
-  answeredAt?: number;
-  abandonedAt?: number;
-  completedAt?: number;
-  agentId?: string;
-  botId?: string;
-  handoff?: {
-    reason: string;
-    withContext: boolean;
-    packetReceived: boolean;
-    /** Explicit handoffs: what the assembled context held (earlier sentiment points, cases, failed providers). */
-    context?: { sentimentPoints: number; cases: number; failedProviders: number };
-  };
-  talkMs?: number;
-  wrapMs?: number;
-  csat?: number;
-  outcome?: Outcome;
-  repeat: boolean;
-}
-
-/** Counters gathered while the day runs. */
-export interface DayCounters {
-  busEvents: Record<string, number>;
-  offers: number;
-  rejected: number;
-  offerTimeouts: number;
-  rescinded: number;
-  escalationsTriggered: number;
-  priorityRaised: number;
-  notifications: number;
-  teamEscalations: number;
-  slaBreachedEvents: number;
-  slaAtRiskEvents: number;
-  spikeSignals: SignalDetectedEvent[];
-  healthSignals: number;
-  churnSignals: number;
-  capacityViolations: string[];
-  identity: { created: number; matched: number; merges: number; conflicts: number };
-  contextsAssembled: number;
-  reopenedContacts: number;
-}
-
-/** Everything the report needs, plus the live engines for inspection in tests. */
-export interface DayResult {
-  options: Required<Omit<DayOptions, 'dataDirs'>>;
-  textSource: { kind: 'airline' | 'generated'; origin: string };
-  openAt: number;
-  closeAt: number;
-  endedAt: number;
-  roster: AgentProfile[];
-  persons: Person[];
-  interactions: InteractionRecord[];
-  /** Per human agent, one busy interval per task (accepted → end of wrap-up); open ones end NaN. */
-  handling: Map<string, Array<[number, number]>>;
-  counters: DayCounters;
-  cases: CaseEngine;
-  routing: RoutingEngine;
-  insights: InsightsStream;
-  /** QA inputs: per case, the agent who last handled it. */
-  caseAgent: Map<string, string>;
-  /** Messages kept for QA: conversation id → messages. */
-  transcripts: Map<string, { speaker: 'customer' | 'agent' | 'bot'; text: string; at: number }[]>;
-  caseConversation: Map<string, string>;
-  caseCustomer: Map<string, string>;
-  escalatedCases: Set<string>;
-  reopenedCases: Set<string>;
-}
-
-type SimEvent =
-  | { kind: 'arrive'; a: Arrival }
-  | { kind: 'accept'; reservationId: string; taskId: string; workerId: string }
-  | { kind: 'botTurn'; taskId: string }
-  | { kind: 'complete'; taskId: string }
-  | { kind: 'abandon'; taskId: string; since: number }
-  | { kind: 'escalate'; caseId: string; to: 'low' | 'normal' | 'high' | 'urgent' }
-  | { kind: 'shift'; shift: ShiftName; on: boolean };
+export type { DayCounters, DayOptions, DayResult, InteractionRecord, Outcome } from './day.js';
+export { hoursOf } from './dayHelpers.js';
 
 const HOUR = 3_600_000;
 
@@ -208,43 +78,9 @@ export async function simulateDay(options: DayOptions = {}): Promise<DayResult> 
   });
 
   // --- the wiring: one clock, one id generator, one store, one bus ---------------------------
-  const clock = new ManualClock(openAt - 60_000);
-  const ids = createSequentialIds();
-  const store = createMemoryDocumentStore();
-  const bus = new InProcessEventBus();
-  const identity = createIdentityService({ store, clock, ids, bus });
-  const contexts = createContextAssembler({ store, clock });
-  const routing = createRoutingEngine({
-    clock,
-    ids,
-    bus,
-    workflow: buildWorkflow(),
-    reservationTimeoutMs: 20_000,
-    handoffRules: { onCustomerRequest: true, sentimentBelow: -0.6, confidenceBelow: 0.35 },
-  });
-  const cases = createCaseEngine({
-    clock,
-    ids,
-    bus,
-    calendars: { center: centerCalendar(opts.timeZone) },
-    policies: buildPolicies(),
-    escalations: buildEscalations(),
-    routingRules: buildRoutingRules(),
-  });
-  const insights = createInsightsStream({
-    clock,
-    ids,
-    topicOf: (e) =>
-      e.type === 'conversation.classified' ? (e.payload as { topic: string }).topic : undefined,
-    spike: { window: { minutes: 15 }, timeZone: opts.timeZone, fdr: 0.01, minCount: 10 },
-    health: {
-      model: buildHealthModel(),
-      read: (e) =>
-        e.type === 'customer.measured'
-          ? { customerId: e.aggregateId, values: e.payload as Record<string, number> }
-          : undefined,
-      emit: 'band',
-    },
+  const { clock, ids, store, bus, identity, contexts, routing, cases, insights } = wireEngines({
+    openAt,
+    timeZone: opts.timeZone,
   });
   const taxonomy = buildTaxonomy();
   // Both analyses are pure functions of the text, and the day reuses texts: analyse each once.
@@ -356,69 +192,18 @@ export async function simulateDay(options: DayOptions = {}): Promise<DayResult> 
   const conversations = new Map<string, StoredDocument>();
 
   // --- events between packages flow over the bus -------------------------------------------
-  bus.subscribe('*', (e) => {
-    const prefix = e.type.slice(0, e.type.indexOf('.'));
-    counters.busEvents[prefix] = (counters.busEvents[prefix] ?? 0) + 1;
-  });
-  bus.subscribe('reservation.created', (e) => {
-    const p = e.payload as { reservationId: string; taskId: string; workerId: string };
-    counters.offers++;
-    const bot = profiles.get(p.workerId)?.kind === 'bot';
-    const a = arrivalById.get(p.taskId);
-    heap.push(clock.now() + (bot ? 500 : (a?.ringMs ?? 3_000)), { kind: 'accept', ...p });
-  });
-  bus.subscribe('reservation.timed_out', () => {
-    counters.offerTimeouts++;
-  });
-  bus.subscribe('reservation.rescinded', () => {
-    counters.rescinded++;
-  });
-  bus.subscribe('sla.breached', (e) => {
-    counters.slaBreachedEvents++;
-    const customer = caseCustomer.get(e.aggregateId);
-    if (customer) breachesByCustomer.set(customer, (breachesByCustomer.get(customer) ?? 0) + 1);
-  });
-  bus.subscribe('sla.at_risk', () => {
-    counters.slaAtRiskEvents++;
-  });
-  bus.subscribe('case.escalated', (e) => {
-    counters.teamEscalations++;
-    escalatedCases.add(e.aggregateId);
-  });
-  bus.subscribe('escalation.triggered', (e) => {
-    if (!isCaseEngineEvent(e, 'escalation.triggered')) return;
-    counters.escalationsTriggered++;
-    escalatedCases.add(e.aggregateId);
-    const customer = caseCustomer.get(e.aggregateId);
-    if (customer) escalationsByCustomer.set(customer, (escalationsByCustomer.get(customer) ?? 0) + 1);
-    for (const action of e.payload.actions) {
-      // The host executes ladder actions; do it as the next step of the simulation, not inside
-      // the case engine's own event delivery.
-      if (action.type === 'raise_priority')
-        heap.push(clock.now(), { kind: 'escalate', caseId: e.aggregateId, to: action.to });
-      if (action.type === 'notify') counters.notifications += action.recipients.length;
-    }
-  });
-  bus.subscribe('signal.detected', async (e) => {
-    const event = e as SignalDetectedEvent;
-    const signal = event.payload;
-    if (signal.kind === 'spike') counters.spikeSignals.push(event);
-    if (signal.kind === 'health') counters.healthSignals++;
-    if (signal.kind === 'churn_risk') counters.churnSignals++;
-    // Churn-risk signals land in the store, where the context assembler finds them for the customer.
-    if (signal.subject.type === 'customer' && signal.kind === 'churn_risk') {
-      const { version: _v, ...doc } = signal;
-      await store.put('signals', doc);
-    }
-  });
-  bus.subscribe('customer.created', () => {
-    counters.identity.created++;
-  });
-  bus.subscribe('customer.merged', () => {
-    counters.identity.merges++;
-  });
-  bus.subscribe('identity.conflict_detected', () => {
-    counters.identity.conflicts++;
+  countBusEvents({
+    bus,
+    clock,
+    store,
+    heap,
+    counters,
+    profiles,
+    arrivalById,
+    caseCustomer,
+    escalatedCases,
+    breachesByCustomer,
+    escalationsByCustomer,
   });
 
   // Shifts come from business calendars: the simulation (the workforce-management host) turns
@@ -998,85 +783,4 @@ export async function simulateDay(options: DayOptions = {}): Promise<DayResult> 
     escalatedCases,
     reopenedCases,
   };
-}
-
-/**
- * Gives the spike detector the history a running contact center would have: the four previous
- * weeks, drawn from the forecast curve and the classifier's topic mix (with
- * Poisson noise). Without it, the morning ramp of the first day would look like a spike.
- */
-function warmSpikeBaseline(
-  insights: InsightsStream,
-  taxonomy: ReturnType<typeof buildTaxonomy>,
-  text: ReturnType<typeof loadText>,
-  interactions: number,
-  openAt: number,
-  rng: ReturnType<typeof createRandom>,
-): void {
-  const truthShare: Record<Topic, number> = {
-    disruptions: 0.25,
-    baggage: 0.2,
-    booking: 0.2,
-    service: 0.15,
-    general: 0.2,
-  };
-  const detectedShare = new Map<string, number>();
-  for (const [truth, share] of Object.entries(truthShare) as [Topic, number][]) {
-    // Every fourth utterance is plenty to estimate the mix.
-    const pool = text.byTopic[truth].filter((_, i) => i % 4 === 0);
-    for (const u of pool) {
-      const label = asTopic(taxonomy.predict(u.text).label);
-      detectedShare.set(label, (detectedShare.get(label) ?? 0) + share / pool.length);
-    }
-  }
-  const weights: number[] = [];
-  for (let s = 0; s < HOURLY_CURVE.length * 4; s++) {
-    const h = s / 4;
-    const i = Math.floor(h);
-    const a = HOURLY_CURVE[i] as number;
-    const b = HOURLY_CURVE[Math.min(i + 1, HOURLY_CURVE.length - 1)] as number;
-    weights.push(a + (b - a) * (h - i));
-  }
-  const total = weights.reduce((x, y) => x + y, 0);
-  const detector = insights.spikeDetector;
-  // Four weeks of history, Monday to Saturday (the center is closed on Sundays).
-  for (let daysAgo = 28; daysAgo >= 1; daysAgo--) {
-    const day = openAt - daysAgo * 24 * HOUR;
-    if (new Date(day - 4 * HOUR).getUTCDay() === 0) continue;
-    weights.forEach((w, s) => {
-      for (const [topic, share] of detectedShare) {
-        const mu = (interactions * w * share) / total;
-        // Normal approximation of a Poisson draw (Box–Muller).
-        const z = Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
-        const count = Math.max(0, Math.round(mu + Math.sqrt(mu) * z));
-        if (count > 0) detector.observe(topic, day + s * 15 * 60_000 + 60_000, count);
-      }
-    });
-  }
-}
-
-function loadWeight(p: AgentProfile, channel: SimChannel): number {
-  const cap = p.worker.capacity[channel];
-  return typeof cap === 'object' ? (cap.weight ?? 1) : 1;
-}
-
-/** What the agent says; better agents greet, verify, empathise and close more reliably. */
-function agentWords(p: AgentProfile, a: Arrival, r: InteractionRecord): string {
-  const q = p.quality;
-  // A deterministic per-contact draw from the contact's own numbers.
-  const u = (k: number) => (((a.handleMs * 31 + a.ringMs * 17 + k * 7919) % 1000) / 1000) as number;
-  const parts: string[] = [];
-  if (u(1) < q) parts.push(`Hello, my name is ${p.worker.id}.`);
-  if (u(2) < q) parts.push('Can you verify your booking reference for me?');
-  if (r.sentimentLabel === 'negative' && u(3) < q) parts.push('I understand how frustrating this is.');
-  parts.push(`I have taken care of your ${r.topicDetected} request.`);
-  if (u(4) < q) parts.push('Is there anything else I can help you with? Have a great day.');
-  return parts.join(' ');
-}
-
-/** Hours of the day (local) that the report tables use. */
-export function hoursOf(day: Pick<DayResult, 'openAt' | 'closeAt'>): number[] {
-  const out: number[] = [];
-  for (let t = day.openAt; t < day.closeAt; t += HOUR) out.push(t);
-  return out;
 }
