@@ -5,6 +5,7 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     'calendar/index': 'src/calendar/index.ts',
+    'channels/index': 'src/channels/index.ts',
     'rules/index': 'src/expression/index.ts',
     'identity/index': 'src/identity/index.ts',
     'context/index': 'src/context/index.ts',

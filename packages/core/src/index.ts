@@ -1,7 +1,7 @@
 // @threadline/core — the shared vocabulary and the ports everything plugs into.
 //
 // The root entry exports everything public. Each area also has its own entry point
-// (`@threadline/core/calendar`, `/rules`, `/identity`, `/context`, `/governance`, `/schemas`,
+// (`@threadline/core/calendar`, `/channels`, `/rules`, `/identity`, `/context`, `/governance`, `/schemas`,
 // `/ports`) whose barrel is the one explicit list of that area's names; the root re-exports those
 // barrels whole so the two can never disagree. The vocabulary below (bus, clock, errors, events,
 // ids, scheduling) belongs to no area and is listed here.
@@ -20,6 +20,7 @@ export {
   type Unsubscribe,
 } from './bus.js';
 export * from './calendar/index.js';
+export * from './channels/index.js';
 export {
   type Clock,
   createManualClock,

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as root from '@threadline/core';
 import * as calendar from '@threadline/core/calendar';
+import * as channels from '@threadline/core/channels';
 import * as context from '@threadline/core/context';
 import * as governance from '@threadline/core/governance';
 import * as identity from '@threadline/core/identity';
@@ -9,7 +10,7 @@ import * as rules from '@threadline/core/rules';
 import * as schemas from '@threadline/core/schemas';
 import { describe, expect, it } from 'vitest';
 
-const subpaths = { calendar, context, governance, identity, ports, rules, schemas };
+const subpaths = { calendar, channels, context, governance, identity, ports, rules, schemas };
 
 describe('subpath exports', () => {
   it('each subpath resolves by package name and carries its representative exports', () => {
@@ -17,6 +18,7 @@ describe('subpath exports', () => {
       calendar.createBusinessCalendar({ timeZone: 'UTC', hours: { mon: [['09:00', '17:00']] } }),
     ).toBeInstanceOf(calendar.BusinessCalendar);
     expect(calendar.zoneRules('Europe/Paris').name).toBe('Europe/Paris');
+    expect(channels.DELIVERY_STATES).toContain('delivered');
     expect(rules.compileExpression('task.priority > 5').evaluate({ task: { priority: 7 } })).toBe(true);
     expect(typeof identity.createIdentityService).toBe('function');
     expect(identity.normalizeEmail('Jane@Example.COM')).toBe('jane@example.com');

@@ -48,6 +48,15 @@ export {
   PiiRegistryEntrySchema,
 } from './erasure.js';
 export {
+  declaredCollections,
+  declarePersonalData,
+  listPersonalDataDeclarations,
+  PERSONAL_DATA_COLLECTION,
+  type PersonalDataDeclaration,
+  PersonalDataDeclarationSchema,
+  type StoredPersonalDataDeclaration,
+} from './personalData.js';
+export {
   type BuiltinDetector,
   type CustomPattern,
   CustomPatternSchema,
