@@ -252,7 +252,7 @@ function waits(r: DayReport): ChartSpec {
     title: 'Queue waits',
     note: 'How long contacts offered to people waited before an agent answered, as a share of each channel’s offered contacts; the last column is those who gave up.',
     option: base({
-      xAxis: { type: 'category', data: [...WAIT_BUCKETS] },
+      xAxis: { type: 'category', data: [...WAIT_BUCKETS], axisLabel: { interval: 0 } },
       yAxis: { type: 'value', axisLabel: { formatter: '{value} %' } },
       series: CHANNELS.map((c) => {
         const counts = r.waits[c];
