@@ -61,7 +61,9 @@ export function createProgressRenderer(options: ProgressOptions): ProgressRender
         lastDraw = now;
         const filled = Math.round(fraction * WIDTH);
         const bar = `[${'█'.repeat(filled)}${'░'.repeat(WIDTH - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}% `;
-        const text = `${bar}${line}`.slice(0, Math.max(20, (options.stream.columns ?? 120) - 1));
+        // A pseudo-terminal may report 0 columns: then assume a usual width.
+        const columns = (options.stream.columns ?? 0) > 20 ? (options.stream.columns as number) : 120;
+        const text = `${bar}${line}`.slice(0, columns - 1);
         options.stream.write(`\r\x1b[2K${text}${p.done ? '\n' : ''}`);
         return;
       }

@@ -55,4 +55,22 @@ describe('progress renderer', () => {
     bar.update(at(1000, true));
     expect(writes.at(-1)).toMatch(/\[█{24}\] 100% 15:30 simulated .* done in 0\.5 s\n$/);
   });
+
+  it('fits the line to the terminal, and assumes 120 columns when the terminal reports none', () => {
+    for (const [columns, width] of [
+      [60, 59],
+      [0, 119],
+    ] as const) {
+      const writes: string[] = [];
+      const bar = createProgressRenderer({
+        stream: { isTTY: true, columns, write: (s: string) => writes.push(s) },
+        formatTime: () => '15:30',
+        wallClock: () => 0,
+      });
+      bar.update(at(500));
+      const shown = (writes[0] as string).replace('\r\x1b[2K', '');
+      expect(shown.length).toBeLessThanOrEqual(width);
+      expect(shown.length).toBeGreaterThan(Math.min(width, 100) - 10);
+    }
+  });
 });
