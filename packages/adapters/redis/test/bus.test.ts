@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { busSuite } from '@threadline/adapter-conformance';
+import { busSuite, durableBusSuite } from '@threadline/adapter-conformance';
 import {
   createEvent,
   createIdGenerator,
@@ -9,7 +9,7 @@ import {
 } from '@threadline/core';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createRedisEventBus, type RedisBusErrorContext, type RedisEventBus } from '../src/index.js';
+import { createRedisEventBus, type RedisEventBus } from '../src/index.js';
 
 const URL = process.env.THREADLINE_REDIS_URL;
 const IN_CI = process.env.CI === 'true';
@@ -97,6 +97,64 @@ if (!URL) {
     namespace: `d${run}`,
   });
 
+  const keysOf = async (redis: Redis, match: string): Promise<string[]> => {
+    const out: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', match, 'COUNT', 1000);
+      cursor = next;
+      out.push(...keys);
+    } while (cursor !== '0');
+    return out;
+  };
+  durableBusSuite({
+    describe,
+    it,
+    expect,
+    name: 'Redis Streams, durable delivery',
+    namespace: `x${run}`,
+    openBus: (s) =>
+      createRedisEventBus({
+        url: URL,
+        keyPrefix: `tl_${s.space}`,
+        blockMs: 50,
+        discoveryIntervalMs: 20,
+        claimIntervalMs: 20,
+        ...(s.group ? { group: s.group } : {}),
+        ...(s.maxDeliver ? { maxDeliver: s.maxDeliver } : {}),
+        ...(s.retryDelayMs !== undefined ? { retryDelaysMs: [s.retryDelayMs] } : {}),
+        ...(s.redeliverAfterMs ? { claimIdleMs: s.redeliverAfterMs } : {}),
+        ...(s.maxInFlight ? { maxInFlight: s.maxInFlight } : {}),
+        onError: (error, c) => {
+          if (c.stage === 'handler')
+            s.onError?.(error, {
+              ...(c.deliveries !== undefined ? { deliveries: c.deliveries } : {}),
+              ...(c.deadLettered ? { deadLettered: true } : {}),
+            });
+        },
+      }),
+    readDeadLetters: async (space) => {
+      const redis = new Redis(URL);
+      try {
+        const out: string[] = [];
+        for (const key of (await keysOf(redis, `tl_${space}:dead:*`)).sort()) {
+          for (const [, fields] of await redis.xrange(key, '-', '+')) {
+            out.push((JSON.parse(fields[fields.indexOf('event') + 1] ?? '{}') as { id: string }).id);
+          }
+        }
+        return out;
+      } finally {
+        await redis.quit();
+      }
+    },
+    disposeSpace: async (space) => {
+      const redis = new Redis(URL);
+      const keys = await keysOf(redis, `tl_${space}:*`);
+      if (keys.length > 0) await redis.del(...keys);
+      await redis.quit();
+    },
+  });
+
   describe('Redis Streams specifics', () => {
     it('one stream per tenant and family; a publisher’s retry is handled once per group', async () => {
       const space = `s${run}${++n}`;
@@ -113,87 +171,6 @@ if (!URL) {
       const redis = new Redis(URL);
       expect(await redis.xlen(`tl_${space}:acme%3aeu:case`)).toBe(2);
       await redis.quit();
-    });
-
-    it('retries a failed event with backoff and dead-letters it after maxDeliver', async () => {
-      const space = `r${run}${++n}`;
-      const publisher = open({}, space);
-      const errors: RedisBusErrorContext[] = [];
-      const failing = open(
-        { group: `fail${n}`, maxDeliver: 3, retryDelaysMs: [20], onError: (_e, c) => errors.push(c) },
-        space,
-      );
-      const healthy = open({ group: `ok${n}` }, space);
-      const bad = event('order.placed', 'o1');
-      const good = event('order.placed', 'o2');
-      const attempts: string[] = [];
-      failing.subscribe('order.*', (e) => {
-        attempts.push(e.id);
-        if (e.id === bad.id) throw new Error('boom');
-      });
-      const okSeen: string[] = [];
-      healthy.subscribe('order.*', (e) => {
-        okSeen.push(e.id);
-      });
-      await Promise.all([failing.ready(), healthy.ready()]);
-      await publisher.publish([bad, good]);
-      await until(() => errors.some((c) => c.deadLettered), 10_000, 'dead letter');
-      expect(attempts.filter((id) => id === bad.id)).toHaveLength(3);
-      expect(attempts.filter((id) => id === good.id)).toHaveLength(1);
-      expect(errors.filter((c) => c.stage === 'handler').map((c) => c.deliveries)).toEqual([1, 2, 3]);
-      expect(failing.stats()).toMatchObject({ deadLettered: 1, redelivered: 2, failed: 3, delivered: 1 });
-      const redis = new Redis(URL);
-      const dead = await redis.xrange(`tl_${space}:dead:default:order`, '-', '+');
-      await redis.quit();
-      expect(dead).toHaveLength(1);
-      expect(dead[0]?.[1]).toContain('boom');
-      await until(() => okSeen.length >= 2, 5000, 'other group');
-      expect(okSeen).toEqual([bad.id, good.id]);
-    });
-
-    it('claims what a dead consumer left, and a group resumes where it stopped', async () => {
-      const space = `p${run}${++n}`;
-      const group = `svc${n}`;
-      const publisher = open({}, space);
-      const first = open({ group, claimIdleMs: 300 }, space);
-      const got1: string[] = [];
-      first.subscribe('task.*', async (e) => {
-        got1.push(e.id);
-        await new Promise(() => undefined); // took it and died: never acknowledges
-      });
-      await first.ready();
-      const a = event('task.created', 't1');
-      await publisher.publish(a);
-      await until(() => got1.length === 1, 5000, 'first delivery');
-      const b = event('task.created', 't2');
-      const second = open({ group, claimIdleMs: 300 }, space);
-      const got2: string[] = [];
-      second.subscribe('task.*', (e) => {
-        got2.push(e.id);
-      });
-      await second.ready();
-      await publisher.publish(b);
-      await until(() => got2.length >= 2, 10_000, 'claim and resume');
-      expect(got2.sort()).toEqual([a.id, b.id].sort());
-      expect(second.stats().redelivered).toBe(1);
-    });
-
-    it('keeps per-aggregate order with several entries in flight', async () => {
-      const space = `o${run}${++n}`;
-      const bus = open({ group: `ord${n}`, maxInFlight: 16 }, space);
-      const got = new Map<string, number[]>();
-      bus.subscribe('acct.*', async (e) => {
-        await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 3)));
-        const list = got.get(e.aggregateId) ?? [];
-        list.push(e.version);
-        got.set(e.aggregateId, list);
-      });
-      const events: EventEnvelope[] = [];
-      for (let v = 1; v <= 20; v++)
-        for (const agg of ['a', 'b', 'c', 'd']) events.push(event('acct.updated', agg, v));
-      await bus.publish(events);
-      await until(() => [...got.values()].reduce((s, l) => s + l.length, 0) === 80, 10_000, '80 events');
-      for (const list of got.values()) expect(list).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     });
 
     it('rejects bad options with CONFIG naming the field', () => {
