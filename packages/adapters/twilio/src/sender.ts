@@ -107,7 +107,7 @@ const OptionsSchema = z
   );
 
 /** Twilio error codes that are throttling and worth retrying even on a 4xx answer. */
-const RETRYABLE_TWILIO_CODES = new Set([20429, 30022]);
+const RETRYABLE_TWILIO_CODES = new Set([20429]);
 
 function twilioError(body: unknown): { code?: number; message?: string } {
   if (body === null || typeof body !== 'object') return {};

@@ -39,6 +39,11 @@ export interface ChannelSuiteOptions extends SuiteRunner {
   createHarness: (options: { guard?: SendGuard }) => MaybePromise<ChannelHarness>;
   /** A valid request for this sender, without `conversationId` and `idempotencyKey`. */
   request: Omit<SendRequest, 'conversationId' | 'idempotencyKey'>;
+  /**
+   * Whether two concurrent sends with one key must reach the provider once (default `true`).
+   * That needs a store with unique indexes under the sender's ledger; set `false` for one without.
+   */
+  concurrentIdempotency?: boolean;
   timeoutMs?: number;
 }
 
@@ -101,6 +106,15 @@ export function channelSuite(options: ChannelSuiteOptions): void {
       expect(other.id).not.toBe(first.id);
       expect(h.requests()).toBe(2);
     });
+
+    if (options.concurrentIdempotency !== false) {
+      test('two concurrent sends with one key reach the provider once', async (h) => {
+        const req = request();
+        const [a, b] = await Promise.all([h.sender.send(req), h.sender.send(req)]);
+        expect(b.id).toBe(a.id);
+        expect(h.requests()).toBe(1);
+      });
+    }
 
     test(
       'a guard refusal throws FORBIDDEN, sends nothing and writes nothing',
