@@ -62,6 +62,29 @@ describe('createTwilioSender', () => {
     });
   });
 
+  it('authenticates with an API key when given, and records a 401 as a permanent failure', async () => {
+    const { fake, sender } = await setup({
+      apiKeySid: 'SK0123456789abcdef0123456789abcdef',
+      authToken: 'key-secret',
+    });
+    const record = await sender.send({
+      conversationId: 'c',
+      channel: 'sms',
+      to: '+447700900123',
+      content: { text: 'x' },
+      idempotencyKey: 'ka',
+    });
+    expect(fake.requests[0]?.authorization).toBe(
+      `Basic ${Buffer.from('SK0123456789abcdef0123456789abcdef:key-secret').toString('base64')}`,
+    );
+    // The fake only knows the account's token, so it answers Twilio's 20003.
+    expect(record).toMatchObject({
+      state: 'failed',
+      attempts: 1,
+      error: { code: 'twilio:20003', retryable: false },
+    });
+  });
+
   it('prefixes WhatsApp addresses and sends Content API templates', async () => {
     const { fake, sender } = await setup();
     await sender.send({
