@@ -7,6 +7,12 @@ import { type OutboxSuiteOptions, outboxSuite } from './outboxSuite.js';
 import type { SuiteRunner } from './types.js';
 
 export { type BusSuiteOptions, busSuite } from './busSuite.js';
+export {
+  type ChannelHarness,
+  type ChannelSuiteOptions,
+  channelSuite,
+  type ScriptedReply,
+} from './channels/index.js';
 export { type ConcurrencySuiteOptions, concurrencySuite } from './concurrencySuite.js';
 export { type DocumentStoreSuiteOptions, documentStoreSuite } from './documentStoreSuite.js';
 export {
