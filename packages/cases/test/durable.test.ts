@@ -189,6 +189,31 @@ for (const backend of backends()) {
       expect(engine.getCase('f1')?.followUpOf).toBe('c1');
     });
 
+    it('reopening the id of a case that left memory is refused at commit; the rest of the batch commits', async () => {
+      const storage = await backend.open();
+      const engine = engineOn(storage, new ManualClock(T0));
+      engine.openCase({ id: 'c1', customerId: 'u1', subject: 'First', priority: 'normal', channel: 'chat' });
+      engine.transition('c1', 'solved', { actor: 'a' });
+      engine.transition('c1', 'closed', { actor: 'a' });
+      await engine.flush();
+      expect(engine.getCase('c1')).toBeUndefined();
+      const seen: string[] = [];
+      engine.subscribe('case.opened', (e) => {
+        seen.push(e.aggregateId);
+      });
+      engine.openCase({ id: 'c1', customerId: 'u9', subject: 'Again', priority: 'normal', channel: 'chat' });
+      engine.openCase({ id: 'c2', customerId: 'u2', subject: 'Other', priority: 'normal', channel: 'chat' });
+      await expect(engine.flush()).rejects.toMatchObject({ code: 'ADAPTER', cause: { code: 'CONFLICT' } });
+      expect(seen).toEqual(['c2']);
+      expect(engine.getCase('c1')).toBeUndefined();
+      expect(await engine.readCase('c1')).toMatchObject({ status: 'closed', subject: 'First' });
+      expect((await storage.documents.get('cases', 'c2'))?.subject).toBe('Other');
+      // The engine is not broken: later commands commit.
+      engine.transition('c2', 'open', { actor: 'a' });
+      await engine.flush();
+      expect((await storage.documents.get('cases', 'c2'))?.status).toBe('open');
+    });
+
     it('persists deadlines in a range index; recover is idempotent and fires each breach once', async () => {
       const storage = await backend.open();
       const clock = new ManualClock(T0);

@@ -204,7 +204,7 @@ export async function commitBatch(s: EngineState, batch: CommitBatch): Promise<v
         break;
       } catch (error) {
         if (!isThreadlineError(error, 'CONFLICT') || attempt >= MAX_ATTEMPTS) throw error;
-        if (!(await adoptStored(storage, items))) throw error;
+        if (!(await adoptStored(s, batch, storage, items))) throw error;
       }
     }
   } catch (error) {
@@ -220,8 +220,16 @@ export async function commitBatch(s: EngineState, batch: CommitBatch): Promise<v
   deliver(s, batch.events);
 }
 
-/** Re-reads documents that moved; adopts stored personal fields. `false` when none moved. */
-async function adoptStored(storage: ThreadlineStorage, items: Item[]): Promise<boolean> {
+/**
+ * Re-reads documents that moved: adopts stored personal fields, and drops a new case whose id is
+ * already stored (`false` when nothing explains the conflict).
+ */
+async function adoptStored(
+  s: EngineState,
+  batch: CommitBatch,
+  storage: ThreadlineStorage,
+  items: Item[],
+): Promise<boolean> {
   let moved = false;
   for (const it of items) {
     const c = it.entry.sla.case;
@@ -234,16 +242,30 @@ async function adoptStored(storage: ThreadlineStorage, items: Item[]): Promise<b
     }
     if (stored.version === it.entry.storedVersion) continue;
     if (it.entry.storedVersion === undefined) {
-      // A new case whose id is taken in the store (another process): never overwrite it.
-      throw new ThreadlineError('CONFLICT', `Case ${c.id} already exists in the store`, {
-        details: { caseId: c.id, tenantId: c.tenantId },
-      });
+      // A new case whose caller-chosen id is taken in the store (a case that left memory, or one
+      // another process stored): never overwrite it. The opening is undone — the case leaves
+      // memory, its events are dropped — and reported through `flush()`; the rest commits.
+      dropNewCase(s, batch, it.entry);
+      s.failures.push(
+        new ThreadlineError('CONFLICT', `Case ${c.id} already exists in the store; it was not opened`, {
+          details: { caseId: c.id, tenantId: c.tenantId },
+        }),
+      );
+      moved = true;
+      continue;
     }
     adoptPersonalFields(it.entry, stored as unknown as Partial<Case>);
     it.entry.storedVersion = stored.version;
     moved = true;
   }
   return moved;
+}
+
+function dropNewCase(s: EngineState, batch: CommitBatch, entry: CaseEntry): void {
+  const c = entry.sla.case;
+  if (batch.entries.delete(entry)) entry.pendingBatches = (entry.pendingBatches ?? 1) - 1;
+  batch.events = batch.events.filter((e) => e.aggregateId !== c.id || e.tenantId !== c.tenantId);
+  evict(s, entry, false);
 }
 
 /** Ends a batch: closed cases whose last batch committed leave memory (option `evictClosed`). */

@@ -195,8 +195,11 @@ export function insert(s: EngineState, tenantId: string, caseId: string, entry: 
   s.caseCount++;
 }
 
-/** Removes a case from memory (durable mode, once its closing change committed). */
-export function evict(s: EngineState, entry: CaseEntry): void {
+/**
+ * Removes a case from memory: durable mode, once its closing change committed (`counted`), or a
+ * new case whose id turned out to be taken in the store (not counted as evicted).
+ */
+export function evict(s: EngineState, entry: CaseEntry, counted = true): void {
   const c = entry.sla.case;
   const byId = s.cases.get(c.tenantId);
   if (byId?.get(c.id) !== entry) return;
@@ -204,7 +207,7 @@ export function evict(s: EngineState, entry: CaseEntry): void {
   if (byId.size === 0) s.cases.delete(c.tenantId);
   for (const r of entry.sla.records) s.index.remove(r);
   s.caseCount--;
-  s.evicted++;
+  if (counted) s.evicted++;
 }
 
 /** Durable mode: `ADAPTER` once a commit failed (memory is then ahead of the store). */
