@@ -249,6 +249,13 @@ for (const backend of backends()) {
       await b.flush();
       expect(after).toEqual(['c2:sla.breached', 'c2:escalation.triggered']);
       expect(await findDueCases(storage, { until: clock.now() })).toEqual([]);
+      // Rows exist only while something is due: closing both cases removes them.
+      for (const id of ['c1', 'c2']) {
+        b.transition(id, 'solved', { actor: 'a' });
+        b.transition(id, 'closed', { actor: 'a' });
+      }
+      await b.flush();
+      expect((await storage.documents.find('case_deadlines', { limit: 10 })).items).toEqual([]);
     });
 
     it('declares its personal data: case documents and audit streams', async () => {

@@ -185,12 +185,17 @@ export async function commitBatch(s: EngineState, batch: CommitBatch): Promise<v
               });
             }
             if (it.due !== it.entry.dueCommitted) {
-              await tx.documents.put(CASE_DEADLINES_COLLECTION, {
-                id: c.id,
-                tenantId: c.tenantId,
-                caseId: c.id,
-                dueAt: it.due,
-              });
+              // Only cases with due work have a row: rows do not pile up with every case handled.
+              if (it.due === null) {
+                await tx.documents.delete(CASE_DEADLINES_COLLECTION, c.id, { tenantId: c.tenantId });
+              } else {
+                await tx.documents.put(CASE_DEADLINES_COLLECTION, {
+                  id: c.id,
+                  tenantId: c.tenantId,
+                  caseId: c.id,
+                  dueAt: it.due,
+                });
+              }
             }
           }
           if (events.length > 0) await tx.outbox.add(events);
