@@ -29,6 +29,14 @@ import {
   recompute,
   updateRules,
 } from './engine/recompute.js';
+import {
+  loadCase,
+  type RecoverOptions,
+  type RecoverResult,
+  readAudit,
+  readCase,
+  recover,
+} from './engine/recovery.js';
 import { createEngineState, type EngineState } from './engine/state.js';
 import { advanceTo, nextDeadline } from './engine/time.js';
 import type { CaseEngineEvent } from './events.js';
@@ -40,6 +48,7 @@ export type { CaseEngineOptions } from './engine/config.js';
 export type { LoadOptions, LoadResult } from './engine/persistence.js';
 export type { CaseEngineStats, TenantScope } from './engine/queries.js';
 export type { CaseEngineRules, RecomputeOptions, RecomputeResult } from './engine/recompute.js';
+export type { RecoverOptions, RecoverResult } from './engine/recovery.js';
 
 /**
  * The case engine: case lifecycle with an immer-patch audit trail, SLA metrics on business
@@ -332,13 +341,74 @@ export class CaseEngine {
   }
 
   /**
+   * Rebuilds one tenant's open cases (every status but `closed`) and their SLA deadlines from
+   * storage after a crash or in a fresh process: case documents, their audit streams (or the
+   * history embedded in documents written before the audit streams), metric records and the
+   * deadline index. Idempotent (cases already in memory are kept); publishes nothing. Then
+   * `advanceTo` fires exactly the warnings, breaches and escalations the previous engine had not
+   * committed. `due` counts cases whose persisted deadline had passed (one range query on
+   * `case_deadlines`). Call it with the rules the previous engine ran with.
+   *
+   * @example
+   * ```ts
+   * const engine = createCaseEngine({ clock, calendars, policies, storage });
+   * await engine.recover(); // tenant 'default'; { tenantId, cases, scheduled, due }
+   * engine.advanceTo(clock.now()); // fires what fell due while the process was down
+   * ```
+   */
+  recover(options?: RecoverOptions): Promise<RecoverResult> {
+    return recover(this.#s, options);
+  }
+
+  /**
+   * The case, loaded back into memory when it was evicted (closed cases leave memory once their
+   * closing change committed), so commands and sync reads work on it; `undefined` when it
+   * exists nowhere. A closed case loaded this way leaves memory again after its next change.
+   *
+   * @example
+   * ```ts
+   * await engine.loadCase(closedId);
+   * const next = engine.linkFollowUp(closedId, { subject: 'Refund not received' });
+   * ```
+   */
+  loadCase(caseId: string, options?: TenantScope): Promise<Case | undefined> {
+    return loadCase(this.#s, caseId, options);
+  }
+
+  /**
+   * The case from memory, or from storage when it was evicted (without keeping it in memory).
+   *
+   * @example
+   * ```ts
+   * const closed = await engine.readCase('case-1');
+   * ```
+   */
+  readCase(caseId: string, options?: TenantScope): Promise<Case | undefined> {
+    return readCase(this.#s, caseId, options);
+  }
+
+  /**
+   * The audit trail in `getAudit`'s shape, from memory or, for an evicted case, read from its
+   * audit stream `case:<id>`. `NOT_FOUND` when the case exists nowhere.
+   *
+   * @example
+   * ```ts
+   * (await engine.readAudit('case-1')).map((e) => e.action);
+   * ```
+   */
+  readAudit(caseId: string, options?: TenantScope): Promise<readonly CaseAuditEntry[]> {
+    return readAudit(this.#s, caseId, options);
+  }
+
+  /**
    * Rebuilds the in-memory state of one tenant's cases from the store (cases, SLA metric
    * instances with their paused time, warnings, breaches and ladder levels, the deadline index,
    * SLA history and audit trail), reading the `cases` collection page by page with `find`.
    * Call it on start-up, before new commands, with the rules the previous engine ran with; it
    * publishes nothing. Afterwards `getSla`, `nextDeadline` and `advanceTo` behave as they did in
    * the engine that wrote the documents. A case already in memory is `CONFLICT`; an invalid
-   * document is `VALIDATION`; either way nothing is loaded.
+   * document is `VALIDATION`; either way nothing is loaded. Unlike {@link CaseEngine.recover}
+   * it also loads closed cases and is not idempotent; prefer `recover`.
    *
    * @example
    * ```ts

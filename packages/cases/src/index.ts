@@ -21,6 +21,18 @@ export {
 } from './case.js';
 export type { ConditionInput, RuleContext } from './condition.js';
 export {
+  CASE_DEADLINES_COLLECTION,
+  CASES_COLLECTION,
+  CASES_PERSONAL_DATA,
+} from './engine/durable.js';
+export {
+  AUDIT_RECORDED,
+  CASE_STREAM_PREFIX,
+  caseStreamId,
+  SLA_FACT_RECORDED,
+} from './engine/history.js';
+export { type DueCase, type FindDueCasesOptions, findDueCases } from './engine/recovery.js';
+export {
   CaseEngine,
   type CaseEngineOptions,
   type CaseEngineRules,
@@ -30,6 +42,8 @@ export {
   type LoadResult,
   type RecomputeOptions,
   type RecomputeResult,
+  type RecoverOptions,
+  type RecoverResult,
   type TenantScope,
   type UpdateCaseInput,
 } from './engine.js';

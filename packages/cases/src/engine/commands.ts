@@ -22,7 +22,15 @@ import { CaseSla, type SlaFact } from '../sla/tracker.js';
 import { assertTransition, type CaseStatus } from '../transitions.js';
 import { afterChange, assertOpen, change, checkTime, route, statusChange } from './change.js';
 import { commit, queue } from './outbox.js';
-import { type CaseEntry, DEFAULT_TENANT, type EngineState, entryOf, insert, lookup } from './state.js';
+import {
+  assertWritable,
+  type CaseEntry,
+  DEFAULT_TENANT,
+  type EngineState,
+  entryOf,
+  insert,
+  lookup,
+} from './state.js';
 
 // Shared frozen empties keep a freshly opened case small (a million of them are expected);
 // immer copies on write, so sharing is safe.
@@ -53,6 +61,7 @@ function mergeInto(target: Record<string, unknown>, patch: Record<string, unknow
 
 /** `openCase`: a new case in status `new`, with its SLA metrics and routing rule applied. */
 export function openCase(s: EngineState, input: OpenCaseInput): Case {
+  assertWritable(s);
   const i = parseInput(OpenCaseInputSchema, input, 'case');
   const id = i.id ?? s.ids.next('case');
   const tenantId = i.tenantId ?? DEFAULT_TENANT;
@@ -106,6 +115,7 @@ export function openCase(s: EngineState, input: OpenCaseInput): Case {
 
 /** `transition`: a move along the transition table. */
 export function transition(s: EngineState, caseId: string, status: CaseStatus, context: ChangeContext): Case {
+  assertWritable(s);
   const to = parseInput(CaseStatusSchema, status, 'status');
   const ctx = parseInput(ChangeContextSchema, context, 'change context');
   const entry = entryOf(s, caseId, ctx.tenantId);
@@ -119,6 +129,7 @@ export function transition(s: EngineState, caseId: string, status: CaseStatus, c
 
 /** `reopen`: `solved → open`. */
 export function reopen(s: EngineState, caseId: string, context: ChangeContext): Case {
+  assertWritable(s);
   const ctx = parseInput(ChangeContextSchema, context, 'change context');
   const entry = entryOf(s, caseId, ctx.tenantId);
   if (entry.sla.case.status !== 'solved') {
@@ -137,6 +148,7 @@ export function reopen(s: EngineState, caseId: string, context: ChangeContext): 
 
 /** `assign`: new assignee and/or team. */
 export function assign(s: EngineState, caseId: string, target: AssignInput, context: ChangeContext): Case {
+  assertWritable(s);
   const t = parseInput(AssignInputSchema, target, 'assignment');
   const ctx = parseInput(ChangeContextSchema, context, 'change context');
   const entry = entryOf(s, caseId, ctx.tenantId);
@@ -168,6 +180,7 @@ export function setPriority(
   priority: CasePriority,
   context: ChangeContext,
 ): Case {
+  assertWritable(s);
   const p = parseInput(CasePrioritySchema, priority, 'priority');
   const ctx = parseInput(ChangeContextSchema, context, 'change context');
   const entry = entryOf(s, caseId, ctx.tenantId);
@@ -193,6 +206,7 @@ export function update(
   changes: UpdateCaseInput,
   context: ChangeContext,
 ): Case {
+  assertWritable(s);
   const u = parseInput(UpdateCaseInputSchema, changes, 'case changes');
   const ctx = parseInput(ChangeContextSchema, context, 'change context');
   const entry = entryOf(s, caseId, ctx.tenantId);
@@ -219,6 +233,7 @@ export function recordMessage(
   message: RecordMessageInput,
   context?: Partial<ChangeContext>,
 ): Case {
+  assertWritable(s);
   const m = parseInput(RecordMessageInputSchema, message, 'message');
   const ctx = parseInput(OptionalContextSchema, context, 'change context');
   const entry = entryOf(s, caseId, ctx?.tenantId);
@@ -274,6 +289,7 @@ export function merge(
   targetId: string,
   context?: Partial<ChangeContext>,
 ): { source: Case; target: Case } {
+  assertWritable(s);
   const ctx = parseInput(OptionalContextSchema, context, 'change context');
   // Both cases are looked up in the one tenant: a case of another tenant is NOT_FOUND.
   const source = entryOf(s, sourceId, ctx?.tenantId);
@@ -331,6 +347,7 @@ export function merge(
 
 /** `linkFollowUp`: a new case linked to a closed one. */
 export function linkFollowUp(s: EngineState, closedCaseId: string, input: Partial<OpenCaseInput> = {}): Case {
+  assertWritable(s);
   const scope = parseInput(TenantScopeSchema, { tenantId: input?.tenantId }, 'case');
   // The closed case is looked up in `input.tenantId`; the follow-up opens in the same tenant.
   const entry = entryOf(s, closedCaseId, scope?.tenantId);
@@ -383,6 +400,7 @@ export function acknowledgeEscalation(
   metric: SlaMetricName,
   context: ChangeContext,
 ): boolean {
+  assertWritable(s);
   const mtr = parseInput(z.enum(SLA_METRICS), metric, 'metric');
   const ctx = parseInput(ChangeContextSchema, context, 'change context');
   const entry = entryOf(s, caseId, ctx.tenantId);

@@ -58,6 +58,12 @@ export interface CaseEngineOptions {
    * delivery to the other subscribers; they are also counted in `stats()`.
    */
   onError?: DeliveryErrorHandler<CaseEngineEvent>;
+  /**
+   * With a transactional `storage`: whether a closed case leaves memory once its closing change
+   * committed (default `true`). It is then loaded on demand (`loadCase`, `readCase`, `readAudit`).
+   * Without storage (or with a store alone) nothing is evicted: memory is the only copy.
+   */
+  evictClosed?: boolean;
 }
 
 const isCalendarLike = (v: unknown): v is CalendarLike =>
@@ -122,6 +128,7 @@ export const OptionsSchema = z
     policies: z.array(z.unknown()),
     escalations: z.array(z.unknown()).optional(),
     routingRules: z.array(z.unknown()).optional(),
+    evictClosed: z.boolean().optional(),
     // Both are checked by resolveDocumentStore, which names every missing method at once.
     storage: z
       .custom<ThreadlineStorage>((v) => typeof v === 'object' && v !== null, {

@@ -8,15 +8,19 @@ import {
 } from '@threadline/core';
 import type { CaseEngineEvent, CaseEngineEventPayloads, CaseEngineEventType } from '../events.js';
 import type { CaseSla, SlaEmit } from '../sla/tracker.js';
+import { stage } from './durable.js';
 import { writeCase } from './erasure.js';
 import type { CaseEntry, EngineState } from './state.js';
 import { toStoredState } from './storedState.js';
 
 const CASE_INDEXES = ['customerId', 'status', 'team', 'assignee'] as const;
 
-/** Events are built only when someone can see them: an injected bus, or a subscriber. */
+/**
+ * Events are built only when someone can see them: an injected bus, a subscriber, or (durable
+ * mode) the outbox, which keeps every event for relays in other processes.
+ */
 function wantsEvents(s: EngineState): boolean {
-  return s.ownBus === undefined || s.subscribers > 0;
+  return s.ownBus === undefined || s.subscribers > 0 || s.durable !== undefined;
 }
 
 /** Adds an event of the command in progress to the outbox (published on commit). */
@@ -60,13 +64,31 @@ export function commit(s: EngineState, entry: CaseEntry): void {
   publishAndPersist(s, entry);
 }
 
-/** `commit` without the catch-up: for `advanceTo`, which has just fired everything due. */
+/**
+ * `commit` without the catch-up: for `advanceTo`, which has just fired everything due. In durable
+ * mode the change joins the batch waiting to commit (see `durable.ts`) and its events are
+ * delivered once that transaction committed; otherwise they are published now and the document
+ * is written in the background.
+ */
 export function publishAndPersist(s: EngineState, entry: CaseEntry): void {
+  if (s.durable !== undefined) {
+    stage(s, entry, (task) => enqueue(s, task));
+    return;
+  }
   const events = s.outbox;
   if (events.length > 0) {
     s.outbox = [];
-    // Publish now (the in-process bus delivers synchronously); flush() waits for the promise.
-    // A refused publish is counted and reported, never raised: the command has been applied.
+    deliver(s, events);
+  }
+  persist(s, entry);
+}
+
+/**
+ * Publishes events on the bus (the in-process bus delivers synchronously); flush() waits for
+ * the promise. A refused publish is counted and reported, never raised: the change is applied.
+ */
+export function deliver(s: EngineState, events: CaseEngineEvent[]): void {
+  if (events.length > 0) {
     let published: Promise<void>;
     try {
       published = s.bus.publish(events);
@@ -84,7 +106,6 @@ export function publishAndPersist(s: EngineState, entry: CaseEntry): void {
     );
     s.inFlight.add(settled);
   }
-  persist(s, entry);
 }
 
 function persist(s: EngineState, entry: CaseEntry): void {

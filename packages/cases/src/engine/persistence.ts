@@ -1,8 +1,9 @@
 import { parseInput, TenantIdSchema, ThreadlineError } from '@threadline/core';
 import { z } from 'zod';
+import { ensureDurable } from './durable.js';
 import { ensureCollection } from './outbox.js';
-import { type CaseEntry, DEFAULT_TENANT, type EngineState, insert, lookup } from './state.js';
-import { fromStoredState } from './storedState.js';
+import { adopt, rebuildCase } from './recovery.js';
+import { type CaseEntry, DEFAULT_TENANT, type EngineState, lookup } from './state.js';
 
 /** Options of `load`. */
 export interface LoadOptions {
@@ -39,7 +40,8 @@ export async function load(s: EngineState, options?: LoadOptions): Promise<LoadR
     });
   }
   const tenantId = o?.tenantId ?? DEFAULT_TENANT;
-  await ensureCollection(s, store);
+  if (s.durable !== undefined) await ensureDurable(s, s.durable);
+  else await ensureCollection(s, store);
   const loaded: CaseEntry[] = [];
   const seen = new Set<string>();
   let cursor: string | undefined;
@@ -56,21 +58,12 @@ export async function load(s: EngineState, options?: LoadOptions): Promise<LoadR
         });
       }
       seen.add(doc.id);
-      loaded.push({ ...fromStoredState(doc), storedVersion: doc.version });
+      loaded.push(await rebuildCase(s, doc));
     }
     cursor = page.nextCursor;
   } while (cursor !== undefined);
   // Everything validated: now change the engine.
   let scheduled = 0;
-  for (const entry of loaded) {
-    insert(s, tenantId, entry.sla.caseId, entry);
-    for (const r of entry.sla.records) {
-      s.tracker.reserveSeq(r.seq);
-      if (r.nextAt !== undefined && entry.sla.live.includes(r)) {
-        s.index.upsert(r);
-        scheduled++;
-      }
-    }
-  }
+  for (const entry of loaded) scheduled += adopt(s, entry);
   return { tenantId, cases: loaded.length, scheduled };
 }

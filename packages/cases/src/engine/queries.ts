@@ -2,6 +2,7 @@ import { parseInput, TenantIdSchema } from '@threadline/core';
 import { z } from 'zod';
 import type { Case, CaseAuditEntry } from '../case.js';
 import type { SlaMetricInstance } from '../sla/metric.js';
+import { openingEntry } from './history.js';
 import { DEFAULT_TENANT, type EngineState, entryOf, lookup } from './state.js';
 
 /** Selects the tenant of the case a query reads (default `'default'`). */
@@ -19,6 +20,8 @@ export interface CaseEngineStats {
   scheduled: number;
   /** Warnings, breaches and ladder levels `advanceTo` has processed since the engine was created. */
   fired: number;
+  /** Closed cases removed from memory since the engine was created (durable mode; see `evictClosed`). */
+  evicted: number;
   /** Bus publishes that threw or rejected (see the `onError` option). */
   publishFailures: number;
   /** Subscriber calls that threw or rejected. */
@@ -26,10 +29,6 @@ export interface CaseEngineStats {
 }
 
 const TenantScopeSchema = z.object({ tenantId: TenantIdSchema.optional() }).strict().optional();
-const ROOT_PATH: readonly never[] = Object.freeze([]);
-const OPEN_INVERSE = Object.freeze([
-  Object.freeze({ op: 'replace' as const, path: ROOT_PATH as never[], value: undefined }),
-]);
 
 /** `getCase`: the case or `undefined`. */
 export function getCase(s: EngineState, id: string, options?: TenantScope): Case | undefined {
@@ -47,15 +46,7 @@ export function getSla(s: EngineState, caseId: string, options?: TenantScope): S
 export function getAudit(s: EngineState, caseId: string, options?: TenantScope): readonly CaseAuditEntry[] {
   const o = parseInput(TenantScopeSchema, options, 'options');
   const entry = entryOf(s, caseId, o?.tenantId);
-  const opening: CaseAuditEntry = {
-    version: 1,
-    at: entry.opened.createdAt,
-    actor: entry.openedBy,
-    action: 'case.opened',
-    reason: null,
-    patches: [{ op: 'replace', path: ROOT_PATH as never[], value: entry.opened }],
-    inversePatches: OPEN_INVERSE,
-  };
+  const opening = openingEntry(entry);
   return entry.audit === undefined ? [opening] : [opening, ...entry.audit];
 }
 
@@ -69,6 +60,7 @@ export function stats(s: EngineState): CaseEngineStats {
     liveMetrics: live,
     scheduled: s.index.size,
     fired: s.fired,
+    evicted: s.evicted,
     publishFailures: s.publishFailures,
     handlerFailures: s.handlerFailures,
   };

@@ -8,6 +8,7 @@ import {
   InProcessEventBus,
   parseInput,
   ThreadlineError,
+  type ThreadlineStorage,
 } from '@threadline/core';
 import type { Case, CaseAuditEntry } from '../case.js';
 import type { CaseEngineEvent } from '../events.js';
@@ -44,6 +45,22 @@ export interface CaseEntry extends PersistedCase {
   storedVersion?: number;
   /** How many times stored personal fields were adopted (documents built before are stale). */
   scrubs?: number;
+  /** Durable mode: the committed version of the case's audit stream (`case:<id>`). */
+  streamVersion?: number;
+  /** Durable mode: audit entries in the stream, the opening one included. */
+  auditCommitted?: number;
+  /** Durable mode: SLA facts in the stream. */
+  factsCommitted?: number;
+  /** Durable mode: the due instant in the case's committed deadline row (`undefined`: none written). */
+  dueCommitted?: number | null;
+  /** Durable mode: commit batches holding this case that have not finished yet. */
+  pendingBatches?: number;
+}
+
+/** Durable mode: the changes of the commands since the last commit, committed in one transaction. */
+export interface CommitBatch {
+  readonly entries: Set<CaseEntry>;
+  events: CaseEngineEvent[];
 }
 
 /**
@@ -57,6 +74,22 @@ export interface EngineState {
   /** The engine's own bus when none was injected (events are then built only for subscribers). */
   readonly ownBus: InProcessEventBus | undefined;
   readonly store: DocumentStore | undefined;
+  /**
+   * Set when `storage` is a bundle whose document store has transactions: each batch of changes
+   * commits the case documents, audit-stream appends, deadline rows and outbox rows in one
+   * transaction, and events are delivered only after it (see `durable.ts`).
+   */
+  readonly durable: ThreadlineStorage | undefined;
+  /** Durable mode: the batch waiting to commit (commands join it until it starts). */
+  batch: CommitBatch | undefined;
+  /** Durable mode: set once a commit failed; commands then refuse (`ADAPTER`) until a fresh engine recovers. */
+  broken: ThreadlineError | undefined;
+  /** Durable mode: whether closed cases leave memory once committed (option `evictClosed`). */
+  readonly evictClosed: boolean;
+  /** Durable mode: closed cases removed from memory since the engine started. */
+  evicted: number;
+  /** Durable mode: whether the cases collections and the personal-data declaration are in place. */
+  durableReady: Promise<void> | undefined;
   calendars: Record<string, CalendarLike>;
   policies: unknown;
   escalations: unknown;
@@ -92,6 +125,16 @@ export function createEngineState(
 ): EngineState {
   const o = parseInput(OptionsSchema, options, 'case engine options', 'CONFIG');
   const store = resolveDocumentStore(o.storage, o.store);
+  const durable =
+    o.storage !== undefined &&
+    store === o.storage.documents &&
+    store.capabilities.transactions === true &&
+    typeof store.transaction === 'function' &&
+    typeof o.storage.events?.append === 'function' &&
+    typeof o.storage.events.readStream === 'function' &&
+    typeof o.storage.outbox?.add === 'function'
+      ? o.storage
+      : undefined;
   const ownBus = o.bus === undefined ? new InProcessEventBus() : undefined;
   const calendars = toCalendars(o.calendars);
   const policies = o.policies;
@@ -103,6 +146,12 @@ export function createEngineState(
     bus: o.bus ?? (ownBus as InProcessEventBus),
     ownBus,
     store,
+    durable,
+    batch: undefined,
+    broken: undefined,
+    evicted: 0,
+    evictClosed: o.evictClosed ?? true,
+    durableReady: undefined,
     calendars,
     policies,
     escalations,
@@ -144,6 +193,26 @@ export function insert(s: EngineState, tenantId: string, caseId: string, entry: 
   }
   byId.set(caseId, entry);
   s.caseCount++;
+}
+
+/**
+ * Removes a case from memory: durable mode, once its closing change committed (`counted`), or a
+ * new case whose id turned out to be taken in the store (not counted as evicted).
+ */
+export function evict(s: EngineState, entry: CaseEntry, counted = true): void {
+  const c = entry.sla.case;
+  const byId = s.cases.get(c.tenantId);
+  if (byId?.get(c.id) !== entry) return;
+  byId.delete(c.id);
+  if (byId.size === 0) s.cases.delete(c.tenantId);
+  for (const r of entry.sla.records) s.index.remove(r);
+  s.caseCount--;
+  if (counted) s.evicted++;
+}
+
+/** Durable mode: `ADAPTER` once a commit failed (memory is then ahead of the store). */
+export function assertWritable(s: EngineState): void {
+  if (s.broken !== undefined) throw s.broken;
 }
 
 /** The case, or `NOT_FOUND` (`VALIDATION` for a malformed id). */

@@ -74,10 +74,17 @@ const StoredAuditSchema = z
   })
   .strict();
 
-/** Zod schema of the engine state kept in every case document (field `engineState`). */
+/**
+ * Zod schema of the engine state kept in every case document (field `engineState`). Format 1
+ * embeds the SLA history (`facts`) and the audit trail (`audit`); format 2 (written with a
+ * transactional storage bundle) keeps them in the case's audit stream (`case:<id>`, see
+ * `history.ts`) and records how far that stream goes (`streamVersion`).
+ */
 export const StoredEngineStateSchema = z
   .object({
-    format: z.literal(1),
+    format: z.union([z.literal(1), z.literal(2)]),
+    /** Format 2: the version of the case's audit stream this document matches. */
+    streamVersion: z.number().int().nonnegative().optional(),
     opened: z.record(z.string(), z.unknown()),
     openedBy: z.string(),
     lastAt: z.number(),
@@ -92,13 +99,19 @@ export const StoredEngineStateSchema = z
     agentReplied: z.boolean(),
     policyId: z.string().nullable(),
     records: z.array(StoredRecordSchema),
-    facts: z.array(StoredFactSchema),
-    audit: z.array(StoredAuditSchema),
+    facts: z.array(StoredFactSchema).default([]),
+    audit: z.array(StoredAuditSchema).default([]),
   })
   .strict();
 
+/** One SLA fact as stored (in a format-1 document or in an audit-stream event). */
+export type StoredFact = z.infer<typeof StoredFactSchema>;
+/** One audit entry as stored (in a format-1 document or in an audit-stream event). */
+export type StoredAudit = z.infer<typeof StoredAuditSchema>;
+export { StoredAuditSchema, StoredFactSchema };
+
 /** The engine state stored with each case document, from which `load` rebuilds the case exactly. */
-export type StoredEngineState = z.infer<typeof StoredEngineStateSchema>;
+export type StoredEngineState = z.input<typeof StoredEngineStateSchema>;
 
 /** What the engine keeps per case (the parts that are persisted). */
 export interface PersistedCase {
@@ -144,11 +157,11 @@ function storeRecord(rec: MetricRecord, live: boolean): StoredRecord {
  * Captures a case's full engine state (metric records with their deadlines and ladder levels,
  * the SLA history and the audit trail) as JSON for the case document.
  */
-export function toStoredState(entry: PersistedCase): StoredEngineState {
+export function toStoredState(entry: PersistedCase, streamVersion?: number): StoredEngineState {
   const sla = entry.sla;
   const live = new Set(sla.live.filter((r): r is MetricRecord => r !== undefined));
-  return {
-    format: 1,
+  const head = {
+    format: (streamVersion === undefined ? 1 : 2) as 1 | 2,
     opened: entry.opened as unknown as Record<string, unknown>,
     openedBy: entry.openedBy,
     lastAt: sla.lastAt,
@@ -160,14 +173,22 @@ export function toStoredState(entry: PersistedCase): StoredEngineState {
     agentReplied: sla.agentReplied,
     policyId: sla.policyId,
     records: sla.records.map((r) => storeRecord(r, live.has(r))),
-    facts: (entry.later ?? []).map((f) => {
-      const out: z.infer<typeof StoredFactSchema> = { at: f.at, version: f.case.version };
-      if (f.message !== undefined) out.message = f.message;
-      if (f.ack !== undefined) out.ack = f.ack;
-      return out;
-    }),
-    audit: (entry.audit ?? []) as StoredEngineState['audit'],
   };
+  // Format 2: the history lives in the audit stream, so the document does not grow with it.
+  if (streamVersion !== undefined) return { ...head, streamVersion };
+  return {
+    ...head,
+    facts: (entry.later ?? []).map(storeFact),
+    audit: (entry.audit ?? []) as StoredAudit[],
+  };
+}
+
+/** The stored form of one SLA fact: the case is referenced by its version. */
+export function storeFact(f: SlaFact): StoredFact {
+  const out: StoredFact = { at: f.at, version: f.case.version };
+  if (f.message !== undefined) out.message = f.message;
+  if (f.ack !== undefined) out.ack = f.ack;
+  return out;
 }
 
 /**
@@ -175,8 +196,13 @@ export function toStoredState(entry: PersistedCase): StoredEngineState {
  * snapshot plus the audit patches, the metric records are restored field by field.
  * Invalid documents are `VALIDATION` errors naming `engineState.<field>`.
  */
-export function fromStoredState(doc: { id: string; tenantId: string; engineState?: unknown }): PersistedCase {
-  const s = parseInput(StoredEngineStateSchema, doc.engineState, `stored case ${doc.id} engineState`);
+export function fromStoredState(
+  doc: { id: string; tenantId: string; engineState?: unknown },
+  history?: { audit: StoredAudit[]; facts: StoredFact[] },
+): PersistedCase {
+  const parsed = parseInput(StoredEngineStateSchema, doc.engineState, `stored case ${doc.id} engineState`);
+  // A format-2 document's history comes from its audit stream (read by the caller).
+  const s = parsed.format === 2 && history !== undefined ? { ...parsed, ...history } : parsed;
   const opened = freeze(s.opened as unknown as Case, true);
   const versions = new Map<number, Case>([[opened.version, opened]]);
   let current = opened;

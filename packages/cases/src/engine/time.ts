@@ -1,10 +1,11 @@
 import { type Instant, toMillis } from '@threadline/core';
 import { publishAndPersist } from './outbox.js';
-import type { CaseEntry, EngineState } from './state.js';
+import { assertWritable, type CaseEntry, type EngineState } from './state.js';
 
 /** `advanceTo`: fires every deadline item due at or before `now`, in deadline order. */
 export function advanceTo(s: EngineState, now: Instant): void {
   const until = toMillis(now, 'now');
+  assertWritable(s);
   // Time never goes back: an earlier instant than one already seen is a no-op.
   if (until < s.horizon) return;
   s.horizon = until;
