@@ -47,6 +47,14 @@ function validation(path: string, message: string): ThreadlineError {
   });
 }
 
+/** Whether the mail is a bounce: a delivery status notification (RFC 3464) or from a mailer daemon. */
+export function isBounce(headers: Map<string, string>, from: string): boolean {
+  const type = headers.get('content-type')?.toLowerCase() ?? '';
+  if (type.startsWith('multipart/report') && type.includes('delivery-status')) return true;
+  const local = from.slice(0, from.indexOf('@'));
+  return local === 'mailer-daemon' || local === 'postmaster';
+}
+
 /**
  * Turns the fields of one email into core's normalised message: the sender's address as an
  * `email` identity, the subject, text and HTML, attachments by reference, the Message-ID as the
@@ -69,7 +77,12 @@ export function toInboundMessage(fields: EmailFields): InboundMessage {
   const occurredAt = Number.isFinite(dated) && dated >= 0 ? dated : fields.receivedAt;
   const name = fields.fromName?.trim();
   const metadata: Record<string, unknown> = { ...fields.metadata, receivedAt: fields.receivedAt };
-  if (isAutomatic(fields.headers)) metadata.automatic = true;
+  // Auto-replies and bounces are kept (never dropped) but flagged, so hosts do not route them
+  // as customer messages.
+  if (isBounce(fields.headers, from)) {
+    metadata.bounce = true;
+    metadata.automatic = true;
+  } else if (isAutomatic(fields.headers)) metadata.automatic = true;
   const input = {
     kind: 'message' as const,
     channel: 'email' as const,

@@ -105,6 +105,14 @@ describe('parseEmail', () => {
     expect(m.threadKey).toBe('dlv-1@acme.test');
     const human = await parseEmail(fixture('alternative.eml'), { receivedAt });
     expect(human.metadata.automatic).toBeUndefined();
+    expect(human.metadata.bounce).toBeUndefined();
+  });
+
+  it('flags bounces (delivery status notifications) as bounce and automatic, keeping the report text', async () => {
+    const m = await parseEmail(fixture('bounce.eml'), { receivedAt });
+    expect(m.metadata).toMatchObject({ bounce: true, automatic: true });
+    expect(m.text).toContain('could not be delivered to nobody@example.com');
+    expect(m.from.identities[0]?.value).toBe('mailer-daemon@mx.example.com');
   });
 
   it('derives a stable provider id from the bytes when the mail has no Message-ID', async () => {

@@ -439,6 +439,8 @@ export function createWebchatServer(options: WebchatServerOptions): WebchatServe
       clearTimeout(helloTimer);
       all.delete(c);
       if (c.claims && live.get(c.claims.sessionId) === c) live.delete(c.claims.sessionId);
+      // Keep memory proportional to connected sessions, not to every session ever seen.
+      if (c.claims && !live.has(c.claims.sessionId)) log.forget(c.claims.sessionId);
     });
   }
 

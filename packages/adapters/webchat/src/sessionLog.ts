@@ -113,6 +113,11 @@ export function createSessionLog(options: SessionLogOptions) {
       return cache.get(sessionId)?.buffer.filter((m) => m.seq > seq) ?? [];
     },
 
+    /** Drops the in-process copy of an idle session (its socket closed); the store keeps it. */
+    forget(sessionId: string): void {
+      if (!queues.has(sessionId)) cache.delete(sessionId);
+    },
+
     /** Appends a server message; `CAPACITY` when the replay buffer is full. */
     append(
       sessionId: string,
