@@ -15,8 +15,12 @@ describe('published packages', () => {
       expect.arrayContaining([
         '@threadline/adapter-conformance',
         '@threadline/adapter-memory',
+        '@threadline/adapter-nats',
         '@threadline/adapter-postgres',
+        '@threadline/adapter-redis',
+        '@threadline/adapter-twilio',
         '@threadline/adapter-webhooks',
+        '@threadline/adapter-whatsapp',
         '@threadline/cases',
         '@threadline/core',
         '@threadline/insights',

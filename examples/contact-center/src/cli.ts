@@ -7,8 +7,8 @@ import type { DayOptions } from './simulation.js';
 /** The usage text `--help` prints. */
 export const USAGE = `Usage: pnpm demo [options]
 
-Simulates one contact-center day with every Threadline package wired together and prints the
-end-of-day report.
+Simulates one contact-center day with every Threadline package wired together, prints the
+end-of-day report and writes report.html (charts and drill-down tables; one file, works offline).
 
 Options:
   --agents <n>          people and bots on the roster (integer ≥ 5; default 500)
@@ -16,13 +16,24 @@ Options:
   --seed <n>            seed of every random draw (integer; default 2026)
   --date <YYYY-MM-DD>   the simulated day (default 2026-06-16)
   --time-zone <zone>    IANA zone of opening hours and shifts (default America/New_York)
+  --out <dir>           folder for report.html (created when missing; default: the current folder)
   --json <file>         also write the report's data as JSON to <file> (for other tools)
   --help                show this text
 
-Both --agents 5000 and --agents=5000 work.`;
+Both --agents 5000 and --agents=5000 work. Progress goes to stderr: a bar on a terminal,
+a line at every tenth of the day otherwise.`;
 
 /** What the command line asked for. */
-export type CliResult = { help: true } | { help: false; options: DayOptions; json?: string };
+export type CliResult =
+  | { help: true }
+  | {
+      help: false;
+      options: DayOptions;
+      /** `--json <file>`: where to write the report data. */
+      json?: string;
+      /** `--out <dir>`: the folder for report.html. */
+      out?: string;
+    };
 
 /** A bad command line; its message names the option and ends with the usage. */
 export class UsageError extends Error {
@@ -52,6 +63,7 @@ export function parseCli(args: readonly string[]): CliResult {
         date: { type: 'string' },
         'time-zone': { type: 'string' },
         json: { type: 'string' },
+        out: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -79,5 +91,12 @@ export function parseCli(args: readonly string[]): CliResult {
   }
   const json = values.json as string | undefined;
   if (json !== undefined && json.trim() === '') throw new UsageError('--json needs a file path');
-  return json === undefined ? { help: false, options } : { help: false, options, json };
+  const out = values.out as string | undefined;
+  if (out !== undefined && out.trim() === '') throw new UsageError('--out needs a folder');
+  return {
+    help: false,
+    options,
+    ...(json === undefined ? {} : { json }),
+    ...(out === undefined ? {} : { out }),
+  };
 }

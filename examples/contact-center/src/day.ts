@@ -21,6 +21,23 @@ export interface DayOptions {
   date?: string;
   /** IANA zone of the center's opening hours, shifts and the spike detector's hours (default America/New_York). */
   timeZone?: string;
+  /** Called as the day runs (every few hundred simulation steps, and once at the end) with where it stands. */
+  onProgress?: (progress: DayProgress) => void;
+}
+
+/** Where a running day stands, for progress displays. */
+export interface DayProgress {
+  /** The simulated clock (epoch ms). */
+  now: number;
+  openAt: number;
+  closeAt: number;
+  /** Contacts that have arrived so far, of `interactions`. */
+  arrived: number;
+  interactions: number;
+  /** Events published on the bus so far. */
+  busEvents: number;
+  /** True on the last call, when the day is over. */
+  done: boolean;
 }
 
 /** What happened to one contact. */
@@ -86,7 +103,7 @@ export interface DayCounters {
 
 /** Everything the report needs, plus the live engines for inspection in tests. */
 export interface DayResult {
-  options: Required<Omit<DayOptions, 'dataDirs'>>;
+  options: Required<Omit<DayOptions, 'dataDirs' | 'onProgress'>>;
   textSource: { kind: 'airline' | 'generated'; origin: string };
   openAt: number;
   closeAt: number;

@@ -1,9 +1,13 @@
-// `pnpm demo`: simulate a whole contact-center day and print the end-of-day report.
+// `pnpm demo`: simulate a whole contact-center day, print the end-of-day report and write
+// report.html (and, with --json, the report data).
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type CliResult, parseCli, USAGE, UsageError } from './cli.js';
-import { buildReport, formatReport } from './report.js';
+import { createProgressRenderer } from './progress.js';
+import { localClock } from './report/util.js';
+import { buildReport, formatReport, writeHtmlReport } from './report.js';
+import { TIME_ZONE } from './setup.js';
 import { simulateDay } from './simulation.js';
 
 // pnpm passes a lone `--` through when the user writes `pnpm demo -- --agents 20`.
@@ -21,15 +25,22 @@ if (cli.help) {
   process.exit(0);
 }
 
+// Relative paths are relative to where the user ran `pnpm demo` (pnpm runs the script in this package).
+const here = process.env.INIT_CWD ?? process.cwd();
 const started = performance.now();
 const cpuStart = process.cpuUsage();
-const day = await simulateDay(cli.options);
+const bar = createProgressRenderer({
+  stream: process.stderr,
+  formatTime: localClock(cli.options.timeZone ?? TIME_ZONE),
+});
+const day = await simulateDay({ ...cli.options, onProgress: (p) => bar.update(p) });
 const simulated = performance.now();
 const report = buildReport(day);
+const htmlPath = writeHtmlReport(report, resolve(here, cli.out ?? '.'));
 const done = performance.now();
 console.log(formatReport(report));
 if (cli.json !== undefined) {
-  const path = resolve(process.env.INIT_CWD ?? process.cwd(), cli.json);
+  const path = resolve(here, cli.json);
   writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`\nReport data written to ${path}`);
 }
@@ -38,3 +49,4 @@ console.log(
   `\nWall time: ${((done - started) / 1000).toFixed(1)} s (simulation ${((simulated - started) / 1000).toFixed(1)} s, ` +
     `report ${((done - simulated) / 1000).toFixed(1)} s; CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s)`,
 );
+console.log(`Report with charts: ${htmlPath}`);

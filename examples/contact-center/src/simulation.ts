@@ -29,7 +29,7 @@ import { loadText } from './text.js';
 import { type Arrival, drawTraffic, type Person } from './traffic.js';
 import { wireEngines } from './wiring.js';
 
-export type { DayCounters, DayOptions, DayResult, InteractionRecord, Outcome } from './day.js';
+export type { DayCounters, DayOptions, DayProgress, DayResult, InteractionRecord, Outcome } from './day.js';
 export { hoursOf } from './dayHelpers.js';
 
 const HOUR = 3_600_000;
@@ -687,11 +687,30 @@ export async function simulateDay(options: DayOptions = {}): Promise<DayResult> 
     },
   };
 
+  // Progress reports read the counters only; they never change what the day does.
+  const onProgress = options.onProgress;
+  let steps = 0;
+  const progress = (done: boolean) => {
+    if (!onProgress) return;
+    let busEvents = 0;
+    for (const n of Object.values(counters.busEvents)) busEvents += n;
+    onProgress({
+      now: clock.now(),
+      openAt,
+      closeAt,
+      arrived: records.size,
+      interactions: opts.interactions,
+      busEvents,
+      done,
+    });
+  };
+
   const simulation: Schedulable = {
     nextDeadline: () => heap.peekTime(),
     advanceTo: async (now: number) => {
       while (heap.size > 0 && (heap.peekTime() as number) <= now) {
         const ev = heap.pop();
+        if ((++steps & 255) === 0) progress(false);
         switch (ev.kind) {
           case 'arrive':
             await handlers.arrive(ev.a);
@@ -761,6 +780,7 @@ export async function simulateDay(options: DayOptions = {}): Promise<DayResult> 
   for (const r of records.values()) if (r.outcome === undefined) r.outcome = 'carried_over';
   await scheduler.runUntil(endedAt); // close spike windows and fire what is due at the end
   await cases.flush();
+  progress(true);
 
   return {
     options: opts,

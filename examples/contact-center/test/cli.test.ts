@@ -18,6 +18,12 @@ describe('demo command line', () => {
       options: { seed: 7, date: '2026-01-13', timeZone: 'Europe/Berlin', agents: 20 },
     });
     expect(parseCli(['--json', 'out/day.json'])).toEqual({ help: false, options: {}, json: 'out/day.json' });
+    expect(parseCli(['--out', 'runs/today', '--json=day.json'])).toEqual({
+      help: false,
+      options: {},
+      json: 'day.json',
+      out: 'runs/today',
+    });
     expect(parseCli(['--help'])).toEqual({ help: true });
     expect(parseCli([])).toEqual({ help: false, options: {} });
   });
@@ -32,6 +38,8 @@ describe('demo command line', () => {
     [['--time-zone', 'Mars/Olympus'], /--time-zone/],
     [['extra'], /extra/],
     [['--json', ' '], /--json needs a file path/],
+    [['--out', ''], /--out needs a folder/],
+    [['--out'], /out/],
   ])('refuses %j with a UsageError that names it', (args, message) => {
     expect(() => parseCli(args)).toThrow(UsageError);
     expect(() => parseCli(args)).toThrow(message);

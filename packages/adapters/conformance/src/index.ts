@@ -7,8 +7,21 @@ import { type OutboxSuiteOptions, outboxSuite } from './outboxSuite.js';
 import type { SuiteRunner } from './types.js';
 
 export { type BusSuiteOptions, busSuite } from './busSuite.js';
+export {
+  type ChannelHarness,
+  type ChannelSuiteOptions,
+  channelSuite,
+  type ScriptedReply,
+} from './channels/index.js';
 export { type ConcurrencySuiteOptions, concurrencySuite } from './concurrencySuite.js';
 export { type DocumentStoreSuiteOptions, documentStoreSuite } from './documentStoreSuite.js';
+export {
+  type DurableBusFailure,
+  type DurableBusSettings,
+  type DurableBusSuiteOptions,
+  type DurableEventBus,
+  durableBusSuite,
+} from './durableBusSuite.js';
 export { type EventLogSuiteOptions, eventLogSuite, testEvent } from './eventLogSuite.js';
 export { type OutboxSuiteOptions, outboxSuite } from './outboxSuite.js';
 export type { MaybePromise, SuiteRunner } from './types.js';

@@ -1,0 +1,101 @@
+// Cases and SLAs for the report, read back from the case engine: solved and open cases, breached
+// metric instances, attainment per metric (overall and per channel) and the breaches behind it.
+import { type SlaRecord, slaAttainment } from '@threadline/insights';
+import type { DayResult, InteractionRecord } from '../day.js';
+import { CHANNELS } from '../setup.js';
+import type { BreachRow, DayReport, PerChannel } from './types.js';
+import { localClock, round } from './util.js';
+
+/** The SLA metrics the report shows attainment for. */
+export const REPORTED_METRICS = ['first_reply', 'next_reply', 'resolution'] as const;
+
+/** What {@link caseFigures} returns: the report section, the breached flag per case, the breaches. */
+export interface CaseFigures {
+  cases: DayReport['cases'];
+  caseBreached: Map<string, boolean>;
+  breaches: BreachRow[];
+}
+
+/** Reads every case of the day back from the engine and computes the SLA figures. */
+export function caseFigures(day: DayResult, breachLimit = 50): CaseFigures {
+  const local = localClock(day.options.timeZone);
+  // The contact that opened each case gives its channel and topic.
+  const firstContact = new Map<string, InteractionRecord>();
+  for (const r of day.interactions) if (!firstContact.has(r.caseId)) firstContact.set(r.caseId, r);
+  let solved = 0;
+  let breachedInstances = 0;
+  let casesWithBreach = 0;
+  const records: { record: SlaRecord; channel: string }[] = [];
+  const caseBreached = new Map<string, boolean>();
+  const breached: (BreachRow & { at: number })[] = [];
+  for (const [id, first] of firstContact) {
+    const c = day.cases.getCase(id);
+    if (c?.status === 'solved' || c?.status === 'closed') solved++;
+    let any = false;
+    for (const m of day.cases.getSla(id)) {
+      if (m.breachedAt !== undefined) {
+        breachedInstances++;
+        any = true;
+        breached.push({
+          at: m.breachedAt,
+          caseId: id,
+          metric: m.metric,
+          channel: first.channel,
+          topic: first.topicDetected,
+          due: local(m.dueAt),
+          achieved: m.achievedAt === undefined ? null : local(m.achievedAt),
+        });
+      }
+      if (m.state === 'canceled') continue;
+      records.push({
+        channel: first.channel,
+        record: {
+          id: `${id}:${m.metric}:${m.cycle}`,
+          metric: m.metric,
+          dueAt: m.dueAt,
+          ...(m.achievedAt === undefined ? {} : { completedAt: m.achievedAt }),
+        },
+      });
+    }
+    caseBreached.set(id, any);
+    if (any) casesWithBreach++;
+  }
+  const attain = (list: SlaRecord[], metric: string) =>
+    round(slaAttainment(list, { metric, asOf: day.endedAt }).value);
+  const attainment: Record<string, number | null> = {};
+  const attainmentByChannel: Record<string, PerChannel<number | null>> = {};
+  for (const metric of REPORTED_METRICS) {
+    const own = records.filter((x) => x.record.metric === metric);
+    attainment[metric] = attain(
+      own.map((x) => x.record),
+      metric,
+    );
+    const per = { voice: null, chat: null, email: null } as PerChannel<number | null>;
+    for (const channel of CHANNELS)
+      per[channel] = attain(
+        own.filter((x) => x.channel === channel).map((x) => x.record),
+        metric,
+      );
+    attainmentByChannel[metric] = per;
+  }
+  breached.sort((a, b) => a.at - b.at || (a.caseId < b.caseId ? -1 : a.caseId > b.caseId ? 1 : 0));
+  return {
+    cases: {
+      opened: firstContact.size,
+      reopened: day.reopenedCases.size,
+      solved,
+      stillOpen: firstContact.size - solved,
+      slaBreachedEvents: day.counters.slaBreachedEvents,
+      breachedMetricInstances: breachedInstances,
+      casesWithBreach,
+      atRiskWarnings: day.counters.slaAtRiskEvents,
+      ladderEscalations: day.counters.escalationsTriggered,
+      priorityRaised: day.counters.priorityRaised,
+      teamEscalations: day.counters.teamEscalations,
+      attainment,
+      attainmentByChannel,
+    },
+    caseBreached,
+    breaches: breached.slice(0, breachLimit).map(({ at: _, ...row }) => row),
+  };
+}
