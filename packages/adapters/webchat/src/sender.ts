@@ -28,6 +28,16 @@ export interface WebchatSenderOptions {
   tenantId?: string;
   /** Ledger collection (default `channel_deliveries`). */
   collection?: string;
+  /**
+   * Retries of a delivery the server could not take for now (replay buffer full, a concurrent
+   * write, a store error): attempts in all (default 3), backoff from `baseDelayMs` (default 50)
+   * doubling up to `maxDelayMs` (default 1 000).
+   */
+  retry?: { attempts?: number; baseDelayMs?: number; maxDelayMs?: number };
+  /** A float in [0, 1) for full jitter on retry delays; without it the delays are not jittered. */
+  random?: () => number;
+  /** Waits between retries (default: a real timer). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 const OptionsSchema = z
@@ -48,6 +58,16 @@ const OptionsSchema = z
     guard: z.custom<SendGuard>((v) => typeof v === 'function').optional(),
     tenantId: z.string().min(1).optional(),
     collection: z.string().min(1).optional(),
+    retry: z
+      .object({
+        attempts: z.number().int().min(1).max(20).optional(),
+        baseDelayMs: z.number().nonnegative().optional(),
+        maxDelayMs: z.number().nonnegative().optional(),
+      })
+      .strict()
+      .optional(),
+    random: z.custom<() => number>((v) => typeof v === 'function').optional(),
+    sleep: z.custom<(ms: number) => Promise<void>>((v) => typeof v === 'function').optional(),
   })
   .strict();
 
@@ -57,7 +77,8 @@ const OptionsSchema = z
  * in the delivery ledger (one send per idempotency key), numbered into the session's replay
  * buffer and pushed when the visitor is online — `sent` either way, since the buffer delivers it
  * on reconnect. The visitor's acknowledgement makes it `delivered`, their read receipt `read`. A
- * session that never connected, or whose replay buffer is full, gives a `failed` record.
+ * session that never connected gives a `failed` record at once; a full replay buffer or a store
+ * error is retried with backoff, then recorded `failed` with `retryable: true`.
  *
  * @example
  * ```ts
@@ -95,6 +116,8 @@ export function createWebchatSender(options: WebchatSenderOptions): ChannelSende
     ledger
       .applyStatus({ providerMessageId: messageId, state: report.state, occurredAt: report.at })
       .catch(() => undefined);
+  const attempts = config.retry?.attempts ?? 3;
+  const sleep = config.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const stop = config.server.onDelivery((event) => {
     const waiting = inflight.get(event.messageId);
     if (waiting) waiting.push({ state: event.state, at: event.at });
@@ -127,28 +150,41 @@ export function createWebchatSender(options: WebchatSenderOptions): ChannelSende
         a.url ? [{ url: a.url, contentType: a.contentType, filename: a.filename }] : [],
       );
       inflight.set(record.id, []);
-      try {
-        await config.server.deliver(request.to, {
-          id: record.id,
-          ...(request.content.text !== undefined ? { text: request.content.text } : {}),
-          ...(request.content.html !== undefined ? { html: request.content.html } : {}),
-          ...(attachments.length > 0 ? { attachments } : {}),
-        });
-      } catch (error) {
-        inflight.delete(record.id);
-        // Never leave the record queued: an unknown session is permanent, anything else may pass later.
-        const code = isThreadlineError(error) ? error.code : 'ADAPTER';
-        const message = error instanceof Error ? error.message : String(error);
-        return ledger.settle(record.id, {
-          state: 'failed',
-          error: { code, message, retryable: code !== 'NOT_FOUND' },
-          attempts: 1,
-        });
+      const message = {
+        id: record.id,
+        ...(request.content.text !== undefined ? { text: request.content.text } : {}),
+        ...(request.content.html !== undefined ? { html: request.content.html } : {}),
+        ...(attachments.length > 0 ? { attachments } : {}),
+      };
+      let attempt = 1;
+      for (; ; attempt++) {
+        try {
+          await config.server.deliver(request.to, message);
+          break;
+        } catch (error) {
+          // Never leave the record queued: an unknown session is permanent, anything else may pass later.
+          const code = isThreadlineError(error) ? error.code : 'ADAPTER';
+          const retryable = code !== 'NOT_FOUND' && code !== 'VALIDATION';
+          if (!retryable || attempt >= attempts) {
+            inflight.delete(record.id);
+            const text = error instanceof Error ? error.message : String(error);
+            return ledger.settle(record.id, {
+              state: 'failed',
+              error: { code, message: text, retryable },
+              attempts: attempt,
+            });
+          }
+          const cap = Math.min(
+            config.retry?.maxDelayMs ?? 1000,
+            (config.retry?.baseDelayMs ?? 50) * 2 ** (attempt - 1),
+          );
+          await sleep(Math.floor((config.random?.() ?? 1) * cap));
+        }
       }
       let settled = await ledger.settle(record.id, {
         state: 'sent',
         providerMessageId: record.id,
-        attempts: 1,
+        attempts: attempt,
       });
       const waiting = inflight.get(record.id) ?? [];
       inflight.delete(record.id);

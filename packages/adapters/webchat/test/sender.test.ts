@@ -9,7 +9,11 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((r) => r.close()));
 });
 
-async function setup(guard?: Parameters<typeof createWebchatSender>[0]['guard'], maxReplay?: number) {
+async function setup(
+  guard?: Parameters<typeof createWebchatSender>[0]['guard'],
+  maxReplay?: number,
+  extra: Partial<Parameters<typeof createWebchatSender>[0]> = {},
+) {
   const c = await startChat(maxReplay ? { maxReplay } : {});
   running.push(c);
   const sender = createWebchatSender({
@@ -18,6 +22,7 @@ async function setup(guard?: Parameters<typeof createWebchatSender>[0]['guard'],
     clock: c.clock,
     ids: createSequentialIds(),
     ...(guard ? { guard } : {}),
+    ...extra,
   });
   const client = rawClient(c.url);
   await client.opened;
@@ -73,12 +78,16 @@ describe('createWebchatSender', () => {
   });
 
   it('an unknown session or a full replay buffer gives a failed record, never a queued one', async () => {
-    const { sender } = await setup(undefined, 1);
+    const { sender } = await setup(undefined, 1, { retry: { attempts: 2, baseDelayMs: 1 } });
     const unknown = await sender.send({ ...reply, to: 'nobody', idempotencyKey: 'r-unknown' });
     expect(unknown).toMatchObject({ state: 'failed', error: { code: 'NOT_FOUND', retryable: false } });
     await sender.send(reply);
     const full = await sender.send({ ...reply, idempotencyKey: 'r2' });
-    expect(full).toMatchObject({ state: 'failed', error: { code: 'CAPACITY', retryable: true } });
+    expect(full).toMatchObject({
+      state: 'failed',
+      attempts: 2,
+      error: { code: 'CAPACITY', retryable: true },
+    });
   });
 
   it('validates requests: other channels and bad fields are VALIDATION with the path', async () => {

@@ -158,15 +158,16 @@ export interface MailgunEventOptions extends InboundWebhookRequest {
   seenTokens?: SeenTokenStore;
 }
 
+// `accepted` is Mailgun taking the message for delivery: what `sent` means in a delivery record.
 const EVENT_STATES: Record<string, InboundStatus['state'] | undefined> = {
-  accepted: 'queued',
+  accepted: 'sent',
   delivered: 'delivered',
   opened: 'read',
 };
 
 /**
  * Verifies and normalises a Mailgun event webhook (JSON, `signature` + `event-data`) about a
- * message we sent: `accepted` → queued, `delivered` → delivered, `opened` → read, a permanent
+ * message we sent: `accepted` → sent, `delivered` → delivered, `opened` → read, a permanent
  * `failed` → failed. Resolves `undefined` for events that say nothing about delivery (clicks,
  * temporary failures Mailgun retries itself). The provider id is the message's `Message-ID`,
  * which is what {@link createSmtpSender} records.
