@@ -77,6 +77,10 @@ export function toInboundMessage(fields: EmailFields): InboundMessage {
   const occurredAt = Number.isFinite(dated) && dated >= 0 ? dated : fields.receivedAt;
   const name = fields.fromName?.trim();
   const metadata: Record<string, unknown> = { ...fields.metadata, receivedAt: fields.receivedAt };
+  // Plus-addressing: `support+case-42@acme.test` carries `case-42`, which a host can use to
+  // thread a reply to a case even when the customer's client dropped the threading headers.
+  const plus = /^[^@+]+\+([^@]+)@/.exec(to)?.[1];
+  if (plus) metadata.plusTag = plus;
   // Auto-replies and bounces are kept (never dropped) but flagged, so hosts do not route them
   // as customer messages.
   if (isBounce(fields.headers, from)) {

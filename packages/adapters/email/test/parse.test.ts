@@ -152,6 +152,12 @@ describe('parseEmail', () => {
   it('takes the envelope recipient over the To header', async () => {
     const m = await parseEmail(fixture('alternative.eml'), { receivedAt, to: 'billing@acme.test' });
     expect(m.to).toBe('billing@acme.test');
+    expect(m.metadata.plusTag).toBeUndefined();
+    const tagged = await parseEmail(fixture('alternative.eml'), {
+      receivedAt,
+      to: 'support+case-42@acme.test',
+    });
+    expect(tagged.metadata.plusTag).toBe('case-42');
   });
 
   it('refuses mail without a sender or recipient with VALIDATION naming the field', async () => {
