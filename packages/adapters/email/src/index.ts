@@ -10,5 +10,6 @@ export type { FormLimits } from './inbound/multipart.js';
 export { parseSendGridInbound, type SendGridInboundOptions } from './inbound/sendgrid.js';
 export type { InboundWebhookRequest } from './inbound/webhook.js';
 export { type ParseEmailOptions, parseEmail } from './parse.js';
+export { stripQuotedReply } from './quoted.js';
 export type { RetryPolicy } from './retry.js';
 export { createSmtpSender, type SmtpSenderOptions } from './smtpSender.js';

@@ -2,6 +2,7 @@ import { parseInput, ThreadlineError } from '@threadline/core';
 import type { InboundAttachment, InboundMessage } from '@threadline/core/channels';
 import { InboundMessageSchema } from '@threadline/core/channels';
 import { parseMessageIds } from './messageId.js';
+import { stripQuotedReply } from './quoted.js';
 
 /** What every email source (raw MIME, Mailgun, SendGrid) knows about one message (internal). */
 export interface EmailFields {
@@ -81,6 +82,11 @@ export function toInboundMessage(fields: EmailFields): InboundMessage {
   // thread a reply to a case even when the customer's client dropped the threading headers.
   const plus = /^[^@+]+\+([^@]+)@/.exec(to)?.[1];
   if (plus) metadata.plusTag = plus;
+  // `text` keeps the quoted history (core's contract); the new words go alongside.
+  if (fields.text) {
+    const reply = stripQuotedReply(fields.text);
+    if (reply !== fields.text.trim()) metadata.replyText = reply;
+  }
   // Auto-replies and bounces are kept (never dropped) but flagged, so hosts do not route them
   // as customer messages.
   if (isBounce(fields.headers, from)) {
