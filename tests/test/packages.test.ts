@@ -14,11 +14,13 @@ describe('published packages', () => {
     expect(packages.map((p) => p.json.name).sort()).toEqual(
       expect.arrayContaining([
         '@threadline/adapter-conformance',
+        '@threadline/adapter-email',
         '@threadline/adapter-memory',
         '@threadline/adapter-nats',
         '@threadline/adapter-postgres',
         '@threadline/adapter-redis',
         '@threadline/adapter-twilio',
+        '@threadline/adapter-webchat',
         '@threadline/adapter-webhooks',
         '@threadline/adapter-whatsapp',
         '@threadline/cases',
