@@ -2,7 +2,7 @@
 // run, then spans from minutes to weeks, the `days` unit, multi-interval/holiday calendars and DST zones.
 import { createRequire } from 'node:module';
 import { BusinessCalendar, type BusinessCalendarConfig } from '@threadline/core';
-import { fmt, opsPerSecond, table } from './util.js';
+import { fmt, opsPerSecond, sized, table } from './util.js';
 
 // The comparison libraries compute in the process's local zone; pin it so all three see UTC.
 process.env.TZ = 'UTC';
@@ -100,7 +100,7 @@ const multiBerlin: BusinessCalendarConfig = {
 
 // Starts spread over 2026 at odd minutes (inside and outside hours), the same for every library.
 const START = Date.UTC(2026, 0, 5, 0, 0);
-const N = 4096;
+const N = sized(4096, 512);
 const starts = Array.from({ length: N }, (_, i) => START + ((i * 7_919) % (330 * 1440)) * 60_000);
 const start = (i: number) => starts[i & (N - 1)] as number;
 

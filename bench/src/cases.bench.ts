@@ -2,7 +2,7 @@
 // Measures the time to open them, the cost of advanceTo per due item and heap per metric instance.
 import { createCaseEngine, type SlaPolicyInput } from '@threadline/cases';
 import { createSequentialIds, ManualClock } from '@threadline/core';
-import { fmt, heapUsed, table } from './util.js';
+import { fmt, heapUsed, sized, table } from './util.js';
 
 // The machine is shared: besides wall time we report this process's CPU time (user + system,
 // including GC threads), which other processes' load inflates far less.
@@ -11,7 +11,7 @@ const cpuMs = () => {
   return (u.user + u.system) / 1000;
 };
 
-const N = Number(process.argv[2] ?? 1_000_000);
+const N = Number(process.argv[2] ?? sized(1_000_000, 50_000));
 const T0 = Date.UTC(2026, 0, 5, 9);
 const MIN = 60_000;
 
@@ -74,7 +74,7 @@ if (sink === 0) console.log('');
 // A few late replies on already-open cases (touching the heap in the middle).
 const r0 = performance.now();
 const rc = cpuMs();
-const REPLIES = 100_000;
+const REPLIES = sized(100_000, 10_000);
 for (let i = 0; i < REPLIES; i++)
   engine.recordMessage(`case-${1 + ((i * 7919) % N)}`, { author: 'agent', public: true });
 const replyUs = ((performance.now() - r0) * 1000) / REPLIES;

@@ -7,9 +7,9 @@ import {
   IDENTITY_COLLECTIONS,
   ManualClock,
 } from '@threadline/core';
-import { fmt, heapUsed, percentile, table } from './util.js';
+import { fmt, heapUsed, percentile, sized, table } from './util.js';
 
-const CUSTOMERS = Number(process.argv[2] ?? 500_000);
+const CUSTOMERS = Number(process.argv[2] ?? sized(500_000, 20_000));
 const T0 = Date.UTC(2026, 0, 5, 9);
 const clock = new ManualClock(T0);
 const ids = createSequentialIds();
@@ -94,27 +94,29 @@ async function measure(n: number, fn: (i: number) => Promise<unknown>) {
 }
 
 const pick = (i: number) => (i * 7919) % CUSTOMERS;
-const known = await measure(20_000, (i) =>
+const known = await measure(sized(20_000, 2_000), (i) =>
   identity.resolve([{ kind: 'email', value: email(pick(i)), verified: true }], { touch: false }),
 );
-const knownTouch = await measure(20_000, (i) =>
+const knownTouch = await measure(sized(20_000, 2_000), (i) =>
   identity.resolve([
     { kind: 'email', value: email(pick(i)), verified: true },
     { kind: 'phone', value: phone(pick(i)), verified: true },
   ]),
 );
-const attach = await measure(10_000, (i) =>
+const attach = await measure(sized(10_000, 1_000), (i) =>
   identity.resolve([
     { kind: 'email', value: email(pick(i)), verified: true },
     { kind: 'channel_handle', namespace: 'twitter', value: `h${i}` },
   ]),
 );
 let created = 0;
-const fresh = await measure(10_000, async () => {
+const fresh = await measure(sized(10_000, 1_000), async () => {
   created++;
   await identity.resolve([{ kind: 'email', value: `new${created}@example.org`, verified: true }]);
 });
-const lookup = await measure(50_000, (i) => identity.lookup({ kind: 'phone', value: phone(pick(i)) }));
+const lookup = await measure(sized(50_000, 2_000), (i) =>
+  identity.lookup({ kind: 'phone', value: phone(pick(i)) }),
+);
 
 // Baseline: what a scan over the same identities costs (the thing the index avoids).
 const flat = Array.from({ length: identities }, (_, i) =>

@@ -1,9 +1,9 @@
 // Memory adapter throughput: document reads/writes/finds and event appends.
 import { createMemoryStorage } from '@threadline/adapter-memory';
 import type { EventEnvelope } from '@threadline/core';
-import { fmt, opsPerSecond, opsPerSecondAsync, table } from './util.js';
+import { fmt, opsPerSecond, opsPerSecondAsync, sized, table } from './util.js';
 
-const N = 100_000;
+const N = sized(100_000, 10_000);
 const storage = createMemoryStorage({ collections: { customers: { indexes: ['segment'] } } });
 const docs = storage.documents;
 for (let i = 0; i < N; i++) {

@@ -3,15 +3,15 @@
 // and new arrivals. The same steady state runs on a naive linear-scan matcher for the ratio.
 import { createRandom, ManualClock } from '@threadline/core';
 import { createRoutingEngine, type StrategyName, type WorkflowConfig } from '@threadline/routing';
-import { fmt, heapUsed, percentile, startProfile, table } from './util.js';
+import { fmt, heapUsed, percentile, sized, startProfile, table } from './util.js';
 
-const WORKERS = Number(process.env.ROUTING_WORKERS ?? 10_000);
+const WORKERS = Number(process.env.ROUTING_WORKERS ?? sized(10_000, 2_000));
 const SKILLS = 200;
 const QUEUES = 1_000;
-const WAITING = Number(process.env.ROUTING_WAITING ?? 100_000);
-const STEADY_OPS = Number(process.env.ROUTING_OPS ?? 200_000);
-const LATENCY_OPS = Number(process.env.ROUTING_LATENCY_OPS ?? 20_000);
-const NAIVE_OPS = Number(process.env.ROUTING_NAIVE_OPS ?? 300);
+const WAITING = Number(process.env.ROUTING_WAITING ?? sized(100_000, 10_000));
+const STEADY_OPS = Number(process.env.ROUTING_OPS ?? sized(200_000, 20_000));
+const LATENCY_OPS = Number(process.env.ROUTING_LATENCY_OPS ?? sized(20_000, 2_000));
+const NAIVE_OPS = Number(process.env.ROUTING_NAIVE_OPS ?? sized(300, 30));
 const SKILLS_PER_WORKER = 8;
 
 const rng = createRandom(20_261_124);
@@ -346,7 +346,7 @@ table(
     [
       `steady (${fmt(steadyDecisions)} decisions): decisions per CPU-second`,
       fmt(engineCpuRate),
-      IDLE ? '(target set for the backlog)' : '≥ 100,000',
+      `≥ 100,000 (every regime) — ${engineCpuRate >= 100_000 ? 'met' : 'missed'}`,
     ],
     ['steady: decisions per wall-second (shared machine)', fmt(engineRate), ''],
     [
@@ -372,6 +372,10 @@ table(
       '',
     ],
     ['speed-up over naive (wall)', `${fmt(engineRate / naiveRate, 1)}×`, ''],
-    ['speed-up over naive (CPU)', `${fmt(engineCpuRate / naiveCpuRate, 1)}×`, '≥ 50×'],
+    [
+      'speed-up over naive (CPU)',
+      `${fmt(engineCpuRate / naiveCpuRate, 1)}×`,
+      `≥ 50× — ${engineCpuRate / naiveCpuRate >= 50 ? 'met' : 'missed'}`,
+    ],
   ],
 );

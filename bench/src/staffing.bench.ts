@@ -1,7 +1,7 @@
 // Staffing: forecast-to-schedule for 96 intervals × 100 queues with Erlang C and Erlang A
 // (target < 1 s, docs/architecture.md "Figures"), plus single evaluations at 1,000+ agents.
 import { erlangA, erlangC, requiredAgents, staffingPlan } from '@threadline/insights';
-import { fmt, table } from './util.js';
+import { fmt, sized, table } from './util.js';
 
 const INTERVALS = 96; // quarter-hours in a day
 const QUEUES = 100;
@@ -55,7 +55,7 @@ function median(xs: number[]): number {
 const rows: (string | number)[][] = [];
 for (const model of ['erlang-c', 'erlang-a'] as const) {
   runPlans(model); // warm-up
-  const runs = Array.from({ length: 5 }, () => runPlans(model));
+  const runs = Array.from({ length: sized(5, 1) }, () => runPlans(model));
   const ms = median(runs.map((r) => r.ms));
   const cpuMs = median(runs.map((r) => r.cpuMs));
   rows.push([

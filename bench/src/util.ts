@@ -1,7 +1,50 @@
 // Small timing helpers shared by the bench files.
+import { readFileSync } from 'node:fs';
+
+/**
+ * True under `pnpm bench --quick` (`run.ts` sets `THREADLINE_BENCH_QUICK=1` for every bench it
+ * starts): each bench shrinks its sizes and runs so the whole suite finishes in a few minutes, as a
+ * CI smoke test that the benches still run. Quick figures are not measurements; do not record them.
+ */
+export const QUICK = process.env['THREADLINE_BENCH_QUICK'] === '1';
+
+/** `full` normally, `small` under `--quick`. */
+export function sized<T>(full: T, small: T): T {
+  return QUICK ? small : full;
+}
+
+/** Median of a list of numbers (NaN when empty). */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+/** `median [min–max]` of a list of numbers, formatted with {@link fmt}. */
+export function spread(values: readonly number[], digits = 0): string {
+  if (values.length === 0) return '—';
+  return `${fmt(median(values), digits)} [${fmt(Math.min(...values), digits)}–${fmt(Math.max(...values), digits)}]`;
+}
+
+/** The 1-, 5- and 15-minute load averages (`/proc/loadavg`), or `n/a` off Linux. */
+export function loadAverage(): string {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  } catch {
+    return 'n/a';
+  }
+}
+
+/** CPU time of this process (user + system, all threads) in milliseconds. */
+export function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
 
 /** Runs `fn` repeatedly for about `ms` milliseconds (after a warm-up) and returns ops/s. */
 export function opsPerSecond(fn: (i: number) => unknown, ms = 1000, batch = 1000): number {
+  if (QUICK) ms = Math.min(ms, 100);
   let sink: unknown;
   const warmEnd = performance.now() + Math.min(300, ms / 3);
   let i = 0;
@@ -24,6 +67,7 @@ export async function opsPerSecondAsync(
   ms = 1000,
   batch = 100,
 ): Promise<number> {
+  if (QUICK) ms = Math.min(ms, 100);
   let i = 0;
   const warmEnd = performance.now() + Math.min(300, ms / 3);
   while (performance.now() < warmEnd) for (let k = 0; k < batch; k++) await fn(i++);

@@ -203,6 +203,15 @@ describe('CX tuning set (regression test, in-sample)', () => {
       rows.map((r) => label(r[2])),
     );
     expect(ev.macroF1).toBeGreaterThanOrEqual(0.9);
+    // Exact figures of the current lexicon: a speed change must not move them.
+    expect(ev.accuracy).toBeCloseTo(0.98788, 5);
+    expect(ev.macroF1).toBeCloseTo(0.98796, 5);
+  });
+
+  it('gives the same results from the warmed-up default analyzer as from a fresh one', () => {
+    // The default analyzer runs its warm-up texts when the module loads; nothing may carry over.
+    const fresh = createSentimentAnalyzer();
+    for (const [, , text] of rows) expect(analyzeSentiment(text)).toEqual(fresh.analyze(text));
   });
 });
 
@@ -226,5 +235,7 @@ describe('CX held-out set (accuracy gate)', () => {
       rows.map((r) => label(r[2])),
     );
     expect(ev.macroF1).toBeGreaterThanOrEqual(0.9);
+    expect(ev.accuracy).toBeCloseTo(0.93889, 5);
+    expect(ev.macroF1).toBeCloseTo(0.93878, 5);
   });
 });

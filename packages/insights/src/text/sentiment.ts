@@ -13,6 +13,7 @@ import {
 } from './lexicon.js';
 import { EMOJI, EMOTICONS, PHRASES, TIME_UNITS } from './phrases.js';
 import { type Token, tokenize } from './tokenizer.js';
+import { WARM_UP_ROUNDS, WARM_UP_TEXTS } from './warmUp.js';
 
 /** A sentiment label. */
 export type SentimentLabel = 'negative' | 'neutral' | 'positive';
@@ -207,6 +208,72 @@ function hasTripleRun(word: string): boolean {
   return false;
 }
 
+// ALL-CAPS emphasis only counts when the writer mixes case ("this is UNACCEPTABLE").
+function hasCapsEmphasis(tokens: readonly Token[]): boolean {
+  let words = 0;
+  let capsWords = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i] as Token;
+    if (t.kind === 'word') {
+      words++;
+      if (t.caps) capsWords++;
+    }
+  }
+  return capsWords > 0 && capsWords < words;
+}
+
+function softenQuestion(evidence: Hit[], from: number): void {
+  for (let k = from; k < evidence.length; k++) {
+    const e = evidence[k] as Hit;
+    e.weight *= QUESTION_FACTOR;
+    e.modifiers.push('question');
+  }
+}
+
+// An emoji or emoticon with a valence becomes evidence as written.
+function pushSymbol(text: string, t: Token, evidence: Hit[]): void {
+  const v = t.kind === 'emoji' ? EMOJI[t.text] : EMOTICONS[t.text];
+  if (v === undefined) return;
+  evidence.push({
+    text: text.slice(t.start, t.end),
+    start: t.start,
+    end: t.end,
+    kind: t.kind as EvidenceKind,
+    valence: v,
+    weight: v,
+    modifiers: [],
+  });
+}
+
+// A matched phrase with a valence becomes evidence (phrases at 0 only consume their words).
+function pushPhrase(
+  text: string,
+  tokens: readonly Token[],
+  i: number,
+  hit: PhraseEntry,
+  capsEmphasis: boolean,
+  evidence: Hit[],
+): void {
+  if (hit.valence === 0) return;
+  const t = tokens[i] as Token;
+  const last = tokens[i + hit.tokens.length - 1] as Token;
+  let weight = hit.valence;
+  const mods: string[] = [];
+  if (capsEmphasis && t.caps) {
+    weight *= CAPS_FACTOR;
+    mods.push('caps');
+  }
+  evidence.push({
+    text: text.slice(t.start, last.end),
+    start: t.start,
+    end: last.end,
+    kind: 'phrase',
+    valence: hit.valence,
+    weight,
+    modifiers: mods,
+  });
+}
+
 class Analyzer implements SentimentAnalyzer {
   private readonly vocab: Map<string, WordInfo>;
   private readonly numberPhrases: PhraseEntry[];
@@ -236,6 +303,9 @@ class Analyzer implements SentimentAnalyzer {
     return one?.valence !== undefined ? one : undefined;
   }
 
+  // The per-message work is split into small functions (the loop below, `applyModifiers`,
+  // `pushPhrase`, `softenQuestion`, `score`): V8 optimises a function after an amount of work that
+  // grows with its bytecode size, so small pieces reach optimised code early in a first pass.
   analyze(text: string): SentimentResult {
     const tokens = tokenize(text);
     const evidence: Hit[] = [];
@@ -243,19 +313,9 @@ class Analyzer implements SentimentAnalyzer {
     let negation = 0; // words left in the current negation scope
     let contrastAt = -1; // evidence index where the text after "but" starts
     let exclaims = 0;
-    let words = 0;
-    let capsWords = 0;
-    const n = tokens.length;
-    for (let i = 0; i < n; i++) {
-      const t = tokens[i] as Token;
-      if (t.kind === 'word') {
-        words++;
-        if (t.caps) capsWords++;
-      }
-    }
     // ALL-CAPS emphasis only counts when the writer mixes case ("this is UNACCEPTABLE").
-    const capsEmphasis = capsWords > 0 && capsWords < words;
-
+    const capsEmphasis = hasCapsEmphasis(tokens);
+    const n = tokens.length;
     for (let i = 0; i < n; i++) {
       const t = tokens[i] as Token;
       const kind = t.kind;
@@ -263,30 +323,13 @@ class Analyzer implements SentimentAnalyzer {
         const p = t.text;
         if (p === '!') exclaims++;
         if (p !== ':') negation = 0;
-        if (p === '?') {
-          // Questions mostly ask for information: soften what the question says.
-          for (let k = sentenceStart; k < evidence.length; k++) {
-            const e = evidence[k] as Hit;
-            e.weight *= QUESTION_FACTOR;
-            e.modifiers.push('question');
-          }
-        }
+        // Questions mostly ask for information: soften what the question says.
+        if (p === '?') softenQuestion(evidence, sentenceStart);
         if (p === '?' || p === '.' || p === '!') sentenceStart = evidence.length;
         continue;
       }
       if (kind === 'emoji' || kind === 'emoticon') {
-        const v = kind === 'emoji' ? EMOJI[t.text] : EMOTICONS[t.text];
-        if (v !== undefined) {
-          evidence.push({
-            text: text.slice(t.start, t.end),
-            start: t.start,
-            end: t.end,
-            kind,
-            valence: v,
-            weight: v,
-            modifiers: [],
-          });
-        }
+        pushSymbol(text, t, evidence);
         continue;
       }
       if (kind !== 'word' && kind !== 'number') continue;
@@ -301,24 +344,7 @@ class Analyzer implements SentimentAnalyzer {
         if (hit === undefined && info.numberWord) hit = matchPhrase(tokens, i, this.numberPhrases);
       }
       if (hit !== undefined) {
-        const last = tokens[i + hit.tokens.length - 1] as Token;
-        if (hit.valence !== 0) {
-          let weight = hit.valence;
-          const mods: string[] = [];
-          if (capsEmphasis && t.caps) {
-            weight *= CAPS_FACTOR;
-            mods.push('caps');
-          }
-          evidence.push({
-            text: text.slice(t.start, last.end),
-            start: t.start,
-            end: last.end,
-            kind: 'phrase',
-            valence: hit.valence,
-            weight,
-            modifiers: mods,
-          });
-        }
+        pushPhrase(text, tokens, i, hit, capsEmphasis, evidence);
         // "no one", "nobody" negate what follows ("nobody has helped").
         negation =
           hit.tokens.length <= 2 && NEGATING_PHRASES.has(hit.tokens.join(' ')) ? this.negationWindow : 0;
@@ -374,48 +400,63 @@ class Analyzer implements SentimentAnalyzer {
         }
         continue;
       }
-      const mods: string[] = [];
-      let weight = v;
-      // Intensifiers and dampeners within the two preceding words.
-      for (let back = 1; back <= 2 && i - back >= 0; back++) {
-        const p = tokens[i - back] as Token;
-        if (p.kind !== 'word') break;
-        const pInfo = this.vocab.get(p.text);
-        if (pInfo === undefined) continue;
-        if (pInfo.intensifier !== undefined) {
-          const scaled = back === 1 ? pInfo.intensifier : pInfo.intensifier * 0.9;
-          weight += weight > 0 ? scaled * Math.abs(v) : -scaled * Math.abs(v);
-          mods.push('intensified');
-          if (capsEmphasis && p.caps) weight *= CAPS_FACTOR;
-        } else if (pInfo.dampener !== undefined) {
-          weight *= pInfo.dampener;
-          mods.push('dampened');
-        }
-      }
-      if (capsEmphasis && t.caps) {
-        weight *= CAPS_FACTOR;
-        mods.push('caps');
-      }
-      if (inScope) {
-        weight *= weight > 0 ? NEGATED_POSITIVE : NEGATED_NEGATIVE;
-        mods.push('negated');
-        negation = 0;
-      }
-      evidence.push({
-        text: text.slice(t.start, t.end),
-        start: t.start,
-        end: t.end,
-        kind: 'word',
-        valence: v,
-        weight,
-        modifiers: mods,
-      });
+      evidence.push(this.applyModifiers(text, tokens, i, v, capsEmphasis, inScope));
+      if (inScope) negation = 0;
     }
+    return this.score(evidence, contrastAt, exclaims);
+  }
 
+  // One word's evidence: intensifiers and dampeners within the two preceding words, caps, negation.
+  private applyModifiers(
+    text: string,
+    tokens: readonly Token[],
+    i: number,
+    v: number,
+    capsEmphasis: boolean,
+    inScope: boolean,
+  ): Hit {
+    const t = tokens[i] as Token;
+    const mods: string[] = [];
+    let weight = v;
+    for (let back = 1; back <= 2 && i - back >= 0; back++) {
+      const p = tokens[i - back] as Token;
+      if (p.kind !== 'word') break;
+      const pInfo = this.vocab.get(p.text);
+      if (pInfo === undefined) continue;
+      if (pInfo.intensifier !== undefined) {
+        const scaled = back === 1 ? pInfo.intensifier : pInfo.intensifier * 0.9;
+        weight += weight > 0 ? scaled * Math.abs(v) : -scaled * Math.abs(v);
+        mods.push('intensified');
+        if (capsEmphasis && p.caps) weight *= CAPS_FACTOR;
+      } else if (pInfo.dampener !== undefined) {
+        weight *= pInfo.dampener;
+        mods.push('dampened');
+      }
+    }
+    if (capsEmphasis && t.caps) {
+      weight *= CAPS_FACTOR;
+      mods.push('caps');
+    }
+    if (inScope) {
+      weight *= weight > 0 ? NEGATED_POSITIVE : NEGATED_NEGATIVE;
+      mods.push('negated');
+    }
+    return {
+      text: text.slice(t.start, t.end),
+      start: t.start,
+      end: t.end,
+      kind: 'word',
+      valence: v,
+      weight,
+      modifiers: mods,
+    };
+  }
+
+  // Contrast, exclamation, the normalised score, the label and the confidence.
+  private score(evidence: Hit[], contrastAt: number, exclaims: number): SentimentResult {
     if (evidence.length === 0) {
       return { score: 0, label: 'neutral', confidence: 0.5, evidence, noEvidence: true };
     }
-
     let sum = 0;
     let abs = 0;
     if (contrastAt >= 0) {
@@ -460,6 +501,10 @@ class Analyzer implements SentimentAnalyzer {
 }
 
 const defaultAnalyzer = new Analyzer({});
+// Every branch runs once now, so the optimiser compiles the hot functions once (see warmUp.ts).
+for (let round = 0; round < WARM_UP_ROUNDS; round++) {
+  for (const text of WARM_UP_TEXTS) defaultAnalyzer.analyze(text);
+}
 const compiled = new WeakMap<object, Analyzer>();
 
 /**

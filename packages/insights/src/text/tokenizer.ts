@@ -74,6 +74,104 @@ function matchEmoticon(text: string, i: number): number {
   return 0;
 }
 
+// The scanners below each handle one token kind and return the index after it. They are separate
+// functions so the main loop stays small: V8 optimises a function after an amount of work that grows
+// with its bytecode size, so a small loop reaches optimised code early in a first pass.
+
+function scanUrl(text: string, i: number, n: number, out: Token[]): number {
+  let j = i;
+  while (j < n && !isSpace(text.charCodeAt(j))) j++;
+  out.push({ text: text.slice(i, j), kind: 'url', start: i, end: j, caps: false });
+  return j;
+}
+
+// HTML entities such as &amp; &lt; &#39; are skipped; a lone '&' too.
+function skipEntity(text: string, i: number, n: number): number {
+  let j = i + 1;
+  while (j < n && j - i < 8 && text.charCodeAt(j) !== 59 && !isSpace(text.charCodeAt(j))) j++;
+  return j < n && text.charCodeAt(j) === 59 && j > i + 1 ? j + 1 : i + 1;
+}
+
+// Emoticons that start with a letter: xD XD D:. Returns the index after it, or -1.
+function scanLetterEmoticon(text: string, c: number, i: number, n: number, out: Token[]): number {
+  if ((c === 120 || c === 88) && i + 1 < n && text.charCodeAt(i + 1) === 68) {
+    const after = i + 2 < n ? text.charCodeAt(i + 2) : 32;
+    const before = i > 0 ? text.charCodeAt(i - 1) : 32;
+    if (!isLetter(after) && !isDigit(after) && !isLetter(before)) {
+      out.push({ text: text.slice(i, i + 2), kind: 'emoticon', start: i, end: i + 2, caps: false });
+      return i + 2;
+    }
+  }
+  if (c === 68 && i + 1 < n && text.charCodeAt(i + 1) === 58) {
+    const before = i > 0 ? text.charCodeAt(i - 1) : 32;
+    const after = i + 2 < n ? text.charCodeAt(i + 2) : 32;
+    if (!isLetter(before) && !isDigit(before) && (isSpace(after) || i + 2 >= n)) {
+      out.push({ text: 'D:', kind: 'emoticon', start: i, end: i + 2, caps: false });
+      return i + 2;
+    }
+  }
+  return -1;
+}
+
+// Words, hashtags (`#` dropped) and mentions.
+function scanWord(text: string, c: number, i: number, n: number, isTag: boolean, out: Token[]): number {
+  const start = i;
+  let j = isTag ? i + 1 : i;
+  let letters = 0;
+  let upper = 0;
+  while (j < n) {
+    const d = text.charCodeAt(j);
+    const k = d < 0x250 ? (CLASS[d] as number) : 0;
+    if ((k & LETTER) !== 0) {
+      letters++;
+      if ((k & UPPER) !== 0) upper++;
+      j++;
+    } else if ((k & DIGIT) !== 0 || d === 95) {
+      j++;
+    } else if ((isApostrophe(d) || d === 45) && j + 1 < n && isLetter(text.charCodeAt(j + 1))) {
+      j++;
+    } else break;
+  }
+  const raw = text.slice(isTag ? start + 1 : start, j);
+  if (c === 64) {
+    out.push({ text: raw.toLowerCase(), kind: 'mention', start, end: j, caps: false });
+  } else {
+    let word = upper === 0 ? raw : raw.toLowerCase();
+    if (word.indexOf('\u2019') >= 0) word = word.replace(/\u2019/g, "'");
+    out.push({ text: word, kind: 'word', start, end: j, caps: letters >= 3 && upper === letters });
+  }
+  return j;
+}
+
+function scanNumber(text: string, i: number, n: number, out: Token[]): number {
+  let j = i + 1;
+  while (j < n) {
+    const d = text.charCodeAt(j);
+    if (isDigit(d)) j++;
+    else if ((d === 46 || d === 44 || d === 58) && j + 1 < n && isDigit(text.charCodeAt(j + 1))) j++;
+    else break;
+  }
+  out.push({ text: text.slice(i, j), kind: 'number', start: i, end: j, caps: false });
+  return j;
+}
+
+// One emoji with its variation selector, zero-width joiner sequence and skin-tone modifiers.
+function scanEmoji(text: string, i: number, n: number, out: Token[]): number {
+  const cp = text.codePointAt(i) as number;
+  let j = i + (cp > 0xffff ? 2 : 1);
+  while (j < n) {
+    const d = text.charCodeAt(j);
+    if (d === 0xfe0f || d === 0x200d) j++;
+    else if (d === 0xd83c && j + 1 < n) {
+      const e = text.charCodeAt(j + 1);
+      if (e >= 0xdffb && e <= 0xdfff) j += 2;
+      else break;
+    } else break;
+  }
+  out.push({ text: String.fromCodePoint(cp), kind: 'emoji', start: i, end: j, caps: false });
+  return j;
+}
+
 /**
  * Splits a message into words, numbers, emoji, emoticons, punctuation, @mentions and URLs, keeping
  * the span of every token. Hashtags become words ("#fail" → "fail"), HTML entities (`&amp;`) are
@@ -94,88 +192,31 @@ export function tokenize(text: string): Token[] {
       i++;
       continue;
     }
-    // URLs.
     if (
       (c === 104 || c === 119) &&
       (text.startsWith('http://', i) || text.startsWith('https://', i) || text.startsWith('www.', i))
     ) {
-      let j = i;
-      while (j < n && !isSpace(text.charCodeAt(j))) j++;
-      out.push({ text: text.slice(i, j), kind: 'url', start: i, end: j, caps: false });
-      i = j;
+      i = scanUrl(text, i, n, out);
       continue;
     }
-    // HTML entities such as &amp; &lt; &#39;
     if (c === 38) {
-      let j = i + 1;
-      while (j < n && j - i < 8 && text.charCodeAt(j) !== 59 && !isSpace(text.charCodeAt(j))) j++;
-      if (j < n && text.charCodeAt(j) === 59 && j > i + 1) {
-        i = j + 1;
-        continue;
-      }
-      i++;
+      i = skipEntity(text, i, n);
       continue;
     }
-    // Emoticons that start with a letter: xD XD D:
-    if ((c === 120 || c === 88) && i + 1 < n && text.charCodeAt(i + 1) === 68) {
-      const after = i + 2 < n ? text.charCodeAt(i + 2) : 32;
-      const before = i > 0 ? text.charCodeAt(i - 1) : 32;
-      if (!isLetter(after) && !isDigit(after) && !isLetter(before)) {
-        out.push({ text: text.slice(i, i + 2), kind: 'emoticon', start: i, end: i + 2, caps: false });
-        i += 2;
+    if (c === 120 || c === 88 || c === 68) {
+      const j = scanLetterEmoticon(text, c, i, n, out);
+      if (j > 0) {
+        i = j;
         continue;
       }
     }
-    if (c === 68 && i + 1 < n && text.charCodeAt(i + 1) === 58) {
-      const before = i > 0 ? text.charCodeAt(i - 1) : 32;
-      const after = i + 2 < n ? text.charCodeAt(i + 2) : 32;
-      if (!isLetter(before) && !isDigit(before) && (isSpace(after) || i + 2 >= n)) {
-        out.push({ text: 'D:', kind: 'emoticon', start: i, end: i + 2, caps: false });
-        i += 2;
-        continue;
-      }
-    }
-    // Words, hashtags, mentions.
     const isTag = (c === 35 || c === 64) && i + 1 < n && isLetter(text.charCodeAt(i + 1));
     if (isLetter(c) || isTag) {
-      const start = i;
-      let j = isTag ? i + 1 : i;
-      let letters = 0;
-      let upper = 0;
-      while (j < n) {
-        const d = text.charCodeAt(j);
-        const k = d < 0x250 ? (CLASS[d] as number) : 0;
-        if ((k & LETTER) !== 0) {
-          letters++;
-          if ((k & UPPER) !== 0) upper++;
-          j++;
-        } else if ((k & DIGIT) !== 0 || d === 95) {
-          j++;
-        } else if ((isApostrophe(d) || d === 45) && j + 1 < n && isLetter(text.charCodeAt(j + 1))) {
-          j++;
-        } else break;
-      }
-      const raw = text.slice(isTag ? start + 1 : start, j);
-      if (c === 64) {
-        out.push({ text: raw.toLowerCase(), kind: 'mention', start, end: j, caps: false });
-      } else {
-        let word = upper === 0 ? raw : raw.toLowerCase();
-        if (word.indexOf('\u2019') >= 0) word = word.replace(/\u2019/g, "'");
-        out.push({ text: word, kind: 'word', start, end: j, caps: letters >= 3 && upper === letters });
-      }
-      i = j;
+      i = scanWord(text, c, i, n, isTag, out);
       continue;
     }
     if (isDigit(c)) {
-      let j = i + 1;
-      while (j < n) {
-        const d = text.charCodeAt(j);
-        if (isDigit(d)) j++;
-        else if ((d === 46 || d === 44 || d === 58) && j + 1 < n && isDigit(text.charCodeAt(j + 1))) j++;
-        else break;
-      }
-      out.push({ text: text.slice(i, j), kind: 'number', start: i, end: j, caps: false });
-      i = j;
+      i = scanNumber(text, i, n, out);
       continue;
     }
     if (isEmoticonStart(c)) {
@@ -187,26 +228,7 @@ export function tokenize(text: string): Token[] {
       }
     }
     if (isEmojiStart(c)) {
-      const cp = text.codePointAt(i) as number;
-      let j = i + (cp > 0xffff ? 2 : 1);
-      // Skip a variation selector, zero-width joiner sequences and skin-tone modifiers.
-      while (j < n) {
-        const d = text.charCodeAt(j);
-        if (d === 0xfe0f || d === 0x200d) j++;
-        else if (d === 0xd83c && j + 1 < n) {
-          const e = text.charCodeAt(j + 1);
-          if (e >= 0xdffb && e <= 0xdfff) j += 2;
-          else break;
-        } else break;
-      }
-      out.push({
-        text: String.fromCodePoint(cp),
-        kind: 'emoji',
-        start: i,
-        end: j,
-        caps: false,
-      });
-      i = j;
+      i = scanEmoji(text, i, n, out);
       continue;
     }
     if (c === 33 || c === 63 || c === 46 || c === 44 || c === 59 || c === 58) {
