@@ -1,5 +1,6 @@
 import type { Presence } from '@threadline/core';
 import { frozenView } from './inputs.js';
+import type { RoutingJournalStats } from './journal/journal.js';
 import type { ReservationInfo } from './reservations.js';
 import {
   NO_IDS,
@@ -61,6 +62,8 @@ export interface RoutingStats {
   publishFailures: number;
   /** Subscriber calls that threw or rejected. */
   handlerFailures: number;
+  /** The command journal's figures (present when the engine journals to `storage`). */
+  journal?: RoutingJournalStats;
 }
 
 /** The public view of a worker. */
