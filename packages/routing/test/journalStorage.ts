@@ -68,10 +68,12 @@ function serverBackend(): JournalBackend {
  * Registers `body` once per backend: memory and PGlite always, the server when
  * `THREADLINE_PG_URL` is set; under CI a missing URL is a failing test, never a skip.
  */
-export function forEachJournalBackend(body: (make: () => JournalBackend) => void): void {
-  describe('memory storage', () => body(memoryBackend));
-  describe('PGlite storage', () => body(pgliteBackend));
-  if (PG_URL) describe('PostgreSQL server storage', () => body(serverBackend));
+export function forEachJournalBackend(
+  body: (make: () => JournalBackend, kind: 'memory' | 'pglite' | 'server') => void,
+): void {
+  describe('memory storage', () => body(memoryBackend, 'memory'));
+  describe('PGlite storage', () => body(pgliteBackend, 'pglite'));
+  if (PG_URL) describe('PostgreSQL server storage', () => body(serverBackend, 'server'));
   else if (IN_CI)
     it('PostgreSQL server storage', () => {
       throw new Error('THREADLINE_PG_URL is not set but CI is: the routing journal suite needs the server');
