@@ -1,6 +1,5 @@
 import {
   type HandoffPacket as CoreHandoffPacket,
-  type DocumentStore,
   type EventHandler,
   type EventsMatching,
   type Instant,
@@ -17,8 +16,12 @@ import { type DecisionTrace, explain } from './explain.js';
 import { type BotTurn, BotTurnSchema, botTurnPacket, checkHandoff, handoff } from './handoff/botHandoff.js';
 import type { HandoffPacket, HandoffPacketInput } from './handoff/packet.js';
 import {
+  CompleteOptionsSchema,
   parseTaskInputFast,
+  ReasonSchema,
+  RejectOptionsSchema,
   rejectReservedKeys,
+  StatusArgsSchema,
   type TaskInput,
   TaskInputSchema,
   type TaskPatch,
@@ -27,9 +30,9 @@ import {
   WorkerInputSchema,
 } from './inputs.js';
 import { RecordingIds } from './journal/entry.js';
-import { RoutingJournal } from './journal/journal.js';
+import { openJournal, RoutingJournal } from './journal/journal.js';
 import { recoverJournal } from './journal/recover.js';
-import { ROUTING_LIMITS } from './limits.js';
+import { readSavedSnapshot, requireJournal, saveSnapshot } from './journal/saved.js';
 import { flush, run, subscribe, syncWanted } from './notifications.js';
 import { type ParsedRoutingOptions, parseOptions, type RoutingEngineOptions } from './options.js';
 import { acceptReservation, endPending, findReservation, type ReservationInfo } from './reservations.js';
@@ -41,6 +44,7 @@ import { advance } from './timers.js';
 import {
   type RoutingStats,
   reservationInfo,
+  routingStats,
   type TaskInfo,
   taskInfo,
   type WorkerInfo,
@@ -54,17 +58,6 @@ import { lintWorkflow, type WorkflowLintIssue } from './workflow/definition.js';
  * itself lives in `roster/`, `tasks/`, `workflow/`, `dispatch.ts`, `reservations.ts`,
  * `timers.ts`, `handoff/`, `explain.ts` and `snapshot.ts`.
  */
-
-const ReasonSchema = z.string().min(1).max(ROUTING_LIMITS.reasonLength);
-const RejectOptionsSchema = z.object({ reason: ReasonSchema }).strict();
-const CompleteOptionsSchema = z.object({ wrapUpMs: z.number().int().nonnegative().optional() }).strict();
-const StatusArgsSchema = z
-  .object({
-    id: z.string().min(1).max(ROUTING_LIMITS.idLength),
-    status: z.enum(['available', 'busy', 'away', 'offline']),
-    reason: z.string().max(ROUTING_LIMITS.reasonLength).optional(),
-  })
-  .strict();
 
 /**
  * The routing engine: workers, tasks, workflows, reservations and events, all in memory,
@@ -147,8 +140,7 @@ export class RoutingEngine {
    */
   upsertWorker(input: WorkerInput): WorkerInfo {
     const s = this.#s;
-    const j = s.journal;
-    if (j !== null) j.guard();
+    const j = openJournal(s);
     rejectReservedKeys(input, 'worker');
     const data = parseInput(WorkerInputSchema, input, 'worker');
     if (data.calendar !== undefined && !Object.hasOwn(s.calendars, data.calendar)) {
@@ -178,8 +170,7 @@ export class RoutingEngine {
    */
   setWorkerStatus(id: string, status: Presence, reason?: string): WorkerInfo {
     const s = this.#s;
-    const j = s.journal;
-    if (j !== null) j.guard();
+    const j = openJournal(s);
     const args = parseInput(
       StatusArgsSchema,
       reason === undefined ? { id, status } : { id, status, reason },
@@ -206,8 +197,7 @@ export class RoutingEngine {
    */
   removeWorker(id: string): void {
     const s = this.#s;
-    const j = s.journal;
-    if (j !== null) j.guard();
+    const j = openJournal(s);
     const key = parseInput(z.string().min(1), id, 'worker id');
     const w = s.workers.get(key);
     if (!w) throw notFound('worker', key);
@@ -236,8 +226,7 @@ export class RoutingEngine {
    */
   submitTask(input: TaskInput): TaskInfo {
     const s = this.#s;
-    const j = s.journal;
-    if (j !== null) j.guard();
+    const j = openJournal(s);
     // The common input shape is checked by hand; anything else (and every error) takes the
     // schema, after the key check zod cannot do (it drops `__proto__` silently).
     let data = parseTaskInputFast(input);
@@ -275,8 +264,7 @@ export class RoutingEngine {
    */
   updateTask(id: string, patch: TaskPatch): TaskInfo {
     const s = this.#s;
-    const j = s.journal;
-    if (j !== null) j.guard();
+    const j = openJournal(s);
     const t = s.tasks.get(id);
     if (!t) throw notFound('task', String(id));
     rejectReservedKeys(patch, 'task patch');
@@ -299,8 +287,7 @@ export class RoutingEngine {
    */
   cancelTask(id: string, reason: string): void {
     const s = this.#s;
-    const j = s.journal;
-    if (j !== null) j.guard();
+    const j = openJournal(s);
     const t = s.tasks.get(id);
     if (!t) throw notFound('task', String(id));
     const why = parseInput(ReasonSchema, reason, 'cancel reason');
@@ -319,8 +306,7 @@ export class RoutingEngine {
    */
   completeTask(id: string, options?: { wrapUpMs?: number }): void {
     const s = this.#s;
-    const j = s.journal;
-    if (j !== null) j.guard();
+    const j = openJournal(s);
     const t = s.tasks.get(id);
     if (!t) throw notFound('task', String(id));
     // The common call has no options: skip the schema on that path.
@@ -365,8 +351,7 @@ export class RoutingEngine {
    */
   acceptReservation(id: string): TaskInfo {
     const s = this.#s;
-    const j = s.journal;
-    if (j !== null) j.guard();
+    const j = openJournal(s);
     const r = s.reservations.get(id) ?? findReservation(s, id);
     if (!r) throw notFound('reservation', String(id));
     s.depth++;
@@ -392,8 +377,7 @@ export class RoutingEngine {
    */
   rejectReservation(id: string, options: { reason: string }): void {
     const s = this.#s;
-    const j = s.journal;
-    if (j !== null) j.guard();
+    const j = openJournal(s);
     const r = s.reservations.get(id) ?? findReservation(s, id);
     if (!r) throw notFound('reservation', String(id));
     const opts = parseInput(RejectOptionsSchema, options, 'reject options');
@@ -428,8 +412,7 @@ export class RoutingEngine {
    */
   advanceTo(now: Instant): void {
     const s = this.#s;
-    const j = s.journal;
-    if (j !== null) j.guard();
+    const j = openJournal(s);
     const until = toMillis(now, 'now');
     // Time inputs are journaled only when they can change state: an earlier `now` is a no-op.
     if (j !== null && until < s.lastAdvance) return;
@@ -453,8 +436,7 @@ export class RoutingEngine {
    */
   requestHandoff(taskId: string, packet: HandoffPacketInput | CoreHandoffPacket): TaskInfo {
     const s = this.#s;
-    const j = s.journal;
-    if (j !== null) j.guard();
+    const j = openJournal(s);
     const t = s.tasks.get(taskId);
     if (!t) throw notFound('task', String(taskId));
     const data = checkHandoff(s, t, packet);
@@ -478,8 +460,7 @@ export class RoutingEngine {
    */
   reportBotTurn(taskId: string, turn: BotTurn): HandoffPacket | null {
     const s = this.#s;
-    const j = s.journal;
-    if (j !== null) j.guard();
+    const j = openJournal(s);
     const t = s.tasks.get(taskId);
     if (!t) throw notFound('task', String(taskId));
     const data = parseInput(BotTurnSchema, turn, 'bot turn');
@@ -528,17 +509,7 @@ export class RoutingEngine {
 
   /** Counters for monitoring and benchmarks. */
   stats(): RoutingStats {
-    const s = this.#s;
-    return {
-      decisions: s.decisions,
-      offers: s.offerSeq,
-      waiting: s.waiting,
-      workers: s.workers.size,
-      tasks: s.tasks.size,
-      publishFailures: s.delivery.publishFailures,
-      handlerFailures: s.delivery.handlerFailures,
-      ...(s.journal !== null ? { journal: s.journal.stats() } : {}),
-    };
+    return routingStats(this.#s);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -572,8 +543,7 @@ export class RoutingEngine {
    */
   restore(snapshot: RoutingSnapshot): void {
     const current = this.#s;
-    const j = current.journal;
-    if (j !== null) j.guard();
+    const j = openJournal(current);
     const snap = parseSnapshot(current, snapshot);
     if (current.workers.size > 0 || current.tasks.size > 0) {
       throw new ThreadlineError('CONFLICT', 'restore() needs an empty engine (no workers or tasks)');
@@ -643,9 +613,7 @@ export class RoutingEngine {
    * ```
    */
   async save(id = 'engine'): Promise<void> {
-    const s = this.#s;
-    const store = requireStore(s);
-    await store.put('routing_snapshots', { id, tenantId: s.tenantId, snapshot: this.snapshot() });
+    await saveSnapshot(this.#s, id, this.snapshot());
   }
 
   /**
@@ -657,31 +625,11 @@ export class RoutingEngine {
    * ```
    */
   async load(id = 'engine'): Promise<boolean> {
-    const s = this.#s;
-    const store = requireStore(s);
-    const doc = await store.get('routing_snapshots', id, { tenantId: s.tenantId });
-    if (!doc) return false;
-    this.restore(doc.snapshot as RoutingSnapshot);
+    const snapshot = await readSavedSnapshot(this.#s, id);
+    if (snapshot === undefined) return false;
+    this.restore(snapshot);
     return true;
   }
-}
-
-function requireStore(s: RoutingState): DocumentStore {
-  if (!s.store)
-    throw new ThreadlineError(
-      'CONFIG',
-      'This routing engine was created without storage: pass `storage` to createRoutingEngine',
-      { issues: [{ path: ['storage'], message: 'required for save and load', code: 'invalid_type' }] },
-    );
-  return s.store;
-}
-
-function requireJournal(): ThreadlineError {
-  return new ThreadlineError(
-    'CONFIG',
-    'This routing engine has no journal: pass `storage` (and not journal: false) to createRoutingEngine',
-    { issues: [{ path: ['storage'], message: 'required for recover', code: 'invalid_type' }] },
-  );
 }
 
 /**

@@ -127,3 +127,17 @@ export function reservationInfo(s: RoutingState, r: ReservationState): Reservati
     weight: r.weight,
   };
 }
+
+/** The engine's counters (see `RoutingEngine.stats`). */
+export function routingStats(s: RoutingState): RoutingStats {
+  return {
+    decisions: s.decisions,
+    offers: s.offerSeq,
+    waiting: s.waiting,
+    workers: s.workers.size,
+    tasks: s.tasks.size,
+    publishFailures: s.delivery.publishFailures,
+    handlerFailures: s.delivery.handlerFailures,
+    ...(s.journal !== null ? { journal: s.journal.stats() } : {}),
+  };
+}

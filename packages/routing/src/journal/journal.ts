@@ -280,3 +280,13 @@ export class RoutingJournal {
     );
   }
 }
+
+/**
+ * The engine's journal, after checking that it accepts commands (it throws the refusal after a
+ * failed commit or during `recover()`); `null` without a journal.
+ */
+export function openJournal(s: RoutingState): RoutingJournal | null {
+  const j = s.journal;
+  if (j !== null) j.guard();
+  return j;
+}
