@@ -156,9 +156,11 @@ const START = Date.UTC(2026, 0, 5, 9);
 forEachJournalBackend((make, kind) => {
   let backend: JournalBackend;
   let tenants = 0;
-  beforeAll(() => {
+  // Starting PGlite and migrating takes seconds (more on a loaded machine): once, up front.
+  beforeAll(async () => {
     backend = make();
-  });
+    await backend.open();
+  }, 180_000);
   afterAll(async () => backend.dispose());
 
   it('recovering after a random flush equals a reference engine that ran the committed prefix', async () => {

@@ -60,9 +60,11 @@ forEachJournalBackend((make) => {
   let backend: JournalBackend;
   let tenant = 0;
   let tenantId = '';
-  beforeAll(() => {
+  // Starting PGlite and migrating takes seconds (more on a loaded machine): once, up front.
+  beforeAll(async () => {
     backend = make();
-  });
+    await backend.open();
+  }, 180_000);
   afterAll(async () => backend.dispose());
   beforeEach(() => {
     tenantId = `tenant-${++tenant}`;
