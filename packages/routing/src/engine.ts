@@ -327,7 +327,8 @@ export class RoutingEngine {
       s.depth--;
       if (s.depth === 0) flush(s);
     }
-    if (j !== null) j.record('completeTask', [id, opts], t.attributes.customerId);
+    if (j !== null)
+      j.record('completeTask', opts === NO_OPTIONS ? [id] : [id, opts], t.attributes.customerId);
   }
 
   /** A task's current state, or `undefined` once completed or canceled; its `attributes` are frozen. */

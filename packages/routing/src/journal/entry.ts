@@ -54,6 +54,14 @@ export function jsonArgs(args: unknown[]): unknown[] {
   // A trailing `undefined` (an omitted optional argument) would become `null` in JSON.
   let n = args.length;
   while (n > 0 && args[n - 1] === undefined) n--;
+  // Ids, reasons and instants (most commands) need no copy.
+  let primitive = true;
+  for (let i = 0; i < n && primitive; i++) {
+    const a = args[i];
+    primitive =
+      typeof a === 'string' || typeof a === 'boolean' || (typeof a === 'number' && Number.isFinite(a));
+  }
+  if (primitive) return n === args.length ? args : args.slice(0, n);
   return JSON.parse(
     JSON.stringify(
       n === args.length ? args : args.slice(0, n),
