@@ -1,6 +1,5 @@
 import {
   type HandoffPacket as CoreHandoffPacket,
-  type DocumentStore,
   type EventHandler,
   type EventsMatching,
   type Instant,
@@ -14,11 +13,15 @@ import { z } from 'zod';
 import { dispatchWorker } from './dispatch.js';
 import type { RoutingEvent, RoutingEventPattern } from './events.js';
 import { type DecisionTrace, explain } from './explain.js';
-import { type BotTurn, BotTurnSchema, botTurnPacket, handoff } from './handoff/botHandoff.js';
-import { type HandoffPacket, type HandoffPacketInput, normalizeHandoffPacket } from './handoff/packet.js';
+import { type BotTurn, BotTurnSchema, botTurnPacket, checkHandoff, handoff } from './handoff/botHandoff.js';
+import type { HandoffPacket, HandoffPacketInput } from './handoff/packet.js';
 import {
+  CompleteOptionsSchema,
   parseTaskInputFast,
+  ReasonSchema,
+  RejectOptionsSchema,
   rejectReservedKeys,
+  StatusArgsSchema,
   type TaskInput,
   TaskInputSchema,
   type TaskPatch,
@@ -26,8 +29,11 @@ import {
   type WorkerInput,
   WorkerInputSchema,
 } from './inputs.js';
-import { ROUTING_LIMITS } from './limits.js';
-import { flush, run, subscribe } from './notifications.js';
+import { RecordingIds } from './journal/entry.js';
+import { openJournal, RoutingJournal } from './journal/journal.js';
+import { recoverJournal } from './journal/recover.js';
+import { readSavedSnapshot, requireJournal, saveSnapshot } from './journal/saved.js';
+import { flush, run, subscribe, syncWanted } from './notifications.js';
 import { type ParsedRoutingOptions, parseOptions, type RoutingEngineOptions } from './options.js';
 import { acceptReservation, endPending, findReservation, type ReservationInfo } from './reservations.js';
 import { drainWorker, setStatus, upsertWorkerState } from './roster/workers.js';
@@ -38,6 +44,7 @@ import { advance } from './timers.js';
 import {
   type RoutingStats,
   reservationInfo,
+  routingStats,
   type TaskInfo,
   taskInfo,
   type WorkerInfo,
@@ -52,17 +59,6 @@ import { lintWorkflow, type WorkflowLintIssue } from './workflow/definition.js';
  * `timers.ts`, `handoff/`, `explain.ts` and `snapshot.ts`.
  */
 
-const ReasonSchema = z.string().min(1).max(ROUTING_LIMITS.reasonLength);
-const RejectOptionsSchema = z.object({ reason: ReasonSchema }).strict();
-const CompleteOptionsSchema = z.object({ wrapUpMs: z.number().int().nonnegative().optional() }).strict();
-const StatusArgsSchema = z
-  .object({
-    id: z.string().min(1).max(ROUTING_LIMITS.idLength),
-    status: z.enum(['available', 'busy', 'away', 'offline']),
-    reason: z.string().max(ROUTING_LIMITS.reasonLength).optional(),
-  })
-  .strict();
-
 /**
  * The routing engine: workers, tasks, workflows, reservations and events, all in memory,
  * driven by calls and by `advanceTo(now)`. Deterministic: the same calls at the same clock
@@ -74,8 +70,22 @@ export class RoutingEngine {
   #s: RoutingState;
 
   constructor(options: RoutingEngineOptions) {
-    this.#opts = parseOptions(options);
+    const opts = parseOptions(options);
+    // A journal replays injected ids from its entries (the generator itself may be random).
+    const ids = opts.journal && opts.ids ? new RecordingIds(opts.ids) : undefined;
+    this.#opts = ids ? { ...opts, ids } : opts;
     this.#s = createState(this.#opts);
+    if (opts.journal && opts.storage) {
+      this.#s.journal = new RoutingJournal({
+        storage: opts.storage,
+        options: opts.journal,
+        tenantId: this.#s.tenantId,
+        host: { state: () => this.#s },
+        clock: opts.clock,
+        ids,
+      });
+      syncWanted(this.#s);
+    }
   }
 
   // -------------------------------------------------------------------------------------------
@@ -130,6 +140,7 @@ export class RoutingEngine {
    */
   upsertWorker(input: WorkerInput): WorkerInfo {
     const s = this.#s;
+    const j = openJournal(s);
     rejectReservedKeys(input, 'worker');
     const data = parseInput(WorkerInputSchema, input, 'worker');
     if (data.calendar !== undefined && !Object.hasOwn(s.calendars, data.calendar)) {
@@ -139,11 +150,13 @@ export class RoutingEngine {
         ],
       });
     }
-    return run(s, () => {
+    const info = run(s, () => {
       const w = upsertWorkerState(s, data, undefined);
       dispatchWorker(s, w);
       return workerInfo(s, w);
     });
+    if (j !== null) j.record('upsertWorker', [input]);
+    return info;
   }
 
   /**
@@ -157,6 +170,7 @@ export class RoutingEngine {
    */
   setWorkerStatus(id: string, status: Presence, reason?: string): WorkerInfo {
     const s = this.#s;
+    const j = openJournal(s);
     const args = parseInput(
       StatusArgsSchema,
       reason === undefined ? { id, status } : { id, status, reason },
@@ -164,10 +178,12 @@ export class RoutingEngine {
     );
     const w = s.workers.get(args.id);
     if (!w) throw notFound('worker', args.id);
-    return run(s, () => {
+    const info = run(s, () => {
       setStatus(s, w, args);
       return workerInfo(s, w);
     });
+    if (j !== null) j.record('setWorkerStatus', [id, status, reason]);
+    return info;
   }
 
   /**
@@ -181,10 +197,12 @@ export class RoutingEngine {
    */
   removeWorker(id: string): void {
     const s = this.#s;
+    const j = openJournal(s);
     const key = parseInput(z.string().min(1), id, 'worker id');
     const w = s.workers.get(key);
     if (!w) throw notFound('worker', key);
     run(s, () => drainWorker(s, w));
+    if (j !== null) j.record('removeWorker', [key]);
   }
 
   /** A worker's current state, or `undefined`; its `attributes` are frozen. */
@@ -208,6 +226,7 @@ export class RoutingEngine {
    */
   submitTask(input: TaskInput): TaskInfo {
     const s = this.#s;
+    const j = openJournal(s);
     // The common input shape is checked by hand; anything else (and every error) takes the
     // schema, after the key check zod cannot do (it drops `__proto__` silently).
     let data = parseTaskInputFast(input);
@@ -217,17 +236,21 @@ export class RoutingEngine {
     }
     const id = data.id ?? s.ids.next('task');
     if (s.tasks.has(id)) {
+      if (j !== null) j.discardIds();
       throw new ThreadlineError('CONFLICT', `Task "${id}" already exists`, { details: { taskId: id } });
     }
     // Hot path: `submitTask`, `completeTask` and `acceptReservation` open-code `run` (depth,
     // try/finally, flush) instead of passing it a closure per call.
     s.depth++;
+    let info: TaskInfo;
     try {
-      return taskInfo(s, createTask(s, id, data));
+      info = taskInfo(s, createTask(s, id, data));
     } finally {
       s.depth--;
       if (s.depth === 0) flush(s);
     }
+    if (j !== null) j.record('submitTask', [input], info.attributes.customerId);
+    return info;
   }
 
   /**
@@ -241,14 +264,17 @@ export class RoutingEngine {
    */
   updateTask(id: string, patch: TaskPatch): TaskInfo {
     const s = this.#s;
+    const j = openJournal(s);
     const t = s.tasks.get(id);
     if (!t) throw notFound('task', String(id));
     rejectReservedKeys(patch, 'task patch');
     const data = parseInput(TaskPatchSchema, patch, 'task patch');
-    return run(s, () => {
+    const info = run(s, () => {
       updateTask(s, t, data);
       return taskInfo(s, t);
     });
+    if (j !== null) j.record('updateTask', [id, patch], t.attributes.customerId);
+    return info;
   }
 
   /**
@@ -261,10 +287,12 @@ export class RoutingEngine {
    */
   cancelTask(id: string, reason: string): void {
     const s = this.#s;
+    const j = openJournal(s);
     const t = s.tasks.get(id);
     if (!t) throw notFound('task', String(id));
     const why = parseInput(ReasonSchema, reason, 'cancel reason');
     run(s, () => cancelTask(s, t, why));
+    if (j !== null) j.record('cancelTask', [id, why], t.attributes.customerId);
   }
 
   /**
@@ -278,6 +306,7 @@ export class RoutingEngine {
    */
   completeTask(id: string, options?: { wrapUpMs?: number }): void {
     const s = this.#s;
+    const j = openJournal(s);
     const t = s.tasks.get(id);
     if (!t) throw notFound('task', String(id));
     // The common call has no options: skip the schema on that path.
@@ -298,6 +327,8 @@ export class RoutingEngine {
       s.depth--;
       if (s.depth === 0) flush(s);
     }
+    if (j !== null)
+      j.record('completeTask', opts === NO_OPTIONS ? [id] : [id, opts], t.attributes.customerId);
   }
 
   /** A task's current state, or `undefined` once completed or canceled; its `attributes` are frozen. */
@@ -321,15 +352,19 @@ export class RoutingEngine {
    */
   acceptReservation(id: string): TaskInfo {
     const s = this.#s;
+    const j = openJournal(s);
     const r = s.reservations.get(id) ?? findReservation(s, id);
     if (!r) throw notFound('reservation', String(id));
     s.depth++;
+    let info: TaskInfo;
     try {
-      return taskInfo(s, acceptReservation(s, r));
+      info = taskInfo(s, acceptReservation(s, r));
     } finally {
       s.depth--;
       if (s.depth === 0) flush(s);
     }
+    if (j !== null) j.record('acceptReservation', [id], info.attributes.customerId);
+    return info;
   }
 
   /**
@@ -343,10 +378,12 @@ export class RoutingEngine {
    */
   rejectReservation(id: string, options: { reason: string }): void {
     const s = this.#s;
+    const j = openJournal(s);
     const r = s.reservations.get(id) ?? findReservation(s, id);
     if (!r) throw notFound('reservation', String(id));
     const opts = parseInput(RejectOptionsSchema, options, 'reject options');
     run(s, () => endPending(s, r, 'rejected', opts.reason));
+    if (j !== null) j.record('rejectReservation', [id, opts], r.task.attributes.customerId);
   }
 
   /** An open or held reservation, for inspection; `undefined` once it has ended. */
@@ -376,8 +413,12 @@ export class RoutingEngine {
    */
   advanceTo(now: Instant): void {
     const s = this.#s;
+    const j = openJournal(s);
     const until = toMillis(now, 'now');
+    // Time inputs are journaled only when they can change state: an earlier `now` is a no-op.
+    if (j !== null && until < s.lastAdvance) return;
     run(s, () => advance(s, until));
+    if (j !== null) j.record('advanceTo', [until]);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -396,30 +437,16 @@ export class RoutingEngine {
    */
   requestHandoff(taskId: string, packet: HandoffPacketInput | CoreHandoffPacket): TaskInfo {
     const s = this.#s;
+    const j = openJournal(s);
     const t = s.tasks.get(taskId);
     if (!t) throw notFound('task', String(taskId));
-    rejectReservedKeys(packet, 'handoff packet');
-    const data = normalizeHandoffPacket(packet);
-    if (data.targetQueue !== undefined && !s.queueById.has(data.targetQueue)) {
-      throw new ThreadlineError('VALIDATION', `Invalid handoff packet: unknown queue "${data.targetQueue}"`, {
-        issues: [
-          { path: ['targetQueue'], message: `unknown queue "${data.targetQueue}"`, code: 'invalid_value' },
-        ],
-      });
-    }
-    if (t.status === 'wrapping') {
-      throw new ThreadlineError(
-        'ILLEGAL_TRANSITION',
-        `Task "${taskId}" is wrapping up and cannot be handed off`,
-        {
-          details: { taskId, status: t.status },
-        },
-      );
-    }
-    return run(s, () => {
+    const data = checkHandoff(s, t, packet);
+    const info = run(s, () => {
       handoff(s, t, data);
       return taskInfo(s, t);
     });
+    if (j !== null) j.record('requestHandoff', [taskId, packet], t.attributes.customerId);
+    return info;
   }
 
   /**
@@ -434,15 +461,16 @@ export class RoutingEngine {
    */
   reportBotTurn(taskId: string, turn: BotTurn): HandoffPacket | null {
     const s = this.#s;
+    const j = openJournal(s);
     const t = s.tasks.get(taskId);
     if (!t) throw notFound('task', String(taskId));
     const data = parseInput(BotTurnSchema, turn, 'bot turn');
     const packet = botTurnPacket(s, data);
     if (packet === null) return null;
-    return run(s, () => {
-      handoff(s, t, packet);
-      return packet;
-    });
+    run(s, () => handoff(s, t, packet));
+    // Journaled as the handoff it caused: replay needs no detector.
+    if (j !== null) j.record('requestHandoff', [taskId, packet], t.attributes.customerId);
+    return packet;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -482,16 +510,7 @@ export class RoutingEngine {
 
   /** Counters for monitoring and benchmarks. */
   stats(): RoutingStats {
-    const s = this.#s;
-    return {
-      decisions: s.decisions,
-      offers: s.offerSeq,
-      waiting: s.waiting,
-      workers: s.workers.size,
-      tasks: s.tasks.size,
-      publishFailures: s.delivery.publishFailures,
-      handlerFailures: s.delivery.handlerFailures,
-    };
+    return routingStats(this.#s);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -525,6 +544,7 @@ export class RoutingEngine {
    */
   restore(snapshot: RoutingSnapshot): void {
     const current = this.#s;
+    const j = openJournal(current);
     const snap = parseSnapshot(current, snapshot);
     if (current.workers.size > 0 || current.tasks.size > 0) {
       throw new ThreadlineError('CONFLICT', 'restore() needs an empty engine (no workers or tasks)');
@@ -532,11 +552,61 @@ export class RoutingEngine {
     const fresh = createState(this.#opts, current);
     restoreSnapshot(fresh, snap);
     this.#s = fresh;
+    if (j !== null) j.record('restore', [snapshot]);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Durability (with `storage`)
+
+  /**
+   * Commits every command applied so far (journal entries and their events in one transaction
+   * per batch), then delivers their events to subscribers and the bus. Resolves at once without
+   * a journal. Rejects with `ADAPTER` when a batch does not commit: that batch and every command
+   * after it are lost (their events were never visible) and the engine refuses commands until
+   * {@link RoutingEngine.recover}.
+   *
+   * @example
+   * ```ts
+   * engine.submitTask({ id: 't1', channel: 'chat' });
+   * await engine.flush(); // t1 and its offer are durable; `reservation.created` was delivered
+   * ```
+   */
+  async flush(): Promise<void> {
+    await this.#s.journal?.flush();
+  }
+
+  /**
+   * Rebuilds the engine from its storage: the journal's latest snapshot, then every journaled
+   * command after it, replayed without emitting (their events are already in the outbox). The
+   * result is exactly the committed state; commands not yet committed are dropped. Idempotent;
+   * subscriptions are kept. Use it on a fresh process, and after a failed commit.
+   *
+   * @example
+   * ```ts
+   * const engine = createRoutingEngine({ clock, workflow, storage });
+   * await engine.recover();
+   * ```
+   */
+  async recover(): Promise<void> {
+    const j = this.#s.journal;
+    if (j === null) throw requireJournal();
+    await recoverJournal(this, j, {
+      fresh: () => {
+        const s = createState(this.#opts, this.#s);
+        // Replay regenerates every id from the start: no counter carries over.
+        s.ownIds?.counters.clear();
+        return s;
+      },
+      install: (s) => {
+        this.#s = s;
+      },
+      current: () => this.#s,
+    });
   }
 
   /**
    * Writes the snapshot to the document store of the `storage` option (collection `routing_snapshots`,
-   * document id `engine`).
+   * document id `engine`): a copy on demand, apart from the journal (which `recover()` reads).
    *
    * @example
    * ```ts
@@ -544,9 +614,7 @@ export class RoutingEngine {
    * ```
    */
   async save(id = 'engine'): Promise<void> {
-    const s = this.#s;
-    const store = requireStore(s);
-    await store.put('routing_snapshots', { id, tenantId: s.tenantId, snapshot: this.snapshot() });
+    await saveSnapshot(this.#s, id, this.snapshot());
   }
 
   /**
@@ -558,25 +626,11 @@ export class RoutingEngine {
    * ```
    */
   async load(id = 'engine'): Promise<boolean> {
-    const s = this.#s;
-    const store = requireStore(s);
-    const doc = await store.get('routing_snapshots', id, { tenantId: s.tenantId });
-    if (!doc) return false;
-    this.restore(doc.snapshot as RoutingSnapshot);
+    const snapshot = await readSavedSnapshot(this.#s, id);
+    if (snapshot === undefined) return false;
+    this.restore(snapshot);
     return true;
   }
-}
-
-function requireStore(s: RoutingState): DocumentStore {
-  if (!s.store)
-    throw new ThreadlineError(
-      'CONFIG',
-      'This routing engine was created without storage: pass `storage` to createRoutingEngine',
-      {
-        issues: [{ path: ['storage'], message: 'required for save and load', code: 'invalid_type' }],
-      },
-    );
-  return s.store;
 }
 
 /**

@@ -36,6 +36,17 @@ export {
   type WorkerInput,
   WorkerInputSchema,
 } from './inputs.js';
+export {
+  JOURNAL_EVENT_TYPE,
+  JOURNAL_OPS,
+  type JournalEntry,
+  type JournalEvent,
+  type JournalOp,
+  journalSnapshotId,
+  journalStream,
+} from './journal/entry.js';
+export { type RoutingJournalStats, SNAPSHOT_COLLECTION } from './journal/journal.js';
+export { type RoutingJournalOptions, RoutingJournalOptionsSchema } from './journal/options.js';
 export { ROUTING_LIMITS } from './limits.js';
 export type { HandoffRules, RoutingEngineOptions, ShiftCalendar } from './options.js';
 export { type AttributeScalar, type Requirement, RequirementSchema } from './requirements.js';

@@ -257,3 +257,20 @@ function copy(value: unknown, what: string, path: (string | number)[], freeze: b
   }
   return freeze ? Object.freeze(out) : out;
 }
+
+/** A cancel or reject reason. */
+export const ReasonSchema = z.string().min(1).max(ROUTING_LIMITS.reasonLength);
+/** `rejectReservation` options. */
+export const RejectOptionsSchema = z.object({ reason: ReasonSchema }).strict();
+/** `completeTask` options. */
+export const CompleteOptionsSchema = z
+  .object({ wrapUpMs: z.number().int().nonnegative().optional() })
+  .strict();
+/** `setWorkerStatus` arguments. */
+export const StatusArgsSchema = z
+  .object({
+    id: z.string().min(1).max(ROUTING_LIMITS.idLength),
+    status: z.enum(['available', 'busy', 'away', 'offline']),
+    reason: z.string().max(ROUTING_LIMITS.reasonLength).optional(),
+  })
+  .strict();

@@ -65,7 +65,8 @@ export function subscribe<P extends RoutingEventPattern>(
 
 /** Recomputes which event types are delivered, after a subscription or a bus changed. */
 export function syncWanted(s: RoutingState): void {
-  s.wantsEverything = s.bus !== undefined || (s.listenerCounts.get('*') ?? 0) > 0;
+  // A journal commits every event to the outbox, listened to or not.
+  s.wantsEverything = s.bus !== undefined || s.journal !== null || (s.listenerCounts.get('*') ?? 0) > 0;
   s.wanted.clear();
   for (const type of ROUTING_EVENT_TYPES) {
     if (
@@ -185,11 +186,18 @@ function publish(s: RoutingState, bus: NonNullable<RoutingState['bus']>, batch: 
 export function flush(s: RoutingState): void {
   while (s.outbox.length > 0) {
     const batch = s.outbox.splice(0);
-    if (s.bus) publish(s, s.bus, batch);
-    for (const event of batch) {
-      s.emitter.emit(event.type, event);
-      s.emitter.emit(PREFIX_PATTERN.get(event.type) as string, event);
-      s.emitter.emit('*', event);
-    }
+    // With a journal, events wait for their batch to commit (see `journal/journal.ts`).
+    if (s.journal !== null) s.journal.capture(batch);
+    else deliver(s, batch);
+  }
+}
+
+/** Delivers a batch: to the bus, then to subscribers of each event's type, its prefix and `*`. */
+export function deliver(s: RoutingState, batch: RoutingEvent[]): void {
+  if (s.bus) publish(s, s.bus, batch);
+  for (const event of batch) {
+    s.emitter.emit(event.type, event);
+    s.emitter.emit(PREFIX_PATTERN.get(event.type) as string, event);
+    s.emitter.emit('*', event);
   }
 }

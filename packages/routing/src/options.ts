@@ -4,13 +4,21 @@ import {
   type DocumentStore,
   type EventBus,
   type IdGenerator,
+  isThreadlineError,
   parseInput,
   resolveDocumentStoreOption,
+  ThreadlineError,
   type ThreadlineStorage,
+  validateAdapter,
 } from '@threadline/core';
 import { z } from 'zod';
 import type { RoutingEvent } from './events.js';
 import type { PersonRequestDetector } from './handoff/personRequest.js';
+import {
+  type ParsedJournalOptions,
+  type RoutingJournalOptions,
+  RoutingJournalOptionsSchema,
+} from './journal/options.js';
 import { type RoutingStrategy, STRATEGIES, type StrategyName } from './strategies/index.js';
 import type { WorkflowConfig } from './workflow/definition.js';
 
@@ -38,10 +46,17 @@ export interface RoutingEngineOptions {
   /** How long an offer stays open before it times out (default 30 s). */
   reservationTimeoutMs?: number;
   /**
-   * Optional storage bundle (`createMemoryStorage()`, `createPostgresStorage()`): `save()` writes
-   * the snapshot to its document store and `load()` reads it back.
+   * Optional storage bundle (`createMemoryStorage()`, `createPostgresStorage()`). The engine
+   * journals its commands there (see `journal`) and `recover()` rebuilds from it; `save()` writes
+   * a snapshot to its document store and `load()` reads it back.
    */
   storage?: ThreadlineStorage;
+  /**
+   * The command journal, on by default with `storage` (`false` turns it off: then `storage`
+   * only serves `save()`/`load()`). Events reach subscribers and the bus only once their batch
+   * committed; see {@link RoutingJournalOptions}.
+   */
+  journal?: RoutingJournalOptions | false;
   /**
    * A document store alone, used as `storage.documents` would be.
    * @deprecated Pass `storage` (the `{ documents, events, outbox }` bundle) instead.
@@ -129,6 +144,7 @@ export const RoutingEngineOptionsSchema = z
     store: z
       .custom<DocumentStore>((s) => typeof s === 'object' && s !== null, 'expected a DocumentStore')
       .optional(),
+    journal: z.union([z.literal(false), RoutingJournalOptionsSchema]).optional(),
     bus: z.custom<EventBus>((b) => typeof (b as EventBus | undefined)?.publish === 'function').optional(),
     onError: z
       .custom<DeliveryErrorHandler<RoutingEvent>>((f) => typeof f === 'function', 'expected a function')
@@ -152,11 +168,57 @@ export const RoutingEngineOptionsSchema = z
   .strict();
 
 /** Engine options after validation. */
-export type ParsedRoutingOptions = z.output<typeof RoutingEngineOptionsSchema>;
+export type ParsedRoutingOptions = Omit<z.output<typeof RoutingEngineOptionsSchema>, 'journal'> & {
+  /** The journal's settings when the engine journals (storage given, journal not `false`). */
+  journal?: ParsedJournalOptions;
+};
 
 /** Validates the engine options once, at construction; `store` is the resolved document store. */
 export function parseOptions(options: RoutingEngineOptions): ParsedRoutingOptions {
-  const parsed = parseInput(RoutingEngineOptionsSchema, options, 'routing engine options', 'CONFIG');
+  const { journal, ...parsed } = parseInput(
+    RoutingEngineOptionsSchema,
+    options,
+    'routing engine options',
+    'CONFIG',
+  );
   const store = resolveDocumentStoreOption('routing engine', parsed.storage, parsed.store);
-  return store === undefined ? parsed : { ...parsed, store };
+  const base: ParsedRoutingOptions = store === undefined ? parsed : { ...parsed, store };
+  if (journal === false) return base;
+  if (parsed.storage === undefined) {
+    if (journal === undefined) return base;
+    throw configError(
+      ['journal'],
+      'the journal needs the storage option (a { documents, events, outbox } bundle)',
+    );
+  }
+  checkJournalStorage(parsed.storage);
+  return { ...base, journal: journal ?? RoutingJournalOptionsSchema.parse({}) };
+}
+
+function configError(path: string[], message: string, cause?: unknown): ThreadlineError {
+  return new ThreadlineError('CONFIG', `Invalid routing engine options: ${path.join('.')}: ${message}`, {
+    cause,
+    issues: [{ path, message, code: 'custom' }],
+  });
+}
+
+/** The journal appends to `storage.events` and the outbox inside `storage.documents.transaction`. */
+function checkJournalStorage(storage: ThreadlineStorage): void {
+  for (const [port, key] of [
+    ['EventLog', 'events'],
+    ['Outbox', 'outbox'],
+  ] as const) {
+    try {
+      validateAdapter(port, storage[key]);
+    } catch (error) {
+      if (!isThreadlineError(error)) throw error;
+      throw configError(['storage', key], error.message, error);
+    }
+  }
+  if (storage.documents.capabilities.transactions !== true) {
+    throw configError(
+      ['storage', 'documents'],
+      'the journal needs a document store with transactions (or pass journal: false)',
+    );
+  }
 }

@@ -20,6 +20,7 @@ import { OfferIndex } from './indexes/offerIndex.js';
 import { SkillIndex } from './indexes/skillIndex.js';
 import type { TaskHeap } from './indexes/taskHeap.js';
 import type { WorkerInput } from './inputs.js';
+import type { RoutingJournal } from './journal/journal.js';
 import { type DeliveryCounters, syncWanted } from './notifications.js';
 import type { HandoffRulesSchema, ParsedRoutingOptions, ShiftCalendar } from './options.js';
 import type { CompiledRequirement } from './requirements.js';
@@ -122,6 +123,8 @@ export interface RoutingState {
   readonly wanted: Set<string>;
   /** The latest `advanceTo` instant: an earlier one is a no-op. */
   lastAdvance: number;
+  /** The command journal (with `storage`): events wait for their batch to commit. */
+  journal: RoutingJournal | null;
 }
 
 /**
@@ -197,6 +200,7 @@ export function createState(opts: ParsedRoutingOptions, previous?: RoutingState)
     wantsEverything: false,
     wanted: new Set(),
     lastAdvance: Number.NEGATIVE_INFINITY,
+    journal: previous?.journal ?? null,
   };
   syncWanted(s);
   compileWorkflow(s);

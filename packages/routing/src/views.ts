@@ -1,5 +1,6 @@
 import type { Presence } from '@threadline/core';
 import { frozenView } from './inputs.js';
+import type { RoutingJournalStats } from './journal/journal.js';
 import type { ReservationInfo } from './reservations.js';
 import {
   NO_IDS,
@@ -61,6 +62,8 @@ export interface RoutingStats {
   publishFailures: number;
   /** Subscriber calls that threw or rejected. */
   handlerFailures: number;
+  /** The command journal's figures (present when the engine journals to `storage`). */
+  journal?: RoutingJournalStats;
 }
 
 /** The public view of a worker. */
@@ -122,5 +125,19 @@ export function reservationInfo(s: RoutingState, r: ReservationState): Reservati
     expiresAt: r.expiresAt,
     channel: s.channelNames[r.ch] as string,
     weight: r.weight,
+  };
+}
+
+/** The engine's counters (see `RoutingEngine.stats`). */
+export function routingStats(s: RoutingState): RoutingStats {
+  return {
+    decisions: s.decisions,
+    offers: s.offerSeq,
+    waiting: s.waiting,
+    workers: s.workers.size,
+    tasks: s.tasks.size,
+    publishFailures: s.delivery.publishFailures,
+    handlerFailures: s.delivery.handlerFailures,
+    ...(s.journal !== null ? { journal: s.journal.stats() } : {}),
   };
 }

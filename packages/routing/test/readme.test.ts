@@ -1,4 +1,5 @@
 // The README example, kept runnable.
+import { createMemoryStorage } from '@threadline/adapter-memory';
 import { ManualClock } from '@threadline/core';
 import { expect, it } from 'vitest';
 import { createRoutingEngine } from '../src/index.js';
@@ -51,4 +52,21 @@ it('runs the README example', () => {
   clock.advance(30_000);
   engine.advanceTo(clock.now());
   expect(engine.getTask('task-2')?.workerId).toBe('ana');
+});
+
+it('runs the README durability example', async () => {
+  const storage = createMemoryStorage();
+  const clock = new ManualClock(0);
+  const workflow = { queues: [{ id: 'q' }], defaultFilter: { targets: [{ queue: 'q' }] } };
+  const engine = createRoutingEngine({ clock, workflow, storage, journal: { maxBatch: 500 } });
+  const offers: string[] = [];
+  engine.subscribe('reservation.created', (e) => offers.push(e.payload.reservationId));
+  engine.upsertWorker({ id: 'a', status: 'available', capacity: { chat: 1 } });
+  engine.submitTask({ id: 't1', channel: 'chat' });
+  expect(offers.length).toBe(0);
+  await engine.flush();
+  expect(offers.length).toBe(1);
+  const restarted = createRoutingEngine({ clock, workflow, storage });
+  await restarted.recover();
+  expect(restarted.getTask('t1')?.status).toBe('reserved');
 });

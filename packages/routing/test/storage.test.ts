@@ -19,7 +19,7 @@ function refusal(run: () => unknown) {
 }
 
 /** Saves a reserved task through `options` and loads it into a fresh engine with the same options. */
-async function roundTrip(options: Pick<RoutingEngineOptions, 'storage' | 'store'>) {
+async function roundTrip(options: Pick<RoutingEngineOptions, 'storage' | 'store' | 'journal'>) {
   const clock = new ManualClock(0);
   const engine = createRoutingEngine({ clock, workflow, ...options });
   engine.upsertWorker({ id: 'a', status: 'available', capacity: { chat: 1 } });
@@ -32,7 +32,9 @@ async function roundTrip(options: Pick<RoutingEngineOptions, 'storage' | 'store'
 describe('routing engine storage option', () => {
   it('storage and the deprecated store save and load the same state', async () => {
     const storage = createMemoryStorage();
-    const viaStorage = await roundTrip({ storage });
+    // Without the journal: a journaling engine builds every event (ids included), so its
+    // snapshot's id counters differ from the store-only engine's.
+    const viaStorage = await roundTrip({ storage, journal: false });
     const viaStore = await roundTrip({ store: createMemoryDocumentStore() });
     expect(viaStorage.loaded).toBe(true);
     expect(viaStore.loaded).toBe(true);

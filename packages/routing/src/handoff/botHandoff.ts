@@ -1,8 +1,8 @@
-import { parseInput } from '@threadline/core';
+import { type HandoffPacket as CoreHandoffPacket, parseInput, ThreadlineError } from '@threadline/core';
 import { z } from 'zod';
 import { releaseReservation } from '../capacity.js';
 import { afterFree } from '../dispatch.js';
-import { freezeAttributes } from '../inputs.js';
+import { freezeAttributes, rejectReservedKeys } from '../inputs.js';
 import { emit } from '../notifications.js';
 import { HandoffRulesSchema } from '../options.js';
 import { endPending } from '../reservations.js';
@@ -10,7 +10,12 @@ import { currentTime, NO_FILTER, type RoutingState, type TaskState } from '../st
 import { forgetBotTask } from '../timers.js';
 import { enterStep, matchFilter } from '../workflow/evaluate.js';
 import { leaveGroup } from '../workflow/groups.js';
-import { type HandoffPacket, HandoffPacketSchema } from './packet.js';
+import {
+  type HandoffPacket,
+  type HandoffPacketInput,
+  HandoffPacketSchema,
+  normalizeHandoffPacket,
+} from './packet.js';
 
 /** A bot turn reported to the engine so automatic handoff rules can fire. */
 export interface BotTurn {
@@ -99,4 +104,34 @@ export function handoff(s: RoutingState, t: TaskState, packet: HandoffPacket): v
   if (idx === NO_FILTER) t.status = 'unrouted';
   else enterStep(s, t, 0, 'handoff', false);
   if (held) afterFree(s, held.worker);
+}
+
+/**
+ * Validates a `requestHandoff` call before anything changes: the packet (reserved keys, shape),
+ * its target queue, and that the task is not wrapping up. Returns the normalised packet.
+ */
+export function checkHandoff(
+  s: RoutingState,
+  t: TaskState,
+  packet: HandoffPacketInput | CoreHandoffPacket,
+): HandoffPacket {
+  rejectReservedKeys(packet, 'handoff packet');
+  const data = normalizeHandoffPacket(packet);
+  if (data.targetQueue !== undefined && !s.queueById.has(data.targetQueue)) {
+    throw new ThreadlineError('VALIDATION', `Invalid handoff packet: unknown queue "${data.targetQueue}"`, {
+      issues: [
+        { path: ['targetQueue'], message: `unknown queue "${data.targetQueue}"`, code: 'invalid_value' },
+      ],
+    });
+  }
+  if (t.status === 'wrapping') {
+    throw new ThreadlineError(
+      'ILLEGAL_TRANSITION',
+      `Task "${t.id}" is wrapping up and cannot be handed off`,
+      {
+        details: { taskId: t.id, status: t.status },
+      },
+    );
+  }
+  return data;
 }

@@ -1,0 +1,122 @@
+import { type EventEnvelope, type IdGenerator, ThreadlineError } from '@threadline/core';
+
+/** The engine commands a journal records: each changes state, and replaying them in order rebuilds it. */
+export const JOURNAL_OPS = [
+  'upsertWorker',
+  'setWorkerStatus',
+  'removeWorker',
+  'submitTask',
+  'updateTask',
+  'cancelTask',
+  'completeTask',
+  'acceptReservation',
+  'rejectReservation',
+  'advanceTo',
+  'requestHandoff',
+  'restore',
+] as const;
+
+/** One journaled command's name. */
+export type JournalOp = (typeof JOURNAL_OPS)[number];
+
+/**
+ * One journaled command, the payload of a `routing_journal.command_recorded` event: the method,
+ * its arguments as JSON (dates as epoch ms), the engine's time when it ran, the ids an injected
+ * generator gave it (`[prefix, id]`, in order) and the customer of the task it touched.
+ */
+export interface JournalEntry {
+  op: JournalOp;
+  args: unknown[];
+  at: number;
+  ids?: Array<[string, string]>;
+  /** `attributes.customerId` of the task the command touched, when it has one (what erasure matches). */
+  customerId?: string;
+}
+
+/** Event type of a journal entry in the event log. */
+export const JOURNAL_EVENT_TYPE = 'routing_journal.command_recorded';
+
+/** A journal entry as stored in the event log. */
+export type JournalEvent = EventEnvelope<typeof JOURNAL_EVENT_TYPE, JournalEntry>;
+
+/** The event-log stream of one engine's journal. */
+export function journalStream(tenantId: string, engineId: string): string {
+  return `routing-journal:${tenantId}:${engineId}`;
+}
+
+/** Id of the journal's snapshot document in `routing_snapshots`. */
+export function journalSnapshotId(engineId: string): string {
+  return `journal:${engineId}`;
+}
+
+/** JSON copy of command arguments: dates become epoch ms (what the schemas accept back). */
+export function jsonArgs(args: unknown[]): unknown[] {
+  // A trailing `undefined` (an omitted optional argument) would become `null` in JSON.
+  let n = args.length;
+  while (n > 0 && args[n - 1] === undefined) n--;
+  // Ids, reasons and instants (most commands) need no copy.
+  let primitive = true;
+  for (let i = 0; i < n && primitive; i++) {
+    const a = args[i];
+    primitive =
+      typeof a === 'string' || typeof a === 'boolean' || (typeof a === 'number' && Number.isFinite(a));
+  }
+  if (primitive) return n === args.length ? args : args.slice(0, n);
+  return JSON.parse(
+    JSON.stringify(
+      n === args.length ? args : args.slice(0, n),
+      function (this: Record<string, unknown>, key, value: unknown) {
+        const raw = this[key];
+        return raw instanceof Date ? raw.getTime() : value;
+      },
+    ),
+  ) as unknown[];
+}
+
+/**
+ * Wraps an injected id generator so that a journaled command records the ids it used, and a
+ * replayed one gets the same ids back (the generator itself is not replayable: it may be random).
+ */
+export class RecordingIds implements IdGenerator {
+  readonly #inner: IdGenerator;
+  /** Ids handed out since the last journal entry. */
+  used: Array<[string, string]> = [];
+  /** During replay: the entry's recorded ids, consumed in order. */
+  #replay: Array<[string, string]> | null = null;
+  #at = 0;
+
+  constructor(inner: IdGenerator) {
+    this.#inner = inner;
+  }
+
+  next(prefix?: string): string {
+    const key = prefix ?? '';
+    const replay = this.#replay;
+    if (replay !== null) {
+      const pair = replay[this.#at++];
+      if (pair === undefined || pair[0] !== key) {
+        throw new ThreadlineError('INTERNAL', 'Routing journal replay diverged: the recorded ids ran out', {
+          details: { prefix: key, recorded: replay.length },
+        });
+      }
+      return pair[1];
+    }
+    const id = prefix === undefined ? this.#inner.next() : this.#inner.next(prefix);
+    this.used.push([key, id]);
+    return id;
+  }
+
+  /** The ids used since the last call (for the entry being recorded). */
+  take(): Array<[string, string]> | undefined {
+    if (this.used.length === 0) return undefined;
+    const ids = this.used;
+    this.used = [];
+    return ids;
+  }
+
+  /** Replays `ids` for the next command (`null` ends replay). */
+  replay(ids: Array<[string, string]> | null): void {
+    this.#replay = ids;
+    this.#at = 0;
+  }
+}

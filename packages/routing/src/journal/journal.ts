@@ -1,0 +1,292 @@
+import { type Clock, ThreadlineError, type ThreadlineStorage, type TimerClock } from '@threadline/core';
+import type { RoutingEvent } from '../events.js';
+import { deliver } from '../notifications.js';
+import { takeSnapshot } from '../snapshot.js';
+import { currentTime, type RoutingState } from '../state.js';
+import {
+  JOURNAL_EVENT_TYPE,
+  type JournalEntry,
+  type JournalEvent,
+  type JournalOp,
+  journalSnapshotId,
+  journalStream,
+  jsonArgs,
+  type RecordingIds,
+} from './entry.js';
+import type { ParsedJournalOptions } from './options.js';
+
+/** Collection of routing snapshots (`save()` and the journal's own). */
+export const SNAPSHOT_COLLECTION = 'routing_snapshots';
+
+/** The journal's figures in `stats().journal`. */
+export interface RoutingJournalStats {
+  /** Commands committed (the journal stream's version). */
+  committed: number;
+  /** Commands applied in memory, waiting for their batch to commit. */
+  pending: number;
+  /** Batches committed by this engine. */
+  commits: number;
+  /** Snapshots written with a batch. */
+  snapshots: number;
+  /** True after a commit failed, until `recover()`: the engine refuses commands meanwhile. */
+  failed: boolean;
+}
+
+/** What the journal needs from its engine: the current state (replaced by `restore`). */
+export interface JournalHost {
+  state(): RoutingState;
+}
+
+/**
+ * A routing engine's command journal: commands applied in memory are queued with the events
+ * they produced; a batch commits in one transaction (journal entries appended to the engine's
+ * stream with `expectedVersion`, events added to the outbox, every `snapshotEvery` commands a
+ * snapshot document); only then are its events delivered to subscribers and the bus.
+ */
+export class RoutingJournal {
+  readonly streamId: string;
+  readonly snapshotId: string;
+  readonly storage: ThreadlineStorage;
+  readonly tenantId: string;
+  readonly #storage: ThreadlineStorage;
+  readonly #opts: ParsedJournalOptions;
+  readonly #tenantId: string;
+  readonly #host: JournalHost;
+  readonly #clock: Clock;
+  readonly ids: RecordingIds | undefined;
+  /** True while `recover()` replays: nothing is recorded and events are dropped (already committed). */
+  replaying = false;
+  /** Set when a commit failed (or while recovering): every command throws it. */
+  refusal: ThreadlineError | null = null;
+  #entries: JournalEvent[] = [];
+  #events: RoutingEvent[] = [];
+  /** Stream version committed (what the next append expects). */
+  #version = 0;
+  #sinceSnapshot = 0;
+  #recorded = 0;
+  #committed = 0;
+  #commits = 0;
+  #snapshots = 0;
+  #inFlight: Promise<void> | null = null;
+  #cancelTimer: (() => void) | null = null;
+  #collectionReady = false;
+
+  constructor(args: {
+    storage: ThreadlineStorage;
+    options: ParsedJournalOptions;
+    tenantId: string;
+    host: JournalHost;
+    clock: Clock;
+    ids: RecordingIds | undefined;
+  }) {
+    this.#storage = args.storage;
+    this.storage = args.storage;
+    this.tenantId = args.tenantId;
+    this.#opts = args.options;
+    this.#tenantId = args.tenantId;
+    this.#host = args.host;
+    this.#clock = args.clock;
+    this.ids = args.ids;
+    this.streamId = journalStream(args.tenantId, args.options.engineId);
+    this.snapshotId = journalSnapshotId(args.options.engineId);
+  }
+
+  /** Throws when the engine refuses commands (a failed commit, or `recover()` running). */
+  guard(): void {
+    if (this.refusal !== null && !this.replaying) throw this.refusal;
+  }
+
+  /** Takes the events a command produced (they wait for their batch to commit). */
+  capture(events: RoutingEvent[]): void {
+    if (this.replaying) return;
+    for (const e of events) this.#events.push(e);
+  }
+
+  /** Records a command that has been applied; `args` are copied as JSON. */
+  record(op: JournalOp, args: unknown[], customerId?: unknown): void {
+    if (this.replaying) return;
+    const s = this.#host.state();
+    const entry: JournalEntry = { op, args: jsonArgs(args), at: currentTime(s) };
+    const ids = this.ids?.take();
+    if (ids !== undefined) entry.ids = ids;
+    if (typeof customerId === 'string') entry.customerId = customerId;
+    const n = this.#version + this.#entries.length + 1;
+    this.#entries.push({
+      id: `${this.streamId}:${n}`,
+      type: JOURNAL_EVENT_TYPE,
+      tenantId: this.#tenantId,
+      aggregateId: this.#opts.engineId,
+      aggregateType: 'routing_journal',
+      version: n,
+      occurredAt: entry.at,
+      payload: entry,
+    });
+    this.#recorded++;
+    if (this.#entries.length >= this.#opts.maxBatch) this.#kick();
+    else if (this.#cancelTimer === null && this.#opts.flushIntervalMs > 0) this.#arm();
+  }
+
+  /** Forgets ids a command used before it failed (nothing of it is journaled). */
+  discardIds(): void {
+    this.ids?.take();
+  }
+
+  /**
+   * Commits every command applied so far (several batches if needed) and delivers their events.
+   * Rejects with the commit's `ADAPTER` error when a batch fails (and from then on, until
+   * `recover()`).
+   */
+  async flush(): Promise<void> {
+    const target = this.#recorded;
+    while (this.#committed < target) {
+      if (this.refusal !== null) throw this.refusal;
+      // Dropped by `recover()` meanwhile: nothing of ours is left to commit.
+      if (this.#inFlight === null && this.#entries.length === 0) return;
+      await this.#drive().catch(() => undefined);
+    }
+    // Another caller's batch may still be in flight even when ours is done.
+    if (this.#inFlight !== null) await this.#inFlight.catch(() => undefined);
+  }
+
+  /** Figures for `stats()`. */
+  stats(): RoutingJournalStats {
+    return {
+      committed: this.#version,
+      pending: this.#entries.length,
+      commits: this.#commits,
+      snapshots: this.#snapshots,
+      failed: this.refusal !== null && !this.replaying,
+    };
+  }
+
+  /** Waits for a commit in flight, then drops everything not committed (recovery starts over). */
+  async settle(): Promise<void> {
+    if (this.#inFlight !== null) await this.#inFlight.catch(() => undefined);
+    this.#disarm();
+    this.#entries = [];
+    this.#events = [];
+    this.ids?.take();
+  }
+
+  /** Sets the committed position after recovery. */
+  resume(version: number, sinceSnapshot: number): void {
+    this.#version = version;
+    this.#sinceSnapshot = sinceSnapshot;
+    this.#recorded = this.#committed;
+    this.refusal = null;
+  }
+
+  /** Defines the snapshot collection once. */
+  async ensureCollection(): Promise<void> {
+    if (this.#collectionReady) return;
+    await this.#storage.documents.defineCollection(SNAPSHOT_COLLECTION, { indexes: [] });
+    this.#collectionReady = true;
+  }
+
+  #arm(): void {
+    const clock = this.#clock as Partial<TimerClock>;
+    if (typeof clock.setTimer !== 'function') return;
+    this.#cancelTimer = clock.setTimer(() => {
+      this.#cancelTimer = null;
+      this.#kick();
+    }, this.#opts.flushIntervalMs);
+  }
+
+  #disarm(): void {
+    if (this.#cancelTimer !== null) this.#cancelTimer();
+    this.#cancelTimer = null;
+  }
+
+  /** Starts a commit in the background; its failure is kept in `refusal`, never thrown here. */
+  #kick(): void {
+    this.#drive().catch(() => undefined);
+  }
+
+  /** The commit in flight, or a new one of everything pending. */
+  #drive(): Promise<void> {
+    if (this.#inFlight !== null) return this.#inFlight;
+    if (this.#entries.length === 0 || this.refusal !== null) return Promise.resolve();
+    const p = this.#commit().finally(() => {
+      this.#inFlight = null;
+      // Commands recorded while this batch was in flight form the next one.
+      if (this.#entries.length >= this.#opts.maxBatch) this.#kick();
+      else if (this.#entries.length > 0 && this.#cancelTimer === null && this.#opts.flushIntervalMs > 0)
+        this.#arm();
+    });
+    this.#inFlight = p;
+    return p;
+  }
+
+  async #commit(): Promise<void> {
+    this.#disarm();
+    // Cut synchronously: the state now is exactly the state after the batch's last command.
+    const entries = this.#entries;
+    const events = this.#events;
+    this.#entries = [];
+    this.#events = [];
+    const s = this.#host.state();
+    const position = this.#version + entries.length;
+    const snapshot =
+      this.#sinceSnapshot + entries.length >= this.#opts.snapshotEvery
+        ? {
+            id: this.snapshotId,
+            tenantId: this.#tenantId,
+            position,
+            lastAdvance: Number.isFinite(s.lastAdvance) ? s.lastAdvance : null,
+            snapshot: takeSnapshot(s),
+          }
+        : null;
+    try {
+      await this.ensureCollection();
+      const transaction = this.#storage.documents.transaction?.bind(this.#storage.documents);
+      if (transaction === undefined) throw new Error('the document store has no transaction()');
+      await transaction(async (tx) => {
+        if (tx.events === undefined) throw new Error('the transaction has no event log (tx.events)');
+        await tx.events.append(this.streamId, entries, {
+          tenantId: this.#tenantId,
+          expectedVersion: this.#version,
+        });
+        if (events.length > 0) await tx.outbox.add(events);
+        if (snapshot !== null) await tx.documents.put(SNAPSHOT_COLLECTION, snapshot as never);
+      });
+    } catch (error) {
+      this.#fail(error, entries.length);
+      throw this.refusal;
+    }
+    this.#version = position;
+    this.#committed += entries.length;
+    this.#commits++;
+    if (snapshot !== null) {
+      this.#sinceSnapshot = 0;
+      this.#snapshots++;
+    } else this.#sinceSnapshot += entries.length;
+    if (events.length > 0) deliver(this.#host.state(), events);
+  }
+
+  /**
+   * A batch did not commit: its commands (applied in memory, never visible) and everything
+   * after them are dropped, and the engine refuses commands until `recover()` rebuilds the
+   * committed state.
+   */
+  #fail(error: unknown, lost: number): void {
+    const dropped = lost + this.#entries.length;
+    this.#entries = [];
+    this.#events = [];
+    this.#disarm();
+    this.refusal = new ThreadlineError(
+      'ADAPTER',
+      `Routing journal: a batch of ${lost} command(s) did not commit; ${dropped} command(s) since the last commit are lost and the engine refuses commands until recover()`,
+      { cause: error, details: { stream: this.streamId, committed: this.#version, lost: dropped } },
+    );
+  }
+}
+
+/**
+ * The engine's journal, after checking that it accepts commands (it throws the refusal after a
+ * failed commit or during `recover()`); `null` without a journal.
+ */
+export function openJournal(s: RoutingState): RoutingJournal | null {
+  const j = s.journal;
+  if (j !== null) j.guard();
+  return j;
+}

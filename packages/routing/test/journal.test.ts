@@ -1,0 +1,330 @@
+import { createMemoryStorage } from '@threadline/adapter-memory';
+import {
+  createIdGenerator,
+  type EventEnvelope,
+  isThreadlineError,
+  ManualClock,
+  type ThreadlineStorage,
+} from '@threadline/core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  createRoutingEngine,
+  type JournalEntry,
+  journalStream,
+  type RoutingEngineOptions,
+  type RoutingEvent,
+} from '../src/index.js';
+import { forEachJournalBackend, type JournalBackend } from './journalStorage.js';
+
+const workflow: RoutingEngineOptions['workflow'] = {
+  queues: [{ id: 'q' }],
+  defaultFilter: { targets: [{ queue: 'q' }] },
+};
+
+function refusal(run: () => unknown): ReturnType<typeof toError> {
+  try {
+    run();
+  } catch (error) {
+    return toError(error);
+  }
+  throw new Error('expected a ThreadlineError');
+}
+function toError(error: unknown) {
+  if (isThreadlineError(error)) return error;
+  throw error;
+}
+
+/** A storage whose transactions can be made to fail. */
+function flaky(storage: ThreadlineStorage): { storage: ThreadlineStorage; fail: (on: boolean) => void } {
+  let failing = false;
+  const d = storage.documents;
+  const documents: ThreadlineStorage['documents'] = {
+    name: d.name,
+    capabilities: d.capabilities,
+    defineCollection: (...a) => d.defineCollection(...a),
+    get: (...a) => d.get(...a),
+    getMany: (...a) => d.getMany(...a),
+    put: (...a) => d.put(...a),
+    delete: (...a) => d.delete(...a),
+    find: (...a) => d.find(...a),
+    transaction: async (fn) => {
+      if (failing) throw new Error('disk full');
+      return (d.transaction as NonNullable<typeof d.transaction>)(fn);
+    },
+  };
+  return { storage: { ...storage, documents }, fail: (on) => (failing = on) };
+}
+
+forEachJournalBackend((make) => {
+  // One backend per storage kind (PGlite takes seconds to start); each test is its own tenant.
+  let backend: JournalBackend;
+  let tenant = 0;
+  let tenantId = '';
+  // Starting PGlite and migrating takes seconds (more on a loaded machine): once, up front.
+  beforeAll(async () => {
+    backend = make();
+    await backend.open();
+  }, 180_000);
+  afterAll(async () => backend.dispose());
+  beforeEach(() => {
+    tenantId = `tenant-${++tenant}`;
+  });
+  /** The tenant's outbox rows. */
+  const outboxOf = async (storage: ThreadlineStorage) =>
+    (await storage.outbox.pending(10_000)).filter((e) => e.event.tenantId === tenantId);
+
+  async function setup(extra: Partial<RoutingEngineOptions> = {}) {
+    const storage = await backend.open();
+    const clock = new ManualClock(Date.UTC(2026, 0, 5, 9));
+    const options = { clock, workflow, storage, tenantId, ...extra } as RoutingEngineOptions;
+    const engine = createRoutingEngine(options);
+    const reopen = async () => {
+      const copy = createRoutingEngine({ ...options, storage: await backend.open() });
+      await copy.recover();
+      return copy;
+    };
+    return { storage, clock, engine, reopen, options };
+  }
+
+  it('events stay invisible until their batch commits, then arrive once, and are in the outbox', async () => {
+    const { storage, engine } = await setup();
+    const seen: RoutingEvent[] = [];
+    engine.subscribe('*', (e) => seen.push(e));
+    engine.upsertWorker({ id: 'ana', status: 'available', capacity: { chat: 2 } });
+    engine.submitTask({ id: 't1', channel: 'chat' });
+    expect(engine.getTask('t1')?.status).toBe('reserved');
+    expect(seen).toEqual([]);
+    expect(engine.stats().journal).toMatchObject({ committed: 0, pending: 2 });
+    expect(await outboxOf(storage)).toEqual([]);
+    await engine.flush();
+    expect(seen.map((e) => e.type)).toEqual(['worker.status_changed', 'task.queued', 'reservation.created']);
+    expect(engine.stats().journal).toMatchObject({ committed: 2, pending: 0, commits: 1, failed: false });
+    const outbox = (await outboxOf(storage)).map((e) => e.event.id);
+    expect(outbox).toEqual(seen.map((e) => e.id));
+    await engine.flush();
+    expect(seen).toHaveLength(3);
+  });
+
+  it('recover() on a fresh engine yields the committed state; uncommitted commands are lost', async () => {
+    const { engine, reopen, clock } = await setup();
+    engine.upsertWorker({ id: 'ana', status: 'available', capacity: { chat: 2 } });
+    engine.upsertWorker({ id: 'bo', status: 'available', capacity: { voice: 1 } });
+    engine.submitTask({ id: 't1', channel: 'chat', attributes: { customerId: 'cus-1' } });
+    const offer = engine.getTask('t1')?.reservations[0] as string;
+    engine.acceptReservation(offer);
+    engine.submitTask({ channel: 'voice', priority: 3 });
+    clock.advance(31_000);
+    engine.advanceTo(clock.now()); // the voice offer times out
+    await engine.flush();
+    const committed = engine.snapshot();
+    engine.submitTask({ id: 'lost', channel: 'chat' }); // never flushed: the "crash" loses it
+    const copy = await reopen();
+    expect(copy.snapshot()).toEqual(committed);
+    expect(copy.getTask('lost')).toBeUndefined();
+    await copy.recover(); // idempotent
+    expect(copy.snapshot()).toEqual(committed);
+    // The recovered engine continues: the next generated ids follow the committed ones.
+    copy.submitTask({ channel: 'chat' });
+    await copy.flush();
+    expect(copy.stats().journal?.committed).toBe(7);
+  });
+
+  it('journal entries keep the customer id at payload.customerId and advanceTo as a command', async () => {
+    const { engine, storage } = await setup();
+    engine.upsertWorker({ id: 'ana', status: 'available', capacity: { chat: 1 } });
+    engine.submitTask({ id: 't1', channel: 'chat', attributes: { customerId: 'cus-9' } });
+    engine.cancelTask('t1', 'hung_up');
+    engine.advanceTo(Date.UTC(2026, 0, 5, 10));
+    engine.advanceTo(Date.UTC(2026, 0, 5, 9, 30)); // earlier: a no-op, not journaled
+    await engine.flush();
+    const entries = await storage.events.readStream(journalStream(tenantId, 'engine'), { tenantId });
+    const payloads = entries.map((e) => e.payload as JournalEntry);
+    expect(payloads.map((p) => p.op)).toEqual(['upsertWorker', 'submitTask', 'cancelTask', 'advanceTo']);
+    expect(payloads.map((p) => p.customerId)).toEqual([undefined, 'cus-9', 'cus-9', undefined]);
+    expect(payloads[3]?.args).toEqual([Date.UTC(2026, 0, 5, 10)]);
+  });
+
+  it('snapshots every N commands; recovery starts from the latest and replays the rest', async () => {
+    const { engine, storage, reopen } = await setup({ journal: { snapshotEvery: 3 } });
+    for (let i = 0; i < 4; i++)
+      engine.upsertWorker({ id: `w${i}`, status: 'available', capacity: { chat: 1 } });
+    await engine.flush(); // 4 commands: a snapshot at position 4
+    for (let i = 0; i < 2; i++) engine.submitTask({ id: `t${i}`, channel: 'chat' });
+    await engine.flush(); // 2 more: below the threshold, no snapshot
+    const doc = await storage.documents.get('routing_snapshots', 'journal:engine', { tenantId });
+    expect(doc).toMatchObject({ position: 4 });
+    expect(engine.stats().journal).toMatchObject({ snapshots: 1, committed: 6 });
+    const copy = await reopen();
+    expect(copy.snapshot()).toEqual(engine.snapshot());
+  });
+
+  it('a failing commit rejects flush(), delivers nothing, refuses commands until recover()', async () => {
+    const base = await backend.open();
+    const { storage, fail } = flaky(base);
+    const clock = new ManualClock(0);
+    const engine = createRoutingEngine({ clock, workflow, storage, tenantId });
+    const seen: RoutingEvent[] = [];
+    engine.subscribe('*', (e) => seen.push(e));
+    engine.upsertWorker({ id: 'ana', status: 'available', capacity: { chat: 1 } });
+    await engine.flush();
+    const committed = engine.snapshot();
+    seen.length = 0;
+    fail(true);
+    engine.submitTask({ id: 't1', channel: 'chat' });
+    const error = await engine.flush().then(
+      () => undefined,
+      (e: unknown) => toError(e),
+    );
+    expect(error?.code).toBe('ADAPTER');
+    expect(engine.stats().journal?.failed).toBe(true);
+    expect(refusal(() => engine.submitTask({ id: 't2', channel: 'chat' })).code).toBe('ADAPTER');
+    expect(seen).toEqual([]);
+    expect(await outboxOf(base)).toHaveLength(1); // the worker's event only
+    fail(false);
+    await engine.recover();
+    expect(engine.snapshot()).toEqual(committed);
+    expect(engine.getTask('t1')).toBeUndefined();
+    engine.submitTask({ id: 't2', channel: 'chat' });
+    await engine.flush();
+    expect(seen.map((e) => e.type)).toEqual(['task.queued', 'reservation.created']);
+  });
+
+  it('a rejecting bus and a throwing listener neither crash nor stop delivery', async () => {
+    const errors: string[] = [];
+    const bus = {
+      publish: () => Promise.reject(new Error('bus down')),
+      subscribe: () => () => undefined,
+    };
+    const { engine, storage } = await setup({
+      bus: bus as never,
+      onError: (_e, { source }) => errors.push(source),
+    });
+    const seen: string[] = [];
+    engine.subscribe('task.*', () => {
+      throw new Error('listener bug');
+    });
+    engine.subscribe('*', (e) => seen.push(e.type));
+    engine.upsertWorker({ id: 'ana', status: 'available', capacity: { chat: 1 } });
+    const info = engine.submitTask({ id: 't1', channel: 'chat' });
+    expect(info.status).toBe('reserved');
+    await engine.flush();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(seen).toEqual(['worker.status_changed', 'task.queued', 'reservation.created']);
+    expect(engine.stats()).toMatchObject({ publishFailures: 1, handlerFailures: 1 });
+    expect(errors.sort()).toEqual(['bus', 'subscriber']);
+    // Committed regardless: a relay can still deliver them from the outbox.
+    expect(await outboxOf(storage)).toHaveLength(3);
+  });
+
+  it('commands issued by listeners join the next batch; recovery replays them', async () => {
+    const { engine, reopen } = await setup();
+    engine.subscribe('reservation.created', (e) => engine.acceptReservation(e.payload.reservationId));
+    engine.upsertWorker({ id: 'ana', status: 'available', capacity: { chat: 1 } });
+    engine.submitTask({ id: 't1', channel: 'chat' });
+    await engine.flush(); // delivers reservation.created: the listener accepts (pending)
+    expect(engine.getTask('t1')?.status).toBe('assigned');
+    expect(engine.stats().journal?.pending).toBe(1);
+    await engine.flush();
+    const copy = await reopen();
+    expect(copy.getTask('t1')?.status).toBe('assigned');
+    expect(copy.snapshot()).toEqual(engine.snapshot());
+  });
+
+  it('injected ids are recorded and replayed (the generator is random)', async () => {
+    const { engine, reopen, options } = await setup({ ids: createIdGenerator() });
+    engine.upsertWorker({ id: 'ana', status: 'available', capacity: { chat: 1 } });
+    const t = engine.submitTask({ channel: 'chat' });
+    engine.rejectReservation(t.reservations[0] as string, { reason: 'busy' });
+    engine.upsertWorker({ id: 'bo', status: 'available', capacity: { chat: 1 } });
+    await engine.flush();
+    const copy = await reopen();
+    expect(options.ids).toBeDefined();
+    expect(copy.snapshot()).toEqual(engine.snapshot());
+    expect(copy.getTask(t.id)?.reservations).toEqual(engine.getTask(t.id)?.reservations);
+  });
+
+  it('bot handoffs replay without the detector; restore() and load() are journaled', async () => {
+    const { engine, reopen, storage, options } = await setup();
+    engine.upsertWorker({ id: 'bot', kind: 'bot', status: 'available', capacity: { chat: 10 } });
+    const t = engine.submitTask({ id: 't1', channel: 'chat' });
+    engine.acceptReservation(t.reservations[0] as string);
+    engine.upsertWorker({ id: 'ana', status: 'available', capacity: { chat: 1 } });
+    expect(engine.reportBotTurn('t1', { customerText: 'I want to talk to a human' })).not.toBeNull();
+    await engine.flush();
+    const copy = await reopen();
+    expect(copy.snapshot()).toEqual(engine.snapshot());
+    await engine.save('manual');
+    // A second engine on its own journal loads the saved copy: the load is journaled too.
+    const other = createRoutingEngine({ ...options, storage, journal: { engineId: 'other' } });
+    expect(await other.load('manual')).toBe(true);
+    await other.flush();
+    const again = createRoutingEngine({ ...options, storage, journal: { engineId: 'other' } });
+    await again.recover();
+    expect(again.snapshot()).toEqual(engine.snapshot());
+  });
+});
+
+describe('journal options', () => {
+  const clock = new ManualClock(0);
+
+  it('are validated strictly and need storage', () => {
+    const storage = createMemoryStorage();
+    const typo = refusal(() =>
+      createRoutingEngine({ clock, workflow, storage, journal: { maxBatc: 5 } as never }),
+    );
+    expect(typo.code).toBe('CONFIG');
+    expect(typo.issues[0]?.path).toEqual(['journal']);
+    const zero = refusal(() => createRoutingEngine({ clock, workflow, storage, journal: { maxBatch: 0 } }));
+    expect(zero.issues[0]?.path).toEqual(['journal', 'maxBatch']);
+    const alone = refusal(() => createRoutingEngine({ clock, workflow, journal: { maxBatch: 5 } }));
+    expect(alone.code).toBe('CONFIG');
+    expect(alone.issues[0]?.path).toEqual(['journal']);
+  });
+
+  it('recover() without a journal is CONFIG; flush() resolves at once', async () => {
+    const engine = createRoutingEngine({ clock, workflow });
+    await engine.flush();
+    const error = await engine.recover().then(
+      () => undefined,
+      (e: unknown) => toError(e),
+    );
+    expect(error?.code).toBe('CONFIG');
+    const off = createRoutingEngine({ clock, workflow, storage: createMemoryStorage(), journal: false });
+    const seen: EventEnvelope[] = [];
+    off.subscribe('*', (e) => seen.push(e));
+    off.upsertWorker({ id: 'ana', status: 'available', capacity: { chat: 1 } });
+    expect(seen).toHaveLength(1); // journal off: delivered at once, as without storage
+  });
+
+  it('maxBatch commits on its own, and a timer clock commits after flushIntervalMs', async () => {
+    const storage = createMemoryStorage();
+    const engine = createRoutingEngine({ clock, workflow, storage, journal: { maxBatch: 2 } });
+    const seen: EventEnvelope[] = [];
+    engine.subscribe('*', (e) => seen.push(e));
+    engine.upsertWorker({ id: 'a', status: 'available', capacity: { chat: 1 } });
+    engine.upsertWorker({ id: 'b', status: 'available', capacity: { chat: 1 } });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(seen).toHaveLength(2);
+    let armed: (() => void) | undefined;
+    const timerClock = {
+      now: () => 0,
+      setTimer: (fn: () => void) => {
+        armed = fn;
+        return () => undefined;
+      },
+    };
+    const timed = createRoutingEngine({
+      clock: timerClock,
+      workflow,
+      storage: createMemoryStorage(),
+      journal: { flushIntervalMs: 5 },
+    });
+    const got: EventEnvelope[] = [];
+    timed.subscribe('*', (e) => got.push(e));
+    timed.upsertWorker({ id: 'a', status: 'available', capacity: { chat: 1 } });
+    expect(armed).toBeDefined();
+    armed?.();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(got).toHaveLength(1);
+  });
+});
