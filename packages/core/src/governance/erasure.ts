@@ -21,6 +21,7 @@ import { assignPath, type Json, updatePath } from './jsonPath.js';
 import {
   declarationsForTenant,
   declaredCollections,
+  PERSONAL_DATA_COLLECTION,
   type StoredPersonalDataDeclaration,
 } from './personalData.js';
 import { type PiiRegistry, PiiRegistryEntrySchema } from './piiRegistry.js';
@@ -206,7 +207,11 @@ export function createErasureService(options: ErasureServiceOptions): ErasureSer
   const tombstones = options.tombstones ?? 'erasure_tombstones';
   let ready: Promise<void> | undefined;
   const ensure = () => {
-    ready ??= store.defineCollection(tombstones, { indexes: [] }).catch((e: unknown) => {
+    ready ??= (async () => {
+      await store.defineCollection(tombstones, { indexes: [] });
+      // Declarations are read from here; the collection exists even before anyone declared.
+      await store.defineCollection(PERSONAL_DATA_COLLECTION, { indexes: [] });
+    })().catch((e: unknown) => {
       ready = undefined;
       throw e;
     });

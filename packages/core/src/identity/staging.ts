@@ -58,6 +58,7 @@ export class Staging {
     collection: string,
     ids: readonly string[],
   ): Promise<(T | undefined)[]> {
+    if (this.#latest.size === 0) return this.store.getMany<T>(collection, ids, { tenantId: this.tenantId });
     const missing = ids.filter((id) => !this.#latest.has(`${collection}${NUL}${id}`));
     const read =
       missing.length === 0
