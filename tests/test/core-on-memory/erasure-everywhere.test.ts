@@ -12,7 +12,6 @@
 // customer) and its PII strings to `PII`: the search below covers whatever the store holds.
 import { createMemoryStorage, type MemoryStorage } from '@threadline/adapter-memory';
 import {
-  type Actor,
   createAccessControl,
   createAuditTrail,
   createConsentService,
@@ -35,7 +34,7 @@ const NAME = 'Ana Lopez';
 // What must not be found anywhere afterwards (lower-case; phones in every form they are stored in).
 const PII = [EMAIL, WORK_EMAIL, '600111222', '600 111 222', NAME.toLowerCase(), 'lopez'];
 
-const admin: Actor = { id: 'dpo', roles: ['admin'] };
+const admin = { id: 'dpo', roles: ['admin'] };
 const supervisor = { id: 'sup-1', roles: ['supervisor'] };
 
 interface World {
@@ -176,6 +175,13 @@ describe('erasure reaches every copy', () => {
       reason: `same person: ${NAME} confirmed ${WORK_EMAIL} by phone`,
       actor: supervisor,
       evidence: [{ key: `email:${WORK_EMAIL}` }, { note: `called ${PHONE}` }],
+    });
+
+    // A reviewer closes the conflict with a note naming the customer (free text in the event too).
+    await identity.resolveConflict(linked.conflicts[0] as string, {
+      status: 'resolved',
+      resolution: `merged by hand: both are ${NAME}`,
+      actor: admin,
     });
 
     // The search finds the data everywhere it should look before the erasure (so it can fail).

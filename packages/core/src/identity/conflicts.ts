@@ -127,6 +127,8 @@ export async function resolveConflict(
     const now = ctx.clock.now();
     const payload: IdentityEventMap['identity.conflict_resolved'] = {
       conflictId: id,
+      // Names the customers, so erasure finds the event (its `resolution` is free text).
+      customerIds: [...conflict.customerIds],
       status: opts.status,
       actorId: opts.actor.id,
     };
@@ -167,6 +169,8 @@ export async function resolveConflict(
       ...(opts.resolution ? { reason: opts.resolution } : {}),
       before: { status: 'open' },
       after: { status: opts.status },
+      // Indexes the entry by the conflict's customers, so erasing one reaches its free-text reason.
+      details: { customerIds: [...conflict.customerIds] },
     });
     await publishEvents(ctx.delivery, committed.pending);
     return stored;

@@ -63,6 +63,8 @@ export type IdentityEventMap = {
   /** A reviewer closed a conflict (aggregate: the conflict record). */
   'identity.conflict_resolved': {
     conflictId: string;
+    /** The customers of the conflict. */
+    customerIds: string[];
     status: 'resolved' | 'dismissed';
     resolution?: string;
     actorId: string;
