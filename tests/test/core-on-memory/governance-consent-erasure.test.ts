@@ -354,9 +354,28 @@ describe('erasure', () => {
       reason: expect.stringContaining('no redactEvents'),
     });
     expect((await log.readAll())[0]?.payload).toMatchObject({ email: 'jane@example.com' });
-    const without = createErasureService({ ...w, registry: REGISTRY, tombstones: 'other_tombstones' });
-    expect((await without.eraseCustomer('c2', { actor: admin })).tombstone.events).toEqual({
-      status: 'not_configured',
+    // A document store alone: no event log to erase (the storage bundle brings its own by default).
+    const { clock, ids } = w;
+    const without = createErasureService({
+      store: w.store,
+      clock,
+      ids,
+      registry: REGISTRY,
+      tombstones: 'other_tombstones',
+    });
+    const bare = (await without.eraseCustomer('c2', { actor: admin })).tombstone;
+    expect(bare.events).toEqual({ status: 'not_configured' });
+    expect(bare.outbox).toEqual({ status: 'not_configured' });
+    const bundled = createErasureService({
+      storage: w.storage,
+      clock,
+      ids,
+      registry: REGISTRY,
+      tombstones: 'third',
+    });
+    expect((await bundled.eraseCustomer('c2', { actor: admin })).tombstone.events).toEqual({
+      status: 'redacted',
+      events: 1,
     });
   });
 
@@ -459,7 +478,6 @@ describe('erasure', () => {
   it('validates the registry (CONFIG) and the call (VALIDATION)', async () => {
     const w = world();
     const bad = [
-      [[], []],
       [[{ collection: 'x', match: { field: 'a b' }, mode: 'delete' }], [0, 'match', 'field']],
       [[{ collection: 'x', match: 'id', mode: 'anonymize' }], [0, 'fields']],
       [[{ collection: 'x', match: 'id', mode: 'shred' }], [0, 'mode']],

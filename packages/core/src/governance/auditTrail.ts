@@ -6,6 +6,7 @@ import type { AuditEntry, AuditSink } from '../ports/audit.js';
 import type { DocumentStore, FindPage, StoredDocument } from '../ports/documentStore.js';
 import { validateAdapter } from '../ports/registration.js';
 import { DEFAULT_TENANT, TenantIdSchema } from '../schemas/common.js';
+import { declarePersonalData } from './personalData.js';
 
 const AuditEntrySchema = z
   .object({
@@ -70,8 +71,22 @@ export interface AuditTrailOptions {
 
 const INDEXES = ['resourceKey', 'actorId', 'action'] as const;
 
+/**
+ * The customers an entry is about, stored beside it (indexed) so erasure finds every entry that
+ * may hold a customer's data: the resource when it is a customer, and `details.customerId` /
+ * `details.customerIds`.
+ */
+function customerRefs(entry: AuditEntry): string[] {
+  const refs = new Set<string>();
+  if (entry.resource.type === 'customer') refs.add(entry.resource.id);
+  const d = entry.details ?? {};
+  if (typeof d.customerId === 'string') refs.add(d.customerId);
+  if (Array.isArray(d.customerIds)) for (const c of d.customerIds) if (typeof c === 'string') refs.add(c);
+  return [...refs].sort();
+}
+
 function toEntry(doc: StoredDocument): AuditEntry & StoredDocument {
-  const { resourceKey: _r, actorId: _a, ...rest } = doc;
+  const { resourceKey: _r, actorId: _a, customerRefs: _c, ...rest } = doc;
   return rest as AuditEntry & StoredDocument;
 }
 
@@ -99,7 +114,22 @@ export function createAuditTrail(options: AuditTrailOptions): AuditTrail {
   const collection = options.collection ?? 'audit_entries';
   let ready: Promise<void> | undefined;
   const ensure = () => {
-    ready ??= store.defineCollection(collection, { indexes: INDEXES }).catch((e: unknown) => {
+    ready ??= (async () => {
+      await store.defineCollection(collection, { indexes: [...INDEXES, 'customerRefs'] });
+      // Erasure keeps who did what and when, and drops what the entry recorded about the customer.
+      await declarePersonalData(store, {
+        owner: `@threadline/core/audit-trail:${collection}`,
+        collections: [
+          {
+            collection,
+            match: { field: 'customerRefs' },
+            mode: 'anonymize',
+            // `reason` is free text people wrote: names are not something redaction can find.
+            fields: ['before', 'after', 'details', 'reason'],
+          },
+        ],
+      });
+    })().catch((e: unknown) => {
       ready = undefined;
       throw e;
     });
@@ -113,6 +143,7 @@ export function createAuditTrail(options: AuditTrailOptions): AuditTrail {
       ...entry,
       resourceKey: `${entry.resource.type}:${entry.resource.id}`,
       actorId: entry.actor.id,
+      customerRefs: customerRefs(entry),
     };
     try {
       await store.put(collection, doc, { expectedVersion: 0 });

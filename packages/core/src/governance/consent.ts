@@ -9,6 +9,7 @@ import { validateAdapter } from '../ports/registration.js';
 import { type Channel, ChannelSchema } from '../schemas/channel.js';
 import { DEFAULT_TENANT, IdSchema, TenantIdSchema } from '../schemas/common.js';
 import type { AccessControl } from './access.js';
+import { declarePersonalData } from './personalData.js';
 
 /** A consent purpose: lower-case words, e.g. `marketing`, `service_updates`, `surveys`. */
 export const ConsentPurposeSchema = z
@@ -149,7 +150,14 @@ export function createConsentService(options: ConsentServiceOptions): ConsentSer
   const optOut = new Set(options.optOutPurposes ?? []);
   let ready: Promise<void> | undefined;
   const ensure = () => {
-    ready ??= store.defineCollection(collection, { indexes: ['customerId'] }).catch((e: unknown) => {
+    ready ??= (async () => {
+      await store.defineCollection(collection, { indexes: ['customerId'] });
+      // Consent records (with their history and evidence) go with the customer.
+      await declarePersonalData(store, {
+        owner: `@threadline/core/consent:${collection}`,
+        collections: [{ collection, match: { field: 'customerId' }, mode: 'delete' }],
+      });
+    })().catch((e: unknown) => {
       ready = undefined;
       throw e;
     });

@@ -1,52 +1,42 @@
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
-import { parseInput } from '../errors.js';
+import { isThreadlineError, parseInput, ThreadlineError } from '../errors.js';
 import type { IdGenerator } from '../ids.js';
 import type { Actor, AuditSink } from '../ports/audit.js';
 import type { DocumentStore, StoredDocument } from '../ports/documentStore.js';
-import type { EventLog, StoredEvent } from '../ports/eventLog.js';
+import type { EventLog } from '../ports/eventLog.js';
+import { findAllDocuments } from '../ports/findAll.js';
 import { validateAdapter } from '../ports/registration.js';
+import type { ThreadlineStorage } from '../ports/storage.js';
+import { resolveDocumentStoreOption } from '../ports/storageOption.js';
 import { DEFAULT_TENANT, IdSchema, TenantIdSchema } from '../schemas/common.js';
 import type { AccessControl } from './access.js';
+import {
+  createEventEraser,
+  eraseLoggedEvents,
+  eraseOutboxRows,
+  type OutboxErasureOutcome,
+} from './erasureEvents.js';
+import { assignPath, type Json, updatePath } from './jsonPath.js';
+import {
+  declarationsForTenant,
+  declaredCollections,
+  PERSONAL_DATA_COLLECTION,
+  type StoredPersonalDataDeclaration,
+} from './personalData.js';
+import { type PiiRegistry, PiiRegistryEntrySchema } from './piiRegistry.js';
 import { createRedactor, type RedactOptions } from './redact.js';
+
+export type { OutboxErasureOutcome } from './erasureEvents.js';
+export {
+  type PiiRegistry,
+  type PiiRegistryEntry,
+  PiiRegistryEntrySchema,
+} from './piiRegistry.js';
 
 const FIELD_PATH = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/, 'expected a dotted field path');
-
-/** Zod schema of one entry of a {@link PiiRegistry}: where a customer's personal data lives. */
-export const PiiRegistryEntrySchema = z
-  .object({
-    /** The collection. */
-    collection: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'expected a collection name'),
-    /**
-     * How to find the customer's documents: `id` (the document id is the customer id) or an
-     * indexed field holding the customer id (declared on the collection before the lookup).
-     */
-    match: z.union([z.literal('id'), z.object({ field: FIELD_PATH }).strict()]),
-    /** `delete` the documents, or `anonymize` them (keep the document, erase the listed fields). */
-    mode: z.enum(['delete', 'anonymize']),
-    /** `anonymize`: fields to erase (strings → the erased marker, arrays → `[]`, objects → `{}`, others → `null`). */
-    fields: z.array(FIELD_PATH).default([]),
-    /** `anonymize`: string fields whose personal data is redacted in place (the rest of the text stays). */
-    redactFields: z.array(FIELD_PATH).default([]),
-    /** `anonymize`: a field set to the erasure time (e.g. `erasedAt` on the customer). */
-    stamp: FIELD_PATH.optional(),
-  })
-  .strict()
-  .refine(
-    (e) => e.mode === 'delete' || e.fields.length + e.redactFields.length > 0 || e.stamp !== undefined,
-    {
-      message: 'an anonymize entry needs fields, redactFields or stamp',
-      path: ['fields'],
-    },
-  );
-
-/** Where a customer's personal data lives in the document store. */
-export type PiiRegistryEntry = z.input<typeof PiiRegistryEntrySchema>;
-
-/** The registry of collections/fields holding a customer's personal data. */
-export type PiiRegistry = readonly PiiRegistryEntry[];
 
 /** Zod schema of how event payloads are erased. */
 export const EventErasureSchema = z
@@ -67,12 +57,26 @@ export type EventErasure = z.input<typeof EventErasureSchema>;
 
 /** Options for {@link createErasureService}. */
 export interface ErasureServiceOptions {
-  store: DocumentStore;
+  /**
+   * The storage bundle (`createMemoryStorage()`, any storage adapter): its documents hold the
+   * registered collections and the personal-data declarations, its event log's payloads are
+   * erased (unless `events` is given) and its outbox rows not yet delivered too.
+   */
+  storage?: ThreadlineStorage;
+  /**
+   * A document store alone (no outbox rows are erased then).
+   * @deprecated Pass `storage` (the `{ documents, events, outbox }` bundle) instead.
+   */
+  store?: DocumentStore;
   clock: Clock;
   ids: IdGenerator;
-  /** Where the customer's personal data lives. */
-  registry: PiiRegistry;
-  /** The event log whose payloads are erased too (through `EventLog.redactEvents`). */
+  /**
+   * The host's own collections holding a customer's personal data. Engines' collections need not
+   * be listed: every declaration made with `declarePersonalData` on the same store is read at
+   * erase time and erased too.
+   */
+  registry?: PiiRegistry;
+  /** The event log whose payloads are erased (through `EventLog.redactEvents`); default `storage.events`. */
   events?: EventLog;
   eventErasure?: EventErasure;
   audit?: AuditSink;
@@ -108,6 +112,13 @@ export interface ErasureTombstone extends StoredDocument {
   reason?: string;
   collections: CollectionErasure[];
   events: EventErasureOutcome;
+  /** Outbox rows not yet delivered whose events were erased (absent for tombstones of older versions). */
+  outbox?: OutboxErasureOutcome;
+  /**
+   * Other ids erased as the same person (declared aliases, e.g. customers merged into this one);
+   * absent when there were none.
+   */
+  aliases?: string[];
 }
 
 /** The result of {@link ErasureService.eraseCustomer}. */
@@ -132,40 +143,6 @@ export interface ErasureService {
   getTombstone(customerId: string, options?: { tenantId?: string }): Promise<ErasureTombstone | undefined>;
 }
 
-type Json = unknown;
-
-function setPath(target: Record<string, Json>, path: string, update: (value: Json) => Json): void {
-  const parts = path.split('.');
-  let node: Record<string, Json> = target;
-  for (let i = 0; i < parts.length - 1; i++) {
-    const next = node[parts[i] as string];
-    if (typeof next !== 'object' || next === null || Array.isArray(next)) return;
-    node = next as Record<string, Json>;
-  }
-  const key = parts[parts.length - 1] as string;
-  if (key in node) node[key] = update(node[key]);
-}
-
-function assignPath(target: Record<string, Json>, path: string, value: Json): void {
-  const parts = path.split('.');
-  let node = target;
-  for (const p of parts.slice(0, -1)) {
-    const next = node[p];
-    if (typeof next !== 'object' || next === null || Array.isArray(next)) node[p] = {};
-    node = node[p] as Record<string, Json>;
-  }
-  node[parts[parts.length - 1] as string] = value;
-}
-
-function getPath(target: unknown, path: string): unknown {
-  let node = target;
-  for (const p of path.split('.')) {
-    if (typeof node !== 'object' || node === null) return undefined;
-    node = (node as Record<string, unknown>)[p];
-  }
-  return node;
-}
-
 /**
  * Creates the erasure service. The registry is validated up front (`CONFIG` error with paths).
  *
@@ -182,32 +159,71 @@ function getPath(target: unknown, path: string): unknown {
  * const { tombstone } = await erasure.eraseCustomer('c1', { actor: admin, reason: 'GDPR art. 17 request' });
  * ```
  */
+/**
+ * Creates the erasure service. The registry is validated up front (`CONFIG` error with paths).
+ * Besides the registry, every collection, stream and event type declared on the same store with
+ * `declarePersonalData` (identity, consent, the audit trail, other engines, other processes) is
+ * erased; declarations are read at erase time.
+ *
+ * @example
+ * ```ts
+ * const storage = createMemoryStorage();
+ * const erasure = createErasureService({
+ *   storage, clock, ids, audit, access,
+ *   registry: [
+ *     { collection: 'messages', match: { field: 'customerId' }, mode: 'anonymize', fields: ['body', 'attachments'] },
+ *   ],
+ * });
+ * const { tombstone } = await erasure.eraseCustomer('c1', { actor: admin, reason: 'GDPR art. 17 request' });
+ * ```
+ */
 export function createErasureService(options: ErasureServiceOptions): ErasureService {
   const registry = parseInput(
-    z.array(PiiRegistryEntrySchema).min(1),
-    options.registry,
+    z.array(PiiRegistryEntrySchema),
+    options.registry ?? [],
     'PII registry',
     'CONFIG',
   );
   const eventErasure = parseInput(EventErasureSchema, options.eventErasure ?? {}, 'event erasure', 'CONFIG');
-  const store = validateAdapter('DocumentStore', options.store);
-  const events = options.events === undefined ? undefined : validateAdapter('EventLog', options.events);
+  // Passing a bundle and its own document store is the same store twice, not a contradiction. A
+  // store alone keeps its earlier check (an `ADAPTER` error naming the missing methods).
+  const sameStore = options.storage !== undefined && options.storage.documents === options.store;
+  const store =
+    options.storage === undefined && options.store !== undefined
+      ? validateAdapter('DocumentStore', options.store)
+      : resolveDocumentStoreOption('erasure service', options.storage, sameStore ? undefined : options.store);
+  if (store === undefined) {
+    throw new ThreadlineError('CONFIG', 'Invalid erasure service options: storage is required', {
+      issues: [{ path: ['storage'], message: 'required', code: 'missing' }],
+    });
+  }
+  const eventsOption = options.events ?? options.storage?.events;
+  const events = eventsOption === undefined ? undefined : validateAdapter('EventLog', eventsOption);
+  const outbox = options.storage?.outbox;
   const { clock, audit, access } = options;
   const redactor = createRedactor(options.redaction ?? {});
+  const redactText = (text: string) => redactor.redact(text).text;
   const erasedValue = options.erasedValue ?? '[erased]';
   const tombstones = options.tombstones ?? 'erasure_tombstones';
   let ready: Promise<void> | undefined;
   const ensure = () => {
     ready ??= (async () => {
       await store.defineCollection(tombstones, { indexes: [] });
-      for (const e of registry) {
-        await store.defineCollection(e.collection, { indexes: e.match === 'id' ? [] : [e.match.field] });
-      }
+      // Declarations are read from here; the collection exists even before anyone declared.
+      await store.defineCollection(PERSONAL_DATA_COLLECTION, { indexes: [] });
     })().catch((e: unknown) => {
       ready = undefined;
       throw e;
     });
     return ready;
+  };
+  // Declarations arrive at erase time, so their lookup fields are declared as indexes then.
+  const defined = new Set<string>();
+  const defineLookup = async (collection: string, field: string | undefined) => {
+    const key = `${collection}\u0000${field ?? ''}`;
+    if (defined.has(key)) return;
+    await store.defineCollection(collection, { indexes: field === undefined ? [] : [field] });
+    defined.add(key);
   };
 
   // Keep the field's JSON type so documents still match their schemas.
@@ -217,31 +233,78 @@ export function createErasureService(options: ErasureServiceOptions): ErasureSer
     if (typeof value === 'object' && value !== null) return {};
     return null;
   };
-  const redactDeep = (value: Json): Json => {
-    if (typeof value === 'string') return redactor.redact(value).text;
-    if (Array.isArray(value)) return value.map(redactDeep);
-    if (typeof value === 'object' && value !== null) {
-      const out: Record<string, Json> = {};
-      for (const [k, v] of Object.entries(value)) out[k] = redactDeep(v);
-      return out;
-    }
-    return value;
-  };
 
   const findIds = async (collection: string, field: string, customerId: string, tenantId: string) => {
-    const ids: string[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await store.find(collection, {
-        tenantId,
-        where: { [field]: customerId },
-        limit: 1000,
-        ...(cursor === undefined ? {} : { cursor }),
-      });
-      for (const d of page.items) ids.push(d.id);
-      cursor = page.nextCursor;
-    } while (cursor !== undefined);
+    await defineLookup(collection, field);
+    return (await findAllDocuments(store, collection, tenantId, { [field]: customerId })).map((d) => d.id);
+  };
+
+  /** The customer and, transitively, every declared alias of it (customers merged into it, …). */
+  const closure = async (
+    customerId: string,
+    tenantId: string,
+    decls: readonly StoredPersonalDataDeclaration[],
+  ) => {
+    const aliases = decls.flatMap((d) => d.aliases);
+    const ids = new Set([customerId]);
+    const queue = [customerId];
+    while (queue.length > 0) {
+      const id = queue.shift() as string;
+      for (const a of aliases) {
+        for (const found of await findIds(a.collection, a.field, id, tenantId)) {
+          if (ids.has(found)) continue;
+          ids.add(found);
+          queue.push(found);
+        }
+      }
+    }
     return ids;
+  };
+
+  const anonymize = async (entry: Entry, id: string, tenantId: string, now: number): Promise<boolean> => {
+    // A concurrent writer may change the document between read and write: read again and retry.
+    for (let attempt = 1; ; attempt++) {
+      const doc = await store.get(entry.collection, id, { tenantId });
+      if (!doc) return false;
+      const copy = structuredClone(doc) as Record<string, Json>;
+      for (const f of entry.fields) updatePath(copy, f, erase);
+      for (const f of entry.redactFields)
+        updatePath(copy, f, (v) => (typeof v === 'string' ? redactText(v) : v));
+      if (entry.stamp !== undefined) assignPath(copy, entry.stamp, now);
+      try {
+        await store.put(entry.collection, copy as StoredDocument, { expectedVersion: doc.version });
+        return true;
+      } catch (error) {
+        if (attempt >= 3 || !isThreadlineError(error, 'CONFLICT')) throw error;
+      }
+    }
+  };
+
+  const eraseCollections = async (
+    entries: readonly Entry[],
+    ids: ReadonlySet<string>,
+    tenantId: string,
+    now: number,
+  ) => {
+    const out: CollectionErasure[] = [];
+    for (const entry of entries) {
+      await defineLookup(entry.collection, entry.match === 'id' ? undefined : entry.match.field);
+      const docIds = new Set<string>();
+      for (const id of ids) {
+        if (entry.match === 'id') docIds.add(id);
+        else for (const d of await findIds(entry.collection, entry.match.field, id, tenantId)) docIds.add(d);
+      }
+      let count = 0;
+      for (const id of docIds) {
+        const done =
+          entry.mode === 'delete'
+            ? await store.delete(entry.collection, id, { tenantId })
+            : await anonymize(entry, id, tenantId, now);
+        if (done) count++;
+      }
+      out.push({ collection: entry.collection, mode: entry.mode, documents: count });
+    }
+    return out;
   };
 
   const getTombstone = async (customerId: string, opts?: { tenantId?: string }) => {
@@ -266,53 +329,35 @@ export function createErasureService(options: ErasureServiceOptions): ErasureSer
       const now = clock.now();
       // Every step below is idempotent, and the tombstone is written last: an erasure that fails
       // half-way leaves no tombstone, and calling again finishes the job.
-      const collections: CollectionErasure[] = [];
-      for (const entry of registry) {
-        const ids =
-          entry.match === 'id'
-            ? [customerId]
-            : await findIds(entry.collection, entry.match.field, customerId, tenantId);
-        let count = 0;
-        for (const id of ids) {
-          if (entry.mode === 'delete') {
-            if (await store.delete(entry.collection, id, { tenantId })) count++;
-            continue;
-          }
-          const doc = await store.get(entry.collection, id, { tenantId });
-          if (!doc) continue;
-          const copy = structuredClone(doc) as Record<string, Json>;
-          for (const f of entry.fields) setPath(copy, f, erase);
-          for (const f of entry.redactFields)
-            setPath(copy, f, (v) => (typeof v === 'string' ? redactor.redact(v).text : v));
-          if (entry.stamp !== undefined) assignPath(copy, entry.stamp, now);
-          await store.put(entry.collection, copy as StoredDocument, { expectedVersion: doc.version });
-          count++;
-        }
-        collections.push({ collection: entry.collection, mode: entry.mode, documents: count });
-      }
+      const declarations = await declarationsForTenant(store, tenantId);
+      const ids = await closure(customerId, tenantId, declarations);
+      const entries = uniqueEntries([...registry, ...declaredCollections(declarations)]);
+      const collections = await eraseCollections(entries, ids, tenantId, now);
 
+      const eraser = createEventEraser({
+        customerIds: ids,
+        customerPaths: eventErasure.customerPaths,
+        matchAggregate: eventErasure.matchAggregate,
+        fields: eventErasure.fields,
+        redactStrings: eventErasure.redactStrings,
+        declarations,
+        erase,
+        redactText,
+      });
       let eventOutcome: EventErasureOutcome = { status: 'not_configured' };
       if (events) {
-        if (typeof events.redactEvents !== 'function') {
-          eventOutcome = {
-            status: 'unsupported',
-            reason: `event log "${events.name}" cannot rewrite payloads (no redactEvents); its events still hold the customer's data`,
-          };
-        } else {
-          const matches = (event: StoredEvent) =>
-            (eventErasure.matchAggregate && event.aggregateId === customerId) ||
-            eventErasure.customerPaths.some((p) => getPath(event.payload, p) === customerId);
-          const rewritten = await events.redactEvents({ tenantId, match: matches }, (event) => {
-            let payload = structuredClone(event.payload) as Json;
-            if (typeof payload === 'object' && payload !== null && !Array.isArray(payload)) {
-              for (const f of eventErasure.fields) setPath(payload as Record<string, Json>, f, erase);
-            }
-            if (eventErasure.redactStrings) payload = redactDeep(payload);
-            return payload;
-          });
-          eventOutcome = { status: 'redacted', events: rewritten };
-        }
+        eventOutcome =
+          typeof events.redactEvents === 'function'
+            ? { status: 'redacted', events: await eraseLoggedEvents(events, tenantId, eraser) }
+            : {
+                status: 'unsupported',
+                reason: `event log "${events.name}" cannot rewrite payloads (no redactEvents); its events still hold the customer's data`,
+              };
       }
+      const outboxOutcome: OutboxErasureOutcome =
+        outbox === undefined
+          ? { status: 'not_configured' }
+          : { status: 'redacted', entries: await eraseOutboxRows(outbox, tenantId, eraser) };
 
       const tombstoneDoc: Record<string, unknown> = {
         id: customerId,
@@ -322,7 +367,10 @@ export function createErasureService(options: ErasureServiceOptions): ErasureSer
         actorId: actor.id,
         collections,
         events: eventOutcome,
+        outbox: outboxOutcome,
       };
+      const aliases = [...ids].filter((id) => id !== customerId);
+      if (aliases.length > 0) tombstoneDoc.aliases = aliases;
       if (context.reason !== undefined) tombstoneDoc.reason = context.reason;
       const tombstone = await store.put<ErasureTombstone>(tombstones, tombstoneDoc as { id: string }, {
         expectedVersion: 0,
@@ -342,6 +390,8 @@ export function createErasureService(options: ErasureServiceOptions): ErasureSer
           after: { tombstone: { collection: tombstones, id: customerId, version: tombstone.version } },
           details: {
             events: eventOutcome,
+            outbox: outboxOutcome,
+            ...(aliases.length > 0 ? { aliases } : {}),
             ...(context.reason === undefined ? {} : { reason: context.reason }),
           },
         });
@@ -349,4 +399,17 @@ export function createErasureService(options: ErasureServiceOptions): ErasureSer
       return { tombstone, alreadyErased: false };
     },
   };
+}
+
+type Entry = z.output<typeof PiiRegistryEntrySchema>;
+
+/** The entries without exact repeats (a host may still list what an engine declares). */
+function uniqueEntries(entries: readonly Entry[]): Entry[] {
+  const seen = new Set<string>();
+  return entries.filter((e) => {
+    const key = JSON.stringify(e);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }

@@ -43,11 +43,13 @@ export {
   type EventErasure,
   type EventErasureOutcome,
   EventErasureSchema,
+  type OutboxErasureOutcome,
   type PiiRegistry,
   type PiiRegistryEntry,
   PiiRegistryEntrySchema,
 } from './erasure.js';
 export {
+  declarationsForTenant,
   declaredCollections,
   declarePersonalData,
   listPersonalDataDeclarations,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseInput } from '../errors.js';
 import type { DocumentStore, StoredDocument } from '../ports/documentStore.js';
-import { type PiiRegistryEntry, PiiRegistryEntrySchema } from './erasure.js';
+import { PiiRegistryEntrySchema } from './piiRegistry.js';
 
 /** The collection where engines declare the personal data they store (one document per owner). */
 export const PERSONAL_DATA_COLLECTION = 'threadline_personal_data';
@@ -32,6 +32,31 @@ export const PersonalDataDeclarationSchema = z
           .strict(),
       )
       .default([]),
+    /**
+     * Events of the given types holding a customer's personal data, wherever they are stored (any
+     * event-log stream, outbox rows not yet delivered): an event matches a customer when its type
+     * starts with `typePrefix` and one of `customerPaths` (payload paths; one id or an array of ids)
+     * holds the customer id. `fields` are payload paths erased outright (the rest of the payload's
+     * strings are redacted).
+     */
+    events: z
+      .array(
+        z
+          .object({
+            typePrefix: z.string().min(1),
+            customerPaths: z.array(FIELD_PATH).min(1),
+            fields: z.array(FIELD_PATH).default([]),
+          })
+          .strict(),
+      )
+      .default([]),
+    /**
+     * Documents that stand for the same person under another id: a document of `collection` whose
+     * `field` (declared as an index) equals an erased customer id is an alias (e.g. a customer
+     * merged into the erased one, `{ collection: 'customers', field: 'mergedInto' }`), and its id is
+     * erased as well, transitively.
+     */
+    aliases: z.array(z.object({ collection: z.string().min(1), field: FIELD_PATH }).strict()).default([]),
   })
   .strict();
 
@@ -104,9 +129,26 @@ export async function listPersonalDataDeclarations(
   return out.sort((a, b) => (a.owner < b.owner ? -1 : a.owner > b.owner ? 1 : 0));
 }
 
+/**
+ * The declarations an erasure in `tenantId` must honour: those written without a tenant (engines
+ * declare once per store, in `'default'`) and those of the tenant itself; a tenant's declaration
+ * replaces the default one of the same owner.
+ */
+export async function declarationsForTenant(
+  store: DocumentStore,
+  tenantId: string,
+): Promise<StoredPersonalDataDeclaration[]> {
+  const byOwner = new Map<string, StoredPersonalDataDeclaration>();
+  for (const d of await listPersonalDataDeclarations(store)) byOwner.set(d.owner, d);
+  if (tenantId !== 'default') {
+    for (const d of await listPersonalDataDeclarations(store, { tenantId })) byOwner.set(d.owner, d);
+  }
+  return [...byOwner.values()].sort((a, b) => (a.owner < b.owner ? -1 : a.owner > b.owner ? 1 : 0));
+}
+
 /** Every collection entry of the declarations, for an erasure registry. */
 export function declaredCollections(
   declarations: readonly StoredPersonalDataDeclaration[],
-): PiiRegistryEntry[] {
+): StoredPersonalDataDeclaration['collections'] {
   return declarations.flatMap((d) => d.collections);
 }

@@ -13,7 +13,7 @@ import {
   withoutVersion,
 } from './context.js';
 import { commitWithEvents, identityEvent, publishEvents } from './events.js';
-import { authorize, recordAudit } from './guard.js';
+import { authorize, keyRef, recordAudit } from './guard.js';
 import {
   BooleanSchema,
   type IdentityInputSchema,
@@ -36,7 +36,7 @@ export async function setBlocked(
   const opts = parseInput(SetBlockedOptionsSchema, options, 'options');
   const key = normalizeAt(ctx, input as z.output<typeof IdentityInputSchema>, 0).key;
   const tenantId = opts.tenantId ?? DEFAULT_TENANT;
-  await authorize(ctx, opts.actor, 'block', 'identity', key, tenantId);
+  await authorize(ctx, opts.actor, 'block', 'identity', keyRef(key), tenantId);
   await ensureReady(ctx);
   return locked(ctx, tenantId, async () => {
     const docs = await findAll<StoredIdentity>(ctx, C.identities, tenantId, { key });
@@ -64,8 +64,15 @@ export async function setBlocked(
         ctx,
         'identity.blocked',
         tenantId,
-        { type: 'identity_key', id: key, version: 0 },
-        { key, blocked: b, identityIds: docs.map((d) => d.id), actorId: opts.actor.id },
+        // The aggregate is the key's digest: events stay erasable (only payloads can be rewritten).
+        { type: 'identity_key', id: keyRef(key), version: 0 },
+        {
+          key,
+          blocked: b,
+          identityIds: docs.map((d) => d.id),
+          customerIds: [...new Set(docs.map((d) => (d as StoredIdentity).customerId))].sort(),
+          actorId: opts.actor.id,
+        },
         undefined,
       ),
     ]);
@@ -74,7 +81,7 @@ export async function setBlocked(
       tenantId,
       actor: actorRef(opts.actor),
       action: b ? 'identity.blocked' : 'identity.unblocked',
-      resource: { type: 'identity_key', id: key },
+      resource: { type: 'identity_key', id: keyRef(key) },
       ...(opts.reason ? { reason: opts.reason } : {}),
       details: { identityIds: stored.map((d) => d.id) },
     });

@@ -1,86 +1,41 @@
 import { parseInput, ThreadlineError } from '../errors.js';
 import type { Actor } from '../ports/audit.js';
-import type { StoredDocument } from '../ports/documentStore.js';
 import { DEFAULT_TENANT, IdSchema } from '../schemas/common.js';
 import { actorRef, ensureReady, type IdentityContext, locked, notFound, withoutVersion } from './context.js';
-import {
-  commitWithEvents,
-  type IdentityEvent,
-  type IdentityEventMap,
-  identityEvent,
-  publishEvents,
-} from './events.js';
+import { commitWithEvents, type IdentityEventMap, identityEvent, publishEvents } from './events.js';
 import { authorize, recordAudit } from './guard.js';
 import { ConflictQuerySchema, ResolveConflictOptionsSchema } from './options.js';
 import { NEW_CUSTOMER, type PlannedConflict } from './plan.js';
 import { IDENTITY_COLLECTIONS as C, type IdentityConflict } from './records.js';
 import type { IdentityService } from './service.js';
+import type { Staging } from './staging.js';
 import type { StagedWrite } from './writes.js';
 
 /**
- * Records a conflict the planner found, or bumps `occurrences` on the open record with the same
- * kind, customers and keys; returns the `identity.conflict_detected` events still to publish
- * (none when they went to the outbox with the record).
+ * Stages a conflict the planner found, or an `occurrences` bump on the open record with the same
+ * kind, customers and keys, with its `identity.conflict_detected` event; returns the record's id.
  */
 export async function upsertConflict(
   ctx: IdentityContext,
-  tenantId: string,
+  staging: Staging,
   planned: PlannedConflict,
   newCustomerId: string,
   correlationId: string | undefined,
-): Promise<{ id: string; pending: IdentityEvent[] }> {
+): Promise<string> {
+  const { tenantId } = staging;
   const customerIds = [
     ...new Set(planned.customerIds.map((c) => (c === NEW_CUSTOMER ? newCustomerId : c))),
   ].sort();
   const keys = [...planned.keys].sort();
   const dedupeKey = `${planned.kind}|${customerIds.join(',')}|${keys.join(',')}`;
   const now = ctx.clock.now();
-  const [existing] = (
-    await ctx.store.find<IdentityConflict>(C.conflicts, {
-      tenantId,
-      where: { dedupeKey, status: 'open' },
-      limit: 1,
-    })
-  ).items;
-  const detected = (docs: StoredDocument[]): IdentityEvent[] => {
-    const stored = docs[0] as IdentityConflict;
-    const payload: IdentityEventMap['identity.conflict_detected'] = {
-      conflictId: stored.id,
-      kind: stored.kind,
-      customerIds,
-      keys,
-      detail: stored.detail,
-      occurrences: stored.occurrences,
-    };
-    if (stored.limit !== undefined) payload.limit = stored.limit;
-    return [
-      identityEvent(
-        ctx,
-        'identity.conflict_detected',
-        tenantId,
-        { type: 'identity_conflict', id: stored.id, version: stored.version },
-        payload,
-        correlationId,
-      ),
-    ];
-  };
-  let committed: { stored: StoredDocument[]; pending: IdentityEvent[] };
+  const existing = await staging.findFirst<IdentityConflict>(C.conflicts, { dedupeKey, status: 'open' });
+  let stored: IdentityConflict;
   if (existing) {
-    committed = await commitWithEvents(
-      ctx,
-      [
-        {
-          collection: C.conflicts,
-          document: {
-            ...withoutVersion(existing),
-            occurrences: existing.occurrences + 1,
-            lastSeenAt: now,
-            updatedAt: now,
-          },
-          prior: existing,
-        },
-      ],
-      detected,
+    stored = staging.put<IdentityConflict>(
+      C.conflicts,
+      { ...withoutVersion(existing), occurrences: existing.occurrences + 1, lastSeenAt: now, updatedAt: now },
+      existing,
     );
   } else {
     const doc: Record<string, unknown> = {
@@ -99,13 +54,28 @@ export async function upsertConflict(
       updatedAt: now,
     };
     if (planned.limit !== undefined) doc.limit = planned.limit;
-    committed = await commitWithEvents(
-      ctx,
-      [{ collection: C.conflicts, document: doc as StagedWrite['document'] }],
-      detected,
-    );
+    stored = staging.put<IdentityConflict>(C.conflicts, doc as StagedWrite['document']);
   }
-  return { id: (committed.stored[0] as IdentityConflict).id, pending: committed.pending };
+  const payload: IdentityEventMap['identity.conflict_detected'] = {
+    conflictId: stored.id,
+    kind: stored.kind,
+    customerIds,
+    keys,
+    detail: stored.detail,
+    occurrences: stored.occurrences,
+  };
+  if (stored.limit !== undefined) payload.limit = stored.limit;
+  staging.events.push(
+    identityEvent(
+      ctx,
+      'identity.conflict_detected',
+      tenantId,
+      { type: 'identity_conflict', id: stored.id, version: stored.version },
+      payload,
+      correlationId,
+    ),
+  );
+  return stored.id;
 }
 
 /** Implements {@link IdentityService.listConflicts} (documented there). */
@@ -157,6 +127,8 @@ export async function resolveConflict(
     const now = ctx.clock.now();
     const payload: IdentityEventMap['identity.conflict_resolved'] = {
       conflictId: id,
+      // Names the customers, so erasure finds the event (its `resolution` is free text).
+      customerIds: [...conflict.customerIds],
       status: opts.status,
       actorId: opts.actor.id,
     };
@@ -197,6 +169,8 @@ export async function resolveConflict(
       ...(opts.resolution ? { reason: opts.resolution } : {}),
       before: { status: 'open' },
       after: { status: opts.status },
+      // Indexes the entry by the conflict's customers, so erasing one reaches its free-text reason.
+      details: { customerIds: [...conflict.customerIds] },
     });
     await publishEvents(ctx.delivery, committed.pending);
     return stored;

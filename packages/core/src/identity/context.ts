@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Clock } from '../clock.js';
 import { ThreadlineError, type ValidationIssue, validationError } from '../errors.js';
 import type { AccessControl } from '../governance/access.js';
+import { declarePersonalData } from '../governance/personalData.js';
 import type { IdGenerator } from '../ids.js';
 import type { Actor, AuditSink } from '../ports/audit.js';
 import type { DocumentStore, StoredDocument } from '../ports/documentStore.js';
@@ -13,7 +14,7 @@ import { normalizeIdentity } from './normalize.js';
 import type { IdentityInputSchema, IdentityServiceOptions } from './options.js';
 import type { InboundIdentity, OwnedIdentity } from './plan.js';
 import { MATCH_KEY_INDEX } from './race.js';
-import { IDENTITY_COLLECTIONS as C, type StoredIdentity } from './records.js';
+import { IDENTITY_COLLECTIONS as C, IDENTITY_PERSONAL_DATA, type StoredIdentity } from './records.js';
 
 /**
  * The state every identity operation shares: injected ports, compiled configuration and the
@@ -79,7 +80,12 @@ export function ensureReady(ctx: IdentityContext): Promise<void> {
     await store.defineCollection(C.conversations, { indexes: ['customerId'] });
     await store.defineCollection(C.merges, { indexes: ['survivorId', 'mergedId', 'status'] });
     await store.defineCollection(C.conflicts, { indexes: ['customerIds', 'status', 'dedupeKey'] });
-  })();
+    // Erasure on this store (in any process) reads this and reaches every copy the service keeps.
+    await declarePersonalData(store, IDENTITY_PERSONAL_DATA);
+  })().catch((e: unknown) => {
+    ctx.readyPromise = undefined;
+    throw e;
+  });
   return ctx.readyPromise;
 }
 

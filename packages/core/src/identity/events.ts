@@ -39,8 +39,17 @@ export type IdentityEventMap = {
     verified: boolean;
     blocked: boolean;
   };
-  /** Blocking changed for every identity with this key (aggregate: the key). */
-  'identity.blocked': { key: string; blocked: boolean; identityIds: string[]; actorId: string };
+  /**
+   * Blocking changed for every identity with this key (aggregate: `identity_key`, id the key's
+   * digest `sha256:<hex>`); `customerIds` are the customers holding it.
+   */
+  'identity.blocked': {
+    key: string;
+    blocked: boolean;
+    identityIds: string[];
+    customerIds: string[];
+    actorId: string;
+  };
   /** A conflict was found, or found again (aggregate: the conflict record). */
   'identity.conflict_detected': {
     conflictId: string;
@@ -54,6 +63,8 @@ export type IdentityEventMap = {
   /** A reviewer closed a conflict (aggregate: the conflict record). */
   'identity.conflict_resolved': {
     conflictId: string;
+    /** The customers of the conflict. */
+    customerIds: string[];
     status: 'resolved' | 'dismissed';
     resolution?: string;
     actorId: string;

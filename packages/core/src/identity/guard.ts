@@ -1,3 +1,4 @@
+import { sha256Hex } from '../governance/digest.js';
 import type { Actor, AuditEntry } from '../ports/audit.js';
 import type { IdentityContext } from './context.js';
 
@@ -28,4 +29,13 @@ export async function recordAudit(
     at: ctx.clock.now(),
     outcome: 'allowed',
   });
+}
+
+/**
+ * How an identity key appears in audit entries and access decisions: its SHA-256 digest
+ * (`sha256:<hex>`), never the key itself, so the audit trail holds no e-mail or phone number
+ * that erasure would have to find. The same key always gives the same reference.
+ */
+export function keyRef(key: string): string {
+  return `sha256:${sha256Hex(key)}`;
 }

@@ -34,6 +34,7 @@ export type {
 export {
   type CustomerSnapshot,
   IDENTITY_COLLECTIONS,
+  IDENTITY_PERSONAL_DATA,
   type IdentityConflict,
   type IdentityConflictKind,
   type MergeEvidence,

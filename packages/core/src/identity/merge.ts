@@ -5,15 +5,14 @@ import { DEFAULT_TENANT } from '../schemas/common.js';
 import {
   actorRef,
   ensureReady,
-  findAll,
   type IdentityContext,
   isPlainObject,
   locked,
   notFound,
   withoutVersion,
 } from './context.js';
-import { commitWithEvents, type IdentityEvent, identityEvent, publishEvents } from './events.js';
-import { authorize, recordAudit } from './guard.js';
+import { identityEvent, publishEvents } from './events.js';
+import { authorize, keyRef, recordAudit } from './guard.js';
 import { type MergeOptions, MergeOptionsSchema, MergePairSchema } from './options.js';
 import { LimitCounter } from './plan.js';
 import {
@@ -25,7 +24,7 @@ import {
   type StoredIdentity,
 } from './records.js';
 import type { IdentityService } from './service.js';
-import type { StagedWrite } from './writes.js';
+import { commitStaging, Staging } from './staging.js';
 
 /** Everything a merge would change, read and computed before anything is written. */
 export interface MergePreparation {
@@ -45,18 +44,17 @@ export interface MergePreparation {
  */
 export async function prepareMerge(
   ctx: IdentityContext,
-  tenantId: string,
+  staging: Staging,
   survivorId: string,
   mergedId: string,
 ): Promise<MergePreparation> {
+  const { tenantId } = staging;
   if (survivorId === mergedId) {
     throw validationError('merge', [
       { path: ['mergedId'], message: 'cannot merge a customer into itself', code: 'same_customer' },
     ]);
   }
-  const [survivor, merged] = await ctx.store.getMany<StoredCustomer>(C.customers, [survivorId, mergedId], {
-    tenantId,
-  });
+  const [survivor, merged] = await staging.getMany<StoredCustomer>(C.customers, [survivorId, mergedId]);
   if (!survivor) throw notFound('Customer', survivorId);
   if (!merged) throw notFound('Customer', mergedId);
   for (const c of [survivor, merged]) {
@@ -72,9 +70,9 @@ export async function prepareMerge(
     }
   }
   const [survivorIdentities, movedIdentities, conversations] = await Promise.all([
-    findAll<StoredIdentity>(ctx, C.identities, tenantId, { customerId: survivorId }),
-    findAll<StoredIdentity>(ctx, C.identities, tenantId, { customerId: mergedId }),
-    findAll(ctx, C.conversations, tenantId, { customerId: mergedId }),
+    staging.findAll<StoredIdentity>(C.identities, { customerId: survivorId }),
+    staging.findAll<StoredIdentity>(C.identities, { customerId: mergedId }),
+    staging.findAll(C.conversations, { customerId: mergedId }),
   ]);
   const limits = new LimitCounter(ctx.config.limits);
   limits.add(survivorIdentities.filter((i) => !i.blocked));
@@ -111,15 +109,16 @@ export async function prepareMerge(
 }
 
 /**
- * Writes a prepared merge all-or-nothing (record, both customers, moved identities and
- * conversations) and audits it; returns the `customer.merged` event for the caller to publish
- * after everything else of the same command committed. A broken limit throws `CONFLICT`.
+ * Stages a prepared merge (record, both customers, moved identities and conversations), its
+ * `customer.merged` event and its audit entry; the caller commits them with the rest of the same
+ * command. A broken limit throws `CONFLICT`.
  */
-export async function applyMerge(
+export function applyMerge(
   ctx: IdentityContext,
+  staging: Staging,
   prep: MergePreparation,
   opts: { reason: string; actor: Actor; evidence: MergeEvidence[]; correlationId: string | undefined },
-): Promise<{ record: MergeRecord; events: IdentityEvent[] }> {
+): MergeRecord {
   const { tenantId, survivor, merged } = prep;
   if (prep.conflicts.length > 0) {
     const c = prep.conflicts[0] as { limit: string; keys: string[] };
@@ -138,50 +137,37 @@ export async function applyMerge(
     conversationIds: prep.conversations.map((c) => c.id),
     filled: prep.filled,
   };
-  const writes: StagedWrite[] = [
-    {
-      collection: C.merges,
-      document: {
-        id: mergeId,
-        tenantId,
-        survivorId: survivor.id,
-        mergedId: merged.id,
-        status: 'applied',
-        reason: opts.reason,
-        actor: actorRef(opts.actor),
-        evidence: opts.evidence,
-        snapshot,
-        createdAt: now,
-        updatedAt: now,
-      },
-    },
-    {
-      collection: C.customers,
-      document: { ...withoutVersion(survivor), ...prep.survivorAfter, updatedAt: now },
-      prior: survivor,
-    },
-    {
-      collection: C.customers,
-      document: { ...withoutVersion(merged), mergedInto: survivor.id, updatedAt: now },
-      prior: merged,
-    },
-    ...prep.movedIdentities.map((i) => ({
-      collection: C.identities,
-      document: { ...withoutVersion(i), customerId: survivor.id, updatedAt: now },
-      prior: i,
-    })),
-    ...prep.conversations.map((c) => ({
-      collection: C.conversations,
-      document: { ...withoutVersion(c), customerId: survivor.id, updatedAt: now },
-      prior: c,
-    })),
-  ];
-  const committed = await commitWithEvents(ctx, writes, (docs) => [
+  const record = staging.put<MergeRecord>(C.merges, {
+    id: mergeId,
+    tenantId,
+    survivorId: survivor.id,
+    mergedId: merged.id,
+    status: 'applied',
+    reason: opts.reason,
+    actor: actorRef(opts.actor),
+    evidence: opts.evidence,
+    snapshot,
+    createdAt: now,
+    updatedAt: now,
+  });
+  const survivorStored = staging.put(
+    C.customers,
+    { ...withoutVersion(survivor), ...prep.survivorAfter, updatedAt: now },
+    survivor,
+  );
+  staging.put(C.customers, { ...withoutVersion(merged), mergedInto: survivor.id, updatedAt: now }, merged);
+  for (const i of prep.movedIdentities) {
+    staging.put(C.identities, { ...withoutVersion(i), customerId: survivor.id, updatedAt: now }, i);
+  }
+  for (const c of prep.conversations) {
+    staging.put(C.conversations, { ...withoutVersion(c), customerId: survivor.id, updatedAt: now }, c);
+  }
+  staging.events.push(
     identityEvent(
       ctx,
       'customer.merged',
       tenantId,
-      { type: 'customer', id: survivor.id, version: docs[1]?.version ?? survivor.version + 1 },
+      { type: 'customer', id: survivor.id, version: survivorStored.version },
       {
         mergeId,
         survivorId: survivor.id,
@@ -194,9 +180,9 @@ export async function applyMerge(
       },
       opts.correlationId,
     ),
-  ]);
-  const record = committed.stored[0] as MergeRecord;
-  await recordAudit(ctx, {
+  );
+  // The audit trail gets the evidence's shape, never the identity keys themselves.
+  staging.audits.push({
     tenantId,
     actor: actorRef(opts.actor),
     action: 'customer.merged',
@@ -206,12 +192,16 @@ export async function applyMerge(
     after: { mergeId, survivorId: survivor.id },
     details: {
       mergedId: merged.id,
-      evidence: opts.evidence,
+      customerIds: [survivor.id, merged.id],
+      evidence: opts.evidence.map((e) => ({
+        ...(e.key === undefined ? {} : { keyRef: keyRef(e.key) }),
+        ...(e.note === undefined ? {} : { note: true }),
+      })),
       identityIds: snapshot.identityIds,
       conversationIds: snapshot.conversationIds,
     },
   });
-  return { record, events: committed.pending };
+  return record;
 }
 
 /** Implements {@link IdentityService.merge} (documented there). */
@@ -227,14 +217,17 @@ export async function merge(
   await authorize(ctx, opts.actor, 'merge', 'customer', ids.mergedId, tenantId);
   await ensureReady(ctx);
   return locked(ctx, tenantId, async () => {
-    const prep = await prepareMerge(ctx, tenantId, ids.survivorId, ids.mergedId);
-    const { record, events } = await applyMerge(ctx, prep, {
+    const staging = new Staging(ctx.store, tenantId);
+    const prep = await prepareMerge(ctx, staging, ids.survivorId, ids.mergedId);
+    const staged = applyMerge(ctx, staging, prep, {
       reason: opts.reason,
       actor: opts.actor,
       evidence: opts.evidence ?? [],
       correlationId: opts.correlationId,
     });
-    await publishEvents(ctx.delivery, events);
-    return record;
+    const pending = await commitStaging(ctx, staging);
+    for (const entry of staging.audits) await recordAudit(ctx, entry);
+    await publishEvents(ctx.delivery, pending);
+    return staged;
   });
 }

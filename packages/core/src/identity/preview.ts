@@ -4,6 +4,7 @@ import { ensureReady, type IdentityContext } from './context.js';
 import { prepareMerge } from './merge.js';
 import { MergePairSchema, TenantOnlySchema } from './options.js';
 import type { IdentityService } from './service.js';
+import { Staging } from './staging.js';
 
 /** A dry run of `merge`. */
 export interface MergePreview {
@@ -32,7 +33,12 @@ export async function previewMerge(
   const ids = parseInput(MergePairSchema, { survivorId, mergedId }, 'merge');
   const { tenantId } = parseInput(TenantOnlySchema, options, 'options');
   await ensureReady(ctx);
-  const prep = await prepareMerge(ctx, tenantId ?? DEFAULT_TENANT, ids.survivorId, ids.mergedId);
+  const prep = await prepareMerge(
+    ctx,
+    new Staging(ctx.store, tenantId ?? DEFAULT_TENANT),
+    ids.survivorId,
+    ids.mergedId,
+  );
   return {
     survivorId: ids.survivorId,
     mergedId: ids.mergedId,

@@ -1,8 +1,14 @@
+import type { PersonalDataDeclaration } from '../governance/personalData.js';
 import type { StoredDocument } from '../ports/documentStore.js';
 import type { Channel } from '../schemas/channel.js';
 import type { IdentityKind } from '../schemas/identity.js';
 
-/** Collection names the identity service uses on the `DocumentStore`. */
+/**
+ * Collection names the identity service uses on the `DocumentStore`.
+ * @deprecated for erasure registries: the service declares its collections in the store
+ * (`declarePersonalData`, owner {@link IDENTITY_PERSONAL_DATA}`.owner`), so an erasure service on
+ * the same store erases them without the host listing them. The names themselves stay valid.
+ */
 export const IDENTITY_COLLECTIONS = {
   customers: 'customers',
   identities: 'identities',
@@ -119,3 +125,64 @@ export interface IdentityConflict extends StoredDocument {
   resolvedBy?: { id: string; roles: readonly string[] };
   resolution?: string;
 }
+
+/** Paths of a customer snapshot (inside a merge record) that hold personal data. */
+const SNAPSHOT_FIELDS = ['profile', 'attributes', 'consent'] as const;
+
+/**
+ * What the identity service declares about the personal data it stores (written to the store by
+ * `ready()`): customers (anonymised and stamped `erasedAt`), identities (deleted), conversations'
+ * context, merge records' snapshots and evidence, conflict records' keys, and the identity keys,
+ * evidence and free text of its events. Customers merged into an erased customer are erased with it.
+ */
+export const IDENTITY_PERSONAL_DATA = {
+  owner: '@threadline/core/identity',
+  collections: [
+    {
+      collection: IDENTITY_COLLECTIONS.customers,
+      match: 'id',
+      mode: 'anonymize',
+      fields: ['profile', 'attributes', 'consent'],
+      stamp: 'erasedAt',
+    },
+    { collection: IDENTITY_COLLECTIONS.identities, match: { field: 'customerId' }, mode: 'delete' },
+    {
+      collection: IDENTITY_COLLECTIONS.conversations,
+      match: { field: 'customerId' },
+      mode: 'anonymize',
+      fields: ['context'],
+    },
+    ...(['survivorId', 'mergedId'] as const).map((field) => ({
+      collection: IDENTITY_COLLECTIONS.merges,
+      match: { field },
+      mode: 'anonymize' as const,
+      fields: [
+        ...SNAPSHOT_FIELDS.map((f) => `snapshot.survivor.${f}`),
+        ...SNAPSHOT_FIELDS.map((f) => `snapshot.merged.${f}`),
+        'evidence',
+        // Free text written by people: names are not something redaction can find.
+        'reason',
+        'revertReason',
+      ],
+    })),
+    {
+      collection: IDENTITY_COLLECTIONS.conflicts,
+      match: { field: 'customerIds' },
+      mode: 'anonymize',
+      fields: ['keys', 'detail', 'dedupeKey', 'resolution'],
+    },
+  ],
+  events: [
+    {
+      typePrefix: 'customer.',
+      customerPaths: ['customerId', 'survivorId', 'mergedId'],
+      fields: ['keys', 'evidence', 'reason'],
+    },
+    {
+      typePrefix: 'identity.',
+      customerPaths: ['customerId', 'customerIds'],
+      fields: ['key', 'keys', 'detail', 'resolution'],
+    },
+  ],
+  aliases: [{ collection: IDENTITY_COLLECTIONS.customers, field: 'mergedInto' }],
+} as const satisfies PersonalDataDeclaration;

@@ -12,8 +12,8 @@ import {
   toOwned,
   withoutVersion,
 } from './context.js';
-import { commitWithEvents, type IdentityEvent, identityEvent, publishEvents } from './events.js';
-import { authorize, recordAudit } from './guard.js';
+import { type IdentityEvent, identityEvent, publishEvents } from './events.js';
+import { authorize, keyRef, recordAudit } from './guard.js';
 import { applyMerge, prepareMerge } from './merge.js';
 import {
   type IdentityInput,
@@ -30,8 +30,9 @@ import {
   type ResolutionPlan,
 } from './plan.js';
 import { isWriteRace, MAX_RESOLVE_ATTEMPTS } from './race.js';
-import { IDENTITY_COLLECTIONS as C, type StoredCustomer, type StoredIdentity } from './records.js';
+import { IDENTITY_COLLECTIONS as C, type StoredIdentity } from './records.js';
 import type { IdentityService } from './service.js';
+import { commitStaging, Staging } from './staging.js';
 import type { StagedWrite } from './writes.js';
 
 /** What `resolve` decided for an inbound contact. */
@@ -64,22 +65,21 @@ export async function resolve(
   const opts = parseInput(ResolveOptionsSchema, options, 'resolve options');
   const inboundRaw = list.map((x, i) => normalizeAt(ctx, x, i));
   const tenantId = opts.tenantId ?? DEFAULT_TENANT;
-  await authorize(
-    ctx,
-    opts.actor ?? ctx.systemActor,
-    'update',
-    'customer',
-    inboundRaw[0]?.key ?? 'new',
-    tenantId,
-  );
+  // A refusal is audited under the key's digest: the audit trail never holds the e-mail itself.
+  // (The digest is only computed when access control is there to decide.)
+  const first = inboundRaw[0];
+  if (ctx.access) {
+    await authorize(
+      ctx,
+      opts.actor ?? ctx.systemActor,
+      'update',
+      'customer',
+      first === undefined ? 'new' : keyRef(first.key),
+      tenantId,
+    );
+  }
   await ensureReady(ctx);
   return locked(ctx, tenantId, () => resolveWithRetry(ctx, tenantId, inboundRaw, opts));
-}
-
-/** What earlier attempts of one `resolve` committed: still to publish and to report. */
-interface Committed {
-  events: IdentityEvent[];
-  merges: string[];
 }
 
 /**
@@ -87,8 +87,9 @@ interface Committed {
  * service's calls; other processes on the same store are only caught at commit: a taken
  * `matchKey` (unique index) or a changed document is a lost race, so the owners are read again
  * and the contact resolved against them — the caller sees the winner's customer, not an error.
- * Every attempt's writes are all-or-nothing, and what an attempt did commit (merges) stays valid
- * for the next, which plans from the store as it now is.
+ * Each attempt stages everything (creation, merges, attachments, touches, conflicts, events) and
+ * commits it once — one transaction with the outbox rows when the store has transactions — so a
+ * lost race leaves nothing behind and the next attempt plans from the store as it now is.
  */
 async function resolveWithRetry(
   ctx: IdentityContext,
@@ -96,27 +97,30 @@ async function resolveWithRetry(
   inboundRaw: InboundIdentity[],
   opts: z.output<typeof ResolveOptionsSchema>,
 ): Promise<ResolveResult> {
-  const committed: Committed = { events: [], merges: [] };
   for (let attempt = 1; ; attempt++) {
+    const staging = new Staging(ctx.store, tenantId);
+    let result: ResolveResult;
+    let pending: IdentityEvent[];
     try {
-      const result = await resolveOnce(ctx, tenantId, inboundRaw, opts, committed);
-      await publishEvents(ctx.delivery, committed.events);
-      return result;
+      result = await resolveOnce(ctx, staging, inboundRaw, opts);
+      pending = await commitStaging(ctx, staging);
     } catch (error) {
       if (attempt < MAX_RESOLVE_ATTEMPTS && isWriteRace(error)) continue;
-      await publishEvents(ctx.delivery, committed.events);
       throw error;
     }
+    for (const entry of staging.audits) await recordAudit(ctx, entry);
+    await publishEvents(ctx.delivery, pending);
+    return result;
   }
 }
 
 async function resolveOnce(
   ctx: IdentityContext,
-  tenantId: string,
+  staging: Staging,
   inboundRaw: InboundIdentity[],
   opts: z.output<typeof ResolveOptionsSchema>,
-  committed: Committed,
 ): Promise<ResolveResult> {
+  const { tenantId } = staging;
   const store = ctx.store;
   const owners = new Map<string, StoredIdentity>();
   const inbound: InboundIdentity[] = [];
@@ -165,56 +169,49 @@ async function resolveOnce(
 
   const actor = opts.actor ?? ctx.systemActor;
   const now = ctx.clock.now();
-  const events = committed.events;
+  const events = staging.events;
   const created = plan.customerId === NEW_CUSTOMER;
   const customerId = created ? ctx.ids.next('cus') : plan.customerId;
   const status: ResolveResult['status'] = created ? 'created' : 'matched';
-  // A new customer is written with its identities in one commit: when another process takes one
-  // of the keys first, neither is written, so a lost race leaves no empty customer behind.
-  const writes: StagedWrite[] = [];
+  // Everything below is staged and committed once: when another process takes one of the keys
+  // first, nothing is written, so a lost race leaves no empty customer behind.
+  const createdEventAt = events.length;
+  let customerVersion = 0;
   if (created) {
-    writes.push({
-      collection: C.customers,
-      document: {
-        id: customerId,
-        tenantId,
-        profile: opts.profile ?? {},
-        attributes: opts.attributes ?? {},
-        consent: [],
-        createdAt: now,
-        updatedAt: now,
-      },
-    });
+    customerVersion = staging.put(C.customers, {
+      id: customerId,
+      tenantId,
+      profile: opts.profile ?? {},
+      attributes: opts.attributes ?? {},
+      consent: [],
+      createdAt: now,
+      updatedAt: now,
+    }).version;
   }
 
   // A new customer has no merges (the planner only merges into an existing anchor).
-  const mergeIds = committed.merges;
+  const mergeIds: string[] = [];
   for (const m of plan.merges) {
-    const prep = await prepareMerge(ctx, tenantId, customerId, m.customerId);
-    const { record, events: mergeEvents } = await applyMerge(ctx, prep, {
+    const prep = await prepareMerge(ctx, staging, customerId, m.customerId);
+    const record = applyMerge(ctx, staging, prep, {
       reason: 'identity resolution',
       actor,
       evidence: m.keys.map((key) => ({ key })),
       correlationId: opts.correlationId,
     });
     mergeIds.push(record.id);
-    events.push(...mergeEvents);
   }
 
   // Attach new identities (and blocked ones the customer does not hold yet); touch known ones.
-  const attachedEvents: { id: string; key: string; verified: boolean; blocked: boolean }[] = [];
   const toAttach: InboundIdentity[] = [...plan.attach];
   const blockedSeen = new Set<string>();
   for (const identity of inbound) {
     if (!identity.blocked || blockedSeen.has(identity.key)) continue;
     blockedSeen.add(identity.key);
-    const held = await store.find(C.identities, {
-      tenantId,
-      where: { key: identity.key, customerId },
-      limit: 1,
-    });
-    if (held.items.length === 0) toAttach.push(identity);
+    const held = await staging.findFirst(C.identities, { key: identity.key, customerId });
+    if (held === undefined) toAttach.push(identity);
   }
+  const attachedIds: string[] = [];
   for (const identity of toAttach) {
     const id = ctx.ids.next('idn');
     const doc: Record<string, unknown> = {
@@ -233,72 +230,67 @@ async function resolveOnce(
     if (!identity.blocked) doc.matchKey = identity.key;
     if (identity.namespace !== undefined) doc.namespace = identity.namespace;
     if (identity.channel !== undefined) doc.channel = identity.channel;
-    writes.push({ collection: C.identities, document: doc as StagedWrite['document'] });
-    attachedEvents.push({ id, key: identity.key, verified: identity.verified, blocked: identity.blocked });
-  }
-  if (opts.touch !== false && plan.touch.length > 0) {
-    const current = await store.getMany<StoredIdentity>(
-      C.identities,
-      plan.touch.map((t) => t.id),
-      { tenantId },
-    );
-    for (const [i, t] of plan.touch.entries()) {
-      const doc = current[i];
-      if (!doc) continue;
-      writes.push({
-        collection: C.identities,
-        document: {
-          ...withoutVersion(doc),
-          lastSeenAt: now,
-          updatedAt: now,
-          verified: doc.verified || t.verify,
-        },
-        prior: doc,
-      });
-    }
-  }
-  const first = created ? 1 : 0;
-  const attached = await commitWithEvents(ctx, writes, (stored) => [
-    ...(created
-      ? [
-          identityEvent(
-            ctx,
-            'customer.created',
-            tenantId,
-            { type: 'customer', id: customerId, version: (stored[0] as StoredCustomer).version },
-            { customerId, keys: plan.attach.map((a) => a.key), source: 'resolve' },
-            opts.correlationId,
-          ),
-        ]
-      : []),
-    ...attachedEvents.map((a, i) =>
+    const stored = staging.put(C.identities, doc as StagedWrite['document']);
+    attachedIds.push(id);
+    events.push(
       identityEvent(
         ctx,
         'identity.attached',
         tenantId,
-        { type: 'identity', id: a.id, version: stored[first + i]?.version ?? 1 },
-        { customerId, identityId: a.id, key: a.key, verified: a.verified, blocked: a.blocked },
+        { type: 'identity', id, version: stored.version },
+        {
+          customerId,
+          identityId: id,
+          key: identity.key,
+          verified: identity.verified,
+          blocked: identity.blocked,
+        },
         opts.correlationId,
       ),
-    ),
-  ]);
-  events.push(...attached.pending);
+    );
+  }
+  if (opts.touch !== false && plan.touch.length > 0) {
+    const current = await staging.getMany<StoredIdentity>(
+      C.identities,
+      plan.touch.map((t) => t.id),
+    );
+    for (const [i, t] of plan.touch.entries()) {
+      const doc = current[i];
+      if (!doc) continue;
+      staging.put(
+        C.identities,
+        { ...withoutVersion(doc), lastSeenAt: now, updatedAt: now, verified: doc.verified || t.verify },
+        doc,
+      );
+    }
+  }
   if (created) {
-    await recordAudit(ctx, {
+    events.splice(
+      createdEventAt,
+      0,
+      identityEvent(
+        ctx,
+        'customer.created',
+        tenantId,
+        { type: 'customer', id: customerId, version: customerVersion },
+        { customerId, keys: plan.attach.map((a) => a.key), source: 'resolve' },
+        opts.correlationId,
+      ),
+    );
+    // The audit entry names the identities by id, never by their keys (e-mails, phones).
+    staging.audits.push({
       tenantId,
       actor: actorRef(actor),
       action: 'customer.created',
       resource: { type: 'customer', id: customerId },
       reason: 'identity resolution',
-      after: { customerId, keys: plan.attach.map((a) => a.key) },
+      after: { customerId, identityIds: attachedIds },
     });
   }
 
   const conflictIds: string[] = [];
   for (const planned of plan.conflicts) {
-    const { id, pending } = await upsertConflict(ctx, tenantId, planned, customerId, opts.correlationId);
-    conflictIds.push(id);
-    events.push(...pending);
+    conflictIds.push(await upsertConflict(ctx, staging, planned, customerId, opts.correlationId));
   }
   return {
     customerId,
@@ -307,7 +299,7 @@ async function resolveOnce(
     verified: inbound.some((i) => !i.blocked && i.verified),
     evidence: plan.evidence,
     attached: plan.attach.map((a) => a.key),
-    merges: [...mergeIds],
+    merges: mergeIds,
     conflicts: conflictIds,
     ignored: plan.ignored,
   };

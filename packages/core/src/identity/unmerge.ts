@@ -155,7 +155,11 @@ export async function unmerge(
       ...(opts.reason ? { reason: opts.reason } : {}),
       before: { mergeId: id, survivorId: survivor.id, mergedId: merged.id },
       after: { survivorId: survivor.id, restoredCustomerId: merged.id },
-      details: { identityIds: payload.identityIds, conversationIds: payload.conversationIds },
+      details: {
+        customerIds: [survivor.id, merged.id],
+        identityIds: payload.identityIds,
+        conversationIds: payload.conversationIds,
+      },
     });
     await publishEvents(ctx.delivery, committed.pending);
     return reverted;
