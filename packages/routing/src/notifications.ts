@@ -195,6 +195,15 @@ export function flush(s: RoutingState): void {
 /** Delivers a batch: to the bus, then to subscribers of each event's type, its prefix and `*`. */
 export function deliver(s: RoutingState, batch: RoutingEvent[]): void {
   if (s.bus) publish(s, s.bus, batch);
+  deliverToSubscribers(s, batch);
+}
+
+/**
+ * Delivers a committed batch to the engine's own subscribers only. With a journal the events are
+ * in the outbox too, and a bus gets them from there (`createOutboxRelay({ storage, bus })`), once
+ * per relay claim and retried with backoff, instead of twice.
+ */
+export function deliverToSubscribers(s: RoutingState, batch: RoutingEvent[]): void {
   for (const event of batch) {
     s.emitter.emit(event.type, event);
     s.emitter.emit(PREFIX_PATTERN.get(event.type) as string, event);

@@ -222,7 +222,9 @@ export async function commitBatch(s: EngineState, batch: CommitBatch): Promise<v
     throw error;
   }
   release(s, batch, true);
-  deliver(s, batch.events);
+  // The events are in the outbox: an injected bus gets them from there through the relay
+  // (`createOutboxRelay({ storage, bus })`); the engine's own bus feeds its subscribers.
+  if (s.ownBus !== undefined) deliver(s, batch.events);
 }
 
 /**

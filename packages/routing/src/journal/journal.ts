@@ -1,6 +1,6 @@
 import { type Clock, ThreadlineError, type ThreadlineStorage, type TimerClock } from '@threadline/core';
 import type { RoutingEvent } from '../events.js';
-import { deliver } from '../notifications.js';
+import { deliverToSubscribers } from '../notifications.js';
 import { takeSnapshot } from '../snapshot.js';
 import { currentTime, type RoutingState } from '../state.js';
 import {
@@ -260,7 +260,7 @@ export class RoutingJournal {
       this.#sinceSnapshot = 0;
       this.#snapshots++;
     } else this.#sinceSnapshot += entries.length;
-    if (events.length > 0) deliver(this.#host.state(), events);
+    if (events.length > 0) deliverToSubscribers(this.#host.state(), events);
   }
 
   /**
