@@ -25,13 +25,21 @@ import { createScenario, type Scenario } from './scenario.js';
 
 /** A wired Threadline: the engines, the clock that drives them, and what they published. */
 export interface Testbed extends Scenario {
+  /** The clock every engine reads; move it with `advance` / `advanceTo` so deadlines fire. */
   clock: ManualClock;
+  /** The in-process bus every engine publishes on. */
   bus: InProcessEventBus;
+  /** The in-memory storage bundle (documents: customers, identities, conversations, messages). */
   storage: MemoryStorage;
+  /** Identity resolution over `storage`. */
   identity: IdentityService;
+  /** The customer-context assembler (register your own providers on it). */
   contexts: ContextAssembler;
+  /** The routing engine, with the options' workflow and roster. */
   routing: RoutingEngine;
+  /** The case engine, with the options' SLA policies, escalations and calendars. */
   cases: CaseEngine;
+  /** The insights stream, fed with conversation, customer and case events from the bus. */
   insights: InsightsStream;
   /** Seeded random draws for the test's own choices (same seed, same draws). */
   random: Random;
