@@ -173,3 +173,15 @@ describe('createTestbed: determinism and validation', () => {
     expect((error as { path?: unknown }).path).toEqual(['instant']);
   });
 });
+
+describe('createTestbed: identity through the outbox', () => {
+  it('publishes customer.created from the outbox relay before the case opens, and leaves nothing pending', async () => {
+    const tb = createTestbed();
+    await tb.customerWrites({ channel: 'email', from: LI, text: 'Refund?' });
+    const types = tb.events().map((e) => e.type);
+    expect(types).toContain('customer.created');
+    expect(types.indexOf('customer.created')).toBeLessThan(types.indexOf('case.opened'));
+    expect(tb.relay.stats().pending).toBe(0);
+    expect(await tb.storage.outbox.pending()).toEqual([]);
+  });
+});

@@ -91,6 +91,8 @@ export interface ScenarioDeps {
   identity: IdentityService;
   routing: RoutingEngine;
   cases: CaseEngine;
+  /** Publishes what identity committed to the outbox. */
+  relay: () => Promise<unknown>;
   /** Runs what is due at the current instant (offers, timers). */
   settle: () => void;
 }
@@ -104,7 +106,7 @@ function stepError(message: string, path: string, details: Record<string, unknow
 
 /** Builds the scenario steps over the engines. */
 export function createScenario(deps: ScenarioDeps): Scenario {
-  const { clock, ids, store, bus, identity, routing, cases, settle } = deps;
+  const { clock, ids, store, bus, identity, routing, cases, relay, settle } = deps;
   // Offers per task, in the order the routing engine made them.
   const offers = new Map<string, { reservationId: string; workerId: string }[]>();
   const holder = new Map<string, string>();
@@ -182,6 +184,7 @@ export function createScenario(deps: ScenarioDeps): Scenario {
         return c;
       }
       const { customerId } = await identity.resolve(from, { touch: false });
+      await relay();
       const conversationId = ids.next('conv');
       await store.put(
         'conversations',

@@ -6,6 +6,7 @@ import {
   type ContextAssembler,
   createContextAssembler,
   createIdentityService,
+  createOutboxRelay,
   createRandom,
   createSequentialIds,
   type DurationInput,
@@ -13,6 +14,7 @@ import {
   type IdentityService,
   InProcessEventBus,
   ManualClock,
+  type OutboxRelay,
   type Random,
   Scheduler,
   ThreadlineError,
@@ -43,6 +45,8 @@ export interface Testbed extends Scenario {
   insights: InsightsStream;
   /** Seeded random draws for the test's own choices (same seed, same draws). */
   random: Random;
+  /** The outbox relay that publishes identity's committed events (the steps drain it). */
+  relay: OutboxRelay;
   /** The scheduler that drives routing, cases and insights from the clock. */
   scheduler: Scheduler;
   /** The current instant (epoch ms). */
@@ -98,7 +102,10 @@ export function createTestbed(options: TestbedOptions = {}): Testbed {
   bus.subscribe('*', (e) => {
     published.push(e);
   });
-  const identity = createIdentityService({ store, clock, ids, bus });
+  // Identity commits its documents and events together (the storage bundle's outbox); the relay
+  // publishes them, as in production, and the steps drain it so the test sees them at once.
+  const identity = createIdentityService({ storage, clock, ids, bus });
+  const relay = createOutboxRelay({ storage, bus, clock });
   const contexts = createContextAssembler({ store, clock });
   const routing = createRoutingEngine({
     clock,
@@ -142,6 +149,7 @@ export function createTestbed(options: TestbedOptions = {}): Testbed {
     scheduler.advanceTo(t);
   };
   const scenario = createScenario({
+    relay: () => relay.drain(),
     clock,
     ids,
     store,
@@ -162,6 +170,7 @@ export function createTestbed(options: TestbedOptions = {}): Testbed {
     cases,
     insights,
     scheduler,
+    relay,
     random,
     now: () => clock.now(),
     advance: (duration) => advanceTo(clock.now() + toDurationMs(duration)),
