@@ -2,7 +2,7 @@
 // is an error with the usage, never silently ignored.
 import { parseArgs } from 'node:util';
 import { isKnownTimeZone } from '@threadline/core';
-import type { DayOptions } from './simulation.js';
+import type { DemoDayOptions } from './simulation.js';
 
 /** The usage text `--help` prints. */
 export const USAGE = `Usage: pnpm demo [options]
@@ -28,7 +28,7 @@ export type CliResult =
   | { help: true }
   | {
       help: false;
-      options: DayOptions;
+      options: DemoDayOptions;
       /** `--json <file>`: where to write the report data. */
       json?: string;
       /** `--out <dir>`: the folder for report.html. */
@@ -71,7 +71,7 @@ export function parseCli(args: readonly string[]): CliResult {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
   if (values.help === true) return { help: true };
-  const options: DayOptions = {};
+  const options: DemoDayOptions = {};
   const agents = integer('agents', values.agents as string | undefined, 5);
   const interactions = integer('interactions', values.interactions as string | undefined, 1);
   const seed = integer('seed', values.seed as string | undefined, Number.MIN_SAFE_INTEGER);

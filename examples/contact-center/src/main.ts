@@ -3,12 +3,11 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { buildDayReport, localClock, TIME_ZONE } from '@threadline/testing';
 import { type CliResult, parseCli, USAGE, UsageError } from './cli.js';
 import { createProgressRenderer } from './progress.js';
-import { localClock } from './report/util.js';
-import { buildReport, formatReport, writeHtmlReport } from './report.js';
-import { TIME_ZONE } from './setup.js';
-import { simulateDay } from './simulation.js';
+import { formatReport, writeHtmlReport } from './report.js';
+import { simulateDemoDay } from './simulation.js';
 
 // pnpm passes a lone `--` through when the user writes `pnpm demo -- --agents 20`.
 const args = process.argv.slice(2).filter((a, i) => !(i === 0 && a === '--'));
@@ -33,9 +32,9 @@ const bar = createProgressRenderer({
   stream: process.stderr,
   formatTime: localClock(cli.options.timeZone ?? TIME_ZONE),
 });
-const day = await simulateDay({ ...cli.options, onProgress: (p) => bar.update(p) });
+const day = await simulateDemoDay({ ...cli.options, onProgress: (p) => bar.update(p) });
 const simulated = performance.now();
-const report = buildReport(day);
+const report = buildDayReport(day);
 const htmlPath = writeHtmlReport(report, resolve(here, cli.out ?? '.'));
 const done = performance.now();
 console.log(formatReport(report));

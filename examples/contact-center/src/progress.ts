@@ -1,6 +1,6 @@
 // Progress of a running day for the terminal: a one-line bar redrawn in place on a TTY (simulated
 // clock, contacts, events/s, ETA), plain lines at every tenth of the day otherwise (CI logs).
-import type { DayProgress } from './day.js';
+import type { DayProgress } from '@threadline/testing';
 
 /** Where progress goes and how it reads time. */
 export interface ProgressOptions {

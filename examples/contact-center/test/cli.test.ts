@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCli, UsageError } from '../src/cli.js';
-import { simulateDay } from '../src/simulation.js';
+import { simulateDemoDay } from '../src/simulation.js';
 
 describe('demo command line', () => {
   it('takes both --name value and --name=value', () => {
@@ -48,7 +48,12 @@ describe('demo command line', () => {
 
 describe('the day in its time zone', () => {
   it('opens at 08:00 local time whatever the offset of that date (winter, New York = UTC−5)', async () => {
-    const day = await simulateDay({ agents: 20, interactions: 60, useSharedData: false, date: '2026-01-13' });
+    const day = await simulateDemoDay({
+      agents: 20,
+      interactions: 60,
+      useSharedData: false,
+      date: '2026-01-13',
+    });
     const first = Math.min(...day.interactions.map((r) => r.arrivedAt));
     // 08:00 EST is 13:00 UTC; the old fixed UTC−4 offset opened at 12:00 UTC.
     expect(first).toBeGreaterThanOrEqual(Date.parse('2026-01-13T13:00:00Z'));
@@ -56,7 +61,7 @@ describe('the day in its time zone', () => {
   });
 
   it('follows the zone it is given', async () => {
-    const day = await simulateDay({
+    const day = await simulateDemoDay({
       agents: 20,
       interactions: 60,
       useSharedData: false,

@@ -1,6 +1,8 @@
+import type { DayReport } from '@threadline/testing';
+import { buildDayReport, type DayResult } from '@threadline/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildReport, type DayReport, formatReport } from '../src/report.js';
-import { type DayResult, simulateDay } from '../src/simulation.js';
+import { formatReport } from '../src/report.js';
+import { simulateDemoDay } from '../src/simulation.js';
 import { dataDirCandidates, loadAirlineText } from '../src/text.js';
 
 // A scaled-down day: 20 agents (1 bot), 500 contacts. Generated text, so the result does not
@@ -12,8 +14,8 @@ describe('simulated contact-center day (20 agents, 500 interactions)', () => {
   let report: DayReport;
 
   beforeAll(async () => {
-    day = await simulateDay(SMALL);
-    report = buildReport(day);
+    day = await simulateDemoDay(SMALL);
+    report = buildDayReport(day);
   });
 
   it('loses nothing: every contact ends handled by a person, resolved by a bot or abandoned', () => {
@@ -122,17 +124,19 @@ describe('simulated contact-center day (20 agents, 500 interactions)', () => {
   });
 
   it('is deterministic: the same seed gives the same report, another seed a different one', async () => {
-    const again = buildReport(await simulateDay(SMALL));
+    const again = buildDayReport(await simulateDemoDay(SMALL));
     expect(JSON.stringify(again)).toBe(JSON.stringify(report));
     expect(formatReport(again)).toBe(formatReport(report));
-    const other = buildReport(await simulateDay({ ...SMALL, seed: 7 }));
+    const other = buildDayReport(await simulateDemoDay({ ...SMALL, seed: 7 }));
     expect(JSON.stringify(other)).not.toBe(JSON.stringify(report));
   });
 });
 
 describe('the storm', () => {
   it('is found by spike detection as a disruptions burst between 15:00 and 15:45', async () => {
-    const report = buildReport(await simulateDay({ agents: 40, interactions: 3000, useSharedData: false }));
+    const report = buildDayReport(
+      await simulateDemoDay({ agents: 40, interactions: 3000, useSharedData: false }),
+    );
     const tail = report.insights.spikes.filter((s) => s.detectors.includes('tail'));
     expect(tail.some((s) => s.topic === 'disruptions' && s.window >= '15:00' && s.window <= '15:45')).toBe(
       true,
@@ -148,7 +152,7 @@ describe('the storm', () => {
 
 describe('customer text', () => {
   it('falls back to generated text when the shared data is missing', async () => {
-    const day = await simulateDay({
+    const day = await simulateDemoDay({
       agents: 10,
       interactions: 100,
       dataDirs: ['/nonexistent/threadline-data'],
@@ -159,7 +163,7 @@ describe('customer text', () => {
 
   const airline = loadAirlineText(dataDirCandidates());
   it.skipIf(airline === undefined)('uses the shared airline data when it is present', async () => {
-    const day = await simulateDay({ agents: 10, interactions: 100 });
+    const day = await simulateDemoDay({ agents: 10, interactions: 100 });
     expect(day.textSource.kind).toBe('airline');
     const texts = new Set(Object.values(airline?.byTopic ?? {}).flatMap((l) => l.map((u) => u.text)));
     expect(day.interactions.every((r) => texts.has(day.transcripts.get(r.id)?.[0]?.text ?? ''))).toBe(true);

@@ -1,5 +1,5 @@
+import type { DayProgress } from '@threadline/testing';
 import { describe, expect, it } from 'vitest';
-import type { DayProgress } from '../src/day.js';
 import { createProgressRenderer } from '../src/progress.js';
 
 const at = (arrived: number, done = false): DayProgress => ({

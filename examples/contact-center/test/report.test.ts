@@ -1,8 +1,14 @@
+import {
+  buildDayReport,
+  CHANNELS,
+  type DayReport,
+  type DayResult,
+  TOPICS,
+  WAIT_BUCKETS,
+} from '@threadline/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildReport, type DayReport, renderHtmlReport, WAIT_BUCKETS } from '../src/report.js';
-import { CHANNELS } from '../src/setup.js';
-import { type DayResult, simulateDay } from '../src/simulation.js';
-import { TOPICS } from '../src/text.js';
+import { renderHtmlReport } from '../src/report.js';
+import { simulateDemoDay } from '../src/simulation.js';
 
 const SMALL = { agents: 20, interactions: 500, useSharedData: false } as const;
 
@@ -11,8 +17,8 @@ describe('report data over the day', () => {
   let report: DayReport;
 
   beforeAll(async () => {
-    day = await simulateDay(SMALL);
-    report = buildReport(day);
+    day = await simulateDemoDay(SMALL);
+    report = buildDayReport(day);
   });
 
   it('splits the opening hours into 15-minute intervals that account for every arrival', () => {
@@ -108,8 +114,8 @@ describe('report data over the day', () => {
 describe('report times in the day’s zone', () => {
   it('labels hours in local time whatever the offset (winter New York, Berlin)', async () => {
     for (const options of [{ date: '2026-01-13' }, { timeZone: 'Europe/Berlin' }]) {
-      const report = buildReport(
-        await simulateDay({ agents: 20, interactions: 60, useSharedData: false, ...options }),
+      const report = buildDayReport(
+        await simulateDemoDay({ agents: 20, interactions: 60, useSharedData: false, ...options }),
       );
       expect(report.hours[0]?.hour).toBe('08:00');
       expect(report.intervals[0]?.start).toBe('08:00');

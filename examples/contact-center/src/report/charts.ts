@@ -1,10 +1,8 @@
 // The report's charts as ECharts options: plain JSON built here from the report data (no
 // functions), so the HTML page only has to hand each one to `echarts.init(...).setOption(...)`.
+
+import { CHANNELS, type DayReport, REPORTED_METRICS, TOPICS, WAIT_BUCKETS } from '@threadline/testing';
 import type { EChartsOption } from 'echarts';
-import { CHANNELS } from '../setup.js';
-import { TOPICS } from '../text.js';
-import { REPORTED_METRICS } from './sla.js';
-import { type DayReport, WAIT_BUCKETS } from './types.js';
 
 /** One chart of the page: where it goes, what it shows, and its ECharts option. */
 export interface ChartSpec {

@@ -3,9 +3,9 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
+import type { DayReport } from '@threadline/testing';
 import { chartSpecs } from './charts.js';
 import { drillDownTables, escapeHtml } from './tables.js';
-import type { DayReport } from './types.js';
 
 /** The file name of the HTML report inside the output folder. */
 export const REPORT_FILE = 'report.html';

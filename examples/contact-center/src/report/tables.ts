@@ -1,9 +1,8 @@
 // The HTML report's drill-down tables: every figure behind the charts, and the contacts and SLA
 // breaches behind the aggregates, as plain HTML tables (escaped; no script needed to read them).
-import { CHANNELS } from '../setup.js';
-import { REPORTED_METRICS } from './sla.js';
-import type { DayReport } from './types.js';
-import { SL_THRESHOLD_S } from './util.js';
+
+import type { DayReport } from '@threadline/testing';
+import { CHANNELS, REPORTED_METRICS, SL_THRESHOLD_S } from '@threadline/testing';
 
 type Cell = string | number | null;
 

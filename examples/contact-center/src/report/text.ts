@@ -1,6 +1,6 @@
 // The report as text for the terminal: a few tables, in reading order.
-import type { DayReport } from './types.js';
-import { SL_THRESHOLD_S } from './util.js';
+import type { DayReport } from '@threadline/testing';
+import { SL_THRESHOLD_S } from '@threadline/testing';
 
 function table(headers: string[], rows: (string | number | null)[][]): string {
   const cells = rows.map((r) => r.map((c) => (c === null ? '—' : String(c))));

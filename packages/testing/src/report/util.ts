@@ -1,7 +1,7 @@
 // Small helpers the report's modules share: rounding, local clock times, queued contacts.
 import { zoneRules } from '@threadline/core';
 import type { QueuedContact } from '@threadline/insights';
-import type { InteractionRecord } from '../day.js';
+import type { InteractionRecord } from '../day/types.js';
 
 /** One hour in milliseconds. */
 export const HOUR = 3_600_000;

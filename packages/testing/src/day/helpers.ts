@@ -1,9 +1,9 @@
 import type { createRandom } from '@threadline/core';
 import type { InsightsStream } from '@threadline/insights';
-import type { DayResult, InteractionRecord } from './day.js';
-import { type AgentProfile, asTopic, type buildTaxonomy, type SimChannel } from './setup.js';
-import type { loadText, Topic } from './text.js';
-import { type Arrival, HOURLY_CURVE } from './traffic.js';
+import { type AgentProfile, asTopic, type buildTaxonomy, type SimChannel } from '../center/config.js';
+import type { TextSource, Topic } from '../center/text.js';
+import { type Arrival, HOURLY_CURVE } from '../center/traffic.js';
+import type { DayResult, InteractionRecord } from './types.js';
 
 const HOUR = 3_600_000;
 
@@ -15,7 +15,7 @@ const HOUR = 3_600_000;
 export function warmSpikeBaseline(
   insights: InsightsStream,
   taxonomy: ReturnType<typeof buildTaxonomy>,
-  text: ReturnType<typeof loadText>,
+  text: TextSource,
   interactions: number,
   openAt: number,
   rng: ReturnType<typeof createRandom>,

@@ -1,28 +1,24 @@
 // The host's listeners on the bus: counting what every package publishes, turning offers into
 // accept steps, and executing escalation-ladder actions as later simulation steps.
-import type { MemoryDocumentStore } from '@threadline/adapter-memory';
 import { isCaseEngineEvent } from '@threadline/cases';
-import type { InProcessEventBus, ManualClock } from '@threadline/core';
 import type { SignalDetectedEvent } from '@threadline/insights';
-import type { DayCounters, SimEvent } from './day.js';
-import type { EventHeap } from './heap.js';
-import type { AgentProfile } from './setup.js';
-import type { Arrival } from './traffic.js';
+import type { DayState } from './state.js';
 
 /** What the listeners read and update. */
-export interface BusCounterDeps {
-  bus: InProcessEventBus;
-  clock: ManualClock;
-  store: MemoryDocumentStore;
-  heap: EventHeap<SimEvent>;
-  counters: DayCounters;
-  profiles: Map<string, AgentProfile>;
-  arrivalById: Map<string, Arrival>;
-  caseCustomer: Map<string, string>;
-  escalatedCases: Set<string>;
-  breachesByCustomer: Map<string, number>;
-  escalationsByCustomer: Map<string, number>;
-}
+export type BusCounterDeps = Pick<
+  DayState,
+  | 'bus'
+  | 'clock'
+  | 'store'
+  | 'heap'
+  | 'counters'
+  | 'profiles'
+  | 'arrivalById'
+  | 'caseCustomer'
+  | 'escalatedCases'
+  | 'breachesByCustomer'
+  | 'escalationsByCustomer'
+>;
 
 /** Subscribes the simulation's listeners to the bus. */
 export function countBusEvents(deps: BusCounterDeps): void {

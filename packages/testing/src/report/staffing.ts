@@ -1,9 +1,9 @@
 // The intraday staffing view: per hour, arrivals and voice service, the Erlang A requirement for
 // the voice traffic against who was on shift, and occupancy of people from their handling spans.
 import { asa, occupancy, serviceLevel, staffingPlan } from '@threadline/insights';
-import type { DayResult, InteractionRecord } from '../day.js';
-import { hoursOf } from '../dayHelpers.js';
-import { SHIFTS } from '../setup.js';
+import { SHIFTS } from '../center/config.js';
+import { hoursOf } from '../day/helpers.js';
+import type { DayResult, InteractionRecord } from '../day/types.js';
 import type { HourRow } from './types.js';
 import { HOUR, localClock, localInstant, msToSeconds, queued, round } from './util.js';
 

@@ -1,28 +1,46 @@
 import type { CaseEngine } from '@threadline/cases';
 import type { InsightsStream, SignalDetectedEvent } from '@threadline/insights';
 import type { RoutingEngine } from '@threadline/routing';
-import type { AgentProfile, ShiftName, SimChannel } from './setup.js';
-import type { Topic } from './text.js';
-import type { Arrival, Person } from './traffic.js';
+import type { AgentProfile, ShiftName, SimChannel } from '../center/config.js';
+import type { TextSource, Topic } from '../center/text.js';
+import type { Arrival, Person } from '../center/traffic.js';
+import type { CenterConfiguration } from './wiring.js';
 
 /** Options of {@link simulateDay}. */
 export interface DayOptions {
-  /** People and bots (default 500; 2 % are bots). */
+  /** People and bots (default 500; 2 % are bots). Ignored when `roster` is given. */
   agents?: number;
-  /** Contacts over the day (default 50,000). */
+  /** Contacts over the day (default 50,000). Ignored when `traffic` is given. */
   interactions?: number;
   /** Seed of every random draw (default 2026). */
   seed?: number;
-  /** Read the shared airline data when present (default true); false forces generated text. */
-  useSharedData?: boolean;
-  /** Folders to look for airline-sentiment.csv in (default: THREADLINE_DATA_DIR, ../shared/data). */
-  dataDirs?: string[];
   /** The day, `YYYY-MM-DD` (default 2026-06-16, a Tuesday). Opening is 08:00 in `timeZone`. */
   date?: string;
   /** IANA zone of the center's opening hours, shifts and the spike detector's hours (default America/New_York). */
   timeZone?: string;
+  /** The customers' words (default: {@link generateText} from the seed). */
+  text?: TextSource;
+  /** The day's demand, as {@link drawTraffic} (or a host from its own history) gives it; replayed as is. */
+  traffic?: DayTraffic;
+  /** The people and bots on shift (default: {@link buildRoster} for `agents`). */
+  roster?: readonly AgentProfile[];
+  /** The center's configuration: workflow, SLA policies, escalations, calendars (default: the demo center's). */
+  config?: CenterConfiguration;
   /** Called as the day runs (every few hundred simulation steps, and once at the end) with where it stands. */
   onProgress?: (progress: DayProgress) => void;
+}
+
+/** The demand of one day: the people behind the contacts and the contacts, sorted by time. */
+export interface DayTraffic {
+  persons: readonly Person[];
+  arrivals: readonly Arrival[];
+}
+
+/** One line of a conversation's transcript, as the day keeps it for handoff packets and QA. */
+export interface TranscriptLine {
+  speaker: 'customer' | 'agent' | 'bot';
+  text: string;
+  at: number;
 }
 
 /** Where a running day stands, for progress displays. */
@@ -103,13 +121,15 @@ export interface DayCounters {
 
 /** Everything the report needs, plus the live engines for inspection in tests. */
 export interface DayResult {
-  options: Required<Omit<DayOptions, 'dataDirs' | 'onProgress'>>;
-  textSource: { kind: 'airline' | 'generated'; origin: string };
+  options: { agents: number; interactions: number; seed: number; date: string; timeZone: string };
+  textSource: { kind: string; origin: string };
   openAt: number;
   closeAt: number;
   endedAt: number;
   roster: AgentProfile[];
-  persons: Person[];
+  persons: readonly Person[];
+  /** The demand the day ran on; pass it as `traffic` to replay the same day under another configuration. */
+  traffic: DayTraffic;
   interactions: InteractionRecord[];
   /** Per human agent, one busy interval per task (accepted → end of wrap-up); open ones end NaN. */
   handling: Map<string, Array<[number, number]>>;
@@ -120,7 +140,7 @@ export interface DayResult {
   /** QA inputs: per case, the agent who last handled it. */
   caseAgent: Map<string, string>;
   /** Messages kept for QA: conversation id → messages. */
-  transcripts: Map<string, { speaker: 'customer' | 'agent' | 'bot'; text: string; at: number }[]>;
+  transcripts: Map<string, TranscriptLine[]>;
   caseConversation: Map<string, string>;
   caseCustomer: Map<string, string>;
   escalatedCases: Set<string>;

@@ -9,8 +9,8 @@ import {
 } from '@threadline/cases';
 import { createSequentialIds, ManualClock } from '@threadline/core';
 import { analyzeQa, scoreQaRubric } from '@threadline/insights';
-import type { DayResult } from '../day.js';
-import { buildQa } from '../setup.js';
+import { buildQa } from '../center/config.js';
+import type { DayResult } from '../day/types.js';
 import type { DayReport } from './types.js';
 import { round } from './util.js';
 

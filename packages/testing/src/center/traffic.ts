@@ -1,7 +1,7 @@
 // The day's demand, drawn up front from one seed: who the customers are, when they contact us,
 // on which channel, about what, how patient they are and how long their issue takes.
 import type { Random } from '@threadline/core';
-import type { SimChannel } from './setup.js';
+import type { SimChannel } from './config.js';
 import { type TextSource, TOPICS, type Topic, type Utterance } from './text.js';
 
 /** A real person behind the contacts (the simulation's truth; the system only sees identities). */

@@ -1,9 +1,9 @@
 // The day over time: 15-minute intervals (arrivals, service level and ASA per channel, sentiment,
 // topic volumes), the distribution of queue waits, and the longest waits behind it.
 import { asa, serviceLevel } from '@threadline/insights';
-import type { DayResult, InteractionRecord } from '../day.js';
-import type { SimChannel } from '../setup.js';
-import { TOPICS, type Topic } from '../text.js';
+import type { SimChannel } from '../center/config.js';
+import { TOPICS, type Topic } from '../center/text.js';
+import type { DayResult, InteractionRecord } from '../day/types.js';
 import { type ContactRow, type DayReport, type IntervalRow, type PerChannel, WAIT_BUCKETS } from './types.js';
 import { localClock, msToSeconds, queued, round, SL_THRESHOLD_S } from './util.js';
 

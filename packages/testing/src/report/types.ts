@@ -1,7 +1,7 @@
 // The shape of the end-of-day report: plain JSON (what `--json` writes), so two runs compare and
 // other tools (the HTML report among them) read it without the engines.
-import type { SimChannel } from '../setup.js';
-import type { Topic } from '../text.js';
+import type { SimChannel } from '../center/config.js';
+import type { Topic } from '../center/text.js';
 
 /** Per channel, one value (or `null` when there was nothing to measure). */
 export type PerChannel<T> = Record<SimChannel, T>;
@@ -112,7 +112,7 @@ export interface DayReport {
     agents: number;
     bots: number;
     interactions: number;
-    text: 'airline' | 'generated';
+    text: string;
     /** Local time the last contact ended (completion plus wrap-up, or abandonment). */
     lastContactEnded: string;
   };

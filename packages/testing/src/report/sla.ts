@@ -1,8 +1,8 @@
 // Cases and SLAs for the report, read back from the case engine: solved and open cases, breached
 // metric instances, attainment per metric (overall and per channel) and the breaches behind it.
 import { type SlaRecord, slaAttainment } from '@threadline/insights';
-import type { DayResult, InteractionRecord } from '../day.js';
-import { CHANNELS } from '../setup.js';
+import { CHANNELS } from '../center/config.js';
+import type { DayResult, InteractionRecord } from '../day/types.js';
 import type { BreachRow, DayReport, PerChannel } from './types.js';
 import { localClock, round } from './util.js';
 

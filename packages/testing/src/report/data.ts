@@ -1,9 +1,9 @@
 // The end-of-day report data: KPIs, staffing, cases and SLAs, insights and QA, computed with the
 // packages' own batch functions over what the day recorded. Plain JSON, so two runs compare.
 import { abandonmentRate, aht, asa, csat, fcr, occupancy, serviceLevel } from '@threadline/insights';
-import type { DayResult } from '../day.js';
-import { CHANNELS } from '../setup.js';
-import { TOPICS } from '../text.js';
+import { CHANNELS } from '../center/config.js';
+import { TOPICS } from '../center/text.js';
+import type { DayResult } from '../day/types.js';
 import { runQa } from './qa.js';
 import { caseFigures } from './sla.js';
 import { agentSpans, hourRows } from './staffing.js';
@@ -59,11 +59,11 @@ function spikeRows(day: DayResult): SpikeRow[] {
  *
  * @example
  * ```ts
- * const report = buildReport(await simulateDay({ agents: 20, interactions: 500 }));
+ * const report = buildDayReport(await simulateDay({ agents: 20, interactions: 500 }));
  * report.channels.find((c) => c.channel === 'voice')?.serviceLevel; // 0..1
  * ```
  */
-export function buildReport(day: DayResult): DayReport {
+export function buildDayReport(day: DayResult): DayReport {
   const all = day.interactions;
   const local = localClock(day.options.timeZone);
   const outcomes = { completed: 0, contained: 0, abandoned: 0, carried_over: 0 };
