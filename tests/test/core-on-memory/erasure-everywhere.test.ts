@@ -11,6 +11,7 @@
 // To extend the proof to another engine, add an entry to `ENGINES` (seed the engine's data for the
 // customer) and its PII strings to `PII`: the search below covers whatever the store holds.
 import { createMemoryStorage, type MemoryStorage } from '@threadline/adapter-memory';
+import { createCaseEngine } from '@threadline/cases';
 import {
   createAccessControl,
   createAuditTrail,
@@ -71,7 +72,39 @@ const ENGINES: EngineFixture[] = [
       );
     },
   },
-  // The lead adds cases and routing here once their data is declared.
+  {
+    // A durable case engine on the same storage declares its own data (case documents, deadline
+    // rows, the audit stream per case): one open case and one closed (evicted) case name the customer.
+    name: 'cases',
+    async seed({ storage, clock }, customerId) {
+      const cases = createCaseEngine({
+        clock,
+        ids: createIdGenerator({ clock, seed: 11 }),
+        calendars: {},
+        policies: [{ id: 'default', targets: { first_reply: { normal: { minutes: 30 } } } }],
+        storage,
+      });
+      cases.openCase({
+        id: 'case-1',
+        customerId,
+        subject: `Refund for ${NAME} <${EMAIL}>`,
+        priority: 'normal',
+        channel: 'email',
+      });
+      cases.update('case-1', { subject: `${NAME} called from ${PHONE}` }, { actor: 'agent-1' });
+      cases.transition('case-1', 'solved', { actor: 'agent-1' });
+      cases.transition('case-1', 'closed', { actor: 'agent-1' });
+      cases.openCase({
+        id: 'case-2',
+        customerId,
+        subject: `Invoice for ${EMAIL}`,
+        priority: 'normal',
+        channel: 'email',
+      });
+      await cases.flush();
+    },
+  },
+  // Routing's journal and snapshots are not declared yet (see the closing note of issue 12).
 ];
 
 async function world(): Promise<World> {
@@ -192,6 +225,7 @@ describe('erasure reaches every copy', () => {
       'customer_merges/',
       'identity_conflicts/',
       'consents/',
+      'cases/',
       'audit_entries/',
       'stream ',
       'outbox #',

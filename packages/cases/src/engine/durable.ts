@@ -47,6 +47,15 @@ export const CASES_PERSONAL_DATA: PersonalDataDeclaration = {
     },
   ],
   streams: [{ streamPrefix: CASE_STREAM_PREFIX, customerPaths: ['customerId'] }],
+  // Events not yet delivered (outbox rows) and any log a host keeps them in: `case.opened`,
+  // `case.merged`, … carry the whole case, with its subject.
+  events: [
+    {
+      typePrefix: 'case.',
+      customerPaths: ['customerId', 'case.customerId'],
+      fields: ['case.subject', 'case.attributes', 'case.customer'],
+    },
+  ],
 };
 
 /** Defines the collections (with the deadline range index) and declares the personal data, once. */

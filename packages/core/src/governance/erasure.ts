@@ -17,7 +17,7 @@ import {
   eraseOutboxRows,
   type OutboxErasureOutcome,
 } from './erasureEvents.js';
-import { assignPath, type Json, updatePath } from './jsonPath.js';
+import { assignPath, type Json, readPath, updatePath } from './jsonPath.js';
 import {
   declarationsForTenant,
   declaredCollections,
@@ -202,8 +202,10 @@ export function createErasureService(options: ErasureServiceOptions): ErasureSer
   const outbox = options.storage?.outbox;
   const { clock, audit, access } = options;
   const redactor = createRedactor(options.redaction ?? {});
-  const redactText = (text: string) => redactor.redact(text).text;
   const erasedValue = options.erasedValue ?? '[erased]';
+  /** Redaction by shape, after the customer's own identifying values (see `identifyingValues`). */
+  const textRedactor = (known: RegExp | undefined) => (text: string) =>
+    redactor.redact(known === undefined ? text : text.replace(known, erasedValue)).text;
   const tombstones = options.tombstones ?? 'erasure_tombstones';
   let ready: Promise<void> | undefined;
   const ensure = () => {
@@ -261,7 +263,41 @@ export function createErasureService(options: ErasureServiceOptions): ErasureSer
     return ids;
   };
 
-  const anonymize = async (entry: Entry, id: string, tenantId: string, now: number): Promise<boolean> => {
+  /** The identifying strings the declarations point at, for the erased customers. */
+  const identifyingValues = async (
+    decls: readonly StoredPersonalDataDeclaration[],
+    ids: ReadonlySet<string>,
+    tenantId: string,
+  ): Promise<string[]> => {
+    const values = new Set<string>();
+    const collect = (value: unknown) => {
+      if (typeof value === 'string') {
+        const v = value.trim();
+        if (v.length >= 3) values.add(v);
+        // Each word of a name too ("Lopez" alone in "Ms Lopez called").
+        for (const word of v.split(/[\s,]+/)) if (word.length >= 3 && word !== v) values.add(word);
+      } else if (Array.isArray(value)) for (const item of value) collect(item);
+    };
+    for (const spec of decls.flatMap((d) => d.identifyingValues)) {
+      await defineLookup(spec.collection, spec.match === 'id' ? undefined : spec.match.field);
+      for (const id of ids) {
+        const docs =
+          spec.match === 'id'
+            ? [await store.get(spec.collection, id, { tenantId })]
+            : await findAllDocuments(store, spec.collection, tenantId, { [spec.match.field]: id });
+        for (const doc of docs) if (doc) for (const f of spec.fields) collect(readPath(doc, f));
+      }
+    }
+    return [...values];
+  };
+
+  const anonymize = async (
+    entry: Entry,
+    id: string,
+    tenantId: string,
+    now: number,
+    redactKnown: (text: string) => string,
+  ): Promise<boolean> => {
     // A concurrent writer may change the document between read and write: read again and retry.
     for (let attempt = 1; ; attempt++) {
       const doc = await store.get(entry.collection, id, { tenantId });
@@ -269,7 +305,7 @@ export function createErasureService(options: ErasureServiceOptions): ErasureSer
       const copy = structuredClone(doc) as Record<string, Json>;
       for (const f of entry.fields) updatePath(copy, f, erase);
       for (const f of entry.redactFields)
-        updatePath(copy, f, (v) => (typeof v === 'string' ? redactText(v) : v));
+        updatePath(copy, f, (v) => (typeof v === 'string' ? redactKnown(v) : v));
       if (entry.stamp !== undefined) assignPath(copy, entry.stamp, now);
       try {
         await store.put(entry.collection, copy as StoredDocument, { expectedVersion: doc.version });
@@ -285,6 +321,7 @@ export function createErasureService(options: ErasureServiceOptions): ErasureSer
     ids: ReadonlySet<string>,
     tenantId: string,
     now: number,
+    redactKnown: (text: string) => string,
   ) => {
     const out: CollectionErasure[] = [];
     for (const entry of entries) {
@@ -299,7 +336,7 @@ export function createErasureService(options: ErasureServiceOptions): ErasureSer
         const done =
           entry.mode === 'delete'
             ? await store.delete(entry.collection, id, { tenantId })
-            : await anonymize(entry, id, tenantId, now);
+            : await anonymize(entry, id, tenantId, now, redactKnown);
         if (done) count++;
       }
       out.push({ collection: entry.collection, mode: entry.mode, documents: count });
@@ -331,8 +368,11 @@ export function createErasureService(options: ErasureServiceOptions): ErasureSer
       // half-way leaves no tombstone, and calling again finishes the job.
       const declarations = await declarationsForTenant(store, tenantId);
       const ids = await closure(customerId, tenantId, declarations);
+      // Read before anything is erased: the values are gone afterwards.
+      const known = knownValuesPattern(await identifyingValues(declarations, ids, tenantId));
+      const redactKnown = textRedactor(known);
       const entries = uniqueEntries([...registry, ...declaredCollections(declarations)]);
-      const collections = await eraseCollections(entries, ids, tenantId, now);
+      const collections = await eraseCollections(entries, ids, tenantId, now, redactKnown);
 
       const eraser = createEventEraser({
         customerIds: ids,
@@ -342,7 +382,7 @@ export function createErasureService(options: ErasureServiceOptions): ErasureSer
         redactStrings: eventErasure.redactStrings,
         declarations,
         erase,
-        redactText,
+        redactText: redactKnown,
       });
       let eventOutcome: EventErasureOutcome = { status: 'not_configured' };
       if (events) {
@@ -412,4 +452,17 @@ function uniqueEntries(entries: readonly Entry[]): Entry[] {
     seen.add(key);
     return true;
   });
+}
+
+/**
+ * One pattern matching any of the values as a whole word (not inside a longer word), case- and
+ * accent-insensitively as far as Unicode case folding goes; longest first so "Ana Lopez" wins
+ * over "Ana". `undefined` when there is nothing to find.
+ */
+function knownValuesPattern(values: readonly string[]): RegExp | undefined {
+  if (values.length === 0) return undefined;
+  const escaped = [...values]
+    .sort((a, b) => b.length - a.length)
+    .map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`(?<![\\p{L}\\p{N}])(?:${escaped.join('|')})(?![\\p{L}\\p{N}])`, 'giu');
 }

@@ -57,6 +57,26 @@ export const PersonalDataDeclarationSchema = z
      * erased as well, transitively.
      */
     aliases: z.array(z.object({ collection: z.string().min(1), field: FIELD_PATH }).strict()).default([]),
+    /**
+     * Where the customer's identifying values live (a name, e-mail addresses, phone numbers): the
+     * strings at `fields` of the customer's documents of `collection` (found by id or by an
+     * indexed field holding the customer id) are read before anything is erased, and every
+     * occurrence of them — and of each word of a multi-word value — is replaced wherever the
+     * erasure rewrites text (matched events and outbox rows, `redactFields`). Redaction finds
+     * e-mail addresses and phone numbers by their shape; names have none, so this is how free
+     * text such as a case subject "Refund for Ana Lopez" loses them.
+     */
+    identifyingValues: z
+      .array(
+        z
+          .object({
+            collection: z.string().min(1),
+            match: z.union([z.literal('id'), z.object({ field: FIELD_PATH }).strict()]),
+            fields: z.array(FIELD_PATH).min(1),
+          })
+          .strict(),
+      )
+      .default([]),
   })
   .strict();
 

@@ -185,4 +185,8 @@ export const IDENTITY_PERSONAL_DATA = {
     },
   ],
   aliases: [{ collection: IDENTITY_COLLECTIONS.customers, field: 'mergedInto' }],
+  identifyingValues: [
+    { collection: IDENTITY_COLLECTIONS.customers, match: 'id', fields: ['profile.name', 'profile.company'] },
+    { collection: IDENTITY_COLLECTIONS.identities, match: { field: 'customerId' }, fields: ['value'] },
+  ],
 } as const satisfies PersonalDataDeclaration;
