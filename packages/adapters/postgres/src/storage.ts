@@ -109,7 +109,7 @@ export function createPostgresStorage(options: PostgresStorageOptions): Postgres
   return {
     documents,
     events: new PostgresEventLog(driver, tables, capabilities),
-    outbox: new PostgresOutbox(driver, tables, claimMs),
+    outbox: new PostgresOutbox(driver, tables, claimMs, driver),
     capabilities,
     schema,
     migrate: () => migrate(driver, tables),
