@@ -39,7 +39,7 @@ import {
 } from './collectionIndexes.js';
 import type { Driver, Queryable } from './driver/driver.js';
 import { BATCH_FAILED, type PutBatcher } from './putBatcher.js';
-import { assertStorable, type Tables } from './schema.js';
+import { assertStorable, assertStorableJson, type Tables } from './schema.js';
 
 /** What a document store needs: where to run SQL and, outside a transaction, how to open one. */
 export interface PostgresDocumentStoreOptions {
@@ -152,10 +152,10 @@ export class PostgresDocumentStore implements DocumentStore {
     assertCollectionName(collection);
     const expected = options?.expectedVersion;
     const { tenantId, id } = validateDocumentInput(document, expected);
-    assertStorable('document', document);
     // The version lives in its own column; the body keeps everything else, id and tenant included.
     const { version: _ignored, ...fields } = document;
     const json = JSON.stringify({ ...fields, id, tenantId });
+    assertStorableJson('document', document, json);
     // Inside a transaction a failed statement would abort it: a savepoint keeps a unique-index
     // violation to this put, as in the memory adapter (only collections with unique indexes pay).
     // A transaction needs the collection's unique indexes before it writes (it cannot look them

@@ -15,7 +15,7 @@ import {
 } from '@threadline/core';
 import type { Driver, Queryable } from './driver/driver.js';
 import { lockName } from './migrations.js';
-import { assertStorable, type Tables, toNumber } from './schema.js';
+import { assertStorable, assertStorableJson, type Tables, toNumber } from './schema.js';
 
 interface EventRow {
   position: number | string;
@@ -92,13 +92,14 @@ export class PostgresEventLog implements EventLog {
   ): Promise<AppendResult> {
     const { tenantId } = validateAppend(streamId, events, options);
     assertStorable('append', { tenantId, streamId, idempotencyKey: options?.idempotencyKey ?? '' });
-    assertStorable('events', events, ['events']);
+    const json = JSON.stringify(events);
+    assertStorableJson('events', events, json, ['events']);
     const key = options?.idempotencyKey;
     const t = this.#t;
     if (key === undefined && this.#driver.inTransaction !== true) {
       for (let attempt = 0; attempt < RACE_RETRIES; attempt++) {
         try {
-          return await this.#appendInOneStatement(tenantId, streamId, events, options?.expectedVersion);
+          return await this.#appendInOneStatement(tenantId, streamId, json, options?.expectedVersion);
         } catch (error) {
           if (!isVersionRace(error)) throw error;
           // Another append took these versions after this statement's snapshot: with an expected
@@ -139,7 +140,7 @@ export class PostgresEventLog implements EventLog {
            FROM jsonb_array_elements($4::jsonb) WITH ORDINALITY AS e(value, ord)
           ORDER BY e.ord
          RETURNING position`,
-        [tenantId, streamId, current, JSON.stringify(events)],
+        [tenantId, streamId, current, json],
       );
       const positions = rows.map((r) => toNumber(r.position));
       const result: AppendResult = {
@@ -169,7 +170,7 @@ export class PostgresEventLog implements EventLog {
   async #appendInOneStatement(
     tenantId: string,
     streamId: string,
-    events: readonly EventEnvelope[],
+    json: string,
     expectedVersion: number | undefined,
   ): Promise<AppendResult> {
     const t = this.#t;
@@ -185,7 +186,7 @@ export class PostgresEventLog implements EventLog {
         WHERE $4::integer IS NULL OR cur.v = $4::integer
         ORDER BY e.ord
        RETURNING position, stream_version`,
-      [tenantId, streamId, JSON.stringify(events), expectedVersion ?? null, `threadline:append:${t.schema}`],
+      [tenantId, streamId, json, expectedVersion ?? null, `threadline:append:${t.schema}`],
     );
     if (rows.length === 0) {
       const current = await streamVersionIn(this.#driver, t, tenantId, streamId);
