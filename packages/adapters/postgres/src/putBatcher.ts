@@ -87,13 +87,19 @@ export class PutBatcher {
       mode === 'upsert'
         ? `DO UPDATE SET version = ${t}.version + 1, body = EXCLUDED.body, updated_at = now()`
         : 'DO NOTHING';
+    // An upsert that inserted has version 1: only updated rows (version > 1) need to come back,
+    // which for a batch of new documents is none. An insert-only put needs every created row.
+    const returned = mode === 'upsert' ? 'WHERE w.version > 1' : '';
     let result: { rows: { tenant_id: string; collection: string; id: string; version: number }[] };
     try {
       result = await this.#q.query(
-        `INSERT INTO ${t} (tenant_id, collection, id, version, body)
-         SELECT r->>0, r->>1, r->>2, 1, r->3 FROM jsonb_array_elements($1::jsonb) AS r
-           ON CONFLICT (tenant_id, collection, id) ${conflict}
-         RETURNING tenant_id, collection, id, version`,
+        `WITH w AS (
+           INSERT INTO ${t} (tenant_id, collection, id, version, body)
+           SELECT r->>0, r->>1, r->>2, 1, r->3 FROM jsonb_array_elements($1::jsonb) AS r
+             ON CONFLICT (tenant_id, collection, id) ${conflict}
+           RETURNING tenant_id, collection, id, version
+         )
+         SELECT tenant_id, collection, id, version FROM w ${returned}`,
         [rows],
       );
     } catch {
@@ -103,7 +109,8 @@ export class PutBatcher {
     const versions = new Map(
       result.rows.map((r) => [keyOf(r.tenant_id, r.collection, r.id), Number(r.version)]),
     );
-    for (const p of batch) p.resolve(versions.get(keyOf(p.tenantId, p.collection, p.id)));
+    const absent = mode === 'upsert' ? 1 : undefined;
+    for (const p of batch) p.resolve(versions.get(keyOf(p.tenantId, p.collection, p.id)) ?? absent);
   }
 }
 
