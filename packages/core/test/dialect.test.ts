@@ -59,8 +59,9 @@ describe('create… factories', () => {
     expect(() => createScheduler({ clock: createManualClock(), maxSleepMs: 0 })).toThrow(
       expect.objectContaining({ code: 'VALIDATION', path: ['maxSleepMs'] }),
     );
+    // The outbox is an adapter: one ADAPTER error naming every missing method, with its path.
     expect(() => createOutboxRelay({ outbox: {} as never, bus: createInProcessEventBus() })).toThrow(
-      expect.objectContaining({ code: 'VALIDATION', path: ['outbox'] }),
+      expect.objectContaining({ code: 'ADAPTER', path: ['outbox'] }),
     );
     expect(
       () => new OutboxRelay({ outbox: fakeOutbox([]), bus: createInProcessEventBus(), batchSize: 0 }),
@@ -96,6 +97,12 @@ function fakeOutbox(entries: OutboxEntry[]) {
       published.push(...seqs);
     },
     async markFailed() {},
+    async dead() {
+      return [];
+    },
+    async retry() {
+      return 0;
+    },
   };
 }
 

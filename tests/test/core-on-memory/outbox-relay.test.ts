@@ -72,6 +72,7 @@ describe('createOutboxRelay', () => {
     expect(relay.stats()).toEqual({
       pending: 3,
       delivered: 0,
+      deadLettered: 0,
       failed: 0,
       retries: 5, // one batch of three, then evt_1 alone twice
       lagMs: 800,
@@ -86,30 +87,60 @@ describe('createOutboxRelay', () => {
     expect(errors).toEqual(['bus down', 'bus down', 'bus down']);
   });
 
-  it('gives up a poison entry after maxAttempts; the entries behind it are delivered', async () => {
+  it('dead-letters a poison entry after maxAttempts; the entries behind it are delivered; retry re-queues it', async () => {
     const storage = createMemoryStorage();
     await storage.outbox.add([event(1), event(2), event(3)]);
     const clock = new ManualClock(T0);
     const { bus, delivered } = flakyBus(0, new Set(['evt_2']));
     const relay = createOutboxRelay({ storage, bus, clock, maxAttempts: 3, backoff: { initialMs: 10 } });
     // Batch [1,2,3] fails on evt_2; then one at a time: evt_1 ok, evt_2 fails until given up.
-    for (let i = 0; i < 10 && relay.stats().failed === 0; i++) {
+    for (let i = 0; i < 10 && relay.stats().deadLettered === 0; i++) {
       await relay.tick();
       clock.advance(1_000);
     }
     await relay.tick();
     expect(delivered).toEqual(['evt_1', 'evt_3']);
     const stats = relay.stats();
-    expect(stats).toMatchObject({ pending: 0, delivered: 2, failed: 1, lastError: 'poison' });
-    // The dead entry stays in the outbox (attempts recorded) for an operator to inspect.
-    const left = await storage.outbox.pending();
-    expect(left.map((e) => [e.event.id, e.attempts])).toEqual([['evt_2', 3]]);
-    // New entries are not blocked by it, and a fresh relay recognises it from its stored attempts.
+    expect(stats).toMatchObject({
+      pending: 0,
+      delivered: 2,
+      deadLettered: 1,
+      failed: 1,
+      lastError: 'poison',
+    });
+    // The dead entry left the line but stays in the outbox (attempts recorded) for the host.
+    expect(await storage.outbox.pending()).toEqual([]);
+    const dead = await storage.outbox.dead();
+    expect(dead.map((e) => [e.event.id, e.attempts, e.lastError])).toEqual([['evt_2', 3, 'poison']]);
+    // New entries are not blocked by it; a fresh relay never sees it.
     await storage.outbox.add([event(4)]);
     const fresh = createOutboxRelay({ storage, bus, clock, maxAttempts: 3, batchSize: 1 });
     expect(await fresh.drain()).toBe(1);
     expect(delivered).toEqual(['evt_1', 'evt_3', 'evt_4']);
-    expect(fresh.stats()).toMatchObject({ failed: 1, pending: 0 });
+    expect(fresh.stats()).toMatchObject({ deadLettered: 0, pending: 0 });
+    // Once the cause is fixed the host re-queues it, and it is delivered with its original id.
+    const { bus: healed, delivered: later } = flakyBus(0);
+    expect(await storage.outbox.retry(dead.map((e) => e.seq))).toBe(1);
+    const after = createOutboxRelay({ storage, bus: healed, clock, maxAttempts: 3 });
+    expect(await after.drain()).toBe(1);
+    expect(later).toEqual(['evt_2']);
+    expect(await storage.outbox.dead()).toEqual([]);
+  });
+
+  it('an entry that failed more often than a new maxAttempts allows gets one more attempt, then is dead-lettered', async () => {
+    const storage = createMemoryStorage();
+    await storage.outbox.add([event(1), event(2)]);
+    const [first] = await storage.outbox.pending(1);
+    for (let i = 0; i < 5; i++) await storage.outbox.markFailed([first?.seq as number], 'old failure');
+    const clock = new ManualClock(T0);
+    const { bus, delivered } = flakyBus(0, new Set(['evt_1']));
+    const relay = createOutboxRelay({ storage, bus, clock, maxAttempts: 3 });
+    await relay.tick();
+    clock.advance(60_000);
+    await relay.tick();
+    expect(delivered).toEqual(['evt_2']);
+    expect(relay.stats()).toMatchObject({ deadLettered: 1, retries: 0, pending: 0 });
+    expect((await storage.outbox.dead()).map((e) => e.attempts)).toEqual([6]);
   });
 
   it('a permanently failing bus: nothing is lost, everything is given up after maxAttempts, tick never throws', async () => {
@@ -128,8 +159,9 @@ describe('createOutboxRelay', () => {
       await expect(relay.tick()).resolves.toBe(0);
       clock.advance(5);
     }
-    expect(relay.stats()).toMatchObject({ delivered: 0, failed: 2, pending: 0, lastError: 'bus down' });
-    expect((await storage.outbox.pending()).map((e) => e.attempts)).toEqual([2, 2]);
+    expect(relay.stats()).toMatchObject({ delivered: 0, deadLettered: 2, pending: 0, lastError: 'bus down' });
+    expect(await storage.outbox.pending()).toEqual([]);
+    expect((await storage.outbox.dead()).map((e) => e.attempts)).toEqual([2, 2]);
   });
 
   it('relayOnce still rethrows for callers that drive it by hand; lag is measured by the clock', async () => {
@@ -159,7 +191,85 @@ describe('createOutboxRelay', () => {
   });
 });
 
+describe('createOutboxRelay adapters', () => {
+  it('an outbox or bus missing methods is one ADAPTER error naming every missing method and the option', () => {
+    const storage = createMemoryStorage();
+    const partial = {
+      add: storage.outbox.add.bind(storage.outbox),
+      pending: storage.outbox.pending.bind(storage.outbox),
+      markPublished: storage.outbox.markPublished.bind(storage.outbox),
+    };
+    const refusal = (options: unknown) => {
+      try {
+        createOutboxRelay(options as never);
+      } catch (error) {
+        if (isThreadlineError(error, 'ADAPTER')) return error;
+        throw error;
+      }
+      throw new Error('expected an ADAPTER error');
+    };
+    const viaStorage = refusal({ storage: { ...storage, outbox: partial }, bus: flakyBus(0).bus });
+    expect(viaStorage.details).toMatchObject({ port: 'Outbox', missing: ['markFailed', 'dead', 'retry'] });
+    expect(viaStorage.issues[0]?.path).toEqual(['storage', 'outbox']);
+    const viaOutbox = refusal({ outbox: partial, bus: flakyBus(0).bus });
+    expect(viaOutbox.issues[0]?.path).toEqual(['outbox']);
+    const bus = refusal({ storage, bus: { send: async () => {} } });
+    expect(bus.details).toMatchObject({ port: 'EventPublisher', missing: ['publish'] });
+    expect(bus.issues[0]?.path).toEqual(['bus']);
+    expect(bus.message).toContain('publish');
+  });
+});
+
 describe('OutboxRelay.start', () => {
+  it('wakes on a commit when the outbox can watch: delivery does not wait for the poll interval', async () => {
+    const storage = createMemoryStorage();
+    let now = T0;
+    const timers: { at: number; fn: () => void; canceled: boolean }[] = [];
+    const clock = {
+      now: () => now,
+      setTimer(fn: () => void, ms: number) {
+        const t = { at: now + ms, fn, canceled: false };
+        timers.push(t);
+        return () => {
+          t.canceled = true;
+        };
+      },
+    };
+    // A dead letter, set aside before the relay starts.
+    await storage.outbox.add([event(3)]);
+    const [third] = await storage.outbox.pending();
+    await storage.outbox.markFailed([third?.seq as number], 'gone', { maxAttempts: 1 });
+    const { bus, delivered } = flakyBus(0);
+    const relay = createOutboxRelay({ storage, bus, clock });
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 5));
+    relay.start({ intervalMs: 3_600_000 });
+    await settle();
+    await storage.outbox.add([event(1)]);
+    await settle();
+    // No timer fired: the watch woke the relay.
+    expect(delivered).toEqual(['evt_1']);
+    expect(timers.every((t) => t.at === T0 + 3_600_000)).toBe(true);
+    // Inside a transaction the wake-up comes with the commit, not before.
+    await storage.documents.transaction(async (tx) => {
+      await tx.outbox.add([event(2)]);
+      await settle();
+      expect(delivered).toEqual(['evt_1']);
+    });
+    await settle();
+    expect(delivered).toEqual(['evt_1', 'evt_2']);
+    // A re-queued dead letter wakes it too.
+    expect(await storage.outbox.retry([third?.seq as number])).toBe(1);
+    await settle();
+    expect(delivered).toEqual(['evt_1', 'evt_2', 'evt_3']);
+    // After stop() nothing wakes it.
+    await relay.stop();
+    await storage.outbox.add([event(4)]);
+    await settle();
+    expect(delivered).toEqual(['evt_1', 'evt_2', 'evt_3']);
+    expect(timers.every((t) => t.canceled || t.at === T0 + 3_600_000)).toBe(true);
+    now += 1;
+  });
+
   it('runs tick on the clock timers: at the backoff deadline after a failure, every intervalMs otherwise; stop() cancels', async () => {
     const storage = createMemoryStorage();
     await storage.outbox.add([event(1)]);
@@ -225,7 +335,7 @@ describe('createOutboxRelay (property)', () => {
             maxAttempts,
             backoff: { maxMs: 1 },
           });
-          for (let i = 0; i < 2_000 && storage.outbox.size > relay.stats().failed; i++) {
+          for (let i = 0; i < 2_000 && storage.outbox.size > 0; i++) {
             await relay.tick();
             clock.advance(1);
           }
@@ -237,8 +347,9 @@ describe('createOutboxRelay (property)', () => {
           const stats = relay.stats();
           expect(stats.delivered).toBe(healthy.length);
           expect(stats.pending).toBe(0);
-          expect((await storage.outbox.pending()).map((e) => e.event.id).sort()).toEqual([...poison].sort());
-          expect(stats.failed).toBe(poison.size);
+          expect(await storage.outbox.pending()).toEqual([]);
+          expect((await storage.outbox.dead(1000)).map((e) => e.event.id).sort()).toEqual([...poison].sort());
+          expect(stats.deadLettered).toBe(poison.size);
         },
       ),
       { seed: 12, numRuns: 150 },

@@ -30,9 +30,10 @@ async function allPending(outbox: Outbox, max = 10_000): Promise<OutboxEntry[]> 
 
 /**
  * The conformance suite every `Outbox` adapter runs: `add`/`pending` order, `markPublished`,
- * `markFailed` (the entry stays pending with its attempt count and last error), nothing lost
- * under concurrent adds and a paging drain, validation, and (with `reopen`) pending entries
- * surviving a crash-like re-open.
+ * `markFailed` (the entry stays pending with its attempt count and last error; with
+ * `maxAttempts` it is dead-lettered), `dead` and `retry`, nothing lost under concurrent adds and
+ * a paging drain, validation, and (with `reopen`) pending entries and dead letters surviving a
+ * crash-like re-open.
  *
  * @example
  * ```ts
@@ -122,6 +123,71 @@ export function outboxSuite(options: OutboxSuiteOptions): void {
       expect(await allPending(outbox)).toEqual([]);
     });
 
+    test('markFailed with maxAttempts dead-letters an entry that reaches it; the rest keep flowing', async (outbox) => {
+      const events = [testEvent(), testEvent(), testEvent()];
+      await outbox.add(events);
+      const [a, b] = await outbox.pending(2);
+      const seqA = (a as OutboxEntry).seq;
+      // Below the limit the entry stays pending, in place.
+      await outbox.markFailed([seqA], new Error('poison 1'), { maxAttempts: 2 });
+      expect(ids(await outbox.pending())).toEqual(events.map((e) => e.id));
+      expect(await outbox.dead()).toEqual([]);
+      // At the limit it leaves pending (no relay claims it again) and is listed by dead().
+      await outbox.markFailed([seqA], new Error('poison 2'), { maxAttempts: 2 });
+      expect(ids(await outbox.pending())).toEqual([events[1]?.id, events[2]?.id]);
+      const dead = await outbox.dead();
+      expect(dead).toHaveLength(1);
+      expect(dead[0]).toMatchObject({ seq: seqA, attempts: 2, lastError: 'poison 2' });
+      expect(dead[0]?.event).toEqual(events[0]);
+      // Publishing or failing a dead entry again changes nothing.
+      await outbox.markPublished([seqA]);
+      await outbox.markFailed([seqA], new Error('ignored'), { maxAttempts: 2 });
+      expect(await outbox.dead()).toEqual(dead);
+      // The others are unaffected: b fails once without a limit and stays pending.
+      await outbox.markFailed([(b as OutboxEntry).seq], new Error('transient'));
+      expect((await outbox.pending())[0]).toMatchObject({ seq: b?.seq, attempts: 1 });
+    });
+
+    test('dead(limit) lists dead letters oldest first; retry re-queues exactly those, in place, with attempts reset', async (outbox) => {
+      const events = Array.from({ length: 5 }, () => testEvent());
+      await outbox.add(events);
+      const all = await outbox.pending();
+      const seqs = all.map((e) => e.seq);
+      // Dead-letter the 4th, then the 2nd and the 5th (maxAttempts 1: the first failure).
+      await outbox.markFailed([seqs[3] as number], 'x', { maxAttempts: 1 });
+      await outbox.markFailed([seqs[1] as number, seqs[4] as number], 'y', { maxAttempts: 1 });
+      expect((await outbox.dead()).map((e) => e.seq)).toEqual([seqs[1], seqs[3], seqs[4]]);
+      expect((await outbox.dead(2)).map((e) => e.seq)).toEqual([seqs[1], seqs[3]]);
+      expect(ids(await outbox.pending())).toEqual([events[0]?.id, events[2]?.id]);
+      // Only dead entries are re-queued: a pending seq and an unknown one are ignored.
+      expect(await outbox.retry([seqs[3] as number, seqs[1] as number, seqs[0] as number, 999_999_999])).toBe(
+        2,
+      );
+      expect((await outbox.dead()).map((e) => e.seq)).toEqual([seqs[4]]);
+      const pending = await outbox.pending();
+      expect(pending.map((e) => e.seq)).toEqual([seqs[0], seqs[1], seqs[2], seqs[3]]);
+      expect(pending[1]?.attempts).toBe(0);
+      expect(pending[3]?.attempts).toBe(0);
+      expect(await outbox.retry([])).toBe(0);
+      // A re-queued entry can be published like any other.
+      await outbox.markPublished(pending.map((e) => e.seq));
+      expect(await outbox.pending()).toEqual([]);
+      expect(await outbox.retry([seqs[1] as number])).toBe(0);
+    });
+
+    test('dead and pending reject a bad limit; markFailed rejects a bad maxAttempts', async (outbox) => {
+      await expectCode(options, () => outbox.dead(0), 'VALIDATION');
+      await expectCode(options, () => outbox.pending(0), 'VALIDATION');
+      await outbox.add([testEvent()]);
+      const [e] = await outbox.pending();
+      await expectCode(
+        options,
+        () => outbox.markFailed([(e as OutboxEntry).seq], 'x', { maxAttempts: 0 }),
+        'VALIDATION',
+      );
+      expect((await outbox.pending())[0]?.attempts).toBe(0);
+    });
+
     test('bad events are VALIDATION errors and add nothing', async (outbox) => {
       await expectCode(options, () => outbox.add([testEvent(), { id: 'x' } as never]), 'VALIDATION');
       await expectCode(options, () => outbox.add([testEvent({ type: 'Not A Type' })]), 'VALIDATION');
@@ -143,6 +209,18 @@ export function outboxSuite(options: OutboxSuiteOptions): void {
         await holder.outbox.add([testEvent()]);
         const after = await holder.outbox.pending();
         expect((after[2] as OutboxEntry).seq).toBeGreaterThan((after[1] as OutboxEntry).seq);
+      });
+
+      test('dead letters survive a crash-like re-open and can be re-queued after it', async (outbox, holder) => {
+        const events = [testEvent(), testEvent()];
+        await outbox.add(events);
+        const [a] = await outbox.pending(1);
+        await outbox.markFailed([(a as OutboxEntry).seq], new Error('gone'), { maxAttempts: 1 });
+        holder.outbox = await reopen(outbox);
+        expect(ids(await holder.outbox.pending())).toEqual([events[1]?.id]);
+        expect(await holder.outbox.dead()).toMatchObject([{ seq: a?.seq, attempts: 1, lastError: 'gone' }]);
+        expect(await holder.outbox.retry([(a as OutboxEntry).seq])).toBe(1);
+        expect(ids(await holder.outbox.pending())).toEqual(events.map((e) => e.id));
       });
     }
   });

@@ -142,9 +142,50 @@ describe('the conformance suites catch broken adapters', () => {
         return patched(real, { markFailed: (seqs: number[]) => real.markPublished(seqs) });
       }),
     );
-    expect(failed).toEqual([
+    expect(failed).toContain(
       'Outbox conformance > a failed entry stays pending in place, with its attempt count and last error',
-    ]);
+    );
+    expect(failed).toContain(
+      'Outbox conformance > markFailed with maxAttempts dead-letters an entry that reaches it; the rest keep flowing',
+    );
+  });
+
+  it('outboxSuite: an outbox that ignores maxAttempts (a poison entry is claimed forever)', async () => {
+    const failed = await failing(
+      outboxTests(() => {
+        const real = createMemoryOutbox();
+        return patched(real, {
+          markFailed: (seqs: number[], error: unknown) => real.markFailed(seqs, error),
+        });
+      }),
+    );
+    expect(failed).toContain(
+      'Outbox conformance > markFailed with maxAttempts dead-letters an entry that reaches it; the rest keep flowing',
+    );
+    expect(failed).toContain(
+      'Outbox conformance > dead(limit) lists dead letters oldest first; retry re-queues exactly those, in place, with attempts reset',
+    );
+  });
+
+  it('outboxSuite: a retry that re-queues entries at the back of the line', async () => {
+    const failed = await failing(
+      outboxTests(() => {
+        const real = createMemoryOutbox();
+        return patched(real, {
+          retry: async (seqs: number[]) => {
+            const dead = (await real.dead(1_000_000)).filter((e) => seqs.includes(e.seq));
+            await real.retry(seqs);
+            // Re-add instead of re-queue: new seqs, at the back.
+            await real.markPublished(dead.map((e) => e.seq));
+            await real.add(dead.map((e) => e.event));
+            return dead.length;
+          },
+        });
+      }),
+    );
+    expect(failed).toContain(
+      'Outbox conformance > dead(limit) lists dead letters oldest first; retry re-queues exactly those, in place, with attempts reset',
+    );
   });
 
   it('outboxSuite: an outbox that hands out the newest entries first', async () => {
@@ -196,6 +237,30 @@ describe('the conformance suites catch broken adapters', () => {
     );
     expect(failed).toEqual([
       'Outbox conformance > pending entries, attempts and errors survive a crash-like re-open; seqs keep growing',
+      'Outbox conformance > dead letters survive a crash-like re-open and can be re-queued after it',
+    ]);
+  });
+
+  it('outboxSuite: a re-open that forgets dead letters', async () => {
+    const owners = new WeakMap<object, MemoryStorage>();
+    const make = () => {
+      const s = createMemoryStorage();
+      owners.set(s.outbox, s);
+      return s.outbox;
+    };
+    const failed = await failing(
+      outboxTests(make, (o) => {
+        const image = (owners.get(o) as MemoryStorage).snapshot();
+        const fresh = createMemoryStorage();
+        fresh.restore({
+          ...image,
+          outbox: { ...image.outbox, entries: image.outbox.entries.filter((e) => e.dead !== true) },
+        });
+        return fresh.outbox;
+      }),
+    );
+    expect(failed).toEqual([
+      'Outbox conformance > dead letters survive a crash-like re-open and can be re-queued after it',
     ]);
   });
 

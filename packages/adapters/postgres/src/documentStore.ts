@@ -38,7 +38,8 @@ import {
   violatedIndex,
 } from './collectionIndexes.js';
 import type { Driver, Queryable } from './driver/driver.js';
-import { assertStorable, type Tables } from './schema.js';
+import { BATCH_FAILED, type PutBatcher } from './putBatcher.js';
+import { assertStorable, assertStorableJson, type Tables } from './schema.js';
 
 /** What a document store needs: where to run SQL and, outside a transaction, how to open one. */
 export interface PostgresDocumentStoreOptions {
@@ -54,6 +55,8 @@ export interface PostgresDocumentStoreOptions {
   outboxIn?: (tx: Queryable) => OutboxWriter;
   /** Makes the event log bound to a transaction (set by `createPostgresStorage`). */
   eventsIn?: (tx: Queryable) => TransactionEventLog;
+  /** Groups concurrent puts into multi-row statements (top-level store only). */
+  batcher?: PutBatcher;
 }
 
 interface DocRow {
@@ -149,10 +152,10 @@ export class PostgresDocumentStore implements DocumentStore {
     assertCollectionName(collection);
     const expected = options?.expectedVersion;
     const { tenantId, id } = validateDocumentInput(document, expected);
-    assertStorable('document', document);
     // The version lives in its own column; the body keeps everything else, id and tenant included.
     const { version: _ignored, ...fields } = document;
     const json = JSON.stringify({ ...fields, id, tenantId });
+    assertStorableJson('document', document, json);
     // Inside a transaction a failed statement would abort it: a savepoint keeps a unique-index
     // violation to this put, as in the memory adapter (only collections with unique indexes pay).
     // A transaction needs the collection's unique indexes before it writes (it cannot look them
@@ -162,13 +165,44 @@ export class PostgresDocumentStore implements DocumentStore {
     if (guarded) await this.#o.q.query('SAVEPOINT threadline_put');
     let version: number;
     try {
-      version = await this.#write(collection, tenantId, id, json, expected);
+      version = await this.#batchedWrite(collection, tenantId, id, json, expected);
     } catch (error) {
       if (guarded) await this.#o.q.query('ROLLBACK TO SAVEPOINT threadline_put');
       throw await this.#mapUnique(error, collection, { tenantId, collection, id }, JSON.parse(json), guarded);
     }
     if (guarded) await this.#o.q.query('RELEASE SAVEPOINT threadline_put');
     return { ...(JSON.parse(json) as Record<string, unknown>), version } as T;
+  }
+
+  /**
+   * Outside a transaction, puts without `expectedVersion` or with 0 go through the batcher, so
+   * puts issued together share one multi-row statement; a put that was alone or whose batch
+   * failed runs by itself, with its own result and error.
+   */
+  async #batchedWrite(
+    collection: string,
+    tenantId: string,
+    id: string,
+    json: string,
+    expected: number | undefined,
+  ): Promise<number> {
+    const batcher = this.#o.batcher;
+    if (batcher !== undefined && (expected === undefined || expected === 0)) {
+      try {
+        const version = await batcher.put(
+          expected === 0 ? 'insert' : 'upsert',
+          tenantId,
+          collection,
+          id,
+          json,
+        );
+        if (version !== undefined) return version;
+        throw conflictError(`${collection}/${id}`, 0, await this.#versionOf([tenantId, collection, id]));
+      } catch (error) {
+        if (error !== BATCH_FAILED) throw error;
+      }
+    }
+    return this.#write(collection, tenantId, id, json, expected);
   }
 
   async #write(
@@ -328,6 +362,7 @@ export class PostgresDocumentStore implements DocumentStore {
         // Index declarations inside a transaction stay private to it until (and unless) it commits.
         indexes: new Map([...this.#o.indexes].map(([c, d]) => [c, copyDeclared(d)])),
         driver: undefined,
+        batcher: undefined,
         outboxIn: undefined,
         eventsIn: undefined,
       });

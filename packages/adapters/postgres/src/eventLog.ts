@@ -15,7 +15,7 @@ import {
 } from '@threadline/core';
 import type { Driver, Queryable } from './driver/driver.js';
 import { lockName } from './migrations.js';
-import { assertStorable, type Tables, toNumber } from './schema.js';
+import { assertStorable, assertStorableJson, type Tables, toNumber } from './schema.js';
 
 interface EventRow {
   position: number | string;
@@ -49,12 +49,21 @@ function toStored(row: EventRow): StoredEvent {
 const BATCH = 500;
 
 /** Where the log runs SQL: the driver, or an open transaction (whose "transaction" is itself). */
-export type LogRunner = Pick<Driver, 'query' | 'transaction'>;
+export type LogRunner = Pick<Driver, 'query' | 'transaction'> & {
+  /** `true` when the runner is an open transaction (a failed statement would abort it). */
+  readonly inTransaction?: boolean;
+};
 
 /** A runner bound to an open transaction: appends join it instead of opening their own. */
 export function runnerIn(tx: Queryable): LogRunner {
-  return { query: (sql, params) => tx.query(sql, params), transaction: (fn) => fn(tx) };
+  return { query: (sql, params) => tx.query(sql, params), transaction: (fn) => fn(tx), inTransaction: true };
 }
+
+/** How often a one-statement append that lost a version race is retried before the slow path. */
+const RACE_RETRIES = 3;
+
+const isVersionRace = (error: unknown): boolean =>
+  (error as { details?: { sqlState?: unknown } } | null)?.details?.sqlState === '23505';
 
 /**
  * The PostgreSQL `EventLog`: one `events` table with a `bigserial` global position, stream versions
@@ -83,9 +92,25 @@ export class PostgresEventLog implements EventLog {
   ): Promise<AppendResult> {
     const { tenantId } = validateAppend(streamId, events, options);
     assertStorable('append', { tenantId, streamId, idempotencyKey: options?.idempotencyKey ?? '' });
-    assertStorable('events', events, ['events']);
+    const json = JSON.stringify(events);
+    assertStorableJson('events', events, json, ['events']);
     const key = options?.idempotencyKey;
     const t = this.#t;
+    if (key === undefined && this.#driver.inTransaction !== true) {
+      for (let attempt = 0; attempt < RACE_RETRIES; attempt++) {
+        try {
+          return await this.#appendInOneStatement(tenantId, streamId, json, options?.expectedVersion);
+        } catch (error) {
+          if (!isVersionRace(error)) throw error;
+          // Another append took these versions after this statement's snapshot: with an expected
+          // version that is a conflict; without one, read again.
+          if (options?.expectedVersion !== undefined) {
+            const current = await streamVersionIn(this.#driver, t, tenantId, streamId);
+            throw conflictError(`stream ${streamId}`, options.expectedVersion, current);
+          }
+        }
+      }
+    }
     return this.#driver.transaction(async (tx) => {
       await lockName(tx, `threadline:append:${t.schema}`);
       if (key !== undefined) {
@@ -115,7 +140,7 @@ export class PostgresEventLog implements EventLog {
            FROM jsonb_array_elements($4::jsonb) WITH ORDINALITY AS e(value, ord)
           ORDER BY e.ord
          RETURNING position`,
-        [tenantId, streamId, current, JSON.stringify(events)],
+        [tenantId, streamId, current, json],
       );
       const positions = rows.map((r) => toNumber(r.position));
       const result: AppendResult = {
@@ -133,6 +158,50 @@ export class PostgresEventLog implements EventLog {
       }
       return result;
     });
+  }
+
+  /**
+   * An append without an idempotency key, outside a transaction, as one statement (one round trip
+   * instead of five): take the schema's append lock, read the stream version, check
+   * `expectedVersion` and insert, all inside the statement's own transaction. The version is read
+   * with the statement's snapshot, which may predate the lock: an append that committed in between
+   * makes the insert hit the (tenant, stream, version) key, which the caller treats as a race.
+   */
+  async #appendInOneStatement(
+    tenantId: string,
+    streamId: string,
+    json: string,
+    expectedVersion: number | undefined,
+  ): Promise<AppendResult> {
+    const t = this.#t;
+    const { rows } = await this.#driver.query<{ position: number | string; stream_version: number }>(
+      `WITH append_lock AS (SELECT pg_advisory_xact_lock(hashtext($5)) AS locked),
+            cur AS (
+              SELECT coalesce(max(stream_version), 0) AS v FROM ${t.events}
+               WHERE tenant_id = $1 AND stream_id = $2 AND (SELECT true FROM append_lock)
+            )
+       INSERT INTO ${t.events} (tenant_id, stream_id, stream_version, event_id, type, envelope)
+       SELECT $1, $2, cur.v + e.ord, e.value->>'id', e.value->>'type', e.value
+         FROM cur, jsonb_array_elements($3::jsonb) WITH ORDINALITY AS e(value, ord)
+        WHERE $4::integer IS NULL OR cur.v = $4::integer
+        ORDER BY e.ord
+       RETURNING position, stream_version`,
+      [tenantId, streamId, json, expectedVersion ?? null, `threadline:append:${t.schema}`],
+    );
+    if (rows.length === 0) {
+      const current = await streamVersionIn(this.#driver, t, tenantId, streamId);
+      throw conflictError(`stream ${streamId}`, expectedVersion ?? 0, current);
+    }
+    let first = Number.POSITIVE_INFINITY;
+    let last = 0;
+    let version = 0;
+    for (const r of rows) {
+      const p = toNumber(r.position);
+      if (p < first) first = p;
+      if (p > last) last = p;
+      if (Number(r.stream_version) > version) version = Number(r.stream_version);
+    }
+    return { streamId, streamVersion: version, firstPosition: first, lastPosition: last, duplicate: false };
   }
 
   async readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]> {

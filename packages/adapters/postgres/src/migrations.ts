@@ -1,6 +1,12 @@
 import type { Driver, Queryable } from './driver/driver.js';
 import type { Tables } from './schema.js';
 
+/**
+ * The channel outbox inserts are announced on (`NOTIFY`), with the schema name as the payload:
+ * one fixed, short identifier whatever the schema's length.
+ */
+export const OUTBOX_CHANNEL = 'threadline_outbox';
+
 /** One schema change, applied once per schema and recorded in the migrations table. */
 export interface Migration {
   version: number;
@@ -86,6 +92,28 @@ export const MIGRATIONS: readonly Migration[] = [
       // Which outbox object holds a claim: it sees its own claims again (pending is a peek for
       // it), other relays skip them until they are marked or run out.
       `ALTER TABLE ${t.outbox} ADD COLUMN claimed_by text`,
+    ],
+  },
+  {
+    version: 3,
+    name: 'outbox dead letters, NOTIFY on insert',
+    // Written to be re-runnable (IF EXISTS / IF NOT EXISTS / OR REPLACE), so a schema that
+    // half-applied it by hand still migrates.
+    sql: (t) => [
+      `ALTER TABLE ${t.outbox} DROP CONSTRAINT IF EXISTS outbox_status_check`,
+      `ALTER TABLE ${t.outbox} ADD CONSTRAINT outbox_status_check CHECK (status IN ('pending', 'published', 'dead'))`,
+      `ALTER TABLE ${t.outbox} ADD COLUMN IF NOT EXISTS dead_at timestamptz`,
+      `CREATE INDEX IF NOT EXISTS outbox_dead ON ${t.outbox} (seq) WHERE status = 'dead'`,
+      // One notification per inserting statement (and PostgreSQL folds equal ones within a
+      // transaction), delivered at COMMIT: a listening relay wakes as soon as rows are visible.
+      `CREATE OR REPLACE FUNCTION "${t.schema}".outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN
+         PERFORM pg_notify('${OUTBOX_CHANNEL}', '${t.schema}');
+         RETURN NULL;
+       END $$`,
+      `DROP TRIGGER IF EXISTS outbox_notify ON ${t.outbox}`,
+      `CREATE TRIGGER outbox_notify AFTER INSERT ON ${t.outbox}
+       FOR EACH STATEMENT EXECUTE FUNCTION "${t.schema}".outbox_notify()`,
     ],
   },
 ];

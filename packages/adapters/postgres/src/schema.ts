@@ -89,6 +89,24 @@ export function assertStorable(what: string, value: unknown, path: (string | num
   if (issues.length > 0) throw validationError(what, issues);
 }
 
+// `JSON.stringify` writes U+0000 as `\u0000` and a lone surrogate as `\udXXX` (well-formed
+// stringify), so JSON text without these escapes holds nothing PostgreSQL refuses. A literal
+// backslash-u in a string can match too; that only costs the full walk.
+const SUSPECT_ESCAPE = /\\u(?:0000|d[89a-f])/i;
+
+/**
+ * {@link assertStorable} for a value already serialised to `json`: one native scan of the text,
+ * and the walk that names the paths only when the scan finds a suspect escape.
+ */
+export function assertStorableJson(
+  what: string,
+  value: unknown,
+  json: string,
+  path: (string | number)[] = [],
+): void {
+  if (SUSPECT_ESCAPE.test(json)) assertStorable(what, value, path);
+}
+
 /** A `bigint` column as a number (`pg` returns strings, PGlite numbers). */
 export function toNumber(value: unknown): number {
   return typeof value === 'number' ? value : Number(value);

@@ -6,6 +6,7 @@ import { isPGlite, type PGliteLike, pgliteDriver } from './driver/pglite.js';
 import { PostgresEventLog, runnerIn } from './eventLog.js';
 import { type MigrationReport, migrate } from './migrations.js';
 import { DEFAULT_CLAIM_TIMEOUT_MS, outboxWriter, PostgresOutbox } from './outbox.js';
+import { PutBatcher } from './putBatcher.js';
 import { assertSchemaName, DEFAULT_SCHEMA, tablesOf } from './schema.js';
 
 /** Options for {@link createPostgresStorage}. */
@@ -105,11 +106,12 @@ export function createPostgresStorage(options: PostgresStorageOptions): Postgres
     indexes: new Map(),
     outboxIn: (tx) => outboxWriter(tx, tables),
     eventsIn: (tx) => new PostgresEventLog(runnerIn(tx), tables, capabilities),
+    batcher: new PutBatcher(driver, tables),
   });
   return {
     documents,
     events: new PostgresEventLog(driver, tables, capabilities),
-    outbox: new PostgresOutbox(driver, tables, claimMs),
+    outbox: new PostgresOutbox(driver, tables, claimMs, driver),
     capabilities,
     schema,
     migrate: () => migrate(driver, tables),

@@ -1,5 +1,5 @@
 import { testEvent } from '@threadline/adapter-conformance';
-import { createOutboxRelay, type EventEnvelope } from '@threadline/core';
+import { createOutboxRelay, type EventEnvelope, SystemClock } from '@threadline/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Backend, forEachBackend } from './server.js';
 
@@ -103,6 +103,87 @@ forEachBackend((make) => {
       ).rejects.toThrow('abort');
       expect(await storage.documents.get('cases', 'c2')).toBeUndefined();
       expect((await storage.outbox.pending()).map((e) => e.event)).toEqual([opened]);
+    });
+
+    it('a started relay wakes on NOTIFY at commit: delivered long before its poll interval', async () => {
+      backend = make();
+      const storage = backend.open();
+      const writer = backend.open();
+      await storage.migrate();
+      const seen: { id: string; at: number }[] = [];
+      const relay = createOutboxRelay({
+        storage,
+        bus: {
+          async publish(batch: EventEnvelope | readonly EventEnvelope[]) {
+            for (const e of Array.isArray(batch) ? batch : [batch]) seen.push({ id: e.id, at: Date.now() });
+          },
+        },
+        clock: new SystemClock(),
+      });
+      relay.start({ intervalMs: 60_000 });
+      try {
+        await sleep(100); // LISTEN is set up
+        const events = [testEvent(), testEvent()];
+        // Committed in a transaction by another client (another process, for the server).
+        const committedAt = Date.now();
+        await writer.documents.transaction(async (tx) => {
+          await tx.outbox.add(events);
+        });
+        for (let i = 0; i < 200 && seen.length < 2; i++) await sleep(10);
+        expect(seen.map((s) => s.id)).toEqual(events.map((e) => e.id));
+        expect((seen[1]?.at ?? Number.POSITIVE_INFINITY) - committedAt).toBeLessThan(2_000);
+        // A plain add (its own statement, autocommitted) wakes it as well.
+        await writer.outbox.add([testEvent()]);
+        for (let i = 0; i < 200 && seen.length < 3; i++) await sleep(10);
+        expect(seen).toHaveLength(3);
+        // Stopped, it hears nothing; restarted, a re-queued dead letter wakes it.
+        await relay.stop();
+        const late = testEvent();
+        await writer.outbox.add([late]);
+        const [entry] = await writer.outbox.pending();
+        await writer.outbox.markFailed([entry?.seq as number], 'gone', { maxAttempts: 1 });
+        relay.start({ intervalMs: 60_000 });
+        await sleep(100);
+        expect(await writer.outbox.retry([entry?.seq as number])).toBe(1);
+        for (let i = 0; i < 200 && seen.length < 4; i++) await sleep(10);
+        expect(seen.map((s) => s.id).at(-1)).toBe(late.id);
+      } finally {
+        await relay.stop();
+      }
+    });
+
+    it('several relays with maxAttempts: a poison entry is dead-lettered once, the rest delivered once', async () => {
+      backend = make();
+      const [a, b] = [backend.open(), backend.open()];
+      await a.migrate();
+      const events = Array.from({ length: 30 }, () => testEvent());
+      const poison = events[7]?.id;
+      await a.outbox.add(events);
+      const published: string[] = [];
+      const bus = {
+        async publish(batch: EventEnvelope | readonly EventEnvelope[]) {
+          const list = Array.isArray(batch) ? batch : [batch];
+          await sleep(1);
+          if (list.some((e) => e.id === poison)) throw new Error('poison');
+          published.push(...list.map((e) => e.id));
+        },
+      };
+      const relays = [a, b].map((s) =>
+        createOutboxRelay({ storage: s, bus, maxAttempts: 2, batchSize: 4, backoff: { initialMs: 0 } }),
+      );
+      for (let round = 0; round < 50 && published.length < 29; round++)
+        await Promise.all(relays.map((r) => r.tick()));
+      expect([...published].sort()).toEqual(
+        events
+          .filter((e) => e.id !== poison)
+          .map((e) => e.id)
+          .sort(),
+      );
+      expect(new Set(published).size).toBe(published.length);
+      const dead = await a.outbox.dead();
+      expect(dead.map((e) => [e.event.id, e.attempts, e.lastError])).toEqual([[poison, 2, 'poison']]);
+      expect(relays[0]!.stats().deadLettered + relays[1]!.stats().deadLettered).toBe(1);
+      expect(await b.outbox.pending()).toEqual([]);
     });
 
     it('bad events are VALIDATION errors with paths and write nothing', async () => {

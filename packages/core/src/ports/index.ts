@@ -26,7 +26,7 @@ export type {
   ReadStreamOptions,
   StoredEvent,
 } from './eventLog.js';
-export type { Outbox, OutboxEntry, OutboxWriter } from './outbox.js';
+export type { MarkFailedOptions, Outbox, OutboxEntry, OutboxWriter } from './outbox.js';
 export {
   createOutboxRelay,
   type EventPublisher,
@@ -35,9 +35,9 @@ export {
   type OutboxRelayOptions,
   type OutboxRelayStats,
 } from './outboxRelay.js';
-export { type PortName, validateAdapter } from './registration.js';
+export { missingMethods, type PortName, validateAdapter } from './registration.js';
 export type { ThreadlineStorage } from './storage.js';
-export { resolveDocumentStoreOption } from './storageOption.js';
+export { resolveBusOption, resolveDocumentStoreOption } from './storageOption.js';
 export {
   assertCollectionName,
   assertFieldPath,

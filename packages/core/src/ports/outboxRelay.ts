@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { type Clock, SystemClock, type TimerClock } from '../clock.js';
-import { parseInput, ThreadlineError } from '../errors.js';
+import { isThreadlineError, parseInput, ThreadlineError } from '../errors.js';
 import type { EventEnvelope } from '../events.js';
 import type { Outbox, OutboxEntry } from './outbox.js';
+import { validateAdapter } from './registration.js';
 
 /** Anything events can be published to: every `EventBus`, typed or not. */
 export interface EventPublisher {
@@ -30,7 +31,10 @@ export interface OutboxRelayOptions {
   batchSize?: number;
   /** Clock for backoff deadlines and `stats().lagMs`; `start()` needs its `setTimer` (default: the system clock). */
   clock?: Clock;
-  /** Publish attempts before an entry is given up as failed (dead-lettered; default 10). */
+  /**
+   * Publish attempts before an entry is dead-lettered (default 10): the outbox moves it out of
+   * `pending` (see `Outbox.dead` and `Outbox.retry`) so it never blocks the rest.
+   */
   maxAttempts?: number;
   backoff?: OutboxRelayBackoff;
   /** Called for each failed publish, with the events of the attempt. A throwing callback is ignored. */
@@ -43,7 +47,12 @@ export interface OutboxRelayStats {
   pending: number;
   /** Entries published since the relay was created. */
   delivered: number;
-  /** Entries given up after `maxAttempts` (dead-lettered): they stay in the outbox, never block the rest. */
+  /**
+   * Entries this relay dead-lettered after `maxAttempts` failed attempts: they stay in the outbox
+   * (`outbox.dead()` lists them, `outbox.retry(seqs)` re-queues them) and never block the rest.
+   */
+  deadLettered: number;
+  /** The same count as {@link OutboxRelayStats.deadLettered}. @deprecated Read `deadLettered`. */
   failed: number;
   /** Failed publish attempts that will be retried. */
   retries: number;
@@ -60,19 +69,15 @@ const hasMethods =
     v !== null &&
     names.every((n) => typeof (v as Record<string, unknown>)[n] === 'function');
 
-const isOutbox = hasMethods('pending', 'markPublished', 'markFailed');
-const OUTBOX_MESSAGE = 'expected an Outbox (pending, markPublished, markFailed)';
+const isObject = (v: unknown): boolean => typeof v === 'object' && v !== null;
 
+// The outbox and the bus are adapters: their shape is checked by validateAdapter (one ADAPTER
+// error naming every missing method), the rest of the options by this schema.
 const OutboxRelayOptionsSchema = z
   .object({
-    storage: z
-      .custom<{ outbox: Outbox }>(
-        (v) => typeof v === 'object' && v !== null && isOutbox((v as { outbox?: unknown }).outbox),
-        `expected a storage bundle whose outbox is an Outbox (pending, markPublished, markFailed)`,
-      )
-      .optional(),
-    outbox: z.custom<Outbox>(isOutbox, OUTBOX_MESSAGE).optional(),
-    bus: z.custom<EventPublisher>(hasMethods('publish'), 'expected an event bus (publish)'),
+    storage: z.custom<{ outbox: Outbox }>(isObject, 'expected a storage bundle ({ outbox })').optional(),
+    outbox: z.unknown().optional(),
+    bus: z.unknown(),
     batchSize: z.number().int().min(1).max(10_000).optional(),
     clock: z.custom<Clock>(hasMethods('now'), 'expected a Clock (now)').optional(),
     maxAttempts: z.number().int().min(1).optional(),
@@ -92,6 +97,24 @@ const OutboxRelayOptionsSchema = z
     path: ['storage'],
   });
 
+/** {@link validateAdapter}, with the option path added to the `ADAPTER` error's issues. */
+function checkAdapter<P extends 'Outbox' | 'EventPublisher'>(port: P, value: unknown, path: string[]) {
+  try {
+    return validateAdapter(port, value);
+  } catch (error) {
+    if (!isThreadlineError(error, 'ADAPTER')) throw error;
+    throw new ThreadlineError(
+      'ADAPTER',
+      `Invalid outbox relay options: ${path.join('.')}: ${error.message}`,
+      {
+        cause: error,
+        issues: [{ path, message: error.message, code: 'custom' }],
+        details: error.details,
+      },
+    );
+  }
+}
+
 const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /**
@@ -99,13 +122,15 @@ const describe = (error: unknown): string => (error instanceof Error ? error.mes
  * after the bus accepted it, so a crash in between republishes it (consumers dedupe by event id).
  * A failed publish is retried with exponential backoff; while entries are being retried they are
  * published one at a time, in order, so a poison entry fails alone and, after `maxAttempts`, is
- * given up (counted in `stats().failed`, left in the outbox) instead of blocking the rest.
+ * dead-lettered by the outbox (counted in `stats().deadLettered`, listed by `outbox.dead()`,
+ * re-queued by `outbox.retry(seqs)`) instead of blocking the rest. Several relays may share one
+ * outbox when the adapter claims entries (PostgreSQL does, with `SKIP LOCKED`).
  *
  * @example
  * ```ts
  * const relay = createOutboxRelay({ storage, bus, clock });
  * await relay.tick(); // publishes what is due; failures are counted, never thrown
- * relay.stats(); // { pending, delivered, failed, retries, lagMs }
+ * relay.stats(); // { pending, delivered, deadLettered, retries, lagMs }
  * ```
  */
 export class OutboxRelay {
@@ -118,8 +143,8 @@ export class OutboxRelay {
   readonly #maxMs: number;
   readonly #factor: number;
   readonly #onError: OutboxRelayOptions['onError'];
-  /** Sequence numbers of entries given up: skipped by every later poll. */
-  readonly #dead = new Set<number>();
+  /** Entries this relay dead-lettered. */
+  #deadLettered = 0;
   #delivered = 0;
   #retries = 0;
   #failuresInARow = 0;
@@ -129,14 +154,23 @@ export class OutboxRelay {
   #lastError: string | undefined;
   #cancelTimer: (() => void) | undefined;
   #running = false;
+  #ticking = false;
+  #wakeRequested = false;
+  #wake: (() => void) | undefined;
+  #unwatch: (() => Promise<void>) | undefined;
+  /** Bumped by every start/stop, so a late `watch` result of an old start is undone. */
+  #watchRun = 0;
   /** The error `relayOnce` last recorded, so `tick` does not report it twice. */
   #recorded: unknown;
 
   /** Prefer {@link createOutboxRelay}. Bad options throw `ThreadlineError` `VALIDATION`. */
   constructor(options: OutboxRelayOptions) {
     const parsed = parseInput(OutboxRelayOptionsSchema, options, 'outbox relay options');
-    this.#outbox = (parsed.storage?.outbox ?? parsed.outbox) as Outbox;
-    this.#bus = parsed.bus;
+    this.#outbox =
+      parsed.storage === undefined
+        ? checkAdapter('Outbox', parsed.outbox, ['outbox'])
+        : checkAdapter('Outbox', parsed.storage.outbox, ['storage', 'outbox']);
+    this.#bus = checkAdapter('EventPublisher', parsed.bus, ['bus']);
     this.#batchSize = parsed.batchSize ?? 100;
     this.#clock = parsed.clock ?? new SystemClock();
     this.#maxAttempts = parsed.maxAttempts ?? 10;
@@ -204,7 +238,8 @@ export class OutboxRelay {
     return {
       pending: this.#pending,
       delivered: this.#delivered,
-      failed: this.#dead.size,
+      deadLettered: this.#deadLettered,
+      failed: this.#deadLettered,
       retries: this.#retries,
       lagMs: this.#oldest === undefined ? 0 : Math.max(0, this.#clock.now() - this.#oldest),
       ...(this.#lastError === undefined ? {} : { lastError: this.#lastError }),
@@ -213,8 +248,10 @@ export class OutboxRelay {
 
   /**
    * Runs {@link tick} on the clock's timers: again after `intervalMs` (default 1000) when the
-   * outbox is empty, at the backoff deadline after a failure. Needs a clock with `setTimer`
-   * (`SystemClock`); otherwise `CONFIG`. Idempotent.
+   * outbox is empty, at the backoff deadline after a failure. When the outbox can `watch` (the
+   * PostgreSQL outbox, through `LISTEN`/`NOTIFY`; the memory outbox), a commit wakes the relay at
+   * once, so delivery does not wait for the poll (unless it is backing off after a failure). Needs
+   * a clock with `setTimer` (`SystemClock`); otherwise `CONFIG`. Idempotent.
    */
   start(options: { intervalMs?: number } = {}): void {
     const clock = this.#clock as Partial<TimerClock>;
@@ -229,68 +266,94 @@ export class OutboxRelay {
     const loop = async () => {
       this.#cancelTimer = undefined;
       if (!this.#running) return;
-      await this.tick();
+      this.#ticking = true;
+      try {
+        do {
+          this.#wakeRequested = false;
+          await this.tick();
+        } while (this.#wakeRequested && this.#running && this.nextDeadline() === null);
+      } finally {
+        this.#ticking = false;
+      }
       if (!this.#running) return;
       const due = this.nextDeadline();
       const wait = due === null ? interval : Math.max(0, due - this.#clock.now());
       this.#cancelTimer = (clock as TimerClock).setTimer(() => void loop(), wait);
     };
+    this.#wake = () => {
+      if (!this.#running) return;
+      // While publishing, note the call: the loop goes round once more before it sleeps.
+      if (this.#ticking) {
+        this.#wakeRequested = true;
+        return;
+      }
+      // Backing off after a failure: the timer at the backoff deadline stays in charge.
+      if (this.nextDeadline() !== null) return;
+      this.#cancelTimer?.();
+      void loop();
+    };
+    const watch = this.#outbox.watch;
+    if (typeof watch === 'function') {
+      const run = this.#watchRun + 1;
+      this.#watchRun = run;
+      watch
+        .call(this.#outbox, () => this.#wake?.())
+        .then(
+          (unwatch) => {
+            // Stopped (or restarted) while LISTEN was being set up: undo it at once.
+            if (!this.#running || this.#watchRun !== run) void unwatch().catch(() => undefined);
+            else this.#unwatch = unwatch;
+          },
+          // Without a wake-up the poll still delivers; the failure is reported, never thrown.
+          (error: unknown) => this.#report(error, []),
+        );
+    }
     void loop();
   }
 
-  /** Stops the timers armed by {@link start}. */
-  stop(): void {
+  /** Stops the timers armed by {@link start} and the outbox watch; resolves when listening has stopped. */
+  async stop(): Promise<void> {
     this.#running = false;
+    this.#watchRun++;
+    this.#wake = undefined;
     this.#cancelTimer?.();
     this.#cancelTimer = undefined;
+    const unwatch = this.#unwatch;
+    this.#unwatch = undefined;
+    await unwatch?.().catch((error: unknown) => this.#report(error, []));
   }
 
   /**
-   * The next entries to publish. While the oldest live entry has failed before, it goes alone
-   * (a poison entry must fail by itself); otherwise the run of never-tried entries at the head.
+   * The next entries to publish. While the oldest entry has failed before, it goes alone (a
+   * poison entry must fail by itself); otherwise the run of never-tried entries at the head.
+   * Dead-lettered entries are not pending, so the outbox never hands them out.
    */
   async #nextBatch(): Promise<OutboxEntry[]> {
-    for (;;) {
-      const limit = this.#batchSize + this.#dead.size;
-      const entries = await this.#outbox.pending(limit);
-      const live: OutboxEntry[] = [];
-      let found = false;
-      for (const e of entries) {
-        if (this.#dead.has(e.seq)) continue;
-        if (e.attempts >= this.#maxAttempts) {
-          // Given up by an earlier relay (attempts are stored): count it once here too.
-          this.#dead.add(e.seq);
-          found = true;
-          continue;
-        }
-        live.push(e);
-      }
-      // A page made only of newly found dead entries may hide live ones behind it: look again.
-      if (found && live.length === 0 && entries.length === limit) continue;
-      this.#pending = live.length;
-      this.#oldest = live[0]?.event.occurredAt;
-      const head = live[0];
-      if (head === undefined) return [];
-      if (head.attempts > 0) return [head];
-      const batch: OutboxEntry[] = [];
-      for (const e of live) {
-        if (e.attempts > 0 || batch.length >= this.#batchSize) break;
-        batch.push(e);
-      }
-      return batch;
+    const live = await this.#outbox.pending(this.#batchSize);
+    this.#pending = live.length;
+    this.#oldest = live[0]?.event.occurredAt;
+    const head = live[0];
+    if (head === undefined) return [];
+    if (head.attempts > 0) return [head];
+    const batch: OutboxEntry[] = [];
+    for (const e of live) {
+      if (e.attempts > 0) break;
+      batch.push(e);
     }
+    return batch;
   }
 
   async #failed(batch: readonly OutboxEntry[], error: unknown): Promise<void> {
     await this.#outbox.markFailed(
       batch.map((e) => e.seq),
       error,
+      { maxAttempts: this.#maxAttempts },
     );
     this.#recorded = error;
     let gaveUp = false;
     for (const e of batch) {
       if (e.attempts + 1 >= this.#maxAttempts) {
-        this.#dead.add(e.seq);
+        this.#deadLettered++;
         gaveUp = true;
       } else this.#retries++;
     }
@@ -301,8 +364,8 @@ export class OutboxRelay {
       error,
       batch.map((e) => e.event),
     );
-    // The poll behind `pending` and `lagMs` still counted the entry just given up: poll again
-    // (a failing read shows up on the next poll; the publish error is the one to rethrow).
+    // The poll behind `pending` and `lagMs` still counted the entry just dead-lettered: poll
+    // again (a failing read shows up on the next poll; the publish error is the one to rethrow).
     if (gaveUp) await this.#nextBatch().catch(() => undefined);
   }
 
@@ -318,8 +381,9 @@ export class OutboxRelay {
 
 /**
  * Creates an {@link OutboxRelay} that publishes outbox entries to a bus, at least once, retrying
- * failures with exponential backoff. Bad options (no outbox, a missing method, a `batchSize`
- * below 1) throw `ThreadlineError` `VALIDATION`.
+ * failures with exponential backoff and dead-lettering an entry after `maxAttempts`. An outbox or
+ * bus missing methods is one `ADAPTER` error naming every one (with the option path); other bad
+ * options (no outbox, a `batchSize` below 1) throw `ThreadlineError` `VALIDATION`.
  *
  * @example
  * ```ts
@@ -332,7 +396,7 @@ export class OutboxRelay {
  *   clock: createManualClock(0),
  * });
  * console.log(await relay.tick()); // 0: nothing pending yet
- * console.log(relay.stats()); // { pending: 0, delivered: 0, failed: 0, retries: 0, lagMs: 0 }
+ * console.log(relay.stats()); // { pending: 0, delivered: 0, deadLettered: 0, failed: 0, retries: 0, lagMs: 0 }
  * ```
  */
 export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {

@@ -3,21 +3,27 @@ import { ThreadlineError } from '../errors.js';
 import type { DocumentStore } from './documentStore.js';
 import type { EventLog } from './eventLog.js';
 import type { Outbox } from './outbox.js';
+import type { EventPublisher } from './outboxRelay.js';
 
 const REQUIRED = {
   DocumentStore: ['defineCollection', 'get', 'getMany', 'put', 'delete', 'find'],
   EventLog: ['append', 'readStream', 'readAll', 'streamVersion'],
   EventBus: ['publish', 'subscribe'],
-  Outbox: ['add', 'pending', 'markPublished', 'markFailed'],
+  EventPublisher: ['publish'],
+  Outbox: ['add', 'pending', 'markPublished', 'markFailed', 'dead', 'retry'],
 } as const;
 
-/** The ports an adapter can implement. */
+/**
+ * The ports an adapter can implement. `EventPublisher` is the publish-only side of `EventBus`
+ * (what the outbox relay needs).
+ */
 export type PortName = keyof typeof REQUIRED;
 
 interface PortTypes {
   DocumentStore: DocumentStore;
   EventLog: EventLog;
   EventBus: EventBus;
+  EventPublisher: EventPublisher;
   Outbox: Outbox;
 }
 
@@ -34,12 +40,32 @@ interface PortTypes {
  * ```
  */
 export function validateAdapter<P extends PortName>(port: P, adapter: unknown): PortTypes[P] {
-  if (typeof adapter !== 'object' || adapter === null) {
+  const missing = missingMethods(port, adapter);
+  if (missing === undefined) {
     throw new ThreadlineError(
       'ADAPTER',
       `${port} adapter must be an object, got ${adapter === null ? 'null' : typeof adapter}`,
+      { details: { port, missing: [] } },
     );
   }
+  if (missing.length > 0) {
+    const a = adapter as Record<string, unknown>;
+    const name = typeof a.name === 'string' ? ` "${a.name}"` : '';
+    throw new ThreadlineError('ADAPTER', `${port} adapter${name} is missing: ${missing.join(', ')}`, {
+      details: { port, missing },
+    });
+  }
+  return adapter as PortTypes[P];
+}
+
+/**
+ * What `adapter` lacks to implement `port`: missing methods and malformed capability flags, in
+ * declaration order (empty when it is complete), or `undefined` when it is not an object at all.
+ * {@link validateAdapter} throws on the same findings; bundles use this to report every part in
+ * one error.
+ */
+export function missingMethods(port: PortName, adapter: unknown): string[] | undefined {
+  if (typeof adapter !== 'object' || adapter === null) return undefined;
   const a = adapter as Record<string, unknown>;
   const missing: string[] = REQUIRED[port].filter((m) => typeof a[m] !== 'function');
   if (port === 'DocumentStore' || port === 'EventLog') {
@@ -55,11 +81,5 @@ export function validateAdapter<P extends PortName>(port: P, adapter: unknown): 
       missing.push('transaction (capabilities.transactions is true)');
     }
   }
-  if (missing.length > 0) {
-    const name = typeof a.name === 'string' ? ` "${a.name}"` : '';
-    throw new ThreadlineError('ADAPTER', `${port} adapter${name} is missing: ${missing.join(', ')}`, {
-      details: { port, missing },
-    });
-  }
-  return adapter as PortTypes[P];
+  return missing;
 }

@@ -1,12 +1,74 @@
-import { isThreadlineError, ThreadlineError } from '../errors.js';
+import type { EventBus } from '../bus.js';
+import { ThreadlineError, type ValidationIssue } from '../errors.js';
 import type { DocumentStore } from './documentStore.js';
-import { validateAdapter } from './registration.js';
+import { missingMethods, type PortName } from './registration.js';
 import type { ThreadlineStorage } from './storage.js';
 
+/** The parts of a storage bundle and the port each must implement, in the order they are reported. */
+const BUNDLE_PARTS: readonly [keyof ThreadlineStorage, PortName][] = [
+  ['documents', 'DocumentStore'],
+  ['events', 'EventLog'],
+  ['outbox', 'Outbox'],
+];
+
+/** One part of an option that failed {@link missingMethods}: its option path and what it lacks. */
+interface BadPart {
+  path: string[];
+  port: PortName;
+  missing: string[];
+}
+
+function findings(path: string[], port: PortName, adapter: unknown): BadPart | undefined {
+  const missing = missingMethods(port, adapter);
+  if (missing === undefined) return { path, port, missing: ['(not an object)'] };
+  return missing.length === 0 ? undefined : { path, port, missing };
+}
+
+function describeAdapter(adapter: unknown): string {
+  const name = (adapter as { name?: unknown } | null | undefined)?.name;
+  return typeof name === 'string' ? ` "${name}"` : '';
+}
+
 /**
- * Resolves an engine's `storage` option (or its deprecated `store` alias) to the document store,
- * checked with {@link validateAdapter}: giving both, or a store missing methods, is one `CONFIG`
- * error that names the option and every missing method. `undefined` when neither is given.
+ * One `ADAPTER` error naming every missing method of every bad part (`details.missing` holds
+ * `part.method` entries, `details.parts` the per-part lists), wrapped in the engine's `CONFIG`
+ * error whose issues carry each part's option path.
+ */
+function refuse(owner: string, bad: readonly BadPart[], adapters: readonly unknown[]): never {
+  const text = bad
+    .map(
+      (b, i) =>
+        `${b.path.join('.')}: ${b.port} adapter${describeAdapter(adapters[i])} is missing: ${b.missing.join(', ')}`,
+    )
+    .join('; ');
+  const cause = new ThreadlineError('ADAPTER', text, {
+    details: {
+      port: bad[0]?.port,
+      missing: bad.flatMap((b) =>
+        bad.length === 1 ? b.missing : b.missing.map((m) => `${b.path.at(-1)}.${m}`),
+      ),
+      parts: Object.fromEntries(bad.map((b) => [b.path.join('.'), { port: b.port, missing: b.missing }])),
+    },
+  });
+  const issues: ValidationIssue[] = bad.map((b) => ({
+    path: b.path,
+    message: `${b.port} adapter is missing: ${b.missing.join(', ')}`,
+    code: 'custom',
+  }));
+  throw new ThreadlineError('CONFIG', `Invalid ${owner} options: ${text}`, {
+    cause,
+    issues,
+    details: cause.details,
+  });
+}
+
+/**
+ * Resolves an engine's `storage` option (or its deprecated `store` alias) to the document store.
+ * Every part of a `storage` bundle is checked like {@link validateAdapter} does: the documents
+ * (`DocumentStore`), the event log (`EventLog`) and the outbox (`Outbox`, including `dead` and
+ * `retry`). Giving both options, or any part missing methods, is one `CONFIG` error that names the
+ * option path of every bad part and every missing method; its `cause` is the `ADAPTER` error with
+ * the same findings (`details.missing`, `details.parts`). `undefined` when neither is given.
  * `owner` names the engine in messages (`'routing engine'`).
  *
  * @example
@@ -34,15 +96,46 @@ export function resolveDocumentStoreOption(
     });
   }
   if (storage === undefined && store === undefined) return undefined;
-  const path = storage === undefined ? ['store'] : ['storage', 'documents'];
-  try {
-    return validateAdapter('DocumentStore', storage === undefined ? store : storage.documents);
-  } catch (error) {
-    if (!isThreadlineError(error)) throw error;
-    throw new ThreadlineError('CONFIG', `Invalid ${owner} options: ${path.join('.')}: ${error.message}`, {
-      cause: error,
-      issues: [{ path, message: error.message, code: 'custom' }],
-      details: error.details,
+  if (storage === undefined) {
+    const bad = findings(['store'], 'DocumentStore', store);
+    if (bad) refuse(owner, [bad], [store]);
+    return store;
+  }
+  if (typeof storage !== 'object' || storage === null) {
+    throw new ThreadlineError('CONFIG', `Invalid ${owner} options: storage: expected a storage bundle`, {
+      issues: [
+        { path: ['storage'], message: 'expected { documents, events, outbox }', code: 'invalid_type' },
+      ],
     });
   }
+  const bad: BadPart[] = [];
+  const adapters: unknown[] = [];
+  for (const [part, port] of BUNDLE_PARTS) {
+    const found = findings(['storage', part], port, storage[part]);
+    if (found) {
+      bad.push(found);
+      adapters.push(storage[part]);
+    }
+  }
+  if (bad.length > 0) refuse(owner, bad, adapters);
+  return storage.documents;
+}
+
+/**
+ * Checks an engine's `bus` option as an `EventBus` (`publish` and `subscribe`): a bus missing
+ * either is one `CONFIG` error with the path `bus` whose `cause` is the `ADAPTER` error from
+ * {@link validateAdapter}. Returns the bus typed, `undefined` when none is given.
+ *
+ * @example
+ * ```ts
+ * import { createInProcessEventBus, resolveBusOption } from '@threadline/core';
+ *
+ * const bus = resolveBusOption('my engine', createInProcessEventBus());
+ * ```
+ */
+export function resolveBusOption<B extends EventBus = EventBus>(owner: string, bus: unknown): B | undefined {
+  if (bus === undefined) return undefined;
+  const bad = findings(['bus'], 'EventBus', bus);
+  if (bad) refuse(owner, [bad], [bus]);
+  return bus as B;
 }

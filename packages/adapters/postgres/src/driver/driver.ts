@@ -21,6 +21,11 @@ export interface Driver extends Queryable {
   readonly durable: boolean;
   /** Runs `fn` inside BEGIN … COMMIT on one connection; rolls back when `fn` throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Runs `LISTEN channel` on a connection of its own and calls `onNotify` with each payload;
+   * resolves with a function that stops listening (and returns the connection).
+   */
+  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
   /** Closes the client. */
   close(): Promise<void>;
 }

@@ -4,6 +4,9 @@ import { adapterError, type Driver, guarded } from './driver.js';
 export interface PgClientLike {
   query(sql: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
   release(error?: Error | boolean): void;
+  /** `pg`'s event emitter methods, used for `LISTEN` (a `pg` `PoolClient` has them). */
+  on?(event: 'notification', listener: (message: { channel: string; payload?: string }) => void): unknown;
+  off?(event: 'notification', listener: (message: { channel: string; payload?: string }) => void): unknown;
 }
 
 /**
@@ -60,6 +63,42 @@ export function pgDriver(pool: PgPoolLike): Driver {
       } finally {
         conn.release(broken ?? false);
       }
+    },
+    async listen(channel, onNotify) {
+      let conn: PgClientLike;
+      try {
+        conn = await pool.connect();
+      } catch (error) {
+        throw adapterError(error);
+      }
+      if (typeof conn.on !== 'function' || typeof conn.off !== 'function') {
+        conn.release();
+        throw adapterError(new Error('this pg client cannot receive notifications (no on/off)'));
+      }
+      const handler = (m: { channel: string; payload?: string }) => {
+        if (m.channel === channel) onNotify(m.payload ?? '');
+      };
+      conn.on('notification', handler);
+      try {
+        await conn.query(`LISTEN ${channel}`);
+      } catch (error) {
+        conn.off('notification', handler);
+        conn.release(true);
+        throw adapterError(error);
+      }
+      let stopped = false;
+      return async () => {
+        if (stopped) return;
+        stopped = true;
+        conn.off?.('notification', handler);
+        let broken: Error | boolean = false;
+        try {
+          await conn.query(`UNLISTEN ${channel}`);
+        } catch (error) {
+          broken = error instanceof Error ? error : true;
+        }
+        conn.release(broken);
+      };
     },
     close: () => pool.end(),
   };

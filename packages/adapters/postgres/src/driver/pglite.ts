@@ -1,4 +1,4 @@
-import { type Driver, guarded } from './driver.js';
+import { adapterError, type Driver, guarded } from './driver.js';
 
 /** The part of a PGlite transaction the adapter uses. */
 export interface PGliteTransactionLike {
@@ -13,6 +13,8 @@ export interface PGliteLike {
   query(sql: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
   transaction<T>(fn: (tx: PGliteTransactionLike) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /** PGlite's `listen` (present since 0.2): resolves with the unlisten function. */
+  listen?(channel: string, callback: (payload: string) => void): Promise<() => Promise<void>>;
   readonly dataDir?: string | undefined;
 }
 
@@ -41,6 +43,19 @@ export function pgliteDriver(db: PGliteLike): Driver {
     durable: typeof dir === 'string' && dir !== '' && !dir.startsWith('memory://'),
     query: base.query,
     transaction: (fn) => db.transaction((tx) => fn(guarded((sql, params) => tx.query(sql, [...params])))),
+    async listen(channel, onNotify) {
+      if (typeof db.listen !== 'function') {
+        throw adapterError(new Error('this PGlite instance cannot LISTEN (PGlite 0.2 or later has listen)'));
+      }
+      try {
+        const unlisten = await db.listen(channel, onNotify);
+        return async () => {
+          await unlisten();
+        };
+      } catch (error) {
+        throw adapterError(error);
+      }
+    },
     close: () => db.close(),
   };
 }
