@@ -1,9 +1,12 @@
 // Public surface of @threadline/adapter-webhooks.
 export {
   createDeliveryDedupe,
+  type DeliveryClaim,
   type DeliveryDedupe,
   type DeliveryDedupeOptions,
 } from './deliveryDedupe.js';
+export { HTTP_STATUS_BY_CODE, httpStatusOf } from './httpStatus.js';
+export { processOnce, type ProcessOnceResult } from './processOnce.js';
 export {
   type MetaSubscriptionQuery,
   type MetaSubscriptionResult,
