@@ -42,7 +42,10 @@ describe('createWhatsAppWebhookHandler', () => {
     const first = await handler.handle(post(body));
     expect(first).toMatchObject({ status: 200, duplicates: 0, items: [{ state: 'delivered' }] });
     // Not settled yet: a redelivery now is in flight, refused with 409 so Meta tries again later.
-    expect(await handler.handle(post(body))).toMatchObject({ status: 409, inFlight: [{ state: 'delivered' }] });
+    expect(await handler.handle(post(body))).toMatchObject({
+      status: 409,
+      inFlight: [{ state: 'delivered' }],
+    });
     if (!('complete' in first) || !first.complete) throw new Error('expected complete()');
     await first.complete();
     expect(await handler.handle(post(body))).toMatchObject({ status: 200, duplicates: 1, items: [] });
@@ -76,7 +79,10 @@ describe('createWhatsAppWebhookHandler', () => {
       },
     });
     const body = JSON.stringify(statusWebhook('wamid.2', 'delivered', Date.UTC(2026, 11, 7, 9)));
-    expect(await handler.handle(post(body))).toMatchObject({ status: 500, error: { message: 'database down' } });
+    expect(await handler.handle(post(body))).toMatchObject({
+      status: 500,
+      error: { message: 'database down' },
+    });
     expect(processed).toEqual([]);
     expect(await handler.handle(post(body))).toMatchObject({ status: 200, items: [{ state: 'delivered' }] });
     expect(processed).toEqual(['wamid.2:delivered']);
