@@ -106,6 +106,11 @@ export function createDeliveryDedupe(options: DeliveryDedupeOptions): DeliveryDe
   const collection = options.collection ?? 'webhook_deliveries';
   const tenantId = options.tenantId ?? 'default';
   let defined: Promise<void> | undefined;
+  // The version each claim of this instance was written at: `release` deletes only that version,
+  // so it never gives up a claim another request took after ours expired. Bounded: the oldest
+  // unsettled entries are forgotten first (their release then falls back to "any claim").
+  const claimed = new Map<string, number>();
+  const MAX_TRACKED = 10_000;
 
   async function ready(id: unknown): Promise<void> {
     if (typeof id !== 'string' || id === '') {
@@ -130,6 +135,7 @@ export function createDeliveryDedupe(options: DeliveryDedupeOptions): DeliveryDe
     state: 'claimed' | 'completed',
     lifetime: number,
     exclusive: boolean,
+    attempt = 1,
   ): Promise<DeliveryClaim> {
     await ready(id);
     const now = clock.now();
@@ -139,11 +145,16 @@ export function createDeliveryDedupe(options: DeliveryDedupeOptions): DeliveryDe
       if (found !== undefined) return found;
     }
     try {
-      await store.put(
+      const saved = await store.put(
         collection,
         { id, tenantId, state, expiresAt: now + lifetime },
         { expectedVersion: existing?.version ?? 0 },
       );
+      claimed.delete(id);
+      if (state === 'claimed') {
+        if (claimed.size >= MAX_TRACKED) claimed.delete(claimed.keys().next().value as string);
+        claimed.set(id, saved.version);
+      }
       return 'claimed';
     } catch (error) {
       if (!isThreadlineError(error, 'CONFLICT')) throw error;
@@ -152,7 +163,9 @@ export function createDeliveryDedupe(options: DeliveryDedupeOptions): DeliveryDe
         const current = await store.get<DeliveryDocument>(collection, id, { tenantId });
         return live(current, clock.now()) ?? 'in_flight';
       }
-      return write(id, state, lifetime, exclusive);
+      // `complete` overwrites whatever is there; a few rounds settle any race with a claimer.
+      if (attempt >= 5) throw error;
+      return write(id, state, lifetime, exclusive, attempt + 1);
     }
   }
 
@@ -164,8 +177,11 @@ export function createDeliveryDedupe(options: DeliveryDedupeOptions): DeliveryDe
     async release(id) {
       await ready(id);
       const existing = await store.get<DeliveryDocument>(collection, id, { tenantId });
-      // A completed delivery stays completed; only a claim is given up.
+      const mine = claimed.get(id);
+      claimed.delete(id);
+      // A completed delivery stays completed; only a claim is given up, and only our own.
       if (existing?.state !== 'claimed') return;
+      if (mine !== undefined && mine !== existing.version) return;
       try {
         await store.delete(collection, id, { tenantId, expectedVersion: existing.version });
       } catch (error) {

@@ -139,3 +139,19 @@ describe('httpStatusOf', () => {
     expect(HTTP_STATUS_BY_CODE.CONFLICT).toBe(409);
   });
 });
+
+describe('release after a claim expired', () => {
+  it('does not give up a claim another request took after ours lapsed', async () => {
+    const clock = createManualClock(0);
+    const store = createMemoryDocumentStore();
+    const slow = createDeliveryDedupe({ store, ttlMs: 60_000, claimTtlMs: 100, clock });
+    const other = createDeliveryDedupe({ store, ttlMs: 60_000, claimTtlMs: 100, clock });
+    expect(await slow.claim('d')).toBe('claimed');
+    clock.advance(100); // the slow processing outlived its claim
+    expect(await other.claim('d')).toBe('claimed');
+    await slow.release('d'); // the slow one fails: its release must not free the other's claim
+    expect(await slow.claim('d')).toBe('in_flight');
+    await other.complete('d');
+    expect(await slow.claim('d')).toBe('completed');
+  });
+});
