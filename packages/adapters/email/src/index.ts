@@ -7,9 +7,14 @@ export {
   parseMailgunInbound,
 } from './inbound/mailgun.js';
 export type { FormLimits } from './inbound/multipart.js';
+export {
+  type PostmarkInboundOptions,
+  parsePostmarkInbound,
+} from './inbound/postmark.js';
 export { parseSendGridInbound, type SendGridInboundOptions } from './inbound/sendgrid.js';
 export type { InboundWebhookRequest } from './inbound/webhook.js';
 export { type ParseEmailOptions, parseEmail } from './parse.js';
-export { stripQuotedReply } from './quoted.js';
+export { splitReply, stripQuotedReply } from './quoted.js';
 export type { RetryPolicy } from './retry.js';
+export { isSentFromLine, type SignatureSplit, splitSignature } from './signature.js';
 export { createSmtpSender, type SmtpSenderOptions } from './smtpSender.js';

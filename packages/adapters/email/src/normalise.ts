@@ -2,7 +2,8 @@ import { parseInput, ThreadlineError } from '@threadline/core';
 import type { InboundAttachment, InboundMessage } from '@threadline/core/channels';
 import { InboundMessageSchema } from '@threadline/core/channels';
 import { parseMessageIds } from './messageId.js';
-import { stripQuotedReply } from './quoted.js';
+import { splitReply } from './quoted.js';
+import { splitSignature } from './signature.js';
 
 /** What every email source (raw MIME, Mailgun, SendGrid) knows about one message (internal). */
 export interface EmailFields {
@@ -82,10 +83,15 @@ export function toInboundMessage(fields: EmailFields): InboundMessage {
   // thread a reply to a case even when the customer's client dropped the threading headers.
   const plus = /^[^@+]+\+([^@]+)@/.exec(to)?.[1];
   if (plus) metadata.plusTag = plus;
-  // `text` keeps the quoted history (core's contract); the new words go alongside.
-  if (fields.text) {
-    const reply = stripQuotedReply(fields.text);
-    if (reply !== fields.text.trim()) metadata.replyText = reply;
+  // `text` keeps the quoted history and the signature (core's contract); the new words go
+  // alongside in `replyText`, the signature in `signature`. A provider's own stripped reply
+  // (Postmark's StrippedTextReply) comes in as `replyText` and only loses its signature.
+  const given = typeof metadata.replyText === 'string' ? metadata.replyText : undefined;
+  if (given !== undefined || fields.text) {
+    const split = given !== undefined ? splitSignature(given) : splitReply(fields.text ?? '');
+    if (split.signature !== undefined) metadata.signature = split.signature.slice(0, 10_000);
+    if (split.text !== (fields.text ?? '').trim()) metadata.replyText = split.text;
+    else delete metadata.replyText;
   }
   // Auto-replies and bounces are kept (never dropped) but flagged, so hosts do not route them
   // as customer messages.

@@ -1,5 +1,8 @@
+import { type SignatureSplit, splitSignature } from './signature.js';
+
 /**
- * The customer's new words in a reply: the text above the quoted history and the signature.
+ * The customer's new words in a reply: the text above the quoted history and the signature
+ * (see {@link splitSignature} for the signatures recognised).
  * Recognises the attribution line of the common clients (`On … wrote:`, `Le … a écrit :`,
  * `Am … schrieb …:`, `El … escribió:`), Outlook's `-----Original Message-----` and `From:` header
  * block, a run of `>`-quoted lines, and the `-- ` signature separator (RFC 3676). Conservative:
@@ -15,6 +18,27 @@
  * ```
  */
 export function stripQuotedReply(text: string): string {
+  return splitReply(text).text;
+}
+
+/**
+ * A reply without its quoted history, split from its signature: what `stripQuotedReply`
+ * returns as `text`, and the signature it cut (kept by the normalisers in `metadata.signature`).
+ *
+ * @example
+ * ```ts
+ * splitReply('Still broken.\n\nSent from my iPhone\n\nOn Mon, 5 Jan 2026, Acme wrote:\n> Try again');
+ * // { text: 'Still broken.', signature: 'Sent from my iPhone' }
+ * ```
+ */
+export function splitReply(text: string): SignatureSplit {
+  const unquoted = stripQuote(text);
+  const split = splitSignature(unquoted);
+  // Nothing but a signature: keep the text as it was.
+  return split.text === '' ? { text: unquoted } : split;
+}
+
+function stripQuote(text: string): string {
   const lines = text.replace(/\r\n?/g, '\n').split('\n');
   let end = lines.length;
   for (let i = 0; i < lines.length; i++) {
@@ -26,7 +50,6 @@ export function stripQuotedReply(text: string): string {
       (/^(on|le|am|el)\s/i.test(line) && WROTE.test(next)) ||
       /^-{2,}\s*original message\s*-{2,}$/i.test(line) ||
       (/^from:\s/i.test(line) && /^(sent|date|to|subject):\s/i.test(next)) ||
-      line === '--' ||
       (line.startsWith('>') && lines.slice(i).every((l) => l.trim() === '' || l.trim().startsWith('>')))
     ) {
       end = i;

@@ -4,7 +4,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createMemoryStorage } from '@threadline/adapter-memory';
-import { createDeliveryDedupe, createMemorySeenTokens, fromNodeRequest } from '@threadline/adapter-webhooks';
+import {
+  createDeliveryDedupe,
+  createMemorySeenTokens,
+  fromNodeRequest,
+  httpStatusOf,
+  processOnce,
+} from '@threadline/adapter-webhooks';
 import {
   createIdentityService,
   createManualClock,
@@ -64,14 +70,17 @@ describe('email end to end', () => {
             now: clock.now(),
             seenTokens,
           });
-          if (await dedupe.seen(`mailgun:${message.providerMessageId}`))
-            return void res.writeHead(200).end('duplicate');
-          const { customerId } = await identity.resolve(message.from.identities);
-          const task = routing.submitTask({
-            channel: 'email',
-            attributes: { customerId, threadKey: message.threadKey },
+          // Claimed, processed, then completed: a failed processing would release the claim.
+          const done = await processOnce(dedupe, `mailgun:${message.providerMessageId}`, async () => {
+            const { customerId } = await identity.resolve(message.from.identities);
+            const task = routing.submitTask({
+              channel: 'email',
+              attributes: { customerId, threadKey: message.threadKey },
+            });
+            inbox.push({ message, customerId, taskId: task.id });
           });
-          inbox.push({ message, customerId, taskId: task.id });
+          if (done.outcome === 'duplicate') return void res.writeHead(409).end('duplicate');
+          if (done.outcome === 'failed') return void res.writeHead(500).end();
           return void res.writeHead(200).end('ok');
         }
         if (req.url === '/mailgun/events') {
@@ -81,8 +90,7 @@ describe('email end to end', () => {
         }
         res.writeHead(404).end();
       } catch (error) {
-        const status = isThreadlineError(error) ? Number(error.details.status ?? 500) : 500;
-        res.writeHead(status).end(isThreadlineError(error) ? error.code : 'error');
+        res.writeHead(httpStatusOf(error)).end(isThreadlineError(error) ? error.code : 'error');
       }
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -123,7 +131,7 @@ describe('email end to end', () => {
     expect(again).toMatchObject({ customerId, status: 'matched' });
     // Routing offered the task to the agent, who accepted it.
     expect(routing.getTask(taskId)).toMatchObject({ status: 'assigned', workerId: 'agent-ana' });
-    // Mailgun retries the same message with a fresh token: acknowledged, not routed twice.
+    // Mailgun retries the same message with a fresh token: refused as a duplicate, not routed twice.
     clock.advance(1000);
     const retry = inboundPost('tok-e2e-2');
     const dup = await fetch(`${base}/mailgun/inbound`, {
@@ -131,6 +139,7 @@ describe('email end to end', () => {
       headers: { 'content-type': retry.contentType },
       body: retry.body,
     });
+    expect(dup.status).toBe(409);
     expect(await dup.text()).toBe('duplicate');
     expect(inbox).toHaveLength(1);
     // A forged post is refused with 401.

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseEmail, stripQuotedReply } from '../src/index.js';
+import { parseEmail, splitReply, splitSignature, stripQuotedReply } from '../src/index.js';
 
 describe('stripQuotedReply', () => {
   it('cuts at the attribution lines of common clients, in several languages', () => {
@@ -65,5 +65,71 @@ describe('stripQuotedReply', () => {
     const m = await parseEmail(raw, { receivedAt: 0 });
     expect(m.text).toContain('> Try again');
     expect(m.metadata.replyText).toBe('Still broken.');
+  });
+});
+
+describe('splitSignature / splitReply', () => {
+  it('splits the RFC 3676 delimiter and keeps the signature', () => {
+    expect(splitSignature('Agreed.\n-- \nAda Lovelace\nAnalytical Engines Ltd')).toEqual({
+      text: 'Agreed.',
+      signature: 'Ada Lovelace\nAnalytical Engines Ltd',
+    });
+    // Clients that trim trailing spaces send "--".
+    expect(splitSignature('Agreed.\r\n--\r\nAda')).toEqual({ text: 'Agreed.', signature: 'Ada' });
+  });
+
+  it('splits the mobile apps’ "sent from" lines in several languages', () => {
+    for (const line of [
+      'Sent from my iPhone',
+      'Sent from my Samsung Galaxy smartphone.',
+      'Get Outlook for iOS',
+      'Sent from Mail for Windows',
+      'Envoyé de mon iPhone',
+      'Von meinem iPhone gesendet',
+      'Enviado desde mi iPhone',
+      'Inviato da iPhone',
+      'Enviado do meu iPhone',
+      'Verzonden met mijn iPhone',
+    ]) {
+      expect(splitSignature(`It still fails.\n\n${line}\n`)).toEqual({
+        text: 'It still fails.',
+        signature: line,
+      });
+    }
+  });
+
+  it('leaves the words alone: a "sent from" sentence mid-text, a lone signature, "--" inside prose', () => {
+    const prose = 'Sent from my iPhone\nbut the app crashed anyway.';
+    expect(splitSignature(prose)).toEqual({ text: prose });
+    expect(splitSignature('Sent from my iPhone')).toEqual({ text: 'Sent from my iPhone' });
+    expect(splitSignature('-- \nAda')).toEqual({ text: '-- \nAda' });
+    expect(splitSignature('a -- b')).toEqual({ text: 'a -- b' });
+  });
+
+  it('splitReply removes the quote, then the signature', () => {
+    expect(
+      splitReply(
+        'Still broken.\n\nSent from my iPhone\n\nOn Mon, 5 Jan 2026, Acme <s@acme.test> wrote:\n> Try',
+      ),
+    ).toEqual({ text: 'Still broken.', signature: 'Sent from my iPhone' });
+    expect(splitReply('Yes.\n-- \nAda\n> old\n> text')).toEqual({ text: 'Yes.', signature: 'Ada' });
+  });
+
+  it('parseEmail keeps the signature in metadata.signature', async () => {
+    const raw =
+      'From: ada@example.com\r\nTo: support@acme.test\r\n\r\nStill broken.\r\n-- \r\nAda Lovelace\r\n';
+    const m = await parseEmail(raw, { receivedAt: 0 });
+    expect(m.text).toContain('Ada Lovelace');
+    expect(m.metadata).toMatchObject({ replyText: 'Still broken.', signature: 'Ada Lovelace' });
+  });
+
+  it('never throws and never grows the text', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 400 }), (text) => {
+        const split = splitReply(text);
+        expect(split.text.length).toBeLessThanOrEqual(text.replace(/\r\n?/g, '\n').length);
+      }),
+      { numRuns: 500, seed: 1417 },
+    );
   });
 });

@@ -1,6 +1,7 @@
 import {
   type DeliveryDedupe,
   type HeadersInput,
+  processOnce,
   type RawBody,
   verifyWebhook,
   type WebhookFailureReason,
@@ -20,8 +21,19 @@ export interface TwilioWebhookHandlerOptions {
   authToken: string | readonly string[];
   /** Where `receivedAt` comes from. */
   clock: Clock;
-  /** Remembers what was processed so a retried webhook is acknowledged and skipped. */
+  /**
+   * Remembers what was processed so a retried webhook is refused with 409, while a retry after a
+   * failed processing is processed (claim → process → complete, or release on failure).
+   */
   dedupe?: DeliveryDedupe;
+  /**
+   * Processes the normalised item (route it, store it). With it, the handler completes the
+   * dedupe claim only after it succeeded; when it throws, the claim is released and the handler
+   * answers 500 so Twilio retries. Without it, a `200` result carries `complete`/`release` for
+   * the host to call after its own processing (an unsettled claim expires after the dedupe's
+   * `claimTtlMs`, then a retry is let through).
+   */
+  process?: (item: InboundChannelItem) => unknown;
   /** Passed to the normaliser (see {@link TwilioNormaliseOptions}). */
   phoneVerified?: boolean;
 }
@@ -35,14 +47,25 @@ export interface TwilioWebhookRequest {
 }
 
 /**
- * What the handler concluded: answer `status` to Twilio. `200` carries the normalised item (or
- * `duplicate: true` for a retried delivery, already processed); `401` a failed signature; `400`
- * a payload that is not a Twilio webhook.
+ * What the handler concluded: answer `status` to Twilio. `200` carries the normalised item;
+ * `409` a duplicate delivery (already processed, or being processed by a concurrent request);
+ * `401` a failed signature; `400` a payload that is not a Twilio webhook; `500` a `process`
+ * that threw (the claim is released, so Twilio's retry is processed).
  */
 export type TwilioWebhookResult =
-  | { status: 200; item: InboundChannelItem; duplicate: boolean }
+  | {
+      status: 200;
+      item: InboundChannelItem;
+      duplicate: false;
+      /** Without `process`: mark the delivery processed (present only with a `dedupe`). */
+      complete?: () => Promise<void>;
+      /** Without `process`: give the claim up after a failed processing, so a retry is processed. */
+      release?: () => Promise<void>;
+    }
+  | { status: 409; item: InboundChannelItem; duplicate: true; claim: 'in_flight' | 'completed' }
   | { status: 401; reason: WebhookFailureReason }
-  | { status: 400; error: ThreadlineError };
+  | { status: 400; error: ThreadlineError }
+  | { status: 500; item: InboundChannelItem; error: unknown };
 
 /** A request handler doing verify → normalise → dedupe for Twilio's webhooks. */
 export interface TwilioWebhookHandler {
@@ -66,14 +89,14 @@ export function twilioDedupeKey(item: InboundChannelItem): string {
 /**
  * Builds a handler for Twilio's messaging and Voice webhooks: checks `X-Twilio-Signature` over
  * the public URL and form (through `verifyWebhook`), normalises the body into one core item, and
- * with a `dedupe` marks a redelivery (`I-Twilio-Idempotency-Token`, else the message or call SID
- * and status) as a duplicate so it is processed once.
+ * with a `dedupe` claims the delivery (`I-Twilio-Idempotency-Token`, else the message or call SID
+ * and status) so a redelivery is refused with 409, and a retry after a failed `process` is
+ * processed.
  *
  * @example
  * ```ts
- * const twilio = createTwilioWebhookHandler({ authToken, clock, dedupe });
+ * const twilio = createTwilioWebhookHandler({ authToken, clock, dedupe, process: route });
  * const result = await twilio.handle(await fromNodeRequest(req, { publicUrl }));
- * if (result.status === 200 && !result.duplicate) await route(result.item);
  * res.writeHead(result.status).end();
  * ```
  */
@@ -98,11 +121,33 @@ export function createTwilioWebhookHandler(options: TwilioWebhookHandlerOptions)
         if (isThreadlineError(error, 'VALIDATION')) return { status: 400, error };
         throw error;
       }
-      let duplicate = false;
-      if (options.dedupe) {
-        duplicate = await options.dedupe.seen(verification.deliveryId ?? twilioDedupeKey(item));
+      const { dedupe, process } = options;
+      if (!dedupe) {
+        if (process) {
+          try {
+            await process(item);
+          } catch (error) {
+            return { status: 500, item, error };
+          }
+        }
+        return { status: 200, item, duplicate: false };
       }
-      return { status: 200, item, duplicate };
+      const key = verification.deliveryId ?? twilioDedupeKey(item);
+      if (!process) {
+        const claim = await dedupe.claim(key);
+        if (claim !== 'claimed') return { status: 409, item, duplicate: true, claim };
+        return {
+          status: 200,
+          item,
+          duplicate: false,
+          complete: () => dedupe.complete(key),
+          release: () => dedupe.release(key),
+        };
+      }
+      const done = await processOnce(dedupe, key, () => process(item));
+      if (done.outcome === 'duplicate') return { status: 409, item, duplicate: true, claim: done.claim };
+      if (done.outcome === 'failed') return { status: 500, item, error: done.error };
+      return { status: 200, item, duplicate: false };
     },
   };
 }

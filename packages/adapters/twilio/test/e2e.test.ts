@@ -94,18 +94,13 @@ describe('Twilio end to end', () => {
       ids,
     });
 
+    const routed: { customerId: string; message: InboundMessage; taskId: string }[] = [];
+    const statuses: (DeliveryRecord | undefined)[] = [];
     const handler = createTwilioWebhookHandler({
       authToken: AUTH_TOKEN,
       clock,
       dedupe: createDeliveryDedupe({ store: storage.documents, ttlMs: 86_400_000, clock }),
-    });
-    const routed: { customerId: string; message: InboundMessage; taskId: string }[] = [];
-    const statuses: (DeliveryRecord | undefined)[] = [];
-    const server = createServer(async (req, res) => {
-      const request = await fromNodeRequest(req, { publicUrl: webhookUrl });
-      const result = await handler.handle(request);
-      if (result.status === 200 && !result.duplicate) {
-        const { item } = result;
+      async process(item) {
         if (item.kind === 'message') {
           const { customerId } = await identity.resolve(item.from.identities);
           const taskId = `task-${item.providerMessageId}`;
@@ -114,7 +109,11 @@ describe('Twilio end to end', () => {
         } else if (item.kind === 'status') {
           statuses.push(await sender.applyStatus(item));
         }
-      }
+      },
+    });
+    const server = createServer(async (req, res) => {
+      const request = await fromNodeRequest(req, { publicUrl: webhookUrl });
+      const result = await handler.handle(request);
       res.writeHead(result.status, { 'content-type': 'text/xml' }).end('<Response/>');
     });
     webhookUrl = await listen(server);
@@ -130,8 +129,8 @@ describe('Twilio end to end', () => {
       SmsStatus: 'received',
     };
     expect((await postSigned(`${webhookUrl}/twilio`, sms)).status).toBe(200);
-    // A redelivery of the same webhook is acknowledged and not routed twice.
-    expect((await postSigned(`${webhookUrl}/twilio`, sms)).status).toBe(200);
+    // A redelivery of the same webhook is refused as a duplicate (409) and not routed twice.
+    expect((await postSigned(`${webhookUrl}/twilio`, sms)).status).toBe(409);
     // A forged one is refused.
     expect((await postSigned(`${webhookUrl}/twilio`, sms, 'wrong-token')).status).toBe(401);
     expect(routed).toHaveLength(1);

@@ -1,4 +1,5 @@
 // Public surface of @threadline/adapter-webchat (the browser client is `@threadline/adapter-webchat/client`).
+export { WEBCHAT_PERSONAL_DATA_OWNER, webchatPersonalData } from './personalData.js';
 export {
   CLOSE_CODES,
   type ClientFrame,

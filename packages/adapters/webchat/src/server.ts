@@ -65,6 +65,19 @@ export interface WebchatServer {
     sessionId: string,
     message: { id: string; text?: string; html?: string; attachments?: WireAttachment[]; author?: string },
   ): Promise<{ seq: number; pushed: boolean }>;
+  /**
+   * Links a session to the customer identity resolution found for its visitor, so the session
+   * document carries `customerId` and a customer's erasure finds it (web chat declares its
+   * session documents through core's `declarePersonalData`). Idempotent; `NOT_FOUND` for a
+   * session that never connected, `VALIDATION` for an empty id.
+   *
+   * @example
+   * ```ts
+   * const { customerId } = await identity.resolve(item.from.identities);
+   * await chat.linkCustomer(session.sessionId, customerId);
+   * ```
+   */
+  linkCustomer(sessionId: string, customerId: string): Promise<void>;
   /** Shows or hides the agent's typing indicator (dropped when the visitor is offline). */
   typing(sessionId: string, state: 'started' | 'stopped'): boolean;
   /** Tells `handler` about acknowledged and read server messages. */
@@ -99,6 +112,11 @@ const OptionsSchema = z
     collection: z.string().min(1).optional(),
   })
   .strict();
+
+const LinkSchema = z.object({
+  sessionId: z.string().min(1).max(500),
+  customerId: z.string().min(1).max(500),
+});
 
 interface Connection {
   socket: WebSocket;
@@ -459,6 +477,11 @@ export function createWebchatServer(options: WebchatServerOptions): WebchatServe
       const c = live.get(sessionId);
       const pushed = c ? (c.replaying ? true : push(c, wire)) : false;
       return { seq: wire.seq, pushed };
+    },
+
+    async linkCustomer(sessionId, customerId) {
+      const ids = parseInput(LinkSchema, { sessionId, customerId }, 'webchat linkCustomer');
+      await log.linkCustomer(ids.sessionId, ids.customerId);
     },
 
     typing(sessionId, state) {

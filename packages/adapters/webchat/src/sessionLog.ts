@@ -1,14 +1,18 @@
 import {
   type DocumentStore,
+  declarePersonalData,
   isThreadlineError,
   type StoredDocument,
   ThreadlineError,
 } from '@threadline/core';
+import { webchatPersonalData } from './personalData.js';
 import type { WireMessage } from './protocol.js';
 
 /** One session's persisted state: the replay buffer of unacknowledged server messages and recent inbound ids. */
 interface SessionDoc extends StoredDocument {
   visitorId: string;
+  /** The customer the host linked the session to after identity resolution (erasure finds it by this). */
+  customerId?: string;
   /** The last sequence number handed out. */
   seq: number;
   /** The highest sequence number the client acknowledged. */
@@ -39,8 +43,15 @@ export function createSessionLog(options: SessionLogOptions) {
   const cache = new Map<string, SessionDoc>();
   const queues = new Map<string, Promise<unknown>>();
   let defined: Promise<void> | undefined;
+  // The collection (customerId indexed for erasure) and the personal-data declaration, once.
   const ready = () => {
-    defined ??= store.defineCollection(collection, { indexes: ['visitorId'] });
+    defined ??= (async () => {
+      await store.defineCollection(collection, { indexes: ['visitorId', 'customerId'] });
+      await declarePersonalData(store, webchatPersonalData(collection), { tenantId });
+    })().catch((error: unknown) => {
+      defined = undefined; // let the next call try again
+      throw error;
+    });
     return defined;
   };
 
@@ -150,6 +161,15 @@ export function createSessionLog(options: SessionLogOptions) {
         const done = doc.buffer.filter((m) => m.seq <= seq);
         await save({ ...doc, acked: seq, buffer: doc.buffer.filter((m) => m.seq > seq) });
         return done;
+      });
+    },
+
+    /** Links the session to a customer (`NOT_FOUND` for a session that never connected). */
+    linkCustomer(sessionId: string, customerId: string): Promise<void> {
+      return serial(sessionId, async () => {
+        const doc = await load(sessionId);
+        if (doc.customerId === customerId) return;
+        await save({ ...doc, customerId });
       });
     },
 

@@ -1,14 +1,18 @@
 // Public surface of @threadline/adapter-webhooks.
+export { type BasicAuthCredentials, type BasicAuthResult, checkBasicAuth } from './basicAuth.js';
 export {
   createDeliveryDedupe,
+  type DeliveryClaim,
   type DeliveryDedupe,
   type DeliveryDedupeOptions,
 } from './deliveryDedupe.js';
+export { HTTP_STATUS_BY_CODE, httpStatusOf } from './httpStatus.js';
 export {
   type MetaSubscriptionQuery,
   type MetaSubscriptionResult,
   verifyMetaSubscription,
 } from './metaSubscription.js';
+export { type ProcessOnceResult, processOnce } from './processOnce.js';
 export { type FetchRequestOptions, fromFetchRequest } from './request/fromFetchRequest.js';
 export { fromNodeRequest, type NodeRequestOptions } from './request/fromNodeRequest.js';
 export type { WebhookRequest } from './request/webhookRequest.js';

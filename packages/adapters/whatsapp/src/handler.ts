@@ -2,6 +2,7 @@ import {
   type DeliveryDedupe,
   type HeadersInput,
   type MetaSubscriptionResult,
+  processOnce,
   type RawBody,
   verifyMetaSubscription,
   verifyWebhook,
@@ -27,8 +28,19 @@ export interface WhatsAppWebhookHandlerOptions {
   verifyToken: string;
   /** Passed to the verifier. */
   clock?: Clock;
-  /** Remembers processed message and status ids so a redelivered webhook is not processed twice. */
+  /**
+   * Remembers processed message and status ids so a redelivered webhook is not processed twice,
+   * while a redelivery after a failed processing is processed (claim → process → complete, or
+   * release on failure).
+   */
   dedupe?: DeliveryDedupe;
+  /**
+   * Processes one normalised item. With it, each item's dedupe claim is completed only after it
+   * succeeded; when it throws, the claim is released and the handler answers 500 so Meta
+   * redelivers the batch (items already processed are then skipped). Without it, a `200` result
+   * carries `complete`/`release` for the host to call after its own processing.
+   */
+  process?: (item: InboundChannelItem) => unknown;
   /** Passed to the normaliser. */
   phoneVerified?: boolean;
 }
@@ -44,8 +56,11 @@ export interface WhatsAppWebhookRequest {
 
 /**
  * What the handler concluded; answer `status`. A GET handshake answers `200` with `challenge` as
- * the body, or `403`. A POST answers `200` with the new items (redelivered ones counted in
- * `duplicates`), `401` for a bad signature, `400` for a payload that is not a WhatsApp webhook.
+ * the body, or `403`. A POST answers `200` with the new items (redelivered ones, already
+ * processed, counted in `duplicates` — Meta redelivers for days until it gets a 200), `409` when
+ * an item is being processed by a concurrent request right now (Meta redelivers later), `500`
+ * when `process` threw (that item's claim is released), `401` for a bad signature, `400` for a
+ * payload that is not a WhatsApp webhook.
  */
 export type WhatsAppWebhookResult =
   | { status: 200; challenge: string }
@@ -56,7 +71,13 @@ export type WhatsAppWebhookResult =
       duplicates: number;
       errors: WhatsAppWebhookError[];
       ignored: WhatsAppWebhookBatch['ignored'];
+      /** Without `process`: mark every returned item processed (present only with a `dedupe`). */
+      complete?: () => Promise<void>;
+      /** Without `process`: give the claims up after a failed processing, so Meta's redelivery is processed. */
+      release?: () => Promise<void>;
     }
+  | { status: 409; inFlight: InboundChannelItem[] }
+  | { status: 500; item: InboundChannelItem; error: unknown }
   | { status: 401; reason: WebhookFailureReason }
   | { status: 400; error: ThreadlineError }
   | { status: 405 };
@@ -78,14 +99,14 @@ export function whatsAppDedupeKey(item: InboundChannelItem): string {
 /**
  * Builds the handler for a WhatsApp Cloud API webhook endpoint: answers Meta's GET subscribe
  * handshake (through `verifyMetaSubscription`), checks `X-Hub-Signature-256` on the raw body
- * of each POST, normalises the batched entries and, with a `dedupe`, drops items already
- * processed (Meta redelivers until it gets a 200).
+ * of each POST, normalises the batched entries and, with a `dedupe`, skips items already
+ * processed (Meta redelivers until it gets a 200) and lets a redelivery after a failed `process`
+ * through.
  *
  * @example
  * ```ts
- * const whatsapp = createWhatsAppWebhookHandler({ appSecret, verifyToken, dedupe });
+ * const whatsapp = createWhatsAppWebhookHandler({ appSecret, verifyToken, dedupe, process: route });
  * const result = await whatsapp.handle(await fromNodeRequest(req, { publicUrl }));
- * if ('items' in result) for (const item of result.items) await route(item);
  * res.writeHead(result.status).end('challenge' in result ? result.challenge : undefined);
  * ```
  */
@@ -120,11 +141,59 @@ export function createWhatsAppWebhookHandler(options: WhatsAppWebhookHandlerOpti
         if (isThreadlineError(error, 'VALIDATION')) return { status: 400, error };
         throw error;
       }
+      const { dedupe, process } = options;
       const items: InboundChannelItem[] = [];
+      const inFlight: InboundChannelItem[] = [];
       let duplicates = 0;
+      let failure: { item: InboundChannelItem; error: unknown } | undefined;
       for (const item of batch.items) {
-        if (options.dedupe && (await options.dedupe.seen(whatsAppDedupeKey(item)))) duplicates++;
-        else items.push(item);
+        if (!dedupe) {
+          if (process && failure === undefined) {
+            try {
+              await process(item);
+            } catch (error) {
+              failure = { item, error };
+            }
+          }
+          items.push(item);
+          continue;
+        }
+        const key = whatsAppDedupeKey(item);
+        if (process) {
+          // Items are independent: one failing does not stop the others being processed.
+          const done = await processOnce(dedupe, key, () => process(item));
+          if (done.outcome === 'processed') items.push(item);
+          else if (done.outcome === 'failed') failure ??= { item, error: done.error };
+          else if (done.claim === 'in_flight') inFlight.push(item);
+          else duplicates++;
+          continue;
+        }
+        const claim = await dedupe.claim(key);
+        if (claim === 'claimed') items.push(item);
+        else if (claim === 'in_flight') inFlight.push(item);
+        else duplicates++;
+      }
+      if (failure !== undefined) return { status: 500, ...failure };
+      if (inFlight.length > 0) {
+        // Without `process` the claims taken here are given back: Meta redelivers the whole batch.
+        if (dedupe && !process) for (const item of items) await dedupe.release(whatsAppDedupeKey(item));
+        return { status: 409, inFlight };
+      }
+      if (dedupe && !process) {
+        const keys = items.map(whatsAppDedupeKey);
+        return {
+          status: 200,
+          items,
+          duplicates,
+          errors: batch.errors,
+          ignored: batch.ignored,
+          complete: async () => {
+            for (const key of keys) await dedupe.complete(key);
+          },
+          release: async () => {
+            for (const key of keys) await dedupe.release(key);
+          },
+        };
       }
       return { status: 200, items, duplicates, errors: batch.errors, ignored: batch.ignored };
     },

@@ -119,6 +119,7 @@ describe('WhatsApp Cloud API end to end', () => {
             statuses++;
           }
         }
+        await result.complete?.(); // processed: a redelivery is now skipped
       }
       res.writeHead(result.status).end();
     });

@@ -39,11 +39,15 @@ describe('createWhatsAppWebhookHandler', () => {
       dedupe,
     });
     const body = JSON.stringify(statusWebhook('wamid.1', 'delivered', Date.UTC(2026, 11, 7, 9)));
+    const first = await handler.handle(post(body));
+    expect(first).toMatchObject({ status: 200, duplicates: 0, items: [{ state: 'delivered' }] });
+    // Not settled yet: a redelivery now is in flight, refused with 409 so Meta tries again later.
     expect(await handler.handle(post(body))).toMatchObject({
-      status: 200,
-      duplicates: 0,
-      items: [{ state: 'delivered' }],
+      status: 409,
+      inFlight: [{ state: 'delivered' }],
     });
+    if (!('complete' in first) || !first.complete) throw new Error('expected complete()');
+    await first.complete();
     expect(await handler.handle(post(body))).toMatchObject({ status: 200, duplicates: 1, items: [] });
     // The same message's next status is new.
     const read = JSON.stringify(statusWebhook('wamid.1', 'read', Date.UTC(2026, 11, 7, 9)));
@@ -52,6 +56,48 @@ describe('createWhatsAppWebhookHandler', () => {
       duplicates: 0,
       items: [{ state: 'read' }],
     });
+  });
+
+  it('processes a redelivery after a failed processing, and one of two concurrent deliveries', async () => {
+    const dedupe = createDeliveryDedupe({ store: createMemoryDocumentStore(), ttlMs: 86_400_000, clock });
+    const processed: string[] = [];
+    let fail = true;
+    let finish: () => void = () => {};
+    let gate: Promise<void> | undefined;
+    const handler = createWhatsAppWebhookHandler({
+      appSecret,
+      verifyToken: 'vt',
+      clock,
+      dedupe,
+      async process(item) {
+        if (fail) {
+          fail = false;
+          throw new Error('database down');
+        }
+        if (gate) await gate;
+        if (item.kind === 'status') processed.push(`${item.providerMessageId}:${item.state}`);
+      },
+    });
+    const body = JSON.stringify(statusWebhook('wamid.2', 'delivered', Date.UTC(2026, 11, 7, 9)));
+    expect(await handler.handle(post(body))).toMatchObject({
+      status: 500,
+      error: { message: 'database down' },
+    });
+    expect(processed).toEqual([]);
+    expect(await handler.handle(post(body))).toMatchObject({ status: 200, items: [{ state: 'delivered' }] });
+    expect(processed).toEqual(['wamid.2:delivered']);
+    expect(await handler.handle(post(body))).toMatchObject({ status: 200, duplicates: 1, items: [] });
+
+    gate = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    const read = JSON.stringify(statusWebhook('wamid.2', 'read', Date.UTC(2026, 11, 7, 9)));
+    const first = handler.handle(post(read));
+    const second = await handler.handle(post(read));
+    finish();
+    expect(second).toMatchObject({ status: 409, inFlight: [{ state: 'read' }] });
+    expect(await first).toMatchObject({ status: 200, items: [{ state: 'read' }] });
+    expect(processed).toEqual(['wamid.2:delivered', 'wamid.2:read']);
   });
 
   it('answers 401 for a bad signature and 400 for a body that is not a WhatsApp webhook', async () => {

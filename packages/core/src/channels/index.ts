@@ -8,6 +8,7 @@ export {
   DeliveryStateSchema,
   type DeliveryTransition,
 } from './delivery.js';
+export { createSendGuard, type QuietHoursOptions, type SendGuardOptions } from './guard.js';
 export {
   CONVERSATION_EVENT_TYPES,
   ConversationEventTypeSchema,
@@ -24,6 +25,14 @@ export {
   type InboundStatus,
   InboundStatusSchema,
 } from './inbound.js';
+export {
+  createJsonNormaliser,
+  type InboundChannelItemInput,
+  inboundDedupeKey,
+  type JsonNormalised,
+  type JsonNormaliser,
+  type JsonNormaliserOptions,
+} from './jsonNormaliser.js';
 export {
   type BeginResult,
   createDeliveryLedger,
