@@ -34,8 +34,9 @@ const projects: TestProjectInlineConfiguration[] = dirs.map((dir) => {
       root: dir,
       include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
       environment: 'node',
-      testTimeout: 30_000,
-      hookTimeout: 60_000,
+      // PGlite starts in 1–30 s depending on machine load; a test may open one.
+      testTimeout: 90_000,
+      hookTimeout: 120_000,
     },
   };
 });
