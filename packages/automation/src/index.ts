@@ -36,3 +36,27 @@ export {
   RetrievalBotConfigSchema,
   type RetrievalBotOptions,
 } from './bots/retrievalBot.js';
+export type {
+  ActionContext,
+  ActionHandler,
+  ActionHandlers,
+  RenderedAction,
+} from './rules/actions.js';
+export {
+  type AutomationEngine,
+  AutomationEngineConfigSchema,
+  type AutomationEngineOptions,
+  type AutomationEvent,
+  type AutomationRun,
+  createAutomationEngine,
+  type SkipReason,
+} from './rules/engine.js';
+export {
+  type AutomationAction,
+  AutomationActionSchema,
+  type AutomationActionType,
+  type AutomationRule,
+  AutomationRuleSchema,
+  type ParsedAutomationRule,
+} from './rules/rule.js';
+export { renderTemplate } from './rules/template.js';
