@@ -159,6 +159,8 @@ export interface BotFlow {
   owner(conversationId: string): ConversationOwner;
   /** The conversation's messages, oldest first. */
   messages(conversationId: string): readonly BotMessage[];
+  /** Forgets a finished conversation (its state is released; the id may be started again). */
+  end(conversationId: string): void;
 }
 
 /**
@@ -412,6 +414,10 @@ export function createBotFlow(options: BotFlowOptions): BotFlow {
     },
     messages(conversationId) {
       return [...session(conversationId).messages];
+    },
+    end(conversationId) {
+      session(conversationId);
+      sessions.delete(conversationId);
     },
   };
 }

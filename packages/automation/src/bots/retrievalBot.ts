@@ -212,19 +212,22 @@ export function createRetrievalBot(options: RetrievalBotOptions): RetrievalBot {
             botConfidences: [result.confidence],
           },
         };
-        await bus.publish(
-          createEvent(
-            { clock, ids },
-            {
-              type: 'bot.question_unanswered',
-              tenantId: conversation.tenantId,
-              aggregateType: 'bot',
-              aggregateId: config.id,
-              version,
-              payload,
-            },
-          ),
-        );
+        // The answer stands even if the bus is down: a lost report must not fail the customer's turn.
+        await bus
+          .publish(
+            createEvent(
+              { clock, ids },
+              {
+                type: 'bot.question_unanswered',
+                tenantId: conversation.tenantId,
+                aggregateType: 'bot',
+                aggregateId: config.id,
+                version,
+                payload,
+              },
+            ),
+          )
+          .catch(() => undefined);
       }
       return result;
     },
