@@ -344,7 +344,7 @@ describe('createAutomationEngine', () => {
     expect({ ...real, dryRun: true }).toEqual(dry);
   });
 
-  it('rejects bad rules with CONFIG and every path', () => {
+  it('rejects bad rules with CONFIG and every path, and malformed events with VALIDATION', async () => {
     const w = world();
     try {
       createAutomationEngine({
@@ -386,5 +386,11 @@ describe('createAutomationEngine', () => {
     expect(() => createAutomationEngine({ clock: w.clock, ids: w.ids, rules: [] }).connect()).toThrow(
       /needs a bus/,
     );
+    const empty = createAutomationEngine({ clock: w.clock, ids: w.ids, rules: [] });
+    await expect(empty.handle({ ...w.make('case.opened', {}), tenantId: '' })).rejects.toMatchObject({
+      code: 'VALIDATION',
+      path: ['tenantId'],
+    });
+    expect(() => empty.dryRun({ ...w.make('case.opened', {}), version: -1 })).toThrow(/version/);
   });
 });

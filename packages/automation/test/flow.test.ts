@@ -145,6 +145,15 @@ describe('createBotFlow', () => {
     });
   });
 
+  it('a throwing sentiment provider gives no signal and the bot still answers', async () => {
+    const { flow } = setup(scripted([ok('a')]), {
+      sentiment: () => {
+        throw new Error('model missing');
+      },
+    });
+    expect((await flow.customerMessage('conv-1', { text: 'hello' })).kind).toBe('replied');
+  });
+
   it('escalates when the same intent comes three times in a row', async () => {
     const { flow } = setup(scripted([ok('track', 'a'), ok('track', 'b'), ok('track', 'c')]));
     expect((await flow.customerMessage('conv-1', { text: '1' })).kind).toBe('replied');
@@ -219,10 +228,14 @@ describe('createBotFlow', () => {
     });
   });
 
-  it('validates input at the boundary', () => {
+  it('validates input at the boundary', async () => {
     const { flow } = setup(scripted([ok('a')]));
     expect(() => flow.start({ conversationId: 'conv-1', customerId: 'c' })).toThrow(/already started/);
-    expect(() => flow.customerMessage('nope', { text: 'x' })).toThrow(/Unknown conversation/);
+    await expect(flow.customerMessage('nope', { text: 'x' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(flow.customerMessage('conv-1', { text: 5 } as never)).rejects.toMatchObject({
+      code: 'VALIDATION',
+      path: ['text'],
+    });
     try {
       createBotFlow({
         bot: scripted([]),

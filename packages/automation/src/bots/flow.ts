@@ -149,7 +149,10 @@ const MessageInputSchema = z.object({ text: z.string().max(20_000) }).strict();
 export interface BotFlow {
   /** Starts a conversation with the bot as owner. Starting a known id is a `CONFLICT`. */
   start(conversation: ConversationStart): void;
-  /** A customer message: the bot answers, or the flow hands off, or (a person owns it) stays muted. */
+  /**
+   * A customer message: the bot answers, or the flow hands off, or (a person owns it) stays muted.
+   * Rejects with `NOT_FOUND` for an unknown conversation, `VALIDATION` for a bad message.
+   */
   customerMessage(conversationId: string, message: { text: string }): Promise<TurnOutcome>;
   /** A message from the person who owns the conversation (kept in the transcript). */
   agentMessage(conversationId: string, message: { text: string }): void;
@@ -283,7 +286,10 @@ export function createBotFlow(options: BotFlowOptions): BotFlow {
       return escalate(s, 'customer_request', {});
     let score: number | undefined;
     if (sentiment !== undefined) {
-      const signal = await sentiment(text, { conversationId: s.start.conversationId, messages: s.messages });
+      // A failing provider gives no signal: sentiment is optional, the customer still gets an answer.
+      const signal = await Promise.resolve()
+        .then(() => sentiment(text, { conversationId: s.start.conversationId, messages: s.messages }))
+        .catch(() => undefined);
       score = typeof signal === 'number' ? signal : signal?.score;
       if (score !== undefined && Number.isFinite(score) && score <= config.negativeSentiment) {
         return escalate(s, 'negative_sentiment', { sentiment: score });
@@ -360,7 +366,7 @@ export function createBotFlow(options: BotFlowOptions): BotFlow {
         queue: Promise.resolve(),
       });
     },
-    customerMessage(conversationId, message) {
+    async customerMessage(conversationId, message) {
       const s = session(conversationId);
       const { text } = parseInput(MessageInputSchema, message, 'message');
       // Turns of one conversation run one after another, so a slow bot never answers out of order.

@@ -8,6 +8,7 @@ import {
   type EventEnvelope,
   type IdGenerator,
   isThreadlineError,
+  parseEvent,
   parseInput,
   ThreadlineError,
   type Unsubscribe,
@@ -98,7 +99,10 @@ export type AutomationEvent =
 
 /** A running automation engine (see {@link createAutomationEngine}). */
 export interface AutomationEngine {
-  /** Evaluates the rules for one event and performs the actions. Runs one event at a time, in arrival order. */
+  /**
+   * Evaluates the rules for one event and performs the actions. Runs one event at a time, in
+   * arrival order. A malformed envelope rejects with `VALIDATION` and the field path.
+   */
   handle(event: EventEnvelope): Promise<AutomationRun>;
   /** What {@link handle} would do for the event, without acting, auditing or publishing. */
   dryRun(event: EventEnvelope): AutomationRun;
@@ -392,7 +396,13 @@ export function createAutomationEngine(options: AutomationEngineOptions): Automa
     };
   }
 
-  function handle(e: EventEnvelope): Promise<AutomationRun> {
+  function handle(input: EventEnvelope): Promise<AutomationRun> {
+    let e: EventEnvelope;
+    try {
+      e = parseEvent(input);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     // Attribution happens on arrival: an event published while an action runs belongs to it.
     const lineage = tracker.lineageOf(e, inflight);
     const next = queue.then(async () => {
@@ -405,7 +415,8 @@ export function createAutomationEngine(options: AutomationEngineOptions): Automa
 
   return {
     handle,
-    dryRun(e) {
+    dryRun(input) {
+      const e = parseEvent(input);
       const lineage = tracker.lineageOf(e, undefined);
       return plan(e, lineage, true).run;
     },
