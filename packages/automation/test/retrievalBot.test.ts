@@ -1,0 +1,121 @@
+import {
+  createInProcessEventBus,
+  createManualClock,
+  createSequentialIds,
+  type EventEnvelope,
+  isThreadlineError,
+} from '@threadline/core';
+import { analyzeKnowledgeGaps } from '@threadline/insights';
+import { describe, expect, it } from 'vitest';
+import { createRetrievalBot, type QuestionUnansweredPayload } from '../src/index.js';
+
+const articles = [
+  {
+    id: 'kb-password',
+    title: 'Reset your password',
+    body: 'Open Settings, choose Security and press Reset password. A link arrives by email.',
+    phrases: ['forgot my password', 'locked out'],
+  },
+  {
+    id: 'kb-invoice',
+    title: 'Download invoices',
+    body: 'Invoices are under Billing. Each invoice can be downloaded as a PDF.\n\nOlder invoices are archived.',
+  },
+  {
+    id: 'kb-shipping',
+    title: 'Shipping times',
+    body: 'Orders ship within two business days. Tracking numbers are emailed when the parcel leaves.',
+    intent: 'shipping_eta',
+  },
+];
+
+describe('createRetrievalBot', () => {
+  it('answers with the best article, its first paragraph, citations and a confidence', () => {
+    const bot = createRetrievalBot({ articles });
+    const reply = bot.answer('How do I download my invoices as PDF?');
+    expect(reply.intent).toBe('kb-invoice');
+    expect(reply.text).toBe('Invoices are under Billing. Each invoice can be downloaded as a PDF.');
+    expect(reply.citations?.[0]?.id).toBe('kb-invoice');
+    expect(reply.confidence).toBeGreaterThan(0.5);
+  });
+
+  it('a phrase match boosts an article above one that only shares words', () => {
+    const bot = createRetrievalBot({ articles });
+    const reply = bot.answer('I am locked out');
+    expect(reply.citations?.[0]?.id).toBe('kb-password');
+    expect(reply.intent).toBe('kb-password');
+    const plain = createRetrievalBot({ articles: articles.map((a) => ({ ...a, phrases: [] })) }).answer(
+      'I am locked out',
+    );
+    expect(plain.confidence).toBeLessThan(reply.confidence);
+  });
+
+  it('uses the article intent when given', () => {
+    expect(createRetrievalBot({ articles }).answer('when will my order ship?').intent).toBe('shipping_eta');
+  });
+
+  it('a question the corpus does not cover gets the fallback and a low confidence', () => {
+    const bot = createRetrievalBot({ articles, fallbackText: 'No idea.' });
+    const reply = bot.answer('Can I bring my dog to the concert?');
+    expect(reply.text).toBe('No idea.');
+    expect(reply.intent).toBeUndefined();
+    expect(reply.confidence).toBeLessThan(0.35);
+    expect(bot.answer('   ').confidence).toBe(0);
+  });
+
+  it('emits bot.question_unanswered that insights knowledge gaps consume', async () => {
+    const clock = createManualClock(1_000);
+    const ids = createSequentialIds();
+    const bus = createInProcessEventBus();
+    const seen: EventEnvelope[] = [];
+    bus.subscribe('bot.question_unanswered', (e) => {
+      seen.push(e);
+    });
+    const bot = createRetrievalBot({ articles, bus, clock, ids });
+    const questions = [
+      'How do I change my delivery address?',
+      'Can I change the delivery address on my order?',
+    ];
+    for (const [i, q] of questions.entries()) {
+      await bot.reply(
+        {
+          id: `c${i}`,
+          tenantId: 't1',
+          customerId: `cus${i}`,
+          messages: [{ speaker: 'customer', text: q, at: 1_000 }],
+        },
+        { now: 1_000, signal: new AbortController().signal, attributes: {} },
+      );
+    }
+    // An answered question emits nothing.
+    await bot.reply(
+      {
+        id: 'c9',
+        tenantId: 't1',
+        customerId: 'x',
+        messages: [{ speaker: 'customer', text: 'download invoices', at: 1 }],
+      },
+      { now: 1, signal: new AbortController().signal, attributes: {} },
+    );
+    expect(seen.map((e) => [e.tenantId, e.aggregateType, e.aggregateId, e.version])).toEqual([
+      ['t1', 'bot', 'retrieval-bot', 1],
+      ['t1', 'bot', 'retrieval-bot', 2],
+    ]);
+    const payloads = seen.map((e) => e.payload as QuestionUnansweredPayload);
+    expect(payloads[0]?.question).toBe(questions[0]);
+    const report = analyzeKnowledgeGaps(payloads.map((p) => p.knowledge));
+    expect(report.gaps.length).toBe(1);
+    expect(report.gaps[0]?.topic).toContain('address');
+  });
+
+  it('rejects bad configuration with CONFIG and the path', () => {
+    try {
+      createRetrievalBot({ articles: [{ id: '', title: 't', body: 'b' }] });
+      expect.unreachable();
+    } catch (e) {
+      expect(isThreadlineError(e, 'CONFIG')).toBe(true);
+      expect((e as { path: unknown }).path).toEqual(['articles', 0, 'id']);
+    }
+    expect(() => createRetrievalBot({ articles, bus: createInProcessEventBus() })).toThrow(/clock/);
+  });
+});
