@@ -23,10 +23,12 @@ describe('published packages', () => {
         '@threadline/adapter-webchat',
         '@threadline/adapter-webhooks',
         '@threadline/adapter-whatsapp',
+        '@threadline/automation',
         '@threadline/cases',
         '@threadline/core',
         '@threadline/insights',
         '@threadline/routing',
+        '@threadline/testing',
       ]),
     );
   });
