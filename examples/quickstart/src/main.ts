@@ -39,7 +39,10 @@ try {
     await opened.close();
   }
 } catch (error) {
-  if (isThreadlineError(error, 'VALIDATION') || (error instanceof TypeError && 'code' in error)) {
+  // A malformed --store (VALIDATION) or an unknown/malformed option (parseArgs' ERR_PARSE_ARGS_*).
+  const parseArgsError =
+    error instanceof TypeError && /^ERR_PARSE_ARGS/.test(String(Reflect.get(error, 'code')));
+  if (isThreadlineError(error, 'VALIDATION') || parseArgsError) {
     console.error(`${error.message}\n\n${USAGE}`);
     process.exit(2);
   }
