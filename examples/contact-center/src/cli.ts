@@ -1,7 +1,8 @@
 // The demo's command line: `node:util.parseArgs` in strict mode, so an unknown or malformed option
 // is an error with the usage, never silently ignored.
 import { parseArgs } from 'node:util';
-import { isKnownTimeZone } from '@threadline/core';
+import { isKnownTimeZone, isThreadlineError } from '@threadline/core';
+import { parseStoreSpec, type StoreSpec } from '@threadline/example-quickstart/storage';
 import type { DemoDayOptions } from './simulation.js';
 
 /** The usage text `--help` prints. */
@@ -18,6 +19,10 @@ Options:
   --time-zone <zone>    IANA zone of opening hours and shifts (default America/New_York)
   --out <dir>           folder for report.html (created when missing; default: the current folder)
   --json <file>         also write the report's data as JSON to <file> (for other tools)
+  --store <spec>        where the engines keep their state: memory (default, the only store the
+                        simulated day runs on today). pglite:<dir> and postgres://user@host:port/db
+                        are understood but refused: the day's engines do not take a storage yet.
+                        The quickstart runs on all three (see the root README, "Quickstart").
   --help                show this text
 
 Both --agents 5000 and --agents=5000 work. Progress goes to stderr: a bar on a terminal,
@@ -33,7 +38,20 @@ export type CliResult =
       json?: string;
       /** `--out <dir>`: the folder for report.html. */
       out?: string;
+      /** `--store <spec>`: where the engines keep their state (absent: memory). */
+      store?: StoreSpec;
     };
+
+/**
+ * Why the demo refuses a durable `--store` (printed by `main.ts`, exit code 1). The simulated day
+ * wires its engines inside `@threadline/testing`'s `simulateDay`, which has no storage option;
+ * with one, every step would also wait for its commit (events reach listeners only after it).
+ */
+export const DURABLE_STORE_UNSUPPORTED = `The simulated day runs on the memory store only, for now.
+@threadline/testing's simulateDay builds its engines itself and takes no storage yet, so
+--store pglite:<dir> and --store postgres://… cannot reach them. Try durable storage with the
+quickstart instead:
+  pnpm --filter @threadline/example-quickstart start -- --store pglite:./threadline-data`;
 
 /** A bad command line; its message names the option and ends with the usage. */
 export class UsageError extends Error {
@@ -46,6 +64,16 @@ function integer(name: string, raw: string | undefined, min: number): number | u
   if (!/^-?\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < min)
     throw new UsageError(`--${name} must be an integer ≥ ${min}, got "${raw}"`);
   return n;
+}
+
+function storeOption(raw: string | undefined): StoreSpec | undefined {
+  if (raw === undefined) return undefined;
+  try {
+    return parseStoreSpec(raw);
+  } catch (error) {
+    if (isThreadlineError(error, 'VALIDATION')) throw new UsageError(error.message);
+    throw error;
+  }
 }
 
 /** Parses the demo's arguments (without the node and script paths). */
@@ -64,6 +92,7 @@ export function parseCli(args: readonly string[]): CliResult {
         'time-zone': { type: 'string' },
         json: { type: 'string' },
         out: { type: 'string' },
+        store: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -93,10 +122,12 @@ export function parseCli(args: readonly string[]): CliResult {
   if (json !== undefined && json.trim() === '') throw new UsageError('--json needs a file path');
   const out = values.out as string | undefined;
   if (out !== undefined && out.trim() === '') throw new UsageError('--out needs a folder');
+  const store = storeOption(values.store as string | undefined);
   return {
     help: false,
     options,
     ...(json === undefined ? {} : { json }),
     ...(out === undefined ? {} : { out }),
+    ...(store === undefined ? {} : { store }),
   };
 }

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { buildDayReport, localClock, TIME_ZONE } from '@threadline/testing';
-import { type CliResult, parseCli, USAGE, UsageError } from './cli.js';
+import { type CliResult, DURABLE_STORE_UNSUPPORTED, parseCli, USAGE, UsageError } from './cli.js';
 import { createProgressRenderer } from './progress.js';
 import { formatReport, writeHtmlReport } from './report.js';
 import { simulateDemoDay } from './simulation.js';
@@ -22,6 +22,10 @@ try {
 if (cli.help) {
   console.log(USAGE);
   process.exit(0);
+}
+if (cli.store !== undefined && cli.store.kind !== 'memory') {
+  console.error(DURABLE_STORE_UNSUPPORTED);
+  process.exit(1);
 }
 
 // Relative paths are relative to where the user ran `pnpm demo` (pnpm runs the script in this package).
