@@ -3,6 +3,7 @@ import { type BusSuiteOptions, busSuite } from './busSuite.js';
 import { type ConcurrencySuiteOptions, concurrencySuite } from './concurrencySuite.js';
 import { type DocumentStoreSuiteOptions, documentStoreSuite } from './documentStoreSuite.js';
 import { type EventLogSuiteOptions, eventLogSuite } from './eventLogSuite.js';
+import { type LeaseSuiteOptions, leaseSuite } from './leaseSuite.js';
 import { type OutboxSuiteOptions, outboxSuite } from './outboxSuite.js';
 import type { SuiteRunner } from './types.js';
 
@@ -23,6 +24,7 @@ export {
   durableBusSuite,
 } from './durableBusSuite.js';
 export { type EventLogSuiteOptions, eventLogSuite, testEvent } from './eventLogSuite.js';
+export { type LeasedStorage, type LeaseSuiteOptions, leaseSuite } from './leaseSuite.js';
 export { type OutboxSuiteOptions, outboxSuite } from './outboxSuite.js';
 export type { MaybePromise, SuiteRunner } from './types.js';
 
@@ -35,6 +37,7 @@ export interface ConformanceSuiteOptions extends SuiteRunner {
   bus?: Without<BusSuiteOptions>;
   outbox?: Without<OutboxSuiteOptions>;
   concurrency?: Without<ConcurrencySuiteOptions>;
+  leases?: Without<LeaseSuiteOptions>;
 }
 
 /**
@@ -59,4 +62,5 @@ export function conformanceSuite(options: ConformanceSuiteOptions): void {
   if (options.bus) busSuite({ ...runner, ...options.bus });
   if (options.outbox) outboxSuite({ ...runner, ...options.outbox });
   if (options.concurrency) concurrencySuite({ ...runner, ...options.concurrency });
+  if (options.leases) leaseSuite({ ...runner, ...options.leases });
 }

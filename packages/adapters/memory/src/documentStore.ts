@@ -16,12 +16,14 @@ import {
   type TenantOptions,
   ThreadlineError,
   type TransactionContext,
+  type TransactionOptions,
   tenantOf,
   validateDocumentInput,
 } from '@threadline/core';
 import { Collection, matchingIds, page, rangeHits, rangePage } from './collection.js';
 import type { MemoryEventLog } from './eventLog.js';
 import { frozenCopy } from './freeze.js';
+import type { MemoryLeaseStore } from './leaseStore.js';
 import type { MemoryOutbox } from './outbox.js';
 import { runTransaction } from './transaction.js';
 
@@ -41,6 +43,8 @@ export interface MemoryDocumentStoreOptions {
   outbox?: MemoryOutbox;
   /** Event log that transactions append to through `tx.events` (set by `createMemoryStorage`). */
   events?: MemoryEventLog;
+  /** Lease store that `fence` options are checked against (set by `createMemoryStorage`). */
+  leases?: MemoryLeaseStore;
 }
 
 const NO_IDS: ReadonlySet<string> = new Set();
@@ -52,20 +56,24 @@ const NO_IDS: ReadonlySet<string> = new Set();
  */
 export class MemoryDocumentStore implements DocumentStore {
   readonly name = 'memory';
-  readonly capabilities: AdapterCapabilities = {
-    transactions: true,
-    ordering: true,
-    durable: false,
-    uniqueIndexes: true,
-    rangeQueries: true,
-  };
+  readonly capabilities: AdapterCapabilities;
   readonly #collections = new Map<string, Collection>();
   readonly #outbox: MemoryOutbox | undefined;
   readonly #events: MemoryEventLog | undefined;
+  readonly #leases: MemoryLeaseStore | undefined;
 
   constructor(options: MemoryDocumentStoreOptions = {}) {
     this.#outbox = options.outbox;
     this.#events = options.events;
+    this.#leases = options.leases;
+    this.capabilities = {
+      transactions: true,
+      ordering: true,
+      durable: false,
+      uniqueIndexes: true,
+      rangeQueries: true,
+      fencing: options.leases !== undefined,
+    };
     for (const [name, def] of Object.entries(options.collections ?? {})) this.#define(name, def);
   }
 
@@ -134,6 +142,7 @@ export class MemoryDocumentStore implements DocumentStore {
   ): T {
     assertCollectionName(collection);
     const { tenantId, id } = validateDocumentInput(document, options?.expectedVersion);
+    if (options?.fence !== undefined) this.#fenced().assertFence(options.fence);
     const slice = this.#collection(collection).slice(tenantId, true);
     const current = slice.docs.get(id)?.version ?? 0;
     if (options?.expectedVersion !== undefined && options.expectedVersion !== current) {
@@ -173,7 +182,9 @@ export class MemoryDocumentStore implements DocumentStore {
     return page(matchingIds(slice, q.where), q, load);
   }
 
-  async transaction<R>(fn: (tx: TransactionContext) => Promise<R>): Promise<R> {
+  async transaction<R>(fn: (tx: TransactionContext) => Promise<R>, options?: TransactionOptions): Promise<R> {
+    const fence = options?.fence;
+    if (fence !== undefined) this.#fenced().assertFence(fence);
     return runTransaction(
       {
         collections: this.#collections,
@@ -182,8 +193,10 @@ export class MemoryDocumentStore implements DocumentStore {
         events: this.#events,
         capabilities: this.capabilities,
         defineCollection: (c, d) => this.defineCollection(c, d),
+        leases: this.#leases,
       },
       fn,
+      fence,
     );
   }
 
@@ -238,6 +251,15 @@ export class MemoryDocumentStore implements DocumentStore {
       coll.ranges.add(f);
       for (const slice of coll.tenants.values()) slice.addRange(f);
     }
+  }
+
+  /** The lease store fences are checked against; `UNSUPPORTED` when this store has none. */
+  #fenced(): MemoryLeaseStore {
+    if (this.#leases) return this.#leases;
+    throw new ThreadlineError(
+      'UNSUPPORTED',
+      'This memory store has no lease store to check a fence against; create it with createMemoryStorage()',
+    );
   }
 
   #collection(name: string): Collection {

@@ -6,6 +6,11 @@ export {
   type MemoryDocumentStoreOptions,
 } from './documentStore.js';
 export { createMemoryEventLog, type EventLogSnapshot, MemoryEventLog } from './eventLog.js';
+export {
+  createMemoryLeaseStore,
+  MemoryLeaseStore,
+  type MemoryLeaseStoreOptions,
+} from './leaseStore.js';
 export { createMemoryOutbox, MemoryOutbox, type OutboxSnapshot } from './outbox.js';
 export {
   createMemoryStorage,

@@ -1,11 +1,12 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
-import { ThreadlineError, type ThreadlineStorage } from '@threadline/core';
+import { type Clock, ThreadlineError, type ThreadlineStorage } from '@threadline/core';
 import {
   type DocumentStoreSnapshot,
   MemoryDocumentStore,
   type MemoryDocumentStoreOptions,
 } from './documentStore.js';
 import { type EventLogSnapshot, MemoryEventLog } from './eventLog.js';
+import { MemoryLeaseStore } from './leaseStore.js';
 import { MemoryOutbox, type OutboxSnapshot } from './outbox.js';
 
 /** The JSON image of a whole memory storage, written by `saveToFile`. */
@@ -22,6 +23,8 @@ export interface MemoryStorage extends ThreadlineStorage {
   documents: MemoryDocumentStore;
   events: MemoryEventLog;
   outbox: MemoryOutbox;
+  /** Partition leases; the documents check `fence` options against them. Not part of snapshots. */
+  leases: MemoryLeaseStore;
   /** A JSON-serialisable image of everything. */
   snapshot(): MemoryStorageSnapshot;
   /** Replaces everything with a snapshot. */
@@ -35,6 +38,8 @@ export interface MemoryStorage extends ThreadlineStorage {
 /** Options for {@link createMemoryStorage}. */
 export interface MemoryStorageOptions {
   collections?: MemoryDocumentStoreOptions['collections'];
+  /** The clock leases expire by (default: the system clock). */
+  clock?: Clock;
 }
 
 function checkSnapshot(value: unknown): MemoryStorageSnapshot {
@@ -74,15 +79,18 @@ function checkSnapshot(value: unknown): MemoryStorageSnapshot {
 export function createMemoryStorage(options: MemoryStorageOptions = {}): MemoryStorage {
   const outbox = new MemoryOutbox();
   const events = new MemoryEventLog();
+  const leases = new MemoryLeaseStore(options.clock ? { clock: options.clock } : {});
   const documents = new MemoryDocumentStore({
     outbox,
     events,
+    leases,
     ...(options.collections ? { collections: options.collections } : {}),
   });
   const storage: MemoryStorage = {
     documents,
     events,
     outbox,
+    leases,
     snapshot: () => ({
       format: 'threadline-memory',
       formatVersion: 1,

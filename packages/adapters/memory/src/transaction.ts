@@ -13,6 +13,7 @@ import {
   type FindPage,
   type FindQuery,
   inRange,
+  type LeaseFence,
   normalizeFindQuery,
   type PutOptions,
   type ReadStreamOptions,
@@ -38,6 +39,7 @@ import {
 } from './collection.js';
 import type { MemoryEventLog } from './eventLog.js';
 import { frozenCopy } from './freeze.js';
+import type { MemoryLeaseStore } from './leaseStore.js';
 import type { MemoryOutbox } from './outbox.js';
 
 /** What a transaction needs from its store. */
@@ -48,6 +50,8 @@ export interface TransactionHost {
   events: MemoryEventLog | undefined;
   capabilities: AdapterCapabilities;
   defineCollection(collection: string, definition: CollectionDefinition): Promise<void>;
+  /** Where fences are checked (absent: a fence is `UNSUPPORTED`). */
+  leases?: MemoryLeaseStore | undefined;
 }
 
 /** A staged write inside a transaction: the document, or `null` for a delete. */
@@ -80,7 +84,18 @@ const NUL = '\u0000';
 export async function runTransaction<R>(
   host: TransactionHost,
   fn: (tx: TransactionContext) => Promise<R>,
+  fence?: LeaseFence,
 ): Promise<R> {
+  /** The transaction's fence and its puts' fences, checked again at commit. */
+  const fences: unknown[] = fence === undefined ? [] : [fence];
+  const assertFence = (f: unknown) => {
+    if (!host.leases)
+      throw new ThreadlineError(
+        'UNSUPPORTED',
+        'This memory store has no lease store to check a fence against; create it with createMemoryStorage()',
+      );
+    host.leases.assertFence(f);
+  };
   const staged = new Map<string, StagedWrite>();
   const stagedEvents: EventEnvelope[][] = [];
   const appends: StagedAppend[] = [];
@@ -134,6 +149,10 @@ export async function runTransaction<R>(
     async put<T extends StoredDocument>(collection: string, document: DocumentInput, options?: PutOptions) {
       assertCollectionName(collection);
       const { tenantId, id } = validateDocumentInput(document, options?.expectedVersion);
+      if (options?.fence !== undefined) {
+        assertFence(options.fence);
+        fences.push(options.fence);
+      }
       const current = read(collection, tenantId, id)?.version ?? 0;
       if (options?.expectedVersion !== undefined && options.expectedVersion !== current) {
         throw conflictError(`${collection}/${id}`, options.expectedVersion, current);
@@ -274,7 +293,9 @@ export async function runTransaction<R>(
   const result = await fn(events ? { documents, outbox, events } : { documents, outbox });
 
   // Commit: every write must still be based on the version it saw (writers may have interleaved
-  // while fn awaited). Check everything before applying anything, so a conflict writes nothing.
+  // while fn awaited), and every fence still current (another owner may have taken the lease).
+  // Check everything before applying anything, so a conflict writes nothing.
+  for (const f of fences) assertFence(f);
   const touched = new Set<string>();
   for (const w of staged.values()) {
     const now = committed(w.collection, w.tenantId, w.id)?.version ?? 0;

@@ -20,6 +20,7 @@ import {
   ThreadlineError,
   type TransactionContext,
   type TransactionEventLog,
+  type TransactionOptions,
   tenantOf,
   type UniqueIndex,
   validateDocumentInput,
@@ -57,6 +58,8 @@ export interface PostgresDocumentStoreOptions {
   eventsIn?: (tx: Queryable) => TransactionEventLog;
   /** Groups concurrent puts into multi-row statements (top-level store only). */
   batcher?: PutBatcher;
+  /** Checks a lease fence inside a transaction (set by `createPostgresStorage`). */
+  checkFence?: (tx: Queryable, fence: unknown) => Promise<void>;
 }
 
 interface DocRow {
@@ -156,6 +159,11 @@ export class PostgresDocumentStore implements DocumentStore {
     const { version: _ignored, ...fields } = document;
     const json = JSON.stringify({ ...fields, id, tenantId });
     assertStorableJson('document', document, json);
+    if (options?.fence !== undefined) {
+      // A fenced put is a transaction: the fence's row lock holds until the write commits.
+      if (this.#o.driver) return this.transaction((tx) => tx.documents.put<T>(collection, document, options));
+      await this.#fence(this.#o.q, options.fence);
+    }
     // Inside a transaction a failed statement would abort it: a savepoint keeps a unique-index
     // violation to this put, as in the memory adapter (only collections with unique indexes pay).
     // A transaction needs the collection's unique indexes before it writes (it cannot look them
@@ -349,12 +357,14 @@ export class PostgresDocumentStore implements DocumentStore {
     return { items, nextCursor: cursor };
   }
 
-  async transaction<R>(fn: (tx: TransactionContext) => Promise<R>): Promise<R> {
+  async transaction<R>(fn: (tx: TransactionContext) => Promise<R>, options?: TransactionOptions): Promise<R> {
     const { driver, outboxIn, eventsIn } = this.#o;
     if (!driver || !outboxIn) {
       throw new ThreadlineError('UNSUPPORTED', 'Transactions do not nest: use the outer transaction');
     }
-    return driver.transaction((q) => {
+    const fence = options?.fence;
+    return driver.transaction(async (q) => {
+      if (fence !== undefined) await this.#fence(q, fence);
       const documents = new PostgresDocumentStore({
         ...this.#o,
         name: `${this.name}-tx`,
@@ -370,6 +380,15 @@ export class PostgresDocumentStore implements DocumentStore {
       if (eventsIn) context.events = eventsIn(q);
       return fn(context);
     });
+  }
+
+  async #fence(q: Queryable, fence: unknown): Promise<void> {
+    if (!this.#o.checkFence)
+      throw new ThreadlineError(
+        'UNSUPPORTED',
+        'This document store has no lease store to check a fence against',
+      );
+    await this.#o.checkFence(q, fence);
   }
 
   /** The declared indexes of `collection`, re-read from the database when `where` needs unknown ones. */

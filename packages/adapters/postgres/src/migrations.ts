@@ -116,6 +116,22 @@ export const MIGRATIONS: readonly Migration[] = [
        FOR EACH STATEMENT EXECUTE FUNCTION "${t.schema}".outbox_notify()`,
     ],
   },
+  {
+    version: 4,
+    name: 'partition leases with fencing tokens',
+    // One row per lease name, kept after release so tokens never go back. `expires_at` is epoch
+    // milliseconds on the lease store's clock (the database's, unless one is injected).
+    sql: (t) => [
+      `CREATE TABLE IF NOT EXISTS ${t.leases} (
+        name text PRIMARY KEY,
+        token bigint NOT NULL CHECK (token > 0),
+        owner text,
+        held boolean NOT NULL,
+        expires_at bigint NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      )`,
+    ],
+  },
 ];
 
 /** What `migrate()` did. */

@@ -27,6 +27,8 @@ export interface Tables {
   idempotency: string;
   outbox: string;
   migrations: string;
+  /** Partition leases with fencing tokens (migration 4). */
+  leases: string;
 }
 
 /** Table names for `schema` (already validated, so quoting cannot be escaped). */
@@ -41,6 +43,7 @@ export function tablesOf(schema: string): Tables {
     idempotency: q('idempotency_keys'),
     outbox: q('outbox'),
     migrations: q('migrations'),
+    leases: q('leases'),
   };
 }
 

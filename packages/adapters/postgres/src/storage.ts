@@ -1,9 +1,15 @@
-import { type AdapterCapabilities, ThreadlineError, type ThreadlineStorage } from '@threadline/core';
+import {
+  type AdapterCapabilities,
+  type Clock,
+  ThreadlineError,
+  type ThreadlineStorage,
+} from '@threadline/core';
 import { PostgresDocumentStore } from './documentStore.js';
 import type { Driver } from './driver/driver.js';
 import { isPgPool, type PgPoolLike, pgDriver } from './driver/pg.js';
 import { isPGlite, type PGliteLike, pgliteDriver } from './driver/pglite.js';
 import { PostgresEventLog, runnerIn } from './eventLog.js';
+import { checkFence, PostgresLeaseStore } from './leaseStore.js';
 import { type MigrationReport, migrate } from './migrations.js';
 import { DEFAULT_CLAIM_TIMEOUT_MS, outboxWriter, PostgresOutbox } from './outbox.js';
 import { PutBatcher } from './putBatcher.js';
@@ -17,6 +23,11 @@ export interface PostgresStorageOptions {
   schema?: string;
   /** How long an outbox entry handed out by `pending` stays hidden from other relays (default 30 s). */
   outboxClaimTimeoutMs?: number;
+  /**
+   * The clock leases expire by. Default: the database's clock, the same for every process (no
+   * clock skew between them); inject a `ManualClock` in tests.
+   */
+  leaseClock?: Clock;
 }
 
 /** Documents, event log and outbox in one PostgreSQL schema, plus migrations. */
@@ -24,6 +35,8 @@ export interface PostgresStorage extends ThreadlineStorage {
   documents: PostgresDocumentStore;
   events: PostgresEventLog;
   outbox: PostgresOutbox;
+  /** Partition leases (table `leases`); the documents check `fence` options against them. */
+  leases: PostgresLeaseStore;
   /** What this storage guarantees (the same object its ports report). */
   readonly capabilities: AdapterCapabilities;
   /** The schema holding the tables. */
@@ -69,7 +82,7 @@ export function createPostgresStorage(options: PostgresStorageOptions): Postgres
     throw new ThreadlineError('CONFIG', 'Invalid options: expected { client, schema? }');
   }
   const unknownKeys = Object.keys(options).filter(
-    (k) => k !== 'client' && k !== 'schema' && k !== 'outboxClaimTimeoutMs',
+    (k) => !['client', 'schema', 'outboxClaimTimeoutMs', 'leaseClock'].includes(k),
   );
   if (unknownKeys.length > 0) {
     throw new ThreadlineError(
@@ -88,6 +101,12 @@ export function createPostgresStorage(options: PostgresStorageOptions): Postgres
       issues: [{ path: ['outboxClaimTimeoutMs'], message: 'expected a positive integer', code: 'invalid' }],
     });
   }
+  const leaseClock = options.leaseClock;
+  if (leaseClock !== undefined && typeof (leaseClock as { now?: unknown } | null)?.now !== 'function') {
+    throw new ThreadlineError('CONFIG', 'Invalid leaseClock: expected a Clock (an object with now())', {
+      issues: [{ path: ['leaseClock'], message: 'expected an object with now()', code: 'invalid_type' }],
+    });
+  }
   const driver = driverFor(options.client);
   const tables = tablesOf(schema);
   const capabilities: AdapterCapabilities = Object.freeze({
@@ -96,6 +115,7 @@ export function createPostgresStorage(options: PostgresStorageOptions): Postgres
     durable: driver.durable,
     uniqueIndexes: true,
     rangeQueries: true,
+    fencing: true,
   });
   const documents = new PostgresDocumentStore({
     name: 'postgres',
@@ -107,11 +127,13 @@ export function createPostgresStorage(options: PostgresStorageOptions): Postgres
     outboxIn: (tx) => outboxWriter(tx, tables),
     eventsIn: (tx) => new PostgresEventLog(runnerIn(tx), tables, capabilities),
     batcher: new PutBatcher(driver, tables),
+    checkFence: (tx, fence) => checkFence(tx, tables, fence),
   });
   return {
     documents,
     events: new PostgresEventLog(driver, tables, capabilities),
     outbox: new PostgresOutbox(driver, tables, claimMs, driver),
+    leases: new PostgresLeaseStore(driver, tables, leaseClock),
     capabilities,
     schema,
     migrate: () => migrate(driver, tables),

@@ -107,6 +107,7 @@ describe('createPostgresStorage options', () => {
       durable: true,
       uniqueIndexes: true,
       rangeQueries: true,
+      fencing: true,
     });
   });
 });

@@ -10,4 +10,9 @@ export interface AdapterCapabilities {
   uniqueIndexes?: boolean;
   /** `find` accepts range conditions on declared `ranges` indexes. Absent means `false`. */
   rangeQueries?: boolean;
+  /**
+   * `put` and `transaction` accept a lease `fence` and check it against the bundle's
+   * `LeaseStore` atomically with the write. Absent means `false`.
+   */
+  fencing?: boolean;
 }

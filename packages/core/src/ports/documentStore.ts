@@ -1,5 +1,6 @@
 import type { AdapterCapabilities } from './capabilities.js';
 import type { EventLog } from './eventLog.js';
+import type { LeaseFence } from './lease.js';
 import type { OutboxWriter } from './outbox.js';
 
 /** Any JSON value. */
@@ -70,6 +71,23 @@ export interface PutOptions {
    * A mismatch throws `ThreadlineError` code `CONFLICT` and writes nothing. Omit to overwrite.
    */
   expectedVersion?: number;
+  /**
+   * Write only under a lease (needs `capabilities.fencing`): the store checks that `fence.token`
+   * is still the lease's current token, atomically with the write; a stale token is `CONFLICT`
+   * naming the lease (`details.lease`) and writes nothing. Inside a transaction the check holds
+   * until commit.
+   */
+  fence?: LeaseFence;
+}
+
+/** Options for `transaction`. */
+export interface TransactionOptions {
+  /**
+   * Commit only under a lease (needs `capabilities.fencing`): every write of the transaction —
+   * documents, appends, outbox rows — commits only while `fence.token` is the lease's current
+   * token; otherwise the transaction throws `CONFLICT` naming the lease and writes nothing.
+   */
+  fence?: LeaseFence;
 }
 
 /** Options for `delete`. */
@@ -174,9 +192,10 @@ export interface DocumentStore {
   /**
    * Runs `fn` atomically (only when `capabilities.transactions`): its document writes, outbox
    * entries and event appends (`tx.events`) commit together, or none do if it throws (the error
-   * is rethrown). Unique indexes are checked against the committed state at commit too.
+   * is rethrown). Unique indexes are checked against the committed state at commit too. With
+   * `options.fence`, the whole transaction is fenced (see {@link TransactionOptions}).
    */
-  transaction?<R>(fn: (tx: TransactionContext) => Promise<R>): Promise<R>;
+  transaction?<R>(fn: (tx: TransactionContext) => Promise<R>, options?: TransactionOptions): Promise<R>;
   /** Releases resources. */
   close?(): Promise<void>;
 }

@@ -16,6 +16,7 @@ export type {
   TenantOptions,
   TransactionContext,
   TransactionEventLog,
+  TransactionOptions,
   WhereValue,
 } from './documentStore.js';
 export type {
@@ -26,6 +27,23 @@ export type {
   ReadStreamOptions,
   StoredEvent,
 } from './eventLog.js';
+export {
+  type AcquireLeaseOptions,
+  createLease,
+  type FenceTarget,
+  fenceProblem,
+  type Lease,
+  type LeaseFence,
+  type LeaseGrant,
+  type LeaseInfo,
+  type LeaseStore,
+  leaseConflictError,
+  MAX_LEASE_TTL_MS,
+  parseAcquireLease,
+  parseFence,
+  parseLeaseName,
+  parseLeaseTtl,
+} from './lease.js';
 export type { MarkFailedOptions, Outbox, OutboxEntry, OutboxWriter } from './outbox.js';
 export {
   createOutboxRelay,

@@ -2,6 +2,7 @@ import type { EventBus } from '../bus.js';
 import { ThreadlineError } from '../errors.js';
 import type { DocumentStore } from './documentStore.js';
 import type { EventLog } from './eventLog.js';
+import type { LeaseStore } from './lease.js';
 import type { Outbox } from './outbox.js';
 import type { EventPublisher } from './outboxRelay.js';
 
@@ -11,6 +12,7 @@ const REQUIRED = {
   EventBus: ['publish', 'subscribe'],
   EventPublisher: ['publish'],
   Outbox: ['add', 'pending', 'markPublished', 'markFailed', 'dead', 'retry'],
+  LeaseStore: ['acquire', 'renew', 'release', 'inspect'],
 } as const;
 
 /**
@@ -25,6 +27,7 @@ interface PortTypes {
   EventBus: EventBus;
   EventPublisher: EventPublisher;
   Outbox: Outbox;
+  LeaseStore: LeaseStore;
 }
 
 /**
@@ -74,7 +77,7 @@ export function missingMethods(port: PortName, adapter: unknown): string[] | und
       if (typeof caps?.[flag] !== 'boolean') missing.push(`capabilities.${flag}`);
     }
     // Newer flags are optional (older adapters omit them) but must be booleans when present.
-    for (const flag of ['uniqueIndexes', 'rangeQueries']) {
+    for (const flag of ['uniqueIndexes', 'rangeQueries', 'fencing']) {
       if (caps?.[flag] !== undefined && typeof caps[flag] !== 'boolean') missing.push(`capabilities.${flag}`);
     }
     if (port === 'DocumentStore' && caps?.transactions === true && typeof a.transaction !== 'function') {

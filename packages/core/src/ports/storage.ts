@@ -1,5 +1,6 @@
 import type { DocumentStore } from './documentStore.js';
 import type { EventLog } from './eventLog.js';
+import type { LeaseStore } from './lease.js';
 import type { Outbox } from './outbox.js';
 
 /**
@@ -19,4 +20,9 @@ export interface ThreadlineStorage {
   documents: DocumentStore;
   events: EventLog;
   outbox: Outbox;
+  /**
+   * Partition leases with fencing tokens, when the backend has them (memory, PostgreSQL): the
+   * documents' `fence` options are checked against this store.
+   */
+  leases?: LeaseStore;
 }

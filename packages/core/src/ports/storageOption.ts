@@ -65,8 +65,8 @@ function refuse(owner: string, bad: readonly BadPart[], adapters: readonly unkno
 /**
  * Resolves an engine's `storage` option (or its deprecated `store` alias) to the document store.
  * Every part of a `storage` bundle is checked like {@link validateAdapter} does: the documents
- * (`DocumentStore`), the event log (`EventLog`) and the outbox (`Outbox`, including `dead` and
- * `retry`). Giving both options, or any part missing methods, is one `CONFIG` error that names the
+ * (`DocumentStore`), the event log (`EventLog`), the outbox (`Outbox`, including `dead` and
+ * `retry`) and, when present, the leases (`LeaseStore`). Giving both options, or any part missing methods, is one `CONFIG` error that names the
  * option path of every bad part and every missing method; its `cause` is the `ADAPTER` error with
  * the same findings (`details.missing`, `details.parts`). `undefined` when neither is given.
  * `owner` names the engine in messages (`'routing engine'`).
@@ -115,6 +115,14 @@ export function resolveDocumentStoreOption(
     if (found) {
       bad.push(found);
       adapters.push(storage[part]);
+    }
+  }
+  // `leases` is optional; when present it must be a whole LeaseStore.
+  if (storage.leases !== undefined) {
+    const found = findings(['storage', 'leases'], 'LeaseStore', storage.leases);
+    if (found) {
+      bad.push(found);
+      adapters.push(storage.leases);
     }
   }
   if (bad.length > 0) refuse(owner, bad, adapters);
