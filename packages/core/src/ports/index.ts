@@ -61,4 +61,5 @@ export {
   uniqueKey,
   validateAppend,
   validateDocumentInput,
+  validateOutboxEvents,
 } from './validate.js';
