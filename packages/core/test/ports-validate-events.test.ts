@@ -103,17 +103,17 @@ describe('validateAppend payload check', () => {
           const payload = JSON.parse(j) as unknown;
           // Plant the bad value at the end of a route of objects and arrays.
           const root: Record<string, unknown> = { keep: payload };
-          let cur: Record<string | number, unknown> = root;
+          let cur: unknown[] | Record<string, unknown> = root;
           const path: (string | number)[] = ['events', 0, 'payload'];
+          // Each step nests a new container: an array for a numeric step, an object for a string one.
           for (const step of route) {
-            const next: Record<string | number, unknown> = typeof step === 'number' ? [] : {};
-            const key = typeof step === 'number' ? 0 : `k${step}`;
+            const next: unknown[] | Record<string, unknown> = typeof step === 'number' ? [] : {};
             if (Array.isArray(cur)) {
               cur.push(next);
               path.push(cur.length - 1);
             } else {
-              cur[key] = next;
-              path.push(key);
+              cur[`k${step}`] = next;
+              path.push(`k${step}`);
             }
             cur = next;
           }
