@@ -97,6 +97,20 @@ export class MemoryEventLog implements EventLog {
   /** Synchronous `append` for simulations and hot loops (same semantics). */
   appendSync(streamId: string, events: readonly EventEnvelope[], options?: AppendOptions): AppendResult {
     const { tenantId } = validateAppend(streamId, events, options);
+    return this.appendValidated(tenantId, streamId, events, options);
+  }
+
+  /**
+   * `appendSync` for events `validateAppend` already accepted (a memory transaction validates
+   * when it stages an append and applies it here at commit, without a second pass).
+   * @internal
+   */
+  appendValidated(
+    tenantId: string,
+    streamId: string,
+    events: readonly EventEnvelope[],
+    options?: AppendOptions,
+  ): AppendResult {
     const idemKey =
       options?.idempotencyKey === undefined ? undefined : `${tenantId}\u0000${options.idempotencyKey}`;
     if (idemKey !== undefined) {

@@ -1,12 +1,10 @@
 import {
   type EventEnvelope,
-  EventEnvelopeSchema,
-  issuesFromZod,
   type MarkFailedOptions,
   type Outbox,
   type OutboxEntry,
   ThreadlineError,
-  validationError,
+  validateOutboxEvents,
 } from '@threadline/core';
 import { frozenCopy } from './freeze.js';
 
@@ -47,16 +45,7 @@ export class MemoryOutbox implements Outbox {
 
   /** Validates events for the outbox (throws `VALIDATION` with paths). */
   validate(events: readonly EventEnvelope[]): void {
-    if (!Array.isArray(events)) {
-      throw new ThreadlineError('VALIDATION', 'Invalid events: expected an array', {
-        issues: [{ path: ['events'], message: 'expected an array', code: 'invalid_type' }],
-      });
-    }
-    const issues = events.flatMap((e, i) => {
-      const r = EventEnvelopeSchema.safeParse(e);
-      return r.success ? [] : issuesFromZod(r.error.issues, ['events', i]);
-    });
-    if (issues.length > 0) throw validationError('outbox events', issues);
+    validateOutboxEvents(events);
   }
 
   async add(events: readonly EventEnvelope[]): Promise<void> {

@@ -329,7 +329,8 @@ export async function runTransaction<R>(
   }
   if (log) {
     for (const a of appends) {
-      const done = log.appendSync(
+      const done = log.appendValidated(
+        a.tenantId,
         a.streamId,
         a.events,
         a.idempotencyKey === undefined

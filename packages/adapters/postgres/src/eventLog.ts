@@ -113,22 +113,24 @@ export class PostgresEventLog implements EventLog {
     }
     return this.#driver.transaction(async (tx) => {
       await lockName(tx, `threadline:append:${t.schema}`);
-      if (key !== undefined) {
-        const { rows } = await tx.query<{ stream_id: string; result: AppendResult }>(
-          `SELECT stream_id, result FROM ${t.idempotency} WHERE tenant_id = $1 AND key = $2`,
-          [tenantId, key],
-        );
-        const previous = rows[0];
-        if (previous) {
-          if (previous.stream_id !== streamId) {
-            throw new ThreadlineError(
-              'CONFLICT',
-              `Idempotency key "${key}" was already used for stream "${previous.stream_id}"`,
-              { details: { idempotencyKey: key, streamId: previous.stream_id } },
-            );
-          }
-          return { ...previous.result, duplicate: true };
+      // Under the lock a new statement sees every committed append: read the version, check it
+      // and insert in one round trip.
+      if (key === undefined)
+        return this.#appendLocked(tx, tenantId, streamId, json, options?.expectedVersion);
+      const used = await tx.query<{ stream_id: string; result: AppendResult }>(
+        `SELECT stream_id, result FROM ${t.idempotency} WHERE tenant_id = $1 AND key = $2`,
+        [tenantId, key],
+      );
+      const previous = used.rows[0];
+      if (previous) {
+        if (previous.stream_id !== streamId) {
+          throw new ThreadlineError(
+            'CONFLICT',
+            `Idempotency key "${key}" was already used for stream "${previous.stream_id}"`,
+            { details: { idempotencyKey: key, streamId: previous.stream_id } },
+          );
         }
+        return { ...previous.result, duplicate: true };
       }
       const current = await streamVersionIn(tx, t, tenantId, streamId);
       if (options?.expectedVersion !== undefined && options.expectedVersion !== current) {
@@ -160,6 +162,33 @@ export class PostgresEventLog implements EventLog {
     });
   }
 
+  /** An append without an idempotency key once the append lock is held: one statement. */
+  async #appendLocked(
+    tx: Queryable,
+    tenantId: string,
+    streamId: string,
+    json: string,
+    expectedVersion: number | undefined,
+  ): Promise<AppendResult> {
+    const t = this.#t;
+    const { rows } = await tx.query<{ position: number | string; stream_version: number }>(
+      `WITH cur AS (
+         SELECT coalesce(max(stream_version), 0) AS v FROM ${t.events} WHERE tenant_id = $1 AND stream_id = $2
+       )
+       INSERT INTO ${t.events} (tenant_id, stream_id, stream_version, event_id, type, envelope)
+       SELECT $1, $2, cur.v + e.ord, e.value->>'id', e.value->>'type', e.value
+         FROM cur, jsonb_array_elements($3::jsonb) WITH ORDINALITY AS e(value, ord)
+        WHERE $4::integer IS NULL OR cur.v = $4::integer
+        ORDER BY e.ord
+       RETURNING position, stream_version`,
+      [tenantId, streamId, json, expectedVersion ?? null],
+    );
+    return resultOf(rows, streamId, async () => {
+      const current = await streamVersionIn(tx, t, tenantId, streamId);
+      return conflictError(`stream ${streamId}`, expectedVersion ?? 0, current);
+    });
+  }
+
   /**
    * An append without an idempotency key, outside a transaction, as one statement (one round trip
    * instead of five): take the schema's append lock, read the stream version, check
@@ -188,20 +217,10 @@ export class PostgresEventLog implements EventLog {
        RETURNING position, stream_version`,
       [tenantId, streamId, json, expectedVersion ?? null, `threadline:append:${t.schema}`],
     );
-    if (rows.length === 0) {
+    return resultOf(rows, streamId, async () => {
       const current = await streamVersionIn(this.#driver, t, tenantId, streamId);
-      throw conflictError(`stream ${streamId}`, expectedVersion ?? 0, current);
-    }
-    let first = Number.POSITIVE_INFINITY;
-    let last = 0;
-    let version = 0;
-    for (const r of rows) {
-      const p = toNumber(r.position);
-      if (p < first) first = p;
-      if (p > last) last = p;
-      if (Number(r.stream_version) > version) version = Number(r.stream_version);
-    }
-    return { streamId, streamVersion: version, firstPosition: first, lastPosition: last, duplicate: false };
+      return conflictError(`stream ${streamId}`, expectedVersion ?? 0, current);
+    });
   }
 
   async readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]> {
@@ -285,6 +304,25 @@ export class PostgresEventLog implements EventLog {
       }
     });
   }
+}
+
+/** The result of a one-statement append from its returned rows; no rows means a version conflict. */
+async function resultOf(
+  rows: readonly { position: number | string; stream_version: number }[],
+  streamId: string,
+  conflict: () => Promise<ThreadlineError>,
+): Promise<AppendResult> {
+  if (rows.length === 0) throw await conflict();
+  let first = Number.POSITIVE_INFINITY;
+  let last = 0;
+  let version = 0;
+  for (const r of rows) {
+    const p = toNumber(r.position);
+    if (p < first) first = p;
+    if (p > last) last = p;
+    if (Number(r.stream_version) > version) version = Number(r.stream_version);
+  }
+  return { streamId, streamVersion: version, firstPosition: first, lastPosition: last, duplicate: false };
 }
 
 async function streamVersionIn(q: Queryable, t: Tables, tenantId: string, streamId: string): Promise<number> {

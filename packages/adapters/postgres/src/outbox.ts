@@ -1,34 +1,18 @@
 import {
   type EventEnvelope,
-  EventEnvelopeSchema,
-  issuesFromZod,
   type MarkFailedOptions,
   type Outbox,
   type OutboxEntry,
   type OutboxWriter,
   ThreadlineError,
-  validationError,
+  validateOutboxEvents,
 } from '@threadline/core';
 import type { Driver, Queryable } from './driver/driver.js';
 import { OUTBOX_CHANNEL } from './migrations.js';
-import { assertStorable, type Tables, toNumber } from './schema.js';
+import { assertStorableJson, type Tables, toNumber } from './schema.js';
 
 /** Default time a claimed entry stays invisible to other relays before it may be claimed again. */
 export const DEFAULT_CLAIM_TIMEOUT_MS = 30_000;
-
-function validateEvents(events: readonly EventEnvelope[]): void {
-  if (!Array.isArray(events)) {
-    throw new ThreadlineError('VALIDATION', 'Invalid events: expected an array', {
-      issues: [{ path: ['events'], message: 'expected an array', code: 'invalid_type' }],
-    });
-  }
-  const issues = events.flatMap((e, i) => {
-    const r = EventEnvelopeSchema.safeParse(e);
-    return r.success ? [] : issuesFromZod(r.error.issues, ['events', i]);
-  });
-  if (issues.length > 0) throw validationError('outbox events', issues);
-  assertStorable('outbox events', events, ['events']);
-}
 
 function checkLimit(limit: unknown): asserts limit is number {
   if (!Number.isInteger(limit) || (limit as number) < 1) {
@@ -69,12 +53,15 @@ function checkSeqs(seqs: readonly number[]): void {
 export function outboxWriter(q: Queryable, tables: Tables): OutboxWriter {
   return {
     async add(events) {
-      validateEvents(events);
+      validateOutboxEvents(events);
       if (events.length === 0) return;
+      // One serialisation, scanned once for what PostgreSQL refuses (instead of a walk per event).
+      const json = JSON.stringify(events);
+      assertStorableJson('outbox events', events, json, ['events']);
       await q.query(
         `INSERT INTO ${tables.outbox} (event)
          SELECT e.value FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e(value, ord) ORDER BY e.ord`,
-        [JSON.stringify(events)],
+        [json],
       );
     },
   };

@@ -79,4 +79,5 @@ export {
   uniqueKey,
   validateAppend,
   validateDocumentInput,
+  validateOutboxEvents,
 } from './validate.js';

@@ -92,9 +92,31 @@ export function validateDocumentInput(
       code: 'invalid_type',
     });
   }
-  collectNonJson(doc, [], issues, 0);
+  if (!isJsonValue(doc, 0)) collectNonJson(doc, [], issues, 0);
   if (issues.length > 0) throw validationError('document', issues);
   return { tenantId, id: doc.id };
+}
+
+/**
+ * The same rule as {@link collectNonJson} without building paths: the hot paths ask it first and
+ * walk again with paths only when a value fails.
+ */
+function isJsonValue(value: unknown, depth: number): boolean {
+  if (depth > 100) return false;
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (typeof value !== 'object') return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!isJsonValue(value[i], depth + 1)) return false;
+    return true;
+  }
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return false;
+  for (const k in value) {
+    const v = (value as Record<string, unknown>)[k];
+    if (v !== undefined && !isJsonValue(v, depth + 1)) return false;
+  }
+  return true;
 }
 
 function collectNonJson(
@@ -431,10 +453,32 @@ export function validateAppend(
         code: 'tenant_mismatch',
       });
     }
-    collectNonJson(event.payload, ['events', i, 'payload'], issues, 0);
+    if (!isJsonValue(event.payload, 0)) collectNonJson(event.payload, ['events', i, 'payload'], issues, 0);
   }
   if (issues.length > 0) throw validationError('events', issues);
   return { tenantId, events: events as EventEnvelope[] };
+}
+
+/**
+ * Validates events for an outbox `add` (`VALIDATION` naming the path of every bad field): each must
+ * be a well-formed envelope, the same rule as `EventEnvelopeSchema` checked by hand (zod runs only
+ * to explain one that is not). An empty array is valid. Adapters call it once at the port boundary.
+ *
+ * @example
+ * ```ts
+ * validateOutboxEvents(events); // throws ThreadlineError('VALIDATION') with issues[].path
+ * ```
+ */
+export function validateOutboxEvents(events: unknown): asserts events is readonly EventEnvelope[] {
+  if (!Array.isArray(events)) fail('outbox events', ['events'], 'expected an array', 'invalid_type');
+  const issues: ValidationIssue[] = [];
+  for (let i = 0; i < events.length; i++) {
+    const e: unknown = events[i];
+    if (isWellFormedEnvelope(e)) continue;
+    const r = EventEnvelopeSchema.safeParse(e);
+    if (!r.success) issues.push(...issuesFromZod(r.error.issues, ['events', i]));
+  }
+  if (issues.length > 0) throw validationError('outbox events', issues);
 }
 
 /** A `CONFLICT` error for optimistic-concurrency failures. */
