@@ -9,25 +9,28 @@ import {
   toMillis,
   type Unsubscribe,
 } from '@threadline/core';
-import { z } from 'zod';
-import { dispatchWorker } from './dispatch.js';
+import {
+  cancelTaskCommand,
+  rejectReservationCommand,
+  removeWorkerCommand,
+  reportBotTurnCommand,
+  requestHandoffCommand,
+  setWorkerStatusCommand,
+  updateTaskCommand,
+  upsertWorkerCommand,
+} from './commands.js';
 import type { RoutingEvent, RoutingEventPattern } from './events.js';
 import { type DecisionTrace, explain } from './explain.js';
-import { type BotTurn, BotTurnSchema, botTurnPacket, checkHandoff, handoff } from './handoff/botHandoff.js';
+import type { BotTurn } from './handoff/botHandoff.js';
 import type { HandoffPacket, HandoffPacketInput } from './handoff/packet.js';
 import {
   CompleteOptionsSchema,
   parseTaskInputFast,
-  ReasonSchema,
-  RejectOptionsSchema,
   rejectReservedKeys,
-  StatusArgsSchema,
   type TaskInput,
   TaskInputSchema,
   type TaskPatch,
-  TaskPatchSchema,
   type WorkerInput,
-  WorkerInputSchema,
 } from './inputs.js';
 import { RecordingIds } from './journal/entry.js';
 import { openJournal, RoutingJournal } from './journal/journal.js';
@@ -35,11 +38,10 @@ import { recoverJournal } from './journal/recover.js';
 import { readSavedSnapshot, requireJournal, saveSnapshot } from './journal/saved.js';
 import { flush, run, subscribe, syncWanted } from './notifications.js';
 import { type ParsedRoutingOptions, parseOptions, type RoutingEngineOptions } from './options.js';
-import { acceptReservation, endPending, findReservation, type ReservationInfo } from './reservations.js';
-import { drainWorker, setStatus, upsertWorkerState } from './roster/workers.js';
+import { acceptReservation, findReservation, type ReservationInfo } from './reservations.js';
 import { parseSnapshot, type RoutingSnapshot, restoreSnapshot, takeSnapshot } from './snapshot.js';
 import { createState, hasKeys, NO_OPTIONS, notFound, type RoutingState } from './state.js';
-import { cancelTask, completeTask, createTask, updateTask } from './tasks/lifecycle.js';
+import { completeTask, createTask } from './tasks/lifecycle.js';
 import { advance } from './timers.js';
 import {
   type RoutingStats,
@@ -139,24 +141,7 @@ export class RoutingEngine {
    * ```
    */
   upsertWorker(input: WorkerInput): WorkerInfo {
-    const s = this.#s;
-    const j = openJournal(s);
-    rejectReservedKeys(input, 'worker');
-    const data = parseInput(WorkerInputSchema, input, 'worker');
-    if (data.calendar !== undefined && !Object.hasOwn(s.calendars, data.calendar)) {
-      throw new ThreadlineError('VALIDATION', `Invalid worker: unknown calendar "${data.calendar}"`, {
-        issues: [
-          { path: ['calendar'], message: `unknown calendar "${data.calendar}"`, code: 'invalid_value' },
-        ],
-      });
-    }
-    const info = run(s, () => {
-      const w = upsertWorkerState(s, data, undefined);
-      dispatchWorker(s, w);
-      return workerInfo(s, w);
-    });
-    if (j !== null) j.record('upsertWorker', [input]);
-    return info;
+    return upsertWorkerCommand(this.#s, input);
   }
 
   /**
@@ -169,21 +154,7 @@ export class RoutingEngine {
    * ```
    */
   setWorkerStatus(id: string, status: Presence, reason?: string): WorkerInfo {
-    const s = this.#s;
-    const j = openJournal(s);
-    const args = parseInput(
-      StatusArgsSchema,
-      reason === undefined ? { id, status } : { id, status, reason },
-      'worker status',
-    );
-    const w = s.workers.get(args.id);
-    if (!w) throw notFound('worker', args.id);
-    const info = run(s, () => {
-      setStatus(s, w, args);
-      return workerInfo(s, w);
-    });
-    if (j !== null) j.record('setWorkerStatus', [id, status, reason]);
-    return info;
+    return setWorkerStatusCommand(this.#s, id, status, reason);
   }
 
   /**
@@ -196,13 +167,7 @@ export class RoutingEngine {
    * ```
    */
   removeWorker(id: string): void {
-    const s = this.#s;
-    const j = openJournal(s);
-    const key = parseInput(z.string().min(1), id, 'worker id');
-    const w = s.workers.get(key);
-    if (!w) throw notFound('worker', key);
-    run(s, () => drainWorker(s, w));
-    if (j !== null) j.record('removeWorker', [key]);
+    removeWorkerCommand(this.#s, id);
   }
 
   /** A worker's current state, or `undefined`; its `attributes` are frozen. */
@@ -263,18 +228,7 @@ export class RoutingEngine {
    * ```
    */
   updateTask(id: string, patch: TaskPatch): TaskInfo {
-    const s = this.#s;
-    const j = openJournal(s);
-    const t = s.tasks.get(id);
-    if (!t) throw notFound('task', String(id));
-    rejectReservedKeys(patch, 'task patch');
-    const data = parseInput(TaskPatchSchema, patch, 'task patch');
-    const info = run(s, () => {
-      updateTask(s, t, data);
-      return taskInfo(s, t);
-    });
-    if (j !== null) j.record('updateTask', [id, patch], t.attributes.customerId);
-    return info;
+    return updateTaskCommand(this.#s, id, patch);
   }
 
   /**
@@ -286,13 +240,7 @@ export class RoutingEngine {
    * ```
    */
   cancelTask(id: string, reason: string): void {
-    const s = this.#s;
-    const j = openJournal(s);
-    const t = s.tasks.get(id);
-    if (!t) throw notFound('task', String(id));
-    const why = parseInput(ReasonSchema, reason, 'cancel reason');
-    run(s, () => cancelTask(s, t, why));
-    if (j !== null) j.record('cancelTask', [id, why], t.attributes.customerId);
+    cancelTaskCommand(this.#s, id, reason);
   }
 
   /**
@@ -377,13 +325,7 @@ export class RoutingEngine {
    * ```
    */
   rejectReservation(id: string, options: { reason: string }): void {
-    const s = this.#s;
-    const j = openJournal(s);
-    const r = s.reservations.get(id) ?? findReservation(s, id);
-    if (!r) throw notFound('reservation', String(id));
-    const opts = parseInput(RejectOptionsSchema, options, 'reject options');
-    run(s, () => endPending(s, r, 'rejected', opts.reason));
-    if (j !== null) j.record('rejectReservation', [id, opts], r.task.attributes.customerId);
+    rejectReservationCommand(this.#s, id, options);
   }
 
   /** An open or held reservation, for inspection; `undefined` once it has ended. */
@@ -436,17 +378,7 @@ export class RoutingEngine {
    * ```
    */
   requestHandoff(taskId: string, packet: HandoffPacketInput | CoreHandoffPacket): TaskInfo {
-    const s = this.#s;
-    const j = openJournal(s);
-    const t = s.tasks.get(taskId);
-    if (!t) throw notFound('task', String(taskId));
-    const data = checkHandoff(s, t, packet);
-    const info = run(s, () => {
-      handoff(s, t, data);
-      return taskInfo(s, t);
-    });
-    if (j !== null) j.record('requestHandoff', [taskId, packet], t.attributes.customerId);
-    return info;
+    return requestHandoffCommand(this.#s, taskId, packet);
   }
 
   /**
@@ -460,17 +392,7 @@ export class RoutingEngine {
    * ```
    */
   reportBotTurn(taskId: string, turn: BotTurn): HandoffPacket | null {
-    const s = this.#s;
-    const j = openJournal(s);
-    const t = s.tasks.get(taskId);
-    if (!t) throw notFound('task', String(taskId));
-    const data = parseInput(BotTurnSchema, turn, 'bot turn');
-    const packet = botTurnPacket(s, data);
-    if (packet === null) return null;
-    run(s, () => handoff(s, t, packet));
-    // Journaled as the handoff it caused: replay needs no detector.
-    if (j !== null) j.record('requestHandoff', [taskId, packet], t.attributes.customerId);
-    return packet;
+    return reportBotTurnCommand(this.#s, taskId, turn);
   }
 
   // -------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import { createPersonRequestDetector, type PersonRequestDetector } from './hando
 import { AttributeIndex } from './indexes/attributeIndex.js';
 import { type Deadline, DeadlineQueue } from './indexes/deadlines.js';
 import { HeapPositions } from './indexes/heap.js';
-import type { IdleHeap } from './indexes/idleHeap.js';
+import { type IdleLane, IdleLinks } from './indexes/idleLane.js';
 import { LaneTable } from './indexes/laneTable.js';
 import { OfferIndex } from './indexes/offerIndex.js';
 import { SkillIndex } from './indexes/skillIndex.js';
@@ -84,6 +84,8 @@ export interface RoutingState {
   /** Reused one-element worker list for single offers (never escapes `routeTask`). */
   readonly soloWorker: WorkerState[];
   readonly idlePositions: HeapPositions<IdleEntry>;
+  /** List links and keys of idle entries by handle, shared by every lane's {@link IdleLane}. */
+  readonly idleLinks: IdleLinks;
   readonly rankFn: (w: WorkerView) => number;
   /** Workers on calendars without `periodsAfter`: re-checked on every `advanceTo`. */
   readonly calendarWorkers: Set<WorkerState>;
@@ -173,6 +175,7 @@ export function createState(opts: ParsedRoutingOptions, previous?: RoutingState)
     taskPositions: new HeapPositions(),
     soloWorker: [],
     idlePositions: new HeapPositions<IdleEntry>(),
+    idleLinks: new IdleLinks(),
     // Idle heaps order by the strategy's rank; score strategies rank candidates themselves and
     // keep the heaps in longest-idle order.
     rankFn: strategy.rank ?? (longestIdle.rank as (w: WorkerView) => number),
@@ -284,7 +287,7 @@ export interface Lane {
   /** Row of this lane in `table` (the dense copy of the fields the free-worker scan reads). */
   idx: number;
   table: LaneTable;
-  idle: IdleHeap<IdleEntry>;
+  idle: IdleLane<IdleEntry>;
   groups: Map<string, Group>;
   /** The same groups as an array, for allocation-free iteration on the hot path. */
   list: Group[];

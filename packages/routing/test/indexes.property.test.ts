@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { type Deadline, DeadlineQueue } from '../src/indexes/deadlines.js';
 import { HeapPositions } from '../src/indexes/heap.js';
 import { IdleHeap } from '../src/indexes/idleHeap.js';
+import { IdleLane, IdleLinks } from '../src/indexes/idleLane.js';
 import { OfferIndex } from '../src/indexes/offerIndex.js';
 import { TaskHeap } from '../src/indexes/taskHeap.js';
 import { parseTaskInputFast, TaskInputSchema } from '../src/inputs.js';
@@ -151,6 +152,83 @@ describe('IdleHeap', () => {
         },
       ),
       { seed: 5, numRuns: 300 },
+    );
+  });
+});
+
+describe('IdleLane', () => {
+  it('orders by rank, idle-since and order through list appends, walk-backs, heap fallbacks, re-keys and removals', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            op: fc.constantFrom('push', 'update', 'update', 'remove'),
+            lane: fc.nat(1),
+            pick: fc.nat(),
+            klass: fc.constantFrom<0 | 1>(0, 1),
+            // Mostly growing keys (the lists' common case), sometimes any key (the heap's).
+            grow: fc.boolean(),
+            rank: fc.integer({ min: 0, max: 3 }),
+            idle: fc.integer({ min: 0, max: 3 }),
+          }),
+          { maxLength: 200 },
+        ),
+        (ops) => {
+          // Two lanes over one position table and one link table, with handle reuse.
+          const positions = new HeapPositions<E>();
+          const links = new IdleLinks();
+          const lanes = [new IdleLane<E>(positions, links), new IdleLane<E>(positions, links)];
+          const live: E[][] = [[], []];
+          let next = 0;
+          let clock = 0;
+          const key = (op: { grow: boolean; rank: number; idle: number }) =>
+            op.grow ? { rank: op.rank, idle: (clock += op.idle) } : { rank: op.rank, idle: op.idle };
+          for (const op of ops) {
+            const lane = lanes[op.lane] as IdleLane<E>;
+            const members = live[op.lane] as E[];
+            if (op.op === 'push' || members.length === 0) {
+              const k = key(op);
+              const e: E = { id: next++, handle: -1, rank: k.rank, idle: k.idle };
+              e.handle = positions.alloc(e);
+              lane.push(e, e.rank, e.idle, e.id, op.klass);
+              members.push(e);
+            } else if (op.op === 'update') {
+              const e = members[op.pick % members.length] as E;
+              const k = key(op);
+              e.rank = k.rank;
+              e.idle = k.idle;
+              lane.update(e, e.rank, e.idle, e.id, op.klass);
+            } else {
+              const [e] = members.splice(op.pick % members.length, 1) as [E];
+              expect(lane.remove(e)).toBe(true);
+              expect(lane.remove(e)).toBe(false);
+              expect(lane.has(e)).toBe(false);
+              positions.release(e.handle);
+            }
+          }
+          for (const [i, lane] of lanes.entries()) {
+            const members = live[i] as E[];
+            const expected = [...members].sort((a, b) => a.rank - b.rank || a.idle - b.idle || a.id - b.id);
+            expect(lane.size).toBe(members.length);
+            expect(lane.peek()?.id).toBe(expected[0]?.id);
+            const visited: number[] = [];
+            lane.findInOrder((e) => {
+              visited.push(e.id);
+              return false;
+            });
+            expect(visited).toEqual(expected.map((e) => e.id));
+            // Stopping early returns the entry the visit stopped at.
+            const third = expected[2];
+            if (third !== undefined) expect(lane.findInOrder((e) => e.id === third.id)?.id).toBe(third.id);
+            const all: number[] = [];
+            lane.forEach((e) => {
+              all.push(e.id);
+            });
+            expect(all.sort((a, b) => a - b)).toEqual(members.map((e) => e.id).sort((a, b) => a - b));
+          }
+        },
+      ),
+      { seed: 7, numRuns: 400 },
     );
   });
 });
