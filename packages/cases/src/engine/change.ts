@@ -40,8 +40,8 @@ export function checkTime(entry: CaseEntry, at: number): void {
  * these (status, priority, assignee, message instants …) skips immer's drafts: the next version
  * is one shallow copy and its patches are exactly the `replace` patches immer would record.
  */
-export type ScalarChanges = Partial<
-  Pick<
+export type ScalarChanges = {
+  -readonly [K in keyof Pick<
     Case,
     | 'status'
     | 'priority'
@@ -56,8 +56,8 @@ export type ScalarChanges = Partial<
     | 'followUpOf'
     | 'lastCustomerMessageAt'
     | 'lastAgentReplyAt'
-  >
->;
+  >]?: Case[K];
+};
 
 /**
  * The next version of a case from scalar field changes, with the patches immer's
