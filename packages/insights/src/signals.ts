@@ -48,6 +48,16 @@ export interface SignalDeps {
   tenantId?: string;
 }
 
+/** The caller-supplied parts of a health signal, with the same paths as the full signal schema. */
+const HealthSignalInputSchema = SignalSchema.pick({
+  kind: true,
+  subject: true,
+  value: true,
+  observedAt: true,
+}).required({
+  value: true,
+});
+
 function base(deps: SignalDeps): Pick<Signal, 'id' | 'tenantId' | 'createdAt' | 'updatedAt' | 'version'> {
   const now = deps.clock.now();
   return {
@@ -116,28 +126,36 @@ export function healthSignal(
   kind: 'health' | 'churn_risk' = 'health',
   observedAt?: number,
 ): HealthSignal {
-  const signal = parseInput(
-    SignalSchema,
+  // Only what the caller hands in is checked here (subject, instant, the score's value); the
+  // evidence is built below from the score's own figures, so it is not parsed again — this runs
+  // for every health reading of a streaming day.
+  const checked = parseInput(
+    HealthSignalInputSchema,
     {
-      ...base(deps),
       kind,
       subject,
       value: kind === 'health' ? score.score : 100 - score.score,
-      label: score.band,
       observedAt: observedAt ?? deps.clock.now(),
-      evidence: {
-        score: score.score,
-        band: score.band,
-        contributions: score.contributions.map((c) => ({
-          key: c.key,
-          value: c.value,
-          contribution: c.contribution,
-          shortfall: c.shortfall,
-        })),
-        ...(score.trend ? { trend: { delta: score.trend.delta, direction: score.trend.direction } } : {}),
-      },
     },
     'health signal',
   );
-  return signal as HealthSignal;
+  return {
+    ...base(deps),
+    kind,
+    subject: checked.subject,
+    value: checked.value as number,
+    label: score.band,
+    observedAt: checked.observedAt,
+    evidence: {
+      score: score.score,
+      band: score.band,
+      contributions: score.contributions.map((c) => ({
+        key: c.key,
+        value: c.value,
+        contribution: c.contribution,
+        shortfall: c.shortfall,
+      })),
+      ...(score.trend ? { trend: { delta: score.trend.delta, direction: score.trend.direction } } : {}),
+    },
+  };
 }

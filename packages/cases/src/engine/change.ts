@@ -1,5 +1,5 @@
 import { ThreadlineError } from '@threadline/core';
-import { type Draft, enablePatches, produceWithPatches } from 'immer';
+import { type Draft, enablePatches, type Patch, produceWithPatches } from 'immer';
 import { type ActorInput, actorId, type Case } from '../case.js';
 import { pickRoutingRule } from '../routingRules.js';
 import type { SlaFact } from '../sla/tracker.js';
@@ -36,9 +36,56 @@ export function checkTime(entry: CaseEntry, at: number): void {
 }
 
 /**
- * Produces the next case version with immer, records the patches in the audit trail and the
- * fact in the SLA history, and lets the tracker react. Validation happens before, so a failed
- * command leaves nothing half-written.
+ * The top-level scalar fields of a case that a change may set directly. A change that only sets
+ * these (status, priority, assignee, message instants …) skips immer's drafts: the next version
+ * is one shallow copy and its patches are exactly the `replace` patches immer would record.
+ */
+export type ScalarChanges = {
+  -readonly [K in keyof Pick<
+    Case,
+    | 'status'
+    | 'priority'
+    | 'team'
+    | 'assignee'
+    | 'subject'
+    | 'type'
+    | 'solvedAt'
+    | 'closedAt'
+    | 'reopenCount'
+    | 'mergedInto'
+    | 'followUpOf'
+    | 'lastCustomerMessageAt'
+    | 'lastAgentReplyAt'
+  >]?: Case[K];
+};
+
+/**
+ * The next version of a case from scalar field changes, with the patches immer's
+ * `produceWithPatches` records for the same assignments (`updatedAt`, the fields, `version`, in
+ * that order; an assignment of the value already there records nothing). Every value the new
+ * version shares with the old one is already frozen, so a shallow freeze freezes it whole.
+ */
+export function produceScalar(base: Case, at: number, fields: ScalarChanges): [Case, Patch[], Patch[]] {
+  const next: Record<string, unknown> = { ...base, updatedAt: at, ...fields, version: base.version + 1 };
+  const patches: Patch[] = [];
+  const inverse: Patch[] = [];
+  const old = base as unknown as Record<string, unknown>;
+  const record = (key: string) => {
+    if (Object.is(old[key], next[key])) return;
+    patches.push({ op: 'replace', path: [key], value: next[key] });
+    inverse.push({ op: 'replace', path: [key], value: old[key] });
+  };
+  record('updatedAt');
+  for (const key of Object.keys(fields)) if (key !== 'updatedAt' && key !== 'version') record(key);
+  record('version');
+  return [Object.freeze(next) as unknown as Case, patches, inverse];
+}
+
+/**
+ * Produces the next case version, records the patches in the audit trail and the fact in the SLA
+ * history, and lets the tracker react. `changes` is either scalar field changes (the hot path:
+ * one shallow copy) or an immer recipe (for changes inside arrays and objects). Validation
+ * happens before, so a failed command leaves nothing half-written.
  */
 export function change(
   s: EngineState,
@@ -46,7 +93,7 @@ export function change(
   action: string,
   actor: ActorInput,
   reason: string | null,
-  recipe: (draft: Draft<Case>) => void,
+  changes: ScalarChanges | ((draft: Draft<Case>) => void),
   message?: SlaFact['message'],
   atInput?: number,
 ): void {
@@ -54,11 +101,14 @@ export function change(
   checkTime(entry, at);
   // Due work before this instant happens first (breaches keep their own instants).
   s.tracker.catchUp(entry.sla, at);
-  const [next, patches, inversePatches] = produceWithPatches(entry.sla.case, (d) => {
-    d.updatedAt = at;
-    recipe(d);
-    d.version += 1;
-  });
+  const [next, patches, inversePatches] =
+    typeof changes === 'function'
+      ? produceWithPatches(entry.sla.case, (d) => {
+          d.updatedAt = at;
+          changes(d);
+          d.version += 1;
+        })
+      : produceScalar(entry.sla.case, at, changes);
   (entry.audit ??= []).push({
     version: next.version,
     at,
@@ -90,16 +140,7 @@ export function statusChange(
     reopening ? 'case.reopened' : 'case.status_changed',
     actor,
     reason,
-    (d) => {
-      d.status = to;
-      const now = d.updatedAt;
-      if (to === 'solved') d.solvedAt = now;
-      if (to === 'closed') d.closedAt = now;
-      if (reopening) {
-        d.reopenCount += 1;
-        d.solvedAt = null;
-      }
-    },
+    statusFields(entry.sla.case, to, reopening, at ?? s.clock.now()),
     undefined,
     at,
   );
@@ -121,6 +162,18 @@ export function statusChange(
     });
   }
   afterChange(s, entry, false);
+}
+
+/** The fields a status change sets (the instant is the change's own). */
+function statusFields(c: Case, to: CaseStatus, reopening: boolean, now: number): ScalarChanges {
+  const fields: ScalarChanges = { status: to };
+  if (to === 'solved') fields.solvedAt = now;
+  if (to === 'closed') fields.closedAt = now;
+  if (reopening) {
+    fields.reopenCount = c.reopenCount + 1;
+    fields.solvedAt = null;
+  }
+  return fields;
 }
 
 /** After a change: apply routing rules, then (by default) commit. */

@@ -159,9 +159,9 @@ export function assign(s: EngineState, caseId: string, target: AssignInput, cont
     assignee: t.assignee === undefined ? before.assignee : t.assignee,
     team: t.team === undefined ? before.team : t.team,
   };
-  change(s, entry, 'case.assigned', ctx.actor, ctx.reason ?? null, (d) => {
-    d.assignee = to.assignee;
-    d.team = to.team;
+  change(s, entry, 'case.assigned', ctx.actor, ctx.reason ?? null, {
+    assignee: to.assignee,
+    team: to.team,
   });
   queue(s, 'case.assigned', entry.sla, entry.sla.lastAt, {
     from,
@@ -186,9 +186,7 @@ export function setPriority(
   const entry = entryOf(s, caseId, ctx.tenantId);
   assertOpen(entry, 'change the priority of');
   const from = entry.sla.case.priority;
-  change(s, entry, 'case.priority_changed', ctx.actor, ctx.reason ?? null, (d) => {
-    d.priority = p;
-  });
+  change(s, entry, 'case.priority_changed', ctx.actor, ctx.reason ?? null, { priority: p });
   queue(s, 'case.priority_changed', entry.sla, entry.sla.lastAt, {
     from,
     to: p,
@@ -269,11 +267,13 @@ export function recordMessage(
     'case.message_recorded',
     actor,
     null,
-    (d) => {
-      if (!m.public) return;
-      if (m.author === 'customer') d.lastCustomerMessageAt = at;
-      else if (m.author === 'agent') d.lastAgentReplyAt = at;
-    },
+    !m.public
+      ? {}
+      : m.author === 'customer'
+        ? { lastCustomerMessageAt: at }
+        : m.author === 'agent'
+          ? { lastAgentReplyAt: at }
+          : {},
     { author: m.author, public: m.public },
     at,
   );
@@ -319,10 +319,10 @@ export function merge(
   checkTime(source, at);
   checkTime(target, at);
   const from = source.sla.case.status;
-  change(s, source, 'case.merged', actor, reason, (d) => {
-    d.status = 'closed';
-    d.closedAt = at;
-    d.mergedInto = targetId;
+  change(s, source, 'case.merged', actor, reason, {
+    status: 'closed',
+    closedAt: at,
+    mergedInto: targetId,
   });
   queue(s, 'case.merged', source.sla, at, { sourceId, targetId, actor: actorId(actor), reason });
   queue(s, 'case.status_changed', source.sla, at, {
@@ -377,9 +377,7 @@ export function linkFollowUp(s: EngineState, closedCaseId: string, input: Partia
   checkTime(entry, at);
   const created = openCase(s, merged);
   const fresh = entryOf(s, created.id, created.tenantId);
-  change(s, fresh, 'case.follow_up_linked', actorId(merged.actor), null, (d) => {
-    d.followUpOf = closedCaseId;
-  });
+  change(s, fresh, 'case.follow_up_linked', actorId(merged.actor), null, { followUpOf: closedCaseId });
   change(s, entry, 'case.follow_up_linked', actorId(merged.actor), null, (d) => {
     d.followUps.push(created.id);
   });
