@@ -49,6 +49,12 @@ export { type RoutingJournalStats, SNAPSHOT_COLLECTION } from './journal/journal
 export { type RoutingJournalOptions, RoutingJournalOptionsSchema } from './journal/options.js';
 export { ROUTING_LIMITS } from './limits.js';
 export type { HandoffRules, RoutingEngineOptions, ShiftCalendar } from './options.js';
+export {
+  declareRoutingPersonalData,
+  ROUTING_JOURNAL_STREAM_PREFIX,
+  ROUTING_PERSONAL_DATA,
+  snapshotCustomerIds,
+} from './personalData.js';
 export { type AttributeScalar, type Requirement, RequirementSchema } from './requirements.js';
 export { canTransition, type ReservationInfo, type ReservationStatus } from './reservations.js';
 export type { RoutingSnapshot } from './snapshot.js';

@@ -26,6 +26,7 @@ import {
   isThreadlineError,
   ManualClock,
 } from '@threadline/core';
+import { createRoutingEngine } from '@threadline/routing';
 import { describe, expect, it } from 'vitest';
 
 const EMAIL = 'ana.lopez@example.com';
@@ -104,8 +105,44 @@ const ENGINES: EngineFixture[] = [
       await cases.flush();
     },
   },
-  // Routing's journal and snapshots are not declared yet (see the closing note of issue 12).
+  {
+    // A journaled routing engine on the same storage declares its journal stream and snapshot
+    // documents: tasks whose attributes carry the customer's name and e-mail are journaled, one
+    // snapshot document holds the whole state, a handoff packet quotes the customer, and after
+    // the erasure a fresh engine still recovers (from the erased journal: the snapshot is deleted).
+    name: 'routing',
+    async seed({ storage, clock }, customerId) {
+      const routing = createRoutingEngine({
+        clock,
+        ids: createIdGenerator({ clock, seed: 13 }),
+        workflow: ROUTING_WORKFLOW,
+        storage,
+        journal: { engineId: 'erasure-proof', snapshotEvery: 3, flushIntervalMs: 0 },
+      });
+      routing.upsertWorker({ id: 'agent-1', status: 'available', capacity: { chat: 1 } });
+      routing.submitTask({
+        id: 'task-1',
+        channel: 'chat',
+        attributes: { customerId, name: NAME, email: EMAIL, language: 'es' },
+      });
+      routing.submitTask({
+        id: 'task-2',
+        channel: 'chat',
+        attributes: { customerId, note: `${NAME} asked to call ${PHONE}` },
+      });
+      routing.submitTask({ id: 'task-other', channel: 'chat', attributes: { customerId: 'someone-else' } });
+      routing.requestHandoff('task-2', {
+        reason: 'customer_request',
+        transcript: [{ author: 'customer', text: `I am ${NAME}, write to ${EMAIL}` }],
+        context: { customerId },
+      });
+      await routing.flush();
+      expect(routing.stats().journal?.snapshots).toBeGreaterThan(0);
+    },
+  },
 ];
+
+const ROUTING_WORKFLOW = { queues: [{ id: 'q' }], defaultFilter: { targets: [{ queue: 'q' }] } };
 
 async function world(): Promise<World> {
   const clock = new ManualClock(Date.UTC(2026, 0, 5, 9));
@@ -226,6 +263,8 @@ describe('erasure reaches every copy', () => {
       'identity_conflicts/',
       'consents/',
       'cases/',
+      'routing_snapshots/',
+      'stream routing-journal:',
       'audit_entries/',
       'stream ',
       'outbox #',
@@ -256,6 +295,28 @@ describe('erasure reaches every copy', () => {
 
     // What was still in the outbox is delivered afterwards, erased, and still deduplicable by id.
     expect(await w.deliver()).toBeGreaterThan(0);
+    expect(hits(await everything(w.storage))).toEqual([]);
+    // Routing: the erasure deleted the snapshots naming the customer; a fresh engine replays the
+    // erased journal and still holds every task, without the personal data.
+    const routing = createRoutingEngine({
+      clock,
+      ids: createIdGenerator({ clock, seed: 13 }),
+      workflow: ROUTING_WORKFLOW,
+      storage: w.storage,
+      journal: { engineId: 'erasure-proof', flushIntervalMs: 0, snapshotEvery: 1 },
+    });
+    await routing.recover();
+    const recovered = routing.snapshot();
+    expect(recovered.tasks.map((t) => t.id).sort()).toEqual(['task-1', 'task-2', 'task-other']);
+    expect(recovered.tasks.find((t) => t.id === 'task-1')?.attributes).toMatchObject({
+      customerId: a.customerId,
+      language: 'es',
+    });
+    expect(hits([{ where: 'routing state', text: JSON.stringify(recovered) }])).toEqual([]);
+    // It keeps working on the erased state (and its next snapshot names the customer only by id).
+    routing.cancelTask('task-other', 'resolved');
+    await routing.flush();
+    expect(routing.stats().journal?.snapshots).toBe(1);
     expect(hits(await everything(w.storage))).toEqual([]);
     const conflicts = await identity.listConflicts({ customerId: a.customerId });
     expect(conflicts.items).toHaveLength(1);

@@ -1,6 +1,7 @@
 import { type Clock, ThreadlineError, type ThreadlineStorage, type TimerClock } from '@threadline/core';
 import type { RoutingEvent } from '../events.js';
 import { deliverToSubscribers } from '../notifications.js';
+import { declareRoutingPersonalData, snapshotCustomerIds } from '../personalData.js';
 import { takeSnapshot } from '../snapshot.js';
 import { currentTime, type RoutingState } from '../state.js';
 import {
@@ -176,10 +177,11 @@ export class RoutingJournal {
     this.refusal = null;
   }
 
-  /** Defines the snapshot collection once. */
+  /** Defines the snapshot collection and declares routing's personal data, once. */
   async ensureCollection(): Promise<void> {
     if (this.#collectionReady) return;
-    await this.#storage.documents.defineCollection(SNAPSHOT_COLLECTION, { indexes: [] });
+    await this.#storage.documents.defineCollection(SNAPSHOT_COLLECTION, { indexes: ['customerIds'] });
+    await declareRoutingPersonalData(this.#storage.documents);
     this.#collectionReady = true;
   }
 
@@ -236,6 +238,9 @@ export class RoutingJournal {
             snapshot: takeSnapshot(s),
           }
         : null;
+    // Erasure finds (and deletes) the snapshots naming a customer by this index.
+    if (snapshot !== null)
+      (snapshot as Record<string, unknown>).customerIds = snapshotCustomerIds(snapshot.snapshot.tasks);
     try {
       await this.ensureCollection();
       const transaction = this.#storage.documents.transaction?.bind(this.#storage.documents);

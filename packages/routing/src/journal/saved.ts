@@ -1,4 +1,5 @@
 import { type DocumentStore, ThreadlineError } from '@threadline/core';
+import { declareRoutingPersonalData, snapshotCustomerIds } from '../personalData.js';
 import type { RoutingSnapshot } from '../snapshot.js';
 import type { RoutingState } from '../state.js';
 import { SNAPSHOT_COLLECTION } from './journal.js';
@@ -8,7 +9,10 @@ import { SNAPSHOT_COLLECTION } from './journal.js';
  * journal's own snapshot (`journal:<engineId>`, which `recover()` reads).
  */
 export async function saveSnapshot(s: RoutingState, id: string, snapshot: RoutingSnapshot): Promise<void> {
-  await requireStore(s).put(SNAPSHOT_COLLECTION, { id, tenantId: s.tenantId, snapshot });
+  // `customerIds`: what erasure finds the snapshot by (it deletes snapshots naming the customer).
+  const customerIds = snapshotCustomerIds(snapshot.tasks);
+  await declareRoutingPersonalData(requireStore(s));
+  await requireStore(s).put(SNAPSHOT_COLLECTION, { id, tenantId: s.tenantId, customerIds, snapshot });
 }
 
 /** `load()`: the snapshot `save()` wrote under `id`, or `undefined`. */
