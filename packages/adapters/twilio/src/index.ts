@@ -1,4 +1,12 @@
 // Public surface of @threadline/adapter-twilio.
+
+export {
+  backoffDelay,
+  DEFAULT_RETRY_POLICY,
+  type FetchLike,
+  parseRetryAfter,
+  type RetryPolicy,
+} from '@threadline/adapter-webhooks';
 export { parseTwilioAddress, type TwilioAddress } from './address.js';
 export type { TwilioNormaliseOptions } from './fields.js';
 export { readTwilioForm, type TwilioFormInput } from './form.js';
@@ -10,13 +18,6 @@ export {
   type TwilioWebhookResult,
   twilioDedupeKey,
 } from './handler.js';
-export {
-  backoffDelay,
-  DEFAULT_RETRY_POLICY,
-  type FetchLike,
-  parseRetryAfter,
-  type RetryPolicy,
-} from './http.js';
 export { normaliseTwilioMessage } from './messaging.js';
 export { classifyTwilioWebhook, normaliseTwilioWebhook, type TwilioWebhookKind } from './normalise.js';
 export { createTwilioSender, type TwilioSenderOptions } from './sender.js';

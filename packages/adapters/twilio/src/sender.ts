@@ -1,5 +1,13 @@
 import { randomInt } from 'node:crypto';
 import {
+  callWithRetries,
+  DEFAULT_RETRY_POLICY,
+  type FetchLike,
+  type HttpOutcome,
+  type RetryPolicy,
+  realSleep,
+} from '@threadline/adapter-webhooks';
+import {
   type ChannelSender,
   type Clock,
   createDeliveryLedger,
@@ -15,14 +23,6 @@ import {
   ThreadlineError,
 } from '@threadline/core';
 import { z } from 'zod';
-import {
-  callWithRetries,
-  DEFAULT_RETRY_POLICY,
-  type FetchLike,
-  type HttpOutcome,
-  type RetryPolicy,
-  realSleep,
-} from './http.js';
 
 /** Options of {@link createTwilioSender}. */
 export interface TwilioSenderOptions {

@@ -6,6 +6,17 @@ export {
   type DeliveryDedupe,
   type DeliveryDedupeOptions,
 } from './deliveryDedupe.js';
+export {
+  backoffDelay,
+  type CallOptions,
+  callWithRetries,
+  DEFAULT_RETRY_POLICY,
+  type FetchLike,
+  type HttpOutcome,
+  parseRetryAfter,
+  type RetryPolicy,
+  realSleep,
+} from './httpRetry.js';
 export { HTTP_STATUS_BY_CODE, httpStatusOf } from './httpStatus.js';
 export {
   type MetaSubscriptionQuery,

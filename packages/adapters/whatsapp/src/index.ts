@@ -1,4 +1,12 @@
 // Public surface of @threadline/adapter-whatsapp.
+
+export {
+  backoffDelay,
+  DEFAULT_RETRY_POLICY,
+  type FetchLike,
+  parseRetryAfter,
+  type RetryPolicy,
+} from '@threadline/adapter-webhooks';
 export { GRAPH_ERROR_HINTS, RETRYABLE_GRAPH_CODES } from './graphErrors.js';
 export {
   createWhatsAppWebhookHandler,
@@ -8,13 +16,6 @@ export {
   type WhatsAppWebhookResult,
   whatsAppDedupeKey,
 } from './handler.js';
-export {
-  backoffDelay,
-  DEFAULT_RETRY_POLICY,
-  type FetchLike,
-  parseRetryAfter,
-  type RetryPolicy,
-} from './http.js';
 export {
   normaliseWhatsAppWebhook,
   WHATSAPP_STATUSES,

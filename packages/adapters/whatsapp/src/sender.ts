@@ -1,5 +1,14 @@
 import { randomInt } from 'node:crypto';
 import {
+  type CallOptions,
+  callWithRetries,
+  DEFAULT_RETRY_POLICY,
+  type FetchLike,
+  type HttpOutcome,
+  type RetryPolicy,
+  realSleep,
+} from '@threadline/adapter-webhooks';
+import {
   type ChannelSender,
   type Clock,
   createDeliveryLedger,
@@ -16,15 +25,6 @@ import {
 } from '@threadline/core';
 import { z } from 'zod';
 import { GRAPH_ERROR_HINTS, RETRYABLE_GRAPH_CODES, readGraphError } from './graphErrors.js';
-import {
-  type CallOptions,
-  callWithRetries,
-  DEFAULT_RETRY_POLICY,
-  type FetchLike,
-  type HttpOutcome,
-  type RetryPolicy,
-  realSleep,
-} from './http.js';
 
 /** Options of {@link createWhatsAppSender}. */
 export interface WhatsAppSenderOptions {

@@ -1,4 +1,5 @@
-import { ThreadlineError } from '@threadline/core';
+// Retries for the HTTP senders of channel adapters (Twilio, WhatsApp, …): one policy, `Retry-After`
+// honoured, exponential backoff with jitter, injectable sleep and randomness for tests.
 
 /** How a sender retries a provider call that failed with 429, 5xx or a network error. */
 export interface RetryPolicy {
@@ -106,11 +107,4 @@ export async function callWithRetries(options: CallOptions): Promise<HttpOutcome
 /** The default sleep: a real timer (tests inject their own). */
 export function realSleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** A `CONFIG` error for a bad option. */
-export function configError(path: string, message: string): ThreadlineError {
-  return new ThreadlineError('CONFIG', `Invalid sender options: ${path}: ${message}`, {
-    issues: [{ path: [path], message, code: 'invalid_config' }],
-  });
 }
