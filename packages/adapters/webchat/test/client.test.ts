@@ -65,6 +65,8 @@ describe('createWebchatClient', () => {
       await c.chat.deliver('v1', { id: `a${i}`, text: `message ${i}` });
       // Cut the connection abruptly three times while messages are in flight.
       if (i % 90 === 0) {
+        // Each cut hits a live connection (under load the previous reconnect may still be pending).
+        await until(() => client.state === 'open' && sockets.at(-1)?.readyState === WebSocket.OPEN, 10_000);
         sockets.at(-1)?.terminate();
         cuts += 1;
       }
