@@ -216,7 +216,7 @@ export class MemoryDocumentStore implements DocumentStore {
     return { collections };
   }
 
-  /** Replaces the whole content with a snapshot made by {@link snapshot}. */
+  /** Replaces the whole content with a snapshot made by {@link MemoryDocumentStore.snapshot | snapshot()}. */
   restore(snapshot: DocumentStoreSnapshot): void {
     this.#collections.clear();
     for (const [name, { indexes, unique, ranges, documents }] of Object.entries(snapshot.collections)) {

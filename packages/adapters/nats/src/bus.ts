@@ -22,7 +22,7 @@ import {
 import { type NatsBusOptions, parseNatsBusOptions } from './options.js';
 import { consumerName, eventSubject, patternSubject } from './subjects.js';
 
-/** Where a delivery problem happened, for {@link NatsBusOptions.onError}. */
+/** Where a delivery problem happened, for the `onError` option of {@link NatsBusOptions}. */
 export interface NatsBusErrorContext {
   /** `handler`: a handler threw (the event is retried, or dead-lettered after `maxDeliver`); `decode`: a message was not an event (terminated); `consumer`: a consumer stopped or could not start. */
   stage: 'handler' | 'decode' | 'consumer';

@@ -28,7 +28,7 @@ export interface OwnedIdentity {
 /** Why an inbound identity was not used or not attached. */
 export type IgnoredReason = 'blocked' | 'duplicate' | 'owned_by_other_customer' | 'limit_exceeded';
 
-/** A conflict the planner found (customer ids may include {@link NEW_CUSTOMER}). */
+/** A conflict the planner found (customer ids may include `NEW_CUSTOMER`). */
 export interface PlannedConflict {
   kind: IdentityConflictKind;
   customerIds: string[];
@@ -39,7 +39,7 @@ export interface PlannedConflict {
 
 /** The outcome of planning a resolution: pure data, applied by the identity service. */
 export interface ResolutionPlan {
-  /** The customer the contact resolves to ({@link NEW_CUSTOMER} when one must be created). */
+  /** The customer the contact resolves to (`NEW_CUSTOMER` when one must be created). */
   customerId: string;
   /** Matches used as evidence, highest priority first. */
   evidence: { key: string; customerId: string; priority: number; confidence: number }[];

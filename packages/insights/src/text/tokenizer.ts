@@ -173,7 +173,7 @@ function scanEmoji(text: string, i: number, n: number, out: Token[]): number {
 }
 
 /**
- * Splits a message into words, numbers, emoji, emoticons, punctuation, @mentions and URLs, keeping
+ * Splits a message into words, numbers, emoji, emoticons, punctuation, \@mentions and URLs, keeping
  * the span of every token. Hashtags become words ("#fail" → "fail"), HTML entities (`&amp;`) are
  * skipped, contractions stay one word ("don't").
  *
