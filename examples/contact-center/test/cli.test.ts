@@ -51,7 +51,7 @@ describe('the day in its time zone', () => {
     const day = await simulateDemoDay({
       agents: 20,
       interactions: 60,
-      useSharedData: false,
+
       date: '2026-01-13',
     });
     const first = Math.min(...day.interactions.map((r) => r.arrivedAt));
@@ -64,7 +64,7 @@ describe('the day in its time zone', () => {
     const day = await simulateDemoDay({
       agents: 20,
       interactions: 60,
-      useSharedData: false,
+
       date: '2026-06-16',
       timeZone: 'Europe/Berlin',
     });

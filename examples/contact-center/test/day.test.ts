@@ -1,13 +1,13 @@
+import { createRandom } from '@threadline/core';
 import type { DayReport } from '@threadline/testing';
 import { buildDayReport, type DayResult } from '@threadline/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { formatReport } from '../src/report.js';
 import { simulateDemoDay } from '../src/simulation.js';
-import { dataDirCandidates, loadAirlineText } from '../src/text.js';
+import { corpusText, loadText } from '../src/text.js';
 
-// A scaled-down day: 20 agents (1 bot), 500 contacts. Generated text, so the result does not
-// depend on whether the shared data set is on this machine.
-const SMALL = { agents: 20, interactions: 500, useSharedData: false } as const;
+// A scaled-down day: 20 agents (1 bot), 500 contacts, on the demo's corpus.
+const SMALL = { agents: 20, interactions: 500 } as const;
 
 describe('simulated contact-center day (20 agents, 500 interactions)', () => {
   let day: DayResult;
@@ -134,9 +134,7 @@ describe('simulated contact-center day (20 agents, 500 interactions)', () => {
 
 describe('the storm', () => {
   it('is found by spike detection as a disruptions burst between 15:00 and 15:45', async () => {
-    const report = buildDayReport(
-      await simulateDemoDay({ agents: 40, interactions: 3000, useSharedData: false }),
-    );
+    const report = buildDayReport(await simulateDemoDay({ agents: 40, interactions: 3000 }));
     const tail = report.insights.spikes.filter((s) => s.detectors.includes('tail'));
     expect(tail.some((s) => s.topic === 'disruptions' && s.window >= '15:00' && s.window <= '15:45')).toBe(
       true,
@@ -151,21 +149,23 @@ describe('the storm', () => {
 });
 
 describe('customer text', () => {
-  it('falls back to generated text when the shared data is missing', async () => {
-    const day = await simulateDemoDay({
-      agents: 10,
-      interactions: 100,
-      dataDirs: ['/nonexistent/threadline-data'],
-    });
-    expect(day.textSource.kind).toBe('generated');
-    expect(day.interactions).toHaveLength(100);
+  it("comes from the example's own corpus: every first message is one of its utterances", async () => {
+    const text = loadText(createRandom(2026 ^ 0x5eed));
+    const day = await simulateDemoDay({ agents: 10, interactions: 100 });
+    expect(day.textSource.kind).toBe('corpus');
+    const texts = new Set(Object.values(text.byTopic).flatMap((l) => l.map((u) => u.text)));
+    expect(day.interactions.every((r) => texts.has(day.transcripts.get(r.id)?.[0]?.text ?? ''))).toBe(true);
   });
 
-  const airline = loadAirlineText(dataDirCandidates());
-  it.skipIf(airline === undefined)('uses the shared airline data when it is present', async () => {
-    const day = await simulateDemoDay({ agents: 10, interactions: 100 });
-    expect(day.textSource.kind).toBe('airline');
-    const texts = new Set(Object.values(airline?.byTopic ?? {}).flatMap((l) => l.map((u) => u.text)));
-    expect(day.interactions.every((r) => texts.has(day.transcripts.get(r.id)?.[0]?.text ?? ''))).toBe(true);
+  it('is varied, labelled with every sentiment, and deterministic for a seed', () => {
+    const a = corpusText(createRandom(1));
+    const b = corpusText(createRandom(1));
+    expect(JSON.stringify(a)).toBe(JSON.stringify(b));
+    for (const list of Object.values(a.byTopic)) {
+      expect(list).toHaveLength(600);
+      expect(new Set(list.map((u) => u.text)).size).toBeGreaterThan(400);
+      expect(new Set(list.map((u) => u.sentiment))).toEqual(new Set(['negative', 'neutral', 'positive']));
+      for (const u of list) expect(u.text).not.toMatch(/[{}]/);
+    }
   });
 });

@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { renderHtmlReport } from '../src/report.js';
 import { simulateDemoDay } from '../src/simulation.js';
 
-const SMALL = { agents: 20, interactions: 500, useSharedData: false } as const;
+const SMALL = { agents: 20, interactions: 500 } as const;
 
 describe('report data over the day', () => {
   let day: DayResult;
@@ -114,9 +114,7 @@ describe('report data over the day', () => {
 describe('report times in the day’s zone', () => {
   it('labels hours in local time whatever the offset (winter New York, Berlin)', async () => {
     for (const options of [{ date: '2026-01-13' }, { timeZone: 'Europe/Berlin' }]) {
-      const report = buildDayReport(
-        await simulateDemoDay({ agents: 20, interactions: 60, useSharedData: false, ...options }),
-      );
+      const report = buildDayReport(await simulateDemoDay({ agents: 20, interactions: 60, ...options }));
       expect(report.hours[0]?.hour).toBe('08:00');
       expect(report.intervals[0]?.start).toBe('08:00');
       // Voice-capable people are on shift from the first hour (the early shift starts at 08:00 local).

@@ -20,6 +20,11 @@ export {
   shiftCalendars,
   TIME_ZONE,
 } from './center/config.js';
+export {
+  type HistoryObservation,
+  type HistoryOptions,
+  simulateHistory,
+} from './center/history.js';
 export { generateText, type TextSource, TOPICS, type Topic, type Utterance } from './center/text.js';
 export {
   type Arrival,

@@ -87,7 +87,7 @@ function serviceLevel(r: DayReport): ChartSpec {
   return {
     id: 'service-level',
     title: 'Service level over the day',
-    note: 'Share of contacts offered to people in each 15-minute interval that were answered within the channel’s threshold (voice 20 s, chat 60 s, email 1 h; abandons under 5 s ignored).',
+    note: 'Share of contacts offered to people in each 15-minute interval that were answered within the channel’s threshold (voice 20 s, chat 60 s, email 4 h; abandons under 5 s ignored).',
     option: base({
       xAxis: { type: 'category', data: r.intervals.map((i) => i.start) },
       yAxis: { type: 'value', min: 0, max: 100, axisLabel: { formatter: '{value} %' } },

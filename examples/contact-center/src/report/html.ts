@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { DayReport } from '@threadline/testing';
 import { chartSpecs } from './charts.js';
 import { drillDownTables, escapeHtml } from './tables.js';
+import { describeText } from './text.js';
 
 /** The file name of the HTML report inside the output folder. */
 export const REPORT_FILE = 'report.html';
@@ -126,7 +127,7 @@ export function renderHtmlReport(report: DayReport): string {
 <h1>${escapeHtml(title)}</h1>
 <p>${escapeHtml(
     `A simulated day in ${s.timeZone}, seed ${s.seed}: ${s.agents} agents (${s.bots} bots), ` +
-      `${s.interactions.toLocaleString('en-US')} interactions, customer text ${s.text === 'airline' ? 'from airline-service tweets' : 'generated from templates'}; ` +
+      `${s.interactions.toLocaleString('en-US')} interactions, customer text: ${describeText(s.text)}; ` +
       `last contact ended ${s.lastContactEnded}.`,
   )}</p>
 </header>

@@ -54,7 +54,7 @@ export function drillDownTables(r: DayReport): string {
           'abandonment',
         ],
         r.channels.map((c) => [
-          `${c.channel} (SL ${c.channel === 'email' ? '1 h' : `${SL_THRESHOLD_S[c.channel]} s`})`,
+          `${c.channel} (SL ${c.channel === 'email' ? '4 h' : `${SL_THRESHOLD_S[c.channel]} s`})`,
           c.arrived,
           c.botContained,
           c.handedOff,

@@ -20,7 +20,7 @@ export function formatReport(r: DayReport): string {
   out.push(
     `Threadline contact center — simulated day ${r.setup.date} (${r.setup.timeZone}), seed ${r.setup.seed}`,
     `${r.setup.agents} agents (${r.setup.bots} bots), ${r.setup.interactions.toLocaleString('en-US')} interactions, ` +
-      `customer text: ${r.setup.text === 'airline' ? 'real airline-service tweets (airline-sentiment.csv)' : 'generated from templates (airline-sentiment.csv not found: set THREADLINE_DATA_DIR to the folder that holds it for real customer text)'}, ` +
+      `customer text: ${describeText(r.setup.text)}, ` +
       `last contact ended ${r.setup.lastContactEnded}`,
     '',
     `Outcomes: ${r.outcomes.completed} handled by people, ${r.outcomes.contained} resolved by bots, ` +
@@ -42,7 +42,7 @@ export function formatReport(r: DayReport): string {
         'aband.',
       ],
       r.channels.map((c) => [
-        `${c.channel} (SL ${c.channel === 'email' ? '1 h' : `${SL_THRESHOLD_S[c.channel]} s`})`,
+        `${c.channel} (SL ${c.channel === 'email' ? '4 h' : `${SL_THRESHOLD_S[c.channel]} s`})`,
         c.arrived,
         c.botContained,
         c.handedOff,
@@ -141,7 +141,7 @@ export function formatReport(r: DayReport): string {
     `  CSAT ${pct(r.insights.csat)}, FCR (4 h, same topic) ${pct(r.insights.fcr)}, occupancy ${pct(r.insights.occupancy)}`,
     '',
     `Identity: ${r.identity.contacts} contacts from ${r.identity.persons} people → ${r.identity.customersCreated} customers created, ` +
-      `${r.identity.matched} matched, ${r.identity.merges} merges, ${r.identity.conflicts} conflicts; ${r.identity.crossChannelCustomers} customers used 2+ channels`,
+      `${r.identity.matched} matched, ${r.identity.merges} merges (${r.identity.customersAfterMerges} customers after them), ${r.identity.conflicts} conflicts; ${r.identity.crossChannelCustomers} customers used 2+ channels`,
     `QA: ${r.qa.sampled} of ${r.qa.considered} solved cases sampled (${Object.entries(r.qa.byRule)
       .map(([k, v]) => `${k} ${v}`)
       .join(
@@ -153,4 +153,11 @@ export function formatReport(r: DayReport): string {
       .join(', ')}`,
   );
   return out.join('\n');
+}
+
+/** Names where the day's customer text came from (`setup.text` is the text source's kind). */
+export function describeText(kind: string): string {
+  if (kind === 'corpus') return "the demo's own corpus";
+  if (kind === 'generated') return 'generated from templates';
+  return kind;
 }

@@ -102,8 +102,9 @@ export function buildRoster(agents: number, rng: Random): AgentProfile[] {
         : profile === 'blended'
           ? { voice: { units: 3, weight: 3 }, chat: 3 }
           : profile === 'digital'
-            ? { chat: 3, email: 2 }
-            : { email: 2 };
+            ? // An email takes the agent's whole attention (like a call on a blended agent).
+              { chat: 3, email: { units: 3, weight: 3 } }
+            : { email: 1 };
     const skills: Record<string, number> = { general: 5 };
     // Two or three specialist skills at levels 1..10.
     const first = rng.int(SKILLS.length);
@@ -140,6 +141,12 @@ export function buildRoster(agents: number, rng: Random): AgentProfile[] {
 export function buildWorkflow(): WorkflowConfig {
   const queues: NonNullable<WorkflowConfig['queues']> = [
     { id: 'bots', expression: 'worker.kind == "bot"' },
+    // The email desk works its inbox as a queue; digital agents help only with old mail.
+    {
+      id: 'email-desk',
+      expression: 'worker.kind == "human" AND worker.profile == "email"',
+      agingPerMinute: 1,
+    },
     { id: 'spanish', expression: 'worker.kind == "human" AND "es" IN worker.languages', agingPerMinute: 1 },
     { id: 'french', expression: 'worker.kind == "human" AND "fr" IN worker.languages', agingPerMinute: 1 },
     {
@@ -162,6 +169,11 @@ export function buildWorkflow(): WorkflowConfig {
       match: { channel: 'chat' },
       when: 'task.handoff == null',
       targets: [{ queue: 'bots' }],
+    },
+    {
+      name: 'email',
+      match: { channel: 'email' },
+      targets: [{ queue: 'email-desk', timeout: 2 * 3_600_000 }, { queue: 'general' }],
     },
     {
       name: 'spanish',
@@ -219,7 +231,8 @@ export function buildPolicies(): SlaPolicyInput[] {
       id: 'email',
       calendar: 'center',
       warn: { percent: 75 },
-      targets: { first_reply: every(60 * 60_000), resolution: every(8 * 3_600_000) },
+      // Email is worked as a queue: a reply within four business hours, resolved within a business day.
+      targets: { first_reply: every(4 * 3_600_000), resolution: every(12 * 3_600_000) },
     },
   ];
 }

@@ -151,7 +151,8 @@ export function drawTraffic(
     lastTopic.set(person, topic);
     const pool = text.byTopic[topic];
     const utterance = pool[rng.int(pool.length)] as Utterance;
-    const meanHandle = channel === 'voice' ? 240_000 : channel === 'chat' ? 360_000 : 300_000;
+    // An email is read, researched and answered in writing: longer than a call.
+    const meanHandle = channel === 'voice' ? 240_000 : channel === 'chat' ? 360_000 : 540_000;
     return {
       id: `ix-${String(i + 1).padStart(6, '0')}`,
       at,

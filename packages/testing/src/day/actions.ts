@@ -93,14 +93,15 @@ export function createDayActions(s: DayState) {
         { kind: 'email' as const, value: p.email, verified: true, channel: 'email' as const },
         ...loyalty,
       ];
+    // Chat: signed in (`emailVerified`), the account gives its verified email and phone, as a
+    // web chat with a logged-in visitor does; otherwise the visitor types an email address.
+    const signedIn = loyalty.length > 0 || a.emailVerified;
     return [
       ...loyalty,
-      {
-        kind: 'email' as const,
-        value: p.email,
-        verified: loyalty.length > 0 || a.emailVerified,
-        channel: 'chat' as const,
-      },
+      { kind: 'email' as const, value: p.email, verified: signedIn, channel: 'chat' as const },
+      ...(signedIn
+        ? [{ kind: 'phone' as const, value: p.phone, verified: true, channel: 'chat' as const }]
+        : []),
     ];
   };
 

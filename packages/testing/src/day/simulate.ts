@@ -12,7 +12,15 @@ import {
 } from '@threadline/core';
 import { analyzeSentiment, type SentimentResult, type TaxonomyPrediction } from '@threadline/insights';
 import { z } from 'zod';
-import { buildRoster, buildTaxonomy, type ShiftName, shiftCalendars, TIME_ZONE } from '../center/config.js';
+import {
+  buildRoster,
+  buildTaxonomy,
+  centerCalendar,
+  type ShiftName,
+  shiftCalendars,
+  TIME_ZONE,
+} from '../center/config.js';
+import { simulateHistory } from '../center/history.js';
 import { generateText } from '../center/text.js';
 import { type Arrival, drawTraffic } from '../center/traffic.js';
 import { createDayActions } from './actions.js';
@@ -20,7 +28,6 @@ import { countBusEvents } from './busCounters.js';
 import { createContactHandlers } from './contacts.js';
 import { registerContextProviders } from './contextProviders.js';
 import { EventHeap } from './heap.js';
-import { warmSpikeBaseline } from './helpers.js';
 import type { DayState } from './state.js';
 import type {
   DayCounters,
@@ -101,7 +108,14 @@ export async function simulateDay(options: DayOptions = {}): Promise<DayResult> 
       understood.set(text, (u = { sentiment: analyzeSentiment(text), prediction: taxonomy.predict(text) }));
     return u;
   };
-  warmSpikeBaseline(insights, taxonomy, text, opts.interactions, openAt, createRandom(opts.seed + 3));
+  // The detector's baseline: four weeks of earlier simulated days, as the classifier saw them.
+  const open = centerCalendar(opts.timeZone);
+  const history = simulateHistory(createRandom(opts.seed + 3), text, (t) => taxonomy.predict(t).label, {
+    forecast: opts.interactions,
+    openAt,
+    closed: (dayOpen) => !open.isBusinessTime(dayOpen + 3_600_000),
+  });
+  for (const o of history) insights.spikeDetector.observe(o.topic, o.at, o.count);
   insights.connect(bus, ['conversation.classified', 'customer.measured']);
 
   const counters: DayCounters = {

@@ -150,6 +150,7 @@ export function buildDayReport(day: DayResult): DayReport {
       customersCreated: day.counters.identity.created,
       matched: day.counters.identity.matched,
       merges: day.counters.identity.merges,
+      customersAfterMerges: day.counters.identity.created - day.counters.identity.merges,
       conflicts: day.counters.identity.conflicts,
       crossChannelCustomers: [...channelsOf.values()].filter((s) => s.size > 1).length,
     },

@@ -167,6 +167,8 @@ export interface DayReport {
     customersCreated: number;
     matched: number;
     merges: number;
+    /** Customers left once merges folded duplicates together (created − merges): compare with `persons`. */
+    customersAfterMerges: number;
     conflicts: number;
     crossChannelCustomers: number;
   };

@@ -37,4 +37,4 @@ export function queued(list: readonly InteractionRecord[]): QueuedContact[] {
 }
 
 /** Answer-time thresholds of the service level per channel (seconds). */
-export const SL_THRESHOLD_S = { voice: 20, chat: 60, email: 3600 } as const;
+export const SL_THRESHOLD_S = { voice: 20, chat: 60, email: 4 * 3600 } as const;
