@@ -49,7 +49,7 @@ interface ChartCheck {
   }[];
 }
 
-describe('report.html in Chromium (40 agents, 2,000 interactions)', () => {
+describe('report.html in Chromium (40 agents, 3,000 interactions)', () => {
   let dir: string;
   let stdout: string;
   let stderr: string;
@@ -73,7 +73,7 @@ describe('report.html in Chromium (40 agents, 2,000 interactions)', () => {
         '--agents',
         '40',
         '--interactions',
-        '2000',
+        '3000',
         '--out',
         join(dir, 'out'),
       ],
@@ -91,8 +91,8 @@ describe('report.html in Chromium (40 agents, 2,000 interactions)', () => {
     const path = join(dir, 'out', 'report.html');
     expect(existsSync(path)).toBe(true);
     expect(stdout.trimEnd().split('\n').at(-1)).toBe(`Report with charts: ${path}`);
-    expect(stderr).toMatch(/^progress \d+%: \d\d:\d\d simulated · [\d,]+\/2,000 contacts · /m);
-    expect(stderr).toMatch(/2,000\/2,000 contacts · .* · done in [\d.]+ s/);
+    expect(stderr).toMatch(/^progress \d+%: \d\d:\d\d simulated · [\d,]+\/3,000 contacts · /m);
+    expect(stderr).toMatch(/3,000\/3,000 contacts · .* · done in [\d.]+ s/);
     // The charting library is inlined (about 1 MB), not fetched.
     expect(statSync(path).size).toBeGreaterThan(500_000);
   });
