@@ -2,6 +2,7 @@ import { ThreadlineError } from '@threadline/core';
 import { type Draft, enablePatches, type Patch, produceWithPatches } from 'immer';
 import { type ActorInput, actorId, type Case } from '../case.js';
 import { pickRoutingRule } from '../routingRules.js';
+import { toHistoryFact } from '../sla/caseVersions.js';
 import type { SlaFact } from '../sla/tracker.js';
 import type { CaseStatus } from '../transitions.js';
 import { commit, queue } from './outbox.js';
@@ -119,7 +120,8 @@ export function change(
     inversePatches,
   });
   const fact: SlaFact = message === undefined ? { at, case: next } : { at, case: next, message };
-  (entry.later ??= []).push(fact);
+  // The history keeps the version number only: the version itself is rebuilt from the audit.
+  (entry.later ??= []).push(toHistoryFact(fact));
   s.tracker.apply(entry.sla, fact);
 }
 
