@@ -2,6 +2,7 @@ import { ThreadlineError } from '@threadline/core';
 import { type Draft, enablePatches, type Patch, produceWithPatches } from 'immer';
 import { type ActorInput, actorId, type Case } from '../case.js';
 import { pickRoutingRule } from '../routingRules.js';
+import { toHistoryFact } from '../sla/caseVersions.js';
 import type { SlaFact } from '../sla/tracker.js';
 import type { CaseStatus } from '../transitions.js';
 import { commit, queue } from './outbox.js';
@@ -59,6 +60,15 @@ export type ScalarChanges = {
   >]?: Case[K];
 };
 
+// One frozen path array per top-level field, shared by every patch of every audit entry (the
+// audit keeps two patches per changed field for the case's life).
+const PATHS = new Map<string, readonly string[]>();
+function pathOf(key: string): string[] {
+  let path = PATHS.get(key);
+  if (path === undefined) PATHS.set(key, (path = Object.freeze([key])));
+  return path as string[];
+}
+
 /**
  * The next version of a case from scalar field changes, with the patches immer's
  * `produceWithPatches` records for the same assignments (`updatedAt`, the fields, `version`, in
@@ -72,8 +82,9 @@ export function produceScalar(base: Case, at: number, fields: ScalarChanges): [C
   const old = base as unknown as Record<string, unknown>;
   const record = (key: string) => {
     if (Object.is(old[key], next[key])) return;
-    patches.push({ op: 'replace', path: [key], value: next[key] });
-    inverse.push({ op: 'replace', path: [key], value: old[key] });
+    const path = pathOf(key);
+    patches.push({ op: 'replace', path, value: next[key] });
+    inverse.push({ op: 'replace', path, value: old[key] });
   };
   record('updatedAt');
   for (const key of Object.keys(fields)) if (key !== 'updatedAt' && key !== 'version') record(key);
@@ -119,7 +130,8 @@ export function change(
     inversePatches,
   });
   const fact: SlaFact = message === undefined ? { at, case: next } : { at, case: next, message };
-  (entry.later ??= []).push(fact);
+  // The history keeps the version number only: the version itself is rebuilt from the audit.
+  (entry.later ??= []).push(toHistoryFact(fact));
   s.tracker.apply(entry.sla, fact);
 }
 

@@ -17,6 +17,7 @@ import {
   RecordMessageInputSchema,
 } from '../case.js';
 import type { CaseEngineEventPayloads } from '../events.js';
+import { toHistoryFact } from '../sla/caseVersions.js';
 import { SLA_METRICS, type SlaMetricName } from '../sla/metric.js';
 import { CaseSla, type SlaFact } from '../sla/tracker.js';
 import { assertTransition, type CaseStatus } from '../transitions.js';
@@ -413,7 +414,7 @@ export function acknowledgeEscalation(
   }
   if (!s.tracker.canAcknowledge(entry.sla, mtr)) return false;
   const fact: SlaFact = { at, case: entry.sla.case, ack: { metric: mtr, actor: actorId(ctx.actor) } };
-  (entry.later ??= []).push(fact);
+  (entry.later ??= []).push(toHistoryFact(fact));
   s.tracker.apply(entry.sla, fact);
   commit(s, entry);
   return true;

@@ -64,6 +64,16 @@ export interface CaseEngineOptions {
    * Without storage (or with a store alone) nothing is evicted: memory is the only copy.
    */
   evictClosed?: boolean;
+  /**
+   * Without transactional storage (memory only, or a store alone): whether a closed case stays in
+   * memory (default `true`: memory is the only copy the sync reads see). `false` suits long
+   * simulations and test harnesses: a closed case whose SLA is final (no deadline left) leaves
+   * memory once its closing change is published (and, with a store, its document written), so
+   * memory grows with open and solved cases, not with every case ever closed. `getCase` then
+   * returns `undefined` for it, commands on it are `NOT_FOUND`, and `stats().evicted` counts it.
+   * Ignored in durable mode (see `evictClosed`).
+   */
+  retainClosed?: boolean;
 }
 
 const isCalendarLike = (v: unknown): v is CalendarLike =>
@@ -129,6 +139,7 @@ export const OptionsSchema = z
     escalations: z.array(z.unknown()).optional(),
     routingRules: z.array(z.unknown()).optional(),
     evictClosed: z.boolean().optional(),
+    retainClosed: z.boolean().optional(),
     // Both are checked by resolveDocumentStore, which names every missing method at once.
     storage: z
       .custom<ThreadlineStorage>((v) => typeof v === 'object' && v !== null, {

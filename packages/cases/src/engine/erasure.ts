@@ -79,7 +79,6 @@ export function adoptPersonalFields(entry: CaseEntry, stored: Partial<Case>): vo
   };
   entry.opened = scrub(entry.opened);
   entry.sla.case = scrub(entry.sla.case);
-  for (const fact of entry.later ?? []) fact.case = scrub(fact.case);
   if (entry.audit !== undefined) {
     const scrubPatches = (patches: readonly Patch[]): Patch[] =>
       patches.map((p) =>

@@ -8,9 +8,9 @@ import {
 } from '@threadline/core';
 import type { CaseEngineEvent, CaseEngineEventPayloads, CaseEngineEventType } from '../events.js';
 import type { CaseSla, SlaEmit } from '../sla/tracker.js';
-import { stage } from './durable.js';
+import { nextDue, stage } from './durable.js';
 import { writeCase } from './erasure.js';
-import type { CaseEntry, EngineState } from './state.js';
+import { type CaseEntry, type EngineState, evict } from './state.js';
 import { toStoredState } from './storedState.js';
 
 const CASE_INDEXES = ['customerId', 'status', 'team', 'assignee'] as const;
@@ -81,6 +81,9 @@ export function publishAndPersist(s: EngineState, entry: CaseEntry): void {
     deliver(s, events);
   }
   persist(s, entry);
+  // Memory mode with `retainClosed: false`: a closed case whose SLA is final leaves memory (its
+  // document, if any, was built above). Nothing about it can change any more but a follow-up link.
+  if (!s.retainClosed && entry.sla.case.status === 'closed' && nextDue(entry) === null) evict(s, entry);
 }
 
 /**

@@ -20,7 +20,7 @@ export interface CaseEngineStats {
   scheduled: number;
   /** Warnings, breaches and ladder levels `advanceTo` has processed since the engine was created. */
   fired: number;
-  /** Closed cases removed from memory since the engine was created (durable mode; see `evictClosed`). */
+  /** Closed cases removed from memory since the engine was created (see `evictClosed`, `retainClosed`). */
   evicted: number;
   /** Bus publishes that threw or rejected (see the `onError` option). */
   publishFailures: number;

@@ -13,6 +13,7 @@ import {
 import type { Case, CaseAuditEntry } from '../case.js';
 import type { CaseEngineEvent } from '../events.js';
 import { type ResolvedRoutingRule, resolveRoutingRules } from '../routingRules.js';
+import { type HistoryFact, replayFacts } from '../sla/caseVersions.js';
 import { DeadlineIndex } from '../sla/deadlineIndex.js';
 import type { MetricRecord } from '../sla/metric.js';
 import type { CalendarLike } from '../sla/time.js';
@@ -37,8 +38,8 @@ export interface CaseEntry extends PersistedCase {
   sla: CaseSla;
   opened: Case;
   openedBy: string;
-  /** SLA facts after the opening. */
-  later: SlaFact[] | undefined;
+  /** SLA facts after the opening (case versions by number; rebuilt from the audit when replayed). */
+  later: HistoryFact[] | undefined;
   /** Audit entries after the opening. */
   audit: CaseAuditEntry[] | undefined;
   /** Store version of the case document last written or loaded (writes expect it). */
@@ -86,7 +87,9 @@ export interface EngineState {
   broken: ThreadlineError | undefined;
   /** Durable mode: whether closed cases leave memory once committed (option `evictClosed`). */
   readonly evictClosed: boolean;
-  /** Durable mode: closed cases removed from memory since the engine started. */
+  /** Memory mode (no transactional storage): whether closed cases stay in memory (option `retainClosed`). */
+  readonly retainClosed: boolean;
+  /** Closed cases removed from memory since the engine started. */
   evicted: number;
   /** Durable mode: whether the cases collections and the personal-data declaration are in place. */
   durableReady: Promise<void> | undefined;
@@ -151,6 +154,7 @@ export function createEngineState(
     broken: undefined,
     evicted: 0,
     evictClosed: o.evictClosed ?? true,
+    retainClosed: o.retainClosed ?? true,
     durableReady: undefined,
     calendars,
     policies,
@@ -196,8 +200,9 @@ export function insert(s: EngineState, tenantId: string, caseId: string, entry: 
 }
 
 /**
- * Removes a case from memory: durable mode, once its closing change committed (`counted`), or a
- * new case whose id turned out to be taken in the store (not counted as evicted).
+ * Removes a case from memory: once its closing change committed (durable mode) or was published
+ * (memory mode with `retainClosed: false`), counted; or a new case whose id turned out to be
+ * taken in the store (not counted as evicted).
  */
 export function evict(s: EngineState, entry: CaseEntry, counted = true): void {
   const c = entry.sla.case;
@@ -231,8 +236,10 @@ export function entryOf(s: EngineState, caseId: string, tenantId: string = DEFAU
   return e;
 }
 
-/** The case's SLA history: the implied opening fact, then every later one. */
+/**
+ * The case's SLA history: the implied opening fact, then every later one with the case version it
+ * saw (rebuilt from the opening snapshot and the audit patches).
+ */
 export function historyOf(entry: CaseEntry): SlaFact[] {
-  const first: SlaFact = { at: entry.opened.createdAt, case: entry.opened };
-  return entry.later === undefined ? [first] : [first, ...entry.later];
+  return replayFacts(entry, entry.later);
 }

@@ -2,8 +2,9 @@ import { parseInput, ThreadlineError } from '@threadline/core';
 import { applyPatches, freeze } from 'immer';
 import { z } from 'zod';
 import type { Case, CaseAuditEntry } from '../case.js';
+import type { HistoryFact } from '../sla/caseVersions.js';
 import { METRIC_STATES, MetricRecord, SLA_METRICS, type SlaMetricName } from '../sla/metric.js';
-import { CaseSla, type SlaFact } from '../sla/tracker.js';
+import { CaseSla } from '../sla/tracker.js';
 
 /** The stored form of one metric instance: every field of the live record, so nothing is recomputed. */
 const StoredRecordSchema = z
@@ -118,7 +119,7 @@ export interface PersistedCase {
   sla: CaseSla;
   opened: Case;
   openedBy: string;
-  later: SlaFact[] | undefined;
+  later: HistoryFact[] | undefined;
   audit: CaseAuditEntry[] | undefined;
 }
 
@@ -184,8 +185,8 @@ export function toStoredState(entry: PersistedCase, streamVersion?: number): Sto
 }
 
 /** The stored form of one SLA fact: the case is referenced by its version. */
-export function storeFact(f: SlaFact): StoredFact {
-  const out: StoredFact = { at: f.at, version: f.case.version };
+export function storeFact(f: HistoryFact): StoredFact {
+  const out: StoredFact = { at: f.at, version: f.version };
   if (f.message !== undefined) out.message = f.message;
   if (f.ack !== undefined) out.ack = f.ack;
   return out;
@@ -278,8 +279,9 @@ export function fromStoredState(
     sla.records.push(rec);
     if (r.live) sla.live[SLA_METRICS.indexOf(r.metric as SlaMetricName)] = rec;
   }
-  const later: SlaFact[] = s.facts.map((f) => {
-    const fact: SlaFact = { at: f.at, case: caseAt(f.version) };
+  const later: HistoryFact[] = s.facts.map((f) => {
+    caseAt(f.version);
+    const fact: HistoryFact = { at: f.at, version: f.version };
     if (f.message !== undefined) fact.message = f.message;
     if (f.ack !== undefined) fact.ack = f.ack;
     return fact;

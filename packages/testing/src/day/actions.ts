@@ -31,6 +31,9 @@ export function createDayActions(s: DayState) {
     transcripts,
     conversations,
     counters,
+    arrivalById,
+    rejectedOnce,
+    caseConversation,
   } = s;
   // --- helpers ------------------------------------------------------------------------------
   const versions = new Map<string, number>();
@@ -202,6 +205,25 @@ export function createDayActions(s: DayState) {
     }
   };
 
+  /**
+   * The contact is over (completed, contained or abandoned): frees what only a live contact needs
+   * and closes its conversation. Its transcript stays only while it is its case's latest
+   * conversation, the one QA reads (see `forgetTranscript`).
+   */
+  const finishContact = async (r: InteractionRecord) => {
+    arrivalById.delete(r.id);
+    rejectedOnce.delete(r.id);
+    // Its only event (`conversation.classified`) went out on arrival.
+    versions.delete(`conversation:${r.id}`);
+    if (caseConversation.get(r.caseId) !== r.id) transcripts.delete(r.id);
+    await closeConversation(r);
+  };
+
+  /** A newer contact took over the case: the earlier one's transcript goes once that contact is over. */
+  const forgetTranscript = (previous: string | undefined) => {
+    if (previous !== undefined && records.get(previous)?.outcome !== undefined) transcripts.delete(previous);
+  };
+
   const solveCase = (caseId: string, reason: string) => {
     const c = cases.getCase(caseId);
     if (c && c.status !== 'solved' && c.status !== 'closed')
@@ -217,7 +239,8 @@ export function createDayActions(s: DayState) {
     take,
     release,
     measure,
-    closeConversation,
+    finishContact,
+    forgetTranscript,
     solveCase,
   };
 }

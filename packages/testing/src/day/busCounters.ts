@@ -35,8 +35,11 @@ export function countBusEvents(deps: BusCounterDeps): void {
     breachesByCustomer,
     escalationsByCustomer,
   } = deps;
+  // Every event passes here: each type's prefix is cut once, not once per event.
+  const prefixes = new Map<string, string>();
   bus.subscribe('*', (e) => {
-    const prefix = e.type.slice(0, e.type.indexOf('.'));
+    let prefix = prefixes.get(e.type);
+    if (prefix === undefined) prefixes.set(e.type, (prefix = e.type.slice(0, e.type.indexOf('.'))));
     counters.busEvents[prefix] = (counters.busEvents[prefix] ?? 0) + 1;
   });
   bus.subscribe('reservation.created', (e) => {

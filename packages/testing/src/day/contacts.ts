@@ -52,7 +52,8 @@ export function createContactHandlers(s: DayState, act: DayActions) {
     take,
     release,
     measure,
-    closeConversation,
+    finishContact,
+    forgetTranscript,
     solveCase,
   } = act;
   const handlers = {
@@ -133,7 +134,9 @@ export function createContactHandlers(s: DayState, act: DayActions) {
         repeat,
       };
       records.set(a.id, record);
+      const previous = caseConversation.get(record.caseId);
       caseConversation.set(record.caseId, a.id);
+      forgetTranscript(previous);
       activeTaskOfCase.set(record.caseId, a.id);
       await say(a.id, 'customer', a.utterance.text);
       // Sentiment with evidence becomes a point of the customer's trend (served by the insights
@@ -241,7 +244,7 @@ export function createContactHandlers(s: DayState, act: DayActions) {
         r.outcome = 'contained';
         r.completedAt = now;
         activeTaskOfCase.delete(r.caseId);
-        await closeConversation(r);
+        await finishContact(r);
         await measure(r);
         return;
       } else {
@@ -324,7 +327,7 @@ export function createContactHandlers(s: DayState, act: DayActions) {
         const base = 4.6 - Math.min(2, wait * 0.4) + r.sentiment * 0.8 - (r.handoff ? 0.3 : 0);
         r.csat = Math.max(1, Math.min(5, Math.round(base + (a.surveyDraw * 8 - 1))));
       }
-      await closeConversation(r);
+      await finishContact(r);
       await measure(r);
     },
 
@@ -337,7 +340,7 @@ export function createContactHandlers(s: DayState, act: DayActions) {
       r.outcome = 'abandoned';
       solveCase(r.caseId, 'customer abandoned');
       activeTaskOfCase.delete(r.caseId);
-      await closeConversation(r);
+      await finishContact(r);
       await measure(r);
     },
   };

@@ -139,7 +139,11 @@ export interface DayResult {
   insights: InsightsStream;
   /** QA inputs: per case, the agent who last handled it. */
   caseAgent: Map<string, string>;
-  /** Messages kept for QA: conversation id → messages. */
+  /**
+   * Messages kept for QA and handoffs: conversation id → messages, for each case's latest
+   * conversation and for contacts still open at the end (an earlier conversation of a case is
+   * dropped once it is over: QA reads the latest one only).
+   */
   transcripts: Map<string, TranscriptLine[]>;
   caseConversation: Map<string, string>;
   caseCustomer: Map<string, string>;

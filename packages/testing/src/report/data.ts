@@ -3,7 +3,7 @@
 import { abandonmentRate, aht, asa, csat, fcr, occupancy, serviceLevel } from '@threadline/insights';
 import { CHANNELS } from '../center/config.js';
 import { TOPICS } from '../center/text.js';
-import type { DayResult } from '../day/types.js';
+import type { DayResult, InteractionRecord } from '../day/types.js';
 import { runQa } from './qa.js';
 import { caseFigures } from './sla.js';
 import { agentSpans, hourRows } from './staffing.js';
@@ -12,28 +12,41 @@ import type { ChannelRow, DayReport, SpikeRow } from './types.js';
 import { localClock, msToSeconds, queued, round, SL_THRESHOLD_S } from './util.js';
 
 function channelRows(day: DayResult): ChannelRow[] {
+  // One pass groups the contacts; each channel's figures then read only its own.
+  const byChannel = new Map<string, InteractionRecord[]>(CHANNELS.map((c) => [c, []]));
+  for (const r of day.interactions) byChannel.get(r.channel)?.push(r);
   return CHANNELS.map((channel) => {
-    const list = day.interactions.filter((r) => r.channel === channel);
+    const list = byChannel.get(channel) as InteractionRecord[];
     const q = queued(list);
     const threshold = { seconds: SL_THRESHOLD_S[channel] };
-    const handled = list.filter((r) => r.talkMs !== undefined);
+    const handled: { id: string; talkMs: number; wrapMs: number }[] = [];
+    let botContained = 0;
+    let handedOff = 0;
+    let offeredToPeople = 0;
+    let answered = 0;
+    let abandoned = 0;
+    let carriedOver = 0;
+    for (const r of list) {
+      if (r.talkMs !== undefined) handled.push({ id: r.id, talkMs: r.talkMs, wrapMs: r.wrapMs ?? 0 });
+      if (r.outcome === 'contained') botContained++;
+      else if (r.outcome === 'abandoned') abandoned++;
+      else if (r.outcome === 'carried_over') carriedOver++;
+      if (r.handoff !== undefined) handedOff++;
+      if (r.offeredAt !== undefined) offeredToPeople++;
+      if (r.answeredAt !== undefined) answered++;
+    }
     return {
       channel,
       arrived: list.length,
-      botContained: list.filter((r) => r.outcome === 'contained').length,
-      handedOff: list.filter((r) => r.handoff !== undefined).length,
-      offeredToPeople: list.filter((r) => r.offeredAt !== undefined).length,
-      answered: list.filter((r) => r.answeredAt !== undefined).length,
-      abandoned: list.filter((r) => r.outcome === 'abandoned').length,
-      carriedOver: list.filter((r) => r.outcome === 'carried_over').length,
+      botContained,
+      handedOff,
+      offeredToPeople,
+      answered,
+      abandoned,
+      carriedOver,
       serviceLevel: round(serviceLevel(q, { threshold, shortAbandon: { seconds: 5 } }).value),
       asaSeconds: round(msToSeconds(asa(q, {}).value), 1),
-      ahtSeconds: round(
-        msToSeconds(
-          aht(handled.map((r) => ({ id: r.id, talkMs: r.talkMs as number, wrapMs: r.wrapMs ?? 0 }))).value,
-        ),
-        1,
-      ),
+      ahtSeconds: round(msToSeconds(aht(handled).value), 1),
       abandonment: round(abandonmentRate(q, { shortAbandon: { seconds: 5 } }).value),
     };
   });

@@ -64,18 +64,24 @@ export function caseFigures(day: DayResult, breachLimit = 50): CaseFigures {
     round(slaAttainment(list, { metric, asOf: day.endedAt }).value);
   const attainment: Record<string, number | null> = {};
   const attainmentByChannel: Record<string, PerChannel<number | null>> = {};
+  // One pass groups the instances by metric, and by metric and channel, in their order.
+  const byMetric = new Map<string, SlaRecord[]>();
+  const byMetricChannel = new Map<string, SlaRecord[]>();
+  for (const x of records) {
+    const m = x.record.metric ?? '';
+    let all = byMetric.get(m);
+    if (all === undefined) byMetric.set(m, (all = []));
+    all.push(x.record);
+    const key = `${m}|${x.channel}`;
+    let own = byMetricChannel.get(key);
+    if (own === undefined) byMetricChannel.set(key, (own = []));
+    own.push(x.record);
+  }
   for (const metric of REPORTED_METRICS) {
-    const own = records.filter((x) => x.record.metric === metric);
-    attainment[metric] = attain(
-      own.map((x) => x.record),
-      metric,
-    );
+    attainment[metric] = attain(byMetric.get(metric) ?? [], metric);
     const per = { voice: null, chat: null, email: null } as PerChannel<number | null>;
     for (const channel of CHANNELS)
-      per[channel] = attain(
-        own.filter((x) => x.channel === channel).map((x) => x.record),
-        metric,
-      );
+      per[channel] = attain(byMetricChannel.get(`${metric}|${channel}`) ?? [], metric);
     attainmentByChannel[metric] = per;
   }
   breached.sort((a, b) => a.at - b.at || (a.caseId < b.caseId ? -1 : a.caseId > b.caseId ? 1 : 0));

@@ -39,12 +39,20 @@ function mergeSpans(list: readonly [number, number][], end: number): [number, nu
   return out;
 }
 
+/** Every shift's window on the day, computed once (the roster has thousands of people, three shifts). */
+function shiftWindows(day: DayResult): Record<keyof typeof SHIFTS, [number, number]> {
+  const out = {} as Record<keyof typeof SHIFTS, [number, number]>;
+  for (const shift of Object.keys(SHIFTS) as (keyof typeof SHIFTS)[]) out[shift] = shiftWindow(day, shift);
+  return out;
+}
+
 /** Handling spans (≥ 1 task held) and idle spans on shift, for every person on the roster. */
 export function agentSpans(day: DayResult): AgentSpan[] {
   const spans: AgentSpan[] = [];
+  const windows = shiftWindows(day);
   for (const p of day.roster) {
     if (p.kind !== 'human' || p.shift === null) continue;
-    const [s, e] = shiftWindow(day, p.shift);
+    const [s, e] = windows[p.shift];
     let cursor = s;
     let k = 0;
     const push = (state: string, start: number, end: number) =>
@@ -113,14 +121,20 @@ export function hourRows(day: DayResult, spans: readonly AgentSpan[]): HourRow[]
   for (const sp of spans)
     for (let h = Math.max(0, hourOf(sp.start)); h <= Math.min(hourStarts.length - 1, hourOf(sp.end)); h++)
       spansByHour[h]?.push(sp);
+  // Voice-capable people per shift: who is on shift in an hour depends on the shift only.
+  const windows = shiftWindows(day);
+  const voicePeople = new Map<keyof typeof SHIFTS, number>();
+  for (const p of day.roster)
+    if ((p.profile === 'blended' || p.profile === 'voice') && p.shift !== null)
+      voicePeople.set(p.shift, (voicePeople.get(p.shift) ?? 0) + 1);
   return hourStarts.map((h, i) => {
     const b = byHour[i] as (typeof byHour)[number];
     const vq = queued(b.voice);
-    const onShift = day.roster.filter((p) => {
-      if ((p.profile !== 'blended' && p.profile !== 'voice') || p.shift === null) return false;
-      const [s, e] = shiftWindow(day, p.shift);
-      return s <= h + HOUR / 2 && e > h + HOUR / 2;
-    }).length;
+    let onShift = 0;
+    for (const [shift, n] of voicePeople) {
+      const [s, e] = windows[shift];
+      if (s <= h + HOUR / 2 && e > h + HOUR / 2) onShift += n;
+    }
     return {
       hour: local(h),
       arrivals: b.all,

@@ -1,0 +1,18 @@
+// The report of a small day, byte for byte as it was before the simulation stopped keeping what
+// the report does not need (issue 15: finished contacts' bookkeeping freed, transcripts kept only
+// for the conversation QA reads, the SLA history without case copies). The fixture was written by
+// `JSON.stringify(buildDayReport(await simulateDay(DAY)), null, 2)` on c653be8. A change that means
+// to alter the day's figures regenerates it the same way and says why in its commit.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { buildDayReport, simulateDay } from '../src/index.js';
+
+const DAY = { agents: 20, interactions: 800, seed: 2026 } as const;
+const fixture = new URL('./fixtures/report-20x800-seed2026.json', import.meta.url);
+
+describe('the report of a fixed day', () => {
+  it('is identical to the one computed before the memory work', async () => {
+    const report = buildDayReport(await simulateDay(DAY));
+    expect(`${JSON.stringify(report, null, 2)}\n`).toBe(readFileSync(fixture, 'utf8'));
+  }, 120_000);
+});
