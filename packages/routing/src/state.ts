@@ -272,6 +272,11 @@ export interface WorkerState extends WorkerView {
   inHeaps: number;
   /** `worker.*` as rule expressions see it: attributes plus id and kind. */
   ctx: Record<string, unknown>;
+  /**
+   * Step-expression answers for this worker by `Group.admitKey` (expression and the task values
+   * it reads); replaced whenever `ctx` is, so an answer never outlives the attributes it read.
+   */
+  admits: Map<string, boolean>;
 }
 
 /**
@@ -339,6 +344,8 @@ export interface Group {
   /** The step's worker expression and the task context it is evaluated with. */
   expr: CompiledExpression | null;
   exprTask: Record<string, unknown> | null;
+  /** The expression's source and the task values it reads (`''` without an expression). */
+  admitKey: string;
   /**
    * Cached head of `heap` (kept in step by join/leave) with its ordering key, so a free worker
    * ranks the heads of its ~30 queues without touching the tasks themselves.

@@ -31,8 +31,10 @@ export class RingFamily<E extends IdleHeapEntry> {
   readonly #buckets: Array<IdleLane<E> | undefined> = new Array(LEVELS).fill(undefined);
   readonly #positions: HeapPositions<E>;
   readonly #links: IdleLinks;
-  /** Scratch list of the general search (reused: the search never nests). */
+  /** Scratch lists of the general search (reused: the search never nests). */
   readonly #found: E[] = [];
+  readonly #order: number[] = [];
+  readonly #heads: Int32Array = new Int32Array(LEVELS);
 
   constructor(positions: HeapPositions<E>, links: IdleLinks) {
     this.#positions = positions;
@@ -104,19 +106,42 @@ export class RingFamily<E extends IdleHeapEntry> {
         return;
       }
     }
-    // Each bucket's first `n` accepted entries hold the overall first `n`: collect, then merge.
-    const found = this.#found;
-    found.length = 0;
+    // Walk the buckets best head first, each in order, keeping the best `n` accepted entries so
+    // far (sorted); a bucket's walk stops at its first entry that sorts after the `n`-th of them
+    // (everything behind it in that bucket does too), so only the first bucket is walked to its
+    // first accepted entry and the others only over entries that could still make the cut.
+    const order = this.#order;
+    order.length = 0;
     for (let l = minLevel; l < LEVELS; l++) {
       if (count[l] === 0) continue;
-      let taken = 0;
-      (this.#buckets[l] as IdleLane<E>).findInOrder((e) => {
-        if (!accept(e)) return false;
-        found.push(e);
-        return ++taken >= n;
-      });
+      const head = (this.#buckets[l] as IdleLane<E>).peekHandle();
+      if (head === -1) continue;
+      let at = order.length;
+      order.push(l);
+      const heads = this.#heads;
+      heads[l] = head;
+      while (at > 0 && links.less(head, heads[order[at - 1] as number] as number)) {
+        order[at] = order[at - 1] as number;
+        at--;
+      }
+      order[at] = l;
     }
-    if (found.length > 1) found.sort((a, b) => (links.less(a.handle, b.handle) ? -1 : 1));
+    const found = this.#found;
+    found.length = 0;
+    const visit = (e: E): boolean => {
+      if (found.length >= n && !links.less(e.handle, (found[n - 1] as E).handle)) return true;
+      if (!accept(e)) return false;
+      let at = found.length;
+      found.push(e);
+      while (at > 0 && links.less(e.handle, (found[at - 1] as E).handle)) {
+        found[at] = found[at - 1] as E;
+        at--;
+      }
+      found[at] = e;
+      if (found.length > n) found.pop();
+      return false;
+    };
+    for (const l of order) (this.#buckets[l] as IdleLane<E>).findInOrder(visit);
     for (let i = 0; i < found.length && i < n; i++) out.push(found[i] as E);
     found.length = 0;
   }

@@ -77,6 +77,7 @@ export function upsertWorkerState(
       laneCount: 0,
       inHeaps: 0,
       ctx: {},
+      admits: new Map(),
     };
     s.workers.set(w.id, w);
   }
@@ -92,6 +93,7 @@ export function upsertWorkerState(
   w.attributes = attributes;
   w.skills = (w.attributes.skills ?? NO_SKILLS) as Record<string, number>;
   w.ctx = { ...w.attributes, id: w.id, kind: w.kind };
+  w.admits = new Map();
   w.draining = restored?.draining ?? false;
   if (w.status !== data.status) {
     if (data.status === 'available' && w.activeTasks === 0) w.idleSince = now;
