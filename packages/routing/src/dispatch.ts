@@ -2,12 +2,14 @@ import { capOf, hasAnyRoom, hasRoom, holdCapacity } from './capacity.js';
 import type { RoutingEventMap } from './events.js';
 import { explain } from './explain.js';
 import { LANE_EMPTY, LANE_FAST } from './indexes/laneTable.js';
+import type { RingFamily } from './indexes/ringFamily.js';
 import { emit, wants } from './notifications.js';
-import { lane, offerable, purgeIfDrained, refreshWorker } from './roster/workers.js';
+import { lane, laneIdleCount, offerable, purgeIfDrained, refreshWorker } from './roster/workers.js';
 import {
   type ChannelCap,
   currentTime,
   type Group,
+  type IdleEntry,
   type Lane,
   NO_PENDING,
   NO_WORKERS,
@@ -67,16 +69,16 @@ export function findWorkers(
     const w = s.workers.get(g.pinnedWorkerId);
     return w && g.queue.members.has(w) && eligible(s, w, t, g) ? [w] : [];
   }
-  // Nobody idle in the lane (the common case under load): answered from the lane table.
-  if (g.laneIdx >= 0 && s.laneTable.idle[g.laneIdx] === 0) return NO_WORKERS;
-  const heap = (g.lane as Lane).idle;
-  if (heap.size === 0) return NO_WORKERS;
+  // Nobody idle in the lane (the common case under load): answered from counts alone.
+  const l = g.lane as Lane;
+  const idleCount = laneIdleCount(s, l);
+  if (idleCount === 0) return NO_WORKERS;
   const enumerate = s.strategy.score !== undefined || step.orderBy !== undefined;
-  // Pick the smallest candidate source: the queue's idle heap, or a skill bucket of the
+  // Pick the smallest candidate source: the lane's idle workers, or a skill bucket of the
   // step's extra requirements.
   let bucketSkill: string | undefined;
   let bucketLevel = 0;
-  let bucketSize = heap.size;
+  let bucketSize = idleCount;
   const req = g.requirement;
   for (let i = 0; i < req.skillNames.length; i++) {
     const n = s.skillIndex.count(req.skillNames[i] as string, req.minLevels[i] as number);
@@ -87,8 +89,9 @@ export function findWorkers(
     }
   }
   if (!enumerate && bucketSkill === undefined) {
+    if (l.family !== null) return familyWorkers(s, t, g, l, k);
     const found: WorkerState[] = [];
-    heap.findInOrder((e) => {
+    l.idle.findInOrder((e) => {
       if (eligible(s, e.worker, t, g)) found.push(e.worker);
       return found.length >= k;
     });
@@ -102,13 +105,31 @@ export function findWorkers(
       if (eligible(s, w, t, g)) candidates.push(w);
     });
   } else {
-    heap.forEach((e) => {
+    const visit = (e: IdleEntry) => {
       if (eligible(s, e.worker, t, g)) candidates.push(e.worker);
-    });
+    };
+    if (l.family !== null) l.family.forEach(l.minLevel, visit);
+    else l.idle.forEach(visit);
   }
   if (candidates.length === 0) return candidates;
   candidates.sort(workerComparator(s, t, g, step));
   return candidates.slice(0, k);
+}
+
+/** The first `k` eligible idle workers of a family lane (the best one without a closure). */
+function familyWorkers(s: RoutingState, t: TaskState, g: Group, l: Lane, k: number): WorkerState[] {
+  const family = l.family as RingFamily<IdleEntry>;
+  if (k === 1) {
+    const best = family.best(l.minLevel);
+    if (best === undefined) return NO_WORKERS;
+    if (eligible(s, best.worker, t, g)) {
+      s.soloFound[0] = best.worker;
+      return s.soloFound;
+    }
+  }
+  const entries: IdleEntry[] = [];
+  family.firstAccepted(l.minLevel, k, (e) => eligible(s, e.worker, t, g), entries);
+  return entries.map((e) => e.worker);
 }
 
 /** Best-first order of candidate workers: `orderBy` keys, strategy, longest idle, registration. */
@@ -164,8 +185,11 @@ export function countAvailable(s: RoutingState, t: TaskState, g: Group, atLeast:
     const w = s.workers.get(g.pinnedWorkerId);
     return w && eligible(s, w, t, g) ? 1 : 0;
   }
+  const l = lane(s, g.queue, t.ch);
+  if (l.family !== null)
+    return l.family.countAccepted(l.minLevel, atLeast, (e) => eligible(s, e.worker, t, g));
   let n = 0;
-  lane(s, g.queue, t.ch).idle.findInOrder((e) => {
+  l.idle.findInOrder((e) => {
     if (eligible(s, e.worker, t, g)) n++;
     return n >= atLeast;
   });

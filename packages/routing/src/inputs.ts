@@ -225,7 +225,7 @@ export function copyAttributes<T extends Record<string, unknown>>(
 
 /** A deep frozen copy of a value (plain objects and arrays; other objects kept as they are). */
 export function frozenView<T>(value: T): T {
-  return copy(value, 'value', [], true) as T;
+  return copyValue(value, 'value', [], true) as T;
 }
 
 function copyNested<T extends Record<string, unknown>>(
@@ -237,23 +237,43 @@ function copyNested<T extends Record<string, unknown>>(
   for (const key in attrs) {
     const v = attrs[key];
     if (v !== null && typeof v === 'object')
-      (attrs as Record<string, unknown>)[key] = copy(v, what, [...path, key], freeze);
+      (attrs as Record<string, unknown>)[key] = copyValue(v, what, [...path, key], freeze);
   }
   return freeze ? Object.freeze(attrs) : attrs;
 }
 
-function copy(value: unknown, what: string, path: (string | number)[], freeze: boolean): unknown {
+/** Thrown inside {@link copy} at a `__proto__` key; {@link copyValue} turns it into the error with its path. */
+const RESERVED = Symbol('reserved key');
+
+/**
+ * {@link copy} of one value at `path`. The copy itself builds no paths (it runs for every
+ * nested attribute on the `submitTask` path); only a refused key walks the value again, with
+ * {@link rejectReservedKeys}, to name where it is.
+ */
+function copyValue(value: unknown, what: string, path: (string | number)[], freeze: boolean): unknown {
+  try {
+    return copy(value, freeze);
+  } catch (e) {
+    if (e !== RESERVED) throw e;
+    rejectReservedKeys(value, what, path);
+    throw reservedKey(what, path);
+  }
+}
+
+function copy(value: unknown, freeze: boolean): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) {
-    const items = value.map((v, i) => copy(v, what, [...path, i], freeze));
+    const items = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) items[i] = copy(value[i], freeze);
     return freeze ? Object.freeze(items) : items;
   }
   // Dates, maps and class instances are kept as given (attributes are meant to be JSON).
   if (!isPlainObject(value)) return value;
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) {
-    if (key === '__proto__') throw reservedKey(what, [...path, key]);
-    out[key] = copy(value[key], what, [...path, key], freeze);
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    if (key === '__proto__') throw RESERVED;
+    out[key] = copy(value[key], freeze);
   }
   return freeze ? Object.freeze(out) : out;
 }

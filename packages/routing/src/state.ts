@@ -17,6 +17,7 @@ import { HeapPositions } from './indexes/heap.js';
 import { type IdleLane, IdleLinks } from './indexes/idleLane.js';
 import { LaneTable } from './indexes/laneTable.js';
 import { OfferIndex } from './indexes/offerIndex.js';
+import type { RingFamily } from './indexes/ringFamily.js';
 import { SkillIndex } from './indexes/skillIndex.js';
 import type { TaskHeap } from './indexes/taskHeap.js';
 import type { WorkerInput } from './inputs.js';
@@ -83,9 +84,13 @@ export interface RoutingState {
   readonly taskPositions: HeapPositions;
   /** Reused one-element worker list for single offers (never escapes `routeTask`). */
   readonly soloWorker: WorkerState[];
+  /** Reused one-element result of `findWorkers` for single offers (read before the next search). */
+  readonly soloFound: WorkerState[];
   readonly idlePositions: HeapPositions<IdleEntry>;
   /** List links and keys of idle entries by handle, shared by every lane's {@link IdleLane}. */
   readonly idleLinks: IdleLinks;
+  /** Idle workers by skill and channel in level buckets, for single-skill lanes (see `RingFamily`). */
+  readonly families: Map<string, RingFamily<IdleEntry>>;
   readonly rankFn: (w: WorkerView) => number;
   /** Workers on calendars without `periodsAfter`: re-checked on every `advanceTo`. */
   readonly calendarWorkers: Set<WorkerState>;
@@ -174,8 +179,10 @@ export function createState(opts: ParsedRoutingOptions, previous?: RoutingState)
     lanePoolUsed: 0,
     taskPositions: new HeapPositions(),
     soloWorker: [],
+    soloFound: [],
     idlePositions: new HeapPositions<IdleEntry>(),
     idleLinks: new IdleLinks(),
+    families: new Map(),
     // Idle heaps order by the strategy's rank; score strategies rank candidates themselves and
     // keep the heaps in longest-idle order.
     rankFn: strategy.rank ?? (longestIdle.rank as (w: WorkerView) => number),
@@ -265,14 +272,28 @@ export interface WorkerState extends WorkerView {
   inHeaps: number;
   /** `worker.*` as rule expressions see it: attributes plus id and kind. */
   ctx: Record<string, unknown>;
+  /**
+   * Step-expression answers for this worker by `Group.admitKey` (expression and the task values
+   * it reads); replaced whenever `ctx` is, so an answer never outlives the attributes it read.
+   */
+  admits: Map<string, boolean>;
 }
 
-/** A worker's place in one lane's idle heap. */
+/**
+ * A worker's place among the idle workers of one lane, or of one skill family (a level bucket
+ * of a {@link RingFamily} that every single-skill lane of the worker on that channel reads).
+ */
 export interface IdleEntry {
   worker: WorkerState;
-  queue: QueueRuntime;
   ch: number;
-  lane: Lane;
+  /** The list the entry goes into: its lane's own, or its family's bucket at `level`. */
+  list: IdleLane<IdleEntry>;
+  /** The lane (own-list entries), else `null`. */
+  lane: Lane | null;
+  /** The family (family entries), else `null`. */
+  family: RingFamily<IdleEntry> | null;
+  /** The worker's level in the family's skill (family entries). */
+  level: number;
   /** Row in the engine's idle-entry position table. */
   handle: number;
   inHeap: boolean;
@@ -281,9 +302,15 @@ export interface IdleEntry {
   idle: number;
 }
 
-/** One queue on one channel: its idle workers (a heap) and its groups of waiting tasks. */
+/** One queue on one channel: its idle workers and its groups of waiting tasks. */
 export interface Lane {
   ch: number;
+  /**
+   * Set when the queue asks for one skill at a minimum level and nothing else: its idle
+   * workers are the family's buckets at `minLevel` and above, and `idle` stays empty.
+   */
+  family: RingFamily<IdleEntry> | null;
+  minLevel: number;
   /** Row of this lane in `table` (the dense copy of the fields the free-worker scan reads). */
   idx: number;
   table: LaneTable;
@@ -317,6 +344,8 @@ export interface Group {
   /** The step's worker expression and the task context it is evaluated with. */
   expr: CompiledExpression | null;
   exprTask: Record<string, unknown> | null;
+  /** The expression's source and the task values it reads (`''` without an expression). */
+  admitKey: string;
   /**
    * Cached head of `heap` (kept in step by join/leave) with its ordering key, so a free worker
    * ranks the heads of its ~30 queues without touching the tasks themselves.

@@ -5,6 +5,7 @@ import { HeapPositions } from '../src/indexes/heap.js';
 import { IdleHeap } from '../src/indexes/idleHeap.js';
 import { IdleLane, IdleLinks } from '../src/indexes/idleLane.js';
 import { OfferIndex } from '../src/indexes/offerIndex.js';
+import { RingFamily } from '../src/indexes/ringFamily.js';
 import { TaskHeap } from '../src/indexes/taskHeap.js';
 import { parseTaskInputFast, TaskInputSchema } from '../src/inputs.js';
 
@@ -229,6 +230,80 @@ describe('IdleLane', () => {
         },
       ),
       { seed: 7, numRuns: 400 },
+    );
+  });
+});
+
+describe('RingFamily', () => {
+  it('answers every ring (level and above) as one sorted list of its members would', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            op: fc.constantFrom('push', 'push', 'update', 'remove'),
+            level: fc.integer({ min: 0, max: 10 }),
+            pick: fc.nat(),
+            klass: fc.constantFrom<0 | 1>(0, 1),
+            grow: fc.boolean(),
+            rank: fc.integer({ min: 0, max: 3 }),
+            idle: fc.integer({ min: 0, max: 3 }),
+          }),
+          { maxLength: 150 },
+        ),
+        fc.integer({ min: 0, max: 10 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.nat(5),
+        (ops, minLevel, n, rejectMod) => {
+          const positions = new HeapPositions<E & { level: number }>();
+          const family = new RingFamily<E & { level: number }>(positions, new IdleLinks());
+          const live: (E & { level: number })[] = [];
+          let next = 0;
+          let clock = 0;
+          for (const op of ops) {
+            const rank = op.rank;
+            const idle = op.grow ? (clock += op.idle) : op.idle;
+            if (op.op === 'push' || live.length === 0) {
+              const e = { id: next++, handle: -1, rank, idle, level: op.level };
+              e.handle = positions.alloc(e);
+              family.bucket(e.level).push(e, rank, idle, e.id, op.klass);
+              (family.count[e.level] as number)++;
+              live.push(e);
+            } else if (op.op === 'update') {
+              const e = live[op.pick % live.length] as E & { level: number };
+              e.rank = rank;
+              e.idle = idle;
+              family.bucket(e.level).update(e, rank, idle, e.id, op.klass);
+            } else {
+              const [e] = live.splice(op.pick % live.length, 1) as [E & { level: number }];
+              expect(family.bucket(e.level).remove(e)).toBe(true);
+              (family.count[e.level] as number)--;
+              positions.release(e.handle);
+            }
+          }
+          const ring = live
+            .filter((e) => e.level >= minLevel)
+            .sort((a, b) => a.rank - b.rank || a.idle - b.idle || a.id - b.id);
+          expect(family.size(minLevel)).toBe(ring.length);
+          expect(family.best(minLevel)?.id).toBe(ring[0]?.id);
+          // Some entries refused (as ineligible workers are), the rest taken in ring order.
+          const accept = (e: E) => rejectMod === 0 || e.id % (rejectMod + 1) !== 0;
+          const out: (E & { level: number })[] = [];
+          family.firstAccepted(minLevel, n, accept, out);
+          expect(out.map((e) => e.id)).toEqual(
+            ring
+              .filter(accept)
+              .slice(0, n)
+              .map((e) => e.id),
+          );
+          expect(family.countAccepted(minLevel, n, accept)).toBe(Math.min(n, ring.filter(accept).length));
+          const all: number[] = [];
+          family.forEach(minLevel, (e) => {
+            all.push(e.id);
+          });
+          expect(all.sort((a, b) => a - b)).toEqual(ring.map((e) => e.id).sort((a, b) => a - b));
+        },
+      ),
+      { seed: 15, numRuns: 500 },
     );
   });
 });

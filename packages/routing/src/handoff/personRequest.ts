@@ -3,7 +3,14 @@
  * language (a request verb or construction plus a word for a human), with negations and
  * mentions that are not requests left alone ("my travel agent booked this", "the agent was
  * rude", "agent 47", "I don't need a human").
+ *
+ * Every bot turn runs the detector, and almost no message asks for a person, so the common
+ * answer must be cheap: one pass over the text through a precompiled trie of the words every
+ * pattern needs (`TRIGGERS`) says which languages could match at all; ASCII text is scanned as
+ * it is (no normalised copy); only a language whose words occur runs its patterns.
  */
+import { type LanguageRules, RULES, TRIGGERS } from './personRequestRules.js';
+import { NOT_ASCII, WordTrie } from './wordTrie.js';
 
 /** What a detector found; `language` and `phrase` say which pattern matched. */
 export interface PersonRequestResult {
@@ -44,100 +51,6 @@ export interface PersonRequestDetectorOptions {
   extraPhrases?: readonly (string | RegExp)[];
 }
 
-interface LanguageRules {
-  /** Request patterns, tested on the normalised text (lower case, no accents, single spaces). */
-  requests: RegExp[];
-  /** A negation in the same clause before the match cancels it. */
-  negation: RegExp;
-}
-
-// Words for "a human" per language (normalised: no accents). A following number ("agent 47")
-// is a name, not a request.
-const EN_HUMAN =
-  '(?:(?:a|an|the|some|your|one of your|any) )?(?:(?:real|live|actual|human|flesh and blood) )?(?:human(?: being)?|person|people|agent|representative|rep|operator|someone(?: real)?|somebody(?: real)?|customer (?:service|support|care)(?: agent| rep| representative| person)?|advisor|adviser|supervisor|manager|staff member|team member)\\b(?! ?\\d)';
-const ES_HUMAN =
-  '(?:(?:un|una|el|la|algun|alguna|otro|otra) )?(?:persona(?: real| de verdad)?|humano|ser humano|agente|asesor|asesora|operador|operadora|representante|ejecutivo|ejecutiva|alguien(?: real)?)\\b(?! ?\\d)';
-const FR_HUMAN =
-  "(?:(?:un|une|le|la|l'|un vrai|une vraie|vrai|vraie|votre) ?)?(?:humain|etre humain|personne(?: reelle| physique)?|conseiller|conseillere|agent|operateur|operatrice|representant|representante|quelqu'un(?: de reel)?)\\b(?! ?\\d)";
-const DE_HUMAN =
-  '(?:(?:einem|einer|einen|einer|dem|der|den|jemandem|jemanden|ihrem|ihrer) )?(?:(?:echten|richtigen|menschlichen|echte|richtige) )?(?:menschen|mensch|mitarbeiter(?:in)?|berater(?:in)?|kundenberater(?:in)?|kundendienst|agenten|person|jemandem|jemanden)\\b(?! ?\\d)';
-const PT_HUMAN =
-  '(?:(?:um|uma|o|a|algum|alguma|outro|outra) )?(?:pessoa(?: real| de verdade)?|humano|ser humano|atendente|agente|operador|operadora|representante|consultor|consultora|alguem(?: real)?)\\b(?! ?\\d)';
-
-const RULES: Record<PersonRequestLanguage, LanguageRules> = {
-  en: {
-    requests: [
-      // "let me talk to a human", "can I speak with an agent", "connect me to a representative"
-      new RegExp(`\\b(?:talk|speak|chat) (?:to|with) ${EN_HUMAN}`),
-      new RegExp(
-        `\\b(?:connect|transfer|put|pass|forward|escalate|send|route) (?:me|this|us|my (?:call|chat))? ?(?:through |over |back )?(?:to|with) ${EN_HUMAN}`,
-      ),
-      // "I want a human", "I need a real person", "can I get an agent", "get me a representative"
-      new RegExp(
-        `\\b(?:i (?:want|need|would like|'d like|wanna|demand|request)|i'd like|can i (?:get|have)|could i (?:get|have)|may i (?:have|get)|give me|get me|find me) (?:to (?:talk|speak|chat) (?:to|with) )?${EN_HUMAN}`,
-      ),
-      // "is there a human I can talk to", "is there anyone real available"
-      new RegExp(
-        `\\b(?:is there|are there|do you have|have you got) ${EN_HUMAN}(?: (?:i|we) can (?:talk|speak|chat)| (?:available|there|around|online))`,
-      ),
-      // the whole message: "agent", "human please", "operator!", "real person now"
-      /^(?:please )?(?:an? )?(?:human|agent|representative|rep|operator|real person|live agent|live person|live chat|customer service|a person)(?: please| pls| now| asap)?[.!? ]*$/,
-    ],
-    negation:
-      /\b(?:don't|dont|do not|doesn't|does not|didn't|did not|no need|not|never|won't|wont|without|rather not)\b[^.!?,;]*$/,
-  },
-  es: {
-    requests: [
-      // "quiero hablar con una persona", "puedo hablar con un agente"
-      new RegExp(`\\b(?:hablar|comunicarme|conversar|chatear) con ${ES_HUMAN}`),
-      new RegExp(
-        `\\b(?:pasame|paseme|comuniqueme|comunicame|transfiereme|transfierame|conecteme|conectame|ponme|pongame) (?:con|a|al|a la) ${ES_HUMAN}`,
-      ),
-      new RegExp(`\\b(?:quiero|necesito|quisiera|exijo) ${ES_HUMAN}`),
-      /^(?:por favor )?(?:un |una )?(?:humano|agente|asesor|asesora|operador|operadora|persona real)(?: por favor| ya)?[.!? ]*$/,
-    ],
-    negation: /\b(?:no|nunca|sin|tampoco)\b[^.!?,;]*$/,
-  },
-  fr: {
-    requests: [
-      // "je veux parler à un conseiller", "puis-je discuter avec un humain"
-      new RegExp(`\\b(?:parler|discuter|echanger) (?:a|avec) ${FR_HUMAN}`),
-      new RegExp(
-        `\\b(?:passez-moi|passez moi|passe-moi|passe moi|mettez-moi en relation avec|mettez moi en relation avec|transferez-moi (?:a|vers)|transferez moi (?:a|vers)) ${FR_HUMAN}`,
-      ),
-      new RegExp(`\\b(?:je veux|je voudrais|j'aimerais|je souhaite|je demande) ${FR_HUMAN}`),
-      /^(?:un |une )?(?:humain|conseiller|conseillere|agent|operateur|operatrice|vraie personne)(?: s'il vous plait| svp| stp)?[.!? ]*$/,
-    ],
-    negation: /(?:\bne\b|\bn'|\bpas\b|\bjamais\b|\bsans\b)[^.!?,;]*$/,
-  },
-  de: {
-    requests: [
-      // "ich möchte mit einem Mitarbeiter sprechen", "kann ich mit einem Menschen reden"
-      new RegExp(`\\bmit ${DE_HUMAN} (?:sprechen|reden|chatten|verbunden werden)\\b`),
-      new RegExp(
-        `\\b(?:verbinden sie mich|verbinde mich|stellen sie mich) (?:bitte )?(?:mit|zu) ${DE_HUMAN}`,
-      ),
-      new RegExp(
-        `\\b(?:ich (?:will|mochte|moechte|brauche|hatte gern|haette gern|hatte gerne|haette gerne)) ${DE_HUMAN}`,
-      ),
-      /^(?:einen |ein )?(?:mitarbeiter|mensch|menschen|berater|kundenberater|echten menschen)(?: bitte)?[.!? ]*$/,
-    ],
-    negation: /\b(?:nicht|kein|keine|keinen|keinem|nie|ohne)\b[^.!?,;]*$/,
-  },
-  pt: {
-    requests: [
-      // "quero falar com um atendente", "posso conversar com uma pessoa"
-      new RegExp(`\\b(?:falar|conversar|chatear) com ${PT_HUMAN}`),
-      new RegExp(
-        `\\b(?:me (?:transfere|transfira|passa|passe|conecta|conecte|coloca|coloque)|transfira-me|passe-me) (?:para|com|a) ${PT_HUMAN}`,
-      ),
-      new RegExp(`\\b(?:quero|preciso de|queria|exijo) ${PT_HUMAN}`),
-      /^(?:um |uma )?(?:atendente|humano|pessoa real|operador|operadora)(?: por favor| ja)?[.!? ]*$/,
-    ],
-    negation: /\b(?:nao|nunca|sem|nem)\b[^.!?,;]*$/,
-  },
-};
-
 /** Lower case, accents removed, curly apostrophes straightened, whitespace collapsed. */
 function normalise(text: string): string {
   return text
@@ -153,13 +66,34 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** Finds the first match of `re` whose clause has no negation before it. */
+/** Finds the first match of the global `re` whose clause has no negation before it. */
 function matchUnnegated(text: string, re: RegExp, negation: RegExp): string | undefined {
-  const global = new RegExp(re.source, re.flags.includes('g') ? re.flags : `${re.flags}g`);
-  for (const m of text.matchAll(global)) {
+  re.lastIndex = 0;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    // An empty match would not advance `lastIndex` (none of the patterns can match empty).
+    if (m[0].length === 0) re.lastIndex++;
     if (!negation.test(text.slice(0, m.index))) return m[0];
   }
   return undefined;
+}
+
+/** A language's patterns made global once (for `matchUnnegated`) and its bit in the trie masks. */
+interface CompiledLanguage {
+  lang: PersonRequestLanguage;
+  bit: number;
+  requests: RegExp[];
+  negation: RegExp;
+}
+
+function compileLanguage(lang: PersonRequestLanguage, bit: number, rules: LanguageRules): CompiledLanguage {
+  return {
+    lang,
+    bit,
+    requests: rules.requests.map(
+      (re) => new RegExp(re.source, re.flags.includes('g') ? re.flags : `${re.flags}g`),
+    ),
+    negation: rules.negation,
+  };
 }
 
 /**
@@ -188,25 +122,42 @@ export function createPersonRequestDetector(
     typeof p === 'string' ? new RegExp(`(?:^|\\b)${escapeRegExp(normalise(p))}(?:\\b|$)`) : p,
   );
   const rawExtras = (options.extraPhrases ?? []).map((p) => typeof p !== 'string');
+  const compiled = languages.map((lang, i) => compileLanguage(lang, 1 << i, RULES[lang]));
+  const trie = new WordTrie(compiled.flatMap((c) => TRIGGERS[c.lang].map((w) => [w, c.bit] as const)));
+  // Per hint (a configured language), the languages checked: that one and English.
+  const byHint = new Map(
+    compiled.map((c) => [c.lang as string, compiled.filter((x) => x.lang === c.lang || x.lang === 'en')]),
+  );
+  const NO: PersonRequestResult = { requested: false };
   return (text, context = {}) => {
-    const plain = normalise(text);
-    for (let i = 0; i < extras.length; i++) {
-      const re = extras[i] as RegExp;
-      const found = (rawExtras[i] ? text : plain).match(re);
-      if (found) return { requested: true, phrase: found[0] };
-    }
-    const hint = context.language?.toLowerCase().split('-')[0];
-    const order =
-      hint !== undefined && (languages as string[]).includes(hint)
-        ? languages.filter((l) => l === hint || l === 'en')
-        : languages;
-    for (const lang of order) {
-      const rules = RULES[lang];
-      for (const re of rules.requests) {
-        const phrase = matchUnnegated(plain, re, rules.negation);
-        if (phrase !== undefined) return { requested: true, language: lang, phrase };
+    let plain: string | undefined;
+    if (extras.length > 0) {
+      plain = normalise(text);
+      for (let i = 0; i < extras.length; i++) {
+        const re = extras[i] as RegExp;
+        const found = (rawExtras[i] ? text : plain).match(re);
+        if (found) return { requested: true, phrase: found[0] };
       }
     }
-    return { requested: false };
+    // Which languages' words occur: ASCII text tokenises the same before and after
+    // normalising (only case and whitespace change), so it is scanned as given.
+    let present = plain === undefined ? trie.scanAscii(text) : trie.scan(plain);
+    if (present === NOT_ASCII) {
+      plain = normalise(text);
+      present = trie.scan(plain);
+    }
+    if (present === 0) return { ...NO };
+    const language = context.language;
+    const hint = language === undefined ? undefined : language.toLowerCase().split('-')[0];
+    const order = (hint === undefined ? undefined : byHint.get(hint)) ?? compiled;
+    for (const c of order) {
+      if ((present & c.bit) === 0) continue;
+      plain ??= normalise(text);
+      for (const re of c.requests) {
+        const phrase = matchUnnegated(plain, re, c.negation);
+        if (phrase !== undefined) return { requested: true, language: c.lang, phrase };
+      }
+    }
+    return { ...NO };
   };
 }

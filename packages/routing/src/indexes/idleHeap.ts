@@ -47,6 +47,11 @@ export class IdleHeap<E extends IdleHeapEntry> {
     return this.#size === 0 ? undefined : this.#at(0);
   }
 
+  /** The best entry's handle, or -1 (without loading the entry). */
+  peekHandle(): number {
+    return this.#size === 0 ? -1 : (this.#rows[3] as number);
+  }
+
   has(e: E): boolean {
     const i = this.#positions.pos[e.handle] as number;
     return i >= 0 && i < this.#size && this.#rows[i * ROW + 3] === e.handle;

@@ -173,6 +173,17 @@ export class IdleLane<E extends IdleHeapEntry> {
     return true;
   }
 
+  /** The best entry's handle, or -1 (without loading the entry). */
+  peekHandle(): number {
+    const links = this.#links;
+    let best = this.#head0;
+    const h1 = this.#head1;
+    if (h1 !== NONE && (best === NONE || links.less(h1, best))) best = h1;
+    const top = this.#heap.peekHandle();
+    if (top !== NONE && (best === NONE || links.less(top, best))) return top;
+    return best;
+  }
+
   /** The best entry, or `undefined`. */
   peek(): E | undefined {
     const links = this.#links;

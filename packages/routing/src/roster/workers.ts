@@ -3,9 +3,10 @@ import type { z } from 'zod';
 import { hasAnyRoom, hasRoom, setFirstCap, updateOccupancy } from '../capacity.js';
 import { dispatchWorker } from '../dispatch.js';
 import { IdleLane } from '../indexes/idleLane.js';
+import { RingFamily } from '../indexes/ringFamily.js';
 import { copyAttributes, type WorkerInputSchema } from '../inputs.js';
 import { emit } from '../notifications.js';
-import { meetsRequirement } from '../requirements.js';
+import { meetsRequirement, ownValue } from '../requirements.js';
 import { endPending } from '../reservations.js';
 import {
   type ChannelCap,
@@ -76,6 +77,7 @@ export function upsertWorkerState(
       laneCount: 0,
       inHeaps: 0,
       ctx: {},
+      admits: new Map(),
     };
     s.workers.set(w.id, w);
   }
@@ -91,6 +93,7 @@ export function upsertWorkerState(
   w.attributes = attributes;
   w.skills = (w.attributes.skills ?? NO_SKILLS) as Record<string, number>;
   w.ctx = { ...w.attributes, id: w.id, kind: w.kind };
+  w.admits = new Map();
   w.draining = restored?.draining ?? false;
   if (w.status !== data.status) {
     if (data.status === 'available' && w.activeTasks === 0) w.idleSince = now;
@@ -162,13 +165,25 @@ export function indexWorker(s: RoutingState, w: WorkerState): void {
   for (const skill of Object.keys(w.skills)) for (const q of s.queuesBySkill.get(skill) ?? []) consider(q);
   for (const q of s.queuesWithoutSkill) consider(q);
   w.queues.sort((a, b) => a.idx - b.idx);
+  // One idle entry per own-list lane, and one per skill family (shared by the worker's
+  // single-skill lanes of that skill and channel), in lane order.
+  const families = new Set<RingFamily<IdleEntry>>();
   for (const q of w.queues) {
     for (const ch of w.capacity.keys()) {
+      const l = lane(s, q, ch);
+      w.lanes.push(l);
+      const family = l.family;
+      if (family !== null && families.has(family)) continue;
+      if (family !== null) families.add(family);
+      const level =
+        family === null ? 0 : (ownValue(w.skills, q.requirement.skillNames[0] as string) as number);
       const entry: IdleEntry = {
         worker: w,
-        queue: q,
         ch,
-        lane: lane(s, q, ch),
+        list: family === null ? l.idle : family.bucket(level),
+        lane: family === null ? l : null,
+        family,
+        level,
         handle: -1,
         inHeap: false,
         rank: 0,
@@ -176,7 +191,6 @@ export function indexWorker(s: RoutingState, w: WorkerState): void {
       };
       entry.handle = s.idlePositions.alloc(entry);
       w.entries.push(entry);
-      w.lanes.push(entry.lane);
     }
   }
   placeLanes(s, w);
@@ -214,9 +228,9 @@ export function unindexWorker(s: RoutingState, w: WorkerState): void {
   s.attributeIndex.remove(w, w.attributes);
   for (const e of w.entries) {
     if (e.inHeap) {
-      e.lane.idle.remove(e);
+      e.list.remove(e);
       e.inHeap = false;
-      (s.laneTable.idle[e.lane.idx] as number)--;
+      countIdle(s, e, -1);
     }
     s.idlePositions.release(e.handle);
   }
@@ -232,8 +246,13 @@ export function unindexWorker(s: RoutingState, w: WorkerState): void {
 export function lane(s: RoutingState, q: QueueRuntime, ch: number): Lane {
   let lane = q.lanes[ch];
   if (!lane) {
+    // A queue asking for one skill and nothing else reads that skill's family on the channel.
+    const req = q.requirement;
+    const single = req.skillNames.length === 1 && req.attributeNames.length === 0 && q.expr === null;
     lane = {
       idle: new IdleLane<IdleEntry>(s.idlePositions, s.idleLinks),
+      family: single ? family(s, req.skillNames[0] as string, ch) : null,
+      minLevel: single ? (req.minLevels[0] as number) : 0,
       ch,
       idx: s.laneTable.add(ch),
       table: s.laneTable,
@@ -266,20 +285,44 @@ export function refreshWorker(s: RoutingState, w: WorkerState): void {
     const want = present && hasRoom(w, e.ch);
     if (want) {
       if (!e.inHeap) {
-        e.lane.idle.push(e, rank, idle, w.order, klass);
+        e.list.push(e, rank, idle, w.order, klass);
         e.inHeap = true;
         w.inHeaps++;
-        (counts[e.lane.idx] as number)++;
-      } else if (e.rank !== rank || e.idle !== idle) e.lane.idle.update(e, rank, idle, w.order, klass);
+        if (e.family !== null) (e.family.count[e.level] as number)++;
+        else (counts[(e.lane as Lane).idx] as number)++;
+      } else if (e.rank !== rank || e.idle !== idle) e.list.update(e, rank, idle, w.order, klass);
       e.rank = rank;
       e.idle = idle;
     } else if (e.inHeap) {
-      e.lane.idle.remove(e);
+      e.list.remove(e);
       e.inHeap = false;
       w.inHeaps--;
-      (counts[e.lane.idx] as number)--;
+      if (e.family !== null) (e.family.count[e.level] as number)--;
+      else (counts[(e.lane as Lane).idx] as number)--;
     }
   }
+}
+
+/** Adjusts the idle count an entry's list is known by (its family bucket's, or its lane's row). */
+function countIdle(s: RoutingState, e: IdleEntry, by: 1 | -1): void {
+  if (e.family !== null) (e.family.count[e.level] as number) += by;
+  else (s.laneTable.idle[(e.lane as Lane).idx] as number) += by;
+}
+
+/** The idle-worker family of a skill on a channel, created on first use. */
+function family(s: RoutingState, skill: string, ch: number): RingFamily<IdleEntry> {
+  const key = `${ch}|${skill}`;
+  let f = s.families.get(key);
+  if (f === undefined) {
+    f = new RingFamily<IdleEntry>(s.idlePositions, s.idleLinks);
+    s.families.set(key, f);
+  }
+  return f;
+}
+
+/** Idle workers of a lane (a family lane's: its family's buckets at its level and above). */
+export function laneIdleCount(s: RoutingState, l: Lane): number {
+  return l.family === null ? (s.laneTable.idle[l.idx] as number) : l.family.size(l.minLevel);
 }
 
 /** The worker's idle-heap rank (a custom rank returning `NaN` sorts last). */

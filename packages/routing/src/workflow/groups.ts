@@ -28,7 +28,15 @@ export function syncHead(g: Group): void {
 export function groupAdmits(g: Group, w: WorkerState): boolean {
   if (g.humanOnly && w.kind === 'bot') return false;
   if (!meetsRequirement(g.requirement, w)) return false;
-  return g.expr === null || g.expr.evaluate({ worker: w.ctx, task: g.exprTask }) === true;
+  if (g.expr === null) return true;
+  // An expression reads only the worker's attributes and the task values in the group's key:
+  // its answer per worker is cached until the worker's attributes change (`WorkerState.admits`).
+  let admits = w.admits.get(g.admitKey);
+  if (admits === undefined) {
+    admits = g.expr.evaluate({ worker: w.ctx, task: g.exprTask }) === true;
+    w.admits.set(g.admitKey, admits);
+  }
+  return admits;
 }
 
 /** The group a task joins in a step (cached per step and channel for plain tasks). */
@@ -74,6 +82,7 @@ export function groupFor(s: RoutingState, t: TaskState, step: StepRuntime): Grou
       heap: new TaskHeap<TaskState>(s.taskPositions, lifo === true),
       expr: step.expr,
       exprTask: step.expr ? taskCtx(t) : null,
+      admitKey: step.expr ? `${step.expr.source}|${exprKey}` : '',
       head: undefined,
       headBase: 0,
       headClean: true,
