@@ -19,6 +19,9 @@ const BATCH = Number(process.env.JOURNAL_BATCH ?? 3_000);
 const LATENCY_BATCHES = Number(process.env.JOURNAL_LATENCY_BATCHES ?? 50);
 const PG_URL = process.env.THREADLINE_PG_URL;
 const SCALE = Number(process.env.JOURNAL_SCALE ?? 1);
+/** Comma-separated backends to measure (default all): `none,memory,PGlite,PostgreSQL`. */
+const ONLY = process.env.JOURNAL_BACKENDS?.split(',').map((s) => s.trim());
+const wanted = (label: string) => ONLY === undefined || ONLY.includes(label);
 const ROUNDS: Record<string, number> = {
   memory: 60_000 * SCALE,
   PGlite: 30_000 * SCALE,
@@ -157,13 +160,15 @@ const spread = (xs: number[]) => `${fmt(Math.min(...xs))}–${fmt(Math.max(...xs
 
 const rows: (string | number)[][] = [];
 const inMemory: number[] = [];
-for (let r = 0; r < RUNS; r++) inMemory.push(await throughput(undefined, ROUNDS.memory as number));
-rows.push([
-  'no storage (journal off): decisions/s, median (min–max)',
-  `${fmt(median(inMemory))} (${spread(inMemory)})`,
-  '',
-]);
-for (const b of backends()) {
+if (wanted('none'))
+  for (let r = 0; r < RUNS; r++) inMemory.push(await throughput(undefined, ROUNDS.memory as number));
+if (inMemory.length > 0)
+  rows.push([
+    'no storage (journal off): decisions/s, median (min–max)',
+    `${fmt(median(inMemory))} (${spread(inMemory)})`,
+    '',
+  ]);
+for (const b of backends().filter((x) => wanted(x.label))) {
   const rates: number[] = [];
   const p50s: number[] = [];
   const p99s: number[] = [];

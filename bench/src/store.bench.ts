@@ -23,6 +23,9 @@ import { fmt, percentile, table } from './util.js';
 const PG_URL = process.env.THREADLINE_PG_URL;
 const RUNS = Number(process.env.STORE_BENCH_RUNS ?? 5);
 const RUN_MS = Number(process.env.STORE_BENCH_MS ?? 1000);
+/** Comma-separated parts to run (default all): `server` (adapter vs raw), `relay`, `pglite`. */
+const PARTS = process.env.STORE_BENCH_PARTS?.split(',').map((p) => p.trim());
+const part = (name: string) => PARTS === undefined || PARTS.includes(name);
 /** Rows per adapter call (one append of BATCH events; BATCH concurrent puts) and per raw statement. */
 const BATCH = 100;
 
@@ -364,10 +367,14 @@ if (PG_URL) {
   const storage = createPostgresStorage({ client: pool, schema });
   await storage.migrate();
   try {
-    await adapterVsRaw('PostgreSQL server', storage, pool, schema);
-    noteLoad('after server adapter vs raw');
-    await relayVsGraphile(PG_URL, schema);
-    noteLoad('after relay vs graphile-worker');
+    if (part('server')) {
+      await adapterVsRaw('PostgreSQL server', storage, pool, schema);
+      noteLoad('after server adapter vs raw');
+    }
+    if (part('relay')) {
+      await relayVsGraphile(PG_URL, schema);
+      noteLoad('after relay vs graphile-worker');
+    }
   } finally {
     await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     await storage.close();
@@ -375,15 +382,17 @@ if (PG_URL) {
 } else {
   console.log('THREADLINE_PG_URL is not set: the PostgreSQL server figures are skipped.');
 }
-const dir = mkdtempSync(join(tmpdir(), 'threadline-store-bench-'));
-try {
-  const db = new PGlite(dir);
-  const storage = createPostgresStorage({ client: db });
-  await storage.migrate();
-  await adapterVsRaw(`PGlite (data directory ${dir})`, storage, db, 'threadline');
-  noteLoad('after PGlite');
-  await storage.close();
-} finally {
-  rmSync(dir, { recursive: true, force: true });
+if (part('pglite')) {
+  const dir = mkdtempSync(join(tmpdir(), 'threadline-store-bench-'));
+  try {
+    const db = new PGlite(dir);
+    const storage = createPostgresStorage({ client: db });
+    await storage.migrate();
+    await adapterVsRaw(`PGlite (data directory ${dir})`, storage, db, 'threadline');
+    noteLoad('after PGlite');
+    await storage.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 console.log(`\nload average (1/5/15 min) — ${loads.join('; ')}`);

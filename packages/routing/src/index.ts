@@ -37,8 +37,11 @@ export {
   WorkerInputSchema,
 } from './inputs.js';
 export {
+  JOURNAL_BATCH_EVENT_TYPE,
   JOURNAL_EVENT_TYPE,
   JOURNAL_OPS,
+  type JournalBatch,
+  type JournalBatchEvent,
   type JournalEntry,
   type JournalEvent,
   type JournalOp,

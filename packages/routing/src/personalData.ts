@@ -11,11 +11,14 @@ export const ROUTING_JOURNAL_STREAM_PREFIX = 'routing-journal:';
  * `declarePersonalData`) so that `createErasureService({ storage })` finds it without the host
  * listing anything:
  *
- * - **journal entries** (`routing-journal:` streams): an entry about a task whose
- *   `attributes.customerId` is the customer carries it at `payload.customerId`; erasure rewrites
- *   the entry's strings in place (e-mail addresses and phone numbers by their shape, the customer's
- *   declared identifying values such as the name word by word), keeping its structure, so a
- *   replay still applies every command — with the erased attributes;
+ * - **journal batches** (`routing-journal:` streams): a batch event lists the customers its
+ *   commands touched (tasks whose `attributes.customerId` is the customer) at
+ *   `payload.customerIds` (an event of the older one-command format at `payload.customerId`);
+ *   erasure rewrites the matching event's strings in place (e-mail addresses and phone numbers by
+ *   their shape, the customer's declared identifying values such as the name word by word),
+ *   keeping its structure, so a replay still applies every command — with the erased attributes.
+ *   The rewrite covers the whole batch: e-mail- and phone-shaped strings of other customers'
+ *   commands in the same batch are redacted too;
  * - **snapshot documents** (`routing_snapshots`, the journal's and `save()`'s): each holds the
  *   whole state, so it lists the customers of its tasks in `customerIds`, and erasure **deletes**
  *   every snapshot naming the customer. `recover()` then replays the (erased) journal from its
@@ -31,7 +34,7 @@ export const ROUTING_JOURNAL_STREAM_PREFIX = 'routing-journal:';
 export const ROUTING_PERSONAL_DATA: PersonalDataDeclaration = {
   owner: '@threadline/routing',
   collections: [{ collection: SNAPSHOTS, match: { field: 'customerIds' }, mode: 'delete' }],
-  streams: [{ streamPrefix: ROUTING_JOURNAL_STREAM_PREFIX, customerPaths: ['customerId'] }],
+  streams: [{ streamPrefix: ROUTING_JOURNAL_STREAM_PREFIX, customerPaths: ['customerIds', 'customerId'] }],
   events: [
     {
       typePrefix: 'task.handed_off',

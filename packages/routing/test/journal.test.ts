@@ -10,7 +10,9 @@ import {
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   createRoutingEngine,
-  type JournalEntry,
+  JOURNAL_BATCH_EVENT_TYPE,
+  JOURNAL_EVENT_TYPE,
+  type JournalBatch,
   journalStream,
   type RoutingEngineOptions,
   type RoutingEvent,
@@ -130,7 +132,7 @@ forEachJournalBackend((make) => {
     expect(copy.stats().journal?.committed).toBe(7);
   });
 
-  it('journal entries keep the customer id at payload.customerId and advanceTo as a command', async () => {
+  it('a commit is one batch event: entries keep the customer id, the batch lists its customers', async () => {
     const { engine, storage } = await setup();
     engine.upsertWorker({ id: 'ana', status: 'available', capacity: { chat: 1 } });
     engine.submitTask({ id: 't1', channel: 'chat', attributes: { customerId: 'cus-9' } });
@@ -138,11 +140,65 @@ forEachJournalBackend((make) => {
     engine.advanceTo(Date.UTC(2026, 0, 5, 10));
     engine.advanceTo(Date.UTC(2026, 0, 5, 9, 30)); // earlier: a no-op, not journaled
     await engine.flush();
-    const entries = await storage.events.readStream(journalStream(tenantId, 'engine'), { tenantId });
-    const payloads = entries.map((e) => e.payload as JournalEntry);
+    engine.submitTask({ id: 't2', channel: 'chat', attributes: { customerId: 'cus-1' } });
+    await engine.flush();
+    const stored = await storage.events.readStream(journalStream(tenantId, 'engine'), { tenantId });
+    expect(stored.map((e) => [e.type, e.streamVersion])).toEqual([
+      [JOURNAL_BATCH_EVENT_TYPE, 1],
+      [JOURNAL_BATCH_EVENT_TYPE, 2],
+    ]);
+    const [first, second] = stored.map((e) => e.payload as JournalBatch);
+    expect(first?.first).toBe(1);
+    expect(first?.customerIds).toEqual(['cus-9']);
+    const payloads = first?.entries ?? [];
     expect(payloads.map((p) => p.op)).toEqual(['upsertWorker', 'submitTask', 'cancelTask', 'advanceTo']);
     expect(payloads.map((p) => p.customerId)).toEqual([undefined, 'cus-9', 'cus-9', undefined]);
     expect(payloads[3]?.args).toEqual([Date.UTC(2026, 0, 5, 10)]);
+    expect(second).toMatchObject({ first: 5, customerIds: ['cus-1'] });
+    expect(engine.stats().journal).toMatchObject({ committed: 5, commits: 2 });
+  });
+
+  it('recover() replays a stream written one event per command (the earlier format), then appends batches after it', async () => {
+    const { engine, storage, clock } = await setup();
+    engine.upsertWorker({ id: 'ana', status: 'available', capacity: { chat: 2 } });
+    engine.submitTask({ id: 't1', channel: 'chat', attributes: { customerId: 'cus-9' } });
+    engine.submitTask({ id: 't2', channel: 'chat' });
+    await engine.flush();
+    const expected = engine.snapshot();
+    // The same commands as the older format stored them: one event per command, version = number.
+    const legacy = createMemoryStorage();
+    const batch = (await storage.events.readStream(journalStream(tenantId, 'engine'), { tenantId }))[0];
+    const entries = (batch?.payload as JournalBatch | undefined)?.entries ?? [];
+    const stream = journalStream(tenantId, 'engine');
+    await legacy.events.append(
+      stream,
+      entries.map((entry, i) => ({
+        id: `${stream}:${i + 1}`,
+        type: JOURNAL_EVENT_TYPE,
+        tenantId,
+        aggregateId: 'engine',
+        aggregateType: 'routing_journal',
+        version: i + 1,
+        occurredAt: entry.at,
+        payload: entry as never,
+      })),
+      { tenantId },
+    );
+    const copy = createRoutingEngine({ clock, workflow, storage: legacy, tenantId });
+    await copy.recover();
+    expect(copy.snapshot()).toEqual(expected);
+    expect(copy.stats().journal?.committed).toBe(3);
+    copy.submitTask({ id: 't3', channel: 'chat' });
+    await copy.flush();
+    const after = await legacy.events.readStream(stream, { tenantId });
+    expect(after.map((e) => e.type)).toEqual([
+      ...entries.map(() => JOURNAL_EVENT_TYPE),
+      JOURNAL_BATCH_EVENT_TYPE,
+    ]);
+    expect((after[3]?.payload as JournalBatch | undefined)?.first).toBe(4);
+    const again = createRoutingEngine({ clock, workflow, storage: legacy, tenantId });
+    await again.recover();
+    expect(again.snapshot()).toEqual(copy.snapshot());
   });
 
   it('snapshots every N commands; recovery starts from the latest and replays the rest', async () => {
@@ -153,7 +209,7 @@ forEachJournalBackend((make) => {
     for (let i = 0; i < 2; i++) engine.submitTask({ id: `t${i}`, channel: 'chat' });
     await engine.flush(); // 2 more: below the threshold, no snapshot
     const doc = await storage.documents.get('routing_snapshots', 'journal:engine', { tenantId });
-    expect(doc).toMatchObject({ position: 4 });
+    expect(doc).toMatchObject({ position: 4, streamVersion: 1 });
     expect(engine.stats().journal).toMatchObject({ snapshots: 1, committed: 6 });
     const copy = await reopen();
     expect(copy.snapshot()).toEqual(engine.snapshot());

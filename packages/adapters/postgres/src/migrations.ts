@@ -132,6 +132,22 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 5,
+    name: 'outbox rows hold a batch of events',
+    // One row per `add` (see outboxRows.ts): `events` holds the call's events, `n` how many, and
+    // `done` how many of them are published. Rows written before keep their one `event` (n = 1).
+    // `events` is `json` stored uncompressed: a batch is written as the text it arrived as (no
+    // jsonb conversion, no compression: both cost more than the rest of the insert) and read
+    // back whole by the relay.
+    sql: (t) => [
+      `ALTER TABLE ${t.outbox} ALTER COLUMN event DROP NOT NULL`,
+      `ALTER TABLE ${t.outbox} ADD COLUMN IF NOT EXISTS events json`,
+      `ALTER TABLE ${t.outbox} ALTER COLUMN events SET STORAGE EXTERNAL`,
+      `ALTER TABLE ${t.outbox} ADD COLUMN IF NOT EXISTS n integer NOT NULL DEFAULT 1`,
+      `ALTER TABLE ${t.outbox} ADD COLUMN IF NOT EXISTS done integer NOT NULL DEFAULT 0`,
+    ],
+  },
 ];
 
 /** What `migrate()` did. */

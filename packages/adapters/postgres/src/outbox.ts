@@ -9,6 +9,7 @@ import {
 } from '@threadline/core';
 import type { Driver, Queryable } from './driver/driver.js';
 import { OUTBOX_CHANNEL } from './migrations.js';
+import { EVENTS_OF, isolateRows, leftover, ROW_SPAN } from './outboxRows.js';
 import { assertStorableJson, type Tables, toNumber } from './schema.js';
 
 /** Default time a claimed entry stays invisible to other relays before it may be claimed again. */
@@ -35,6 +36,20 @@ function checkMaxAttempts(options: MarkFailedOptions | undefined): number | null
 
 type OutboxRow = { seq: number | string; event: EventEnvelope; attempts: number; last_error: string | null };
 
+/** A row `pending` claimed; `events` is `null` when this object has them cached. */
+type ClaimedRow = {
+  seq: number | string;
+  n: number;
+  done: number;
+  attempts: number;
+  last_error: string | null;
+  before: number | string;
+  events: EventEnvelope[] | null;
+};
+
+/** Long rows whose events an outbox object keeps between pages. */
+const ROWS_CACHED = 8;
+
 function toEntry(r: OutboxRow): OutboxEntry {
   const entry: OutboxEntry = { seq: toNumber(r.seq), event: r.event, attempts: Number(r.attempts) };
   if (r.last_error !== null) entry.lastError = r.last_error;
@@ -58,25 +73,42 @@ export function outboxWriter(q: Queryable, tables: Tables): OutboxWriter {
       // One serialisation, scanned once for what PostgreSQL refuses (instead of a walk per event).
       const json = JSON.stringify(events);
       assertStorableJson('outbox events', events, json, ['events']);
-      await q.query(
-        `INSERT INTO ${tables.outbox} (event)
-         SELECT e.value FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e(value, ord) ORDER BY e.ord`,
-        [json],
-      );
+      // One row for the call's events (see outboxRows.ts): a batch costs one row, whatever its size.
+      if (events.length <= ROW_SPAN) {
+        await q.query(
+          `INSERT INTO ${tables.outbox} (seq, events, n)
+           VALUES (nextval(pg_get_serial_sequence('${tables.outbox}', 'seq')) * ${ROW_SPAN}, $1::json, $2)`,
+          [json, events.length],
+        );
+        return;
+      }
+      for (let i = 0; i < events.length; i += ROW_SPAN) {
+        const part = events.slice(i, i + ROW_SPAN);
+        await q.query(
+          `INSERT INTO ${tables.outbox} (seq, events, n)
+           VALUES (nextval(pg_get_serial_sequence('${tables.outbox}', 'seq')) * ${ROW_SPAN}, $1::json, $2)`,
+          [JSON.stringify(part), part.length],
+        );
+      }
     },
   };
 }
 
 /**
- * The PostgreSQL `Outbox`. `pending` claims the oldest entries not claimed by another outbox
- * object with `FOR UPDATE SKIP LOCKED` and hides them from other relays for `claimTimeoutMs`
- * (database time), so several relays can drain one outbox without publishing an entry twice; the
- * claiming object sees its own claims again (for it, `pending` is a peek, as the port says); an
- * entry whose relay died becomes claimable again when its claim runs out. `markPublished` keeps
- * the row with status `published`; `markFailed` counts the attempt, records the error and releases
- * the claim, and with `maxAttempts` moves an entry that reached it to status `dead` (no relay
- * claims it; `dead` lists it, `retry` puts it back). Inserts raise a `NOTIFY` (migration 3) that
- * {@link PostgresOutbox.watch} turns into a wake-up call for relays.
+ * The PostgreSQL `Outbox`. Each `add` is one row holding its events (an entry's seq is the row's
+ * plus the event's index; see `outboxRows.ts`). `pending` claims the oldest rows not claimed by
+ * another outbox object with `FOR UPDATE SKIP LOCKED`, just enough of them for `limit` entries,
+ * and hides them from other relays for `claimTimeoutMs` (database time), so several relays can
+ * drain one outbox without publishing an entry twice; the claiming object sees its own claims
+ * again (for it, `pending` is a peek, as the port says); an entry whose relay died becomes
+ * claimable again when its claim runs out. `markPublished` of the entries `pending` handed out
+ * is one statement (a row's published prefix grows and its claim is released; a row fully
+ * published gets status `published` and is kept); claims are per row, so the entries of one
+ * `add` not handed out yet stay hidden from other relays until the claimer marks what it got; `markFailed` counts the attempt, records the error and releases the
+ * claim, and with `maxAttempts` moves an entry that reached it to status `dead` (no relay claims
+ * it; `dead` lists it, `retry` puts it back) — acting on part of a row splits the row first.
+ * Inserts raise a `NOTIFY` (migration 3) that {@link PostgresOutbox.watch} turns into a wake-up
+ * call for relays.
  */
 export class PostgresOutbox implements Outbox {
   readonly #q: Queryable;
@@ -85,6 +117,8 @@ export class PostgresOutbox implements Outbox {
   readonly #claimMs: number;
   readonly #writer: OutboxWriter;
   #owner: Promise<string> | undefined;
+  /** Events of long rows handed out in part, by row seq, oldest first. */
+  readonly #rows = new Map<number, EventEnvelope[]>();
 
   constructor(q: Queryable, tables: Tables, claimTimeoutMs = DEFAULT_CLAIM_TIMEOUT_MS, driver?: Driver) {
     this.#q = q;
@@ -106,31 +140,96 @@ export class PostgresOutbox implements Outbox {
       .query<{ token: string }>('SELECT gen_random_uuid()::text AS token')
       .then((r) => (r.rows[0] as { token: string }).token);
     const owner = await this.#owner;
-    const { rows } = await this.#q.query<OutboxRow>(
+    // Claims rows in order until they hold `limit` unpublished entries, in one statement. A row's
+    // events come back whole, once: they never change (a split only cuts a row into runs that
+    // keep their seqs), so later pages of a long row are read from this object's cache.
+    const cached = [...this.#rows.keys()];
+    const { rows } = await this.#q.query<ClaimedRow>(
       `WITH claimable AS (
-         SELECT seq FROM ${t}
+         SELECT seq, n - done AS waiting FROM ${t}
           WHERE status = 'pending'
             AND (claimed_until IS NULL OR claimed_until < clock_timestamp() OR claimed_by = $3)
           ORDER BY seq LIMIT $1
           FOR UPDATE SKIP LOCKED
+       ), picked AS (
+         SELECT seq, sum(waiting) OVER (ORDER BY seq) - waiting AS before FROM claimable
        )
        UPDATE ${t} o SET claimed_until = clock_timestamp() + make_interval(secs => $2::double precision / 1000),
                          claimed_by = $3
-         FROM claimable WHERE o.seq = claimable.seq
-       RETURNING o.seq, o.event, o.attempts, o.last_error`,
-      [limit, this.#claimMs, owner],
+         FROM picked WHERE o.seq = picked.seq AND picked.before < $1
+       RETURNING o.seq, o.n, o.done, o.attempts, o.last_error, picked.before,
+                 CASE WHEN o.seq = ANY($4::bigint[]) THEN NULL ELSE ${EVENTS_OF('o')} END AS events`,
+      [limit, this.#claimMs, owner, cached],
     );
-    return rows.map(toEntry).sort((a, b) => a.seq - b.seq);
+    rows.sort((a, b) => toNumber(a.seq) - toNumber(b.seq));
+    const out: OutboxEntry[] = [];
+    for (const r of rows) {
+      const seq = toNumber(r.seq);
+      const events = r.events ?? this.#rows.get(seq);
+      if (events === undefined) throw new ThreadlineError('INTERNAL', `Outbox row ${seq} has no events`);
+      const n = Number(r.n);
+      const from = Number(r.done);
+      const to = Math.min(n, from + limit - Number(r.before));
+      // Only rows with events left after this page are worth keeping.
+      if (to < n) this.#remember(seq, events);
+      else this.#rows.delete(seq);
+      for (let i = from; i < to; i++) {
+        const entry: OutboxEntry = {
+          seq: seq + i,
+          event: events[i] as EventEnvelope,
+          attempts: Number(r.attempts),
+        };
+        if (r.last_error !== null) entry.lastError = r.last_error;
+        out.push(entry);
+      }
+    }
+    return out;
+  }
+
+  /** Keeps a long row's events for its next pages (a few rows at most). */
+  #remember(seq: number, events: EventEnvelope[]): void {
+    this.#rows.delete(seq);
+    this.#rows.set(seq, events);
+    while (this.#rows.size > ROWS_CACHED) {
+      const oldest = this.#rows.keys().next().value as number;
+      this.#rows.delete(oldest);
+    }
   }
 
   async markPublished(seqs: readonly number[]): Promise<void> {
     checkSeqs(seqs);
     if (seqs.length === 0) return;
-    await this.#q.query(
-      `UPDATE ${this.#t.outbox} SET status = 'published', published_at = now(), claimed_until = NULL, claimed_by = NULL
-        WHERE seq IN (SELECT (jsonb_array_elements_text($1::jsonb))::bigint) AND status = 'pending'`,
+    const t = this.#t.outbox;
+    // The relay's case in one statement: per row, the entries marked are exactly the run after
+    // its published prefix, which moves `done` (the row is published when `done` reaches `n`).
+    const { rows } = await this.#q.query<{ seq: number | string; lo: number; hi: number }>(
+      `WITH s AS (SELECT DISTINCT x.v::bigint AS seq FROM jsonb_array_elements_text($1::jsonb) x(v)),
+            r AS (SELECT o.seq AS row, min(s.seq - o.seq) AS lo, max(s.seq - o.seq) AS hi, count(*) AS c
+                    FROM s CROSS JOIN LATERAL (SELECT seq, n FROM ${t} WHERE seq <= s.seq ORDER BY seq DESC LIMIT 1) o
+                   WHERE s.seq < o.seq + o.n GROUP BY o.seq)
+       UPDATE ${t} o SET done = r.hi + 1,
+              status = CASE WHEN r.hi + 1 >= o.n THEN 'published' ELSE o.status END,
+              published_at = CASE WHEN r.hi + 1 >= o.n THEN now() ELSE o.published_at END,
+              claimed_until = NULL, claimed_by = NULL
+         FROM r WHERE o.seq = r.row AND o.status = 'pending' AND r.lo = o.done AND r.c = r.hi - r.lo + 1
+       RETURNING o.seq, r.lo, r.hi`,
       [JSON.stringify(seqs)],
     );
+    const rest = leftover(
+      seqs,
+      rows.map((r) => ({ from: toNumber(r.seq) + Number(r.lo), to: toNumber(r.seq) + Number(r.hi) })),
+    );
+    if (rest.length === 0) return;
+    // Anything else (part of a run, entries out of order, already published or unknown seqs).
+    await this.#inTransaction(async (tx) => {
+      const targets = await isolateRows(tx, this.#t, rest, 'pending');
+      if (targets.length === 0) return;
+      await tx.query(
+        `UPDATE ${t} SET status = 'published', done = n, published_at = now(), claimed_until = NULL, claimed_by = NULL
+          WHERE seq IN (SELECT (jsonb_array_elements_text($1::jsonb))::bigint) AND status = 'pending'`,
+        [JSON.stringify(targets)],
+      );
+    });
   }
 
   async markFailed(seqs: readonly number[], error: unknown, options?: MarkFailedOptions): Promise<void> {
@@ -138,23 +237,30 @@ export class PostgresOutbox implements Outbox {
     const max = checkMaxAttempts(options);
     if (seqs.length === 0) return;
     const message = (error instanceof Error ? error.message : String(error)).replaceAll('\u0000', '');
-    // One statement counts the attempt and, at maxAttempts, dead-letters: no window in which
-    // another relay could claim an entry that has just run out of attempts.
-    await this.#q.query(
-      `UPDATE ${this.#t.outbox}
-          SET attempts = attempts + 1, last_error = $2, claimed_until = NULL, claimed_by = NULL,
-              status = CASE WHEN $3::integer IS NOT NULL AND attempts + 1 >= $3::integer THEN 'dead' ELSE status END,
-              dead_at = CASE WHEN $3::integer IS NOT NULL AND attempts + 1 >= $3::integer THEN now() ELSE dead_at END
-        WHERE seq IN (SELECT (jsonb_array_elements_text($1::jsonb))::bigint) AND status = 'pending'`,
-      [JSON.stringify(seqs), message, max],
-    );
+    await this.#inTransaction(async (tx) => {
+      const targets = await isolateRows(tx, this.#t, seqs, 'pending');
+      if (targets.length === 0) return;
+      // One statement counts the attempt and, at maxAttempts, dead-letters: no window in which
+      // another relay could claim an entry that has just run out of attempts.
+      await tx.query(
+        `UPDATE ${this.#t.outbox}
+            SET attempts = attempts + 1, last_error = $2, claimed_until = NULL, claimed_by = NULL,
+                status = CASE WHEN $3::integer IS NOT NULL AND attempts + 1 >= $3::integer THEN 'dead' ELSE status END,
+                dead_at = CASE WHEN $3::integer IS NOT NULL AND attempts + 1 >= $3::integer THEN now() ELSE dead_at END
+          WHERE seq IN (SELECT (jsonb_array_elements_text($1::jsonb))::bigint) AND status = 'pending'`,
+        [JSON.stringify(targets), message, max],
+      );
+    });
   }
 
   async dead(limit = 100): Promise<OutboxEntry[]> {
     checkLimit(limit);
     const { rows } = await this.#q.query<OutboxRow>(
-      `SELECT seq, event, attempts, last_error FROM ${this.#t.outbox}
-        WHERE status = 'dead' ORDER BY seq LIMIT $1`,
+      `SELECT o.seq + e.ord - 1 AS seq, e.value AS event, o.attempts, o.last_error
+         FROM (SELECT * FROM ${this.#t.outbox} WHERE status = 'dead' ORDER BY seq LIMIT $1) o,
+              LATERAL json_array_elements(${EVENTS_OF('o')}) WITH ORDINALITY AS e(value, ord)
+        WHERE e.ord > o.done
+        ORDER BY 1 LIMIT $1`,
       [limit],
     );
     return rows.map(toEntry);
@@ -163,16 +269,26 @@ export class PostgresOutbox implements Outbox {
   async retry(seqs: readonly number[]): Promise<number> {
     checkSeqs(seqs);
     if (seqs.length === 0) return 0;
-    const { rows } = await this.#q.query<{ seq: number | string }>(
-      `UPDATE ${this.#t.outbox} SET status = 'pending', attempts = 0, dead_at = NULL,
-                                    claimed_until = NULL, claimed_by = NULL
-        WHERE seq IN (SELECT (jsonb_array_elements_text($1::jsonb))::bigint) AND status = 'dead'
-        RETURNING seq`,
-      [JSON.stringify(seqs)],
-    );
+    const requeued = await this.#inTransaction(async (tx) => {
+      const targets = await isolateRows(tx, this.#t, seqs, 'dead');
+      if (targets.length === 0) return 0;
+      const { rows } = await tx.query<{ waiting: number }>(
+        `UPDATE ${this.#t.outbox} SET status = 'pending', attempts = 0, dead_at = NULL,
+                                      claimed_until = NULL, claimed_by = NULL
+          WHERE seq IN (SELECT (jsonb_array_elements_text($1::jsonb))::bigint) AND status = 'dead'
+          RETURNING n - done AS waiting`,
+        [JSON.stringify(targets)],
+      );
+      return rows.reduce((sum, r) => sum + Number(r.waiting), 0);
+    });
     // An UPDATE does not fire the insert trigger: wake listening relays here.
-    if (rows.length > 0) await this.#q.query(`SELECT pg_notify('${OUTBOX_CHANNEL}', $1)`, [this.#t.schema]);
-    return rows.length;
+    if (requeued > 0) await this.#q.query(`SELECT pg_notify('${OUTBOX_CHANNEL}', $1)`, [this.#t.schema]);
+    return requeued;
+  }
+
+  /** Runs `fn` in a transaction of the driver (or, without one, on the queryable itself). */
+  #inTransaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    return this.#driver === undefined ? fn(this.#q) : this.#driver.transaction(fn);
   }
 
   /**

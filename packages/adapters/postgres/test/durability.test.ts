@@ -28,7 +28,7 @@ describe('PGlite with a data directory', () => {
 
     const second = createPostgresStorage({ client: new PGlite(dir) });
     try {
-      expect(await second.migrate()).toEqual({ applied: [], version: 4 });
+      expect(await second.migrate()).toEqual({ applied: [], version: 5 });
       expect(await second.documents.get('cases', 'c1')).toEqual({
         id: 'c1',
         tenantId: 'default',

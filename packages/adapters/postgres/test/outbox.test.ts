@@ -50,7 +50,8 @@ forEachBackend((make) => {
       const storage = backend.open();
       const other = backend.open();
       await storage.migrate();
-      await storage.outbox.add([testEvent(), testEvent()]);
+      await storage.outbox.add([testEvent()]);
+      await storage.outbox.add([testEvent()]);
       const claimed = await storage.outbox.pending(1);
       expect(claimed).toHaveLength(1);
       const rest = await other.outbox.pending();
@@ -70,6 +71,45 @@ forEachBackend((make) => {
       await storage.outbox.markPublished(retried.map((e) => e.seq));
       expect(await storage.outbox.pending()).toEqual([]);
       expect(await other.outbox.pending()).toEqual([]);
+    });
+
+    it('one add is one row: its entries are claimed together, page by page, and a failure splits the row', async () => {
+      backend = make();
+      const storage = backend.open();
+      const other = backend.open();
+      await storage.migrate();
+      const events = Array.from({ length: 10 }, () => testEvent());
+      const extra = testEvent();
+      await storage.outbox.add(events);
+      await storage.outbox.add([extra]);
+      const page = await storage.outbox.pending(4);
+      expect(page.map((e) => e.event.id)).toEqual(events.slice(0, 4).map((e) => e.id));
+      // Consecutive seqs inside the row; the next add's row starts further on.
+      expect(page.map((e) => e.seq - (page[0]?.seq ?? 0))).toEqual([0, 1, 2, 3]);
+      // The rest of the row is claimed with it: another relay gets the next row only.
+      expect((await other.outbox.pending()).map((e) => e.seq)).toHaveLength(1);
+      await storage.outbox.markPublished(page.map((e) => e.seq));
+      // Marking releases the claim: the row's next page is anyone's (here the same outbox's).
+      const next = await storage.outbox.pending(3);
+      expect(next.map((e) => e.event.id)).toEqual(events.slice(4, 7).map((e) => e.id));
+      // A failed page is split off with its attempt; the rest of the row is released.
+      await storage.outbox.markFailed(
+        next.map((e) => e.seq),
+        new Error('bus down'),
+      );
+      const all = await other.outbox.pending(100);
+      expect(all.map((e) => [e.event.id, e.attempts])).toEqual([
+        ...events.slice(4).map((e, i) => [e.id, i < 3 ? 1 : 0]),
+        [extra.id, 0],
+      ]);
+      expect(all.map((e) => e.seq)).toEqual([...next.map((e) => e.seq), ...all.slice(3).map((e) => e.seq)]);
+      // Marking out of order (one entry in the middle) publishes exactly that entry.
+      await other.outbox.markPublished([all[4]?.seq as number]);
+      const left = await other.outbox.pending(100);
+      expect(left.map((e) => e.event.id)).toEqual(all.filter((_, i) => i !== 4).map((e) => e.event.id));
+      await other.outbox.markPublished(left.map((e) => e.seq));
+      expect(await storage.outbox.pending(100)).toEqual([]);
+      expect(await storage.outbox.dead()).toEqual([]);
     });
 
     it('an abandoned claim is handed out again after outboxClaimTimeoutMs', async () => {

@@ -162,6 +162,13 @@ export class OutboxRelay {
   #watchRun = 0;
   /** The error `relayOnce` last recorded, so `tick` does not report it twice. */
   #recorded: unknown;
+  /** Entries the last poll returned. */
+  #polled = 0;
+  /**
+   * True while the started loop drains with a working watch: a short poll then ends the drain
+   * (anything committed after it wakes the loop again), saving the empty poll after every wake-up.
+   */
+  #stopShort = false;
 
   /** Prefer {@link createOutboxRelay}. Bad options throw `ThreadlineError` `VALIDATION`. */
   constructor(options: OutboxRelayOptions) {
@@ -209,6 +216,8 @@ export class OutboxRelay {
       const n = await this.relayOnce();
       if (n === 0) return total;
       total += n;
+      // The poll found fewer than a batch and all of it went out: nothing else was waiting.
+      if (this.#stopShort && this.#polled < this.#batchSize && n === this.#polled) return total;
     }
   }
 
@@ -270,10 +279,12 @@ export class OutboxRelay {
       try {
         do {
           this.#wakeRequested = false;
+          this.#stopShort = this.#unwatch !== undefined;
           await this.tick();
         } while (this.#wakeRequested && this.#running && this.nextDeadline() === null);
       } finally {
         this.#ticking = false;
+        this.#stopShort = false;
       }
       if (!this.#running) return;
       const due = this.nextDeadline();
@@ -331,6 +342,7 @@ export class OutboxRelay {
   async #nextBatch(): Promise<OutboxEntry[]> {
     const live = await this.#outbox.pending(this.#batchSize);
     this.#pending = live.length;
+    this.#polled = live.length;
     this.#oldest = live[0]?.event.occurredAt;
     const head = live[0];
     if (head === undefined) return [];

@@ -33,11 +33,34 @@ export interface JournalEntry {
   customerId?: string;
 }
 
-/** Event type of a journal entry in the event log. */
+/**
+ * Event type of one journaled command in the event log, as written before batches (one event per
+ * command). `recover()` still replays streams holding them.
+ */
 export const JOURNAL_EVENT_TYPE = 'routing_journal.command_recorded';
 
-/** A journal entry as stored in the event log. */
+/** A journal entry as stored in the event log by earlier versions (one event per command). */
 export type JournalEvent = EventEnvelope<typeof JOURNAL_EVENT_TYPE, JournalEntry>;
+
+/** Event type of one committed batch of journaled commands (one event per group commit). */
+export const JOURNAL_BATCH_EVENT_TYPE = 'routing_journal.batch_recorded';
+
+/**
+ * One group-committed batch of commands, the payload of a `routing_journal.batch_recorded` event:
+ * the batch's commands in order, the number of its first command in the journal (1-based; the
+ * commands before it are in earlier events), and the customers its commands touched (what erasure
+ * matches the event by).
+ */
+export interface JournalBatch {
+  /** Number of `entries[0]` among every command the journal holds (1-based). */
+  first: number;
+  entries: JournalEntry[];
+  /** Distinct `customerId`s of the entries, sorted. */
+  customerIds: string[];
+}
+
+/** A batch of journal entries as stored in the event log (stream version = batch number). */
+export type JournalBatchEvent = EventEnvelope<typeof JOURNAL_BATCH_EVENT_TYPE, JournalBatch>;
 
 /** The event-log stream of one engine's journal. */
 export function journalStream(tenantId: string, engineId: string): string {

@@ -5,9 +5,9 @@ import { declareRoutingPersonalData, snapshotCustomerIds } from '../personalData
 import { takeSnapshot } from '../snapshot.js';
 import { currentTime, type RoutingState } from '../state.js';
 import {
-  JOURNAL_EVENT_TYPE,
+  JOURNAL_BATCH_EVENT_TYPE,
+  type JournalBatchEvent,
   type JournalEntry,
-  type JournalEvent,
   type JournalOp,
   journalSnapshotId,
   journalStream,
@@ -21,7 +21,7 @@ export const SNAPSHOT_COLLECTION = 'routing_snapshots';
 
 /** The journal's figures in `stats().journal`. */
 export interface RoutingJournalStats {
-  /** Commands committed (the journal stream's version). */
+  /** Commands committed (the journal stream's version counts batches: one event per commit). */
   committed: number;
   /** Commands applied in memory, waiting for their batch to commit. */
   pending: number;
@@ -40,9 +40,10 @@ export interface JournalHost {
 
 /**
  * A routing engine's command journal: commands applied in memory are queued with the events
- * they produced; a batch commits in one transaction (journal entries appended to the engine's
- * stream with `expectedVersion`, events added to the outbox, every `snapshotEvery` commands a
- * snapshot document); only then are its events delivered to subscribers and the bus.
+ * they produced; a batch commits in one transaction (the batch's entries appended to the
+ * engine's stream as **one** event with `expectedVersion`, so a commit costs the same few
+ * statements whatever its size; events added to the outbox in one call; every `snapshotEvery`
+ * commands a snapshot document); only then are its events delivered to subscribers and the bus.
  */
 export class RoutingJournal {
   readonly streamId: string;
@@ -59,10 +60,14 @@ export class RoutingJournal {
   replaying = false;
   /** Set when a commit failed (or while recovering): every command throws it. */
   refusal: ThreadlineError | null = null;
-  #entries: JournalEvent[] = [];
+  #entries: JournalEntry[] = [];
+  /** Customers the pending entries touched (the batch event's `customerIds`). */
+  #customers = new Set<string>();
   #events: RoutingEvent[] = [];
-  /** Stream version committed (what the next append expects). */
+  /** Stream version committed (batches; what the next append expects). */
   #version = 0;
+  /** Commands committed (every batch's entries, and the entries of older one-command events). */
+  #position = 0;
   #sinceSnapshot = 0;
   #recorded = 0;
   #committed = 0;
@@ -110,18 +115,11 @@ export class RoutingJournal {
     const entry: JournalEntry = { op, args: jsonArgs(args), at: currentTime(s) };
     const ids = this.ids?.take();
     if (ids !== undefined) entry.ids = ids;
-    if (typeof customerId === 'string') entry.customerId = customerId;
-    const n = this.#version + this.#entries.length + 1;
-    this.#entries.push({
-      id: `${this.streamId}:${n}`,
-      type: JOURNAL_EVENT_TYPE,
-      tenantId: this.#tenantId,
-      aggregateId: this.#opts.engineId,
-      aggregateType: 'routing_journal',
-      version: n,
-      occurredAt: entry.at,
-      payload: entry,
-    });
+    if (typeof customerId === 'string') {
+      entry.customerId = customerId;
+      this.#customers.add(customerId);
+    }
+    this.#entries.push(entry);
     this.#recorded++;
     if (this.#entries.length >= this.#opts.maxBatch) this.#kick();
     else if (this.#cancelTimer === null && this.#opts.flushIntervalMs > 0) this.#arm();
@@ -152,7 +150,7 @@ export class RoutingJournal {
   /** Figures for `stats()`. */
   stats(): RoutingJournalStats {
     return {
-      committed: this.#version,
+      committed: this.#position,
       pending: this.#entries.length,
       commits: this.#commits,
       snapshots: this.#snapshots,
@@ -165,13 +163,18 @@ export class RoutingJournal {
     if (this.#inFlight !== null) await this.#inFlight.catch(() => undefined);
     this.#disarm();
     this.#entries = [];
+    this.#customers = new Set();
     this.#events = [];
     this.ids?.take();
   }
 
-  /** Sets the committed position after recovery. */
-  resume(version: number, sinceSnapshot: number): void {
+  /**
+   * Sets the committed position after recovery: the stream `version` (the next append expects
+   * it), the commands it holds, and the commands since the snapshot recovery started from.
+   */
+  resume(version: number, position: number, sinceSnapshot: number): void {
     this.#version = version;
+    this.#position = position;
     this.#sinceSnapshot = sinceSnapshot;
     this.#recorded = this.#committed;
     this.refusal = null;
@@ -223,17 +226,31 @@ export class RoutingJournal {
     this.#disarm();
     // Cut synchronously: the state now is exactly the state after the batch's last command.
     const entries = this.#entries;
+    const customers = this.#customers;
     const events = this.#events;
     this.#entries = [];
+    this.#customers = new Set();
     this.#events = [];
     const s = this.#host.state();
-    const position = this.#version + entries.length;
+    const version = this.#version + 1;
+    const position = this.#position + entries.length;
+    const batch: JournalBatchEvent = {
+      id: `${this.streamId}:${version}`,
+      type: JOURNAL_BATCH_EVENT_TYPE,
+      tenantId: this.#tenantId,
+      aggregateId: this.#opts.engineId,
+      aggregateType: 'routing_journal',
+      version,
+      occurredAt: (entries[entries.length - 1] as JournalEntry).at,
+      payload: { first: this.#position + 1, entries, customerIds: [...customers].sort() },
+    };
     const snapshot =
       this.#sinceSnapshot + entries.length >= this.#opts.snapshotEvery
         ? {
             id: this.snapshotId,
             tenantId: this.#tenantId,
             position,
+            streamVersion: version,
             lastAdvance: Number.isFinite(s.lastAdvance) ? s.lastAdvance : null,
             snapshot: takeSnapshot(s),
           }
@@ -247,7 +264,7 @@ export class RoutingJournal {
       if (transaction === undefined) throw new Error('the document store has no transaction()');
       await transaction(async (tx) => {
         if (tx.events === undefined) throw new Error('the transaction has no event log (tx.events)');
-        await tx.events.append(this.streamId, entries, {
+        await tx.events.append(this.streamId, [batch], {
           tenantId: this.#tenantId,
           expectedVersion: this.#version,
         });
@@ -258,7 +275,8 @@ export class RoutingJournal {
       this.#fail(error, entries.length);
       throw this.refusal;
     }
-    this.#version = position;
+    this.#version = version;
+    this.#position = position;
     this.#committed += entries.length;
     this.#commits++;
     if (snapshot !== null) {
@@ -276,12 +294,13 @@ export class RoutingJournal {
   #fail(error: unknown, lost: number): void {
     const dropped = lost + this.#entries.length;
     this.#entries = [];
+    this.#customers = new Set();
     this.#events = [];
     this.#disarm();
     this.refusal = new ThreadlineError(
       'ADAPTER',
       `Routing journal: a batch of ${lost} command(s) did not commit; ${dropped} command(s) since the last commit are lost and the engine refuses commands until recover()`,
-      { cause: error, details: { stream: this.streamId, committed: this.#version, lost: dropped } },
+      { cause: error, details: { stream: this.streamId, committed: this.#position, lost: dropped } },
     );
   }
 }

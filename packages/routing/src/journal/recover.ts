@@ -2,12 +2,17 @@ import { ThreadlineError, type ThreadlineStorage } from '@threadline/core';
 import type { RoutingEngine } from '../engine.js';
 import { parseSnapshot, type RoutingSnapshot, restoreSnapshot } from '../snapshot.js';
 import type { RoutingState } from '../state.js';
-import type { JournalEntry } from './entry.js';
+import { JOURNAL_BATCH_EVENT_TYPE, type JournalBatch, type JournalEntry } from './entry.js';
 import { type RoutingJournal, SNAPSHOT_COLLECTION } from './journal.js';
 
-/** The journal's snapshot document: the state after the first `position` journaled commands. */
+/**
+ * The journal's snapshot document: the state after the first `position` journaled commands,
+ * which end with the stream's event `streamVersion` (absent in documents written when every
+ * command was one event: then it equals `position`).
+ */
 export interface JournalSnapshotDocument {
   position: number;
+  streamVersion: number;
   lastAdvance: number | null;
   snapshot: RoutingSnapshot;
 }
@@ -20,24 +25,63 @@ export async function readJournalSnapshot(
 ): Promise<JournalSnapshotDocument | undefined> {
   const doc = await storage.documents.get(SNAPSHOT_COLLECTION, snapshotId, { tenantId });
   if (doc === undefined) return undefined;
-  const d = doc as unknown as JournalSnapshotDocument;
-  return { position: d.position, lastAdvance: d.lastAdvance ?? null, snapshot: d.snapshot };
+  const d = doc as unknown as Partial<JournalSnapshotDocument> & {
+    position: number;
+    snapshot: RoutingSnapshot;
+  };
+  return {
+    position: d.position,
+    streamVersion: d.streamVersion ?? d.position,
+    lastAdvance: d.lastAdvance ?? null,
+    snapshot: d.snapshot,
+  };
 }
 
-const PAGE = 5_000;
+/** Events per read: a batch event holds up to `maxBatch` commands, so pages stay small. */
+const PAGE = 64;
 
-/** Reads a journal stream after `afterVersion`, page by page, in order. */
+/** One command read back from the journal: its number among all commands, and its stream event. */
+export interface JournaledCommand {
+  /** 1-based number of the command in the journal. */
+  number: number;
+  /** Stream version of the event holding it. */
+  version: number;
+  entry: JournalEntry;
+}
+
+/**
+ * Reads a journal stream after the event `afterVersion` (which ends with command
+ * `afterPosition`), page by page, in order, one item per command: a batch event
+ * (`routing_journal.batch_recorded`) yields its entries, an event of the one-command format
+ * (`routing_journal.command_recorded`) its payload.
+ */
 export async function* readJournal(
   storage: ThreadlineStorage,
   streamId: string,
   tenantId: string,
   afterVersion: number,
-): AsyncGenerator<Array<{ version: number; entry: JournalEntry }>> {
+  afterPosition: number,
+): AsyncGenerator<JournaledCommand[]> {
   let from = afterVersion + 1;
+  let number = afterPosition;
   for (;;) {
     const page = await storage.events.readStream(streamId, { tenantId, fromVersion: from, limit: PAGE });
     if (page.length === 0) return;
-    yield page.map((e) => ({ version: e.streamVersion, entry: e.payload as JournalEntry }));
+    const out: JournaledCommand[] = [];
+    for (const e of page) {
+      if (e.type === JOURNAL_BATCH_EVENT_TYPE) {
+        const batch = e.payload as JournalBatch;
+        if (batch.first !== number + 1) {
+          throw new ThreadlineError(
+            'INTERNAL',
+            `Routing journal: batch ${e.streamVersion} starts at command ${batch.first}, expected ${number + 1}`,
+            { details: { stream: streamId, version: e.streamVersion } },
+          );
+        }
+        for (const entry of batch.entries) out.push({ number: ++number, version: e.streamVersion, entry });
+      } else out.push({ number: ++number, version: e.streamVersion, entry: e.payload as JournalEntry });
+    }
+    yield out;
     if (page.length < PAGE) return;
     from = (page[page.length - 1]?.streamVersion ?? from) + 1;
   }
@@ -115,6 +159,7 @@ export async function recoverJournal(
   );
   await j.settle();
   let position = 0;
+  let version = 0;
   try {
     const stored = await readJournalSnapshot(j.storage, j.snapshotId, j.tenantId);
     const fresh = host.fresh();
@@ -125,12 +170,13 @@ export async function recoverJournal(
       fresh.timeOverride = undefined;
       fresh.lastAdvance = stored.lastAdvance ?? Number.NEGATIVE_INFINITY;
       position = stored.position;
+      version = stored.streamVersion;
     }
     host.install(fresh);
     const base = position;
     j.replaying = true;
-    for await (const page of readJournal(j.storage, j.streamId, j.tenantId, position)) {
-      for (const { version, entry } of page) {
+    for await (const page of readJournal(j.storage, j.streamId, j.tenantId, version, position)) {
+      for (const { number, version: at, entry } of page) {
         host.current().timeOverride = entry.at;
         j.ids?.replay(entry.ids ?? []);
         try {
@@ -138,19 +184,20 @@ export async function recoverJournal(
         } catch (error) {
           throw new ThreadlineError(
             'INTERNAL',
-            `Routing journal replay failed at entry ${version} (${entry.op})`,
+            `Routing journal replay failed at command ${number} (${entry.op})`,
             {
               cause: error,
-              details: { stream: j.streamId, version },
+              details: { stream: j.streamId, version: at, command: number },
             },
           );
         } finally {
           host.current().timeOverride = undefined;
         }
-        position = version;
+        position = number;
+        version = at;
       }
     }
-    j.resume(position, position - base);
+    j.resume(version, position, position - base);
   } catch (error) {
     j.refusal = new ThreadlineError(
       'ADAPTER',
