@@ -41,7 +41,7 @@ const stream = commandStream(SEED, COMMANDS);
 const last = lastSeqs(stream);
 const tenants = tenantsFor(PARTITIONS);
 
-function storageOn(schema: string): ThreadlineStorage & { migrate(): Promise<void> } {
+function storageOn(schema: string) {
   const pool = new pg.Pool({ connectionString: PG_URL, max: 8 });
   pools.push(pool);
   schemas.push(schema);
@@ -121,8 +121,10 @@ describe('worker nodes: failover under load (3 processes, 12 partitions)', () =>
     const node = nodeOn(storage, 'reference', prefix);
     await node.tick();
     expect(node.held()).toHaveLength(PARTITIONS);
+    const started = Date.now();
     const outcomes = await Promise.all(stream.map((c) => node.submit(c)));
     expect(outcomes.filter((o) => o.status === 'duplicate')).toEqual([]);
+    process.stderr.write(`[scale] reference applied in ${Date.now() - started} ms\n`);
     await node.stop();
     reference = await finalState(storage, prefix);
   }, 300_000);
@@ -160,6 +162,8 @@ describe('worker nodes: failover under load (3 processes, 12 partitions)', () =>
         }),
       );
       const [killed, paused, steady] = nodes as [NodeProcess, NodeProcess, NodeProcess];
+      const t0 = Date.now();
+      const mark = (what: string) => process.stderr.write(`[scale ${kind}] ${what} at ${Date.now() - t0} ms\n`);
       try {
         // Start when the three share the partitions (4 each).
         await waitFor(
@@ -168,17 +172,21 @@ describe('worker nodes: failover under load (3 processes, 12 partitions)', () =>
           60_000,
           100,
         );
+        mark('shared');
         const bus = busFor(busConfig, TTL);
         await publishStream(bus, prefix, stream);
         await bus.close();
+        mark('published');
 
         const done = async () => (await resolvedSeqs(storage, prefix, PARTITIONS)).reduce((a, b) => a + b, 0);
         await waitFor('30% of the stream', async () => (await done()) >= 0.3 * COMMANDS, 120_000, 100);
+        mark('30%');
         killed.child.kill('SIGKILL');
         await killed.exited;
         await waitFor('55% of the stream', async () => (await done()) >= 0.55 * COMMANDS, 120_000, 100);
         const beforePause = paused.stats() as NonNullable<ReturnType<NodeProcess['stats']>>;
         expect(beforePause.held.length).toBeGreaterThan(0);
+        mark('55%');
         paused.child.kill('SIGSTOP');
         await sleep(2.5 * TTL);
         paused.child.kill('SIGCONT');
@@ -188,7 +196,12 @@ describe('worker nodes: failover under load (3 processes, 12 partitions)', () =>
           async () => (await resolvedSeqs(storage, prefix, PARTITIONS)).every((s, p) => s === last[p]),
           240_000,
           200,
-        );
+        ).catch(async (error: unknown) => {
+          const at = await resolvedSeqs(storage, prefix, PARTITIONS);
+          const stats = nodes.map((n) => JSON.stringify({ ...n.stats(), events: undefined }));
+          throw new Error(`${String(error)}: resolved ${at.join(',')} of ${last.join(',')}; ${stats.join(' ')}`);
+        });
+        mark('done');
         // Let the resumed node notice what it lost, then stop the survivors.
         await sleep(TTL);
         for (const n of [paused, steady]) n.child.kill('SIGTERM');
@@ -203,7 +216,9 @@ describe('worker nodes: failover under load (3 processes, 12 partitions)', () =>
         );
         expect(survivors.reduce((n, s) => n + s.duplicates, 0)).toBeGreaterThan(0); // redeliveries happened
 
+        mark('stopped');
         const state = await finalState(storage, prefix);
+        mark('read');
         expect(state.routing).toEqual(reference.routing);
         expect(state.cases).toEqual(reference.cases);
         expect(state.deadlines).toEqual(reference.deadlines);
