@@ -52,6 +52,24 @@ for (const backend of backends()) {
   describe(`durable case engine on ${backend.label}`, () => {
     afterAll(() => backend.dispose());
 
+    it('recovers only the cases `include` accepts (a partition of the cases)', async () => {
+      const storage = await backend.open();
+      const clock = new ManualClock(T0);
+      const a = engineOn(storage, clock);
+      for (const id of ['p1', 'p2', 'p3'])
+        a.openCase({ id, customerId: 'u1', subject: 'Hi', priority: 'normal', channel: 'chat' });
+      await a.flush();
+      const b = engineOn(storage, clock);
+      expect(await b.recover({ include: (id) => id !== 'p2' })).toMatchObject({ cases: 2 });
+      expect(b.getCase('p2')).toBeUndefined();
+      expect(b.getCase('p3')?.id).toBe('p3');
+      expect(await b.recover()).toMatchObject({ cases: 1 }); // the rest, later
+      await expect(b.recover({ include: 'p1' as never })).rejects.toMatchObject({
+        code: 'VALIDATION',
+        issues: [{ path: ['include'] }],
+      });
+    });
+
     it('keeps the audit trail in a stream per case: the document does not grow with history', async () => {
       const storage = await backend.open();
       const clock = new ManualClock(T0);

@@ -14,6 +14,7 @@ export const ERROR_CODES = [
   'TIMEOUT',
   'UNSUPPORTED',
   'INTERNAL',
+  'NOT_OWNER',
 ] as const;
 
 /** A stable error code (see {@link ERROR_CODES}). */

@@ -24,6 +24,11 @@ export interface RecoverOptions {
   tenantId?: string;
   /** Documents per `find` page, 1–1000 (default 500). */
   pageSize?: number;
+  /**
+   * Rebuilds only the cases this returns `true` for (default: every open case). A process that
+   * runs a share of the cases (a partition by case id hash) recovers its share alone.
+   */
+  include?: (caseId: string) => boolean;
 }
 
 /** The result of `recover`. */
@@ -41,6 +46,9 @@ const RecoverOptionsSchema = z
   .object({
     tenantId: TenantIdSchema.optional(),
     pageSize: z.number().int().min(1).max(1000).optional(),
+    include: z
+      .custom<(caseId: string) => boolean>((v) => typeof v === 'function', 'expected a function')
+      .optional(),
   })
   .strict()
   .optional();
@@ -135,6 +143,7 @@ export async function recover(s: EngineState, options?: RecoverOptions): Promise
       });
       for (const doc of page.items) {
         if (lookup(s, tenantId, doc.id) !== undefined || seen.has(doc.id)) continue;
+        if (o?.include !== undefined && !o.include(doc.id)) continue;
         seen.add(doc.id);
         rebuilt.push(await rebuildCase(s, doc));
       }
