@@ -291,7 +291,7 @@ describe('journey engine', () => {
     await both.advanceTo(86_400_000);
     expect(
       sender.sent
-        .filter((s) => s.content.text.startsWith('Tips'))
+        .filter((s) => s.content.text?.startsWith('Tips'))
         .map((s) => s.content.text)
         .sort(),
     ).toEqual(['Tips', 'Tips v2']);
