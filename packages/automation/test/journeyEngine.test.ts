@@ -399,6 +399,23 @@ describe('journey engine', () => {
         clock,
       }),
     ).toThrow(/journeys\[0\]\.steps\[0\]/);
+    expect(() =>
+      createJourneyEngine({
+        journeys: [
+          {
+            id: 'spin',
+            version: 1,
+            trigger: { on: 'thing.happened' },
+            steps: [
+              { type: 'wait', id: 'w', duration: 0 },
+              { type: 'branch', id: 'b', cases: [{ when: 'data.x == 1', next: 'w' }], otherwise: 'w' },
+            ],
+          },
+        ],
+        sender,
+        clock,
+      }),
+    ).toThrow(/w → b → w/);
     const engine = createJourneyEngine({ journeys: [welcome()], sender, clock });
     await expect(engine.handle({ type: 'x' } as never)).rejects.toMatchObject({ code: 'VALIDATION' });
   });

@@ -209,6 +209,12 @@ export function compileJourneys(
       }
       return step;
     });
+    const loop = instantCycle(steps);
+    if (loop !== undefined)
+      issue(
+        [j, 'steps'],
+        `steps ${loop.join(' → ')} form a loop that never waits (a branch or zero wait in a cycle)`,
+      );
     const start = target(def.start, 0, [j, 'start']);
     const split = def.split === undefined ? undefined : compileSplit(def.split);
     const variantStart = (def.split?.variants ?? []).map((v, k) =>
@@ -236,4 +242,40 @@ export function compileJourneys(
   if (out.length > 65_000) issue([], 'at most 65,000 journey versions');
   if (issues.length > 0) throw validationError('journey engine options', issues, 'CONFIG');
   return out;
+}
+
+/**
+ * A cycle of steps that can run without time passing (branches, zero-length waits and
+ * `wait_for` timeouts), as step ids, or `undefined`. Such a loop would never yield.
+ */
+function instantCycle(steps: readonly CompiledStep[]): string[] | undefined {
+  const edges = (s: CompiledStep): number[] => {
+    if (s.kind === STEP_BRANCH) return [...s.cases.map((c) => c.next), s.next];
+    if (s.kind === STEP_WAIT && s.waitMs === 0 && s.calendar === undefined) return [s.next];
+    if (s.kind === STEP_WAIT_FOR && s.waitMs === 0) return [s.onTimeout];
+    return [];
+  };
+  const state = new Uint8Array(steps.length); // 0 new, 1 on the path, 2 done
+  const path: number[] = [];
+  const visit = (i: number): number[] | undefined => {
+    state[i] = 1;
+    path.push(i);
+    for (const next of edges(steps[i] as CompiledStep)) {
+      if (next < 0) continue;
+      if (state[next] === 1) return [...path.slice(path.indexOf(next)), next];
+      if (state[next] === 0) {
+        const found = visit(next);
+        if (found) return found;
+      }
+    }
+    path.pop();
+    state[i] = 2;
+    return undefined;
+  };
+  for (let i = 0; i < steps.length; i++) {
+    if (state[i] !== 0) continue;
+    const found = visit(i);
+    if (found) return found.map((k) => (steps[k] as CompiledStep).id);
+  }
+  return undefined;
 }
