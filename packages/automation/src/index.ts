@@ -36,6 +36,40 @@ export {
   RetrievalBotConfigSchema,
   type RetrievalBotOptions,
 } from './bots/retrievalBot.js';
+export {
+  JourneyContentSchema,
+  type JourneyDefinition,
+  JourneyDefinitionSchema,
+  JourneyGoalSchema,
+  JourneyReentrySchema,
+  JourneySplitSchema,
+  type JourneyStep,
+  JourneyStepSchema,
+  JourneyTriggerSchema,
+  type ParsedJourneyDefinition,
+  type ParsedJourneyStep,
+} from './journeys/definition.js';
+export {
+  createJourneyEngine,
+  type JourneyEngine,
+  JourneyEngineConfigSchema,
+  type JourneyEngineOptions,
+  type JourneyEngineStats,
+  type JourneyInstanceView,
+} from './journeys/engine.js';
+export type { JourneyEvent, JourneyEventBase } from './journeys/events.js';
+export type { JourneyExitReason } from './journeys/instances.js';
+export {
+  JOURNEY_COLLECTION,
+  type JourneyInstanceDocument,
+} from './journeys/persistence.js';
+export type {
+  AddressResolver,
+  ChannelSkipReason,
+  EntryRefusal,
+  JourneyHandleResult,
+} from './journeys/runtime.js';
+export { assignJourneyGroup, type JourneyAssignment } from './journeys/split.js';
 export type {
   ActionContext,
   ActionHandler,

@@ -81,9 +81,23 @@ export {
 } from './knowledge/knowledgeGaps.js';
 export { type KnowledgeSignalOptions, knowledgeSignals } from './knowledge/signals.js';
 export { type BacklogOptions, type BacklogResult, backlog, type WorkItem } from './kpi/backlog.js';
+export {
+  type BotContainmentOptions,
+  type BotContainmentResult,
+  botContainment,
+} from './kpi/botContainment.js';
 export { type Contact, type FcrOptions, type FcrResult, fcr } from './kpi/fcr.js';
 export { type AhtResult, aht, type HandledInteraction, type HandleTimeComponent } from './kpi/handleTime.js';
+export {
+  type ExperimentEvent,
+  type JourneyDeflectionResult,
+  type JourneyExperimentOptions,
+  type JourneyExperimentResult,
+  journeyConversion,
+  journeyDeflection,
+} from './kpi/journeyExperiment.js';
 export { type AgentActivity, type OccupancyOptions, occupancy } from './kpi/occupancy.js';
+export { type ProportionGroup, type TwoProportionResult, twoProportionTest } from './kpi/proportions.js';
 export {
   type AbandonmentOptions,
   type AsaOptions,

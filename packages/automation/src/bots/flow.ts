@@ -125,13 +125,23 @@ export type TurnOutcome =
 export type BotFlowEvent =
   | EventEnvelope<
       'bot.replied',
-      { conversationId: string; botId: string; text?: string; confidence: number; intent?: string }
+      {
+        conversationId: string;
+        customerId: string;
+        botId: string;
+        text?: string;
+        confidence: number;
+        intent?: string;
+      }
     >
   | EventEnvelope<
       'bot.handed_off',
-      { conversationId: string; trigger: EscalationTrigger; packet: HandoffPacket }
+      { conversationId: string; customerId: string; trigger: EscalationTrigger; packet: HandoffPacket }
     >
-  | EventEnvelope<'bot.handed_back', { conversationId: string; agentId: string; packet: HandoffPacket }>;
+  | EventEnvelope<
+      'bot.handed_back',
+      { conversationId: string; customerId: string; agentId: string; packet: HandoffPacket }
+    >;
 
 interface Session {
   start: z.output<typeof ConversationStartSchema>;
@@ -272,7 +282,7 @@ export function createBotFlow(options: BotFlowOptions): BotFlow {
     s.lastReplyText = undefined;
     await publish(s, {
       type: 'bot.handed_off',
-      payload: { conversationId: s.start.conversationId, trigger, packet: p },
+      payload: { conversationId: s.start.conversationId, customerId: s.start.customerId, trigger, packet: p },
     });
     return { kind: 'handed_off', trigger, packet: p };
   }
@@ -339,6 +349,7 @@ export function createBotFlow(options: BotFlowOptions): BotFlow {
       type: 'bot.replied',
       payload: {
         conversationId: s.start.conversationId,
+        customerId: s.start.customerId,
         botId: bot.id,
         confidence: reply.confidence,
         ...(reply.text === undefined ? {} : { text: reply.text }),
@@ -411,7 +422,7 @@ export function createBotFlow(options: BotFlowOptions): BotFlow {
       s.owner = { kind: 'bot' };
       void publish(s, {
         type: 'bot.handed_back',
-        payload: { conversationId, agentId: parsed.agentId, packet: p },
+        payload: { conversationId, customerId: s.start.customerId, agentId: parsed.agentId, packet: p },
       });
       return p;
     },
