@@ -1,5 +1,4 @@
 import { parseInput, TenantIdSchema, ThreadlineError, toMillis } from '@threadline/core';
-import { freeze } from 'immer';
 import { z } from 'zod';
 import {
   type AssignInput,
@@ -20,7 +19,7 @@ import type { CaseEngineEventPayloads } from '../events.js';
 import { SLA_METRICS, type SlaMetricName } from '../sla/metric.js';
 import { CaseSla, type SlaFact } from '../sla/tracker.js';
 import { assertTransition, type CaseStatus } from '../transitions.js';
-import { afterChange, assertOpen, change, checkTime, route, statusChange } from './change.js';
+import { afterChange, assertOpen, change, checkTime, deepFreeze, route, statusChange } from './change.js';
 import { commit, queue } from './outbox.js';
 import {
   assertWritable,
@@ -71,36 +70,33 @@ export function openCase(s: EngineState, input: OpenCaseInput): Case {
     });
   }
   const at = s.clock.now();
-  const c: Case = freeze(
-    {
-      id,
-      tenantId,
-      customerId: i.customerId,
-      subject: i.subject,
-      status: 'new',
-      priority: i.priority,
-      channel: i.channel,
-      type: i.type ?? null,
-      team: i.team ?? null,
-      assignee: i.assignee ?? null,
-      attributes: i.attributes ?? EMPTY_RECORD,
-      customer: i.customer ?? EMPTY_RECORD,
-      createdAt: at,
-      updatedAt: at,
-      version: 1,
-      solvedAt: null,
-      closedAt: null,
-      reopenCount: 0,
-      mergedInto: null,
-      mergedFrom: EMPTY_LIST,
-      followUpOf: null,
-      followUps: EMPTY_LIST,
-      escalations: EMPTY_LIST,
-      lastCustomerMessageAt: null,
-      lastAgentReplyAt: null,
-    },
-    true,
-  );
+  const c: Case = deepFreeze({
+    id,
+    tenantId,
+    customerId: i.customerId,
+    subject: i.subject,
+    status: 'new',
+    priority: i.priority,
+    channel: i.channel,
+    type: i.type ?? null,
+    team: i.team ?? null,
+    assignee: i.assignee ?? null,
+    attributes: i.attributes ?? EMPTY_RECORD,
+    customer: i.customer ?? EMPTY_RECORD,
+    createdAt: at,
+    updatedAt: at,
+    version: 1,
+    solvedAt: null,
+    closedAt: null,
+    reopenCount: 0,
+    mergedInto: null,
+    mergedFrom: EMPTY_LIST,
+    followUpOf: null,
+    followUps: EMPTY_LIST,
+    escalations: EMPTY_LIST,
+    lastCustomerMessageAt: null,
+    lastAgentReplyAt: null,
+  });
   const actor = actorId(i.actor);
   const fact: SlaFact = { at, case: c };
   const sla = new CaseSla(c, at);
