@@ -7,19 +7,18 @@ import {
   type Case,
   type CasePriority,
   CasePrioritySchema,
-  CaseStatusSchema,
   type ChangeContext,
   ChangeContextSchema,
   type OpenCaseInput,
   OpenCaseInputSchema,
   type RecordMessageInput,
-  RecordMessageInputSchema,
 } from '../case.js';
 import type { CaseEngineEventPayloads } from '../events.js';
 import { SLA_METRICS, type SlaMetricName } from '../sla/metric.js';
 import { CaseSla, type SlaFact } from '../sla/tracker.js';
 import { assertTransition, type CaseStatus } from '../transitions.js';
 import { afterChange, assertOpen, change, checkTime, deepFreeze, route, statusChange } from './change.js';
+import { caseStatus, changeContext, messageInput, optionalContext } from './input.js';
 import { commit, queue } from './outbox.js';
 import {
   assertWritable,
@@ -112,8 +111,8 @@ export function openCase(s: EngineState, input: OpenCaseInput): Case {
 /** `transition`: a move along the transition table. */
 export function transition(s: EngineState, caseId: string, status: CaseStatus, context: ChangeContext): Case {
   assertWritable(s);
-  const to = parseInput(CaseStatusSchema, status, 'status');
-  const ctx = parseInput(ChangeContextSchema, context, 'change context');
+  const to = caseStatus(status);
+  const ctx = changeContext(context);
   const entry = entryOf(s, caseId, ctx.tenantId);
   const from = entry.sla.case.status;
   assertTransition(from, to, caseId);
@@ -126,7 +125,7 @@ export function transition(s: EngineState, caseId: string, status: CaseStatus, c
 /** `reopen`: `solved → open`. */
 export function reopen(s: EngineState, caseId: string, context: ChangeContext): Case {
   assertWritable(s);
-  const ctx = parseInput(ChangeContextSchema, context, 'change context');
+  const ctx = changeContext(context);
   const entry = entryOf(s, caseId, ctx.tenantId);
   if (entry.sla.case.status !== 'solved') {
     throw new ThreadlineError(
@@ -146,7 +145,7 @@ export function reopen(s: EngineState, caseId: string, context: ChangeContext): 
 export function assign(s: EngineState, caseId: string, target: AssignInput, context: ChangeContext): Case {
   assertWritable(s);
   const t = parseInput(AssignInputSchema, target, 'assignment');
-  const ctx = parseInput(ChangeContextSchema, context, 'change context');
+  const ctx = changeContext(context);
   const entry = entryOf(s, caseId, ctx.tenantId);
   assertOpen(entry, 'assign');
   const before = entry.sla.case;
@@ -178,7 +177,7 @@ export function setPriority(
 ): Case {
   assertWritable(s);
   const p = parseInput(CasePrioritySchema, priority, 'priority');
-  const ctx = parseInput(ChangeContextSchema, context, 'change context');
+  const ctx = changeContext(context);
   const entry = entryOf(s, caseId, ctx.tenantId);
   assertOpen(entry, 'change the priority of');
   const from = entry.sla.case.priority;
@@ -202,7 +201,7 @@ export function update(
 ): Case {
   assertWritable(s);
   const u = parseInput(UpdateCaseInputSchema, changes, 'case changes');
-  const ctx = parseInput(ChangeContextSchema, context, 'change context');
+  const ctx = changeContext(context);
   const entry = entryOf(s, caseId, ctx.tenantId);
   assertOpen(entry, 'update');
   change(s, entry, 'case.updated', ctx.actor, ctx.reason ?? null, (d) => {
@@ -228,8 +227,8 @@ export function recordMessage(
   context?: Partial<ChangeContext>,
 ): Case {
   assertWritable(s);
-  const m = parseInput(RecordMessageInputSchema, message, 'message');
-  const ctx = parseInput(OptionalContextSchema, context, 'change context');
+  const m = messageInput(message);
+  const ctx = optionalContext(context, OptionalContextSchema);
   const entry = entryOf(s, caseId, ctx?.tenantId);
   const c0 = entry.sla.case;
   if (c0.status === 'closed') {
@@ -286,7 +285,7 @@ export function merge(
   context?: Partial<ChangeContext>,
 ): { source: Case; target: Case } {
   assertWritable(s);
-  const ctx = parseInput(OptionalContextSchema, context, 'change context');
+  const ctx = optionalContext(context, OptionalContextSchema);
   // Both cases are looked up in the one tenant: a case of another tenant is NOT_FOUND.
   const source = entryOf(s, sourceId, ctx?.tenantId);
   const target = entryOf(s, targetId, ctx?.tenantId);
@@ -396,7 +395,7 @@ export function acknowledgeEscalation(
 ): boolean {
   assertWritable(s);
   const mtr = parseInput(z.enum(SLA_METRICS), metric, 'metric');
-  const ctx = parseInput(ChangeContextSchema, context, 'change context');
+  const ctx = changeContext(context);
   const entry = entryOf(s, caseId, ctx.tenantId);
   const at = s.clock.now();
   checkTime(entry, at);
