@@ -5,8 +5,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  createEvent,
+  createSequentialIds,
   EventEnvelopeSchema,
   isThreadlineError,
+  ManualClock,
   validateAppend,
   validateOutboxEvents,
 } from '../src/index.js';
@@ -48,6 +51,7 @@ const fieldValue = fc.oneof(
   fc.constant({ traceparent: 'tp' }),
   fc.constant({ traceparent: 1 }),
   fc.constant([]),
+  fc.constant(['tp']),
 );
 const fieldName = fc.constantFrom(
   'id',
@@ -138,5 +142,51 @@ describe('validateAppend payload check', () => {
     let deep: unknown = 1;
     for (let i = 0; i < 102; i++) deep = [deep];
     expect(issuePaths(() => validateAppend('s1', [good(1, deep)], undefined))).not.toBe('ok');
+  });
+});
+
+describe('createEvent', () => {
+  const deps = { clock: new ManualClock(1_767_600_000_000), ids: createSequentialIds() };
+  const inputFields = ['type', 'aggregateId', 'aggregateType', 'version', 'tenantId', 'id', 'occurredAt'];
+
+  it('accepts exactly the envelopes EventEnvelopeSchema accepts, with its paths (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(fc.constantFrom(...inputFields, 'causationId', 'correlationId', 'trace'), fieldValue),
+          {
+            maxLength: 3,
+          },
+        ),
+        (edits) => {
+          const input: Record<string, unknown> = {
+            type: 'task.created',
+            aggregateId: 't1',
+            aggregateType: 'task',
+            version: 1,
+            payload: { n: 1 },
+          };
+          for (const [k, v] of edits) input[k] = v;
+          const made = issuePaths(() => createEvent(deps, input as never));
+          // The envelope createEvent builds from the input: defaults for absent fields.
+          const envelope: Record<string, unknown> = {
+            id: input.id ?? 'evt_x',
+            type: input.type,
+            tenantId: input.tenantId ?? 'default',
+            aggregateId: input.aggregateId,
+            aggregateType: input.aggregateType,
+            version: input.version,
+            occurredAt: input.occurredAt ?? 1,
+            payload: input.payload,
+          };
+          for (const k of ['causationId', 'correlationId', 'trace'])
+            if (input[k] !== undefined) envelope[k] = input[k];
+          const zod = EventEnvelopeSchema.safeParse(envelope);
+          if (zod.success) expect(made).toBe('ok');
+          else expect(made).toEqual(zod.error.issues.map((i) => i.path.join('.')));
+        },
+      ),
+      { seed: 15, numRuns: 500 },
+    );
   });
 });

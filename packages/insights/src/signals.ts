@@ -58,6 +58,34 @@ const HealthSignalInputSchema = SignalSchema.pick({
   value: true,
 });
 
+const SUBJECT_TYPES: ReadonlySet<unknown> = new Set(SignalSchema.shape.subject.shape.type.options);
+
+/**
+ * The rule of `HealthSignalInputSchema` checked by hand for the common input (a plain subject
+ * `{ type, id }`, a known kind, finite value, integer instant); zod decides and explains the rest.
+ */
+function isPlainHealthInput(x: {
+  kind: string;
+  subject: unknown;
+  value: number;
+  observedAt: number;
+}): x is { kind: 'health' | 'churn_risk'; subject: Signal['subject']; value: number; observedAt: number } {
+  const subject = x.subject as Record<string, unknown> | null;
+  if (typeof subject !== 'object' || subject === null || Object.getPrototypeOf(subject) !== Object.prototype)
+    return false;
+  for (const key in subject) if (key !== 'type' && key !== 'id') return false;
+  const id = subject.id;
+  return (
+    (x.kind === 'health' || x.kind === 'churn_risk') &&
+    SUBJECT_TYPES.has(subject.type) &&
+    typeof id === 'string' &&
+    id.length >= 1 &&
+    id.length <= 500 &&
+    Number.isFinite(x.value) &&
+    Number.isSafeInteger(x.observedAt)
+  );
+}
+
 function base(deps: SignalDeps): Pick<Signal, 'id' | 'tenantId' | 'createdAt' | 'updatedAt' | 'version'> {
   const now = deps.clock.now();
   return {
@@ -129,20 +157,19 @@ export function healthSignal(
   // Only what the caller hands in is checked here (subject, instant, the score's value); the
   // evidence is built below from the score's own figures, so it is not parsed again — this runs
   // for every health reading of a streaming day.
-  const checked = parseInput(
-    HealthSignalInputSchema,
-    {
-      kind,
-      subject,
-      value: kind === 'health' ? score.score : 100 - score.score,
-      observedAt: observedAt ?? deps.clock.now(),
-    },
-    'health signal',
-  );
+  const input = {
+    kind,
+    subject,
+    value: kind === 'health' ? score.score : 100 - score.score,
+    observedAt: observedAt ?? deps.clock.now(),
+  };
+  const checked = isPlainHealthInput(input)
+    ? input
+    : parseInput(HealthSignalInputSchema, input, 'health signal');
   return {
     ...base(deps),
     kind,
-    subject: checked.subject,
+    subject: { type: checked.subject.type, id: checked.subject.id },
     value: checked.value as number,
     label: score.band,
     observedAt: checked.observedAt,

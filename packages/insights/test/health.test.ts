@@ -142,3 +142,36 @@ describe('healthTrend', () => {
     expect(healthTrend([{ at: 0, score: 1 }]).direction).toBe('stable');
   });
 });
+
+describe('score input check', () => {
+  const model = createHealthModel({
+    factors: [
+      { key: 'csat', weight: 60, direction: 'higher-is-better', min: 0, max: 1 },
+      { key: 'breaches', weight: 40, direction: 'lower-is-better', min: 0, max: 5 },
+    ],
+  });
+  const outcome = (fn: () => unknown) => {
+    try {
+      return { ok: fn() };
+    } catch (e) {
+      if (isThreadlineError(e, 'VALIDATION')) return { paths: e.issues.map((i) => i.path.join('.')) };
+      throw e;
+    }
+  };
+
+  it('scores values the hand check accepts as zod-parsed values would, and rejects the rest with paths (property)', () => {
+    const value = fc.constantFrom<unknown>(undefined, null, 0, 0.5, 3, -2, Number.NaN, Infinity, '1', [], {});
+    fc.assert(
+      fc.property(fc.dictionary(fc.constantFrom('csat', 'breaches', 'other'), value), (values) => {
+        const got = outcome(() => model.score(values as never));
+        // The reference: the values made plain first (only finite numbers and null are kept).
+        const plain = Object.values(values).every(
+          (v) => v === undefined || v === null || (typeof v === 'number' && Number.isFinite(v)),
+        );
+        if (plain) expect(got).toEqual({ ok: model.score({ ...(values as Record<string, number | null>) }) });
+        else expect('paths' in got && got.paths.length > 0).toBe(true);
+      }),
+      { seed: 15, numRuns: 300 },
+    );
+  });
+});

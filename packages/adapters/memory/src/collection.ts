@@ -44,18 +44,49 @@ export function compareIds(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-// `1` and `'1'` must not collide in an index.
-function typedKey(k: IndexKey): string {
-  return `${typeof k}:${String(k)}`;
+/** A dotted field path split once (`profile.email` → `['profile', 'email']`). */
+export function pathParts(field: string): readonly string[] {
+  return field.split('.');
 }
 
-function addToIndex(index: Map<string, IdSet>, field: string, doc: StoredDocument): void {
-  for (const k of indexKeys(readPath(doc, field))) {
-    const key = typedKey(k);
-    let set = index.get(key);
-    if (!set) index.set(key, (set = new IdSet()));
-    set.add(doc.id);
+/** Reads a split path from a document (the rule of core's `readPath`); missing → `undefined`. */
+export function readParts(doc: unknown, parts: readonly string[]): unknown {
+  let cur: unknown = doc;
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i] as string;
+    if (cur === null || typeof cur !== 'object' || !Object.hasOwn(cur, part)) return undefined;
+    cur = (cur as Record<string, unknown>)[part];
   }
+  return cur;
+}
+
+// Index maps key by the value itself: a Map compares keys by SameValueZero, so `1`, `'1'`,
+// `true` and `null` never collide and no key string is built per write.
+function addKeys(index: Map<IndexKey, IdSet>, value: unknown, id: string): void {
+  if (value === undefined) return;
+  if (Array.isArray(value)) {
+    for (const k of value) if (k === null || typeof k !== 'object') addKey(index, k as IndexKey, id);
+  } else if (value === null || typeof value !== 'object') addKey(index, value as IndexKey, id);
+}
+
+function addKey(index: Map<IndexKey, IdSet>, key: IndexKey, id: string): void {
+  let set = index.get(key);
+  if (!set) index.set(key, (set = new IdSet()));
+  set.add(id);
+}
+
+function removeKeys(index: Map<IndexKey, IdSet>, value: unknown, id: string): void {
+  if (value === undefined) return;
+  if (Array.isArray(value)) {
+    for (const k of value) if (k === null || typeof k !== 'object') removeKey(index, k as IndexKey, id);
+  } else if (value === null || typeof value !== 'object') removeKey(index, value as IndexKey, id);
+}
+
+function removeKey(index: Map<IndexKey, IdSet>, key: IndexKey, id: string): void {
+  const set = index.get(key);
+  if (!set) return;
+  set.delete(id);
+  if (set.size === 0) index.delete(key);
 }
 
 /** The numeric value of `doc` in a range index, or `undefined` when it is not a finite number. */
@@ -64,20 +95,50 @@ export function rangeValue(doc: StoredDocument, field: string): number | undefin
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
 
+function rangeOf(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+/** An equality index with its split path. */
+interface FieldIndex {
+  parts: readonly string[];
+  map: Map<IndexKey, IdSet>;
+}
+
+/** A unique index with its split paths and the key function of its documents. */
+interface UniqueDef {
+  def: UniqueIndex;
+  parts: readonly (readonly string[])[];
+  map: Map<unknown, string>;
+}
+
+/**
+ * The key of `doc` in a unique index (the rule of core's `uniqueKey`: `undefined` when a field is
+ * missing, `null`, an object or an array). One field keys by its value (a Map keeps `1` and `'1'`
+ * apart); several by core's JSON tuple.
+ */
+function uniqueKeyOf(u: UniqueDef, doc: StoredDocument): unknown {
+  if (u.parts.length === 1) {
+    const v = readParts(doc, u.parts[0] as readonly string[]);
+    return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : undefined;
+  }
+  return uniqueKey(doc, u.def.fields);
+}
+
 /** One tenant's slice of a collection: documents, their indexes and a lazily sorted id list. */
 export class TenantSlice {
   readonly docs = new Map<string, StoredDocument>();
-  /** field → (typed key → ids) */
-  readonly indexes = new Map<string, Map<string, IdSet>>();
-  /** unique index name → (key → id) */
-  readonly unique = new Map<string, Map<string, string>>();
+  /** field → (key → ids) */
+  readonly indexes = new Map<string, Map<IndexKey, IdSet>>();
   /** range field → sorted (value, id) pairs */
   readonly ranges = new Map<string, RangeIndex>();
-  readonly #uniqueDefs: UniqueIndex[] = [];
+  readonly #fieldIndexes: FieldIndex[] = [];
+  readonly #uniqueDefs: UniqueDef[] = [];
+  readonly #rangeIndexes: { parts: readonly string[]; index: RangeIndex }[] = [];
   #sorted: string[] | undefined;
 
   constructor(collection: Collection) {
-    for (const f of collection.fields) this.indexes.set(f, new Map());
+    for (const f of collection.fields) this.addIndex(f);
     for (const u of collection.unique) this.addUnique(u);
     for (const f of collection.ranges) this.addRange(f);
   }
@@ -89,36 +150,43 @@ export class TenantSlice {
 
   addIndex(field: string): void {
     if (this.indexes.has(field)) return;
-    const index = new Map<string, IdSet>();
-    this.indexes.set(field, index);
-    for (const doc of this.docs.values()) addToIndex(index, field, doc);
+    const map = new Map<IndexKey, IdSet>();
+    const parts = pathParts(field);
+    this.indexes.set(field, map);
+    this.#fieldIndexes.push({ parts, map });
+    for (const doc of this.docs.values()) addKeys(map, readParts(doc, parts), doc.id);
   }
 
   /** Builds the key map of a unique index over the slice's documents, without installing it. */
-  buildUnique(u: UniqueIndex, collection: string): Map<string, string> {
-    const map = new Map<string, string>();
+  buildUnique(u: UniqueIndex, collection: string): Map<unknown, string> {
+    const def: UniqueDef = { def: u, parts: u.fields.map(pathParts), map: new Map() };
     for (const doc of this.docs.values()) {
-      const key = uniqueKey(doc, u.fields);
+      const key = uniqueKeyOf(def, doc);
       if (key === undefined) continue;
-      const holder = map.get(key);
+      const holder = def.map.get(key);
       if (holder !== undefined) throw uniqueConflictError(collection, u.name, doc.id, holder);
-      map.set(key, doc.id);
+      def.map.set(key, doc.id);
     }
-    return map;
+    return def.map;
   }
 
-  addUnique(u: UniqueIndex, built?: Map<string, string>): void {
-    if (this.unique.has(u.name)) return;
-    this.#uniqueDefs.push(u);
-    this.unique.set(u.name, built ?? this.buildUnique(u, ''));
+  addUnique(u: UniqueIndex, built?: Map<unknown, string>): void {
+    if (this.#uniqueDefs.some((x) => x.def.name === u.name)) return;
+    this.#uniqueDefs.push({
+      def: u,
+      parts: u.fields.map(pathParts),
+      map: built ?? this.buildUnique(u, ''),
+    });
   }
 
   addRange(field: string): void {
     if (this.ranges.has(field)) return;
     const index = new RangeIndex();
+    const parts = pathParts(field);
     this.ranges.set(field, index);
+    this.#rangeIndexes.push({ parts, index });
     for (const doc of this.docs.values()) {
-      const v = rangeValue(doc, field);
+      const v = rangeOf(readParts(doc, parts));
       if (v !== undefined) index.insert(v, doc.id);
     }
   }
@@ -133,65 +201,85 @@ export class TenantSlice {
     const rewritten = new Set(removed);
     for (const d of docs) rewritten.add(d.id);
     for (const u of this.#uniqueDefs) {
-      const map = this.unique.get(u.name) as Map<string, string>;
-      const batch = new Map<string, string>();
+      const batch = new Map<unknown, string>();
       for (const doc of docs) {
-        const key = uniqueKey(doc, u.fields);
+        const key = uniqueKeyOf(u, doc);
         if (key === undefined) continue;
         const inBatch = batch.get(key);
         if (inBatch !== undefined && inBatch !== doc.id)
-          throw uniqueConflictError(collection, u.name, doc.id, inBatch);
+          throw uniqueConflictError(collection, u.def.name, doc.id, inBatch);
         batch.set(key, doc.id);
-        const holder = map.get(key);
+        const holder = u.map.get(key);
         if (holder !== undefined && holder !== doc.id && !rewritten.has(holder))
-          throw uniqueConflictError(collection, u.name, doc.id, holder);
+          throw uniqueConflictError(collection, u.def.name, doc.id, holder);
       }
     }
   }
 
-  write(doc: StoredDocument): void {
-    const prev = this.docs.get(doc.id);
-    if (prev) this.#unindex(prev);
-    else this.#sorted = undefined;
-    this.docs.set(doc.id, doc);
-    for (const [field, index] of this.indexes) addToIndex(index, field, doc);
+  /** {@link checkUnique} for one document and nothing removed (a single `put`), without the batch sets. */
+  checkUniqueOne(collection: string, doc: StoredDocument): void {
     for (const u of this.#uniqueDefs) {
-      const key = uniqueKey(doc, u.fields);
-      if (key !== undefined) this.unique.get(u.name)?.set(key, doc.id);
+      const key = uniqueKeyOf(u, doc);
+      if (key === undefined) continue;
+      const holder = u.map.get(key);
+      if (holder !== undefined && holder !== doc.id)
+        throw uniqueConflictError(collection, u.def.name, doc.id, holder);
     }
-    for (const [field, index] of this.ranges) {
-      const v = rangeValue(doc, field);
-      if (v !== undefined) index.insert(v, doc.id);
+  }
+
+  /**
+   * Stores `doc`, replacing the version with its id. Only the index entries whose value changed
+   * are touched: an unchanged field (the same scalar, or the same frozen array the new version
+   * shares with the old one) costs one read of each version.
+   */
+  write(doc: StoredDocument): void {
+    const id = doc.id;
+    const prev = this.docs.get(id);
+    if (!prev) this.#sorted = undefined;
+    this.docs.set(id, doc);
+    for (const ix of this.#fieldIndexes) {
+      const value = readParts(doc, ix.parts);
+      if (prev) {
+        const old = readParts(prev, ix.parts);
+        if (old === value) continue;
+        removeKeys(ix.map, old, id);
+      }
+      addKeys(ix.map, value, id);
+    }
+    for (const u of this.#uniqueDefs) {
+      const key = uniqueKeyOf(u, doc);
+      if (prev) {
+        const old = uniqueKeyOf(u, prev);
+        if (old === key) continue;
+        if (old !== undefined && u.map.get(old) === id) u.map.delete(old);
+      }
+      if (key !== undefined) u.map.set(key, id);
+    }
+    for (const r of this.#rangeIndexes) {
+      const value = rangeOf(readParts(doc, r.parts));
+      if (prev) {
+        const old = rangeOf(readParts(prev, r.parts));
+        if (old === value) continue;
+        if (old !== undefined) r.index.remove(old, id);
+      }
+      if (value !== undefined) r.index.insert(value, id);
     }
   }
 
   remove(id: string): void {
     const prev = this.docs.get(id);
     if (!prev) return;
-    this.#unindex(prev);
+    for (const ix of this.#fieldIndexes) removeKeys(ix.map, readParts(prev, ix.parts), id);
+    for (const u of this.#uniqueDefs) {
+      const key = uniqueKeyOf(u, prev);
+      if (key !== undefined && u.map.get(key) === id) u.map.delete(key);
+    }
+    for (const r of this.#rangeIndexes) {
+      const v = rangeOf(readParts(prev, r.parts));
+      if (v !== undefined) r.index.remove(v, id);
+    }
     this.docs.delete(id);
     this.#sorted = undefined;
-  }
-
-  #unindex(doc: StoredDocument): void {
-    for (const [field, index] of this.indexes) {
-      for (const k of indexKeys(readPath(doc, field))) {
-        const key = typedKey(k);
-        const set = index.get(key);
-        if (!set) continue;
-        set.delete(doc.id);
-        if (set.size === 0) index.delete(key);
-      }
-    }
-    for (const u of this.#uniqueDefs) {
-      const key = uniqueKey(doc, u.fields);
-      const map = this.unique.get(u.name);
-      if (key !== undefined && map?.get(key) === doc.id) map.delete(key);
-    }
-    for (const [field, index] of this.ranges) {
-      const v = rangeValue(doc, field);
-      if (v !== undefined) index.remove(v, doc.id);
-    }
   }
 }
 
@@ -233,7 +321,7 @@ export function matchingIds(slice: TenantSlice, where: readonly [string, IndexKe
   if (where.length === 0) return slice.sortedIds();
   let smallest: IdSet | undefined;
   for (const [field, value] of where) {
-    const set = slice.indexes.get(field)?.get(typedKey(value));
+    const set = slice.indexes.get(field)?.get(value);
     if (!set) return [];
     if (!smallest || set.size < smallest.size) smallest = set;
   }

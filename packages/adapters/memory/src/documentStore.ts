@@ -18,13 +18,13 @@ import {
   type TransactionContext,
   type TransactionOptions,
   tenantOf,
-  validateDocumentInput,
 } from '@threadline/core';
 import { Collection, matchingIds, page, rangeHits, rangePage } from './collection.js';
 import type { MemoryEventLog } from './eventLog.js';
 import { frozenCopy } from './freeze.js';
 import type { MemoryLeaseStore } from './leaseStore.js';
 import type { MemoryOutbox } from './outbox.js';
+import { documentDraft, documentKey } from './storedDocument.js';
 import { runTransaction } from './transaction.js';
 
 /** A serialisable image of a memory document store. */
@@ -141,15 +141,21 @@ export class MemoryDocumentStore implements DocumentStore {
     options?: PutOptions,
   ): T {
     assertCollectionName(collection);
-    const { tenantId, id } = validateDocumentInput(document, options?.expectedVersion);
+    const expectedVersion = options?.expectedVersion;
+    const key = documentKey(document, expectedVersion);
+    const { tenantId, id } = key;
+    const previous = this.#collections.get(collection)?.slice(tenantId, false)?.docs.get(id);
+    // One walk copies, freezes and checks the body (VALIDATION before any other error).
+    const draft = documentDraft(document, key, expectedVersion, previous);
     if (options?.fence !== undefined) this.#fenced().assertFence(options.fence);
-    const slice = this.#collection(collection).slice(tenantId, true);
-    const current = slice.docs.get(id)?.version ?? 0;
-    if (options?.expectedVersion !== undefined && options.expectedVersion !== current) {
-      throw conflictError(`${collection}/${id}`, options.expectedVersion, current);
+    const current = previous?.version ?? 0;
+    if (expectedVersion !== undefined && expectedVersion !== current) {
+      throw conflictError(`${collection}/${id}`, expectedVersion, current);
     }
-    const stored = frozenCopy({ ...document, id, tenantId, version: current + 1 }) as StoredDocument;
-    slice.checkUnique(collection, [stored], NO_IDS);
+    draft.version = current + 1;
+    const stored = Object.freeze(draft) as StoredDocument;
+    const slice = this.#collection(collection).slice(tenantId, true);
+    slice.checkUniqueOne(collection, stored);
     slice.write(stored);
     return stored as T;
   }
@@ -233,7 +239,7 @@ export class MemoryDocumentStore implements DocumentStore {
     // Unique indexes first and all-or-nothing: existing duplicates are CONFLICT, nothing changes.
     const newUnique = def.unique.filter((u) => !coll.unique.some((x) => x.name === u.name));
     const built = newUnique.map((u) => {
-      const perTenant = new Map<string, Map<string, string>>();
+      const perTenant = new Map<string, Map<unknown, string>>();
       for (const [tenantId, slice] of coll.tenants) perTenant.set(tenantId, slice.buildUnique(u, collection));
       return perTenant;
     });

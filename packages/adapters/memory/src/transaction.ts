@@ -25,7 +25,6 @@ import {
   type TransactionEventLog,
   tenantOf,
   validateAppend,
-  validateDocumentInput,
 } from '@threadline/core';
 import {
   type Collection,
@@ -38,9 +37,9 @@ import {
   rangeValue,
 } from './collection.js';
 import type { MemoryEventLog } from './eventLog.js';
-import { frozenCopy } from './freeze.js';
 import type { MemoryLeaseStore } from './leaseStore.js';
 import type { MemoryOutbox } from './outbox.js';
+import { documentDraft, documentKey } from './storedDocument.js';
 
 /** What a transaction needs from its store. */
 export interface TransactionHost {
@@ -148,16 +147,21 @@ export async function runTransaction<R>(
     },
     async put<T extends StoredDocument>(collection: string, document: DocumentInput, options?: PutOptions) {
       assertCollectionName(collection);
-      const { tenantId, id } = validateDocumentInput(document, options?.expectedVersion);
+      const expectedVersion = options?.expectedVersion;
+      const key = documentKey(document, expectedVersion);
+      const { tenantId, id } = key;
+      const previous = read(collection, tenantId, id);
+      const draft = documentDraft(document, key, expectedVersion, previous);
       if (options?.fence !== undefined) {
         assertFence(options.fence);
         fences.push(options.fence);
       }
-      const current = read(collection, tenantId, id)?.version ?? 0;
-      if (options?.expectedVersion !== undefined && options.expectedVersion !== current) {
-        throw conflictError(`${collection}/${id}`, options.expectedVersion, current);
+      const current = previous?.version ?? 0;
+      if (expectedVersion !== undefined && expectedVersion !== current) {
+        throw conflictError(`${collection}/${id}`, expectedVersion, current);
       }
-      const doc = frozenCopy({ ...document, id, tenantId, version: current + 1 }) as StoredDocument;
+      draft.version = current + 1;
+      const doc = Object.freeze(draft) as StoredDocument;
       // Fail at the put, not only at commit, so the caller sees which write broke the index.
       checkUnique(collection, tenantId, doc);
       stage(collection, tenantId, id, doc);

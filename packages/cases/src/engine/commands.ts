@@ -1,5 +1,4 @@
 import { parseInput, TenantIdSchema, ThreadlineError, toMillis } from '@threadline/core';
-import { freeze } from 'immer';
 import { z } from 'zod';
 import {
   type AssignInput,
@@ -8,20 +7,19 @@ import {
   type Case,
   type CasePriority,
   CasePrioritySchema,
-  CaseStatusSchema,
   type ChangeContext,
   ChangeContextSchema,
   type OpenCaseInput,
   OpenCaseInputSchema,
   type RecordMessageInput,
-  RecordMessageInputSchema,
 } from '../case.js';
 import type { CaseEngineEventPayloads } from '../events.js';
 import { toHistoryFact } from '../sla/caseVersions.js';
 import { SLA_METRICS, type SlaMetricName } from '../sla/metric.js';
 import { CaseSla, type SlaFact } from '../sla/tracker.js';
 import { assertTransition, type CaseStatus } from '../transitions.js';
-import { afterChange, assertOpen, change, checkTime, route, statusChange } from './change.js';
+import { afterChange, assertOpen, change, checkTime, deepFreeze, route, statusChange } from './change.js';
+import { caseStatus, changeContext, messageInput, optionalContext } from './input.js';
 import { commit, queue } from './outbox.js';
 import {
   assertWritable,
@@ -72,36 +70,33 @@ export function openCase(s: EngineState, input: OpenCaseInput): Case {
     });
   }
   const at = s.clock.now();
-  const c: Case = freeze(
-    {
-      id,
-      tenantId,
-      customerId: i.customerId,
-      subject: i.subject,
-      status: 'new',
-      priority: i.priority,
-      channel: i.channel,
-      type: i.type ?? null,
-      team: i.team ?? null,
-      assignee: i.assignee ?? null,
-      attributes: i.attributes ?? EMPTY_RECORD,
-      customer: i.customer ?? EMPTY_RECORD,
-      createdAt: at,
-      updatedAt: at,
-      version: 1,
-      solvedAt: null,
-      closedAt: null,
-      reopenCount: 0,
-      mergedInto: null,
-      mergedFrom: EMPTY_LIST,
-      followUpOf: null,
-      followUps: EMPTY_LIST,
-      escalations: EMPTY_LIST,
-      lastCustomerMessageAt: null,
-      lastAgentReplyAt: null,
-    },
-    true,
-  );
+  const c: Case = deepFreeze({
+    id,
+    tenantId,
+    customerId: i.customerId,
+    subject: i.subject,
+    status: 'new',
+    priority: i.priority,
+    channel: i.channel,
+    type: i.type ?? null,
+    team: i.team ?? null,
+    assignee: i.assignee ?? null,
+    attributes: i.attributes ?? EMPTY_RECORD,
+    customer: i.customer ?? EMPTY_RECORD,
+    createdAt: at,
+    updatedAt: at,
+    version: 1,
+    solvedAt: null,
+    closedAt: null,
+    reopenCount: 0,
+    mergedInto: null,
+    mergedFrom: EMPTY_LIST,
+    followUpOf: null,
+    followUps: EMPTY_LIST,
+    escalations: EMPTY_LIST,
+    lastCustomerMessageAt: null,
+    lastAgentReplyAt: null,
+  });
   const actor = actorId(i.actor);
   const fact: SlaFact = { at, case: c };
   const sla = new CaseSla(c, at);
@@ -117,8 +112,8 @@ export function openCase(s: EngineState, input: OpenCaseInput): Case {
 /** `transition`: a move along the transition table. */
 export function transition(s: EngineState, caseId: string, status: CaseStatus, context: ChangeContext): Case {
   assertWritable(s);
-  const to = parseInput(CaseStatusSchema, status, 'status');
-  const ctx = parseInput(ChangeContextSchema, context, 'change context');
+  const to = caseStatus(status);
+  const ctx = changeContext(context);
   const entry = entryOf(s, caseId, ctx.tenantId);
   const from = entry.sla.case.status;
   assertTransition(from, to, caseId);
@@ -131,7 +126,7 @@ export function transition(s: EngineState, caseId: string, status: CaseStatus, c
 /** `reopen`: `solved → open`. */
 export function reopen(s: EngineState, caseId: string, context: ChangeContext): Case {
   assertWritable(s);
-  const ctx = parseInput(ChangeContextSchema, context, 'change context');
+  const ctx = changeContext(context);
   const entry = entryOf(s, caseId, ctx.tenantId);
   if (entry.sla.case.status !== 'solved') {
     throw new ThreadlineError(
@@ -151,7 +146,7 @@ export function reopen(s: EngineState, caseId: string, context: ChangeContext): 
 export function assign(s: EngineState, caseId: string, target: AssignInput, context: ChangeContext): Case {
   assertWritable(s);
   const t = parseInput(AssignInputSchema, target, 'assignment');
-  const ctx = parseInput(ChangeContextSchema, context, 'change context');
+  const ctx = changeContext(context);
   const entry = entryOf(s, caseId, ctx.tenantId);
   assertOpen(entry, 'assign');
   const before = entry.sla.case;
@@ -183,7 +178,7 @@ export function setPriority(
 ): Case {
   assertWritable(s);
   const p = parseInput(CasePrioritySchema, priority, 'priority');
-  const ctx = parseInput(ChangeContextSchema, context, 'change context');
+  const ctx = changeContext(context);
   const entry = entryOf(s, caseId, ctx.tenantId);
   assertOpen(entry, 'change the priority of');
   const from = entry.sla.case.priority;
@@ -207,7 +202,7 @@ export function update(
 ): Case {
   assertWritable(s);
   const u = parseInput(UpdateCaseInputSchema, changes, 'case changes');
-  const ctx = parseInput(ChangeContextSchema, context, 'change context');
+  const ctx = changeContext(context);
   const entry = entryOf(s, caseId, ctx.tenantId);
   assertOpen(entry, 'update');
   change(s, entry, 'case.updated', ctx.actor, ctx.reason ?? null, (d) => {
@@ -233,8 +228,8 @@ export function recordMessage(
   context?: Partial<ChangeContext>,
 ): Case {
   assertWritable(s);
-  const m = parseInput(RecordMessageInputSchema, message, 'message');
-  const ctx = parseInput(OptionalContextSchema, context, 'change context');
+  const m = messageInput(message);
+  const ctx = optionalContext(context, OptionalContextSchema);
   const entry = entryOf(s, caseId, ctx?.tenantId);
   const c0 = entry.sla.case;
   if (c0.status === 'closed') {
@@ -291,7 +286,7 @@ export function merge(
   context?: Partial<ChangeContext>,
 ): { source: Case; target: Case } {
   assertWritable(s);
-  const ctx = parseInput(OptionalContextSchema, context, 'change context');
+  const ctx = optionalContext(context, OptionalContextSchema);
   // Both cases are looked up in the one tenant: a case of another tenant is NOT_FOUND.
   const source = entryOf(s, sourceId, ctx?.tenantId);
   const target = entryOf(s, targetId, ctx?.tenantId);
@@ -401,7 +396,7 @@ export function acknowledgeEscalation(
 ): boolean {
   assertWritable(s);
   const mtr = parseInput(z.enum(SLA_METRICS), metric, 'metric');
-  const ctx = parseInput(ChangeContextSchema, context, 'change context');
+  const ctx = changeContext(context);
   const entry = entryOf(s, caseId, ctx.tenantId);
   const at = s.clock.now();
   checkTime(entry, at);

@@ -199,6 +199,8 @@ export function buildHandoffPacket(input: HandoffPacketInput, options: HandoffBu
   }
   window.reverse();
   const createdAt = input.createdAt ?? options.clock.now();
+  // The window's entries were validated above: the packet is parsed without them (validated
+  // once), then given them. The window never holds more than the schema's 500 entries.
   const packet = parseInput(
     HandoffPacketSchema,
     {
@@ -206,10 +208,11 @@ export function buildHandoffPacket(input: HandoffPacketInput, options: HandoffBu
       id: input.id ?? options.ids.next('handoff'),
       tenantId: input.tenantId ?? DEFAULT_TENANT,
       createdAt,
-      transcript: window,
+      transcript: [],
     },
     'handoff packet',
   );
+  packet.transcript = window;
   packet.sla = packet.sla.map((clock) =>
     clock.dueAt === undefined ? clock : { ...clock, remainingMs: clock.dueAt - createdAt },
   );

@@ -1,5 +1,4 @@
 import type { z } from 'zod';
-import { parseInput } from '../errors.js';
 import { DEFAULT_TENANT } from '../schemas/common.js';
 import { upsertConflict } from './conflicts.js';
 import {
@@ -15,12 +14,7 @@ import {
 import { type IdentityEvent, identityEvent, publishEvents } from './events.js';
 import { authorize, keyRef, recordAudit } from './guard.js';
 import { applyMerge, prepareMerge } from './merge.js';
-import {
-  type IdentityInput,
-  IdentityListSchema,
-  type ResolveOptions,
-  ResolveOptionsSchema,
-} from './options.js';
+import type { IdentityInput, ResolveOptions, ResolveOptionsSchema } from './options.js';
 import {
   type IgnoredReason,
   type InboundIdentity,
@@ -31,6 +25,7 @@ import {
 } from './plan.js';
 import { isWriteRace, MAX_RESOLVE_ATTEMPTS } from './race.js';
 import { IDENTITY_COLLECTIONS as C, type StoredIdentity } from './records.js';
+import { parseResolveInput } from './resolveInput.js';
 import type { IdentityService } from './service.js';
 import { commitStaging, Staging } from './staging.js';
 import type { StagedWrite } from './writes.js';
@@ -61,8 +56,7 @@ export async function resolve(
   identities: readonly IdentityInput[],
   options: ResolveOptions = {},
 ): Promise<ResolveResult> {
-  const list = parseInput(IdentityListSchema, identities, 'identities');
-  const opts = parseInput(ResolveOptionsSchema, options, 'resolve options');
+  const { list, opts } = parseResolveInput(identities, options);
   const inboundRaw = list.map((x, i) => normalizeAt(ctx, x, i));
   const tenantId = opts.tenantId ?? DEFAULT_TENANT;
   // A refusal is audited under the key's digest: the audit trail never holds the e-mail itself.

@@ -7,7 +7,7 @@ import {
   validationError,
 } from '../errors.js';
 import type { EventEnvelope } from '../events.js';
-import { EventEnvelopeSchema } from '../events.js';
+import { EventEnvelopeSchema, isWellFormedEnvelope } from '../events.js';
 import { DEFAULT_TENANT } from '../schemas/common.js';
 import type { CollectionDefinition, DocumentInput, FindQuery, RangeCondition } from './documentStore.js';
 
@@ -153,41 +153,6 @@ function collectNonJson(
     return;
   }
   issues.push({ path, message: `${typeof value} is not JSON`, code: 'invalid_type' });
-}
-
-const ENVELOPE_KEYS = new Set([
-  'id',
-  'type',
-  'tenantId',
-  'aggregateId',
-  'aggregateType',
-  'version',
-  'occurredAt',
-  'causationId',
-  'correlationId',
-  'trace',
-  'payload',
-]);
-const EVENT_TYPE = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;
-const nonEmpty = (v: unknown, max = 500) => typeof v === 'string' && v.length > 0 && v.length <= max;
-
-/** Hand-written equivalent of `EventEnvelopeSchema` for the append hot path. */
-function isWellFormedEnvelope(e: unknown): boolean {
-  if (typeof e !== 'object' || e === null || Array.isArray(e)) return false;
-  const x = e as Record<string, unknown>;
-  for (const k in x) if (!ENVELOPE_KEYS.has(k)) return false;
-  if (!nonEmpty(x.id) || typeof x.type !== 'string' || !EVENT_TYPE.test(x.type)) return false;
-  if (!nonEmpty(x.tenantId, 200) || /\s/.test(x.tenantId as string)) return false;
-  if (!nonEmpty(x.aggregateId) || !nonEmpty(x.aggregateType)) return false;
-  if (!Number.isInteger(x.version) || (x.version as number) < 0 || !Number.isInteger(x.occurredAt))
-    return false;
-  if (x.causationId !== undefined && !nonEmpty(x.causationId)) return false;
-  if (x.correlationId !== undefined && !nonEmpty(x.correlationId)) return false;
-  if (x.trace !== undefined) {
-    if (typeof x.trace !== 'object' || x.trace === null) return false;
-    for (const v of Object.values(x.trace)) if (typeof v !== 'string') return false;
-  }
-  return true;
 }
 
 /** A range condition of a normalised `find` query: the field and its bounds. */

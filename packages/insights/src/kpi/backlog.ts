@@ -1,5 +1,6 @@
 import { type DurationInput, DurationSchema, parseInput } from '@threadline/core';
 import { z } from 'zod';
+import { checkedRecords, isInstant, isOptionalInstant, isRecordId } from './records.js';
 import { InstantSchema, includeIdsShape, type KpiResult, RecordIdSchema } from './result.js';
 
 /** A work item (case, ticket, conversation) for {@link backlog}. */
@@ -18,11 +19,17 @@ export interface BacklogOptions {
   includeIds?: boolean;
 }
 
-const ItemsSchema = z.array(
+/** The records this KPI accepts (internal: the test compares the hand check with it). */
+export const ItemsSchema = z.array(
   z
     .object({ id: RecordIdSchema, createdAt: InstantSchema, resolvedAt: InstantSchema.optional() })
     .passthrough(),
 );
+/** The rule of `ItemsSchema` by hand (see `checkedRecords`). */
+export function isPlainItem(i: Record<string, unknown>): boolean {
+  return isRecordId(i.id) && isInstant(i.createdAt) && isOptionalInstant(i.resolvedAt);
+}
+
 const BacklogOptionsSchema = z
   .object({ asOf: InstantSchema, olderThan: DurationSchema.optional(), ...includeIdsShape })
   .strict();
@@ -46,7 +53,7 @@ export interface BacklogResult extends KpiResult {
  */
 export function backlog(items: readonly WorkItem[], options: BacklogOptions): BacklogResult {
   const o = parseInput(BacklogOptionsSchema, options, 'backlog options');
-  const list = parseInput(ItemsSchema, items, 'backlog items');
+  const list = checkedRecords(items, isPlainItem, ItemsSchema, 'backlog items');
   const minAge = o.olderThan ?? 0;
   const ids = o.includeIds ? { numerator: [] as string[], denominator: [] as string[] } : undefined;
   let open = 0;

@@ -1,5 +1,6 @@
 import { type DurationInput, DurationSchema, parseInput } from '@threadline/core';
 import { z } from 'zod';
+import { checkedRecords, isInstant, isNonEmpty, isRecordId } from './records.js';
 import { InstantSchema, includeIdsShape, type KpiResult, RecordIdSchema } from './result.js';
 
 /** One customer contact for {@link fcr}. */
@@ -35,7 +36,8 @@ export interface FcrOptions {
   includeIds?: boolean;
 }
 
-const ContactsSchema = z.array(
+/** The records this KPI accepts (internal: the test compares the hand check with it). */
+export const ContactsSchema = z.array(
   z
     .object({
       id: RecordIdSchema,
@@ -46,6 +48,17 @@ const ContactsSchema = z.array(
     })
     .passthrough(),
 );
+
+/** The rule of `ContactsSchema` by hand (see `checkedRecords`). */
+export function isPlainContact(c: Record<string, unknown>): boolean {
+  return (
+    isRecordId(c.id) &&
+    isNonEmpty(c.customerId) &&
+    isInstant(c.at) &&
+    (c.topic === undefined || typeof c.topic === 'string') &&
+    (c.resolved === undefined || typeof c.resolved === 'boolean')
+  );
+}
 
 const FcrOptionsSchema = z
   .object({
@@ -76,7 +89,7 @@ export type FcrResult = KpiResult<'numerator' | 'denominator' | 'repeats' | 'pen
  */
 export function fcr(contacts: readonly Contact[], options: FcrOptions = {}): FcrResult {
   const o = parseInput(FcrOptionsSchema, options, 'fcr options');
-  const list = parseInput(ContactsSchema, contacts, 'fcr contacts');
+  const list = checkedRecords(contacts, isPlainContact, ContactsSchema, 'fcr contacts');
   const ids = o.includeIds
     ? {
         numerator: [] as string[],

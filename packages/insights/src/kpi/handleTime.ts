@@ -1,5 +1,6 @@
 import { parseInput } from '@threadline/core';
 import { z } from 'zod';
+import { checkedRecords, isRecordId } from './records.js';
 import { includeIdsShape, type KpiResult, RecordIdSchema } from './result.js';
 
 /** One handled interaction for {@link aht}. Times in milliseconds. */
@@ -21,9 +22,22 @@ export interface AhtResult extends KpiResult {
 }
 
 const ms = z.number().finite().nonnegative();
-const InteractionsSchema = z.array(
+/** The records this KPI accepts (internal: the test compares the hand check with it). */
+export const InteractionsSchema = z.array(
   z.object({ id: RecordIdSchema, talkMs: ms, holdMs: ms.optional(), wrapMs: ms.optional() }).passthrough(),
 );
+const isMs = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+
+/** The rule of `InteractionsSchema` by hand (see `checkedRecords`). */
+export function isPlainInteraction(i: Record<string, unknown>): boolean {
+  return (
+    isRecordId(i.id) &&
+    isMs(i.talkMs) &&
+    (i.holdMs === undefined || isMs(i.holdMs)) &&
+    (i.wrapMs === undefined || isMs(i.wrapMs))
+  );
+}
+
 const AhtOptionsSchema = z
   .object({
     components: z
@@ -48,7 +62,7 @@ export function aht(
   options: { components?: HandleTimeComponent[]; includeIds?: boolean } = {},
 ): AhtResult {
   const o = parseInput(AhtOptionsSchema, options, 'aht options');
-  const list = parseInput(InteractionsSchema, interactions, 'aht interactions');
+  const list = checkedRecords(interactions, isPlainInteraction, InteractionsSchema, 'aht interactions');
   const parts = new Set(o.components ?? ['talk', 'hold', 'wrap']);
   let talk = 0;
   let hold = 0;

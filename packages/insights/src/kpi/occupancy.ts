@@ -1,5 +1,6 @@
 import { parseInput } from '@threadline/core';
 import { z } from 'zod';
+import { checkedRecords, isInstant, isNonEmpty, isRecordId } from './records.js';
 import { InstantSchema, includeIdsShape, type KpiResult, RecordIdSchema, ratio } from './result.js';
 
 /** One span of agent time in a state (e.g. `'handling'`, `'available'`, `'break'`). */
@@ -26,7 +27,8 @@ export interface OccupancyOptions {
   includeIds?: boolean;
 }
 
-const ActivitiesSchema = z.array(
+/** The records this KPI accepts (internal: the test compares the hand check with it). */
+export const ActivitiesSchema = z.array(
   z
     .object({
       id: RecordIdSchema,
@@ -38,6 +40,18 @@ const ActivitiesSchema = z.array(
     .passthrough()
     .refine((a) => a.end >= a.start, { message: 'end is before start', path: ['end'] }),
 );
+
+/** The rule of `ActivitiesSchema` by hand (see `checkedRecords`). */
+export function isPlainActivity(a: Record<string, unknown>): boolean {
+  return (
+    isRecordId(a.id) &&
+    isNonEmpty(a.agentId) &&
+    isNonEmpty(a.state) &&
+    isInstant(a.start) &&
+    isInstant(a.end) &&
+    a.end >= a.start
+  );
+}
 
 const OccupancyOptionsSchema = z
   .object({
@@ -64,7 +78,7 @@ const OccupancyOptionsSchema = z
  */
 export function occupancy(activities: readonly AgentActivity[], options: OccupancyOptions = {}): KpiResult {
   const o = parseInput(OccupancyOptionsSchema, options, 'occupancy options');
-  const list = parseInput(ActivitiesSchema, activities, 'occupancy activities');
+  const list = checkedRecords(activities, isPlainActivity, ActivitiesSchema, 'occupancy activities');
   const busy = new Set(o.busyStates ?? ['handling']);
   const idle = new Set(o.idleStates ?? ['available']);
   const agents = o.agentIds ? new Set(o.agentIds) : undefined;

@@ -1,5 +1,6 @@
 import { type DurationInput, DurationSchema, parseInput } from '@threadline/core';
 import { z } from 'zod';
+import { checkedRecords, isInstant, isOptionalInstant, isRecordId } from './records.js';
 import { InstantSchema, includeIdsShape, type KpiResult, RecordIdSchema, ratio } from './result.js';
 
 /** One contact offered to a queue: answered, abandoned, or still waiting (neither). */
@@ -10,7 +11,8 @@ export interface QueuedContact {
   abandonedAt?: number | Date;
 }
 
-const QueuedSchema = z.array(
+/** The records this KPI accepts (internal: the test compares the hand check with it). */
+export const QueuedSchema = z.array(
   z
     .object({
       id: RecordIdSchema,
@@ -36,6 +38,20 @@ const QueuedSchema = z.array(
     }),
 );
 
+/** The rule of `QueuedSchema` by hand (see `checkedRecords`). */
+export function isPlainQueued(c: Record<string, unknown>): boolean {
+  const { offeredAt, answeredAt, abandonedAt } = c;
+  return (
+    isRecordId(c.id) &&
+    isInstant(offeredAt) &&
+    isOptionalInstant(answeredAt) &&
+    isOptionalInstant(abandonedAt) &&
+    (answeredAt === undefined || abandonedAt === undefined) &&
+    (answeredAt === undefined || (answeredAt as number) >= offeredAt) &&
+    (abandonedAt === undefined || (abandonedAt as number) >= offeredAt)
+  );
+}
+
 type Outcome = 'answered' | 'abandoned' | 'short' | 'pending';
 interface Classified {
   id: string;
@@ -44,7 +60,7 @@ interface Classified {
 }
 
 function classify(contacts: readonly QueuedContact[], shortAbandonMs: number, what: string): Classified[] {
-  const list = parseInput(QueuedSchema, contacts, what);
+  const list = checkedRecords(contacts, isPlainQueued, QueuedSchema, what);
   return list.map((c) => {
     if (c.answeredAt !== undefined)
       return { id: c.id, outcome: 'answered', waitMs: c.answeredAt - c.offeredAt };

@@ -1,5 +1,6 @@
 import { parseInput } from '@threadline/core';
 import { z } from 'zod';
+import { checkedRecords, isInstant, isOptionalInstant, isRecordId } from './records.js';
 import { InstantSchema, includeIdsShape, type KpiResult, RecordIdSchema } from './result.js';
 
 /** One SLA target instance (e.g. a case's first-response or resolution metric). */
@@ -26,7 +27,8 @@ export interface SlaAttainmentOptions {
   includeIds?: boolean;
 }
 
-const RecordsSchema = z.array(
+/** The records this KPI accepts (internal: the test compares the hand check with it). */
+export const RecordsSchema = z.array(
   z
     .object({
       id: RecordIdSchema,
@@ -36,6 +38,16 @@ const RecordsSchema = z.array(
     })
     .passthrough(),
 );
+/** The rule of `RecordsSchema` by hand (see `checkedRecords`). */
+export function isPlainRecord(r: Record<string, unknown>): boolean {
+  return (
+    isRecordId(r.id) &&
+    (r.metric === undefined || typeof r.metric === 'string') &&
+    isInstant(r.dueAt) &&
+    isOptionalInstant(r.completedAt)
+  );
+}
+
 const SlaOptionsSchema = z
   .object({
     asOf: InstantSchema.optional(),
@@ -62,7 +74,7 @@ export function slaAttainment(
   options: SlaAttainmentOptions = {},
 ): SlaAttainmentResult {
   const o = parseInput(SlaOptionsSchema, options, 'slaAttainment options');
-  const list = parseInput(RecordsSchema, records, 'slaAttainment records');
+  const list = checkedRecords(records, isPlainRecord, RecordsSchema, 'slaAttainment records');
   const ids = o.includeIds
     ? {
         numerator: [] as string[],

@@ -1,5 +1,6 @@
 import { parseInput } from '@threadline/core';
 import { z } from 'zod';
+import { checkedRecords, isRecordId } from './records.js';
 import { includeIdsShape, type KpiResult, RecordIdSchema, ratio } from './result.js';
 
 /** One survey answer. */
@@ -28,11 +29,22 @@ const CsatOptionsSchema = z
   })
   .strict();
 
-function checkScale(responses: readonly SurveyResponse[], min: number, max: number, what: string): void {
-  const schema = z.array(
+/** The rule of {@link ResponsesSchema} by hand for one response (see `checkedRecords`). */
+export function isInScale(r: Record<string, unknown>, min: number, max: number): boolean {
+  return isRecordId(r.id) && typeof r.score === 'number' && r.score >= min && r.score <= max;
+}
+
+/** The responses of a survey on the scale `min`..`max`. */
+export function ResponsesSchema(min: number, max: number) {
+  return z.array(
     z.object({ id: RecordIdSchema, score: z.number().finite().min(min).max(max) }).passthrough(),
   );
-  parseInput(schema, responses, what);
+}
+
+function checkScale(responses: readonly SurveyResponse[], min: number, max: number, what: string): void {
+  const inScale = (r: Record<string, unknown>) => isInScale(r, min, max);
+  // The schema (built per scale) only runs when the hand check refuses a response.
+  checkedRecords(responses, inScale, () => ResponsesSchema(min, max), what);
 }
 
 /**
