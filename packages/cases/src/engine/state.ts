@@ -84,6 +84,11 @@ export interface EngineState {
   batch: CommitBatch | undefined;
   /** Durable mode: set once a commit failed; commands then refuse (`ADAPTER`) until a fresh engine recovers. */
   broken: ThreadlineError | undefined;
+  /**
+   * Durable mode: the metric sequence counter (`tracker.nextSeq`) last committed per tenant, so a
+   * batch writes the `case_counters` row only when it moved.
+   */
+  seqCommitted: Map<string, number>;
   /** Durable mode: whether closed cases leave memory once committed (option `evictClosed`). */
   readonly evictClosed: boolean;
   /** Durable mode: closed cases removed from memory since the engine started. */
@@ -149,6 +154,7 @@ export function createEngineState(
     durable,
     batch: undefined,
     broken: undefined,
+    seqCommitted: new Map(),
     evicted: 0,
     evictClosed: o.evictClosed ?? true,
     durableReady: undefined,
