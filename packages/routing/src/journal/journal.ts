@@ -169,6 +169,35 @@ export class RoutingJournal {
     this.ids?.take();
   }
 
+  /** Waits for the commit in flight, if any (its outcome is the journal's own business). */
+  async landed(): Promise<void> {
+    if (this.#inFlight !== null) await this.#inFlight.catch(() => undefined);
+  }
+
+  /**
+   * Rewrites what waits to commit (journal entries and events) as erasure rewrites committed
+   * ones: `rewrite` returns the new payload of a matching entry or event, `undefined` for the rest.
+   * Returns how many were rewritten.
+   */
+  rewritePending(
+    rewrite: (event: { type: string; aggregateId: string; payload: unknown; streamId?: string }) => unknown,
+  ): number {
+    let n = 0;
+    this.#entries = this.#entries.map((e) => {
+      const payload = rewrite({ ...e, streamId: this.streamId });
+      if (payload === undefined) return e;
+      n++;
+      return { ...e, payload: payload as JournalEntry };
+    });
+    this.#events = this.#events.map((e) => {
+      const payload = rewrite(e);
+      if (payload === undefined) return e;
+      n++;
+      return { ...e, payload } as RoutingEvent;
+    });
+    return n;
+  }
+
   /** Sets the committed position after recovery. */
   resume(version: number, sinceSnapshot: number): void {
     this.#version = version;
