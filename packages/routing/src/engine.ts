@@ -19,6 +19,7 @@ import {
   updateTaskCommand,
   upsertWorkerCommand,
 } from './commands.js';
+import { hookErasure } from './erasure.js';
 import type { RoutingEvent, RoutingEventPattern } from './events.js';
 import { type DecisionTrace, explain } from './explain.js';
 import type { BotTurn } from './handoff/botHandoff.js';
@@ -88,6 +89,8 @@ export class RoutingEngine {
       });
       syncWanted(this.#s);
     }
+    // Erasure on the same store reaches this engine's memory and what it has not committed.
+    if (this.#opts.store !== undefined) hookErasure(this, this.#opts.store, (e: RoutingEngine) => e.#s);
   }
 
   // -------------------------------------------------------------------------------------------

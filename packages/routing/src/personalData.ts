@@ -28,8 +28,10 @@ export const ROUTING_JOURNAL_STREAM_PREFIX = 'routing-journal:';
  *   names the customer at `packet.context.customerId`; its transcript and the core packet kept in
  *   its context are erased.
  *
- * A running engine still holds the task in memory: call `recover()` on it after the erasure
- * (or the next snapshot it writes holds the attributes it remembers).
+ * A running engine given `storage` is reached too (`erasure.ts`, through core's
+ * `onCustomerErasure` on the same document store): its tasks' attributes, the journal entries
+ * and events waiting to commit and a batch in flight are rewritten as the store is, so the next
+ * snapshot holds nothing of the customer. An engine in another process `recover()`s.
  */
 export const ROUTING_PERSONAL_DATA: PersonalDataDeclaration = {
   owner: '@threadline/routing',

@@ -213,6 +213,9 @@ async function main(config: ChildConfig): Promise<void> {
       }
       case 'advance':
         if (routingNew) routing.advanceTo(c.at);
+        // Ids of its own: when routing committed this block before a kill and cases did not,
+        // routing is skipped here, and the cases' breach and escalation ids must not shift.
+        begin(`${c.i}-cases`, c.at);
         cases.advanceTo(c.at);
         return;
       case 'open': {
@@ -287,6 +290,7 @@ async function main(config: ChildConfig): Promise<void> {
       routing: snapshot,
       cases: await all('cases'),
       deadlines: await all('case_deadlines'),
+      counters: await all('case_counters'),
       customers: await all('customers'),
       identities: await all('identities'),
       events: rows.map((r) => r.event),

@@ -18,6 +18,15 @@ import { toStoredState } from './storedState.js';
 export const CASES_COLLECTION = 'cases';
 /** The collection of persisted SLA deadlines: one row per case, `dueAt` in a range index. */
 export const CASE_DEADLINES_COLLECTION = 'case_deadlines';
+/**
+ * The collection of the engine's counters, one row per tenant: `sla-seq` holds the metric
+ * sequence counter (`next`), the deadline heap's tie-breaker, so a recovered engine numbers new
+ * metric instances exactly as the crashed one would have (the newest records may belong to
+ * closed cases, which recovery does not load).
+ */
+export const CASE_COUNTERS_COLLECTION = 'case_counters';
+/** The id of the metric sequence counter's row in {@link CASE_COUNTERS_COLLECTION}. */
+export const SLA_SEQ_ROW = 'sla-seq';
 const CASE_INDEXES = ['customerId', 'status', 'team', 'assignee'] as const;
 
 /** Attempts at a batch whose case documents keep moving (an erasure rewrote them) before giving up. */
@@ -64,6 +73,7 @@ export function ensureDurable(s: EngineState, storage: ThreadlineStorage): Promi
     const docs = storage.documents;
     await docs.defineCollection(CASES_COLLECTION, { indexes: CASE_INDEXES });
     await docs.defineCollection(CASE_DEADLINES_COLLECTION, { indexes: ['caseId'], ranges: ['dueAt'] });
+    await docs.defineCollection(CASE_COUNTERS_COLLECTION, { indexes: [] });
     await declarePersonalData(docs, CASES_PERSONAL_DATA);
   })().catch((error: unknown) => {
     s.durableReady = undefined;
@@ -153,8 +163,9 @@ function absorb(s: EngineState, batch: CommitBatch): void {
 
 /**
  * Commits a batch in one transaction: each case document with `expectedVersion`, its new audit-
- * stream events with the stream's `expectedVersion`, its deadline row when it moved, and every
- * event of the batch into the outbox. Only then are the events delivered (bus and subscribers)
+ * stream events with the stream's `expectedVersion`, its deadline row when it moved, the metric
+ * sequence counter of each tenant in the batch when it moved, and every event of the batch into
+ * the outbox. Only then are the events delivered (bus and subscribers)
  * and closed cases evicted. A case document rewritten by someone else (an erasure) is re-read,
  * its stored personal fields adopted, and the batch rebuilt; any other failure marks the engine
  * broken (commands refuse with `ADAPTER`; a fresh engine's `recover()` resumes from the store).
@@ -170,6 +181,13 @@ export async function commitBatch(s: EngineState, batch: CommitBatch): Promise<v
     for (let attempt = 1; ; attempt++) {
       absorb(s, batch);
       const items = [...batch.entries].map(build);
+      // Read with the items, synchronously: exactly the records of the commands in this batch.
+      const seq = s.tracker.nextSeq;
+      const seqRows = new Set<string>();
+      for (const it of items) {
+        const tenant = it.entry.sla.case.tenantId;
+        if (s.seqCommitted.get(tenant) !== seq) seqRows.add(tenant);
+      }
       const events = batch.events;
       try {
         const versions = await (store.transaction as NonNullable<typeof store.transaction>)(async (tx) => {
@@ -207,6 +225,9 @@ export async function commitBatch(s: EngineState, batch: CommitBatch): Promise<v
               }
             }
           }
+          for (const tenantId of seqRows) {
+            await tx.documents.put(CASE_COUNTERS_COLLECTION, { id: SLA_SEQ_ROW, tenantId, next: seq });
+          }
           if (events.length > 0) await tx.outbox.add(events);
           return out;
         });
@@ -215,6 +236,7 @@ export async function commitBatch(s: EngineState, batch: CommitBatch): Promise<v
           it.entry.dueCommitted = it.due;
           markHistoryCommitted(it.entry, it.streamVersion, it.audits, it.facts);
         });
+        for (const tenantId of seqRows) s.seqCommitted.set(tenantId, seq);
         break;
       } catch (error) {
         if (!isThreadlineError(error, 'CONFLICT') || attempt >= MAX_ATTEMPTS) throw error;

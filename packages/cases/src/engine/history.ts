@@ -43,7 +43,8 @@ export function openingEntry(entry: Pick<CaseEntry, 'opened' | 'openedBy'>): Cas
 
 /**
  * The audit-stream events a case has not committed yet: its audit entries (the opening one
- * first) after `auditCommitted`, then its SLA facts after `factsCommitted`. Every payload carries
+ * first) after `auditCommitted` and its SLA facts after `factsCommitted`, in the order they
+ * happened. Every payload carries
  * the case's `customerId` (the path declared for erasure). Event ids are derived from the stream
  * position, so a rebuilt batch (a retry, a recovered engine) produces the same ids.
  */
@@ -65,14 +66,22 @@ export function pendingHistory(entry: CaseEntry): EventEnvelope[] {
     } as EventEnvelope;
   };
   const audit = entry.audit ?? [];
-  for (let i = entry.auditCommitted ?? 0; i <= audit.length; i++) {
-    const a = i === 0 ? openingEntry(entry) : (audit[i - 1] as CaseAuditEntry);
-    out.push(envelope(AUDIT_RECORDED, a.at, { customerId: c.customerId, entry: toJson(a) }));
-  }
   const facts = entry.later ?? [];
-  for (let i = entry.factsCommitted ?? 0; i < facts.length; i++) {
-    const f = facts[i] as NonNullable<CaseEntry['later']>[number];
-    out.push(envelope(SLA_FACT_RECORDED, f.at, { customerId: c.customerId, fact: storeFact(f) }));
+  let i = entry.auditCommitted ?? 0;
+  let j = entry.factsCommitted ?? 0;
+  // Chronological, whatever the batch boundaries: audit entry `v` (which makes case version `v`)
+  // before the facts recorded on version `v`, those before entry `v + 1`. A batch cut elsewhere
+  // (a crash, a recovered engine, another flush timing) then writes the same stream.
+  while (i <= audit.length || j < facts.length) {
+    const a = i > audit.length ? undefined : i === 0 ? openingEntry(entry) : (audit[i - 1] as CaseAuditEntry);
+    const f = j < facts.length ? (facts[j] as NonNullable<CaseEntry['later']>[number]) : undefined;
+    if (a !== undefined && (f === undefined || a.version <= f.case.version)) {
+      out.push(envelope(AUDIT_RECORDED, a.at, { customerId: c.customerId, entry: toJson(a) }));
+      i++;
+    } else if (f !== undefined) {
+      out.push(envelope(SLA_FACT_RECORDED, f.at, { customerId: c.customerId, fact: storeFact(f) }));
+      j++;
+    }
   }
   return out;
 }

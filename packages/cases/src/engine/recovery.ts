@@ -12,7 +12,13 @@ import {
 import { z } from 'zod';
 import type { Case, CaseAuditEntry } from '../case.js';
 import { CASE_STATUSES } from '../transitions.js';
-import { CASE_DEADLINES_COLLECTION, CASES_COLLECTION, ensureDurable } from './durable.js';
+import {
+  CASE_COUNTERS_COLLECTION,
+  CASE_DEADLINES_COLLECTION,
+  CASES_COLLECTION,
+  ensureDurable,
+  SLA_SEQ_ROW,
+} from './durable.js';
 import { caseStreamId, markHistoryCommitted, openingEntry, parseHistory } from './history.js';
 import { ensureCollection } from './outbox.js';
 import { type CaseEntry, DEFAULT_TENANT, type EngineState, insert, lookup } from './state.js';
@@ -122,7 +128,7 @@ export function adopt(s: EngineState, entry: CaseEntry): number {
 
 /**
  * `recover`: rebuilds one tenant's open cases (every status but `closed`) and their deadlines
- * from storage. Idempotent: cases already in memory are kept, so a second call rebuilds nothing.
+ * from storage, and continues the tenant's persisted metric sequence counter (`case_counters`). Idempotent: cases already in memory are kept, so a second call rebuilds nothing.
  * All or nothing: an invalid document fails the call before anything is added.
  */
 export async function recover(s: EngineState, options?: RecoverOptions): Promise<RecoverResult> {
@@ -149,6 +155,16 @@ export async function recover(s: EngineState, options?: RecoverOptions): Promise
       }
       cursor = page.nextCursor;
     } while (cursor !== undefined);
+  }
+  // The crashed engine's metric counter: new instances continue its numbering exactly.
+  const counter =
+    s.durable === undefined
+      ? undefined
+      : await store.get(CASE_COUNTERS_COLLECTION, SLA_SEQ_ROW, { tenantId });
+  const next = counter?.next;
+  if (typeof next === 'number' && Number.isInteger(next) && next > 0) {
+    s.tracker.reserveSeq(next - 1);
+    if ((s.seqCommitted.get(tenantId) ?? -1) < next) s.seqCommitted.set(tenantId, next);
   }
   let scheduled = 0;
   for (const entry of rebuilt) {

@@ -85,6 +85,11 @@ export interface EngineState {
   batch: CommitBatch | undefined;
   /** Durable mode: set once a commit failed; commands then refuse (`ADAPTER`) until a fresh engine recovers. */
   broken: ThreadlineError | undefined;
+  /**
+   * Durable mode: the metric sequence counter (`tracker.nextSeq`) last committed per tenant, so a
+   * batch writes the `case_counters` row only when it moved.
+   */
+  seqCommitted: Map<string, number>;
   /** Durable mode: whether closed cases leave memory once committed (option `evictClosed`). */
   readonly evictClosed: boolean;
   /** Memory mode (no transactional storage): whether closed cases stay in memory (option `retainClosed`). */
@@ -152,6 +157,7 @@ export function createEngineState(
     durable,
     batch: undefined,
     broken: undefined,
+    seqCommitted: new Map(),
     evicted: 0,
     evictClosed: o.evictClosed ?? true,
     retainClosed: o.retainClosed ?? true,

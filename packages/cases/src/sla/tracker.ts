@@ -151,6 +151,11 @@ export class SlaTracker {
     this.#emit = emit;
   }
 
+  /** The sequence number the next metric instance gets (persisted, so a recovered engine continues it). */
+  get nextSeq(): number {
+    return this.#seq;
+  }
+
   /** Makes later metric instances sort after a restored one with sequence number `seq`. */
   reserveSeq(seq: number): void {
     if (seq >= this.#seq) this.#seq = seq + 1;

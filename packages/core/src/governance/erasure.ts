@@ -17,6 +17,7 @@ import {
   eraseOutboxRows,
   type OutboxErasureOutcome,
 } from './erasureEvents.js';
+import { notifyCustomerErasure } from './erasureListeners.js';
 import { assignPath, type Json, readPath, updatePath } from './jsonPath.js';
 import {
   declarationsForTenant,
@@ -371,9 +372,6 @@ export function createErasureService(options: ErasureServiceOptions): ErasureSer
       // Read before anything is erased: the values are gone afterwards.
       const known = knownValuesPattern(await identifyingValues(declarations, ids, tenantId));
       const redactKnown = textRedactor(known);
-      const entries = uniqueEntries([...registry, ...declaredCollections(declarations)]);
-      const collections = await eraseCollections(entries, ids, tenantId, now, redactKnown);
-
       const eraser = createEventEraser({
         customerIds: ids,
         customerPaths: eventErasure.customerPaths,
@@ -384,6 +382,19 @@ export function createErasureService(options: ErasureServiceOptions): ErasureSer
         erase,
         redactText: redactKnown,
       });
+      // Running engines on this store first drop the customer from memory and from what they
+      // have not committed (and let a commit in flight land, so the scan below finds it).
+      await notifyCustomerErasure(store, {
+        tenantId,
+        customerIds: ids,
+        redactStrings: eventErasure.redactStrings,
+        redactText: redactKnown,
+        matches: (event) => eraser.matches(event),
+        rewrite: (event) => eraser.rewrite(event),
+      });
+      const entries = uniqueEntries([...registry, ...declaredCollections(declarations)]);
+      const collections = await eraseCollections(entries, ids, tenantId, now, redactKnown);
+
       let eventOutcome: EventErasureOutcome = { status: 'not_configured' };
       if (events) {
         eventOutcome =

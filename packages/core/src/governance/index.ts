@@ -49,6 +49,11 @@ export {
   PiiRegistryEntrySchema,
 } from './erasure.js';
 export {
+  type CustomerErasureListener,
+  type CustomerErasureNotice,
+  onCustomerErasure,
+} from './erasureListeners.js';
+export {
   declarationsForTenant,
   declaredCollections,
   declarePersonalData,

@@ -168,6 +168,41 @@ export class RoutingJournal {
     this.ids?.take();
   }
 
+  /** Waits for the commit in flight, if any (its outcome is the journal's own business). */
+  async landed(): Promise<void> {
+    if (this.#inFlight !== null) await this.#inFlight.catch(() => undefined);
+  }
+
+  /**
+   * Rewrites what waits to commit (journal entries and events) as erasure rewrites committed
+   * ones: `rewrite` returns the new payload of a matching entry or event, `undefined` for the rest.
+   * A pending entry is offered in the one-command event shape (`payload` = the entry, matched at
+   * `payload.customerId`). Returns how many were rewritten.
+   */
+  rewritePending(
+    rewrite: (event: { type: string; aggregateId: string; payload: unknown; streamId?: string }) => unknown,
+  ): number {
+    let n = 0;
+    this.#entries = this.#entries.map((entry) => {
+      const payload = rewrite({
+        type: JOURNAL_EVENT_TYPE,
+        aggregateId: this.streamId,
+        payload: entry,
+        streamId: this.streamId,
+      });
+      if (payload === undefined) return entry;
+      n++;
+      return payload as JournalEntry;
+    });
+    this.#events = this.#events.map((e) => {
+      const payload = rewrite(e);
+      if (payload === undefined) return e;
+      n++;
+      return { ...e, payload } as RoutingEvent;
+    });
+    return n;
+  }
+
   /**
    * Sets the committed position after recovery: the stream `version` (the next append expects
    * it), the commands it holds, and the commands since the snapshot recovery started from.
