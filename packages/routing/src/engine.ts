@@ -42,6 +42,7 @@ import { acceptReservation, findReservation, type ReservationInfo } from './rese
 import { parseSnapshot, type RoutingSnapshot, restoreSnapshot, takeSnapshot } from './snapshot.js';
 import { createState, hasKeys, NO_OPTIONS, notFound, type RoutingState } from './state.js';
 import { completeTask, createTask } from './tasks/lifecycle.js';
+import { instrumentRouting } from './telemetry.js';
 import { advance } from './timers.js';
 import {
   type RoutingStats,
@@ -88,6 +89,8 @@ export class RoutingEngine {
       });
       syncWanted(this.#s);
     }
+    if (opts.telemetry)
+      instrumentRouting(this, () => this.#s, opts.telemetry, opts.telemetryAttributes ?? {});
   }
 
   // -------------------------------------------------------------------------------------------

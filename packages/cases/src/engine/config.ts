@@ -8,6 +8,9 @@ import {
   type IdGenerator,
   isThreadlineError,
   resolveDocumentStoreOption,
+  type Telemetry,
+  type TelemetryAttributes,
+  TelemetrySchema,
   ThreadlineError,
   type ThreadlineStorage,
 } from '@threadline/core';
@@ -64,6 +67,13 @@ export interface CaseEngineOptions {
    * Without storage (or with a store alone) nothing is evicted: memory is the only copy.
    */
   evictClosed?: boolean;
+  /**
+   * Tracing and metrics (default: none): a span and a `threadline.commands` count per command.
+   * See `createTelemetry` in `@threadline/core`.
+   */
+  telemetry?: Telemetry;
+  /** Attributes added to this engine's spans and metrics, e.g. `{ partition: 'p3' }`. */
+  telemetryAttributes?: TelemetryAttributes;
 }
 
 const isCalendarLike = (v: unknown): v is CalendarLike =>
@@ -153,6 +163,8 @@ export const OptionsSchema = z
         message: 'expected a function',
       })
       .optional(),
+    telemetry: TelemetrySchema.optional(),
+    telemetryAttributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
   })
   .strict();
 
