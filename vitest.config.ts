@@ -5,7 +5,9 @@ import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config
 // Workspace packages resolve to their TypeScript source through this export condition,
 // so `pnpm test` needs no build.
 const conditions = ['@threadline/source', 'import', 'module', 'node', 'default'];
-const nodeConditions = conditions.filter((c) => c !== 'import');
+// `module` is a bundler condition Node never applies: OpenTelemetry's `module` builds use
+// extensionless imports that Node cannot load, so what runs in Node resolves without it.
+const nodeConditions = conditions.filter((c) => c !== 'import' && c !== 'module');
 
 function packageDirs(parent: string): string[] {
   if (!existsSync(parent)) return [];

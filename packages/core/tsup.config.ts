@@ -12,6 +12,7 @@ export default defineConfig({
     'governance/index': 'src/governance/index.ts',
     'schemas/index': 'src/schemas/index.ts',
     'ports/index': 'src/ports/index.ts',
+    'observability/index': 'src/observability/index.ts',
   },
   format: ['esm'],
   dts: true,

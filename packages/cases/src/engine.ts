@@ -1,10 +1,11 @@
-import type {
-  EventBus,
-  EventHandler,
-  EventPattern,
-  EventsMatching,
-  Instant,
-  Unsubscribe,
+import {
+  type EventBus,
+  type EventHandler,
+  type EventPattern,
+  type EventsMatching,
+  type Instant,
+  instrumentMethods,
+  type Unsubscribe,
 } from '@threadline/core';
 import type {
   AssignInput,
@@ -38,6 +39,7 @@ import {
   recover,
 } from './engine/recovery.js';
 import { createEngineState, type EngineState } from './engine/state.js';
+import { CASE_COMMANDS } from './engine/telemetry.js';
 import { advanceTo, nextDeadline } from './engine/time.js';
 import type { CaseEngineEvent } from './events.js';
 import type { SlaMetricInstance, SlaMetricName } from './sla/metric.js';
@@ -63,6 +65,9 @@ export class CaseEngine {
 
   constructor(options: CaseEngineOptions) {
     this.#s = createEngineState(options, slaEmitter);
+    if (options.telemetry) {
+      instrumentMethods(this, options.telemetry, 'cases', CASE_COMMANDS, options.telemetryAttributes ?? {});
+    }
   }
 
   // ---------------------------------------------------------------- commands

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Clock } from './clock.js';
 import { parseInput } from './errors.js';
 import type { IdGenerator } from './ids.js';
+import { type TraceCarrier, TraceCarrierSchema } from './observability/traceContext.js';
 import { DEFAULT_TENANT, TenantIdSchema } from './schemas/common.js';
 
 /** Event type names: `<aggregate>.<past_tense_verb>` in snake case, e.g. `case.opened`. */
@@ -22,7 +23,7 @@ export const EventEnvelopeSchema = z
     causationId: z.string().min(1).optional(),
     correlationId: z.string().min(1).optional(),
     /** W3C trace context carried across the bus (`traceparent`, `tracestate`). */
-    trace: z.record(z.string(), z.string()).optional(),
+    trace: TraceCarrierSchema.optional(),
     payload: z.unknown(),
   })
   .strict();
@@ -41,7 +42,8 @@ export interface EventEnvelope<T extends string = string, P = unknown> {
   occurredAt: number;
   causationId?: string;
   correlationId?: string;
-  trace?: Record<string, string>;
+  /** W3C trace context of the operation that produced the event (see `@threadline/core/observability`). */
+  trace?: TraceCarrier;
   payload: P;
 }
 
@@ -63,7 +65,8 @@ export interface CreateEventInput<T extends string, P> {
   occurredAt?: number;
   causationId?: string;
   correlationId?: string;
-  trace?: Record<string, string>;
+  /** W3C trace context to carry (usually stamped by an instrumented bus, see `stampTrace`). */
+  trace?: TraceCarrier;
 }
 
 const ENVELOPE_KEYS = new Set([

@@ -65,6 +65,7 @@ export * from './expression/index.js';
 export * from './governance/index.js';
 export * from './identity/index.js';
 export { createIdGenerator, createSequentialIds, type IdGenerator, type IdGeneratorOptions } from './ids.js';
+export * from './observability/index.js';
 export * from './ports/index.js';
 export { createRandom, type Random } from './random.js';
 export { createScheduler, type Schedulable, Scheduler, type SchedulerOptions } from './scheduler.js';

@@ -5,12 +5,13 @@ import * as channels from '@threadline/core/channels';
 import * as context from '@threadline/core/context';
 import * as governance from '@threadline/core/governance';
 import * as identity from '@threadline/core/identity';
+import * as observability from '@threadline/core/observability';
 import * as ports from '@threadline/core/ports';
 import * as rules from '@threadline/core/rules';
 import * as schemas from '@threadline/core/schemas';
 import { describe, expect, it } from 'vitest';
 
-const subpaths = { calendar, channels, context, governance, identity, ports, rules, schemas };
+const subpaths = { calendar, channels, context, governance, identity, observability, ports, rules, schemas };
 
 describe('subpath exports', () => {
   it('each subpath resolves by package name and carries its representative exports', () => {
@@ -27,6 +28,7 @@ describe('subpath exports', () => {
     expect(schemas.ChannelSchema.parse('email')).toBe('email');
     expect(typeof ports.createOutboxRelay).toBe('function');
     expect(typeof ports.validateAdapter).toBe('function');
+    expect(observability.noopTelemetry.enabled).toBe(false);
   });
 
   it('the root re-exports the very same objects as every subpath', () => {

@@ -43,6 +43,7 @@ import { acceptReservation, findReservation, type ReservationInfo } from './rese
 import { parseSnapshot, type RoutingSnapshot, restoreSnapshot, takeSnapshot } from './snapshot.js';
 import { createState, hasKeys, NO_OPTIONS, notFound, type RoutingState } from './state.js';
 import { completeTask, createTask } from './tasks/lifecycle.js';
+import { instrumentRouting } from './telemetry.js';
 import { advance } from './timers.js';
 import {
   type RoutingStats,
@@ -89,8 +90,13 @@ export class RoutingEngine {
       });
       syncWanted(this.#s);
     }
+<<<<<<< HEAD
     // Erasure on the same store reaches this engine's memory and what it has not committed.
     if (this.#opts.store !== undefined) hookErasure(this, this.#opts.store, (e: RoutingEngine) => e.#s);
+=======
+    if (opts.telemetry)
+      instrumentRouting(this, () => this.#s, opts.telemetry, opts.telemetryAttributes ?? {});
+>>>>>>> i13-observe
   }
 
   // -------------------------------------------------------------------------------------------

@@ -7,6 +7,9 @@ import {
   isThreadlineError,
   parseInput,
   resolveDocumentStoreOption,
+  type Telemetry,
+  type TelemetryAttributes,
+  TelemetrySchema,
   ThreadlineError,
   type ThreadlineStorage,
   validateAdapter,
@@ -37,6 +40,13 @@ export interface ShiftCalendar {
 export interface RoutingEngineOptions {
   /** Time source; the engine never reads the wall clock itself. */
   clock: Clock;
+  /**
+   * Tracing and metrics (default: none): a span and a `threadline.commands` count per command, the
+   * `threadline.routing.queue_depth` gauge. See `createTelemetry` in `@threadline/core`.
+   */
+  telemetry?: Telemetry;
+  /** Attributes added to this engine's spans and metrics, e.g. `{ partition: 'p3' }`. */
+  telemetryAttributes?: TelemetryAttributes;
   /** Id generator for reservations, generated task ids and event ids (default: sequential). */
   ids?: IdGenerator;
   /** The workflow: typed object or JSON (validated, `CONFIG` error on bad input). */
@@ -159,6 +169,8 @@ export const RoutingEngineOptionsSchema = z
       )
       .optional(),
     trace: z.boolean().optional(),
+    telemetry: TelemetrySchema.optional(),
+    telemetryAttributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
     tenantId: z.string().min(1).optional(),
     handoffRules: HandoffRulesSchema.optional(),
     personRequestDetector: z

@@ -10,12 +10,17 @@ import {
 } from '@nats-io/jetstream';
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import {
+  consumeEvent,
   type EventBus,
   type EventEnvelope,
   type EventHandler,
   type EventPattern,
   type EventsMatching,
+  METRICS,
+  noopLogger,
+  noopTelemetry,
   parseEvent,
+  publishEvents,
   ThreadlineError,
   type Unsubscribe,
 } from '@threadline/core';
@@ -126,8 +131,15 @@ export function createNatsEventBus<E extends EventEnvelope = EventEnvelope>(
   const subscriptions = new Set<Subscription>();
   const perPattern = new Map<string, number>();
   let closed = false;
+  const telemetry = config.telemetry ?? noopTelemetry;
+  const log = (config.logger ?? noopLogger).child({ component: 'nats-bus', stream });
+  const redeliveries = telemetry.counter(METRICS.redeliveries, { description: 'Deliveries after the first' });
 
   const report = (error: unknown, context: NatsBusErrorContext) => {
+    log[context.stage === 'handler' && !context.deadLettered ? 'warn' : 'error'](
+      { ...context, err: error instanceof Error ? error.message : String(error) },
+      `NATS bus ${context.stage} problem`,
+    );
     try {
       config.onError?.(error, context);
     } catch {
@@ -182,9 +194,16 @@ export function createNatsEventBus<E extends EventEnvelope = EventEnvelope>(
       return;
     }
     const deliveries = durable ? m.info.deliveryCount : 1;
-    if (deliveries > 1) counts.redelivered++;
+    if (deliveries > 1) {
+      counts.redelivered++;
+      redeliveries.add(1, { 'messaging.system': 'nats', ...(durable ? { durable } : {}) });
+    }
     try {
-      await handler(event);
+      await consumeEvent(telemetry, 'nats', event, () => handler(event), {
+        'messaging.destination.name': pattern,
+        'messaging.delivery_count': deliveries,
+        ...(durable ? { 'messaging.consumer.group.name': durable } : {}),
+      });
       counts.delivered++;
       if (durable) m.ack();
     } catch (error) {
@@ -252,37 +271,39 @@ export function createNatsEventBus<E extends EventEnvelope = EventEnvelope>(
     return m.headers?.get('Threadline-Aggregate') || m.subject;
   }
 
+  async function publishNow(events: readonly EventEnvelope[]): Promise<void> {
+    const { js } = await setup;
+    await bus.ready();
+    // Sent back to back on one connection, so the stream stores them in this order.
+    const acks = events.map((e) => {
+      const h = headers();
+      h.set('Threadline-Aggregate', `${e.aggregateType}:${e.aggregateId}`);
+      return js.publish(eventSubject(prefix, e.tenantId ?? 'default', e.type), JSON.stringify(e), {
+        msgID: e.id,
+        headers: h,
+      });
+    });
+    const results = await Promise.allSettled(acks);
+    let firstError: unknown;
+    for (const r of results) {
+      if (r.status === 'rejected') firstError ??= r.reason;
+      else if (r.value.duplicate) counts.duplicates++;
+      else counts.published++;
+    }
+    if (firstError !== undefined) {
+      throw new ThreadlineError('ADAPTER', 'NATS JetStream did not accept every event (retry: ids dedupe)', {
+        cause: firstError,
+      });
+    }
+  }
+
   const bus: NatsEventBus<E> = {
     async publish(input) {
       if (closed) throw new ThreadlineError('CONFLICT', 'this NATS bus is closed');
       const events = (Array.isArray(input) ? input : [input]) as readonly EventEnvelope[];
-      const { js } = await setup;
-      await bus.ready();
-      // Sent back to back on one connection, so the stream stores them in this order.
-      const acks = events.map((e) => {
-        const h = headers();
-        h.set('Threadline-Aggregate', `${e.aggregateType}:${e.aggregateId}`);
-        return js.publish(eventSubject(prefix, e.tenantId ?? 'default', e.type), JSON.stringify(e), {
-          msgID: e.id,
-          headers: h,
-        });
+      await publishEvents(telemetry, 'nats', events, (stamped) => publishNow(stamped), {
+        'messaging.destination.name': stream,
       });
-      const results = await Promise.allSettled(acks);
-      let firstError: unknown;
-      for (const r of results) {
-        if (r.status === 'rejected') firstError ??= r.reason;
-        else if (r.value.duplicate) counts.duplicates++;
-        else counts.published++;
-      }
-      if (firstError !== undefined) {
-        throw new ThreadlineError(
-          'ADAPTER',
-          'NATS JetStream did not accept every event (retry: ids dedupe)',
-          {
-            cause: firstError,
-          },
-        );
-      }
     },
 
     subscribe(pattern, handler, subscribeOptions = {}) {

@@ -1,5 +1,5 @@
 import type { NatsConnection } from '@nats-io/transport-node';
-import { parseInput } from '@threadline/core';
+import { type Logger, LoggerSchema, parseInput, type Telemetry, TelemetrySchema } from '@threadline/core';
 import { z } from 'zod';
 import type { NatsBusErrorContext } from './bus.js';
 
@@ -43,14 +43,30 @@ export type NatsBusOptions = z.input<typeof NatsBusOptionsSchema> & {
   connection?: NatsConnection;
   /** Called for every handler failure, undecodable message and consumer problem. */
   onError?: (error: unknown, context: NatsBusErrorContext) => void;
+  /**
+   * Tracing and metrics (default: none): publishes in producer spans that stamp W3C trace context
+   * into the envelopes, handlers in consumer spans that continue the producer's trace, and
+   * `threadline.bus.*` counters (published, consumed, redeliveries). See `createTelemetry`.
+   */
+  telemetry?: Telemetry;
+  /** Structured logger for handler failures, dead letters and consumer problems (default: silent). */
+  logger?: Logger;
 };
 
 /** Validated options. */
-export type ParsedNatsBusOptions = z.output<typeof NatsBusOptionsSchema> & Pick<NatsBusOptions, 'onError'>;
+export type ParsedNatsBusOptions = z.output<typeof NatsBusOptionsSchema> &
+  Pick<NatsBusOptions, 'onError'> & { telemetry: Telemetry | undefined; logger: Logger | undefined };
 
 /** Validates the options (`CONFIG` error naming each bad field). */
 export function parseNatsBusOptions(options: NatsBusOptions): ParsedNatsBusOptions {
-  const { connection: _connection, onError, ...plain } = options;
+  const { connection: _connection, onError, telemetry, logger, ...plain } = options;
   const parsed = parseInput(NatsBusOptionsSchema, plain, 'NATS bus options', 'CONFIG');
-  return onError ? { ...parsed, onError } : parsed;
+  const hooks = parseInput(
+    z.object({ telemetry: TelemetrySchema.optional(), logger: LoggerSchema.optional() }),
+    { telemetry, logger },
+    'NATS bus options',
+    'CONFIG',
+  );
+  const withHooks = { ...parsed, telemetry: hooks.telemetry, logger: hooks.logger };
+  return onError ? { ...withHooks, onError } : withHooks;
 }

@@ -1,6 +1,9 @@
 import {
   type AdapterCapabilities,
   type Clock,
+  instrumentStorage,
+  type Telemetry,
+  TelemetrySchema,
   ThreadlineError,
   type ThreadlineStorage,
 } from '@threadline/core';
@@ -28,6 +31,12 @@ export interface PostgresStorageOptions {
    * clock skew between them); inject a `ManualClock` in tests.
    */
   leaseClock?: Clock;
+  /**
+   * Tracing and metrics (default: none): every store call in a client span (`postgresql
+   * documents.put`, …), the active trace context stamped into events added to the outbox, lease
+   * changes counted. See `createTelemetry` in `@threadline/core`.
+   */
+  telemetry?: Telemetry;
 }
 
 /** Documents, event log and outbox in one PostgreSQL schema, plus migrations. */
@@ -82,7 +91,7 @@ export function createPostgresStorage(options: PostgresStorageOptions): Postgres
     throw new ThreadlineError('CONFIG', 'Invalid options: expected { client, schema? }');
   }
   const unknownKeys = Object.keys(options).filter(
-    (k) => !['client', 'schema', 'outboxClaimTimeoutMs', 'leaseClock'].includes(k),
+    (k) => !['client', 'schema', 'outboxClaimTimeoutMs', 'leaseClock', 'telemetry'].includes(k),
   );
   if (unknownKeys.length > 0) {
     throw new ThreadlineError(
@@ -129,7 +138,13 @@ export function createPostgresStorage(options: PostgresStorageOptions): Postgres
     batcher: new PutBatcher(driver, tables),
     checkFence: (tx, fence) => checkFence(tx, tables, fence),
   });
-  return {
+  const telemetry = options.telemetry;
+  if (telemetry !== undefined && !TelemetrySchema.safeParse(telemetry).success) {
+    throw new ThreadlineError('CONFIG', 'Invalid telemetry: expected a Telemetry (createTelemetry)', {
+      issues: [{ path: ['telemetry'], message: 'expected a Telemetry', code: 'invalid_type' }],
+    });
+  }
+  const storage: PostgresStorage = {
     documents,
     events: new PostgresEventLog(driver, tables, capabilities),
     outbox: new PostgresOutbox(driver, tables, claimMs, driver),
@@ -139,4 +154,5 @@ export function createPostgresStorage(options: PostgresStorageOptions): Postgres
     migrate: () => migrate(driver, tables),
     close: () => driver.close(),
   };
+  return telemetry === undefined ? storage : instrumentStorage(storage, { telemetry, system: 'postgresql' });
 }

@@ -5,6 +5,9 @@ import {
   type EventHandler,
   type EventPattern,
   type EventsMatching,
+  noopLogger,
+  noopTelemetry,
+  publishEvents,
   ThreadlineError,
   type Unsubscribe,
 } from '@threadline/core';
@@ -103,7 +106,13 @@ export function createRedisEventBus<E extends EventEnvelope = EventEnvelope>(
     redelivered: 0,
     deadLettered: 0,
   };
+  const telemetry = config.telemetry ?? noopTelemetry;
+  const log = (config.logger ?? noopLogger).child({ component: 'redis-bus', keyPrefix: config.keyPrefix });
   const report = (error: unknown, context: RedisBusErrorContext) => {
+    log[context.stage === 'handler' && !context.deadLettered ? 'warn' : 'error'](
+      { ...context, err: error instanceof Error ? error.message : String(error) },
+      `Redis bus ${context.stage} problem`,
+    );
     try {
       config.onError?.(error, context);
     } catch {
@@ -114,53 +123,49 @@ export function createRedisEventBus<E extends EventEnvelope = EventEnvelope>(
   const perPattern = new Map<string, number>();
   let closed = false;
 
+  async function publishNow(events: readonly EventEnvelope[]): Promise<void> {
+    await bus.ready();
+    const keys = new Set<string>();
+    const batch = client.multi();
+    for (const e of events) {
+      const key = streamKey(config.keyPrefix, e.tenantId ?? 'default', familyOf(e.type));
+      keys.add(key);
+      batch.xadd(
+        key,
+        'MAXLEN',
+        '~',
+        config.maxLen,
+        '*',
+        'event',
+        JSON.stringify(e),
+        'aggregate',
+        `${e.aggregateType}:${e.aggregateId}`,
+      );
+    }
+    batch.sadd(registryKey(config.keyPrefix), ...keys);
+    let results: [Error | null, unknown][] | null;
+    try {
+      results = await batch.exec();
+    } catch (error) {
+      throw new ThreadlineError('ADAPTER', 'Redis did not accept the events (retry: handlers dedupe by id)', {
+        cause: error,
+      });
+    }
+    const failed = results?.find(([error]) => error !== null);
+    if (!results || failed) {
+      throw new ThreadlineError('ADAPTER', 'Redis did not accept the events (retry: handlers dedupe by id)', {
+        cause: failed?.[0],
+      });
+    }
+    counts.published += events.length;
+  }
+
   const bus: RedisEventBus<E> = {
     async publish(input) {
       if (closed) throw new ThreadlineError('CONFLICT', 'this Redis bus is closed');
       const events = (Array.isArray(input) ? input : [input]) as readonly EventEnvelope[];
       if (events.length === 0) return;
-      await bus.ready();
-      const keys = new Set<string>();
-      const batch = client.multi();
-      for (const e of events) {
-        const key = streamKey(config.keyPrefix, e.tenantId ?? 'default', familyOf(e.type));
-        keys.add(key);
-        batch.xadd(
-          key,
-          'MAXLEN',
-          '~',
-          config.maxLen,
-          '*',
-          'event',
-          JSON.stringify(e),
-          'aggregate',
-          `${e.aggregateType}:${e.aggregateId}`,
-        );
-      }
-      batch.sadd(registryKey(config.keyPrefix), ...keys);
-      let results: [Error | null, unknown][] | null;
-      try {
-        results = await batch.exec();
-      } catch (error) {
-        throw new ThreadlineError(
-          'ADAPTER',
-          'Redis did not accept the events (retry: handlers dedupe by id)',
-          {
-            cause: error,
-          },
-        );
-      }
-      const failed = results?.find(([error]) => error !== null);
-      if (!results || failed) {
-        throw new ThreadlineError(
-          'ADAPTER',
-          'Redis did not accept the events (retry: handlers dedupe by id)',
-          {
-            cause: failed?.[0],
-          },
-        );
-      }
-      counts.published += events.length;
+      await publishEvents(telemetry, 'redis', events, publishNow);
     },
 
     subscribe(pattern, handler, subscribeOptions = {}) {
@@ -172,7 +177,7 @@ export function createRedisEventBus<E extends EventEnvelope = EventEnvelope>(
         durable = `${config.group}__${pattern.replace(/\*/g, 'all').replace(/[^A-Za-z0-9_.-]/g, '_')}__${n}`;
       }
       const sub = startSubscription(
-        { client, config, counts, report, consumer },
+        { client, config, counts, report, consumer, telemetry },
         pattern,
         handler as (e: EventEnvelope) => unknown,
         durable,

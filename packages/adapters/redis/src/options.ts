@@ -1,4 +1,4 @@
-import { parseInput } from '@threadline/core';
+import { type Logger, LoggerSchema, parseInput, type Telemetry, TelemetrySchema } from '@threadline/core';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { RedisBusErrorContext } from './bus.js';
@@ -28,6 +28,12 @@ export const RedisBusOptionsSchema = z
     maxInFlight: z.number().int().min(1).max(10_000).default(1),
     /** Entries read per call (default 100). */
     batchSize: z.number().int().min(1).max(10_000).default(100),
+    /**
+     * Durable subscriptions check the seen ids of a read batch in one pipelined round trip and
+     * acknowledge handled entries (`SET seen` + `XACK`) in one pipeline per batch (default `true`).
+     * `false` makes two round trips per entry, as before 0.2 (kept for comparison).
+     */
+    pipelineAcks: z.boolean().default(true),
     /** How long a read blocks waiting for entries (default 1 s; bounds how fast `close` returns). */
     blockMs: z.number().int().min(1).max(60_000).default(1000),
     /** How long handled event ids are remembered to skip duplicates (default 24 h). */
@@ -45,14 +51,30 @@ export type RedisBusOptions = z.input<typeof RedisBusOptionsSchema> & {
   client?: Redis;
   /** Called for every handler failure, undecodable entry and consumer problem. */
   onError?: (error: unknown, context: RedisBusErrorContext) => void;
+  /**
+   * Tracing and metrics (default: none): publishes in producer spans that stamp W3C trace context
+   * into the envelopes, handlers in consumer spans that continue the producer's trace, and
+   * `threadline.bus.*` counters (published, consumed, redeliveries). See `createTelemetry`.
+   */
+  telemetry?: Telemetry;
+  /** Structured logger for handler failures, dead letters and consumer problems (default: silent). */
+  logger?: Logger;
 };
 
 /** Validated options. */
-export type ParsedRedisBusOptions = z.output<typeof RedisBusOptionsSchema> & Pick<RedisBusOptions, 'onError'>;
+export type ParsedRedisBusOptions = z.output<typeof RedisBusOptionsSchema> &
+  Pick<RedisBusOptions, 'onError'> & { telemetry: Telemetry | undefined; logger: Logger | undefined };
 
 /** Validates the options (`CONFIG` error naming each bad field). */
 export function parseRedisBusOptions(options: RedisBusOptions): ParsedRedisBusOptions {
-  const { client: _client, onError, ...plain } = options;
+  const { client: _client, onError, telemetry, logger, ...plain } = options;
   const parsed = parseInput(RedisBusOptionsSchema, plain, 'Redis bus options', 'CONFIG');
-  return onError ? { ...parsed, onError } : parsed;
+  const hooks = parseInput(
+    z.object({ telemetry: TelemetrySchema.optional(), logger: LoggerSchema.optional() }),
+    { telemetry, logger },
+    'Redis bus options',
+    'CONFIG',
+  );
+  const withHooks = { ...parsed, telemetry: hooks.telemetry, logger: hooks.logger };
+  return onError ? { ...withHooks, onError } : withHooks;
 }

@@ -1,4 +1,4 @@
-import { type EventEnvelope, parseEvent } from '@threadline/core';
+import { consumeEvent, type EventEnvelope, METRICS, parseEvent, type Telemetry } from '@threadline/core';
 import type { Redis } from 'ioredis';
 import type { RedisBusErrorContext, RedisBusStats } from './bus.js';
 import { deadKey, familyOf, registryKey, streamMatches, typeMatches } from './keys.js';
@@ -14,7 +14,11 @@ export interface SubscriptionContext {
   counts: Omit<RedisBusStats, 'subscriptions'>;
   report: (error: unknown, context: RedisBusErrorContext) => void;
   consumer: string;
+  telemetry: Telemetry;
 }
+
+/** Event ids a subscription handled lately, checked before Redis (duplicates within a read batch). */
+const RECENT_IDS = 10_000;
 
 /** A running subscription: its loop, and how to stop it. */
 export interface RunningSubscription {
@@ -57,6 +61,17 @@ export function startSubscription(
   const retries = new Map<string, { key: string; id: string; deliveries: number; dueAt: number }>();
   const chains = new Map<string, Promise<void>>();
   const inFlight = new Set<Promise<void>>();
+  const redeliveries = ctx.telemetry.counter(METRICS.redeliveries, {
+    description: 'Deliveries after the first',
+  });
+  // Pipelined acknowledgements: `SET seen` + `XACK` of handled entries, flushed in one round trip
+  // per read batch (or every `batchSize` entries) instead of one per entry.
+  let acks = client.pipeline();
+  let ackCount = 0;
+  let ackFlush: Promise<void> = Promise.resolve();
+  const recent = new Set<string>();
+  // Seen flags prefetched for a read batch: entry id → handled before by the group.
+  const seenBefore = new Map<string, boolean>();
   const where = (extra: Partial<RedisBusErrorContext> = {}): RedisBusErrorContext => ({
     stage: 'consumer',
     pattern,
@@ -115,16 +130,34 @@ export function startSubscription(
       return;
     }
     const seen = durable ? `${prefix}:seen:${durable}:${event.id}` : '';
-    if (durable && (await client.exists(seen)) === 1) {
-      counts.duplicates++;
-      await client.xack(key, durable, id);
-      return;
+    if (durable) {
+      const prefetched = seenBefore.get(id);
+      seenBefore.delete(id);
+      // Handled here lately, or by the group as of the batch's prefetch; else ask Redis.
+      let duplicate = recent.has(event.id) || prefetched === true;
+      if (!duplicate && prefetched === undefined) duplicate = (await client.exists(seen)) === 1;
+      if (duplicate) {
+        counts.duplicates++;
+        if (config.pipelineAcks) queueAck(key, id);
+        else await client.xack(key, durable, id);
+        return;
+      }
     }
-    if (deliveries > 1) counts.redelivered++;
+    if (deliveries > 1) {
+      counts.redelivered++;
+      redeliveries.add(1, { 'messaging.system': 'redis', ...(durable ? { durable } : {}) });
+    }
     try {
-      await handler(event);
+      await consumeEvent(ctx.telemetry, 'redis', event, () => handler(event), {
+        'messaging.destination.name': pattern,
+        'messaging.delivery_count': deliveries,
+        ...(durable ? { 'messaging.consumer.group.name': durable } : {}),
+      });
       counts.delivered++;
-      if (durable)
+      if (durable && config.pipelineAcks) {
+        remember(event.id);
+        queueAck(key, id, seen);
+      } else if (durable)
         await client.multi().set(seen, '1', 'PX', config.dedupeTtlMs).xack(key, durable, id).exec();
     } catch (error) {
       counts.failed++;
@@ -159,6 +192,64 @@ export function startSubscription(
       const delay = config.retryDelaysMs[Math.min(deliveries - 1, config.retryDelaysMs.length - 1)] ?? 0;
       retries.set(`${key} ${id}`, { key, id, deliveries, dueAt: Date.now() + delay });
     }
+  }
+
+  function remember(eventId: string): void {
+    recent.add(eventId);
+    if (recent.size > RECENT_IDS) recent.delete(recent.values().next().value as string);
+  }
+
+  function queueAck(key: string, id: string, seen?: string): void {
+    if (seen !== undefined) acks.set(seen, '1', 'PX', config.dedupeTtlMs);
+    acks.xack(key, durable as string, id);
+    ackCount++;
+    if (ackCount >= config.batchSize) void flushAcks();
+  }
+
+  /** Sends the queued acknowledgements in one round trip; resolves when Redis answered. */
+  function flushAcks(): Promise<void> {
+    if (ackCount === 0) return ackFlush;
+    const batch = acks;
+    acks = client.pipeline();
+    ackCount = 0;
+    const previous = ackFlush;
+    ackFlush = (async () => {
+      await previous;
+      try {
+        const results = (await batch.exec()) ?? [];
+        const failed = results.find(([error]) => error !== null);
+        if (failed) ctx.report(failed[0], where());
+      } catch (error) {
+        // Unacknowledged entries stay pending: another read claims and dedupes them.
+        ctx.report(error, where());
+      }
+    })();
+    return ackFlush;
+  }
+
+  /** One `EXISTS` round trip for a read batch's event ids (durable subscriptions). */
+  async function prefetchSeen(entries: readonly Entry[]): Promise<void> {
+    const pipe = client.pipeline();
+    const ids: string[] = [];
+    for (const [id, fields] of entries) {
+      const json = fields[fields.indexOf('event') + 1];
+      const match = json === undefined ? null : /"id":"((?:[^"\\]|\\.)*)"/.exec(json);
+      if (!match) continue; // undecodable or odd: handle() checks it alone
+      let eventId: string;
+      try {
+        eventId = JSON.parse(`"${match[1]}"`) as string;
+      } catch {
+        continue;
+      }
+      ids.push(id);
+      pipe.exists(`${prefix}:seen:${durable}:${eventId}`);
+    }
+    if (ids.length === 0) return;
+    const results = (await pipe.exec()) ?? [];
+    ids.forEach((id, i) => {
+      const [error, value] = results[i] ?? [new Error('no reply'), 0];
+      if (error === null) seenBefore.set(id, value === 1);
+    });
   }
 
   async function dispatch(key: string, entry: Entry, deliveries: number): Promise<void> {
@@ -252,12 +343,20 @@ export function startSubscription(
               )
             : await reader.xread('COUNT', config.batchSize, 'BLOCK', block, 'STREAMS', ...keys, ...ids)
         ) as [string, Entry[]][] | null;
+        if (durable && config.pipelineAcks) {
+          await prefetchSeen((result ?? []).flatMap(([, entries]) => entries));
+        }
         for (const [key, entries] of result ?? []) {
           for (const entry of entries) {
             if (stopped) break;
             if (!durable) positions.set(key, entry[0]);
             await dispatch(key, entry, 1);
           }
+        }
+        if (durable && config.pipelineAcks) {
+          // Acknowledge what this batch handled before reading the next (one round trip).
+          await Promise.race([Promise.all(inFlight), stopSignal]);
+          await flushAcks();
         }
       } catch (error) {
         if (stopped) break;
@@ -278,6 +377,7 @@ export function startSubscription(
       reader.disconnect();
       // Handlers still running finish on their own; a hung one must not hang `close`.
       await loop.catch(() => undefined);
+      await flushAcks();
     },
   };
 }

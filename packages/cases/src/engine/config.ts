@@ -8,6 +8,9 @@ import {
   type IdGenerator,
   isThreadlineError,
   resolveDocumentStoreOption,
+  type Telemetry,
+  type TelemetryAttributes,
+  TelemetrySchema,
   ThreadlineError,
   type ThreadlineStorage,
 } from '@threadline/core';
@@ -74,6 +77,13 @@ export interface CaseEngineOptions {
    * Ignored in durable mode (see `evictClosed`).
    */
   retainClosed?: boolean;
+  /**
+   * Tracing and metrics (default: none): a span and a `threadline.commands` count per command.
+   * See `createTelemetry` in `@threadline/core`.
+   */
+  telemetry?: Telemetry;
+  /** Attributes added to this engine's spans and metrics, e.g. `{ partition: 'p3' }`. */
+  telemetryAttributes?: TelemetryAttributes;
 }
 
 const isCalendarLike = (v: unknown): v is CalendarLike =>
@@ -164,6 +174,8 @@ export const OptionsSchema = z
         message: 'expected a function',
       })
       .optional(),
+    telemetry: TelemetrySchema.optional(),
+    telemetryAttributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
   })
   .strict();
 

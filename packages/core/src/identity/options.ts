@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import type { DeliveryErrorHandler } from '../delivery.js';
 import type { AccessControl } from '../governance/access.js';
 import type { IdGenerator } from '../ids.js';
+import type { Telemetry } from '../observability/telemetry.js';
 import type { Actor, AuditSink } from '../ports/audit.js';
 import type { DocumentStore } from '../ports/documentStore.js';
 import type { ThreadlineStorage } from '../ports/storage.js';
@@ -158,4 +159,9 @@ export interface IdentityServiceOptions {
    * `resolveConflict`); a denial is `FORBIDDEN`, audited by the access control, and changes nothing.
    */
   access?: AccessControl;
+  /**
+   * Tracing and metrics (default: none): `resolve`, `merge`, `unmerge`, `setBlocked` and
+   * `resolveConflict` run in spans and count in `threadline.commands`. See `createTelemetry`.
+   */
+  telemetry?: Telemetry;
 }

@@ -1,4 +1,8 @@
+import { z } from 'zod';
 import type { DeliveryFailureStats } from '../delivery.js';
+import { parseInput } from '../errors.js';
+import { instrumentMethods } from '../observability/instrument.js';
+import { TelemetrySchema } from '../observability/telemetry.js';
 import type { Actor } from '../ports/audit.js';
 import type { IdentityKind } from '../schemas/identity.js';
 import * as blocking from './blocking.js';
@@ -20,6 +24,15 @@ import type { IdentityConflict, MergeRecord, StoredIdentity } from './records.js
 import type { ResolveResult } from './resolve.js';
 import * as resolve from './resolve.js';
 import * as unmerge from './unmerge.js';
+
+/** The identity operations that run in a span and count in `threadline.commands` (with `telemetry`). */
+const IDENTITY_COMMANDS = [
+  'resolve',
+  'merge',
+  'unmerge',
+  'setBlocked',
+  'resolveConflict',
+] as const satisfies readonly (keyof IdentityService)[];
 
 // The public service and its option/result types are exported from here so existing imports of
 // './service.js' keep working; each operation lives in the module named after it.
@@ -64,6 +77,15 @@ export class IdentityService {
   constructor(options: IdentityServiceOptions) {
     this.ctx = createIdentityContext(options);
     this.config = this.ctx.config;
+    if (options.telemetry !== undefined) {
+      const { telemetry } = parseInput(
+        z.object({ telemetry: TelemetrySchema }),
+        { telemetry: options.telemetry },
+        'identity service options',
+        'CONFIG',
+      );
+      instrumentMethods(this, telemetry, 'identity', IDENTITY_COMMANDS);
+    }
   }
 
   /**

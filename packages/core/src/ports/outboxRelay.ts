@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { type Clock, SystemClock, type TimerClock } from '../clock.js';
 import { isThreadlineError, parseInput, ThreadlineError } from '../errors.js';
 import type { EventEnvelope } from '../events.js';
+import { METRICS } from '../observability/instrument.js';
+import { type Logger, LoggerSchema, noopLogger } from '../observability/logger.js';
+import { noopTelemetry, type Telemetry, TelemetrySchema } from '../observability/telemetry.js';
 import type { Outbox, OutboxEntry } from './outbox.js';
 import { validateAdapter } from './registration.js';
 
@@ -39,6 +42,14 @@ export interface OutboxRelayOptions {
   backoff?: OutboxRelayBackoff;
   /** Called for each failed publish, with the events of the attempt. A throwing callback is ignored. */
   onError?: (error: unknown, context: { events: readonly EventEnvelope[] }) => void;
+  /**
+   * Tracing and metrics (default: none): a span per published batch, the lag of each event at
+   * publish (`threadline.relay.lag`), failures (`threadline.relay.failures`) and, while started,
+   * the pending count and age gauges. See `createTelemetry`.
+   */
+  telemetry?: Telemetry;
+  /** Structured logger for failures and dead letters (default: silent). */
+  logger?: Logger;
 }
 
 /** What {@link OutboxRelay.stats} reports. */
@@ -90,6 +101,8 @@ const OutboxRelayOptionsSchema = z
       .strict()
       .optional(),
     onError: z.custom<NonNullable<OutboxRelayOptions['onError']>>((v) => typeof v === 'function').optional(),
+    telemetry: TelemetrySchema.optional(),
+    logger: LoggerSchema.optional(),
   })
   .strict()
   .refine((o) => o.storage !== undefined || o.outbox !== undefined, {
@@ -169,6 +182,9 @@ export class OutboxRelay {
    * (anything committed after it wakes the loop again), saving the empty poll after every wake-up.
    */
   #stopShort = false;
+  readonly #telemetry: Telemetry;
+  readonly #log: Logger;
+  #unobserve: (() => void) | undefined;
 
   /** Prefer {@link createOutboxRelay}. Bad options throw `ThreadlineError` `VALIDATION`. */
   constructor(options: OutboxRelayOptions) {
@@ -185,6 +201,8 @@ export class OutboxRelay {
     this.#maxMs = parsed.backoff?.maxMs ?? 60_000;
     this.#factor = parsed.backoff?.factor ?? 2;
     this.#onError = parsed.onError;
+    this.#telemetry = parsed.telemetry ?? noopTelemetry;
+    this.#log = (parsed.logger ?? noopLogger).child({ component: 'outbox-relay' });
   }
 
   /**
@@ -196,7 +214,9 @@ export class OutboxRelay {
     if (batch.length === 0) return 0;
     const seqs = batch.map((e) => e.seq);
     try {
-      await this.#bus.publish(batch.map((e) => e.event));
+      const events = batch.map((e) => e.event);
+      if (this.#telemetry.enabled) await this.#tracedPublish(events);
+      else await this.#bus.publish(events);
     } catch (error) {
       await this.#failed(batch, error);
       throw error;
@@ -271,6 +291,7 @@ export class OutboxRelay {
     }
     if (this.#running) return;
     this.#running = true;
+    this.#observe();
     const interval = options.intervalMs ?? 1000;
     const loop = async () => {
       this.#cancelTimer = undefined;
@@ -325,6 +346,8 @@ export class OutboxRelay {
   /** Stops the timers armed by {@link start} and the outbox watch; resolves when listening has stopped. */
   async stop(): Promise<void> {
     this.#running = false;
+    this.#unobserve?.();
+    this.#unobserve = undefined;
     this.#watchRun++;
     this.#wake = undefined;
     this.#cancelTimer?.();
@@ -363,11 +386,22 @@ export class OutboxRelay {
     );
     this.#recorded = error;
     let gaveUp = false;
+    const failures = this.#telemetry.counter(METRICS.relayFailures, {
+      description: 'Outbox publish failures',
+    });
     for (const e of batch) {
       if (e.attempts + 1 >= this.#maxAttempts) {
         this.#deadLettered++;
         gaveUp = true;
-      } else this.#retries++;
+        failures.add(1, { outcome: 'dead_letter' });
+        this.#log.error(
+          { eventId: e.event.id, eventType: e.event.type, attempts: e.attempts + 1, err: describe(error) },
+          'outbox entry dead-lettered',
+        );
+      } else {
+        this.#retries++;
+        failures.add(1, { outcome: 'retry' });
+      }
     }
     this.#failuresInARow++;
     const wait = Math.min(this.#maxMs, this.#initialMs * this.#factor ** (this.#failuresInARow - 1));
@@ -381,8 +415,40 @@ export class OutboxRelay {
     if (gaveUp) await this.#nextBatch().catch(() => undefined);
   }
 
+  /** Publishes in a producer span and records each event's lag (its age at publish). */
+  async #tracedPublish(events: EventEnvelope[]): Promise<void> {
+    const telemetry = this.#telemetry;
+    await telemetry.span('outbox.relay publish', () => this.#bus.publish(events), {
+      kind: 'producer',
+      attributes: { 'messaging.batch.message_count': events.length },
+    });
+    const lag = telemetry.histogram(METRICS.relayLag, {
+      description: 'Age of an event when the outbox relay published it',
+      unit: 'ms',
+    });
+    const now = this.#clock.now();
+    for (const e of events) lag.record(Math.max(0, now - e.occurredAt), { 'threadline.tenant': e.tenantId });
+  }
+
+  /** While started, reports the pending count and the oldest pending entry's age as gauges. */
+  #observe(): void {
+    if (!this.#telemetry.enabled) return;
+    const offPending = this.#telemetry.gauge(METRICS.relayPending, (report) => report(this.#pending), {
+      description: 'Outbox entries pending as of the last poll',
+    });
+    const offAge = this.#telemetry.gauge(METRICS.relayPendingAge, (report) => report(this.stats().lagMs), {
+      description: 'Age of the oldest pending outbox entry',
+      unit: 'ms',
+    });
+    this.#unobserve = () => {
+      offPending();
+      offAge();
+    };
+  }
+
   #report(error: unknown, events: readonly EventEnvelope[]): void {
     this.#lastError = describe(error);
+    this.#log.warn({ err: this.#lastError, events: events.length }, 'outbox relay publish failed');
     try {
       this.#onError?.(error, { events });
     } catch {
