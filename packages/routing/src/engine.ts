@@ -90,13 +90,10 @@ export class RoutingEngine {
       });
       syncWanted(this.#s);
     }
-<<<<<<< HEAD
     // Erasure on the same store reaches this engine's memory and what it has not committed.
     if (this.#opts.store !== undefined) hookErasure(this, this.#opts.store, (e: RoutingEngine) => e.#s);
-=======
     if (opts.telemetry)
       instrumentRouting(this, () => this.#s, opts.telemetry, opts.telemetryAttributes ?? {});
->>>>>>> i13-observe
   }
 
   // -------------------------------------------------------------------------------------------

@@ -75,7 +75,7 @@ export function pendingHistory(entry: CaseEntry): EventEnvelope[] {
   while (i <= audit.length || j < facts.length) {
     const a = i > audit.length ? undefined : i === 0 ? openingEntry(entry) : (audit[i - 1] as CaseAuditEntry);
     const f = j < facts.length ? (facts[j] as NonNullable<CaseEntry['later']>[number]) : undefined;
-    if (a !== undefined && (f === undefined || a.version <= f.case.version)) {
+    if (a !== undefined && (f === undefined || a.version <= f.version)) {
       out.push(envelope(AUDIT_RECORDED, a.at, { customerId: c.customerId, entry: toJson(a) }));
       i++;
     } else if (f !== undefined) {

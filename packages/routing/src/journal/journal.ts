@@ -6,6 +6,7 @@ import { takeSnapshot } from '../snapshot.js';
 import { currentTime, type RoutingState } from '../state.js';
 import {
   JOURNAL_BATCH_EVENT_TYPE,
+  JOURNAL_EVENT_TYPE,
   type JournalBatchEvent,
   type JournalEntry,
   type JournalOp,
