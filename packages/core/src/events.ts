@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Clock } from './clock.js';
 import { parseInput } from './errors.js';
 import type { IdGenerator } from './ids.js';
-import { type TraceCarrier, TraceCarrierSchema } from './observability/traceContext.js';
+import { parseTraceparent, type TraceCarrier, TraceCarrierSchema } from './observability/traceContext.js';
 import { DEFAULT_TENANT, TenantIdSchema } from './schemas/common.js';
 
 /** Event type names: `<aggregate>.<past_tense_verb>` in snake case, e.g. `case.opened`. */
@@ -108,7 +108,12 @@ export function isWellFormedEnvelope(e: unknown): boolean {
     if (typeof trace !== 'object' || trace === null || Array.isArray(trace)) return false;
     const proto = Object.getPrototypeOf(trace);
     if (proto !== Object.prototype && proto !== null) return false;
-    for (const k in trace) if (typeof (trace as Record<string, unknown>)[k] !== 'string') return false;
+    // The rule of TraceCarrierSchema: a valid traceparent, an optional short tracestate, nothing else.
+    const t = trace as Record<string, unknown>;
+    for (const k in t) if (k !== 'traceparent' && k !== 'tracestate') return false;
+    if (typeof t.traceparent !== 'string' || parseTraceparent(t.traceparent) === undefined) return false;
+    if (t.tracestate !== undefined && (typeof t.tracestate !== 'string' || t.tracestate.length > 512))
+      return false;
   }
   return true;
 }

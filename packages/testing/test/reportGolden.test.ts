@@ -1,7 +1,8 @@
 // The report of a small day, byte for byte as it was before the simulation stopped keeping what
 // the report does not need (issue 15: finished contacts' bookkeeping freed, transcripts kept only
 // for the conversation QA reads, the SLA history without case copies). The fixture was written by
-// `JSON.stringify(buildDayReport(await simulateDay(DAY)), null, 2)` on c653be8. A change that means
+// `JSON.stringify(buildDayReport(await simulateDay(DAY)), null, 2)` on 5bd726a (main after the
+// demo-realism changes: email queue, spike history, signed-in chat), before the memory work. A change that means
 // to alter the day's figures regenerates it the same way and says why in its commit.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
