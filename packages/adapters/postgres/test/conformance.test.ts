@@ -1,6 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
 import { conformanceSuite } from '@threadline/adapter-conformance';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresStorage, type PostgresStorage } from '../src/index.js';
 import { dropSchema, IN_CI, MISSING_SERVER, newPool, PG_URL, uniqueSchema } from './server.js';
 
@@ -38,6 +38,11 @@ function suites(label: string, open: () => Promise<Opened>, serial = false): voi
     });
     return ready;
   };
+  // Starting PGlite and migrating takes seconds (tens on a loaded machine): once, up front,
+  // instead of inside the first test's time limit.
+  beforeAll(async () => {
+    await opened();
+  }, 180_000);
   afterAll(async () => {
     if (ready) await (await ready).dispose();
   });

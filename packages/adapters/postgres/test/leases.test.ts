@@ -1,7 +1,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import { type LeasedStorage, leaseSuite } from '@threadline/adapter-conformance';
 import { type Clock, isThreadlineError } from '@threadline/core';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresStorage, type PostgresStorage } from '../src/index.js';
 import { dropSchema, IN_CI, MISSING_SERVER, newPool, PG_URL, uniqueSchema } from './server.js';
 
@@ -48,6 +48,11 @@ function serverLeases(): LeaseBackend {
 }
 
 function leaseTests(label: string, backend: LeaseBackend): void {
+  // Starting PGlite and migrating takes seconds (tens on a loaded machine): once, up front,
+  // instead of inside the first test's time limit.
+  beforeAll(async () => {
+    await backend.close(await backend.open());
+  }, 180_000);
   afterAll(() => backend.dispose());
   const owners = new WeakMap<object, LeaseBackend>();
   leaseSuite({
