@@ -64,19 +64,26 @@ if (NATS) {
     },
   });
 }
-if (REDIS) {
+// Redis twice: acknowledgements pipelined per read batch (the default) and, for the A/B in the
+// same run, one round trip per entry for the seen check and one for SET + XACK (pipelineAcks off).
+for (const [name, pipelineAcks] of REDIS
+  ? ([
+      ['Redis Streams', true],
+      ['Redis Streams (acks per entry)', false],
+    ] as const)
+  : []) {
   backends.push({
-    name: 'Redis Streams',
+    name,
     open(space) {
       const common = { url: REDIS, keyPrefix: `bench_${space}`, maxInFlight: 64, discoveryIntervalMs: 20 };
       return {
         publisher: createRedisEventBus(common),
-        subscriber: createRedisEventBus({ ...common, group: 'bench' }),
+        subscriber: createRedisEventBus({ ...common, group: 'bench', pipelineAcks }),
       };
     },
     async cleanup(space) {
       const { Redis } = await import('ioredis');
-      const redis = new Redis(REDIS);
+      const redis = new Redis(REDIS as string);
       let cursor = '0';
       do {
         const [next, keys] = await redis.scan(cursor, 'MATCH', `bench_${space}*`, 'COUNT', 1000);
@@ -159,9 +166,12 @@ console.log(
 if (!NATS) console.log('  NATS skipped: set THREADLINE_NATS_URL');
 if (!REDIS) console.log('  Redis skipped: set THREADLINE_REDIS_URL');
 const rows: (string | number)[][] = [];
+// Interleaved: run r of every backend before run r + 1 of any, so load drifts hit all alike.
+const resultsOf = new Map<Backend, RunResult[]>(backends.map((b) => [b, []]));
+for (let r = 0; r < RUNS; r++)
+  for (const backend of backends) resultsOf.get(backend)?.push(await once(backend));
 for (const backend of backends) {
-  const results: RunResult[] = [];
-  for (let r = 0; r < RUNS; r++) results.push(await once(backend));
+  const results = resultsOf.get(backend) ?? [];
   const col = (k: keyof RunResult, digits = 0) =>
     `${fmt(median(results.map((x) => x[k])), digits)} (${spread(
       results.map((x) => x[k]),
