@@ -19,10 +19,11 @@ Options:
   --time-zone <zone>    IANA zone of opening hours and shifts (default America/New_York)
   --out <dir>           folder for report.html (created when missing; default: the current folder)
   --json <file>         also write the report's data as JSON to <file> (for other tools)
-  --store <spec>        where the engines keep their state: memory (default, the only store the
-                        simulated day runs on today). pglite:<dir> and postgres://user@host:port/db
-                        are understood but refused: the day's engines do not take a storage yet.
-                        The quickstart runs on all three (see the root README, "Quickstart").
+  --store <spec>        where the engines keep their state: memory (default), pglite:<dir> (embedded
+                        PostgreSQL in a folder) or postgres://user@host:port/db. On a durable store
+                        identity, routing and cases commit every step there (a fresh schema per run)
+                        and events reach the report through the outbox relay: the same day and
+                        report as on memory, slower (every step waits for its commit).
   --help                show this text
 
 Both --agents 5000 and --agents=5000 work. Progress goes to stderr: a bar on a terminal,
@@ -41,17 +42,6 @@ export type CliResult =
       /** `--store <spec>`: where the engines keep their state (absent: memory). */
       store?: StoreSpec;
     };
-
-/**
- * Why the demo refuses a durable `--store` (printed by `main.ts`, exit code 1). The simulated day
- * wires its engines inside `@threadline/testing`'s `simulateDay`, which has no storage option;
- * with one, every step would also wait for its commit (events reach listeners only after it).
- */
-export const DURABLE_STORE_UNSUPPORTED = `The simulated day runs on the memory store only, for now.
-@threadline/testing's simulateDay builds its engines itself and takes no storage yet, so
---store pglite:<dir> and --store postgres://… cannot reach them. Try durable storage with the
-quickstart instead:
-  pnpm --filter @threadline/example-quickstart start -- --store pglite:./threadline-data`;
 
 /** A bad command line; its message names the option and ends with the usage. */
 export class UsageError extends Error {

@@ -3,8 +3,9 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { openStorage } from '@threadline/example-quickstart/storage';
 import { buildDayReport, localClock, TIME_ZONE } from '@threadline/testing';
-import { type CliResult, DURABLE_STORE_UNSUPPORTED, parseCli, USAGE, UsageError } from './cli.js';
+import { type CliResult, parseCli, USAGE, UsageError } from './cli.js';
 import { createProgressRenderer } from './progress.js';
 import { formatReport, writeHtmlReport } from './report.js';
 import { simulateDemoDay } from './simulation.js';
@@ -23,20 +24,26 @@ if (cli.help) {
   console.log(USAGE);
   process.exit(0);
 }
-if (cli.store !== undefined && cli.store.kind !== 'memory') {
-  console.error(DURABLE_STORE_UNSUPPORTED);
-  process.exit(1);
-}
-
 // Relative paths are relative to where the user ran `pnpm demo` (pnpm runs the script in this package).
 const here = process.env.INIT_CWD ?? process.cwd();
+// A durable store (PGlite directory or PostgreSQL): the day's engines commit there, each run in a
+// schema of its own (the day's ids start afresh every run, so runs never share tables).
+const durable =
+  cli.store !== undefined && cli.store.kind !== 'memory'
+    ? await openStorage(cli.store, { cwd: here, schema: `day_${Date.now().toString(36)}_${process.pid}` })
+    : undefined;
 const started = performance.now();
 const cpuStart = process.cpuUsage();
 const bar = createProgressRenderer({
   stream: process.stderr,
   formatTime: localClock(cli.options.timeZone ?? TIME_ZONE),
 });
-const day = await simulateDemoDay({ ...cli.options, onProgress: (p) => bar.update(p) });
+const day = await simulateDemoDay({
+  ...cli.options,
+  ...(durable === undefined ? {} : { storage: durable.storage }),
+  onProgress: (p) => bar.update(p),
+});
+await durable?.close();
 const simulated = performance.now();
 const report = buildDayReport(day);
 const htmlPath = writeHtmlReport(report, resolve(here, cli.out ?? '.'));

@@ -6,6 +6,7 @@ import {
   type IdGenerator,
   isThreadlineError,
   parseInput,
+  resolveBusOption,
   resolveDocumentStoreOption,
   type Telemetry,
   type TelemetryAttributes,
@@ -73,8 +74,11 @@ export interface RoutingEngineOptions {
    */
   store?: DocumentStore;
   /**
-   * Optional bus: every routing event is also published there. A publish that throws or rejects
-   * never reaches the caller: it is counted in `stats().publishFailures` and passed to `onError`.
+   * Optional bus (checked by core's `resolveBusOption`; `publish` is all routing needs). Without
+   * a journal every routing event is also published there; a publish that throws or rejects never
+   * reaches the caller: it is counted in `stats().publishFailures` and passed to `onError`. With a
+   * journal (`storage` given) events commit to the outbox and reach the bus only through
+   * `createOutboxRelay({ storage, bus })`: the engine never publishes to it itself.
    */
   bus?: EventBus;
   /**
@@ -194,7 +198,16 @@ export function parseOptions(options: RoutingEngineOptions): ParsedRoutingOption
     'CONFIG',
   );
   const store = resolveDocumentStoreOption('routing engine', parsed.storage, parsed.store);
-  const base: ParsedRoutingOptions = store === undefined ? parsed : { ...parsed, store };
+  // Core's one rule: with a journal on a storage that commits events, the bus gets them only
+  // through the outbox relay; the engine publishes to it itself only without one.
+  const { publishTo } = resolveBusOption<EventBus>('routing engine', parsed.bus, {
+    storage: parsed.storage,
+    commitsEvents: journal !== false,
+    port: 'EventPublisher',
+  });
+  const { bus: _given, ...rest } = parsed;
+  const withBus = publishTo === undefined ? rest : { ...rest, bus: publishTo };
+  const base: ParsedRoutingOptions = store === undefined ? withBus : { ...withBus, store };
   if (journal === false) return base;
   if (parsed.storage === undefined) {
     if (journal === undefined) return base;

@@ -8,6 +8,7 @@ import {
   type IdGenerator,
   isThreadlineError,
   parseInput,
+  resolveBusOption,
   ThreadlineError,
 } from '@threadline/core';
 import { createPersonRequestDetector, type PersonRequestDetector } from '@threadline/routing';
@@ -197,8 +198,20 @@ export interface BotFlow {
  * ```
  */
 export function createBotFlow(options: BotFlowOptions): BotFlow {
-  const { bot, clock, ids, setTimer, bus, personRequestDetector, sentiment, onHandoff, ...raw } = options;
+  const {
+    bot,
+    clock,
+    ids,
+    setTimer,
+    bus: given,
+    personRequestDetector,
+    sentiment,
+    onHandoff,
+    ...raw
+  } = options;
   const config = parseInput(BotFlowConfigSchema, raw, 'bot flow options', 'CONFIG');
+  // Core's bus check; the flow only publishes (no storage: it publishes itself).
+  const bus = resolveBusOption<EventBus>('bot flow', given, { port: 'EventPublisher' }).publishTo;
   const detector = personRequestDetector ?? createPersonRequestDetector();
   const sessions = new Map<string, Session>();
 

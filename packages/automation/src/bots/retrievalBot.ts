@@ -5,6 +5,7 @@ import {
   type EventEnvelope,
   type IdGenerator,
   parseInput,
+  resolveBusOption,
   ThreadlineError,
 } from '@threadline/core';
 import { z } from 'zod';
@@ -118,8 +119,10 @@ interface PreparedArticle {
  * ```
  */
 export function createRetrievalBot(options: RetrievalBotOptions): RetrievalBot {
-  const { bus, clock, ids, ...raw } = options;
+  const { bus: given, clock, ids, ...raw } = options;
   const config = parseInput(RetrievalBotConfigSchema, raw, 'retrieval bot options', 'CONFIG');
+  // Core's bus check; the bot only publishes (no storage: it publishes itself).
+  const bus = resolveBusOption<EventBus>('retrieval bot', given, { port: 'EventPublisher' }).publishTo;
   if (bus !== undefined && (clock === undefined || ids === undefined)) {
     throw new ThreadlineError('CONFIG', 'Invalid retrieval bot options: a bus needs clock and ids', {
       issues: [

@@ -10,6 +10,7 @@ import {
   isThreadlineError,
   parseEvent,
   parseInput,
+  resolveBusOption,
   ThreadlineError,
   type Unsubscribe,
   type ValidationIssue,
@@ -158,8 +159,10 @@ interface Plan {
  * ```
  */
 export function createAutomationEngine(options: AutomationEngineOptions): AutomationEngine {
-  const { clock, ids, bus, audit, handlers = {}, hostActions = {}, ...raw } = options;
+  const { clock, ids, bus: given, audit, handlers = {}, hostActions = {}, ...raw } = options;
   const config = parseInput(AutomationEngineConfigSchema, raw, 'automation engine options', 'CONFIG');
+  // Core's bus check (publish and subscribe: the engine listens on it and publishes its own events).
+  const bus = resolveBusOption<EventBus>('automation engine', given);
   const compiled = compileRules(config.rules, handlers, hostActions);
   const tracker = new ChainTracker(config.chainMemory);
   const seenCycles = new Map<string, string[]>();

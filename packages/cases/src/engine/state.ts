@@ -7,6 +7,7 @@ import {
   type IdGenerator,
   InProcessEventBus,
   parseInput,
+  resolveBusOption,
   ThreadlineError,
   type ThreadlineStorage,
 } from '@threadline/core';
@@ -133,16 +134,13 @@ export function createEngineState(
 ): EngineState {
   const o = parseInput(OptionsSchema, options, 'case engine options', 'CONFIG');
   const store = resolveDocumentStore(o.storage, o.store);
-  const durable =
-    o.storage !== undefined &&
-    store === o.storage.documents &&
-    store.capabilities.transactions === true &&
-    typeof store.transaction === 'function' &&
-    typeof o.storage.events?.append === 'function' &&
-    typeof o.storage.events.readStream === 'function' &&
-    typeof o.storage.outbox?.add === 'function'
-      ? o.storage
-      : undefined;
+  // Core's one rule: a bus and a storage that commits events (transactions and an outbox) → the
+  // bus gets events only through the outbox relay. The engine then commits in batches (durable
+  // mode) and publishes only to its own bus, for `subscribe`, when none was injected.
+  const { delivery } = resolveBusOption<EventBus>('case engine', o.bus, {
+    storage: o.storage !== undefined && store === o.storage.documents ? o.storage : undefined,
+  });
+  const durable = delivery === 'outbox' ? o.storage : undefined;
   const ownBus = o.bus === undefined ? new InProcessEventBus() : undefined;
   const calendars = toCalendars(o.calendars);
   const policies = o.policies;

@@ -8,8 +8,9 @@ import type { Actor, AuditSink } from '../ports/audit.js';
 import type { DocumentStore, StoredDocument } from '../ports/documentStore.js';
 import { findAllDocuments } from '../ports/findAll.js';
 import { validateAdapter } from '../ports/registration.js';
+import { resolveBusOption } from '../ports/storageOption.js';
 import { type CompiledIdentityConfig, compileIdentityConfig, isBlockedValue, ruleFor } from './config.js';
-import type { IdentityDelivery } from './events.js';
+import type { IdentityDelivery, IdentityEventPublisher } from './events.js';
 import { normalizeIdentity } from './normalize.js';
 import type { IdentityInputSchema, IdentityServiceOptions } from './options.js';
 import type { InboundIdentity, OwnedIdentity } from './plan.js';
@@ -43,17 +44,19 @@ export function createIdentityContext(options: IdentityServiceOptions): Identity
         .map((k) => ({ path: [k], message: 'required', code: 'missing' })),
     });
   }
-  const outbox = options.storage?.outbox;
+  // Core's one rule: with a storage that commits events (transactions and an outbox), the bus
+  // gets them only through the outbox relay; otherwise the service publishes after each commit.
+  const { publishTo, delivery } = resolveBusOption<IdentityEventPublisher>('identity service', options.bus, {
+    storage: options.storage,
+    port: 'EventPublisher',
+  });
   return {
     store: validateAdapter('DocumentStore', store),
     clock: options.clock,
     ids: options.ids,
     delivery: {
-      bus: options.bus,
-      outbox:
-        outbox !== undefined &&
-        store.capabilities.transactions === true &&
-        typeof store.transaction === 'function',
+      bus: publishTo,
+      outbox: delivery === 'outbox',
       onError: options.onError,
       publishFailures: 0,
     },

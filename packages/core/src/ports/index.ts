@@ -55,7 +55,13 @@ export {
 } from './outboxRelay.js';
 export { missingMethods, type PortName, validateAdapter } from './registration.js';
 export type { ThreadlineStorage } from './storage.js';
-export { resolveBusOption, resolveDocumentStoreOption } from './storageOption.js';
+export {
+  type BusOptionContext,
+  type EventDelivery,
+  type ResolvedBusOption,
+  resolveBusOption,
+  resolveDocumentStoreOption,
+} from './storageOption.js';
 export {
   assertCollectionName,
   assertFieldPath,

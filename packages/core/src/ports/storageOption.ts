@@ -1,6 +1,7 @@
 import type { EventBus } from '../bus.js';
 import { ThreadlineError, type ValidationIssue } from '../errors.js';
 import type { DocumentStore } from './documentStore.js';
+import type { EventPublisher } from './outboxRelay.js';
 import { missingMethods, type PortName } from './registration.js';
 import type { ThreadlineStorage } from './storage.js';
 
@@ -130,20 +131,87 @@ export function resolveDocumentStoreOption(
 }
 
 /**
+ * How an engine's events reach the bus it was given (see {@link resolveBusOption}):
+ * - `'outbox'`: the engine commits its events with its state to the storage's outbox, and a bus
+ *   gets them only from `createOutboxRelay({ storage, bus })` — never from the engine itself, so
+ *   every subscriber sees each committed event once and never one that did not commit;
+ * - `'direct'`: no outbox to commit to; the engine publishes to the bus itself after each change;
+ * - `'none'`: neither a bus nor an outbox.
+ */
+export type EventDelivery = 'outbox' | 'direct' | 'none';
+
+/** What an engine tells {@link resolveBusOption} about itself. */
+export interface BusOptionContext {
+  /** The engine's `storage` option (a `{ documents, events, outbox }` bundle), if any. */
+  storage?: unknown;
+  /**
+   * Whether the engine commits its events to the storage's outbox when it can (default `true`;
+   * routing with `journal: false` passes `false`: its storage then only keeps snapshots).
+   */
+  commitsEvents?: boolean;
+  /** The port the bus must implement: `EventBus` (default) or `EventPublisher` (publish only). */
+  port?: 'EventBus' | 'EventPublisher';
+}
+
+/** The resolved `bus` option of an engine. */
+export interface ResolvedBusOption<B> {
+  /** The bus given, checked; `undefined` when none. */
+  bus: B | undefined;
+  /** How committed events reach it (see {@link EventDelivery}). */
+  delivery: EventDelivery;
+  /** The bus the engine publishes to itself: the bus in `'direct'` delivery, otherwise `undefined`. */
+  publishTo: B | undefined;
+}
+
+/** True when `storage` is a bundle whose events can commit with its documents (transactions + outbox). */
+function commitsToOutbox(storage: unknown): boolean {
+  const s = storage as Partial<ThreadlineStorage> | null | undefined;
+  if (typeof s !== 'object' || s === null) return false;
+  const docs = s.documents;
+  return (
+    typeof docs?.transaction === 'function' &&
+    docs.capabilities?.transactions === true &&
+    typeof s.outbox?.add === 'function'
+  );
+}
+
+/**
  * Checks an engine's `bus` option as an `EventBus` (`publish` and `subscribe`): a bus missing
  * either is one `CONFIG` error with the path `bus` whose `cause` is the `ADAPTER` error from
  * {@link validateAdapter}. Returns the bus typed, `undefined` when none is given.
+ *
+ * Given the engine's context (its `storage`), it also applies the one rule every engine follows:
+ * **a bus and a storage that can commit events (transactions and an outbox) → the events reach
+ * the bus only through the outbox relay**; the result says so (`delivery: 'outbox'`,
+ * `publishTo: undefined`). Without such a storage the engine publishes to the bus itself
+ * (`delivery: 'direct'`).
  *
  * @example
  * ```ts
  * import { createInProcessEventBus, resolveBusOption } from '@threadline/core';
  *
  * const bus = resolveBusOption('my engine', createInProcessEventBus());
+ * const { delivery, publishTo } = resolveBusOption('my engine', bus, { storage });
+ * // delivery === 'outbox': run createOutboxRelay({ storage, bus }); never publish to `bus` yourself
  * ```
  */
-export function resolveBusOption<B extends EventBus = EventBus>(owner: string, bus: unknown): B | undefined {
-  if (bus === undefined) return undefined;
-  const bad = findings(['bus'], 'EventBus', bus);
-  if (bad) refuse(owner, [bad], [bus]);
-  return bus as B;
+export function resolveBusOption<B extends EventBus = EventBus>(owner: string, bus: unknown): B | undefined;
+export function resolveBusOption<B extends EventPublisher = EventBus>(
+  owner: string,
+  bus: unknown,
+  context: BusOptionContext,
+): ResolvedBusOption<B>;
+export function resolveBusOption<B>(
+  owner: string,
+  bus: unknown,
+  context?: BusOptionContext,
+): B | undefined | ResolvedBusOption<B> {
+  if (bus !== undefined) {
+    const bad = findings(['bus'], context?.port ?? 'EventBus', bus);
+    if (bad) refuse(owner, [bad], [bus]);
+  }
+  if (context === undefined) return bus as B | undefined;
+  const outbox = context.commitsEvents !== false && commitsToOutbox(context.storage);
+  const delivery: EventDelivery = outbox ? 'outbox' : bus === undefined ? 'none' : 'direct';
+  return { bus: bus as B | undefined, delivery, publishTo: delivery === 'direct' ? (bus as B) : undefined };
 }

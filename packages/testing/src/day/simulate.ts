@@ -97,8 +97,9 @@ export async function simulateDay(options: DayOptions = {}): Promise<DayResult> 
     openAt,
     timeZone: opts.timeZone,
     ...(options.config ? { config: options.config } : {}),
+    ...(options.storage ? { storage: options.storage } : {}),
   });
-  const { clock, bus, routing, cases, insights } = engines;
+  const { clock, bus, routing, cases, insights, settle } = engines;
   const taxonomy = buildTaxonomy();
   // Both analyses are pure functions of the text, and the day reuses texts: analyse each once.
   const understood = new Map<string, { sentiment: SentimentResult; prediction: TaxonomyPrediction }>();
@@ -226,6 +227,8 @@ export async function simulateDay(options: DayOptions = {}): Promise<DayResult> 
     nextDeadline: () => heap.peekTime(),
     advanceTo: async (now: number) => {
       while (heap.size > 0 && (heap.peekTime() as number) <= now) {
+        // Durable storage: what the previous step did commits and reaches the bus first.
+        if (settle) await settle();
         const ev = heap.pop();
         if ((++steps & 255) === 0) progress(false);
         switch (ev.kind) {
@@ -270,6 +273,7 @@ export async function simulateDay(options: DayOptions = {}): Promise<DayResult> 
           }
         }
       }
+      if (settle) await settle();
     },
   };
 
@@ -281,8 +285,19 @@ export async function simulateDay(options: DayOptions = {}): Promise<DayResult> 
   // Order matters only within one instant: engines first, the simulation (the host) last, so
   // work the engines hand to the host at an instant is done at that same instant.
   const scheduler = new Scheduler({ clock });
-  scheduler.add(routing);
-  scheduler.add(cases);
+  // Durable storage: an engine's deadline work commits and reaches the bus at its instant.
+  const settled = (engine: Schedulable): Schedulable =>
+    settle === undefined
+      ? engine
+      : {
+          nextDeadline: () => engine.nextDeadline(),
+          advanceTo: async (now: number) => {
+            await engine.advanceTo(now);
+            await settle();
+          },
+        };
+  scheduler.add(settled(routing));
+  scheduler.add(settled(cases));
   scheduler.add(insights);
   scheduler.add(simulation);
 
@@ -297,6 +312,7 @@ export async function simulateDay(options: DayOptions = {}): Promise<DayResult> 
   for (const r of records.values()) if (r.outcome === undefined) r.outcome = 'carried_over';
   await scheduler.runUntil(endedAt); // close spike windows and fire what is due at the end
   await cases.flush();
+  if (settle) await settle();
   progress(true);
 
   return {

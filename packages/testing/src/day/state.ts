@@ -1,7 +1,6 @@
 // The simulated day's shared state: the wired engines plus the host's bookkeeping, one object
 // passed explicitly to the modules that act on it (actions, contact handlers, bus listeners).
-import type { MemoryDocumentStore } from '@threadline/adapter-memory';
-import type { ContextSignal, StoredDocument } from '@threadline/core';
+import type { ContextSignal, DocumentStore, StoredDocument } from '@threadline/core';
 import type { SentimentResult, TaxonomyPrediction } from '@threadline/insights';
 import type { AgentProfile } from '../center/config.js';
 import type { Arrival, Person } from '../center/traffic.js';
@@ -14,7 +13,7 @@ export type DayEngines = ReturnType<typeof wireEngines>;
 
 /** Everything the day's modules read and update (internal; not exported from the package). */
 export interface DayState extends DayEngines {
-  store: MemoryDocumentStore;
+  store: DocumentStore;
   persons: readonly Person[];
   records: Map<string, InteractionRecord>;
   arrivalById: Map<string, Arrival>;

@@ -1,4 +1,5 @@
 import type { CaseEngine } from '@threadline/cases';
+import type { ThreadlineStorage } from '@threadline/core';
 import type { InsightsStream, SignalDetectedEvent } from '@threadline/insights';
 import type { RoutingEngine } from '@threadline/routing';
 import type { AgentProfile, ShiftName, SimChannel } from '../center/config.js';
@@ -28,6 +29,14 @@ export interface DayOptions {
   config?: CenterConfiguration;
   /** Called as the day runs (every few hundred simulation steps, and once at the end) with where it stands. */
   onProgress?: (progress: DayProgress) => void;
+  /**
+   * Where the engines keep their state (default: memory, nothing durable). A
+   * `{ documents, events, outbox }` bundle — `createPostgresStorage` on PGlite or PostgreSQL,
+   * migrated, and empty: the day's ids start afresh — makes identity, routing (journaled) and cases
+   * (durable) commit there; their events reach the day's bus through an outbox relay, and every
+   * step waits for its commits, so the day makes the same decisions and the same report as on memory.
+   */
+  storage?: ThreadlineStorage;
 }
 
 /** The demand of one day: the people behind the contacts and the contacts, sorted by time. */

@@ -11,9 +11,11 @@ import {
   type BusinessCalendar,
   createContextAssembler,
   createIdentityService,
+  createOutboxRelay,
   createSequentialIds,
   InProcessEventBus,
   ManualClock,
+  type ThreadlineStorage,
 } from '@threadline/core';
 import { createInsightsStream } from '@threadline/insights';
 import { createRoutingEngine, type HandoffRules, type WorkflowConfig } from '@threadline/routing';
@@ -47,17 +49,43 @@ export interface CenterConfiguration {
   handoffRules?: HandoffRules;
 }
 
-/** Builds every engine of the simulated center; the clock starts a minute before opening. */
-export function wireEngines(options: { openAt: number; timeZone: string; config?: CenterConfiguration }) {
+/**
+ * Builds every engine of the simulated center; the clock starts a minute before opening.
+ *
+ * With `storage` (a `{ documents, events, outbox }` bundle, e.g. `createPostgresStorage` on
+ * PGlite or PostgreSQL) identity, routing (journaled) and cases (durable) commit there, their
+ * events reach the day's bus only through an outbox relay, and `settle()` commits what the last
+ * step did and delivers its events before the simulation moves on, so the day makes the same
+ * decisions as on memory. Without it, everything stays in memory and `settle` is `undefined`.
+ */
+export function wireEngines(options: {
+  openAt: number;
+  timeZone: string;
+  config?: CenterConfiguration;
+  storage?: ThreadlineStorage;
+}) {
   const config = options.config ?? {};
   const clock = new ManualClock(options.openAt - 60_000);
   const ids = createSequentialIds();
-  const storage = createMemoryStorage();
-  // The simulation reads and writes documents directly; identity publishes to the bus after each
-  // commit (the document store alone, no outbox relay to drive).
+  // A durable bundle is used through a view that notes each transaction: the relay only needs a
+  // look at the outbox after something committed (most simulation steps commit nothing).
+  let committed = false;
+  const durable =
+    options.storage === undefined
+      ? undefined
+      : noteCommits(options.storage, () => {
+          committed = true;
+        });
+  const storage = durable ?? createMemoryStorage();
+  // The simulation reads and writes documents directly. In memory, identity publishes to the bus
+  // after each commit (the document store alone, no outbox relay to drive); with a durable
+  // storage every engine commits its events to the outbox and a relay feeds the bus.
   const store = storage.documents;
   const bus = new InProcessEventBus();
-  const identity = createIdentityService({ store, clock, ids, bus });
+  const identity =
+    durable === undefined
+      ? createIdentityService({ store, clock, ids, bus })
+      : createIdentityService({ storage: durable, clock, ids, bus });
   const contexts = createContextAssembler({ store, clock });
   const routing = createRoutingEngine({
     clock,
@@ -70,6 +98,13 @@ export function wireEngines(options: { openAt: number; timeZone: string; config?
       sentimentBelow: -0.6,
       confidenceBelow: 0.35,
     },
+    // Commits only when the day settles (no timer, no size trigger within a step).
+    ...(durable === undefined
+      ? {}
+      : {
+          storage: durable,
+          journal: { engineId: 'day', flushIntervalMs: 0, maxBatch: 100_000, snapshotEvery: 10_000 },
+        }),
   });
   const cases = createCaseEngine({
     clock,
@@ -79,7 +114,24 @@ export function wireEngines(options: { openAt: number; timeZone: string; config?
     policies: config.policies ?? buildPolicies(),
     escalations: config.escalations ?? buildEscalations(),
     routingRules: config.routingRules ?? buildRoutingRules(),
+    // The report reads every case of the day from the engine, closed ones included.
+    ...(durable === undefined ? {} : { storage: durable, evictClosed: false }),
   });
+  const relay =
+    durable === undefined ? undefined : createOutboxRelay({ storage: durable, bus, clock, batchSize: 1_000 });
+  /** Commits every engine's pending work and delivers the committed events to the bus, until quiet. */
+  const settle =
+    relay === undefined
+      ? undefined
+      : async (): Promise<void> => {
+          for (;;) {
+            await routing.flush();
+            await cases.flush();
+            if (!committed) return;
+            committed = false;
+            await relay.tick();
+          }
+        };
   const insights = createInsightsStream({
     clock,
     ids,
@@ -95,5 +147,23 @@ export function wireEngines(options: { openAt: number; timeZone: string; config?
       emit: 'band',
     },
   });
-  return { clock, ids, store, bus, identity, contexts, routing, cases, insights };
+  return { clock, ids, store, bus, identity, contexts, routing, cases, insights, settle };
+}
+
+/** The same storage, with `onCommit` called whenever a transaction of its document store starts. */
+function noteCommits(storage: ThreadlineStorage, onCommit: () => void): ThreadlineStorage {
+  const docs = storage.documents;
+  const documents = new Proxy(docs, {
+    get(target, prop) {
+      if (prop === 'transaction' && typeof target.transaction === 'function') {
+        return (fn: Parameters<NonNullable<typeof target.transaction>>[0]) => {
+          onCommit();
+          return (target.transaction as NonNullable<typeof target.transaction>)(fn);
+        };
+      }
+      const value = Reflect.get(target, prop, target) as unknown;
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { ...storage, documents };
 }
