@@ -82,7 +82,9 @@ async function run(nodes: number, round: number): Promise<Result> {
     const share = Math.ceil(PARTITIONS / nodes);
     await waitFor(
       'the nodes to share the partitions',
-      () => procs.reduce((n, p) => n + (p.stats()?.held.length ?? 0), 0) === PARTITIONS && procs.every((p) => (p.stats()?.held.length ?? 0) <= share),
+      () =>
+        procs.reduce((n, p) => n + (p.stats()?.held.length ?? 0), 0) === PARTITIONS &&
+        procs.every((p) => (p.stats()?.held.length ?? 0) <= share),
       120_000,
       100,
     );
@@ -124,7 +126,8 @@ async function run(nodes: number, round: number): Promise<Result> {
     }
     return result;
   } finally {
-    for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
+    for (const p of procs)
+      if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
     await Promise.all(procs.map((p) => p.exited));
     await pool.end();
     await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);

@@ -40,6 +40,8 @@ export interface WorkerNodeStats {
   released: number;
   /** Writes refused by fencing (`CONFLICT` naming a lease this node had held). */
   fencingRejections: number;
+  /** Blocks committed by the partitions held now (commands per block = the batching achieved). */
+  blocks: number;
 }
 
 /** A worker node: see {@link createWorkerNode}. */
@@ -339,6 +341,7 @@ class Node implements WorkerNode {
       lost: s.lost,
       released: s.released,
       fencingRejections: s.fencing,
+      blocks: [...this.#runners.values()].reduce((n, r) => n + r.blocks, 0),
     };
   }
 

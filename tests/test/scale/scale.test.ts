@@ -32,7 +32,7 @@ const REDIS_URL = process.env.THREADLINE_REDIS_URL;
 // THREADLINE_SCALE_COMMANDS lowers the count for a quick local look; CI runs the full 20,000.
 const COMMANDS = Number(process.env.THREADLINE_SCALE_COMMANDS ?? 20_000);
 const SEED = 13_013;
-const TTL = 2_000;
+const TTL = 3_000;
 
 const work = mkdtempSync(join(tmpdir(), 'threadline-scale-'));
 const schemas: string[] = [];
@@ -77,12 +77,9 @@ async function finalState(storage: ThreadlineStorage, prefix: string) {
   );
   const routing: Record<string, unknown> = {};
   for (const t of tenants) {
-    const { takenAt: _t, ...snap } = reader
-      .partition(partitionOf(t, PARTITIONS))
-      ?.routingEngine(t)
-      ?.snapshot() as {
-      takenAt: number;
-    };
+    const engine = reader.partition(partitionOf(t, PARTITIONS))?.routingEngine(t);
+    if (engine === undefined) throw new Error(`no routing engine for ${t}`);
+    const { takenAt: _t, ...snap } = engine.snapshot();
     routing[t] = snap;
   }
   await reader.stop();
@@ -163,7 +160,8 @@ describe('worker nodes: failover under load (3 processes, 12 partitions)', () =>
       );
       const [killed, paused, steady] = nodes as [NodeProcess, NodeProcess, NodeProcess];
       const t0 = Date.now();
-      const mark = (what: string) => process.stderr.write(`[scale ${kind}] ${what} at ${Date.now() - t0} ms\n`);
+      const mark = (what: string) =>
+        process.stderr.write(`[scale ${kind}] ${what} at ${Date.now() - t0} ms\n`);
       try {
         // Start when the three share the partitions (4 each).
         await waitFor(
@@ -199,7 +197,9 @@ describe('worker nodes: failover under load (3 processes, 12 partitions)', () =>
         ).catch(async (error: unknown) => {
           const at = await resolvedSeqs(storage, prefix, PARTITIONS);
           const stats = nodes.map((n) => JSON.stringify({ ...n.stats(), events: undefined }));
-          throw new Error(`${String(error)}: resolved ${at.join(',')} of ${last.join(',')}; ${stats.join(' ')}`);
+          throw new Error(
+            `${String(error)}: resolved ${at.join(',')} of ${last.join(',')}; ${stats.join(' ')}`,
+          );
         });
         mark('done');
         // Let the resumed node notice what it lost, then stop the survivors.
