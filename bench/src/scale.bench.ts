@@ -33,7 +33,7 @@ if (PG_URL === undefined || NATS_URL === undefined) {
   process.exit(1);
 }
 const RUNS = QUICK ? 1 : 5;
-const COMMANDS = QUICK ? 2_000 : 10_000;
+const COMMANDS = QUICK ? 1_000 : 2_000;
 const TTL = 2_000;
 const SIZES = [1, 2, 3];
 

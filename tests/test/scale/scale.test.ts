@@ -124,7 +124,7 @@ describe('worker nodes: failover under load (3 processes, 12 partitions)', () =>
     process.stderr.write(`[scale] reference applied in ${Date.now() - started} ms\n`);
     await node.stop();
     reference = await finalState(storage, prefix);
-  }, 300_000);
+  }, 900_000);
 
   afterAll(async () => {
     if (PG_URL !== undefined) {
@@ -177,11 +177,13 @@ describe('worker nodes: failover under load (3 processes, 12 partitions)', () =>
         mark('published');
 
         const done = async () => (await resolvedSeqs(storage, prefix, PARTITIONS)).reduce((a, b) => a + b, 0);
-        await waitFor('30% of the stream', async () => (await done()) >= 0.3 * COMMANDS, 120_000, 100);
+        // Generous: a loaded 2-core machine applied as few as ~50 commands/s (see BENCHMARKS.md).
+        const budget = 60_000 + 20 * COMMANDS;
+        await waitFor('30% of the stream', async () => (await done()) >= 0.3 * COMMANDS, budget, 100);
         mark('30%');
         killed.child.kill('SIGKILL');
         await killed.exited;
-        await waitFor('55% of the stream', async () => (await done()) >= 0.55 * COMMANDS, 120_000, 100);
+        await waitFor('55% of the stream', async () => (await done()) >= 0.55 * COMMANDS, budget, 100);
         const beforePause = paused.stats() as NonNullable<ReturnType<NodeProcess['stats']>>;
         expect(beforePause.held.length).toBeGreaterThan(0);
         mark('55%');
@@ -192,7 +194,7 @@ describe('worker nodes: failover under load (3 processes, 12 partitions)', () =>
         await waitFor(
           'every partition to reach the end of the stream',
           async () => (await resolvedSeqs(storage, prefix, PARTITIONS)).every((s, p) => s === last[p]),
-          240_000,
+          budget,
           200,
         ).catch(async (error: unknown) => {
           const at = await resolvedSeqs(storage, prefix, PARTITIONS);
@@ -233,6 +235,6 @@ describe('worker nodes: failover under load (3 processes, 12 partitions)', () =>
         const stderr = nodes.map((n) => n.stderr()).join('');
         if (stderr.trim() !== '') console.error(stderr);
       }
-    }, 600_000);
+    }, 1_800_000);
   }
 });
