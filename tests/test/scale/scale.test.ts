@@ -167,7 +167,7 @@ describe('worker nodes: failover under load (3 processes, 12 partitions)', () =>
         await waitFor(
           'the nodes to share the partitions',
           () => nodes.every((n) => n.stats()?.held.length === 4),
-          60_000,
+          180_000,
           100,
         );
         mark('shared');
