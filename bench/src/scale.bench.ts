@@ -85,7 +85,7 @@ async function run(nodes: number, round: number): Promise<Result> {
       () =>
         procs.reduce((n, p) => n + (p.stats()?.held.length ?? 0), 0) === PARTITIONS &&
         procs.every((p) => (p.stats()?.held.length ?? 0) <= share),
-      120_000,
+      300_000,
       100,
     );
     const stream = routingStream(1000 + round, COMMANDS);

@@ -193,11 +193,18 @@ class Node implements WorkerNode {
       await this.#release(p);
     }
     if (this.#runners.size >= fair) return;
+    // Free partitions are tried from this node's own starting point; the ones a round takes are
+    // acquired and recovered in parallel (failover time is the slowest recovery, not their sum).
     const start = fnv1a(this.nodeId) % o.partitions;
-    for (let n = 0; n < o.partitions && this.#runners.size < fair && !this.#stopped; n++) {
-      const p = (start + n) % o.partitions;
-      if (this.#runners.has(p)) continue;
-      await this.#acquire(p);
+    const order = Array.from({ length: o.partitions }, (_, n) => (start + n) % o.partitions);
+    let next = 0;
+    while (next < order.length && this.#runners.size < fair && !this.#stopped) {
+      const round: number[] = [];
+      while (next < order.length && round.length < fair - this.#runners.size) {
+        const p = order[next++] as number;
+        if (!this.#runners.has(p)) round.push(p);
+      }
+      await Promise.all(round.map((p) => this.#acquire(p)));
     }
   }
 
