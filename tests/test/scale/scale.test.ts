@@ -188,7 +188,7 @@ describe('worker nodes: failover under load (3 processes, 12 partitions)', () =>
         expect(beforePause.held.length).toBeGreaterThan(0);
         mark('55%');
         paused.child.kill('SIGSTOP');
-        await sleep(2.5 * TTL);
+        await sleep(4 * TTL);
         paused.child.kill('SIGCONT');
 
         await waitFor(
