@@ -21,8 +21,9 @@ export interface ProgressMarker {
 /**
  * The storage an engine of a held partition writes through: every `put` and every `transaction`
  * carries the lease's fence (so a node that lost the lease cannot write), and every transaction
- * also writes the engine's progress marker — the last command the engine had applied when its
- * batch was cut — so the marker commits if and only if the batch does.
+ * also writes the progress markers `markers()` returns when it starts — the engine's own (the
+ * last command it had applied when its batch was cut) and, for the block's last commit, the
+ * partition's — so they commit if and only if the batch does; `committed` hears which did.
  *
  * Sound because the partition runner applies a block of commands synchronously and waits for
  * every engine's flush before the next block: when an engine calls `transaction`, the commands
@@ -31,7 +32,8 @@ export interface ProgressMarker {
 export function fencedStorage(
   storage: ThreadlineStorage,
   fence: LeaseFence,
-  marker: () => ProgressMarker | undefined,
+  markers: () => ProgressMarker[],
+  committed: (markers: ProgressMarker[]) => void,
 ): ThreadlineStorage {
   const inner = storage.documents;
   const documents: DocumentStore = {
@@ -50,15 +52,18 @@ export function fencedStorage(
       ),
     find: (collection, query) => inner.find(collection, query),
     transaction<R>(fn: (tx: TransactionContext) => Promise<R>, options?: TransactionOptions): Promise<R> {
-      const m = marker();
+      const written = markers();
       return (inner.transaction as NonNullable<DocumentStore['transaction']>)(
         async (tx) => {
           const result = await fn(tx);
-          if (m !== undefined) await tx.documents.put(PROGRESS_COLLECTION, { ...m });
+          for (const m of written) await tx.documents.put(PROGRESS_COLLECTION, { ...m });
           return result;
         },
         { ...options, fence },
-      );
+      ).then((result) => {
+        committed(written);
+        return result;
+      });
     },
   };
   return { ...storage, documents };
