@@ -154,7 +154,11 @@ describe('customer text', () => {
     const day = await simulateDemoDay({ agents: 10, interactions: 100 });
     expect(day.textSource.kind).toBe('corpus');
     const texts = new Set(Object.values(text.byTopic).flatMap((l) => l.map((u) => u.text)));
-    expect(day.interactions.every((r) => texts.has(day.transcripts.get(r.id)?.[0]?.text ?? ''))).toBe(true);
+    // What each customer wrote first, and every transcript the day kept (QA's), start from the corpus.
+    expect(day.traffic.arrivals.every((a) => texts.has(a.utterance.text))).toBe(true);
+    const kept = [...day.transcripts.values()];
+    expect(kept.length).toBeGreaterThan(0);
+    expect(kept.every((lines) => texts.has(lines[0]?.text ?? ''))).toBe(true);
   });
 
   it('is varied, labelled with every sentiment, and deterministic for a seed', () => {
