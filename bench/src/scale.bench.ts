@@ -33,7 +33,7 @@ if (PG_URL === undefined || NATS_URL === undefined) {
   process.exit(1);
 }
 const RUNS = QUICK ? 1 : 5;
-const COMMANDS = QUICK ? 1_000 : 2_000;
+const COMMANDS = QUICK ? 2_000 : 10_000;
 const TTL = 2_000;
 const SIZES = [1, 2, 3];
 
@@ -82,10 +82,8 @@ async function run(nodes: number, round: number): Promise<Result> {
     const share = Math.ceil(PARTITIONS / nodes);
     await waitFor(
       'the nodes to share the partitions',
-      () =>
-        procs.reduce((n, p) => n + (p.stats()?.held.length ?? 0), 0) === PARTITIONS &&
-        procs.every((p) => (p.stats()?.held.length ?? 0) <= share),
-      300_000,
+      () => procs.reduce((n, p) => n + (p.stats()?.held.length ?? 0), 0) === PARTITIONS && procs.every((p) => (p.stats()?.held.length ?? 0) <= share),
+      120_000,
       100,
     );
     const stream = routingStream(1000 + round, COMMANDS);
@@ -126,8 +124,7 @@ async function run(nodes: number, round: number): Promise<Result> {
     }
     return result;
   } finally {
-    for (const p of procs)
-      if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
+    for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
     await Promise.all(procs.map((p) => p.exited));
     await pool.end();
     await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);

@@ -21,9 +21,8 @@ export interface ProgressMarker {
 /**
  * The storage an engine of a held partition writes through: every `put` and every `transaction`
  * carries the lease's fence (so a node that lost the lease cannot write), and every transaction
- * also writes the progress markers `markers()` returns when it starts — the engine's own (the
- * last command it had applied when its batch was cut) and, for the block's last commit, the
- * partition's — so they commit if and only if the batch does; `committed` hears which did.
+ * also writes the engine's progress marker — the last command the engine had applied when its
+ * batch was cut — so the marker commits if and only if the batch does.
  *
  * Sound because the partition runner applies a block of commands synchronously and waits for
  * every engine's flush before the next block: when an engine calls `transaction`, the commands
@@ -32,8 +31,7 @@ export interface ProgressMarker {
 export function fencedStorage(
   storage: ThreadlineStorage,
   fence: LeaseFence,
-  markers: () => ProgressMarker[],
-  committed: (markers: ProgressMarker[]) => void,
+  marker: () => ProgressMarker | undefined,
 ): ThreadlineStorage {
   const inner = storage.documents;
   const documents: DocumentStore = {
@@ -52,18 +50,15 @@ export function fencedStorage(
       ),
     find: (collection, query) => inner.find(collection, query),
     transaction<R>(fn: (tx: TransactionContext) => Promise<R>, options?: TransactionOptions): Promise<R> {
-      const written = markers();
+      const m = marker();
       return (inner.transaction as NonNullable<DocumentStore['transaction']>)(
         async (tx) => {
           const result = await fn(tx);
-          for (const m of written) await tx.documents.put(PROGRESS_COLLECTION, { ...m });
+          if (m !== undefined) await tx.documents.put(PROGRESS_COLLECTION, { ...m });
           return result;
         },
         { ...options, fence },
-      ).then((result) => {
-        committed(written);
-        return result;
-      });
+      );
     },
   };
   return { ...storage, documents };

@@ -40,8 +40,6 @@ export interface WorkerNodeStats {
   released: number;
   /** Writes refused by fencing (`CONFLICT` naming a lease this node had held). */
   fencingRejections: number;
-  /** Blocks committed by the partitions held now (commands per block = the batching achieved). */
-  blocks: number;
 }
 
 /** A worker node: see {@link createWorkerNode}. */
@@ -107,8 +105,7 @@ class Node implements WorkerNode {
   readonly #runners = new Map<number, PartitionRunner>();
   readonly #subscriptions = new Map<number, Unsubscribe>();
   readonly #listeners = new Set<(e: WorkerNodeEvent) => void>();
-  #ticking: Promise<number> | null = null;
-  #acquiring: Promise<void> | null = null;
+  #ticking: Promise<void> | null = null;
   #cancelTimer: (() => void) | null = null;
   #stopped = false;
   #ready = false;
@@ -161,30 +158,14 @@ class Node implements WorkerNode {
   }
 
   tick(): Promise<void> {
-    return this.#round(true);
-  }
-
-  /**
-   * Heartbeat and renewals run every round and never wait behind an acquisition (a recovery can
-   * take seconds; held leases must not expire meanwhile). With `awaitAcquire` false (the timer),
-   * acquisitions run in the background, one batch at a time.
-   */
-  #round(awaitAcquire: boolean): Promise<void> {
     if (this.#stopped) return Promise.resolve();
-    this.#ticking ??= this.#renewAll().finally(() => {
+    this.#ticking ??= this.#tick().finally(() => {
       this.#ticking = null;
     });
-    return this.#ticking.then(async (fair) => {
-      if (this.#stopped) return;
-      this.#acquiring ??= this.#acquireUpTo(fair).finally(() => {
-        this.#acquiring = null;
-      });
-      if (awaitAcquire) await this.#acquiring;
-    });
+    return this.#ticking;
   }
 
-  /** Heartbeat, renew every held lease (at once), hand over what is above the fair share; resolves the share. */
-  async #renewAll(): Promise<number> {
+  async #tick(): Promise<void> {
     const o = this.#o;
     const docs = o.storage.documents;
     if (!this.#ready) {
@@ -193,44 +174,28 @@ class Node implements WorkerNode {
     }
     const now = o.clock.now();
     await docs.put(NODES_COLLECTION, { id: this.nodeId, seenAt: now });
-    // A lease that is lost stops its partition before anything else happens.
-    await Promise.all(
-      [...this.#runners].map(async ([p, runner]) => {
-        try {
-          await runner.lease.renew(o.leaseTtlMs);
-        } catch (error) {
-          if (isThreadlineError(error, 'CONFLICT')) await this.#lose(p, runner, error, false);
-          else
-            this.#log.warn(
-              { partition: p, error: String(error) },
-              'lease renewal failed; retrying next tick',
-            );
-        }
-      }),
-    );
+    // Renew first: a lease that is lost stops its partition before anything else happens.
+    for (const [p, runner] of [...this.#runners]) {
+      try {
+        await runner.lease.renew(o.leaseTtlMs);
+      } catch (error) {
+        if (isThreadlineError(error, 'CONFLICT')) await this.#lose(p, runner, error, false);
+        else
+          this.#log.warn({ partition: p, error: String(error) }, 'lease renewal failed; retrying next tick');
+      }
+    }
     const fair = await this.#fairShare(now);
     // Above the fair share (a node joined): hand the newest partitions over.
-    while (this.#runners.size > fair && this.#acquiring === null) {
+    while (this.#runners.size > fair) {
       const p = Math.max(...this.#runners.keys());
       await this.#release(p);
     }
-    return fair;
-  }
-
-  async #acquireUpTo(fair: number): Promise<void> {
-    const o = this.#o;
-    // Free partitions are tried from this node's own starting point; the ones a round takes are
-    // acquired and recovered in parallel (failover time is the slowest recovery, not their sum).
+    if (this.#runners.size >= fair) return;
     const start = fnv1a(this.nodeId) % o.partitions;
-    const order = Array.from({ length: o.partitions }, (_, n) => (start + n) % o.partitions);
-    let next = 0;
-    while (next < order.length && this.#runners.size < fair && !this.#stopped) {
-      const round: number[] = [];
-      while (next < order.length && round.length < fair - this.#runners.size) {
-        const p = order[next++] as number;
-        if (!this.#runners.has(p)) round.push(p);
-      }
-      await Promise.all(round.map((p) => this.#acquire(p)));
+    for (let n = 0; n < o.partitions && this.#runners.size < fair && !this.#stopped; n++) {
+      const p = (start + n) % o.partitions;
+      if (this.#runners.has(p)) continue;
+      await this.#acquire(p);
     }
   }
 
@@ -276,11 +241,6 @@ class Node implements WorkerNode {
     } catch (error) {
       this.#log.error({ partition: p, error: String(error) }, 'partition recovery failed; releasing it');
       if (isFencing(error)) this.#stats.fencing++;
-      await lease.release().catch(() => false);
-      return;
-    }
-    if (this.#stopped) {
-      await runner.stop(new ThreadlineError('NOT_OWNER', `node ${this.nodeId} is stopping`));
       await lease.release().catch(() => false);
       return;
     }
@@ -340,7 +300,7 @@ class Node implements WorkerNode {
     const every = this.#o.tickMs ?? Math.max(10, Math.floor(this.#o.leaseTtlMs / 3));
     const loop = () => {
       this.#cancelTimer = (clock.setTimer as TimerClock['setTimer'])(() => {
-        this.#round(false)
+        this.tick()
           .catch((error: unknown) => this.#log.error({ error: String(error) }, 'tick failed'))
           .finally(() => {
             if (this.#cancelTimer !== null) loop();
@@ -354,9 +314,8 @@ class Node implements WorkerNode {
   async stop(): Promise<void> {
     this.#cancelTimer?.();
     this.#cancelTimer = null;
-    this.#stopped = true;
     await this.#ticking?.catch(() => undefined);
-    await this.#acquiring?.catch(() => undefined);
+    this.#stopped = true;
     for (const p of [...this.#runners.keys()]) await this.#release(p);
   }
 
@@ -380,7 +339,6 @@ class Node implements WorkerNode {
       lost: s.lost,
       released: s.released,
       fencingRejections: s.fencing,
-      blocks: [...this.#runners.values()].reduce((n, r) => n + r.blocks, 0),
     };
   }
 

@@ -1,9 +1,4 @@
-import {
-  CASES_COLLECTION,
-  type CaseEngine,
-  type CaseEngineOptions,
-  createCaseEngine,
-} from '@threadline/cases';
+import { type CaseEngine, type CaseEngineOptions, createCaseEngine } from '@threadline/cases';
 import {
   type IdGenerator,
   isThreadlineError,
@@ -91,14 +86,6 @@ export class PartitionRunner {
   #draining: Promise<void> | null = null;
   #stopped: unknown = null;
   #applied = 0;
-  #blocks = 0;
-  /** Engines a block changed (filled by `#apply`). */
-  readonly #touched = new Set<Engine>();
-  /**
-   * The partition marker of the block being committed, and the engine whose commit carries it
-   * (the block's last commit, so the marker never commits before another engine's effects).
-   */
-  #closing: { engine: Engine; marker: ProgressMarker; written: boolean } | null = null;
 
   constructor(config: RunnerConfig) {
     this.#c = config;
@@ -120,11 +107,6 @@ export class PartitionRunner {
     return this.#applied;
   }
 
-  /** Blocks committed (each: one commit per changed engine). */
-  get blocks(): number {
-    return this.#blocks;
-  }
-
   /** Commands waiting (out of order, or for the block in progress). */
   get backlog(): number {
     return this.#waiting.size;
@@ -144,15 +126,11 @@ export class PartitionRunner {
   async recover(): Promise<void> {
     const c = this.#c;
     const lease = c.lease.name;
-    const markers = (state: Engine) => (): ProgressMarker[] => {
-      const own = { id: `${lease}:${state.key}`, partition: c.partition, seq: state.seq };
-      const closing = this.#closing;
-      return closing !== null && closing.engine === state ? [own, closing.marker] : [own];
-    };
-    const committed = (written: ProgressMarker[]) => {
-      const closing = this.#closing;
-      if (closing !== null && written.includes(closing.marker)) closing.written = true;
-    };
+    const marker = (state: Engine) => (): ProgressMarker => ({
+      id: `${lease}:${state.key}`,
+      partition: c.partition,
+      seq: state.seq,
+    });
     await c.storage.documents.defineCollection(PROGRESS_COLLECTION, { indexes: ['partition'] });
     for (const tenantId of c.tenants) {
       if (partitionOf(tenantId, c.partitions) !== c.partition) continue;
@@ -162,7 +140,7 @@ export class PartitionRunner {
         tenantId,
         clock: this.#clock,
         ids: this.#ids(state),
-        storage: fencedStorage(c.storage, c.lease.fence, markers(state), committed),
+        storage: fencedStorage(c.storage, c.lease.fence, marker(state)),
         journal: {
           engineId: safe(lease),
           maxBatch: 100_000,
@@ -179,7 +157,7 @@ export class PartitionRunner {
         ...c.cases,
         clock: this.#clock,
         ids: this.#ids(casesState),
-        storage: fencedStorage(c.storage, c.lease.fence, markers(casesState), committed),
+        storage: fencedStorage(c.storage, c.lease.fence, marker(casesState)),
       }),
     };
     const engines = [...this.#routing.values(), this.#cases];
@@ -272,35 +250,18 @@ export class PartitionRunner {
       await this.#preload(block);
       if (this.#stopped !== null) return;
       // Applied in one synchronous run: the engines' batches are cut only after it.
-      this.#touched.clear();
       const outcomes = block.map((w) => this.#apply(w.command));
+      await Promise.all([
+        ...[...this.#routing.values()].map((r) => r.engine.flush()),
+        this.#cases.engine.flush(),
+      ]);
       const last = (block[block.length - 1] as Waiting).command.seq;
-      const marker: ProgressMarker = { id: this.#c.lease.name, partition: this.partition, seq: last };
-      const routing = [...this.#routing.values()].filter((r) => this.#touched.has(r.state));
-      const cases = this.#touched.has(this.#cases.state);
-      if (routing.length === 0) {
-        // Cases alone: their group commit starts after this synchronous run and carries the marker.
-        if (cases) this.#closing = { engine: this.#cases.state, marker, written: false };
-        await this.#cases.engine.flush();
-      } else {
-        // A routing engine commits only when flushed: the others first, then it, with the marker.
-        const final = routing.pop() as { engine: RoutingEngine; state: Engine };
-        await Promise.all([...routing.map((r) => r.engine.flush()), this.#cases.engine.flush()]);
-        this.#closing = { engine: final.state, marker, written: false };
-        await final.engine.flush();
-      }
-      const closing = this.#closing;
-      this.#closing = null;
-      if (closing === null || !closing.written) {
-        // Nothing committed the marker (only refusals or duplicates, or a commit that began early).
-        await this.#c.storage.documents.put(
-          PROGRESS_COLLECTION,
-          { ...marker },
-          { fence: this.#c.lease.fence },
-        );
-      }
+      await this.#c.storage.documents.put(
+        PROGRESS_COLLECTION,
+        { id: this.#c.lease.name, partition: this.partition, seq: last },
+        { fence: this.#c.lease.fence },
+      );
       this.#resolved = last;
-      this.#blocks++;
       block.forEach((w, i) => {
         this.#waiting.delete(w.command.seq);
         for (const x of w.waiters) x.resolve(outcomes[i] as CommandOutcome);
@@ -308,28 +269,14 @@ export class PartitionRunner {
     }
   }
 
-  /**
-   * Loads cases that left memory (closed, evicted) before the block runs synchronously: one
-   * `getMany` per tenant finds which of the block's unknown case ids are stored at all (new
-   * cases are not), and only those are loaded.
-   */
+  /** Loads cases that left memory (closed, evicted) before the block runs synchronously. */
   async #preload(block: Waiting[]): Promise<void> {
     const cases = this.#cases.engine;
-    const unknown = new Map<string, Set<string>>();
     for (const { command } of block) {
       const c = command.command;
       if (c.kind !== 'cases') continue;
-      const tenantId = c.tenantId ?? 'default';
-      if (cases.getCase(c.caseId, { tenantId }) !== undefined) continue;
-      let ids = unknown.get(tenantId);
-      if (ids === undefined) unknown.set(tenantId, (ids = new Set()));
-      ids.add(c.caseId);
-    }
-    for (const [tenantId, set] of unknown) {
-      const ids = [...set];
-      const stored = await this.#c.storage.documents.getMany(CASES_COLLECTION, ids, { tenantId });
-      for (let i = 0; i < ids.length; i++)
-        if (stored[i] !== undefined) await cases.loadCase(ids[i] as string, { tenantId });
+      const scope = { tenantId: c.tenantId ?? 'default' };
+      if (cases.getCase(c.caseId, scope) === undefined) await cases.loadCase(c.caseId, scope);
     }
   }
 
@@ -353,7 +300,6 @@ export class PartitionRunner {
     const fresh = targets.filter((t) => sc.seq > t.committed);
     if (fresh.length === 0) return { status: 'duplicate' };
     for (const t of fresh) {
-      this.#touched.add(t);
       t.seq = sc.seq;
       t.ids.cmd = sc.seq;
       t.ids.k = 0;

@@ -7,7 +7,7 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { createPostgresStorage } from '@threadline/adapter-postgres';
 import { SystemClock } from '@threadline/core';
-import { createWorkerNode, isFencing } from '@threadline/worker';
+import { createWorkerNode } from '@threadline/worker';
 import pg from 'pg';
 import { type BusConfig, busFor } from './bus.js';
 import { engineOptions, tenantsFor } from './stream.js';
@@ -23,13 +23,7 @@ export interface NodeConfig extends BusConfig {
 }
 
 async function main(config: NodeConfig): Promise<void> {
-  // A node paused inside a fenced transaction holds its lease row (FOR SHARE) and would block the
-  // takeover until it resumes: the server ends such a transaction after one TTL.
-  const pool = new pg.Pool({
-    connectionString: config.pgUrl,
-    max: 6,
-    idle_in_transaction_session_timeout: config.leaseTtlMs,
-  });
+  const pool = new pg.Pool({ connectionString: config.pgUrl, max: 6 });
   const storage = createPostgresStorage({ client: pool, schema: config.schema });
   await storage.migrate();
   const bus = busFor(config, config.leaseTtlMs);
@@ -55,34 +49,8 @@ async function main(config: NodeConfig): Promise<void> {
       ...(e.type === 'partition.acquired' ? { recoveryMs: e.recoveryMs } : {}),
     }),
   );
-  // The fences this node writes under, as of the last 100 ms: after a SIGSTOP, the process
-  // writes once under each of them on SIGCONT (a write that was due when it was paused) and
-  // counts the store's refusals — the proof that fencing, not timing, stops a late writer.
-  let fences: Array<{ lease: string; token: number }> = [];
-  const late = { attempted: 0, rejected: 0 };
-  process.on('SIGCONT', () => {
-    const stale = fences;
-    void Promise.all(
-      stale.map(async (fence) => {
-        late.attempted++;
-        try {
-          await storage.documents.put(
-            'worker_late_writes',
-            { id: `${config.nodeId}-${fence.lease}` },
-            { fence },
-          );
-        } catch (error) {
-          if (isFencing(error)) late.rejected++;
-        }
-      }),
-    );
-  });
   const write = () => {
-    fences = node.held().flatMap((p) => {
-      const f = node.partition(p)?.lease.fence;
-      return f === undefined ? [] : [f];
-    });
-    writeFileSync(`${config.statsFile}.tmp`, JSON.stringify({ ...node.stats(), late, events }));
+    writeFileSync(`${config.statsFile}.tmp`, JSON.stringify({ ...node.stats(), events }));
     renameSync(`${config.statsFile}.tmp`, config.statsFile);
   };
   const timer = setInterval(write, 100);

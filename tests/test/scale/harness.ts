@@ -21,8 +21,6 @@ const testsDir = join(here, '..', '..');
 
 /** Stats a node process writes every 100 ms. */
 export type NodeStats = WorkerNodeStats & {
-  /** Writes under the fences held before a SIGSTOP, made on SIGCONT, and how many the store refused. */
-  late: { attempted: number; rejected: number };
   events: Array<{ type: WorkerNodeEvent['type']; partition: number; at: number; recoveryMs?: number }>;
 };
 
