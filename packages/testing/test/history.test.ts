@@ -1,5 +1,5 @@
 // The spike detector's history: earlier simulated days, not the curve today is drawn from.
-import { createRandom } from '@threadline/core';
+import { createRandom, type ThreadlineError } from '@threadline/core';
 import { describe, expect, it } from 'vitest';
 import { buildDayReport, drawTraffic, generateText, simulateDay, simulateHistory } from '../src/index.js';
 
@@ -31,6 +31,27 @@ describe('simulateHistory', () => {
     expect(Math.min(...totals)).toBeGreaterThan(5000 * 0.55);
     expect(Math.max(...totals)).toBeLessThan(5000 * 1.35);
     expect(new Set(totals).size).toBe(totals.length);
+  });
+
+  it('refuses bad options with VALIDATION and the path, and a `closed` that never opens', () => {
+    const bad = (options: Parameters<typeof simulateHistory>[3]) => {
+      try {
+        simulateHistory(createRandom(1), text, classify, options);
+      } catch (e) {
+        return {
+          code: (e as ThreadlineError).code,
+          paths: (e as ThreadlineError).issues.map((i) => i.path.join('.')),
+        };
+      }
+      return 'no error';
+    };
+    expect(bad({ forecast: -1, openAt: OPEN })).toEqual({ code: 'VALIDATION', paths: ['forecast'] });
+    expect(bad({ forecast: 10, openAt: 1.5 })).toEqual({ code: 'VALIDATION', paths: ['openAt'] });
+    expect(bad({ forecast: 10, openAt: OPEN, days: 0 })).toEqual({ code: 'VALIDATION', paths: ['days'] });
+    expect(bad({ forecast: 10, openAt: OPEN, days: 2, closed: () => true })).toEqual({
+      code: 'VALIDATION',
+      paths: ['closed'],
+    });
   });
 
   it('is labelled by the classifier it is given (its confusions are part of the history)', () => {

@@ -3,7 +3,8 @@
 // 15-minute window, after the classifier), each with its own volume, shape and incidents. The
 // detector learns its baseline from those days; it never sees the curve today's traffic is drawn
 // from, nor today's volume.
-import type { Random } from '@threadline/core';
+import { parseInput, type Random, ThreadlineError } from '@threadline/core';
+import { z } from 'zod';
 import type { TextSource, Topic, Utterance } from './text.js';
 import { HOURLY_CURVE } from './traffic.js';
 
@@ -66,6 +67,17 @@ function drawTopic(rng: Random): Topic {
   return 'general';
 }
 
+const HistoryOptionsSchema = z.object({
+  forecast: z.number().finite().min(0, 'forecast must be a number of contacts ≥ 0'),
+  openAt: z.number().int('openAt must be an instant in epoch ms'),
+  days: z
+    .number()
+    .int()
+    .min(1, 'days must be an integer ≥ 1')
+    .max(366, 'days must be at most 366')
+    .optional(),
+});
+
 /**
  * Simulates earlier working days and returns what the spike detector would have observed on them:
  * per 15-minute window, the contacts per topic as the classifier labelled them. Each day has its
@@ -80,6 +92,11 @@ export function simulateHistory(
   classify: (text: string) => string,
   options: HistoryOptions,
 ): HistoryObservation[] {
+  parseInput(
+    HistoryOptionsSchema,
+    { forecast: options.forecast, openAt: options.openAt, days: options.days },
+    'history options',
+  );
   const days = options.days ?? 20;
   const labels = new Map<string, string>();
   const label = (u: Utterance) => {
@@ -91,8 +108,19 @@ export function simulateHistory(
   const out: HistoryObservation[] = [];
   const today = WEEKDAY[new Date(options.openAt).getUTCDay()] ?? 1;
   let dayOpen = options.openAt;
-  for (let done = 0; done < days; ) {
+  for (let done = 0, scanned = 0; done < days; ) {
     dayOpen -= DAY_MS;
+    // A `closed` that never opens would loop for ever: give up after a few years of calendar days.
+    if (++scanned > days * 7 + 1_000)
+      throw new ThreadlineError('VALIDATION', 'history options: `closed` leaves too few working days', {
+        issues: [
+          {
+            path: ['closed'],
+            message: `found ${done} open days of ${days} in ${scanned - 1} days`,
+            code: 'custom',
+          },
+        ],
+      });
     if (options.closed?.(dayOpen)) continue;
     done++;
     const weekday = new Date(dayOpen).getUTCDay();
