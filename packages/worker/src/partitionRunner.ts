@@ -1,0 +1,416 @@
+import {
+  CASES_COLLECTION,
+  type CaseEngine,
+  type CaseEngineOptions,
+  createCaseEngine,
+} from '@threadline/cases';
+import {
+  type IdGenerator,
+  isThreadlineError,
+  type Lease,
+  ManualClock,
+  ThreadlineError,
+  type ThreadlineStorage,
+} from '@threadline/core';
+import { createRoutingEngine, type RoutingEngine, type RoutingEngineOptions } from '@threadline/routing';
+import type { SequencedCommand } from './command.js';
+import { fencedStorage, PROGRESS_COLLECTION, type ProgressMarker } from './fencedStorage.js';
+import { partitionOf } from './partition.js';
+
+/** Routing engine options a node passes through (the node supplies clock, ids, storage, journal, tenant). */
+export type WorkerRoutingOptions = Omit<
+  RoutingEngineOptions,
+  'clock' | 'ids' | 'storage' | 'store' | 'journal' | 'tenantId' | 'bus'
+>;
+/** Case engine options a node passes through (the node supplies clock, ids, storage). */
+export type WorkerCasesOptions = Omit<CaseEngineOptions, 'clock' | 'ids' | 'storage' | 'store' | 'bus'>;
+
+/** What happened to one command. */
+export type CommandOutcome =
+  | { status: 'applied' }
+  /** The engine refused it (an illegal move, an unknown task…): deterministic, so it is final. */
+  | { status: 'refused'; code: string; message: string }
+  /** Its effect was already in the store (a redelivery, a retry): nothing was done again. */
+  | { status: 'duplicate' };
+
+/** Engine refusals that are part of the command's deterministic outcome, not a failure. */
+const REFUSALS = new Set([
+  'VALIDATION',
+  'NOT_FOUND',
+  'CONFLICT',
+  'ILLEGAL_TRANSITION',
+  'CAPACITY',
+  'FORBIDDEN',
+]);
+
+/** Settings a runner takes from its node. */
+export interface RunnerConfig {
+  storage: ThreadlineStorage;
+  lease: Lease;
+  partition: number;
+  partitions: number;
+  tenants: readonly string[];
+  routing: (tenantId: string) => WorkerRoutingOptions;
+  cases: WorkerCasesOptions;
+  snapshotEvery: number;
+  maxBlock: number;
+  /** Called once when the runner fails (a commit refused by fencing, a storage error). */
+  onFailure: (error: unknown) => void;
+}
+
+interface Engine {
+  key: string;
+  /** Last command applied to this engine (what its next commit's marker says). */
+  seq: number;
+  /** Last command whose effect on this engine is committed, as recovered. */
+  committed: number;
+  ids: { cmd: number; k: number };
+}
+
+interface Waiting {
+  command: SequencedCommand;
+  waiters: Array<{ resolve: (o: CommandOutcome) => void; reject: (e: unknown) => void }>;
+}
+
+/**
+ * Runs one held partition: its routing engines (one per tenant of the partition) and its case
+ * engine, on storage fenced by the partition's lease. Commands are applied in `seq` order, in
+ * blocks: a block is applied synchronously, then every engine flushes (each commit also writes
+ * that engine's progress marker), then the partition's marker (`resolved`) is written, and only
+ * then are the block's callers answered — so a bus acknowledges a command only once its effect is
+ * stored, and a redelivered command is recognised by its `seq` and not applied again.
+ */
+export class PartitionRunner {
+  readonly partition: number;
+  readonly #c: RunnerConfig;
+  readonly #clock = new ManualClock(0);
+  readonly #routing = new Map<string, { engine: RoutingEngine; state: Engine }>();
+  #cases!: { engine: CaseEngine; state: Engine };
+  #resolved = 0;
+  readonly #waiting = new Map<number, Waiting>();
+  #draining: Promise<void> | null = null;
+  #stopped: unknown = null;
+  #applied = 0;
+  #blocks = 0;
+  /** Engines a block changed (filled by `#apply`). */
+  readonly #touched = new Set<Engine>();
+  /**
+   * The partition marker of the block being committed, and the engine whose commit carries it
+   * (the block's last commit, so the marker never commits before another engine's effects).
+   */
+  #closing: { engine: Engine; marker: ProgressMarker; written: boolean } | null = null;
+
+  constructor(config: RunnerConfig) {
+    this.#c = config;
+    this.partition = config.partition;
+  }
+
+  /** The lease this runner writes under. */
+  get lease(): Lease {
+    return this.#c.lease;
+  }
+
+  /** The last command of the partition whose effect is stored. */
+  get resolved(): number {
+    return this.#resolved;
+  }
+
+  /** Commands applied (not duplicates) since this runner started. */
+  get applied(): number {
+    return this.#applied;
+  }
+
+  /** Blocks committed (each: one commit per changed engine). */
+  get blocks(): number {
+    return this.#blocks;
+  }
+
+  /** Commands waiting (out of order, or for the block in progress). */
+  get backlog(): number {
+    return this.#waiting.size;
+  }
+
+  /** The routing engine of a tenant of this partition (for reads). */
+  routingEngine(tenantId: string): RoutingEngine | undefined {
+    return this.#routing.get(tenantId)?.engine;
+  }
+
+  /** The partition's case engine (for reads). */
+  casesEngine(): CaseEngine {
+    return this.#cases.engine;
+  }
+
+  /** Builds the engines and recovers the committed state: snapshot + journal, open cases, markers. */
+  async recover(): Promise<void> {
+    const c = this.#c;
+    const lease = c.lease.name;
+    const markers = (state: Engine) => (): ProgressMarker[] => {
+      const own = { id: `${lease}:${state.key}`, partition: c.partition, seq: state.seq };
+      const closing = this.#closing;
+      return closing !== null && closing.engine === state ? [own, closing.marker] : [own];
+    };
+    const committed = (written: ProgressMarker[]) => {
+      const closing = this.#closing;
+      if (closing !== null && written.includes(closing.marker)) closing.written = true;
+    };
+    await c.storage.documents.defineCollection(PROGRESS_COLLECTION, { indexes: ['partition'] });
+    for (const tenantId of c.tenants) {
+      if (partitionOf(tenantId, c.partitions) !== c.partition) continue;
+      const state: Engine = { key: `routing:${tenantId}`, seq: 0, committed: 0, ids: { cmd: 0, k: 0 } };
+      const engine = createRoutingEngine({
+        ...c.routing(tenantId),
+        tenantId,
+        clock: this.#clock,
+        ids: this.#ids(state),
+        storage: fencedStorage(c.storage, c.lease.fence, markers(state), committed),
+        journal: {
+          engineId: safe(lease),
+          maxBatch: 100_000,
+          flushIntervalMs: 0,
+          snapshotEvery: c.snapshotEvery,
+        },
+      });
+      this.#routing.set(tenantId, { engine, state });
+    }
+    const casesState: Engine = { key: 'cases', seq: 0, committed: 0, ids: { cmd: 0, k: 0 } };
+    this.#cases = {
+      state: casesState,
+      engine: createCaseEngine({
+        ...c.cases,
+        clock: this.#clock,
+        ids: this.#ids(casesState),
+        storage: fencedStorage(c.storage, c.lease.fence, markers(casesState), committed),
+      }),
+    };
+    const engines = [...this.#routing.values(), this.#cases];
+    const docs = await c.storage.documents.getMany(PROGRESS_COLLECTION, [
+      lease,
+      ...engines.map((e) => `${lease}:${e.state.key}`),
+    ]);
+    this.#resolved = Number(docs[0]?.seq ?? 0);
+    engines.forEach((e, i) => {
+      e.state.committed = e.state.seq = Number(docs[i + 1]?.seq ?? 0);
+    });
+    for (const { engine } of this.#routing.values()) await engine.recover();
+    const include = (caseId: string) => partitionOf(caseId, c.partitions) === c.partition;
+    for (const tenantId of c.tenants) await this.#cases.engine.recover({ tenantId, include });
+    // The engines' clocks resume where the journal left them; commands never move them back.
+  }
+
+  /**
+   * Queues a command and resolves its outcome once its effect is stored (or it was a duplicate).
+   * Rejects when the runner stops before that (the command may be retried at the new owner).
+   */
+  submit(command: SequencedCommand): Promise<CommandOutcome> {
+    if (this.#stopped !== null) return Promise.reject(this.#stopped);
+    if (command.seq <= this.#resolved) return Promise.resolve({ status: 'duplicate' });
+    return new Promise((resolve, reject) => {
+      const held = this.#waiting.get(command.seq);
+      if (held !== undefined) {
+        if (held.command.id !== command.id) {
+          reject(
+            new ThreadlineError(
+              'CONFLICT',
+              `partition ${this.partition} already has command ${command.seq}`,
+              {
+                details: {
+                  partition: this.partition,
+                  seq: command.seq,
+                  id: held.command.id,
+                  other: command.id,
+                },
+              },
+            ),
+          );
+          return;
+        }
+        held.waiters.push({ resolve, reject });
+        return;
+      }
+      this.#waiting.set(command.seq, { command, waiters: [{ resolve, reject }] });
+      this.#kick();
+    });
+  }
+
+  /**
+   * Stops the partition: no command is applied and nothing is written after this (a commit in
+   * flight finishes or is refused by fencing); waiting callers are rejected with `reason`.
+   * Resolves when the block in progress, if any, has ended.
+   */
+  async stop(reason: unknown): Promise<void> {
+    if (this.#stopped === null) this.#stopped = reason;
+    for (const w of this.#waiting.values()) for (const x of w.waiters) x.reject(reason);
+    this.#waiting.clear();
+    await this.#draining?.catch(() => undefined);
+  }
+
+  #kick(): void {
+    if (this.#draining !== null || this.#stopped !== null) return;
+    if (!this.#waiting.has(this.#resolved + 1)) return;
+    this.#draining = this.#drain()
+      .catch((error: unknown) => {
+        if (this.#stopped === null) {
+          this.#stopped = error;
+          this.#c.onFailure(error);
+        }
+      })
+      .finally(() => {
+        this.#draining = null;
+        this.#kick();
+      });
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#stopped === null) {
+      const block: Waiting[] = [];
+      for (let s = this.#resolved + 1; block.length < this.#c.maxBlock; s++) {
+        const w = this.#waiting.get(s);
+        if (w === undefined) break;
+        block.push(w);
+      }
+      if (block.length === 0) return;
+      await this.#preload(block);
+      if (this.#stopped !== null) return;
+      // Applied in one synchronous run: the engines' batches are cut only after it.
+      this.#touched.clear();
+      const outcomes = block.map((w) => this.#apply(w.command));
+      const last = (block[block.length - 1] as Waiting).command.seq;
+      const marker: ProgressMarker = { id: this.#c.lease.name, partition: this.partition, seq: last };
+      const routing = [...this.#routing.values()].filter((r) => this.#touched.has(r.state));
+      const cases = this.#touched.has(this.#cases.state);
+      if (routing.length === 0) {
+        // Cases alone: their group commit starts after this synchronous run and carries the marker.
+        if (cases) this.#closing = { engine: this.#cases.state, marker, written: false };
+        await this.#cases.engine.flush();
+      } else {
+        // A routing engine commits only when flushed: the others first, then it, with the marker.
+        const final = routing.pop() as { engine: RoutingEngine; state: Engine };
+        await Promise.all([...routing.map((r) => r.engine.flush()), this.#cases.engine.flush()]);
+        this.#closing = { engine: final.state, marker, written: false };
+        await final.engine.flush();
+      }
+      const closing = this.#closing;
+      this.#closing = null;
+      if (closing === null || !closing.written) {
+        // Nothing committed the marker (only refusals or duplicates, or a commit that began early).
+        await this.#c.storage.documents.put(
+          PROGRESS_COLLECTION,
+          { ...marker },
+          { fence: this.#c.lease.fence },
+        );
+      }
+      this.#resolved = last;
+      this.#blocks++;
+      block.forEach((w, i) => {
+        this.#waiting.delete(w.command.seq);
+        for (const x of w.waiters) x.resolve(outcomes[i] as CommandOutcome);
+      });
+    }
+  }
+
+  /**
+   * Loads cases that left memory (closed, evicted) before the block runs synchronously: one
+   * `getMany` per tenant finds which of the block's unknown case ids are stored at all (new
+   * cases are not), and only those are loaded.
+   */
+  async #preload(block: Waiting[]): Promise<void> {
+    const cases = this.#cases.engine;
+    const unknown = new Map<string, Set<string>>();
+    for (const { command } of block) {
+      const c = command.command;
+      if (c.kind !== 'cases') continue;
+      const tenantId = c.tenantId ?? 'default';
+      if (cases.getCase(c.caseId, { tenantId }) !== undefined) continue;
+      let ids = unknown.get(tenantId);
+      if (ids === undefined) unknown.set(tenantId, (ids = new Set()));
+      ids.add(c.caseId);
+    }
+    for (const [tenantId, set] of unknown) {
+      const ids = [...set];
+      const stored = await this.#c.storage.documents.getMany(CASES_COLLECTION, ids, { tenantId });
+      for (let i = 0; i < ids.length; i++)
+        if (stored[i] !== undefined) await cases.loadCase(ids[i] as string, { tenantId });
+    }
+  }
+
+  #apply(sc: SequencedCommand): CommandOutcome {
+    if (sc.at > this.#clock.now()) this.#clock.set(sc.at);
+    const c = sc.command;
+    const targets: Engine[] = [];
+    if (c.kind === 'routing') {
+      const r = this.#routing.get(c.tenantId);
+      if (r === undefined) {
+        return refused(
+          new ThreadlineError('NOT_FOUND', `tenant ${c.tenantId} is not among this node's tenants`, {
+            details: { tenantId: c.tenantId },
+          }),
+        );
+      }
+      targets.push(r.state);
+    } else if (c.kind === 'cases') targets.push(this.#cases.state);
+    else targets.push(...[...this.#routing.values()].map((r) => r.state), this.#cases.state);
+    // Engines whose committed marker covers this command already hold its effect.
+    const fresh = targets.filter((t) => sc.seq > t.committed);
+    if (fresh.length === 0) return { status: 'duplicate' };
+    for (const t of fresh) {
+      this.#touched.add(t);
+      t.seq = sc.seq;
+      t.ids.cmd = sc.seq;
+      t.ids.k = 0;
+    }
+    try {
+      if (c.kind === 'routing') this.#routingOp(c.tenantId, c.op, c.args);
+      else if (c.kind === 'cases') this.#casesOp(c.caseId, c.op, c.args);
+      else {
+        for (const [tenantId, r] of this.#routing)
+          if (fresh.includes(r.state)) this.#routingOp(tenantId, 'advanceTo', [sc.at]);
+        if (fresh.includes(this.#cases.state)) this.#cases.engine.advanceTo(sc.at);
+      }
+    } catch (error) {
+      if (isThreadlineError(error) && REFUSALS.has(error.code)) return refused(error);
+      throw error;
+    }
+    this.#applied++;
+    return { status: 'applied' };
+  }
+
+  #routingOp(tenantId: string, op: string, args: unknown[]): void {
+    const engine = (this.#routing.get(tenantId) as { engine: RoutingEngine }).engine;
+    if (op === 'acceptTask') {
+      const taskId = String(args[0]);
+      const task = engine.getTask(taskId);
+      const pending = task?.reservations.find((id) => engine.getReservation(id)?.status === 'pending');
+      if (pending === undefined) {
+        throw new ThreadlineError('NOT_FOUND', `task ${taskId} has no pending reservation`, {
+          details: { taskId },
+        });
+      }
+      engine.acceptReservation(pending);
+      return;
+    }
+    (engine as unknown as Record<string, (...a: unknown[]) => unknown>)[op]?.(...args);
+  }
+
+  #casesOp(caseId: string, op: string, args: unknown[]): void {
+    const engine = this.#cases.engine as unknown as Record<string, (...a: unknown[]) => unknown>;
+    if (op === 'openCase') engine.openCase?.(...args);
+    else engine[op]?.(caseId, ...args);
+  }
+
+  /** Ids keyed by the command: a replay after failover hands out exactly the ids the first run did. */
+  #ids(state: Engine): IdGenerator {
+    const key = `${safe(this.#c.lease.name)}-${safe(state.key)}`;
+    return {
+      next: (prefix) => `${prefix ?? 'id'}_${key}_${state.ids.cmd}_${state.ids.k++}`,
+    };
+  }
+}
+
+function refused(error: ThreadlineError): CommandOutcome {
+  return { status: 'refused', code: error.code, message: error.message };
+}
+
+/** A lease name or engine key as an id part (letters, digits, `_`, `.`, `-`). */
+function safe(text: string): string {
+  return text.replace(/[^A-Za-z0-9_.-]/g, '-');
+}
