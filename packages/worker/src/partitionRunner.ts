@@ -22,8 +22,11 @@ export type WorkerRoutingOptions = Omit<
   RoutingEngineOptions,
   'clock' | 'ids' | 'storage' | 'store' | 'journal' | 'tenantId' | 'bus'
 >;
-/** Case engine options a node passes through (the node supplies clock, ids, storage). */
-export type WorkerCasesOptions = Omit<CaseEngineOptions, 'clock' | 'ids' | 'storage' | 'store' | 'bus'>;
+/** Case engine options a node passes through (the node supplies clock, ids, storage, engine id). */
+export type WorkerCasesOptions = Omit<
+  CaseEngineOptions,
+  'clock' | 'ids' | 'storage' | 'store' | 'bus' | 'engineId'
+>;
 
 /** What happened to one command. */
 export type CommandOutcome =
@@ -177,6 +180,8 @@ export class PartitionRunner {
       state: casesState,
       engine: createCaseEngine({
         ...c.cases,
+        // One case engine per partition, all sharing the tenants: each keeps its own counters.
+        engineId: safe(lease),
         clock: this.#clock,
         ids: this.#ids(casesState),
         storage: fencedStorage(c.storage, c.lease.fence, markers(casesState), committed),

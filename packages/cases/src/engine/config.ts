@@ -78,6 +78,15 @@ export interface CaseEngineOptions {
    */
   retainClosed?: boolean;
   /**
+   * Names this engine among engines that share one tenant's storage, e.g. one per partition of
+   * the cases (`'p3'`): its persisted counters (the metric sequence counter, `case_counters`) are
+   * kept in rows of its own (`sla-seq:<engineId>`), so engines committing concurrently never
+   * write, nor recover from, each other's counter. Letters, digits, `_`, `.`, `:` and `-`; default
+   * none (row `sla-seq`). A recovering engine must be given the same `engineId` as the one it
+   * replaces.
+   */
+  engineId?: string;
+  /**
    * Tracing and metrics (default: none): a span and a `threadline.commands` count per command.
    * See `createTelemetry` in `@threadline/core`.
    */
@@ -150,6 +159,10 @@ export const OptionsSchema = z
     routingRules: z.array(z.unknown()).optional(),
     evictClosed: z.boolean().optional(),
     retainClosed: z.boolean().optional(),
+    engineId: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:-]{1,200}$/, 'expected 1–200 letters, digits, `_`, `.`, `:` or `-`')
+      .optional(),
     // Both are checked by resolveDocumentStore, which names every missing method at once.
     storage: z
       .custom<ThreadlineStorage>((v) => typeof v === 'object' && v !== null, {

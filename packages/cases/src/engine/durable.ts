@@ -27,6 +27,11 @@ export const CASE_DEADLINES_COLLECTION = 'case_deadlines';
 export const CASE_COUNTERS_COLLECTION = 'case_counters';
 /** The id of the metric sequence counter's row in {@link CASE_COUNTERS_COLLECTION}. */
 export const SLA_SEQ_ROW = 'sla-seq';
+
+/** The metric sequence counter's row id of an engine (option `engineId`): `sla-seq[:<engineId>]`. */
+export function slaSeqRow(engineId: string | undefined): string {
+  return engineId === undefined ? SLA_SEQ_ROW : `${SLA_SEQ_ROW}:${engineId}`;
+}
 const CASE_INDEXES = ['customerId', 'status', 'team', 'assignee'] as const;
 
 /** Attempts at a batch whose case documents keep moving (an erasure rewrote them) before giving up. */
@@ -226,7 +231,7 @@ export async function commitBatch(s: EngineState, batch: CommitBatch): Promise<v
             }
           }
           for (const tenantId of seqRows) {
-            await tx.documents.put(CASE_COUNTERS_COLLECTION, { id: SLA_SEQ_ROW, tenantId, next: seq });
+            await tx.documents.put(CASE_COUNTERS_COLLECTION, { id: s.seqRow, tenantId, next: seq });
           }
           if (events.length > 0) await tx.outbox.add(events);
           return out;

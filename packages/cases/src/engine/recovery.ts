@@ -17,7 +17,6 @@ import {
   CASE_DEADLINES_COLLECTION,
   CASES_COLLECTION,
   ensureDurable,
-  SLA_SEQ_ROW,
 } from './durable.js';
 import { caseStreamId, markHistoryCommitted, openingEntry, parseHistory } from './history.js';
 import { ensureCollection } from './outbox.js';
@@ -158,9 +157,7 @@ export async function recover(s: EngineState, options?: RecoverOptions): Promise
   }
   // The crashed engine's metric counter: new instances continue its numbering exactly.
   const counter =
-    s.durable === undefined
-      ? undefined
-      : await store.get(CASE_COUNTERS_COLLECTION, SLA_SEQ_ROW, { tenantId });
+    s.durable === undefined ? undefined : await store.get(CASE_COUNTERS_COLLECTION, s.seqRow, { tenantId });
   const next = counter?.next;
   if (typeof next === 'number' && Number.isInteger(next) && next > 0) {
     s.tracker.reserveSeq(next - 1);

@@ -26,6 +26,7 @@ import {
   resolveDocumentStore,
   toCalendars,
 } from './config.js';
+import { slaSeqRow } from './durable.js';
 import type { PersistedCase } from './storedState.js';
 
 /** The tenant of calls that name none. */
@@ -91,6 +92,8 @@ export interface EngineState {
    * batch writes the `case_counters` row only when it moved.
    */
   seqCommitted: Map<string, number>;
+  /** Durable mode: the id of this engine's metric counter rows (`sla-seq`, or `sla-seq:<engineId>`). */
+  readonly seqRow: string;
   /** Durable mode: whether closed cases leave memory once committed (option `evictClosed`). */
   readonly evictClosed: boolean;
   /** Memory mode (no transactional storage): whether closed cases stay in memory (option `retainClosed`). */
@@ -156,6 +159,7 @@ export function createEngineState(
     batch: undefined,
     broken: undefined,
     seqCommitted: new Map(),
+    seqRow: slaSeqRow(o.engineId),
     evicted: 0,
     evictClosed: o.evictClosed ?? true,
     retainClosed: o.retainClosed ?? true,
