@@ -4,9 +4,14 @@ import { adapterError, type Driver, guarded } from './driver.js';
 export interface PgClientLike {
   query(sql: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
   release(error?: Error | boolean): void;
-  /** `pg`'s event emitter methods, used for `LISTEN` (a `pg` `PoolClient` has them). */
+  /**
+   * `pg`'s event emitter methods (a `pg` `PoolClient` has them): `notification` for `LISTEN`,
+   * `error` while a transaction holds the connection (see `pgDriver`).
+   */
   on?(event: 'notification', listener: (message: { channel: string; payload?: string }) => void): unknown;
+  on?(event: 'error', listener: (error: Error) => void): unknown;
   off?(event: 'notification', listener: (message: { channel: string; payload?: string }) => void): unknown;
+  off?(event: 'error', listener: (error: Error) => void): unknown;
 }
 
 /**
@@ -47,6 +52,14 @@ export function pgDriver(pool: PgPoolLike): Driver {
       }
       const tx = guarded((sql, params) => conn.query(sql, [...params]));
       let broken: Error | undefined;
+      // A checked-out `pg` client has no error listener (the pool listens only while it is
+      // idle): a connection the server ends meanwhile (`idle_in_transaction_session_timeout`,
+      // a restart) would emit an unhandled 'error' and crash the process. The transaction's next
+      // query fails instead, and the connection is discarded on release.
+      const onError = (error: Error) => {
+        broken ??= error;
+      };
+      conn.on?.('error', onError);
       try {
         await tx.query('BEGIN');
         const result = await fn(tx);
@@ -61,6 +74,7 @@ export function pgDriver(pool: PgPoolLike): Driver {
         }
         throw error;
       } finally {
+        conn.off?.('error', onError);
         conn.release(broken ?? false);
       }
     },
