@@ -28,6 +28,7 @@ export { type DurableEventBus, type WorkerNodeOptions, WorkerNodeOptionsSchema }
 export { commandType, fnv1a, partitionLease, partitionOf } from './partition.js';
 export {
   type CommandOutcome,
+  type GapWait,
   PartitionRunner,
   type WorkerCasesOptions,
   type WorkerRoutingOptions,

@@ -11,7 +11,12 @@ import { parseSequencedCommand, type SequencedCommand } from './command.js';
 import { silentLogger, type WorkerLogger } from './logger.js';
 import { type ParsedWorkerNodeOptions, parseWorkerNodeOptions, type WorkerNodeOptions } from './options.js';
 import { commandType, fnv1a, partitionLease } from './partition.js';
-import { type CommandOutcome, PartitionRunner } from './partitionRunner.js';
+import { type CommandOutcome, type GapWait, PartitionRunner } from './partitionRunner.js';
+
+/** Default `gapWaitMs`: a quarter of the lease TTL, at least 50 ms, at most 2 s. */
+export function gapWaitDefault(leaseTtlMs: number): number {
+  return Math.min(2_000, Math.max(50, Math.floor(leaseTtlMs / 4)));
+}
 
 /** Collection of node heartbeats (`{ id: nodeId, seenAt }`), from which nodes derive their fair share. */
 export const NODES_COLLECTION = 'worker_nodes';
@@ -42,6 +47,11 @@ export interface WorkerNodeStats {
   fencingRejections: number;
   /** Blocks committed by the partitions held now (commands per block = the batching achieved). */
   blocks: number;
+  /**
+   * Bus deliveries answered `TIMEOUT` because an earlier command of their partition had not
+   * arrived within `gapWaitMs` (it was with a dead or paused node); the bus delivers them again.
+   */
+  gapReleases: number;
 }
 
 /** A worker node: see {@link createWorkerNode}. */
@@ -112,7 +122,16 @@ class Node implements WorkerNode {
   #cancelTimer: (() => void) | null = null;
   #stopped = false;
   #ready = false;
-  readonly #stats = { applied: 0, duplicates: 0, refused: 0, acquired: 0, lost: 0, released: 0, fencing: 0 };
+  readonly #stats = {
+    applied: 0,
+    duplicates: 0,
+    refused: 0,
+    acquired: 0,
+    lost: 0,
+    released: 0,
+    fencing: 0,
+    gapReleases: 0,
+  };
 
   constructor(o: ParsedWorkerNodeOptions) {
     this.#o = o;
@@ -126,14 +145,32 @@ class Node implements WorkerNode {
     this.#log = o.logger ?? silentLogger;
   }
 
-  async submit(input: SequencedCommand): Promise<CommandOutcome> {
+  submit(input: SequencedCommand): Promise<CommandOutcome> {
+    return this.#submit(input, undefined);
+  }
+
+  /** The bus path: like `submit`, but a delivery stuck behind a missing command is released (`TIMEOUT`). */
+  #fromBus(input: unknown): Promise<CommandOutcome> {
+    const clock = this.#o.clock as Partial<TimerClock>;
+    const gap =
+      typeof clock.setTimer === 'function'
+        ? {
+            waitMs: this.#o.gapWaitMs ?? gapWaitDefault(this.#o.leaseTtlMs),
+            setTimer: clock.setTimer.bind(clock),
+          }
+        : undefined;
+    return this.#submit(input as SequencedCommand, gap);
+  }
+
+  async #submit(input: SequencedCommand, gap: GapWait | undefined): Promise<CommandOutcome> {
     const command = parseSequencedCommand(input, this.#o.partitions);
     const runner = this.#runners.get(command.partition);
     if (runner === undefined) throw await this.#notOwner(command.partition);
     let outcome: CommandOutcome;
     try {
-      outcome = await runner.submit(command);
+      outcome = await runner.submit(command, gap);
     } catch (error) {
+      if (isThreadlineError(error, 'TIMEOUT')) this.#stats.gapReleases++;
       // The partition stopped while the command waited: the caller retries at the new owner.
       if (!this.#runners.has(command.partition) || this.#runners.get(command.partition) !== runner)
         throw await this.#notOwner(command.partition, error);
@@ -293,7 +330,7 @@ class Node implements WorkerNode {
     if (bus !== undefined) {
       const stop = bus.subscribe(
         `${commandType(o.prefix, p).split('.')[0]}.*`,
-        (event: EventEnvelope) => this.submit(event.payload as SequencedCommand),
+        (event: EventEnvelope) => this.#fromBus(event.payload),
         { durable: `${o.prefix}_p${p}`, startFrom: 'all' },
       );
       this.#subscriptions.set(p, stop);
@@ -380,6 +417,7 @@ class Node implements WorkerNode {
       lost: s.lost,
       released: s.released,
       fencingRejections: s.fencing,
+      gapReleases: s.gapReleases,
       blocks: [...this.#runners.values()].reduce((n, r) => n + r.blocks, 0),
     };
   }

@@ -54,6 +54,13 @@ export interface WorkerNodeOptions {
   snapshotEvery?: number;
   /** At most this many commands per block (one commit per engine; default 500). */
   maxBlock?: number;
+  /**
+   * Bus deliveries only (needs a clock with `setTimer`): how long a command may wait for an
+   * earlier command of its partition that has not arrived before its handler call fails with
+   * `TIMEOUT`, so the bus redelivers it later and its consumer reads on (default TTL / 4, within
+   * 50 ms – 2 s). The command stays queued and is applied once the gap fills.
+   */
+  gapWaitMs?: number;
   /** Time for leases' bookkeeping and the node's timers (`start()` needs `setTimer`). */
   clock: Clock;
   /** Ids (the default node id). */
@@ -92,6 +99,7 @@ export const WorkerNodeOptionsSchema = z
     maxPartitions: z.number().int().min(0).optional(),
     snapshotEvery: z.number().int().min(1).default(1000),
     maxBlock: z.number().int().min(1).max(10_000).default(500),
+    gapWaitMs: z.number().int().min(10).max(600_000).optional(),
     clock: z.custom<Clock>((v) => typeof (v as Clock | undefined)?.now === 'function', 'expected a clock'),
     ids: z.custom<IdGenerator>((v) => typeof (v as IdGenerator | undefined)?.next === 'function').optional(),
     logger: z.custom<WorkerLogger>((v) => typeof v === 'object' && v !== null).optional(),

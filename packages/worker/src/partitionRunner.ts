@@ -70,9 +70,20 @@ interface Engine {
   ids: { cmd: number; k: number };
 }
 
+interface Waiter {
+  resolve: (o: CommandOutcome) => void;
+  reject: (e: unknown) => void;
+}
+
 interface Waiting {
   command: SequencedCommand;
-  waiters: Array<{ resolve: (o: CommandOutcome) => void; reject: (e: unknown) => void }>;
+  waiters: Waiter[];
+}
+
+/** How long a bus delivery may wait for a missing earlier command (see `PartitionRunner.submit`). */
+export interface GapWait {
+  waitMs: number;
+  setTimer: (fn: () => void, ms: number) => unknown;
 }
 
 /**
@@ -95,6 +106,7 @@ export class PartitionRunner {
   #stopped: unknown = null;
   #applied = 0;
   #blocks = 0;
+  #gapReleases = 0;
   /** Engines a block changed (filled by `#apply`). */
   readonly #touched = new Set<Engine>();
   /**
@@ -205,36 +217,72 @@ export class PartitionRunner {
   /**
    * Queues a command and resolves its outcome once its effect is stored (or it was a duplicate).
    * Rejects when the runner stops before that (the command may be retried at the new owner).
+   *
+   * With `gap` (the bus path), the caller is not kept waiting behind a missing command: when,
+   * after `gap.waitMs`, the command still cannot run because an earlier `seq` has not arrived, the
+   * call rejects with `TIMEOUT` (the bus redelivers it later) while the command stays queued, so
+   * it is applied as soon as the gap fills. A bus consumer holds a bounded number of handler
+   * calls: were they all to wait for a command that sits behind them (redelivered after a failover),
+   * the consumer would never read it.
    */
-  submit(command: SequencedCommand): Promise<CommandOutcome> {
+  submit(command: SequencedCommand, gap?: GapWait): Promise<CommandOutcome> {
     if (this.#stopped !== null) return Promise.reject(this.#stopped);
     if (command.seq <= this.#resolved) return Promise.resolve({ status: 'duplicate' });
     return new Promise((resolve, reject) => {
-      const held = this.#waiting.get(command.seq);
-      if (held !== undefined) {
-        if (held.command.id !== command.id) {
-          reject(
-            new ThreadlineError(
-              'CONFLICT',
-              `partition ${this.partition} already has command ${command.seq}`,
-              {
-                details: {
-                  partition: this.partition,
-                  seq: command.seq,
-                  id: held.command.id,
-                  other: command.id,
-                },
-              },
-            ),
-          );
-          return;
-        }
-        held.waiters.push({ resolve, reject });
+      let held = this.#waiting.get(command.seq);
+      if (held !== undefined && held.command.id !== command.id) {
+        reject(
+          new ThreadlineError('CONFLICT', `partition ${this.partition} already has command ${command.seq}`, {
+            details: {
+              partition: this.partition,
+              seq: command.seq,
+              id: held.command.id,
+              other: command.id,
+            },
+          }),
+        );
         return;
       }
-      this.#waiting.set(command.seq, { command, waiters: [{ resolve, reject }] });
+      const waiter: Waiter = { resolve, reject };
+      if (held === undefined) {
+        held = { command, waiters: [waiter] };
+        this.#waiting.set(command.seq, held);
+      } else held.waiters.push(waiter);
+      if (gap !== undefined) this.#watchGap(held, waiter, gap);
       this.#kick();
     });
+  }
+
+  /** The first `seq` before `seq` that has not arrived (`undefined` when nothing is missing). */
+  missingBefore(seq: number): number | undefined {
+    for (let s = this.#resolved + 1; s < seq; s++) if (!this.#waiting.has(s)) return s;
+    return undefined;
+  }
+
+  #watchGap(held: Waiting, waiter: Waiter, gap: GapWait): void {
+    const check = () => {
+      if (this.#stopped !== null || !held.waiters.includes(waiter)) return;
+      const missing = this.missingBefore(held.command.seq);
+      if (missing === undefined) {
+        gap.setTimer(check, gap.waitMs); // runs behind a block in progress: keep waiting
+        return;
+      }
+      held.waiters.splice(held.waiters.indexOf(waiter), 1);
+      this.#gapReleases++;
+      waiter.reject(
+        new ThreadlineError(
+          'TIMEOUT',
+          `partition ${this.partition}: command ${held.command.seq} waits for command ${missing}, not delivered yet; deliver it again later`,
+          { details: { partition: this.partition, seq: held.command.seq, missing } },
+        ),
+      );
+    };
+    gap.setTimer(check, gap.waitMs);
+  }
+
+  /** Bus deliveries released because an earlier command had not arrived (see `submit`). */
+  get gapReleases(): number {
+    return this.#gapReleases;
   }
 
   /**

@@ -30,6 +30,8 @@ async function main(config: NodeConfig): Promise<void> {
     max: 6,
     idle_in_transaction_session_timeout: config.leaseTtlMs,
   });
+  // An idle connection the server ends (the session timeout above) is an 'error' on the pool.
+  pool.on('error', () => undefined);
   const storage = createPostgresStorage({ client: pool, schema: config.schema });
   await storage.migrate();
   const bus = busFor(config, config.leaseTtlMs);
