@@ -2,6 +2,7 @@ import {
   createIdGenerator,
   type EventEnvelope,
   isThreadlineError,
+  type Lease,
   type LeaseStore,
   ThreadlineError,
   type TimerClock,
@@ -115,6 +116,8 @@ class Node implements WorkerNode {
   readonly #leases: LeaseStore;
   readonly #log: WorkerLogger;
   readonly #runners = new Map<number, PartitionRunner>();
+  /** Leases granted whose partition is still recovering: renewed too (a recovery may outlast the TTL). */
+  readonly #recovering = new Map<number, Lease>();
   readonly #subscriptions = new Map<number, Unsubscribe>();
   readonly #listeners = new Set<(e: WorkerNodeEvent) => void>();
   #ticking: Promise<number> | null = null;
@@ -230,7 +233,11 @@ class Node implements WorkerNode {
     }
     const now = o.clock.now();
     await docs.put(NODES_COLLECTION, { id: this.nodeId, seenAt: now });
-    // A lease that is lost stops its partition before anything else happens.
+    // A lease that is lost stops its partition before anything else happens. Leases of
+    // partitions still recovering are renewed too (a loss there fails the recovery's fenced writes).
+    await Promise.all(
+      [...this.#recovering.values()].map((lease) => lease.renew(o.leaseTtlMs).catch(() => undefined)),
+    );
     await Promise.all(
       [...this.#runners].map(async ([p, runner]) => {
         try {
@@ -308,14 +315,17 @@ class Node implements WorkerNode {
         if (this.#runners.get(p) === runner) void this.#lose(p, runner, error, true);
       },
     });
+    this.#recovering.set(p, lease);
     try {
       await runner.recover();
     } catch (error) {
+      this.#recovering.delete(p);
       this.#log.error({ partition: p, error: String(error) }, 'partition recovery failed; releasing it');
       if (isFencing(error)) this.#stats.fencing++;
       await lease.release().catch(() => false);
       return;
     }
+    this.#recovering.delete(p);
     if (this.#stopped) {
       await runner.stop(new ThreadlineError('NOT_OWNER', `node ${this.nodeId} is stopping`));
       await lease.release().catch(() => false);

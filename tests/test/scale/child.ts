@@ -7,7 +7,7 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { createPostgresStorage } from '@threadline/adapter-postgres';
 import { SystemClock } from '@threadline/core';
-import { createWorkerNode, isFencing } from '@threadline/worker';
+import { createWorkerNode, isFencing, type WorkerLogger } from '@threadline/worker';
 import pg from 'pg';
 import { type BusConfig, busFor } from './bus.js';
 import { engineOptions, tenantsFor } from './stream.js';
@@ -20,6 +20,13 @@ export interface NodeConfig extends BusConfig {
   partitions: number;
   leaseTtlMs: number;
   statsFile: string;
+}
+
+/** Warnings and errors as JSON lines on stderr (the test prints a node's stderr when it fails). */
+function stderrLogger(nodeId: string): WorkerLogger {
+  const line = (level: string) => (fields: Record<string, unknown>, message: string) =>
+    process.stderr.write(`${JSON.stringify({ level, nodeId, at: Date.now(), message, ...fields })}\n`);
+  return { debug: () => undefined, info: () => undefined, warn: line('warn'), error: line('error') };
 }
 
 async function main(config: NodeConfig): Promise<void> {
@@ -47,6 +54,7 @@ async function main(config: NodeConfig): Promise<void> {
     snapshotEvery: 500,
     maxBlock: 200,
     clock: new SystemClock(),
+    logger: stderrLogger(config.nodeId),
   });
   const events: Array<{ type: string; partition: number; at: number; recoveryMs?: number }> = [];
   node.on((e) =>
@@ -84,7 +92,10 @@ async function main(config: NodeConfig): Promise<void> {
       const f = node.partition(p)?.lease.fence;
       return f === undefined ? [] : [f];
     });
-    writeFileSync(`${config.statsFile}.tmp`, JSON.stringify({ ...node.stats(), late, events }));
+    writeFileSync(
+      `${config.statsFile}.tmp`,
+      JSON.stringify({ ...node.stats(), late, events, bus: bus.stats() }),
+    );
     renameSync(`${config.statsFile}.tmp`, config.statsFile);
   };
   const timer = setInterval(write, 100);

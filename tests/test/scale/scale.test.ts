@@ -180,7 +180,7 @@ describe('worker nodes: failover under load (3 processes, 12 partitions)', () =>
         // Generous: a loaded 2-core machine applied as few as ~50 commands/s (see BENCHMARKS.md).
         const budget = 60_000 + 20 * COMMANDS;
         await waitFor('30% of the stream', async () => (await done()) >= 0.3 * COMMANDS, budget, 100);
-        mark('30%');
+        mark(`30%, SIGKILL ${killed.config.nodeId}`);
         killed.child.kill('SIGKILL');
         await killed.exited;
         await waitFor('55% of the stream', async () => (await done()) >= 0.55 * COMMANDS, budget, 100);
@@ -188,8 +188,10 @@ describe('worker nodes: failover under load (3 processes, 12 partitions)', () =>
         expect(beforePause.held.length).toBeGreaterThan(0);
         mark('55%');
         paused.child.kill('SIGSTOP');
+        mark(`SIGSTOP ${paused.config.nodeId}`);
         await sleep(4 * TTL);
         paused.child.kill('SIGCONT');
+        mark('SIGCONT');
 
         await waitFor(
           'every partition to reach the end of the stream',
@@ -204,6 +206,16 @@ describe('worker nodes: failover under load (3 processes, 12 partitions)', () =>
           );
         });
         mark('done');
+        // When each node acquired what (relative to the start), for the log.
+        for (const n of nodes) {
+          const acquired = (n.stats()?.events ?? [])
+            .filter((e) => e.type !== 'partition.released')
+            .map(
+              (e) =>
+                `${e.type === 'partition.lost' ? 'lost' : 'got'} p${e.partition} @${e.at - t0}${e.recoveryMs === undefined ? '' : ` (${e.recoveryMs} ms)`}`,
+            );
+          process.stderr.write(`[scale ${kind}] ${n.config.nodeId}: ${acquired.join(', ')}\n`);
+        }
         // Let the resumed node notice what it lost, then stop the survivors.
         await sleep(TTL);
         for (const n of [paused, steady]) n.child.kill('SIGTERM');
