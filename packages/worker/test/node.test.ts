@@ -196,3 +196,44 @@ describe('worker node', () => {
     expect(e.type).toBe('worker_p2.command_submitted');
   });
 });
+
+describe('worker node: a recovery longer than the lease TTL', () => {
+  it('keeps the lease renewed while the partition recovers', async () => {
+    const clock = new ManualClock(T0);
+    const storage = createMemoryStorage({ clock });
+    // Recovery reads the progress markers first: hold that read until the test lets it go.
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const documents = storage.documents;
+    const getMany: typeof documents.getMany = async (collection, ids, options) => {
+      if (collection === 'worker_progress') await gate;
+      return documents.getMany(collection, ids, options);
+    };
+    const slowDocuments = new Proxy(documents, {
+      get: (target, key) => {
+        if (key === 'getMany') return getMany;
+        const value = Reflect.get(target, key, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const slow = { ...storage, documents: slowDocuments } as ThreadlineStorage;
+    const a = nodeOn(slow, clock, 'node-a', { partitions: 1 });
+    void a.tick(); // acquires partition 0 and starts recovering it (stuck at the gate)
+    await new Promise((r) => setTimeout(r, 50));
+    expect(a.held()).toEqual([]); // not serving yet
+    // Two thirds of a TTL later a round renews the lease of the partition still recovering …
+    clock.advance((2 * TTL) / 3);
+    void a.tick();
+    await new Promise((r) => setTimeout(r, 50));
+    clock.advance((2 * TTL) / 3); // … so past the first grant's expiry, nobody else gets it.
+    const b = nodeOn(storage, clock, 'node-b', { partitions: 1 });
+    await b.tick();
+    expect(b.held()).toEqual([]);
+    release();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(a.held()).toEqual([0]);
+    expect(a.stats()).toMatchObject({ acquired: 1, lost: 0 });
+  });
+});
