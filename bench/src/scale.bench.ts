@@ -103,8 +103,12 @@ async function run(nodes: number, round: number): Promise<Result> {
     await bus.close();
     const result: Result = { nodes, perSecond };
     if (nodes === 3) {
-      const victim = procs[0] as NodeProcess;
+      // The victim: the node holding the most partitions now (under load a node may hold none).
+      const victim = [...procs].sort(
+        (x, y) => (y.stats()?.held.length ?? 0) - (x.stats()?.held.length ?? 0),
+      )[0] as NodeProcess;
       const lost = victim.stats()?.held ?? [];
+      if (lost.length === 0) return result; // nothing to fail over (no sample)
       const killedAt = Date.now();
       victim.child.kill('SIGKILL');
       await victim.exited;
@@ -112,7 +116,7 @@ async function run(nodes: number, round: number): Promise<Result> {
       await waitFor(
         'the dead node’s partitions to serve again',
         () => {
-          for (const p of procs.slice(1))
+          for (const p of procs.filter((x) => x !== victim))
             for (const e of p.stats()?.events ?? [])
               if (e.type === 'partition.acquired' && e.at >= killedAt && lost.includes(e.partition))
                 acquiredAt.set(e.partition, { at: e.at, recoveryMs: e.recoveryMs ?? 0 });
