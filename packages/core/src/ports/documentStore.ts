@@ -201,7 +201,8 @@ export interface DocumentStore {
   ): Promise<T>;
   /**
    * Writes several documents of one collection atomically: every document is stored, or none is.
-   * Returns the stored documents (with their new versions) in input order. Each (tenant, id) may
+   * Returns the stored documents (with their new versions) in input order; they may share nested
+   * values with the input documents, so treat both as read-only afterwards. Each (tenant, id) may
    * appear once per call (`VALIDATION` otherwise). A bad document is `VALIDATION` with the path
    * under `documents.<i>`; a version mismatch is `CONFLICT` naming the document
    * (`details.collection`, `details.id`, `details.expectedVersion`, `details.actualVersion`); a
