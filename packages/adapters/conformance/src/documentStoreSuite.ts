@@ -1,4 +1,5 @@
 import type { DocumentStore, StoredDocument } from '@threadline/core';
+import { putManyGroup } from './putManyGroup.js';
 import { rangeQueryGroup } from './rangeQueryGroup.js';
 import { expectCode, type MaybePromise, type StoreTest, type SuiteRunner, uniqueName } from './types.js';
 import { uniqueIndexGroup } from './uniqueIndexGroup.js';
@@ -34,7 +35,8 @@ export interface DocumentStoreSuiteOptions extends SuiteRunner {
  * The conformance suite every `DocumentStore` adapter runs: round trips, versions and optimistic
  * concurrency (also under concurrent writers), tenant isolation, indexed `find` and pagination
  * without gaps or duplicates, validation errors, large documents, unicode, deletion,
- * transactions (when `capabilities.transactions`), unique indexes (when
+ * transactions (when `capabilities.transactions`), `putMany` (the adapter's own, or core's
+ * fallback helper when it has none), unique indexes (when
  * `capabilities.uniqueIndexes`) and range queries (when `capabilities.rangeQueries`).
  *
  * @example
@@ -431,6 +433,7 @@ export function documentStoreSuite(options: DocumentStoreSuiteOptions): void {
     });
 
     uniqueIndexGroup({ describe, it, expect, test, raw, hasRaw: options.readRaw !== undefined });
+    putManyGroup({ describe, it, expect, test, raw, hasRaw: options.readRaw !== undefined });
     rangeQueryGroup({ describe, it, expect, test });
   });
 }

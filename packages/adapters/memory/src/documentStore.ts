@@ -2,6 +2,7 @@ import {
   type AdapterCapabilities,
   assertCollectionName,
   assertKey,
+  atDocument,
   type CollectionDefinition,
   conflictError,
   type DeleteOptions,
@@ -11,13 +12,16 @@ import {
   type FindQuery,
   normalizeCollectionDefinition,
   normalizeFindQuery,
+  type PutManyOptions,
   type PutOptions,
+  putManyConflict,
   type StoredDocument,
   type TenantOptions,
   ThreadlineError,
   type TransactionContext,
   type TransactionOptions,
   tenantOf,
+  validatePutMany,
 } from '@threadline/core';
 import { Collection, matchingIds, page, rangeHits, rangePage } from './collection.js';
 import type { MemoryEventLog } from './eventLog.js';
@@ -158,6 +162,56 @@ export class MemoryDocumentStore implements DocumentStore {
     slice.checkUniqueOne(collection, stored);
     slice.write(stored);
     return stored as T;
+  }
+
+  async putMany<T extends StoredDocument = StoredDocument>(
+    collection: string,
+    documents: readonly DocumentInput[],
+    options?: PutManyOptions,
+  ): Promise<T[]> {
+    return this.putManySync<T>(collection, documents, options);
+  }
+
+  /**
+   * Synchronous `putMany` for simulations and hot loops (same semantics): every document is
+   * checked (body, version, unique indexes against the store and each other) before any is written.
+   */
+  putManySync<T extends StoredDocument = StoredDocument>(
+    collection: string,
+    documents: readonly DocumentInput[],
+    options?: PutManyOptions,
+  ): T[] {
+    const entries = validatePutMany(collection, documents, options);
+    const coll = this.#collections.get(collection);
+    const previous = entries.map((e) => coll?.slice(e.tenantId, false)?.docs.get(e.id));
+    // Bodies first, so VALIDATION comes before any other error, as for `put`.
+    const drafts = entries.map((e, i) =>
+      atDocument(e.index, () => documentDraft(e.document, e, e.expectedVersion, previous[i])),
+    );
+    if (options?.fence !== undefined) this.#fenced().assertFence(options.fence);
+    const byTenant = new Map<string, StoredDocument[]>();
+    const stored = entries.map((e, i) => {
+      const current = previous[i]?.version ?? 0;
+      if (e.expectedVersion !== undefined && e.expectedVersion !== current) {
+        throw putManyConflict(collection, e, e.expectedVersion, current);
+      }
+      const draft = drafts[i] as Record<string, unknown>;
+      draft.version = current + 1;
+      const doc = Object.freeze(draft) as StoredDocument;
+      const list = byTenant.get(e.tenantId);
+      if (list) list.push(doc);
+      else byTenant.set(e.tenantId, [doc]);
+      return doc;
+    });
+    if (entries.length === 0) return [];
+    const target = this.#collection(collection);
+    for (const [tenantId, docs] of byTenant)
+      target.slice(tenantId, true).checkUnique(collection, docs, NO_IDS);
+    for (const [tenantId, docs] of byTenant) {
+      const slice = target.slice(tenantId, true);
+      for (const doc of docs) slice.write(doc);
+    }
+    return stored as T[];
   }
 
   async delete(collection: string, id: string, options?: DeleteOptions): Promise<boolean> {

@@ -4,6 +4,7 @@ import {
   type AppendResult,
   assertCollectionName,
   assertKey,
+  atDocument,
   type CollectionDefinition,
   conflictError,
   type DeleteOptions,
@@ -15,7 +16,9 @@ import {
   inRange,
   type LeaseFence,
   normalizeFindQuery,
+  type PutManyOptions,
   type PutOptions,
+  putManyConflict,
   type ReadStreamOptions,
   type StoredDocument,
   type StoredEvent,
@@ -25,6 +28,7 @@ import {
   type TransactionEventLog,
   tenantOf,
   validateAppend,
+  validatePutMany,
 } from '@threadline/core';
 import {
   type Collection,
@@ -114,16 +118,17 @@ export async function runTransaction<R>(
     staged.set(key, { collection, tenantId, id, doc, baseVersion });
   };
   /** Throws the unique-index conflict of the staged writes of one collection and tenant. */
-  const checkUnique = (collection: string, tenantId: string, extra?: StoredDocument) => {
+  const checkUnique = (collection: string, tenantId: string, extra: readonly StoredDocument[] = []) => {
     const docs: StoredDocument[] = [];
     const removed = new Set<string>();
+    const replaced = new Set(extra.map((d) => d.id));
     for (const w of staged.values()) {
       if (w.collection !== collection || w.tenantId !== tenantId) continue;
-      if (extra && w.id === extra.id) continue;
+      if (replaced.has(w.id)) continue;
       if (w.doc) docs.push(w.doc);
       else removed.add(w.id);
     }
-    if (extra) docs.push(extra);
+    docs.push(...extra);
     host.collection(collection).slice(tenantId, true).checkUnique(collection, docs, removed);
   };
 
@@ -163,9 +168,42 @@ export async function runTransaction<R>(
       draft.version = current + 1;
       const doc = Object.freeze(draft) as StoredDocument;
       // Fail at the put, not only at commit, so the caller sees which write broke the index.
-      checkUnique(collection, tenantId, doc);
+      checkUnique(collection, tenantId, [doc]);
       stage(collection, tenantId, id, doc);
       return doc as T;
+    },
+    async putMany<T extends StoredDocument>(
+      collection: string,
+      input: readonly DocumentInput[],
+      options?: PutManyOptions,
+    ) {
+      const entries = validatePutMany(collection, input, options);
+      const previous = entries.map((e) => read(collection, e.tenantId, e.id));
+      const drafts = entries.map((e, i) =>
+        atDocument(e.index, () => documentDraft(e.document, e, e.expectedVersion, previous[i])),
+      );
+      if (options?.fence !== undefined) {
+        assertFence(options.fence);
+        fences.push(options.fence);
+      }
+      const byTenant = new Map<string, StoredDocument[]>();
+      const docs = entries.map((e, i) => {
+        const current = previous[i]?.version ?? 0;
+        if (e.expectedVersion !== undefined && e.expectedVersion !== current) {
+          throw putManyConflict(collection, e, e.expectedVersion, current);
+        }
+        const draft = drafts[i] as Record<string, unknown>;
+        draft.version = current + 1;
+        const doc = Object.freeze(draft) as StoredDocument;
+        const list = byTenant.get(e.tenantId);
+        if (list) list.push(doc);
+        else byTenant.set(e.tenantId, [doc]);
+        return doc;
+      });
+      // Check every tenant before staging anything: a failed putMany leaves the transaction as it was.
+      for (const [tenantId, list] of byTenant) checkUnique(collection, tenantId, list);
+      for (const [i, e] of entries.entries()) stage(collection, e.tenantId, e.id, docs[i] as StoredDocument);
+      return docs as T[];
     },
     async delete(collection: string, id: string, options?: DeleteOptions) {
       assertCollectionName(collection);

@@ -8,7 +8,15 @@ import {
   outboxSuite,
   type SuiteRunner,
 } from '@threadline/adapter-conformance';
-import type { CollectionDefinition, DocumentStore, Outbox, ThreadlineStorage } from '@threadline/core';
+import type {
+  CollectionDefinition,
+  DocumentInput,
+  DocumentStore,
+  Outbox,
+  PutManyOptions,
+  StoredDocument,
+  ThreadlineStorage,
+} from '@threadline/core';
 import { describe, expect, it } from 'vitest';
 import {
   createMemoryDocumentStore,
@@ -97,7 +105,10 @@ describe('the conformance suites catch broken adapters', () => {
     expect(failed).toContain(
       'DocumentStore conformance > unique indexes > a composite index constrains the combination only',
     );
-    expect(failed.filter((t) => !t.includes('unique indexes'))).toEqual([]);
+    expect(failed).toContain(
+      'DocumentStore conformance > putMany > two batches racing for one unique key: exactly one commits, the other writes nothing',
+    );
+    expect(failed.filter((t) => !t.includes('unique indexes') && !t.includes('putMany > '))).toEqual([]);
   });
 
   it('documentStoreSuite: a store whose range results come in id order, not value order', async () => {
@@ -133,6 +144,34 @@ describe('the conformance suites catch broken adapters', () => {
     expect(failed).toContain(
       'DocumentStore conformance > range queries > range queries on undeclared or non-range fields and bad bounds are VALIDATION with the path',
     );
+  });
+
+  it('documentStoreSuite: a putMany that writes document by document (not atomic)', async () => {
+    const failed = await failing(
+      storeTests(() => {
+        const real = createMemoryDocumentStore();
+        return patched(real, {
+          putMany: async (c: string, docs: DocumentInput[], o?: PutManyOptions) => {
+            const out: StoredDocument[] = [];
+            for (const [i, d] of docs.entries()) {
+              const expectedVersion = o?.expectedVersions?.[i] ?? o?.expectedVersion;
+              out.push(await real.put(c, d, expectedVersion === undefined ? {} : { expectedVersion }));
+            }
+            return out;
+          },
+        });
+      }),
+    );
+    expect(failed).toContain(
+      'DocumentStore conformance > putMany > a version conflict is CONFLICT naming the document and writes nothing',
+    );
+    expect(failed).toContain(
+      'DocumentStore conformance > putMany > a unique-index violation, stored or inside the batch, is CONFLICT naming the index and writes nothing',
+    );
+    expect(failed).toContain(
+      'DocumentStore conformance > putMany > a batch larger than one statement is still all or nothing',
+    );
+    expect(failed.every((t) => t.includes('putMany'))).toBe(true);
   });
 
   it('outboxSuite: an outbox that drops entries on markFailed', async () => {

@@ -80,6 +80,23 @@ export interface PutOptions {
   fence?: LeaseFence;
 }
 
+/**
+ * Options for `putMany`. Version checks are per document: `expectedVersions[i]` applies to
+ * `documents[i]` (`undefined` in a slot: overwrite that one), or `expectedVersion` applies to
+ * every document (`0`: all must be new). Giving both is `VALIDATION`.
+ */
+export interface PutManyOptions {
+  /** One expected version for every document (`0` means "none of them may exist yet"). */
+  expectedVersion?: number;
+  /**
+   * One slot per document, in order: the version the caller last saw, `0` for "must not exist
+   * yet", `undefined` to overwrite. A length other than `documents.length` is `VALIDATION`.
+   */
+  expectedVersions?: readonly (number | undefined)[];
+  /** Write only under a lease, as for `put` (needs `capabilities.fencing`). */
+  fence?: LeaseFence;
+}
+
 /** Options for `transaction`. */
 export interface TransactionOptions {
   /**
@@ -182,6 +199,26 @@ export interface DocumentStore {
     document: DocumentInput,
     options?: PutOptions,
   ): Promise<T>;
+  /**
+   * Writes several documents of one collection atomically: every document is stored, or none is.
+   * Returns the stored documents (with their new versions) in input order; they may share nested
+   * values with the input documents, so treat both as read-only afterwards. Each (tenant, id) may
+   * appear once per call (`VALIDATION` otherwise). A bad document is `VALIDATION` with the path
+   * under `documents.<i>`; a version mismatch is `CONFLICT` naming the document
+   * (`details.collection`, `details.id`, `details.expectedVersion`, `details.actualVersion`); a
+   * unique-index violation, against stored documents or between two documents of the call, is
+   * `CONFLICT` naming the index (`details.index`). Inside a transaction (`tx.documents.putMany`)
+   * the writes commit or roll back with the transaction; a failed `putMany` there writes nothing
+   * and leaves the transaction usable, as a failed `put` does.
+   *
+   * Optional: adapters that predate it keep working, and callers that cannot tell should use
+   * core's `putMany(store, …)` helper, which falls back to `put` (see there).
+   */
+  putMany?<T extends StoredDocument = StoredDocument>(
+    collection: string,
+    documents: readonly DocumentInput[],
+    options?: PutManyOptions,
+  ): Promise<T[]>;
   /** Deletes a document; resolves `true` if it existed. */
   delete(collection: string, id: string, options?: DeleteOptions): Promise<boolean>;
   /** Finds documents by indexed fields (and one range), ordered by id or the range field, with cursor pagination. */

@@ -10,6 +10,7 @@ export type {
   FindPage,
   FindQuery,
   JsonValue,
+  PutManyOptions,
   PutOptions,
   RangeCondition,
   StoredDocument,
@@ -53,6 +54,7 @@ export {
   type OutboxRelayOptions,
   type OutboxRelayStats,
 } from './outboxRelay.js';
+export { atDocument, type PutManyEntry, putMany, putManyConflict, validatePutMany } from './putMany.js';
 export { missingMethods, type PortName, validateAdapter } from './registration.js';
 export type { ThreadlineStorage } from './storage.js';
 export {

@@ -80,6 +80,10 @@ export function missingMethods(port: PortName, adapter: unknown): string[] | und
     for (const flag of ['uniqueIndexes', 'rangeQueries', 'fencing']) {
       if (caps?.[flag] !== undefined && typeof caps[flag] !== 'boolean') missing.push(`capabilities.${flag}`);
     }
+    // `putMany` is optional (core's `putMany` helper falls back to `put`), but not a non-function.
+    if (port === 'DocumentStore' && a.putMany !== undefined && typeof a.putMany !== 'function') {
+      missing.push('putMany (present but not a function)');
+    }
     if (port === 'DocumentStore' && caps?.transactions === true && typeof a.transaction !== 'function') {
       missing.push('transaction (capabilities.transactions is true)');
     }

@@ -446,9 +446,17 @@ export function validateOutboxEvents(events: unknown): asserts events is readonl
   if (issues.length > 0) throw validationError('outbox events', issues);
 }
 
-/** A `CONFLICT` error for optimistic-concurrency failures. */
-export function conflictError(what: string, expected: number, actual: number): ThreadlineError {
+/**
+ * A `CONFLICT` error for optimistic-concurrency failures. `details` adds to the versions (e.g.
+ * the `collection` and `id` of the document, as `putMany` reports them).
+ */
+export function conflictError(
+  what: string,
+  expected: number,
+  actual: number,
+  details?: Readonly<Record<string, unknown>>,
+): ThreadlineError {
   return new ThreadlineError('CONFLICT', `${what}: expected version ${expected}, found ${actual}`, {
-    details: { expectedVersion: expected, actualVersion: actual },
+    details: { ...details, expectedVersion: expected, actualVersion: actual },
   });
 }
