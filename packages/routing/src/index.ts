@@ -37,6 +37,14 @@ export {
   WorkerInputSchema,
 } from './inputs.js';
 export {
+  type CompactJournalBatch,
+  type CompactJournalEntry,
+  decodeJournalBatch,
+  encodeJournalBatch,
+  JOURNAL_BATCH_FORMAT,
+  type JournalBatchPayload,
+} from './journal/codec.js';
+export {
   JOURNAL_BATCH_EVENT_TYPE,
   JOURNAL_EVENT_TYPE,
   JOURNAL_OPS,

@@ -9,9 +9,13 @@ import {
 } from '@threadline/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
+  type CompactJournalBatch,
   createRoutingEngine,
+  decodeJournalBatch,
   JOURNAL_BATCH_EVENT_TYPE,
+  JOURNAL_BATCH_FORMAT,
   JOURNAL_EVENT_TYPE,
+  JOURNAL_OPS,
   type JournalBatch,
   journalStream,
   type RoutingEngineOptions,
@@ -132,7 +136,7 @@ forEachJournalBackend((make) => {
     expect(copy.stats().journal?.committed).toBe(7);
   });
 
-  it('a commit is one batch event: entries keep the customer id, the batch lists its customers', async () => {
+  it('a commit is one compact batch event (format 2): positional entries, the batch lists its customers', async () => {
     const { engine, storage } = await setup();
     engine.upsertWorker({ id: 'ana', status: 'available', capacity: { chat: 1 } });
     engine.submitTask({ id: 't1', channel: 'chat', attributes: { customerId: 'cus-9' } });
@@ -147,12 +151,14 @@ forEachJournalBackend((make) => {
       [JOURNAL_BATCH_EVENT_TYPE, 1],
       [JOURNAL_BATCH_EVENT_TYPE, 2],
     ]);
-    const [first, second] = stored.map((e) => e.payload as JournalBatch);
+    const [first, second] = stored.map((e) => e.payload as CompactJournalBatch);
+    expect(first?.v).toBe(JOURNAL_BATCH_FORMAT);
     expect(first?.first).toBe(1);
     expect(first?.customerIds).toEqual(['cus-9']);
-    const payloads = first?.entries ?? [];
+    // [op index, time since the batch's `at`, args]: ids, reasons and instants as they were passed.
+    expect(first?.ops[2]).toEqual([JOURNAL_OPS.indexOf('cancelTask'), 0, ['t1', 'hung_up']]);
+    const payloads = decodeJournalBatch(first as CompactJournalBatch);
     expect(payloads.map((p) => p.op)).toEqual(['upsertWorker', 'submitTask', 'cancelTask', 'advanceTo']);
-    expect(payloads.map((p) => p.customerId)).toEqual([undefined, 'cus-9', 'cus-9', undefined]);
     expect(payloads[3]?.args).toEqual([Date.UTC(2026, 0, 5, 10)]);
     expect(second).toMatchObject({ first: 5, customerIds: ['cus-1'] });
     expect(engine.stats().journal).toMatchObject({ committed: 5, commits: 2 });
@@ -168,7 +174,7 @@ forEachJournalBackend((make) => {
     // The same commands as the older format stored them: one event per command, version = number.
     const legacy = createMemoryStorage();
     const batch = (await storage.events.readStream(journalStream(tenantId, 'engine'), { tenantId }))[0];
-    const entries = (batch?.payload as JournalBatch | undefined)?.entries ?? [];
+    const entries = decodeJournalBatch(batch?.payload as CompactJournalBatch);
     const stream = journalStream(tenantId, 'engine');
     await legacy.events.append(
       stream,
@@ -195,10 +201,61 @@ forEachJournalBackend((make) => {
       ...entries.map(() => JOURNAL_EVENT_TYPE),
       JOURNAL_BATCH_EVENT_TYPE,
     ]);
-    expect((after[3]?.payload as JournalBatch | undefined)?.first).toBe(4);
+    expect((after[3]?.payload as CompactJournalBatch | undefined)?.first).toBe(4);
     const again = createRoutingEngine({ clock, workflow, storage: legacy, tenantId });
     await again.recover();
     expect(again.snapshot()).toEqual(copy.snapshot());
+  });
+
+  it('recover() replays batches of format 1 ({ first, entries }) followed by compact ones', async () => {
+    const { engine, storage, clock } = await setup();
+    engine.upsertWorker({ id: 'ana', status: 'available', capacity: { chat: 2 } });
+    engine.submitTask({ id: 't1', channel: 'chat', attributes: { customerId: 'cus-9' } });
+    await engine.flush();
+    engine.submitTask({ id: 't2', channel: 'chat' });
+    await engine.flush();
+    const expected = engine.snapshot();
+    const stream = journalStream(tenantId, 'engine');
+    const stored = await storage.events.readStream(stream, { tenantId });
+    // The first batch as format 1 wrote it; the second stays compact.
+    const older = createMemoryStorage();
+    const [b1, b2] = stored;
+    const v1: JournalBatch = {
+      first: 1,
+      entries: decodeJournalBatch(b1?.payload as CompactJournalBatch),
+      customerIds: ['cus-9'],
+    };
+    const envelope = (e: typeof b1, payload: unknown) => {
+      const { streamId: _s, streamVersion: _v, position: _p, ...rest } = e as NonNullable<typeof b1>;
+      return { ...rest, payload } as EventEnvelope;
+    };
+    await older.events.append(stream, [envelope(b1, v1), envelope(b2, b2?.payload)], { tenantId });
+    const copy = createRoutingEngine({ clock, workflow, storage: older, tenantId });
+    await copy.recover();
+    expect(copy.snapshot()).toEqual(expected);
+    expect(copy.stats().journal?.committed).toBe(3);
+  });
+
+  it('a malformed compact batch is a VALIDATION error naming the bad field', () => {
+    const batch = (ops: unknown[]) =>
+      ({ v: JOURNAL_BATCH_FORMAT, first: 1, at: 0, ops, customerIds: [] }) as unknown as CompactJournalBatch;
+    const issuePath = (payload: unknown) => {
+      try {
+        decodeJournalBatch(payload as CompactJournalBatch);
+      } catch (error) {
+        expect(isThreadlineError(error, 'VALIDATION')).toBe(true);
+        return (error as { issues?: Array<{ path: unknown }> }).issues?.[0]?.path;
+      }
+      throw new Error('expected an error');
+    };
+    expect(issuePath(batch([[99, 0, []]]))).toEqual(['payload', 'ops', 0, 0]);
+    expect(issuePath(batch([[0, 'x', []]]))).toEqual(['payload', 'ops', 0, 1]);
+    expect(issuePath(batch([[0, 0, {}]]))).toEqual(['payload', 'ops', 0, 2]);
+    expect(issuePath(batch([[0, 0, [], 'ids']]))).toEqual(['payload', 'ops', 0, 3]);
+    expect(issuePath(batch([[0, 0]]))).toEqual(['payload', 'ops', 0]);
+    expect(issuePath({ ...batch([]), v: 3 })).toEqual(['payload', 'v']);
+    expect(issuePath({ ...batch([]), at: null })).toEqual(['payload', 'at']);
+    expect(issuePath({ first: 1, customerIds: [] })).toEqual(['payload', 'entries']);
   });
 
   it('snapshots every N commands; recovery starts from the latest and replays the rest', async () => {

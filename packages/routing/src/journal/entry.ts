@@ -1,4 +1,5 @@
 import { type EventEnvelope, type IdGenerator, ThreadlineError } from '@threadline/core';
+import type { JournalBatchPayload } from './codec.js';
 
 /** The engine commands a journal records: each changes state, and replaying them in order rebuilds it. */
 export const JOURNAL_OPS = [
@@ -46,10 +47,11 @@ export type JournalEvent = EventEnvelope<typeof JOURNAL_EVENT_TYPE, JournalEntry
 export const JOURNAL_BATCH_EVENT_TYPE = 'routing_journal.batch_recorded';
 
 /**
- * One group-committed batch of commands, the payload of a `routing_journal.batch_recorded` event:
- * the batch's commands in order, the number of its first command in the journal (1-based; the
- * commands before it are in earlier events), and the customers its commands touched (what erasure
- * matches the event by).
+ * One group-committed batch of commands as format 1 wrote it (the payload of a
+ * `routing_journal.batch_recorded` event without `v`): the batch's commands in order, the number
+ * of its first command in the journal (1-based; the commands before it are in earlier events),
+ * and the customers its commands touched (what erasure matches the event by). This version
+ * writes the compact format 2 (`CompactJournalBatch`) and reads both (`decodeJournalBatch`).
  */
 export interface JournalBatch {
   /** Number of `entries[0]` among every command the journal holds (1-based). */
@@ -59,8 +61,8 @@ export interface JournalBatch {
   customerIds: string[];
 }
 
-/** A batch of journal entries as stored in the event log (stream version = batch number). */
-export type JournalBatchEvent = EventEnvelope<typeof JOURNAL_BATCH_EVENT_TYPE, JournalBatch>;
+/** A batch of journal entries as stored in the event log (stream version = batch number), either format. */
+export type JournalBatchEvent = EventEnvelope<typeof JOURNAL_BATCH_EVENT_TYPE, JournalBatchPayload>;
 
 /** The event-log stream of one engine's journal. */
 export function journalStream(tenantId: string, engineId: string): string {
@@ -85,15 +87,62 @@ export function jsonArgs(args: unknown[]): unknown[] {
       typeof a === 'string' || typeof a === 'boolean' || (typeof a === 'number' && Number.isFinite(a));
   }
   if (primitive) return n === args.length ? args : args.slice(0, n);
-  return JSON.parse(
-    JSON.stringify(
-      n === args.length ? args : args.slice(0, n),
-      function (this: Record<string, unknown>, key, value: unknown) {
-        const raw = this[key];
-        return raw instanceof Date ? raw.getTime() : value;
-      },
-    ),
-  ) as unknown[];
+  const out = new Array<unknown>(n);
+  for (let i = 0; i < n; i++) out[i] = inArray(copyJson(args[i]));
+  return out;
+}
+
+/** `undefined` (and what JSON drops) becomes `null` inside an array, as in `JSON.stringify`. */
+const inArray = (v: unknown): unknown => (v === undefined ? null : v);
+
+/**
+ * What `JSON.parse(JSON.stringify(value))` returns, dates as epoch ms, with a direct copy of
+ * plain objects, arrays and primitives (several times cheaper than the text round trip on the
+ * recording path); anything else (class instances, `toJSON`, bigint) takes the text round trip.
+ * `undefined` stands for "dropped" (a property left out).
+ */
+function copyJson(value: unknown): unknown {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'number':
+      return Number.isFinite(value) ? value : null;
+    case 'undefined':
+    case 'function':
+    case 'symbol':
+      return undefined;
+    case 'object': {
+      if (value === null) return null;
+      if (value instanceof Date) return value.getTime();
+      if (Array.isArray(value)) {
+        const out = new Array<unknown>(value.length);
+        for (let i = 0; i < value.length; i++) out[i] = inArray(copyJson(value[i]));
+        return out;
+      }
+      const proto = Object.getPrototypeOf(value);
+      if ((proto === Object.prototype || proto === null) && !('toJSON' in value)) {
+        const out: Record<string, unknown> = {};
+        for (const key of Object.keys(value)) {
+          const v = copyJson((value as Record<string, unknown>)[key]);
+          if (v !== undefined) out[key] = v;
+        }
+        return out;
+      }
+      return viaText(value);
+    }
+    default:
+      return viaText(value);
+  }
+}
+
+/** The JSON text round trip (dates as epoch ms) for values {@link copyJson} does not copy itself. */
+function viaText(value: unknown): unknown {
+  const text = JSON.stringify(value, function (this: Record<string, unknown>, key, v: unknown) {
+    const raw = this[key];
+    return raw instanceof Date ? raw.getTime() : v;
+  });
+  return text === undefined ? undefined : JSON.parse(text);
 }
 
 /**

@@ -4,6 +4,7 @@ import { deliverToSubscribers } from '../notifications.js';
 import { declareRoutingPersonalData, snapshotCustomerIds } from '../personalData.js';
 import { takeSnapshot } from '../snapshot.js';
 import { currentTime, type RoutingState } from '../state.js';
+import { encodeJournalBatch } from './codec.js';
 import {
   JOURNAL_BATCH_EVENT_TYPE,
   JOURNAL_EVENT_TYPE,
@@ -278,7 +279,7 @@ export class RoutingJournal {
       aggregateType: 'routing_journal',
       version,
       occurredAt: (entries[entries.length - 1] as JournalEntry).at,
-      payload: { first: this.#position + 1, entries, customerIds: [...customers].sort() },
+      payload: encodeJournalBatch(this.#position + 1, entries, [...customers].sort()),
     };
     const snapshot =
       this.#sinceSnapshot + entries.length >= this.#opts.snapshotEvery

@@ -2,7 +2,8 @@ import { ThreadlineError, type ThreadlineStorage } from '@threadline/core';
 import type { RoutingEngine } from '../engine.js';
 import { parseSnapshot, type RoutingSnapshot, restoreSnapshot } from '../snapshot.js';
 import type { RoutingState } from '../state.js';
-import { JOURNAL_BATCH_EVENT_TYPE, type JournalBatch, type JournalEntry } from './entry.js';
+import { decodeJournalBatch, type JournalBatchPayload } from './codec.js';
+import { JOURNAL_BATCH_EVENT_TYPE, type JournalEntry } from './entry.js';
 import { type RoutingJournal, SNAPSHOT_COLLECTION } from './journal.js';
 
 /**
@@ -70,7 +71,7 @@ export async function* readJournal(
     const out: JournaledCommand[] = [];
     for (const e of page) {
       if (e.type === JOURNAL_BATCH_EVENT_TYPE) {
-        const batch = e.payload as JournalBatch;
+        const batch = e.payload as JournalBatchPayload;
         if (batch.first !== number + 1) {
           throw new ThreadlineError(
             'INTERNAL',
@@ -78,7 +79,8 @@ export async function* readJournal(
             { details: { stream: streamId, version: e.streamVersion } },
           );
         }
-        for (const entry of batch.entries) out.push({ number: ++number, version: e.streamVersion, entry });
+        for (const entry of decodeJournalBatch(batch))
+          out.push({ number: ++number, version: e.streamVersion, entry });
       } else out.push({ number: ++number, version: e.streamVersion, entry: e.payload as JournalEntry });
     }
     yield out;
