@@ -5,10 +5,11 @@ import { pickRoutingRule } from '../routingRules.js';
 import { toHistoryFact } from '../sla/caseVersions.js';
 import type { SlaFact } from '../sla/tracker.js';
 import type { CaseStatus } from '../transitions.js';
+import { ScalarAudit, scalarPatches } from './audit.js';
 import { commit, queue } from './outbox.js';
 import type { CaseEntry, EngineState } from './state.js';
 
-// Every change records immer patches in the case's audit trail.
+// Changes inside arrays and objects record immer patches in the case's audit trail.
 enablePatches();
 
 /**
@@ -55,7 +56,8 @@ export function checkTime(entry: CaseEntry, at: number): void {
 /**
  * The top-level scalar fields of a case that a change may set directly. A change that only sets
  * these (status, priority, assignee, message instants …) skips immer's drafts: the next version
- * is one shallow copy and its patches are exactly the `replace` patches immer would record.
+ * is one shallow copy and the audit keeps the changed fields (see `audit.ts`), from which the
+ * `replace` patches immer would record are built on demand.
  */
 export type ScalarChanges = {
   -readonly [K in keyof Pick<
@@ -75,15 +77,6 @@ export type ScalarChanges = {
     | 'lastAgentReplyAt'
   >]?: Case[K];
 };
-
-// One frozen path array per top-level field, shared by every patch of every audit entry (the
-// audit keeps two patches per changed field for the case's life).
-const PATHS = new Map<string, readonly string[]>();
-function pathOf(key: string): string[] {
-  let path = PATHS.get(key);
-  if (path === undefined) PATHS.set(key, (path = Object.freeze([key])));
-  return path as string[];
-}
 
 /** A case's keys in the order `openCase` creates them (and every later version keeps). */
 export const CASE_KEYS: readonly (keyof Case)[] = [
@@ -159,27 +152,37 @@ function nextVersion(base: Case, at: number, f: ScalarChanges): Record<string, u
   };
 }
 
+const NO_CHANGES: unknown[] = Object.freeze([]) as unknown as unknown[];
+
+/**
+ * The next version of a case from scalar field changes, and the fields whose value changed as
+ * the flat `key, old, new` list a compact audit entry keeps (an assignment of the value already
+ * there changes nothing). Every value the new version shares with the old one is already frozen,
+ * so a shallow freeze freezes it whole.
+ */
+export function scalarVersion(base: Case, at: number, fields: ScalarChanges): [Case, unknown[]] {
+  const next = nextVersion(base, at, fields);
+  const changed: unknown[] = [];
+  const old = base as unknown as Record<string, unknown>;
+  for (const key in fields) {
+    if (key === 'updatedAt' || key === 'version' || Object.is(old[key], next[key])) continue;
+    changed.push(key, old[key], next[key]);
+  }
+  // Kept for the case's life: an exact-length copy, not the push-grown list (16 slots and more).
+  return [Object.freeze(next) as unknown as Case, changed.length === 0 ? NO_CHANGES : changed.slice()];
+}
+
 /**
  * The next version of a case from scalar field changes, with the patches immer's
  * `produceWithPatches` records for the same assignments (`updatedAt`, the fields, `version`, in
- * that order; an assignment of the value already there records nothing). Every value the new
- * version shares with the old one is already frozen, so a shallow freeze freezes it whole.
+ * that order; an assignment of the value already there records nothing).
  */
 export function produceScalar(base: Case, at: number, fields: ScalarChanges): [Case, Patch[], Patch[]] {
-  const next = nextVersion(base, at, fields);
-  const patches: Patch[] = [];
-  const inverse: Patch[] = [];
-  const old = base as unknown as Record<string, unknown>;
-  const record = (key: string) => {
-    if (Object.is(old[key], next[key])) return;
-    const path = pathOf(key);
-    patches.push({ op: 'replace', path, value: next[key] });
-    inverse.push({ op: 'replace', path, value: old[key] });
-  };
-  record('updatedAt');
-  for (const key in fields) if (key !== 'updatedAt' && key !== 'version') record(key);
-  record('version');
-  return [Object.freeze(next) as unknown as Case, patches, inverse];
+  const [next, changed] = scalarVersion(base, at, fields);
+  const [patches, inverse] = scalarPatches(
+    new ScalarAudit(next.version, at, '', '', null, base.updatedAt, changed),
+  );
+  return [next, patches, inverse];
 }
 
 /**
@@ -202,23 +205,23 @@ export function change(
   checkTime(entry, at);
   // Due work before this instant happens first (breaches keep their own instants).
   s.tracker.catchUp(entry.sla, at);
-  const [next, patches, inversePatches] =
-    typeof changes === 'function'
-      ? produceWithPatches(entry.sla.case, (d) => {
-          d.updatedAt = at;
-          changes(d);
-          d.version += 1;
-        })
-      : produceScalar(entry.sla.case, at, changes);
-  (entry.audit ??= []).push({
-    version: next.version,
-    at,
-    actor: actorId(actor),
-    action,
-    reason,
-    patches,
-    inversePatches,
-  });
+  let next: Case;
+  const audit = (entry.audit ??= []);
+  if (typeof changes === 'function') {
+    const [produced, patches, inversePatches] = produceWithPatches(entry.sla.case, (d) => {
+      d.updatedAt = at;
+      changes(d);
+      d.version += 1;
+    });
+    next = produced;
+    audit.push({ version: next.version, at, actor: actorId(actor), action, reason, patches, inversePatches });
+  } else {
+    // The hot path: the audit keeps the changed fields; `getAudit` builds the patches.
+    const base = entry.sla.case;
+    const [produced, changed] = scalarVersion(base, at, changes);
+    next = produced;
+    audit.push(new ScalarAudit(next.version, at, actorId(actor), action, reason, base.updatedAt, changed));
+  }
   const fact: SlaFact = message === undefined ? { at, case: next } : { at, case: next, message };
   // The history keeps the version number only: the version itself is rebuilt from the audit.
   (entry.later ??= []).push(toHistoryFact(fact));

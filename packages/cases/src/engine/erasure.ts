@@ -6,6 +6,7 @@ import {
 } from '@threadline/core';
 import { freeze, type Patch } from 'immer';
 import type { Case, CaseAuditEntry } from '../case.js';
+import { auditEntry } from './audit.js';
 import type { CaseEntry } from './state.js';
 
 /** The case fields that hold a customer's personal data, and that an erasure may rewrite. */
@@ -86,7 +87,7 @@ export function adoptPersonalFields(entry: CaseEntry, stored: Partial<Case>): vo
           ? { op: 'replace', path: [p.path[0]], value: values[p.path[0]] }
           : p,
       );
-    entry.audit = entry.audit.map(
+    entry.audit = entry.audit.map(auditEntry).map(
       (a): CaseAuditEntry => ({
         ...a,
         patches: scrubPatches(a.patches),

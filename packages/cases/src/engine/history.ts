@@ -1,6 +1,7 @@
 import { type EventEnvelope, type StoredEvent, ThreadlineError } from '@threadline/core';
 import { z } from 'zod';
 import type { CaseAuditEntry } from '../case.js';
+import { auditEntry, type KeptAudit } from './audit.js';
 import type { CaseEntry } from './state.js';
 import {
   type StoredAudit,
@@ -73,7 +74,8 @@ export function pendingHistory(entry: CaseEntry): EventEnvelope[] {
   // before the facts recorded on version `v`, those before entry `v + 1`. A batch cut elsewhere
   // (a crash, a recovered engine, another flush timing) then writes the same stream.
   while (i <= audit.length || j < facts.length) {
-    const a = i > audit.length ? undefined : i === 0 ? openingEntry(entry) : (audit[i - 1] as CaseAuditEntry);
+    const a =
+      i > audit.length ? undefined : i === 0 ? openingEntry(entry) : auditEntry(audit[i - 1] as KeptAudit);
     const f = j < facts.length ? (facts[j] as NonNullable<CaseEntry['later']>[number]) : undefined;
     if (a !== undefined && (f === undefined || a.version <= f.version)) {
       out.push(envelope(AUDIT_RECORDED, a.at, { customerId: c.customerId, entry: toJson(a) }));

@@ -2,6 +2,7 @@ import { parseInput, TenantIdSchema } from '@threadline/core';
 import { z } from 'zod';
 import type { Case, CaseAuditEntry } from '../case.js';
 import type { SlaMetricInstance } from '../sla/metric.js';
+import { auditEntry } from './audit.js';
 import { openingEntry } from './history.js';
 import { DEFAULT_TENANT, type EngineState, entryOf, lookup } from './state.js';
 
@@ -47,7 +48,7 @@ export function getAudit(s: EngineState, caseId: string, options?: TenantScope):
   const o = parseInput(TenantScopeSchema, options, 'options');
   const entry = entryOf(s, caseId, o?.tenantId);
   const opening = openingEntry(entry);
-  return entry.audit === undefined ? [opening] : [opening, ...entry.audit];
+  return entry.audit === undefined ? [opening] : [opening, ...entry.audit.map(auditEntry)];
 }
 
 /** `stats`: counts for monitoring. */

@@ -12,6 +12,7 @@ import {
 import { z } from 'zod';
 import type { Case, CaseAuditEntry } from '../case.js';
 import { CASE_STATUSES } from '../transitions.js';
+import { auditEntry } from './audit.js';
 import {
   CASE_COUNTERS_COLLECTION,
   CASE_DEADLINES_COLLECTION,
@@ -244,7 +245,7 @@ export async function readAudit(
       details: { caseId: id, tenantId },
     });
   }
-  return [openingEntry(entry), ...(entry.audit ?? [])];
+  return [openingEntry(entry), ...(entry.audit ?? []).map(auditEntry)];
 }
 
 /** One persisted SLA deadline: the case and the earliest instant it has due work. */

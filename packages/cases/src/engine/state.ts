@@ -11,7 +11,7 @@ import {
   ThreadlineError,
   type ThreadlineStorage,
 } from '@threadline/core';
-import type { Case, CaseAuditEntry } from '../case.js';
+import type { Case } from '../case.js';
 import type { CaseEngineEvent } from '../events.js';
 import { type ResolvedRoutingRule, resolveRoutingRules } from '../routingRules.js';
 import { type HistoryFact, replayFacts } from '../sla/caseVersions.js';
@@ -19,6 +19,7 @@ import { DeadlineIndex } from '../sla/deadlineIndex.js';
 import type { MetricRecord } from '../sla/metric.js';
 import type { CalendarLike } from '../sla/time.js';
 import { type CaseSla, type SlaEmit, type SlaFact, SlaTracker } from '../sla/tracker.js';
+import type { KeptAudit } from './audit.js';
 import {
   buildRules,
   type CaseEngineOptions,
@@ -42,8 +43,8 @@ export interface CaseEntry extends PersistedCase {
   openedBy: string;
   /** SLA facts after the opening (case versions by number; rebuilt from the audit when replayed). */
   later: HistoryFact[] | undefined;
-  /** Audit entries after the opening. */
-  audit: CaseAuditEntry[] | undefined;
+  /** Audit entries after the opening (scalar changes compact: see `audit.ts`). */
+  audit: KeptAudit[] | undefined;
   /** Store version of the case document last written or loaded (writes expect it). */
   storedVersion?: number;
   /** How many times stored personal fields were adopted (documents built before are stale). */

@@ -5,6 +5,7 @@ import type { Case, CaseAuditEntry } from '../case.js';
 import type { HistoryFact } from '../sla/caseVersions.js';
 import { METRIC_STATES, MetricRecord, SLA_METRICS, type SlaMetricName } from '../sla/metric.js';
 import { CaseSla } from '../sla/tracker.js';
+import { auditEntry, type KeptAudit } from './audit.js';
 
 /** The stored form of one metric instance: every field of the live record, so nothing is recomputed. */
 const StoredRecordSchema = z
@@ -120,7 +121,7 @@ export interface PersistedCase {
   opened: Case;
   openedBy: string;
   later: HistoryFact[] | undefined;
-  audit: CaseAuditEntry[] | undefined;
+  audit: KeptAudit[] | undefined;
 }
 
 type StoredRecord = z.infer<typeof StoredRecordSchema>;
@@ -180,7 +181,7 @@ export function toStoredState(entry: PersistedCase, streamVersion?: number): Sto
   return {
     ...head,
     facts: (entry.later ?? []).map(storeFact),
-    audit: (entry.audit ?? []) as StoredAudit[],
+    audit: (entry.audit ?? []).map(auditEntry) as StoredAudit[],
   };
 }
 

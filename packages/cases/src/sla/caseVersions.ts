@@ -4,6 +4,7 @@
 import { ThreadlineError } from '@threadline/core';
 import { applyPatches, freeze, type Patch } from 'immer';
 import type { Case } from '../case.js';
+import { forwardPatches, type KeptAudit } from '../engine/audit.js';
 import type { SlaFact } from './tracker.js';
 
 /**
@@ -30,7 +31,7 @@ export function toHistoryFact(fact: SlaFact): HistoryFact {
 /** What a version rebuild reads: the opening snapshot and the audit entries after it, in order. */
 export interface VersionSource {
   opened: Case;
-  audit: readonly { version: number; patches: readonly Patch[] }[] | undefined;
+  audit: readonly KeptAudit[] | undefined;
 }
 
 /**
@@ -41,7 +42,7 @@ export function caseVersions(source: VersionSource): Map<number, Case> {
   let current = source.opened;
   const versions = new Map<number, Case>([[current.version, current]]);
   for (const a of source.audit ?? []) {
-    current = freeze(applyPatches(current, a.patches as Patch[]) as Case, true);
+    current = freeze(applyPatches(current, forwardPatches(a) as Patch[]) as Case, true);
     versions.set(a.version, current);
   }
   return versions;
