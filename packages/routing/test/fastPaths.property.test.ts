@@ -101,6 +101,49 @@ describe('AdmitTable', () => {
   });
 });
 
+describe('offering a task as it enters a step', () => {
+  it('offers a multi-offer step to k workers at once, as the queued (traced) path does', () => {
+    for (const trace of [false, true]) {
+      const clock = new ManualClock(0);
+      const engine = createRoutingEngine({
+        clock,
+        trace,
+        workflow: {
+          queues: [{ id: 'b', workers: { skills: { billing: 3 } } }],
+          filters: [
+            {
+              name: 'f',
+              targets: [
+                { queue: 'b', requires: { skills: { billing: 7 } }, timeout: 20_000 },
+                { queue: 'b', offers: 2 },
+              ],
+            },
+          ],
+        },
+      });
+      for (const [id, level] of [
+        ['w1', 4],
+        ['w2', 5],
+        ['w3', 6],
+      ] as const)
+        engine.upsertWorker({
+          id,
+          status: 'available',
+          attributes: { skills: { billing: level } },
+          capacity: { chat: 1 },
+        });
+      expect(engine.submitTask({ id: 't', channel: 'chat' }).status).toBe('pending');
+      clock.advance(21_000);
+      engine.advanceTo(clock.now());
+      const task = engine.getTask('t');
+      expect(task?.step).toBe(1);
+      // Longest idle first: the two registered first.
+      expect(task?.reservations.map((r) => engine.getReservation(r)?.workerId)).toEqual(['w1', 'w2']);
+      expect(engine.stats()).toMatchObject({ decisions: 1, offers: 2, waiting: 0 });
+    }
+  });
+});
+
 describe('option fast paths', () => {
   const value = fc.oneof(
     fc.constant(undefined),
