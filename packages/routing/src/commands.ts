@@ -9,6 +9,7 @@ import { dispatchWorker } from './dispatch.js';
 import { type BotTurn, BotTurnSchema, botTurnPacket, checkHandoff, handoff } from './handoff/botHandoff.js';
 import type { HandoffPacket, HandoffPacketInput } from './handoff/packet.js';
 import {
+  parseRejectOptionsFast,
   ReasonSchema,
   RejectOptionsSchema,
   rejectReservedKeys,
@@ -112,7 +113,7 @@ export function rejectReservationCommand(s: RoutingState, id: string, options: {
   const j = openJournal(s);
   const r = s.reservations.get(id) ?? findReservation(s, id);
   if (!r) throw notFound('reservation', String(id));
-  const opts = parseInput(RejectOptionsSchema, options, 'reject options');
+  const opts = parseRejectOptionsFast(options) ?? parseInput(RejectOptionsSchema, options, 'reject options');
   run(s, () => endPending(s, r, 'rejected', opts.reason));
   if (j !== null) j.record('rejectReservation', [id, opts], r.task.attributes.customerId);
 }

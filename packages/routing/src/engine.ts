@@ -26,6 +26,7 @@ import type { BotTurn } from './handoff/botHandoff.js';
 import type { HandoffPacket, HandoffPacketInput } from './handoff/packet.js';
 import {
   CompleteOptionsSchema,
+  parseCompleteOptionsFast,
   parseTaskInputFast,
   rejectReservedKeys,
   type TaskInput,
@@ -267,7 +268,8 @@ export class RoutingEngine {
     const opts: { wrapUpMs?: number } =
       options === undefined || (options !== null && typeof options === 'object' && !hasKeys(options))
         ? NO_OPTIONS
-        : parseInput(CompleteOptionsSchema, options, 'complete options');
+        : (parseCompleteOptionsFast(options) ??
+          parseInput(CompleteOptionsSchema, options, 'complete options'));
     const r = t.assigned;
     if (t.status !== 'assigned' || !r) {
       throw new ThreadlineError('ILLEGAL_TRANSITION', `Task "${id}" is ${t.status}, not assigned`, {

@@ -282,6 +282,32 @@ function copy(value: unknown, freeze: boolean): unknown {
 export const ReasonSchema = z.string().min(1).max(ROUTING_LIMITS.reasonLength);
 /** `rejectReservation` options. */
 export const RejectOptionsSchema = z.object({ reason: ReasonSchema }).strict();
+/**
+ * `rejectReservation` options in their one valid shape (a plain object holding only a `reason`
+ * string of allowed length) checked by hand, returned as the engine's own copy; `undefined` for
+ * anything else, which then takes {@link RejectOptionsSchema} (the owner of the error report).
+ */
+export function parseRejectOptionsFast(options: unknown): { reason: string } | undefined {
+  if (!isPlainObject(options)) return undefined;
+  for (const key in options) if (key !== 'reason') return undefined;
+  const reason = options.reason;
+  if (typeof reason !== 'string' || reason.length === 0 || reason.length > ROUTING_LIMITS.reasonLength)
+    return undefined;
+  return { reason };
+}
+
+/**
+ * `completeTask` options holding a `wrapUpMs` (a non-negative safe integer) and nothing else,
+ * checked by hand and copied; `undefined` for anything else, which then takes
+ * {@link CompleteOptionsSchema}.
+ */
+export function parseCompleteOptionsFast(options: unknown): { wrapUpMs: number } | undefined {
+  if (!isPlainObject(options)) return undefined;
+  for (const key in options) if (key !== 'wrapUpMs') return undefined;
+  const wrapUpMs = options.wrapUpMs;
+  if (typeof wrapUpMs !== 'number' || !Number.isSafeInteger(wrapUpMs) || wrapUpMs < 0) return undefined;
+  return { wrapUpMs };
+}
 /** `completeTask` options. */
 export const CompleteOptionsSchema = z
   .object({ wrapUpMs: z.number().int().nonnegative().optional() })

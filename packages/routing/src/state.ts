@@ -29,6 +29,7 @@ import type { ReservationStatus } from './reservations.js';
 import type { ShiftGroup } from './roster/shifts.js';
 import { longestIdle, type RoutingStrategy, STRATEGIES, type WorkerView } from './strategies/index.js';
 import type { TaskStatus } from './views.js';
+import type { AdmitTable } from './workflow/admitTable.js';
 import { compileWorkflow } from './workflow/compile.js';
 import {
   defineWorkflow,
@@ -91,6 +92,10 @@ export interface RoutingState {
   readonly idleLinks: IdleLinks;
   /** Idle workers by skill and channel in level buckets, for single-skill lanes (see `RingFamily`). */
   readonly families: Map<string, RingFamily<IdleEntry>>;
+  /** Step-expression answer tables by `Group.admitKey` (bounded; see `admitTableFor`). */
+  readonly admitTables: Map<string, AdmitTable>;
+  /** The last worker attribute stamp given out (`WorkerState.attrStamp`). */
+  attrStamps: number;
   readonly rankFn: (w: WorkerView) => number;
   /** Workers on calendars without `periodsAfter`: re-checked on every `advanceTo`. */
   readonly calendarWorkers: Set<WorkerState>;
@@ -183,6 +188,8 @@ export function createState(opts: ParsedRoutingOptions, previous?: RoutingState)
     idlePositions: new HeapPositions<IdleEntry>(),
     idleLinks: new IdleLinks(),
     families: new Map(),
+    admitTables: new Map(),
+    attrStamps: 0,
     // Idle heaps order by the strategy's rank; score strategies rank candidates themselves and
     // keep the heaps in longest-idle order.
     rankFn: strategy.rank ?? (longestIdle.rank as (w: WorkerView) => number),
@@ -273,10 +280,11 @@ export interface WorkerState extends WorkerView {
   /** `worker.*` as rule expressions see it: attributes plus id and kind. */
   ctx: Record<string, unknown>;
   /**
-   * Step-expression answers for this worker by `Group.admitKey` (expression and the task values
-   * it reads); replaced whenever `ctx` is, so an answer never outlives the attributes it read.
+   * Stamp of the attributes `ctx` was built from (new on every upsert): step-expression answers
+   * are kept per group key in {@link AdmitTable}s under this stamp, so an answer never outlives
+   * the attributes it read.
    */
-  admits: Map<string, boolean>;
+  attrStamp: number;
 }
 
 /**
@@ -346,6 +354,8 @@ export interface Group {
   exprTask: Record<string, unknown> | null;
   /** The expression's source and the task values it reads (`''` without an expression). */
   admitKey: string;
+  /** The answers of `expr` per worker for this key (shared by groups of the same key); `null` without an expression. */
+  admit: AdmitTable | null;
   /**
    * Cached head of `heap` (kept in step by join/leave) with its ordering key, so a free worker
    * ranks the heads of its ~30 queues without touching the tasks themselves.

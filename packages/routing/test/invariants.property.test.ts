@@ -92,9 +92,9 @@ interface Run {
   events: RoutingEvent[];
 }
 
-function start(): Run {
+function start(trace = false): Run {
   const clock = new ManualClock(0);
-  const engine = createRoutingEngine({ clock, workflow, reservationTimeoutMs: 15_000 });
+  const engine = createRoutingEngine({ clock, workflow, reservationTimeoutMs: 15_000, trace });
   const events: RoutingEvent[] = [];
   engine.on('*', (e) => {
     events.push(e as RoutingEvent);
@@ -299,6 +299,14 @@ function strip(events: RoutingEvent[]) {
   return events.map((e) => ({ type: e.type, at: e.occurredAt, payload: e.payload }));
 }
 
+/** Events without decision traces (an engine with `trace: true` adds them to its offers). */
+function untraced(events: RoutingEvent[]) {
+  return strip(events).map(({ payload, ...rest }) => {
+    const { trace: _, ...bare } = payload as Record<string, unknown>;
+    return { ...rest, payload: bare };
+  });
+}
+
 describe('routing invariants (property-based)', () => {
   it('an update never leaves an open offer to a worker the task no longer allows', () => {
     fc.assert(
@@ -354,6 +362,26 @@ describe('routing invariants (property-based)', () => {
         checkHistory(run.events);
       }),
       { numRuns: 150, seed: 42 },
+    );
+  });
+
+  it('offering an arriving task at once decides exactly as queueing it first (the traced path)', () => {
+    // Without traces a task entering a step with a free worker is offered before it joins its
+    // group; with traces it joins, then routes. Both must make the same offers and events.
+    fc.assert(
+      fc.property(fc.array(command, { minLength: 1, maxLength: 80 }), (commands) => {
+        const fast = start();
+        const queued = start(true);
+        const sf = { submitted: 0, requiredSkills: new Map<string, Record<string, number>>() };
+        const sq = { submitted: 0, requiredSkills: new Map<string, Record<string, number>>() };
+        for (const cmd of commands) {
+          apply(fast, cmd, sf);
+          apply(queued, cmd, sq);
+          expect(fast.engine.stats()).toEqual(queued.engine.stats());
+        }
+        expect(untraced(fast.events)).toEqual(untraced(queued.events));
+      }),
+      { numRuns: 150, seed: 15 },
     );
   });
 

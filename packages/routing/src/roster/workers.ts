@@ -77,7 +77,7 @@ export function upsertWorkerState(
       laneCount: 0,
       inHeaps: 0,
       ctx: {},
-      admits: new Map(),
+      attrStamp: 0,
     };
     s.workers.set(w.id, w);
   }
@@ -93,7 +93,7 @@ export function upsertWorkerState(
   w.attributes = attributes;
   w.skills = (w.attributes.skills ?? NO_SKILLS) as Record<string, number>;
   w.ctx = { ...w.attributes, id: w.id, kind: w.kind };
-  w.admits = new Map();
+  w.attrStamp = ++s.attrStamps;
   w.draining = restored?.draining ?? false;
   if (w.status !== data.status) {
     if (data.status === 'available' && w.activeTasks === 0) w.idleSince = now;

@@ -1,3 +1,4 @@
+import type { CompiledExpression } from '@threadline/core';
 import { setLaneGroups, syncLaneRow } from '../indexes/laneTable.js';
 import { TaskHeap } from '../indexes/taskHeap.js';
 import { meetsRequirement, mergeRequirements, type Requirement } from '../requirements.js';
@@ -10,6 +11,7 @@ import {
   type TaskState,
   type WorkerState,
 } from '../state.js';
+import { admitTableFor } from './admitTable.js';
 import { basePriority, knownWorkerId, readSegments, taskCtx } from './evaluate.js';
 
 /** Refreshes a group's cached head (and its lane's fast head) after its heap changed. */
@@ -28,14 +30,14 @@ export function syncHead(g: Group): void {
 export function groupAdmits(g: Group, w: WorkerState): boolean {
   if (g.humanOnly && w.kind === 'bot') return false;
   if (!meetsRequirement(g.requirement, w)) return false;
-  if (g.expr === null) return true;
+  const admit = g.admit;
+  if (admit === null) return true;
   // An expression reads only the worker's attributes and the task values in the group's key:
-  // its answer per worker is cached until the worker's attributes change (`WorkerState.admits`).
-  let admits = w.admits.get(g.admitKey);
-  if (admits === undefined) {
-    admits = g.expr.evaluate({ worker: w.ctx, task: g.exprTask }) === true;
-    w.admits.set(g.admitKey, admits);
-  }
+  // its answer per worker is kept under that key until the worker's attributes change.
+  const known = admit.answer(w.order, w.attrStamp);
+  if (known !== -1) return known === 1;
+  const admits = (g.expr as CompiledExpression).evaluate({ worker: w.ctx, task: g.exprTask }) === true;
+  admit.set(w.order, w.attrStamp, admits);
   return admits;
 }
 
@@ -83,6 +85,7 @@ export function groupFor(s: RoutingState, t: TaskState, step: StepRuntime): Grou
       expr: step.expr,
       exprTask: step.expr ? taskCtx(t) : null,
       admitKey: step.expr ? `${step.expr.source}|${exprKey}` : '',
+      admit: step.expr ? admitTableFor(s.admitTables, `${step.expr.source}|${exprKey}`) : null,
       head: undefined,
       headBase: 0,
       headClean: true,
