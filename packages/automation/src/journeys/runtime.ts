@@ -407,6 +407,22 @@ export class JourneyRuntime {
           this.markDirty(slot);
           return;
         case STEP_SEND:
+          if (step.quiet !== undefined) {
+            const at = step.quiet.sendAt(this.#context(slot, j), now);
+            if (at > now) {
+              // Quiet hours: wait at this step until they end; the timer re-enters it.
+              t.status[slot] = WAITING;
+              t.schedule(slot, at);
+              this.#event(
+                slot,
+                'journey.send_deferred',
+                { stepId: step.id, reason: 'quiet_hours', until: at },
+                now,
+              );
+              this.markDirty(slot);
+              return;
+            }
+          }
           t.status[slot] = SENDING;
           t.channel[slot] = 0;
           t.unschedule(slot);
@@ -458,6 +474,8 @@ export class JourneyRuntime {
       const at = t.due[s] as number;
       // A timer fires at its own due time, so later steps are scheduled from when it was due.
       if (t.status[s] === WAITING_EVENT) this.goTo(s, step.onTimeout, at);
+      else if (step.kind === STEP_SEND)
+        this.goTo(s, t.step[s] as number, at); // quiet hours ended
       else this.goTo(s, step.next, at);
     }
     return fired;
