@@ -16,7 +16,7 @@ import {
   type Unsubscribe,
 } from '@threadline/core';
 import { z } from 'zod';
-import { compileJourneys, matchesAny, readPath } from './compile.js';
+import { type CompiledJourney, compileJourneys, matchesAny, readPath } from './compile.js';
 import {
   type JourneyDefinition,
   JourneyDefinitionSchema,
@@ -110,7 +110,10 @@ export interface JourneyEngine {
   advanceTo(now?: Instant): Promise<{ fired: number; transitions: number }>;
   /** The earliest pending timer (epoch ms), or `undefined`. */
   nextDeadline(): number | undefined;
-  /** Subscribes to the bus and handles every event except `journey.*` ones. */
+  /**
+   * Subscribes to the bus for the events the journeys read — trigger, goal and `wait_for` types
+   * and patterns — and handles each (never `journey.*` ones). Returns the unsubscribe function.
+   */
   connect(): Unsubscribe;
   /** Resolves when every command received so far is done. */
   idle(): Promise<void>;
@@ -125,6 +128,24 @@ export interface JourneyEngine {
   stats(): JourneyEngineStats;
   /** The validated journeys. */
   journeys(): readonly ParsedJourneyDefinition[];
+}
+
+/**
+ * The bus patterns covering every event type the journeys read, none covered by another (so an
+ * event matches at most one): `*` alone if any journey reads everything.
+ */
+export function subscriptionPatterns(journeys: readonly CompiledJourney[]): string[] {
+  const all = new Set<string>();
+  for (const j of journeys) {
+    for (const p of j.triggerPatterns) all.add(p);
+    for (const p of j.goalPatterns) all.add(p);
+    for (const step of j.steps) for (const p of step.patterns) all.add(p);
+  }
+  if (all.has('*')) return ['*'];
+  const covers = (wide: string, narrow: string) =>
+    wide !== narrow && wide.endsWith('.*') && narrow.startsWith(wide.slice(0, -1));
+  const list = [...all];
+  return list.filter((p) => !list.some((q) => covers(q, p))).sort();
 }
 
 const STATUS = ['free', 'waiting', 'waiting_event', 'sending', 'done'] as const;
@@ -346,10 +367,16 @@ export function createJourneyEngine(options: JourneyEngineOptions): JourneyEngin
 
     connect() {
       if (bus === undefined) throw configIssue('bus', 'connect() needs a bus');
-      return bus.subscribe('*', (event: EventEnvelope) => {
+      const handler = (event: EventEnvelope) => {
         if (event.type.startsWith('journey.')) return;
         engine.handle(event).catch((error: unknown) => onError(error, { source: 'handle' }));
-      });
+      };
+      // Only the events some journey reads (triggers, goals, waits for an event): on a busy bus
+      // the rest never reach the engine. No two patterns kept overlap, so each event comes once.
+      const offs = subscriptionPatterns(compiled).map((p) => bus.subscribe(p, handler));
+      return () => {
+        for (const off of offs) off();
+      };
     },
 
     idle: () => queue.then(() => undefined),
