@@ -41,6 +41,8 @@ export {
   type JourneyDefinition,
   JourneyDefinitionSchema,
   JourneyGoalSchema,
+  type JourneyQuietHours,
+  JourneyQuietHoursSchema,
   JourneyReentrySchema,
   JourneySplitSchema,
   type JourneyStep,

@@ -119,9 +119,12 @@ describe('durable journeys (memory storage)', () => {
       'c3:Renew?',
       'c4:Renew?',
     ]);
-    // No email address: the last call could not go out, and the journeys completed.
-    expect(b.instance('renewal', 'c1')?.status).toBe('done');
-    expect(b.instance('renewal', 'c2')?.status).toBe('done');
+    // No email address: the last call could not go out, and the journeys completed. Finished
+    // instances leave memory: the stored documents are their record.
+    const stored = await storage.documents.getMany(JOURNEY_COLLECTION, ['renewal:c1', 'renewal:c2']);
+    expect(stored.map((d) => d?.status)).toEqual(['done', 'done']);
+    expect(b.instance('renewal', 'c1')).toBeUndefined();
+    expect(b.stats()).toMatchObject({ waiting: 0, waitingEvent: 0, sending: 0, done: 0, inMemory: 0 });
     // A customer who finished is not re-entered by a new process either (the store is asked).
     const c = createJourneyEngine({ journeys: [journey], sender, clock, storage });
     const r = await c.handle(ev('contract.expiring', { customerId: 'c0' }));

@@ -8,6 +8,7 @@ import {
 } from '@threadline/core';
 import { matchesPattern } from '../rules/rule.js';
 import type { ParsedJourneyDefinition, ParsedJourneyStep } from './definition.js';
+import { QuietHours } from './quietHours.js';
 import { type CompiledSplit, compileSplit } from './split.js';
 
 /** Step kinds as small integers (kept in a typed array per journey instance). */
@@ -40,6 +41,8 @@ export interface CompiledStep {
   text: string;
   subject: string | undefined;
   purpose: string;
+  /** send: quiet hours (a send reached inside them waits for the next opening). */
+  quiet: QuietHours | undefined;
   onFailure: number;
   /** branch */
   cases: { when: CompiledExpression; next: number }[];
@@ -146,6 +149,7 @@ export function compileJourneys(
         text: '',
         subject: undefined,
         purpose: 'marketing',
+        quiet: undefined,
         onFailure: following,
         cases: [],
       };
@@ -191,6 +195,20 @@ export function compileJourneys(
           step.text = s.content.text;
           step.subject = s.content.subject;
           step.purpose = s.purpose;
+          if (s.quietHours !== false) {
+            const q = s.quietHours ?? def.quietHours;
+            if (q !== undefined) {
+              const cal = calendars[q.calendar];
+              if (cal === undefined)
+                issue(
+                  s.quietHours === undefined
+                    ? [j, 'quietHours', 'calendar']
+                    : [...p, 'quietHours', 'calendar'],
+                  `unknown calendar ${q.calendar}`,
+                );
+              else step.quiet = new QuietHours(cal, q.zoneFrom?.split('.'));
+            }
+          }
           step.next = target(s.next, following, [...p, 'next']);
           step.onFailure = target(s.onFailure, step.next, [...p, 'onFailure']);
           break;

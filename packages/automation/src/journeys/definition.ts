@@ -48,6 +48,23 @@ export const JourneyContentSchema = z
   })
   .strict();
 
+/**
+ * Zod schema for quiet hours: a send reached outside the open periods of a business calendar (the
+ * hours sending is allowed) waits until the next opening, then sends.
+ */
+export const JourneyQuietHoursSchema = z
+  .object({
+    /** The sending hours: a name from the engine's `calendars`. Outside its open periods is quiet. */
+    calendar: Id,
+    /**
+     * Where the customer's IANA time zone is, as a path over `{ data, customerId, journey }`
+     * (`data.timeZone`, captured from the trigger). The calendar's hours then apply in that zone;
+     * a missing or unknown zone keeps the calendar's own.
+     */
+    zoneFrom: EventPath.optional(),
+  })
+  .strict();
+
 /** A wait's length: a duration, optionally counted on a named business calendar. */
 const WaitDuration = z
   .object({
@@ -106,6 +123,8 @@ export const JourneyStepSchema = z.discriminatedUnion('type', [
       content: JourneyContentSchema,
       /** The consent purpose checked (default `marketing`). */
       purpose: z.string().min(1).max(100).default('marketing'),
+      /** Quiet hours for this send (default: the journey's); `false`: none, even if the journey has them. */
+      quietHours: z.union([JourneyQuietHoursSchema, z.literal(false)]).optional(),
       next: Id.optional(),
       /** Where to go when no channel could send (default: `next`). */
       onFailure: Id.optional(),
@@ -164,6 +183,8 @@ export const JourneyDefinitionSchema = z
     /** `never` (default): once per customer and journey; `after_exit`; or `{ after }` a duration since the last entry. */
     reentry: JourneyReentrySchema.default('never'),
     split: JourneySplitSchema.optional(),
+    /** Quiet hours for every send step that does not set its own. */
+    quietHours: JourneyQuietHoursSchema.optional(),
     /** The first step (default: the first in `steps`). */
     start: Id.optional(),
     /** Steps; a step without `next` continues with the following one, the last one exits. */
@@ -178,5 +199,7 @@ export type JourneyDefinition = z.input<typeof JourneyDefinitionSchema>;
 export type ParsedJourneyDefinition = z.output<typeof JourneyDefinitionSchema>;
 /** One step as written. */
 export type JourneyStep = z.input<typeof JourneyStepSchema>;
+/** Quiet hours as written. */
+export type JourneyQuietHours = z.input<typeof JourneyQuietHoursSchema>;
 /** One step after validation. */
 export type ParsedJourneyStep = z.output<typeof JourneyStepSchema>;

@@ -16,7 +16,7 @@ import {
   type Unsubscribe,
 } from '@threadline/core';
 import { z } from 'zod';
-import { compileJourneys, matchesAny, readPath } from './compile.js';
+import { type CompiledJourney, compileJourneys, matchesAny, readPath } from './compile.js';
 import {
   type JourneyDefinition,
   JourneyDefinitionSchema,
@@ -85,11 +85,17 @@ export interface JourneyInstanceView {
 
 /** Counters of a journey engine. */
 export interface JourneyEngineStats {
-  /** Instances in memory by status. */
+  /** Open instances by status. */
   waiting: number;
   waitingEvent: number;
   sending: number;
+  /**
+   * Finished instances the engine remembers: without storage, every one (as a compact record);
+   * with storage, none once committed (the stored documents are the record).
+   */
   done: number;
+  /** Instance slots held in memory: the open instances (finished ones leave after each call). */
+  inMemory: number;
   /** Steps entered since the engine started. */
   transitions: number;
   /** Transactions committed (durable mode). */
@@ -104,17 +110,42 @@ export interface JourneyEngine {
   advanceTo(now?: Instant): Promise<{ fired: number; transitions: number }>;
   /** The earliest pending timer (epoch ms), or `undefined`. */
   nextDeadline(): number | undefined;
-  /** Subscribes to the bus and handles every event except `journey.*` ones. */
+  /**
+   * Subscribes to the bus for the events the journeys read — trigger, goal and `wait_for` types
+   * and patterns — and handles each (never `journey.*` ones). Returns the unsubscribe function.
+   */
   connect(): Unsubscribe;
   /** Resolves when every command received so far is done. */
   idle(): Promise<void>;
   /** Loads a tenant's active instances from storage and re-runs sends that were in flight (same idempotency keys). */
   recover(options?: { tenantId?: string }): Promise<{ loaded: number; resent: number; unknown: string[] }>;
-  /** A customer's instance of a journey (any version), or `undefined`. */
+  /**
+   * A customer's instance of a journey (any version), or `undefined`. Open instances always;
+   * finished ones without storage (from their compact record) — with storage, read the stored
+   * document (`JOURNEY_COLLECTION`, id `<journeyId>:<customerId>`).
+   */
   instance(journeyId: string, customerId: string, tenantId?: string): JourneyInstanceView | undefined;
   stats(): JourneyEngineStats;
   /** The validated journeys. */
   journeys(): readonly ParsedJourneyDefinition[];
+}
+
+/**
+ * The bus patterns covering every event type the journeys read, none covered by another (so an
+ * event matches at most one): `*` alone if any journey reads everything.
+ */
+export function subscriptionPatterns(journeys: readonly CompiledJourney[]): string[] {
+  const all = new Set<string>();
+  for (const j of journeys) {
+    for (const p of j.triggerPatterns) all.add(p);
+    for (const p of j.goalPatterns) all.add(p);
+    for (const step of j.steps) for (const p of step.patterns) all.add(p);
+  }
+  if (all.has('*')) return ['*'];
+  const covers = (wide: string, narrow: string) =>
+    wide !== narrow && wide.endsWith('.*') && narrow.startsWith(wide.slice(0, -1));
+  const list = [...all];
+  return list.filter((p) => !list.some((q) => covers(q, p))).sort();
 }
 
 const STATUS = ['free', 'waiting', 'waiting_event', 'sending', 'done'] as const;
@@ -192,6 +223,7 @@ export function createJourneyEngine(options: JourneyEngineOptions): JourneyEngin
         return typeof v === 'string' ? v : undefined;
       }),
     emit: bus !== undefined || storage !== undefined,
+    durable: storage !== undefined,
     sendConcurrency: config.sendConcurrency,
     onError,
   });
@@ -265,13 +297,17 @@ export function createJourneyEngine(options: JourneyEngineOptions): JourneyEngin
     }
   }
 
-  /** Commits, then runs reached sends (committing after each round) until none is left. */
+  /**
+   * Commits, then runs reached sends (committing after each round) until none is left; then the
+   * instances that finished leave memory (nothing is in flight, their documents are committed).
+   */
   async function settle(): Promise<void> {
     await commit();
     while (rt.pendingSends.length > 0) {
       await rt.flushSends(clock.now());
       await commit();
     }
+    rt.releaseFinished();
   }
 
   /** Durable mode: loads stored instances of the event's customer for journeys it may enter. */
@@ -294,8 +330,11 @@ export function createJourneyEngine(options: JourneyEngineOptions): JourneyEngin
     const docs = await store.getMany<JourneyInstanceDocument>(JOURNEY_COLLECTION, ids, {
       tenantId: event.tenantId,
     });
-    for (const doc of docs)
-      if (doc !== undefined) loadDocument(rt.table, doc, byKey.get(`${doc.journeyId}@${doc.journeyVersion}`));
+    for (const doc of docs) {
+      if (doc === undefined) continue;
+      const slot = loadDocument(rt.table, doc, byKey.get(`${doc.journeyId}@${doc.journeyVersion}`));
+      if (slot !== undefined) rt.noteLoaded(slot);
+    }
   }
 
   const engine: JourneyEngine = {
@@ -328,10 +367,16 @@ export function createJourneyEngine(options: JourneyEngineOptions): JourneyEngin
 
     connect() {
       if (bus === undefined) throw configIssue('bus', 'connect() needs a bus');
-      return bus.subscribe('*', (event: EventEnvelope) => {
+      const handler = (event: EventEnvelope) => {
         if (event.type.startsWith('journey.')) return;
         engine.handle(event).catch((error: unknown) => onError(error, { source: 'handle' }));
-      });
+      };
+      // Only the events some journey reads (triggers, goals, waits for an event): on a busy bus
+      // the rest never reach the engine. No two patterns kept overlap, so each event comes once.
+      const offs = subscriptionPatterns(compiled).map((p) => bus.subscribe(p, handler));
+      return () => {
+        for (const off of offs) off();
+      };
     },
 
     idle: () => queue.then(() => undefined),
@@ -374,7 +419,24 @@ export function createJourneyEngine(options: JourneyEngineOptions): JourneyEngin
 
     instance(journeyId, customerId, tenantId = 'default') {
       const slot = rt.slotOf(tenantId, customerId, journeyId);
-      if (slot === -1) return undefined;
+      if (slot === -1) {
+        const done = rt.finished.get(tenantId, customerId, journeyId);
+        if (done === undefined) return undefined;
+        const j = compiled[done.journey] as (typeof compiled)[number];
+        const view: JourneyInstanceView = {
+          journeyId,
+          version: j.def.version,
+          customerId,
+          tenantId,
+          run: done.run,
+          stepId: j.steps[done.step]?.id ?? '',
+          status: 'done',
+          enteredAt: done.enteredAt,
+          exitReason: EXIT_REASONS[done.exit] as JourneyExitReason,
+        };
+        if (done.variant > 0) view.variant = j.split?.variants[done.variant - 1]?.id as string;
+        return view;
+      }
       const t = rt.table;
       const j = rt.journeyOf(slot);
       const status = STATUS[t.status[slot] as number] as JourneyInstanceView['status'];
@@ -405,7 +467,8 @@ export function createJourneyEngine(options: JourneyEngineOptions): JourneyEngin
         waiting: counts[WAITING] as number,
         waitingEvent: counts[WAITING_EVENT] as number,
         sending: counts[SENDING] as number,
-        done: counts[DONE] as number,
+        done: (counts[DONE] as number) + rt.finished.size,
+        inMemory: t.live,
         transitions: rt.transitions,
         commits,
       };

@@ -29,6 +29,10 @@ export type JourneyEvent =
       'journey.channel_skipped',
       JourneyEventBase & { stepId: string; channel: Channel; reason: string }
     >
+  | EventEnvelope<
+      'journey.send_deferred',
+      JourneyEventBase & { stepId: string; reason: 'quiet_hours'; until: number }
+    >
   | EventEnvelope<'journey.send_failed', JourneyEventBase & { stepId: string; channels: Channel[] }>
   | EventEnvelope<
       'journey.exited',

@@ -24,10 +24,10 @@ export type JourneyExitReason = (typeof EXIT_REASONS)[number];
 
 const NONE = -1;
 
-/** The instance table (see the module comment). Grows by doubling. */
+/** The instance table (see the module comment). Grows by doubling; released slots are reused. */
 export class InstanceTable {
   capacity = 0;
-  /** Slots in use (allocated, including finished instances). */
+  /** Slots ever allocated (the high-water mark); released ones are FREE and reused first. */
   size = 0;
   journey = new Uint16Array(0);
   step = new Uint16Array(0);
@@ -58,6 +58,7 @@ export class InstanceTable {
   readonly tenants: string[] = [];
   readonly #tenantIndex = new Map<string, number>();
   readonly #byCustomer = new Map<string, number>();
+  readonly #free: number[] = [];
 
   constructor(initial = 1024) {
     this.#grow(initial);
@@ -103,10 +104,30 @@ export class InstanceTable {
     return i;
   }
 
+  /** Slots holding an instance (allocated and not released). */
+  get live(): number {
+    return this.size - this.#free.length;
+  }
+
   /** Allocates a slot for a customer (linked into the customer's list); fields are zero. */
   allocate(tenantId: string, customerId: string, journey: number): number {
-    if (this.size === this.capacity) this.#grow(this.size + 1);
-    const slot = this.size++;
+    let slot = this.#free.pop();
+    if (slot === undefined) {
+      if (this.size === this.capacity) this.#grow(this.size + 1);
+      slot = this.size++;
+    } else {
+      // A reused slot: zero what a fresh one has as zero.
+      this.step[slot] = 0;
+      this.status[slot] = 0;
+      this.variant[slot] = 0;
+      this.exit[slot] = 0;
+      this.channel[slot] = 0;
+      this.run[slot] = 0;
+      this.seq[slot] = 0;
+      this.docVersion[slot] = 0;
+      this.due[slot] = 0;
+      this.enteredAt[slot] = 0;
+    }
     const key = `${tenantId}\u0000${customerId}`;
     const head = this.#byCustomer.get(key);
     this.nextOfCustomer[slot] = head ?? NONE;
@@ -118,6 +139,33 @@ export class InstanceTable {
     this.triggerId[slot] = '';
     this.data[slot] = undefined;
     return slot;
+  }
+
+  /**
+   * Frees a slot (its instance left memory): unlinks it from its customer's list, drops its
+   * strings and captured data, and keeps it for the next {@link allocate}. Its timer must be gone.
+   */
+  release(slot: number): void {
+    const key = `${this.tenants[this.tenant[slot] as number]}\u0000${this.customer[slot]}`;
+    const next = this.nextOfCustomer[slot] as number;
+    const head = this.#byCustomer.get(key);
+    if (head === slot) {
+      if (next === NONE) this.#byCustomer.delete(key);
+      else this.#byCustomer.set(key, next);
+    } else {
+      for (let s = head ?? NONE; s !== NONE; s = this.nextOfCustomer[s] as number) {
+        if (this.nextOfCustomer[s] === slot) {
+          this.nextOfCustomer[s] = next;
+          break;
+        }
+      }
+    }
+    this.nextOfCustomer[slot] = NONE;
+    this.status[slot] = FREE;
+    this.customer[slot] = '';
+    this.triggerId[slot] = '';
+    this.data[slot] = undefined;
+    this.#free.push(slot);
   }
 
   /** First slot of the customer's instances, or -1. Follow with `nextOfCustomer`. */

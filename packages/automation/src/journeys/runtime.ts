@@ -19,6 +19,7 @@ import {
   STEP_WAIT_FOR,
 } from './compile.js';
 import type { JourneyEvent } from './events.js';
+import { FinishedInstances } from './finished.js';
 import {
   DONE,
   EXIT_REASONS,
@@ -75,6 +76,8 @@ export interface RuntimeDeps {
   address: AddressResolver;
   /** Whether events are built at all (a bus or storage is present). */
   emit: boolean;
+  /** Storage holds every instance's document: a finished one leaves memory without a record. */
+  durable: boolean;
   sendConcurrency: number;
   onError: (error: unknown, context: { source: string }) => void;
 }
@@ -97,6 +100,10 @@ export class JourneyRuntime {
   pendingSends: number[] = [];
   transitions = 0;
   trackDirty = false;
+  /** Finished instances released from the table (without storage). */
+  readonly finished = new FinishedInstances();
+  /** Slots that finished since the last {@link releaseFinished}. */
+  #leaving: number[] = [];
   readonly #latest = new Map<string, CompiledJourney>();
   /** Every customer path a goal or `wait_for` reads: [dotted, segments]. */
   readonly #distinctPaths: [string, string[]][] = [];
@@ -152,6 +159,49 @@ export class JourneyRuntime {
       if (this.deps.journeys[t.journey[s] as number]?.def.id === journeyId) return s;
     }
     return -1;
+  }
+
+  /**
+   * Memory follows what is open: every instance that finished since the last call leaves the
+   * table (its slot is reused). Without storage a compact {@link FinishedInstances} record keeps
+   * the entry rules and event ids; with storage the committed document does. Call only when no
+   * send is in flight and the finished instances' documents are committed.
+   */
+  releaseFinished(): number {
+    const t = this.table;
+    const leaving = this.#leaving;
+    if (leaving.length === 0) return 0;
+    this.#leaving = [];
+    let released = 0;
+    for (const slot of leaving) {
+      // Re-entered (or already released) since it finished.
+      if (t.status[slot] !== DONE) continue;
+      if (!this.deps.durable) {
+        this.finished.set(
+          t.tenants[t.tenant[slot] as number] as string,
+          t.customer[slot] as string,
+          this.journeyOf(slot).def.id,
+          {
+            journey: t.journey[slot] as number,
+            step: t.step[slot] as number,
+            exit: t.exit[slot] as number,
+            variant: t.variant[slot] as number,
+            run: t.run[slot] as number,
+            seq: t.seq[slot] as number,
+            enteredAt: t.enteredAt[slot] as number,
+            triggerId: t.triggerId[slot] as string,
+          },
+        );
+      }
+      t.release(slot);
+      released++;
+    }
+    return released;
+  }
+
+  /** A stored instance loaded into `slot`: a finished one leaves memory again at the next release. */
+  noteLoaded(slot: number): void {
+    if (this.table.status[slot] === DONE) this.#leaving.push(slot);
   }
 
   journeyOf(slot: number): CompiledJourney {
@@ -260,8 +310,18 @@ export class JourneyRuntime {
       t.journey[slot] = j.index;
       t.run[slot] = (t.run[slot] as number) + 1;
     } else {
+      const done = this.finished.get(event.tenantId, customerId, j.def.id);
+      if (done !== undefined) {
+        if (done.triggerId === event.id) return 'duplicate';
+        const reentry = j.def.reentry;
+        if (reentry === 'never') return 'reentry';
+        if (j.reentryAfterMs !== undefined && now - done.enteredAt < j.reentryAfterMs) return 'reentry';
+        this.finished.delete(event.tenantId, customerId, j.def.id);
+      }
       slot = t.allocate(event.tenantId, customerId, j.index);
-      t.run[slot] = 1;
+      t.run[slot] = done === undefined ? 1 : done.run + 1;
+      // Event ids continue after the earlier runs' events.
+      if (done !== undefined) t.seq[slot] = done.seq;
     }
     t.triggerId[slot] = event.id;
     t.enteredAt[slot] = now;
@@ -307,6 +367,7 @@ export class JourneyRuntime {
     t.status[slot] = DONE;
     t.exit[slot] = EXIT_REASONS.indexOf(reason);
     t.due[slot] = now;
+    this.#leaving.push(slot);
     const step = this.journeyOf(slot).steps[t.step[slot] as number];
     this.#event(
       slot,
@@ -346,6 +407,22 @@ export class JourneyRuntime {
           this.markDirty(slot);
           return;
         case STEP_SEND:
+          if (step.quiet !== undefined) {
+            const at = step.quiet.sendAt(this.#context(slot, j), now);
+            if (at > now) {
+              // Quiet hours: wait at this step until they end; the timer re-enters it.
+              t.status[slot] = WAITING;
+              t.schedule(slot, at);
+              this.#event(
+                slot,
+                'journey.send_deferred',
+                { stepId: step.id, reason: 'quiet_hours', until: at },
+                now,
+              );
+              this.markDirty(slot);
+              return;
+            }
+          }
           t.status[slot] = SENDING;
           t.channel[slot] = 0;
           t.unschedule(slot);
@@ -397,6 +474,8 @@ export class JourneyRuntime {
       const at = t.due[s] as number;
       // A timer fires at its own due time, so later steps are scheduled from when it was due.
       if (t.status[s] === WAITING_EVENT) this.goTo(s, step.onTimeout, at);
+      else if (step.kind === STEP_SEND)
+        this.goTo(s, t.step[s] as number, at); // quiet hours ended
       else this.goTo(s, step.next, at);
     }
     return fired;
