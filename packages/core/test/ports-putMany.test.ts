@@ -105,6 +105,29 @@ describe('putMany helper over a store without putMany', () => {
     expect(store.docs.has('c/default/a')).toBe(true);
   });
 
+  it('inside a transaction whose tx.documents refuses to nest (UNSUPPORTED): the plain loop, atomic with the transaction', async () => {
+    const store = fakeStore(true);
+    const inner = store.transaction as NonNullable<DocumentStore['transaction']>;
+    let nested = 0;
+    const txDocuments: DocumentStore = {
+      ...store,
+      transaction: async () => {
+        nested++;
+        throw new ThreadlineError('UNSUPPORTED', 'Transactions do not nest');
+      },
+    };
+    await expect(
+      inner(async () => {
+        await putMany(txDocuments, 'c', [{ id: 'a' }, { id: 'b' }]);
+        throw new Error('abort');
+      }),
+    ).rejects.toThrow('abort');
+    expect(nested).toBe(1);
+    expect(store.docs.size).toBe(0);
+    const out = await inner(() => putMany(txDocuments, 'c', [{ id: 'a' }, { id: 'b' }]));
+    expect(out.map((d) => d.version)).toEqual([1, 1]);
+  });
+
   it("uses the store's own putMany when it has one", async () => {
     const store = fakeStore(false);
     const calls: unknown[] = [];

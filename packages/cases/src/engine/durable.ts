@@ -3,6 +3,7 @@ import {
   type EventEnvelope,
   isThreadlineError,
   type PersonalDataDeclaration,
+  putMany,
   type StoredDocument,
   ThreadlineError,
   type ThreadlineStorage,
@@ -203,13 +204,16 @@ export async function commitBatch(s: EngineState, batch: CommitBatch): Promise<v
               'Case engine: the storage transaction has no event log (tx.events)',
             );
           }
-          const out: number[] = [];
+          // Every case document of the batch in one call (one statement on PostgreSQL).
+          const written = await putMany(
+            tx.documents,
+            CASES_COLLECTION,
+            items.map((it) => it.doc),
+            { expectedVersions: items.map((it) => it.entry.storedVersion ?? 0) },
+          );
+          const out = written.map((d) => d.version);
           for (const it of items) {
             const c = it.entry.sla.case;
-            const written = await tx.documents.put(CASES_COLLECTION, it.doc, {
-              expectedVersion: it.entry.storedVersion ?? 0,
-            });
-            out.push(written.version);
             if (it.history.length > 0) {
               await log.append(caseStreamId(c.id), it.history, {
                 tenantId: c.tenantId,

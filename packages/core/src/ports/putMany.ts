@@ -165,9 +165,9 @@ export function putManyConflict(
  * Writes several documents of one collection atomically through any `DocumentStore`: the
  * store's own `putMany` when it has one (one round trip per batch on PostgreSQL). For an adapter
  * without it, a loop of `put` — inside `store.transaction` when the store has transactions, so
- * the call stays all-or-nothing. A store with neither (a store without transactions, or a third
- * party's `tx.documents`, where the surrounding transaction already makes the loop atomic) gets
- * the plain loop: every document is checked before the first write, so a `VALIDATION` error
+ * the call stays all-or-nothing. A store with neither, or whose `transaction` refuses with
+ * `UNSUPPORTED` (a store without transactions, or a third party's `tx.documents`, where the
+ * surrounding transaction already makes the loop atomic), gets the plain loop: every document is checked before the first write, so a `VALIDATION` error
  * writes nothing, but a `CONFLICT` at the third document leaves the first two written.
  *
  * @example
@@ -219,7 +219,20 @@ export async function putMany<T extends StoredDocument = StoredDocument>(
     return out;
   };
   if (store.capabilities.transactions && typeof store.transaction === 'function') {
-    return store.transaction((tx) => loop(tx.documents, false), fence === undefined ? undefined : { fence });
+    let entered = false;
+    try {
+      return await store.transaction(
+        (tx) => {
+          entered = true;
+          return loop(tx.documents, false);
+        },
+        fence === undefined ? undefined : { fence },
+      );
+    } catch (error) {
+      // A transaction's own `tx.documents` may keep the method and refuse to nest: it is inside a
+      // transaction already, so the plain loop is atomic there.
+      if (entered || !(error instanceof ThreadlineError) || error.code !== 'UNSUPPORTED') throw error;
+    }
   }
   return loop(store, true);
 }
