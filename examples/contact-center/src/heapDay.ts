@@ -1,0 +1,45 @@
+// What a simulated day keeps alive: runs the demo's day, then (after a full GC) prints the heap
+// still in use and writes a sampling heap profile of it (`day.heapprofile`, open it in Chrome
+// DevTools → Memory) and the report JSON. Measures memory, not speed (the profiler costs time).
+//
+//   node --expose-gc --conditions=@threadline/source --import tsx src/heapDay.ts \
+//     --agents=100 --interactions=10000 --dir=/tmp/heap
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { buildDayReport } from '@threadline/testing';
+import { simulateDemoDay } from './simulation.js';
+
+const { values } = parseArgs({
+  options: {
+    agents: { type: 'string', default: '100' },
+    interactions: { type: 'string', default: '10000' },
+    dir: { type: 'string', default: '.' },
+  },
+});
+const gc = (globalThis as { gc?: () => void }).gc;
+if (gc === undefined) throw new Error('run with node --expose-gc');
+const dir = values.dir as string;
+mkdirSync(dir, { recursive: true });
+const session = new Session();
+session.connect();
+await session.post('HeapProfiler.startSampling', { samplingInterval: 32_768 });
+const cpuStart = process.cpuUsage();
+const day = await simulateDemoDay({
+  agents: Number(values.agents),
+  interactions: Number(values.interactions),
+});
+gc();
+const heapUsed = process.memoryUsage().heapUsed;
+const { profile } = await session.post('HeapProfiler.stopSampling');
+writeFileSync(join(dir, 'day.heapprofile'), JSON.stringify(profile));
+writeFileSync(join(dir, 'report.json'), `${JSON.stringify(buildDayReport(day), null, 2)}\n`);
+const cpu = process.cpuUsage(cpuStart);
+console.log(
+  JSON.stringify({
+    contacts: day.interactions.length,
+    heapUsedAfterDayMB: Math.round(heapUsed / 104_857.6) / 10,
+    cpuS: Math.round((cpu.user + cpu.system) / 100_000) / 10,
+  }),
+);
