@@ -191,6 +191,15 @@ describe('worker nodes: failover under load (3 processes, 12 partitions)', () =>
         paused.child.kill('SIGSTOP');
         mark(`SIGSTOP ${paused.config.nodeId}`);
         await sleep(4 * TTL);
+        // Past its TTL the paused node's leases are free; it wakes once another node holds every
+        // one of them (on a loaded machine the takeover, recovery included, can take longer than
+        // the pause), so each write it makes on waking meets a newer fence.
+        await waitFor(
+          'the paused node’s partitions to be taken over',
+          () => beforePause.held.every((p) => steady.stats()?.held.includes(p) === true),
+          budget,
+          100,
+        );
         paused.child.kill('SIGCONT');
         mark('SIGCONT');
 
