@@ -2,12 +2,7 @@
 // keep their metric sequence counters in rows of their own, so their commits never collide and
 // each recovers its own numbering.
 import { createMemoryStorage } from '@threadline/adapter-memory';
-import {
-  createSequentialIds,
-  isThreadlineError,
-  ManualClock,
-  type ThreadlineStorage,
-} from '@threadline/core';
+import { isThreadlineError, ManualClock, type ThreadlineStorage } from '@threadline/core';
 import { describe, expect, it } from 'vitest';
 import { type CaseEngine, createCaseEngine, type SlaPolicyInput } from '../src/index.js';
 
@@ -22,7 +17,6 @@ const policies: SlaPolicyInput[] = [
 function engine(storage: ThreadlineStorage, clock: ManualClock, engineId?: string): CaseEngine {
   return createCaseEngine({
     clock,
-    ids: createSequentialIds({ prefix: engineId ?? 'e' }),
     calendars: {},
     policies,
     storage,

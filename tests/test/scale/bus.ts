@@ -13,7 +13,10 @@ export interface BusConfig {
   run: string;
 }
 
-export function busFor(config: BusConfig, ttl: number): DurableEventBus & { close(): Promise<void> } {
+export function busFor(
+  config: BusConfig,
+  ttl: number,
+): DurableEventBus & { close(): Promise<void>; stats(): object } {
   if (config.bus === 'nats') {
     return createNatsEventBus({
       servers: config.natsUrl ?? 'nats://127.0.0.1:4222',

@@ -159,7 +159,15 @@ describe('worker nodes: failover under load (3 processes, 12 partitions)', () =>
           statsFile: join(work, `${run}-${n}.json`),
         }),
       );
-      const [killed, paused, steady] = nodes as [NodeProcess, NodeProcess, NodeProcess];
+      /**
+       * The node of `candidates` holding the most partitions (waiting until one holds any: on a
+       * loaded machine a node may have lost all of its leases for a while).
+       */
+      const busiest = async (candidates: NodeProcess[]): Promise<NodeProcess> => {
+        const held = (n: NodeProcess) => n.stats()?.held.length ?? 0;
+        await waitFor('a node holding partitions', () => candidates.some((n) => held(n) > 0), 120_000, 100);
+        return [...candidates].sort((x, y) => held(y) - held(x))[0] as NodeProcess;
+      };
       const t0 = Date.now();
       const mark = (what: string) =>
         process.stderr.write(`[scale ${kind}] ${what} at ${Date.now() - t0} ms\n`);
@@ -181,16 +189,28 @@ describe('worker nodes: failover under load (3 processes, 12 partitions)', () =>
         // Generous: a loaded 2-core machine applied as few as ~50 commands/s (see BENCHMARKS.md).
         const budget = 60_000 + 20 * COMMANDS;
         await waitFor('30% of the stream', async () => (await done()) >= 0.3 * COMMANDS, budget, 100);
+        const killed = await busiest(nodes);
         mark(`30%, SIGKILL ${killed.config.nodeId}`);
         killed.child.kill('SIGKILL');
         await killed.exited;
         await waitFor('55% of the stream', async () => (await done()) >= 0.55 * COMMANDS, budget, 100);
+        const paused = await busiest(nodes.filter((n) => n !== killed));
+        const steady = nodes.find((n) => n !== killed && n !== paused) as NodeProcess;
         const beforePause = paused.stats() as NonNullable<ReturnType<NodeProcess['stats']>>;
         expect(beforePause.held.length).toBeGreaterThan(0);
         mark('55%');
         paused.child.kill('SIGSTOP');
         mark(`SIGSTOP ${paused.config.nodeId}`);
         await sleep(4 * TTL);
+        // Past its TTL the paused node's leases are free; it wakes once another node holds every
+        // one of them (on a loaded machine the takeover, recovery included, can take longer than
+        // the pause), so each write it makes on waking meets a newer fence.
+        await waitFor(
+          'the paused node’s partitions to be taken over',
+          () => beforePause.held.every((p) => steady.stats()?.held.includes(p) === true),
+          budget,
+          100,
+        );
         paused.child.kill('SIGCONT');
         mark('SIGCONT');
 
