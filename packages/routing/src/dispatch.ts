@@ -226,32 +226,6 @@ export function routeTask(
   if (workers.length === 0) return false;
   const trace = s.trace ? explain(s, t) : undefined;
   leaveGroup(s, t);
-  offerTo(s, t, g, workers, first, trace);
-  return true;
-}
-
-/**
- * Routes a pending task that has not joined its group yet (a task entering a step): when
- * workers are free it is offered at once without passing through the group's heap and its
- * lane's scan row (join and leave would cancel out); returns false when it must queue. Only
- * without decision traces, whose "no match" reasons read the queued state.
- */
-export function routeUnqueued(s: RoutingState, t: TaskState, g: Group, step: StepRuntime): boolean {
-  const workers = findWorkers(s, t, g, step.config.offers, step.config);
-  if (workers.length === 0) return false;
-  offerTo(s, t, g, workers, undefined, undefined);
-  return true;
-}
-
-/** Offers task `t` of group `g` (no longer queued in it) to `workers`. */
-function offerTo(
-  s: RoutingState,
-  t: TaskState,
-  g: Group,
-  workers: readonly WorkerState[],
-  first: WorkerState | undefined,
-  trace: ReturnType<typeof explain> | undefined,
-): void {
   t.status = 'reserved';
   s.decisions++;
   const now = currentTime(s);
@@ -294,6 +268,7 @@ function offerTo(
       emit(s, 'reservation.created', 'reservation', r.id, 1, payload);
     }
   }
+  return true;
 }
 
 /** After capacity frees on a worker: refresh its heaps, drop it if draining, look for work. */

@@ -101,8 +101,8 @@ describe('AdmitTable', () => {
   });
 });
 
-describe('offering a task as it enters a step', () => {
-  it('offers a multi-offer step to k workers at once, as the queued (traced) path does', () => {
+describe('entering a multi-offer step', () => {
+  it('offers k workers at once after a step timeout, with or without traces', () => {
     for (const trace of [false, true]) {
       const clock = new ManualClock(0);
       const engine = createRoutingEngine({

@@ -365,9 +365,7 @@ describe('routing invariants (property-based)', () => {
     );
   });
 
-  it('offering an arriving task at once decides exactly as queueing it first (the traced path)', () => {
-    // Without traces a task entering a step with a free worker is offered before it joins its
-    // group; with traces it joins, then routes. Both must make the same offers and events.
+  it('decision traces change no decision: the same offers and events with and without them', () => {
     fc.assert(
       fc.property(fc.array(command, { minLength: 1, maxLength: 80 }), (commands) => {
         const fast = start();

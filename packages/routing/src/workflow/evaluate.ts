@@ -1,4 +1,4 @@
-import { countAvailable, routeTask, routeUnqueued } from '../dispatch.js';
+import { countAvailable, routeTask } from '../dispatch.js';
 import type { StepChangeReason } from '../events.js';
 import { emit, wants } from '../notifications.js';
 import type { ShiftCalendar } from '../options.js';
@@ -193,7 +193,7 @@ export function enterStep(
       reason: why,
     });
   }
-  const group = groupFor(s, t, step);
+  joinGroup(s, t, groupFor(s, t, step), step);
   const version = ++t.version;
   if (wants(s, 'task.queued'))
     emit(s, 'task.queued', 'task', t.id, version, {
@@ -203,12 +203,6 @@ export function enterStep(
       queue: t.handoffQueue ?? step.queueId,
       priority: basePriority(s, t),
     });
-  if (!s.trace && t.handoffQueue === null && t.status === 'pending') {
-    // Offered at once when a worker is free (the common case with idle agents); else it queues.
-    if (!routeUnqueued(s, t, group, step)) joinGroup(s, t, group, step);
-    return;
-  }
-  joinGroup(s, t, group, step);
   routeTask(s, t, undefined, step);
 }
 
