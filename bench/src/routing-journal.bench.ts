@@ -115,11 +115,18 @@ function round(engine: RoutingEngine, clock: ManualClock): void {
   clock.advance(1);
 }
 
-/** Decisions per wall-second, commits pipelined: the next batch runs while the last commits. */
+/** This process's CPU time (user + system, µs) per decision in the last {@link throughput} run. */
+let lastCpuPerDecision = 0;
+
+/**
+ * Decisions per wall-second, commits pipelined: the next batch runs while the last commits. Also
+ * sets {@link lastCpuPerDecision}, which depends much less on the machine's load than wall time.
+ */
 async function throughput(storage: ThreadlineStorage | undefined, rounds: number): Promise<number> {
   const { engine, clock } = await setup(storage);
   const perBatch = Math.max(1, Math.floor(BATCH / 3));
   const before = engine.stats().decisions;
+  const cpu = process.cpuUsage();
   const start = performance.now();
   let inFlight: Promise<void> = Promise.resolve();
   for (let done = 0; done < rounds; ) {
@@ -131,7 +138,9 @@ async function throughput(storage: ThreadlineStorage | undefined, rounds: number
   }
   await inFlight;
   const ms = performance.now() - start;
+  const used = process.cpuUsage(cpu);
   const decisions = engine.stats().decisions - before;
+  lastCpuPerDecision = (used.user + used.system) / decisions;
   if (decisions !== rounds) throw new Error(`bench: ${decisions} decisions for ${rounds} rounds`);
   if (storage && engine.stats().journal?.pending !== 0) throw new Error('bench: uncommitted entries left');
   return (decisions * 1000) / ms;
@@ -170,10 +179,12 @@ if (inMemory.length > 0)
   ]);
 for (const b of backends().filter((x) => wanted(x.label))) {
   const rates: number[] = [];
+  const cpus: number[] = [];
   const p50s: number[] = [];
   const p99s: number[] = [];
   for (let r = 0; r < RUNS; r++) {
     rates.push(await throughput(await b.open(), ROUNDS[b.label] as number));
+    cpus.push(lastCpuPerDecision);
     const lat = await commitLatencies(await b.open());
     p50s.push(percentile(lat, 50));
     p99s.push(percentile(lat, 99));
@@ -183,6 +194,11 @@ for (const b of backends().filter((x) => wanted(x.label))) {
     `${b.label} journal: decisions/s, median (min–max)`,
     `${fmt(median(rates))} (${spread(rates)})`,
     b.label === 'PostgreSQL' ? '≥ 50,000' : '',
+  ]);
+  rows.push([
+    `${b.label} journal: this process's CPU µs per decision, median (min–max)`,
+    `${fmt(median(cpus), 1)} (${fmt(Math.min(...cpus), 1)}–${fmt(Math.max(...cpus), 1)})`,
+    '',
   ]);
   rows.push([
     `${b.label} journal: commit of one ${fmt(BATCH)}-command batch, ms p50 / p99 (median of runs)`,

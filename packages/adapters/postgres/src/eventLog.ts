@@ -15,6 +15,7 @@ import {
 } from '@threadline/core';
 import type { Driver, Queryable } from './driver/driver.js';
 import { lockName } from './migrations.js';
+import { insertOutboxRowSql, type PendingRow, takeOutboxRows } from './pendingOutbox.js';
 import { assertStorable, assertStorableJson, type Tables, toNumber } from './schema.js';
 
 interface EventRow {
@@ -52,12 +53,23 @@ const BATCH = 500;
 export type LogRunner = Pick<Driver, 'query' | 'transaction'> & {
   /** `true` when the runner is an open transaction (a failed statement would abort it). */
   readonly inTransaction?: boolean;
+  /** The open transaction itself (where its deferred outbox rows wait, see `pendingOutbox.ts`). */
+  readonly tx?: Queryable;
 };
 
 /** A runner bound to an open transaction: appends join it instead of opening their own. */
 export function runnerIn(tx: Queryable): LogRunner {
-  return { query: (sql, params) => tx.query(sql, params), transaction: (fn) => fn(tx), inTransaction: true };
+  return {
+    query: (sql, params) => tx.query(sql, params),
+    transaction: (fn) => fn(tx),
+    inTransaction: true,
+    tx,
+  };
 }
+
+/** SQL of a data-modifying CTE inserting a carried outbox row (parameters `$json`, `$n`), or nothing. */
+const carrySql = (t: Tables, carried: PendingRow | undefined, json: number, n: number): string =>
+  carried === undefined ? '' : `, carried_outbox AS (${insertOutboxRowSql(t, json, n)})`;
 
 /** How often a one-statement append that lost a version race is retried before the slow path. */
 const RACE_RETRIES = 3;
@@ -96,6 +108,19 @@ export class PostgresEventLog implements EventLog {
     assertStorableJson('events', events, json, ['events']);
     const key = options?.idempotencyKey;
     const t = this.#t;
+    const tx = this.#driver.tx;
+    if (key === undefined && tx !== undefined) {
+      // Inside a transaction: the outbox rows it added so far ride in this statement (the last
+      // one; earlier ones, rare, go first so their order is kept).
+      const rows = takeOutboxRows(tx);
+      const carried = rows.pop();
+      for (const r of rows) await tx.query(insertOutboxRowSql(t, 1, 2), [r.json, r.n]);
+      const expected = options?.expectedVersion;
+      if (expected !== undefined)
+        return this.#appendInTransaction(tx, tenantId, streamId, json, expected, carried);
+      await lockName(tx, `threadline:append:${t.schema}`);
+      return this.#appendLocked(tx, tenantId, streamId, json, undefined, carried);
+    }
     if (key === undefined && this.#driver.inTransaction !== true) {
       for (let attempt = 0; attempt < RACE_RETRIES; attempt++) {
         try {
@@ -162,30 +187,85 @@ export class PostgresEventLog implements EventLog {
     });
   }
 
-  /** An append without an idempotency key once the append lock is held: one statement. */
+  /**
+   * An append without an idempotency key once the append lock is held: one statement (carrying
+   * the transaction's waiting outbox row, when there is one).
+   */
   async #appendLocked(
     tx: Queryable,
     tenantId: string,
     streamId: string,
     json: string,
     expectedVersion: number | undefined,
+    carried?: PendingRow,
   ): Promise<AppendResult> {
     const t = this.#t;
     const { rows } = await tx.query<{ position: number | string; stream_version: number }>(
       `WITH cur AS (
          SELECT coalesce(max(stream_version), 0) AS v FROM ${t.events} WHERE tenant_id = $1 AND stream_id = $2
-       )
+       )${carrySql(t, carried, 5, 6)}
        INSERT INTO ${t.events} (tenant_id, stream_id, stream_version, event_id, type, envelope)
        SELECT $1, $2, cur.v + e.ord, e.value->>'id', e.value->>'type', e.value
          FROM cur, jsonb_array_elements($3::jsonb) WITH ORDINALITY AS e(value, ord)
         WHERE $4::integer IS NULL OR cur.v = $4::integer
         ORDER BY e.ord
        RETURNING position, stream_version`,
-      [tenantId, streamId, json, expectedVersion ?? null],
+      carried === undefined
+        ? [tenantId, streamId, json, expectedVersion ?? null]
+        : [tenantId, streamId, json, expectedVersion ?? null, carried.json, carried.n],
     );
     return resultOf(rows, streamId, async () => {
       const current = await streamVersionIn(tx, t, tenantId, streamId);
       return conflictError(`stream ${streamId}`, expectedVersion ?? 0, current);
+    });
+  }
+
+  /**
+   * An append with `expectedVersion` and without an idempotency key inside a transaction, as one
+   * statement: the append lock, the version check, the insert and the transaction's waiting
+   * outbox row (one round trip instead of three). The version is read with the statement's
+   * snapshot, which may predate the lock; an append to the same stream that committed in between
+   * makes the insert hit the (tenant, stream, version) key: with an expected version that is a
+   * `CONFLICT` (the stream moved on), and, as for any failed statement, the transaction is over.
+   */
+  async #appendInTransaction(
+    tx: Queryable,
+    tenantId: string,
+    streamId: string,
+    json: string,
+    expectedVersion: number,
+    carried: PendingRow | undefined,
+  ): Promise<AppendResult> {
+    const t = this.#t;
+    const params: unknown[] = [tenantId, streamId, json, expectedVersion, `threadline:append:${t.schema}`];
+    if (carried !== undefined) params.push(carried.json, carried.n);
+    let rows: Array<{ position: number | string; stream_version: number }>;
+    try {
+      ({ rows } = await tx.query<{ position: number | string; stream_version: number }>(
+        `WITH append_lock AS (SELECT pg_advisory_xact_lock(hashtext($5)) AS locked),
+              cur AS (
+                SELECT coalesce(max(stream_version), 0) AS v FROM ${t.events}
+                 WHERE tenant_id = $1 AND stream_id = $2 AND (SELECT true FROM append_lock)
+              )${carrySql(t, carried, 6, 7)}
+         INSERT INTO ${t.events} (tenant_id, stream_id, stream_version, event_id, type, envelope)
+         SELECT $1, $2, cur.v + e.ord, e.value->>'id', e.value->>'type', e.value
+           FROM cur, jsonb_array_elements($3::jsonb) WITH ORDINALITY AS e(value, ord)
+          WHERE cur.v = $4::integer
+          ORDER BY e.ord
+         RETURNING position, stream_version`,
+        params,
+      ));
+    } catch (error) {
+      if (!isVersionRace(error)) throw error;
+      throw new ThreadlineError(
+        'CONFLICT',
+        `stream ${streamId}: expected version ${expectedVersion}, but another append to it committed first`,
+        { cause: error, details: { expectedVersion } },
+      );
+    }
+    return resultOf(rows, streamId, async () => {
+      const current = await streamVersionIn(tx, t, tenantId, streamId);
+      return conflictError(`stream ${streamId}`, expectedVersion, current);
     });
   }
 

@@ -10,6 +10,7 @@ import {
 import type { Driver, Queryable } from './driver/driver.js';
 import { OUTBOX_CHANNEL } from './migrations.js';
 import { EVENTS_OF, isolateRows, leftover, ROW_SPAN } from './outboxRows.js';
+import { deferOutboxRow, insertOutboxRowSql } from './pendingOutbox.js';
 import { assertStorableJson, type Tables, toNumber } from './schema.js';
 
 /** Default time a claimed entry stays invisible to other relays before it may be claimed again. */
@@ -64,8 +65,12 @@ function checkSeqs(seqs: readonly number[]): void {
   }
 }
 
-/** Writes events to the outbox through `q` (the driver, or an open transaction). */
-export function outboxWriter(q: Queryable, tables: Tables): OutboxWriter {
+/**
+ * Writes events to the outbox through `q` (the driver, or an open transaction). With `deferred`
+ * (inside a transaction), each row waits for the transaction's next event append or for COMMIT
+ * (see `pendingOutbox.ts`) instead of costing a statement of its own.
+ */
+export function outboxWriter(q: Queryable, tables: Tables, deferred = false): OutboxWriter {
   return {
     async add(events) {
       validateOutboxEvents(events);
@@ -74,21 +79,16 @@ export function outboxWriter(q: Queryable, tables: Tables): OutboxWriter {
       const json = JSON.stringify(events);
       assertStorableJson('outbox events', events, json, ['events']);
       // One row for the call's events (see outboxRows.ts): a batch costs one row, whatever its size.
-      if (events.length <= ROW_SPAN) {
-        await q.query(
-          `INSERT INTO ${tables.outbox} (seq, events, n)
-           VALUES (nextval(pg_get_serial_sequence('${tables.outbox}', 'seq')) * ${ROW_SPAN}, $1::json, $2)`,
-          [json, events.length],
-        );
-        return;
-      }
-      for (let i = 0; i < events.length; i += ROW_SPAN) {
-        const part = events.slice(i, i + ROW_SPAN);
-        await q.query(
-          `INSERT INTO ${tables.outbox} (seq, events, n)
-           VALUES (nextval(pg_get_serial_sequence('${tables.outbox}', 'seq')) * ${ROW_SPAN}, $1::json, $2)`,
-          [JSON.stringify(part), part.length],
-        );
+      const rows =
+        events.length <= ROW_SPAN
+          ? [{ json, n: events.length }]
+          : Array.from({ length: Math.ceil(events.length / ROW_SPAN) }, (_, k) => {
+              const part = events.slice(k * ROW_SPAN, (k + 1) * ROW_SPAN);
+              return { json: JSON.stringify(part), n: part.length };
+            });
+      for (const row of rows) {
+        if (deferred) deferOutboxRow(q, row);
+        else await q.query(insertOutboxRowSql(tables, 1, 2), [row.json, row.n]);
       }
     },
   };

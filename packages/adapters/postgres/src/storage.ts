@@ -15,6 +15,7 @@ import { PostgresEventLog, runnerIn } from './eventLog.js';
 import { checkFence, PostgresLeaseStore } from './leaseStore.js';
 import { type MigrationReport, migrate } from './migrations.js';
 import { DEFAULT_CLAIM_TIMEOUT_MS, outboxWriter, PostgresOutbox } from './outbox.js';
+import { flushOutboxRows } from './pendingOutbox.js';
 import { PutBatcher } from './putBatcher.js';
 import { assertSchemaName, DEFAULT_SCHEMA, tablesOf } from './schema.js';
 
@@ -116,8 +117,18 @@ export function createPostgresStorage(options: PostgresStorageOptions): Postgres
       issues: [{ path: ['leaseClock'], message: 'expected an object with now()', code: 'invalid_type' }],
     });
   }
-  const driver = driverFor(options.client);
+  const raw = driverFor(options.client);
   const tables = tablesOf(schema);
+  // Outbox rows added in a transaction wait for its next append or for COMMIT (pendingOutbox.ts).
+  const driver: Driver = {
+    ...raw,
+    transaction: (fn) =>
+      raw.transaction(async (tx) => {
+        const result = await fn(tx);
+        await flushOutboxRows(tx, tables);
+        return result;
+      }),
+  };
   const capabilities: AdapterCapabilities = Object.freeze({
     transactions: true,
     ordering: true,
@@ -133,7 +144,7 @@ export function createPostgresStorage(options: PostgresStorageOptions): Postgres
     q: driver,
     driver,
     indexes: new Map(),
-    outboxIn: (tx) => outboxWriter(tx, tables),
+    outboxIn: (tx) => outboxWriter(tx, tables, true),
     eventsIn: (tx) => new PostgresEventLog(runnerIn(tx), tables, capabilities),
     batcher: new PutBatcher(driver, tables),
     checkFence: (tx, fence) => checkFence(tx, tables, fence),

@@ -301,11 +301,12 @@ export class RoutingJournal {
       if (transaction === undefined) throw new Error('the document store has no transaction()');
       await transaction(async (tx) => {
         if (tx.events === undefined) throw new Error('the transaction has no event log (tx.events)');
+        // The outbox first: an adapter may send its row with the append (PostgreSQL: one statement).
+        if (events.length > 0) await tx.outbox.add(events);
         await tx.events.append(this.streamId, [batch], {
           tenantId: this.#tenantId,
           expectedVersion: this.#version,
         });
-        if (events.length > 0) await tx.outbox.add(events);
         if (snapshot !== null) await tx.documents.put(SNAPSHOT_COLLECTION, snapshot as never);
       });
     } catch (error) {
