@@ -234,7 +234,8 @@ export async function simulateDay(options: DayOptions = {}): Promise<DayResult> 
       now: clock.now(),
       openAt,
       closeAt,
-      arrived: records.size,
+      // Deflected contacts (the outage notice's model) count as done: the bar ends at `interactions`.
+      arrived: records.size + deflected,
       interactions: opts.interactions,
       busEvents,
       done,

@@ -64,7 +64,7 @@ export interface DayProgress {
   now: number;
   openAt: number;
   closeAt: number;
-  /** Contacts that have arrived so far, of `interactions`. */
+  /** Contacts that have arrived so far (or that an outage notice deflected), of `interactions`. */
   arrived: number;
   interactions: number;
   /** Events published on the bus so far. */
