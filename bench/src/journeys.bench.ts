@@ -131,6 +131,29 @@ for (let run = 0; run < RUNS; run++) {
   sendRates.push(S / ((cpuMs() - c) / 1000));
 }
 
+// 4. Finished instances: memory follows what is open. A one-send journey with three captured
+// values; everyone has finished when `handle` returns, so what stays is the compact record each.
+const F = sized(200_000, 10_000);
+const finishing = createJourneyEngine({
+  journeys: [
+    {
+      id: 'notice',
+      version: 1,
+      trigger: {
+        on: 'customer.created',
+        capture: { sms: 'payload.phone', tier: 'payload.tier', id: 'payload.customerId' },
+      },
+      steps: [{ type: 'send', id: 'sms', channels: ['sms'], content: { text: 'Hello' } }],
+    },
+  ],
+  sender,
+  clock: createManualClock(T0),
+});
+const heap3 = heapUsed();
+for (let i = 0; i < F; i++) await finishing.handle(created(2 * N + i));
+const perFinished = (heapUsed() - heap3) / F;
+if (finishing.stats().inMemory !== 0) throw new Error('finished instances stayed in memory');
+
 table(
   ['figure', `median [min–max] of ${RUNS} runs`, 'target'],
   [
@@ -145,6 +168,7 @@ table(
       '',
     ],
     ['trigger + send / CPU-s (in-memory sender)', spread(sendRates), ''],
+    ['memory per finished journey, no storage (bytes)', fmt(perFinished), '(none with storage)'],
   ],
 );
 console.log(`load average after: ${loadAverage()}`);

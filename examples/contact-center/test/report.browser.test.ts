@@ -31,6 +31,7 @@ const CHARTS = [
   'sentiment',
   'topics',
   'waits',
+  'outage',
 ];
 
 interface ChartCheck {

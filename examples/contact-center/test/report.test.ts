@@ -102,6 +102,7 @@ describe('report data over the day', () => {
       'sentiment',
       'topics',
       'waits',
+      'outage',
     ]);
     const data = /<script type="application\/json" id="report-data">(.*?)<\/script>/s.exec(html)?.[1];
     expect(JSON.parse(data as string)).toEqual(report);

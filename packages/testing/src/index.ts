@@ -25,6 +25,15 @@ export {
   type HistoryOptions,
   simulateHistory,
 } from './center/history.js';
+export type {
+  OutageOptions,
+  OutageResult,
+} from './center/outage.js';
+export {
+  OUTAGE_JOURNEY_ID,
+  outageJourney,
+  sendingHours,
+} from './center/outageJourney.js';
 export { generateText, type TextSource, TOPICS, type Topic, type Utterance } from './center/text.js';
 export {
   type Arrival,
@@ -56,6 +65,7 @@ export type {
 } from './day/types.js';
 export type { CenterConfiguration } from './day/wiring.js';
 export { buildDayReport } from './report/data.js';
+export { OUTAGE_WINDOW_HOURS, type OutageGroupRow, type OutageReport } from './report/outage.js';
 export { REPORTED_METRICS } from './report/sla.js';
 export type {
   BreachRow,

@@ -23,12 +23,18 @@ describe('simulateDay', () => {
 
   it('runs a whole day on generated text and accounts for every contact', () => {
     expect(day.textSource.kind).toBe('generated');
-    expect(day.interactions).toHaveLength(300);
+    // Every drawn contact happened, or the outage notice's model removed it.
+    expect(day.interactions.length + (day.outage?.modelDeflectedContacts ?? 0)).toBe(300);
     expect(day.traffic.arrivals).toHaveLength(300);
     for (const r of day.interactions) expect(r.outcome).toBeDefined();
     expect(day.counters.capacityViolations).toEqual([]);
     const report = buildDayReport(day);
-    expect(report.setup).toMatchObject({ agents: 12, interactions: 300, seed: 11, text: 'generated' });
+    expect(report.setup).toMatchObject({
+      agents: 12,
+      interactions: day.interactions.length,
+      seed: 11,
+      text: 'generated',
+    });
     expect(report.outcomes.completed + report.outcomes.contained + report.outcomes.abandoned).toBeGreaterThan(
       0,
     );

@@ -230,4 +230,36 @@ describe('durable journeys (memory storage)', () => {
       }),
     ).toThrow(/transactions/);
   });
+  it('a send deferred by quiet hours is stored as a wait and sent once after a restart', async () => {
+    const storage = createMemoryStorage();
+    const night = Date.UTC(2026, 11, 7, 23); // Monday 23:00 in London
+    const clock = createManualClock(night);
+    const sender = ledgerSender(storage, clock);
+    const daytime = createBusinessCalendar({
+      timeZone: 'Europe/London',
+      hours: { mon: [['08:00', '20:00']], tue: [['08:00', '20:00']] },
+    });
+    const quiet: JourneyDefinition = {
+      id: 'notice',
+      version: 1,
+      trigger: { on: 'outage.customer_affected', capture: { sms: 'payload.phone' } },
+      quietHours: { calendar: 'daytime' },
+      steps: [{ type: 'send', id: 'notice', channels: ['sms'], content: { text: 'On it.' } }],
+    };
+    const options = { journeys: [quiet], sender, clock, storage, calendars: { daytime } };
+    const a = createJourneyEngine(options);
+    await a.handle(ev('outage.customer_affected', { customerId: 'c1', phone: '+447700900123' }, night));
+    const [doc] = await storage.documents.getMany(JOURNEY_COLLECTION, ['notice:c1']);
+    expect(doc).toMatchObject({ status: 'waiting', stepId: 'notice', dueAt: Date.UTC(2026, 11, 8, 8) });
+    expect(sender.provider).toHaveLength(0);
+
+    const b = createJourneyEngine(options);
+    expect(await b.recover()).toMatchObject({ loaded: 1, resent: 0 });
+    clock.set(Date.UTC(2026, 11, 8, 8));
+    await b.advanceTo(clock.now());
+    await b.advanceTo(clock.now());
+    expect(sender.provider.map((r) => r.content.text)).toEqual(['On it.']);
+    const [done] = await storage.documents.getMany(JOURNEY_COLLECTION, ['notice:c1']);
+    expect(done?.status).toBe('done');
+  });
 });

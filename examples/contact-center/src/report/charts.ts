@@ -3,6 +3,7 @@
 
 import { CHANNELS, type DayReport, REPORTED_METRICS, TOPICS, WAIT_BUCKETS } from '@threadline/testing';
 import type { EChartsOption } from 'echarts';
+import { outageChart } from './outage.js';
 
 /** One chart of the page: where it goes, what it shows, and its ECharts option. */
 export interface ChartSpec {
@@ -268,6 +269,7 @@ function waits(r: DayReport): ChartSpec {
 
 /** Every chart of the HTML report, in page order. */
 export function chartSpecs(report: DayReport): ChartSpec[] {
+  const outage = outageChart(report);
   return [
     arrivalsAndStaffing(report),
     serviceLevel(report),
@@ -276,5 +278,6 @@ export function chartSpecs(report: DayReport): ChartSpec[] {
     sentiment(report),
     topics(report),
     waits(report),
+    ...(outage === undefined ? [] : [outage]),
   ];
 }

@@ -3,6 +3,7 @@
 
 import type { DayReport } from '@threadline/testing';
 import { CHANNELS, REPORTED_METRICS, SL_THRESHOLD_S } from '@threadline/testing';
+import { outageRows } from './outage.js';
 
 type Cell = string | number | null;
 
@@ -221,6 +222,9 @@ export function drillDownTables(r: DayReport): string {
         ],
       ),
     ),
+    ...(r.outage === null
+      ? []
+      : [section('outage', 'Outage journey', table(['figure', 'value'], outageRows(r)))]),
     section(
       'events',
       'Events on the bus',

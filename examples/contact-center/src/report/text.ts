@@ -1,6 +1,7 @@
 // The report as text for the terminal: a few tables, in reading order.
 import type { DayReport } from '@threadline/testing';
 import { SL_THRESHOLD_S } from '@threadline/testing';
+import { outageLines } from './outage.js';
 
 function table(headers: string[], rows: (string | number | null)[][]): string {
   const cells = rows.map((r) => r.map((c) => (c === null ? '—' : String(c))));
@@ -139,6 +140,7 @@ export function formatReport(r: DayReport): string {
     }; ${r.insights.spikes.length - tail.length} more EWMA/CUSUM alarms`,
     `  customer health: ${r.insights.health.green} green, ${r.insights.health.yellow} yellow, ${r.insights.health.red} red (${r.insights.churnSignals} churn-risk signals)`,
     `  CSAT ${pct(r.insights.csat)}, FCR (4 h, same topic) ${pct(r.insights.fcr)}, occupancy ${pct(r.insights.occupancy)}`,
+    ...outageLines(r),
     '',
     `Identity: ${r.identity.contacts} contacts from ${r.identity.persons} people → ${r.identity.customersCreated} customers created, ` +
       `${r.identity.matched} matched, ${r.identity.merges} merges (${r.identity.customersAfterMerges} customers after them), ${r.identity.conflicts} conflicts; ${r.identity.crossChannelCustomers} customers used 2+ channels`,

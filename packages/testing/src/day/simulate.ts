@@ -21,6 +21,7 @@ import {
   TIME_ZONE,
 } from '../center/config.js';
 import { simulateHistory } from '../center/history.js';
+import { createOutageNotices } from '../center/outage.js';
 import { generateText } from '../center/text.js';
 import { type Arrival, drawTraffic } from '../center/traffic.js';
 import { createDayActions } from './actions.js';
@@ -202,6 +203,23 @@ export async function simulateDay(options: DayOptions = {}): Promise<DayResult> 
       p.kind === 'bot' ? p.worker : { ...p.worker, status: 'offline', reason: 'off shift' },
     );
 
+  // The outage journey: spike alerts notify the affected customers (see center/outage.ts).
+  const outage =
+    options.outage === false
+      ? undefined
+      : createOutageNotices({
+          bus,
+          clock,
+          ids: engines.ids,
+          store: engines.store,
+          identity: engines.identity,
+          records,
+          seed: opts.seed,
+          timeZone: opts.timeZone,
+          ...(options.outage === undefined ? {} : { options: options.outage }),
+        });
+  let deflected = 0;
+
   const actions = createDayActions(state);
   const handlers = createContactHandlers(state, actions);
 
@@ -216,7 +234,8 @@ export async function simulateDay(options: DayOptions = {}): Promise<DayResult> 
       now: clock.now(),
       openAt,
       closeAt,
-      arrived: records.size,
+      // Deflected contacts (the outage notice's model) count as done: the bar ends at `interactions`.
+      arrived: records.size + deflected,
       interactions: opts.interactions,
       busEvents,
       done,
@@ -233,7 +252,9 @@ export async function simulateDay(options: DayOptions = {}): Promise<DayResult> 
         if ((++steps & 255) === 0) progress(false);
         switch (ev.kind) {
           case 'arrive':
-            await handlers.arrive(ev.a);
+            // The outage notice's modelled effect: this contact does not happen.
+            if (outage?.deflects(ev.a)) deflected++;
+            else await handlers.arrive(ev.a);
             break;
           case 'accept':
             await handlers.accept(ev);
@@ -299,12 +320,16 @@ export async function simulateDay(options: DayOptions = {}): Promise<DayResult> 
   scheduler.add(settled(routing));
   scheduler.add(settled(cases));
   scheduler.add(insights);
+  if (outage) {
+    scheduler.add(outage.schedulable);
+    scheduler.add(outage.journeySchedulable);
+  }
   scheduler.add(simulation);
 
   await scheduler.runUntil(closeAt);
   const outstanding = () => {
     for (const r of records.values()) if (r.outcome === undefined) return true;
-    return records.size < arrivals.length;
+    return records.size + deflected < arrivals.length;
   };
   while (outstanding() && clock.now() < hardStop)
     await scheduler.runUntil(Math.min(hardStop, clock.now() + HOUR / 4));
@@ -336,5 +361,6 @@ export async function simulateDay(options: DayOptions = {}): Promise<DayResult> 
     caseCustomer,
     escalatedCases,
     reopenedCases,
+    ...(outage ? { outage: outage.result() } : {}),
   };
 }

@@ -3,6 +3,7 @@ import type { ThreadlineStorage } from '@threadline/core';
 import type { InsightsStream, SignalDetectedEvent } from '@threadline/insights';
 import type { RoutingEngine } from '@threadline/routing';
 import type { AgentProfile, ShiftName, SimChannel } from '../center/config.js';
+import type { OutageOptions, OutageResult } from '../center/outage.js';
 import type { TextSource, Topic } from '../center/text.js';
 import type { Arrival, Person } from '../center/traffic.js';
 import type { CenterConfiguration } from './wiring.js';
@@ -37,6 +38,11 @@ export interface DayOptions {
    * step waits for its commits, so the day makes the same decisions and the same report as on memory.
    */
   storage?: ThreadlineStorage;
+  /**
+   * The outage journey (default on): a spike alert sends a proactive notice to the customers who
+   * contacted about its topic; `false` turns it off. Options: the model's shares (seeded).
+   */
+  outage?: OutageOptions | false;
 }
 
 /** The demand of one day: the people behind the contacts and the contacts, sorted by time. */
@@ -58,7 +64,7 @@ export interface DayProgress {
   now: number;
   openAt: number;
   closeAt: number;
-  /** Contacts that have arrived so far, of `interactions`. */
+  /** Contacts that have arrived so far (or that an outage notice deflected), of `interactions`. */
   arrived: number;
   interactions: number;
   /** Events published on the bus so far. */
@@ -158,6 +164,8 @@ export interface DayResult {
   caseCustomer: Map<string, string>;
   escalatedCases: Set<string>;
   reopenedCases: Set<string>;
+  /** What the outage journey did (absent with `outage: false`). */
+  outage?: OutageResult;
 }
 
 /** What the simulation schedules on its event heap. */

@@ -4,6 +4,7 @@ import { abandonmentRate, aht, asa, csat, fcr, occupancy, serviceLevel } from '@
 import { CHANNELS } from '../center/config.js';
 import { TOPICS } from '../center/text.js';
 import type { DayResult, InteractionRecord } from '../day/types.js';
+import { outageReport } from './outage.js';
 import { runQa } from './qa.js';
 import { caseFigures } from './sla.js';
 import { agentSpans, hourRows } from './staffing.js';
@@ -169,6 +170,7 @@ export function buildDayReport(day: DayResult): DayReport {
     },
     qa: runQa(day, caseBreached),
     drillDown: { longestWaits: longestWaits(day), breaches },
+    outage: outageReport(day),
     busEvents: Object.fromEntries(
       Object.entries(day.counters.busEvents).sort(([a], [b]) => a.localeCompare(b)),
     ),

@@ -2,6 +2,7 @@
 // other tools (the HTML report among them) read it without the engines.
 import type { SimChannel } from '../center/config.js';
 import type { Topic } from '../center/text.js';
+import type { OutageReport } from './outage.js';
 
 /** Per channel, one value (or `null` when there was nothing to measure). */
 export type PerChannel<T> = Record<SimChannel, T>;
@@ -186,5 +187,7 @@ export interface DayReport {
     longestWaits: ContactRow[];
     breaches: BreachRow[];
   };
+  /** The outage journey: notices on spike alerts, and the contacts they deflected against the holdout (`null`: off). */
+  outage: OutageReport | null;
   busEvents: Record<string, number>;
 }
