@@ -183,7 +183,7 @@ export class MemoryDocumentStore implements DocumentStore {
     const q = normalizeFindQuery(collection, query, coll?.fields ?? NO_IDS, coll?.ranges ?? NO_IDS);
     const slice = coll?.slice(q.tenantId, false);
     if (!slice) return { items: [] };
-    const load = (id: string) => slice.docs.get(id) as T;
+    const load = slice.load as (id: string) => T;
     if (q.range) return rangePage(rangeHits(slice, q, q.limit + 1), q.limit, load);
     return page(matchingIds(slice, q.where), q, load);
   }
