@@ -25,7 +25,7 @@ import { frozenCopy } from './freeze.js';
 import type { MemoryLeaseStore } from './leaseStore.js';
 import type { MemoryOutbox } from './outbox.js';
 import { documentDraft, documentKey } from './storedDocument.js';
-import { runTransaction } from './transaction.js';
+import { runTransaction, type TransactionHost } from './transaction.js';
 
 /** A serialisable image of a memory document store. */
 export interface DocumentStoreSnapshot {
@@ -61,6 +61,8 @@ export class MemoryDocumentStore implements DocumentStore {
   readonly #outbox: MemoryOutbox | undefined;
   readonly #events: MemoryEventLog | undefined;
   readonly #leases: MemoryLeaseStore | undefined;
+  /** What transactions read and write through (made on the first transaction). */
+  #txHost: TransactionHost | undefined;
 
   constructor(options: MemoryDocumentStoreOptions = {}) {
     this.#outbox = options.outbox;
@@ -191,19 +193,16 @@ export class MemoryDocumentStore implements DocumentStore {
   async transaction<R>(fn: (tx: TransactionContext) => Promise<R>, options?: TransactionOptions): Promise<R> {
     const fence = options?.fence;
     if (fence !== undefined) this.#fenced().assertFence(fence);
-    return runTransaction(
-      {
-        collections: this.#collections,
-        collection: (name) => this.#collection(name),
-        outbox: this.#outbox,
-        events: this.#events,
-        capabilities: this.capabilities,
-        defineCollection: (c, d) => this.defineCollection(c, d),
-        leases: this.#leases,
-      },
-      fn,
-      fence,
-    );
+    this.#txHost ??= {
+      collections: this.#collections,
+      collection: (name) => this.#collection(name),
+      outbox: this.#outbox,
+      events: this.#events,
+      capabilities: this.capabilities,
+      defineCollection: (c, d) => this.defineCollection(c, d),
+      leases: this.#leases,
+    };
+    return runTransaction(this.#txHost, fn, fence);
   }
 
   /** A JSON-serialisable image of every collection. */
