@@ -105,6 +105,7 @@ export class InProcessEventBus<E extends EventEnvelope = EventEnvelope> implemen
   readonly #emitter = new EventEmitter();
   readonly #deadLetters: DeadLetter[] = [];
   readonly #options: InProcessEventBusOptions;
+  readonly #prefixes = new Map<string, readonly string[]>();
 
   /** Prefer {@link createInProcessEventBus}. Bad options throw `ThreadlineError` `VALIDATION`. */
   constructor(options: InProcessEventBusOptions = {}) {
@@ -175,14 +176,26 @@ export class InProcessEventBus<E extends EventEnvelope = EventEnvelope> implemen
 
   #deliver(event: E, pending: Promise<unknown>[]): void {
     const type = event.type;
-    this.#emitter.emit(type, event, pending);
+    const emitter = this.#emitter;
+    emitter.emit(type, event, pending);
     // Prefix patterns: for `a.b.c` emit `a.*` and `a.b.*` — O(depth), independent of subscriber count.
+    let prefixes = this.#prefixes.get(type);
+    if (prefixes === undefined) prefixes = this.#prefixesOf(type);
+    for (let i = 0; i < prefixes.length; i++) emitter.emit(prefixes[i] as string, event, pending);
+    emitter.emit('*', event, pending);
+  }
+
+  /** The prefix patterns of an event type, built once per type (a bus sees a few dozen types). */
+  #prefixesOf(type: string): readonly string[] {
+    const out: string[] = [];
     let dot = type.indexOf('.');
     while (dot !== -1) {
-      this.#emitter.emit(`${type.slice(0, dot)}.*`, event, pending);
+      out.push(`${type.slice(0, dot)}.*`);
       dot = type.indexOf('.', dot + 1);
     }
-    this.#emitter.emit('*', event, pending);
+    // Bounded: types are code-defined, but a caller could mint them; stop caching past a limit.
+    if (this.#prefixes.size < 10_000) this.#prefixes.set(type, out);
+    return out;
   }
 
   async #fail(event: E, pattern: string, error: unknown): Promise<void> {

@@ -74,6 +74,8 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 export class Scheduler {
   readonly #clock: Clock;
   readonly #targets = new Set<Schedulable>();
+  /** The targets as an array, replaced (never mutated) on add/remove: a tick's pass iterates the array it started with. */
+  #targetList: readonly Schedulable[] = [];
   readonly #maxSleepMs: number;
   readonly #onError: ((error: unknown, target: Schedulable) => void) | undefined;
   #cancelTimer: (() => void) | undefined;
@@ -92,16 +94,17 @@ export class Scheduler {
   /** Adds a target; returns a function that removes it. */
   add(target: Schedulable): () => void {
     this.#targets.add(target);
+    this.#targetList = [...this.#targets];
     this.poke();
     return () => {
-      this.#targets.delete(target);
+      if (this.#targets.delete(target)) this.#targetList = [...this.#targets];
     };
   }
 
   /** The earliest deadline over all targets, or `null` when none has work. */
   nextDeadline(): number | null {
     let min: number | null = null;
-    for (const t of this.#targets) {
+    for (const t of this.#targetList) {
       const d = t.nextDeadline();
       if (d !== null && d !== undefined && (min === null || d < min)) min = d;
     }
@@ -164,12 +167,13 @@ export class Scheduler {
   // One tick as a sequence of steps: it yields a target's promise when `advanceTo` returns one,
   // so the async driver can wait for it and the sync driver can refuse it, with one algorithm.
   *#steps(now: number): Generator<PromiseLike<unknown>, void, void> {
-    const errors: unknown[] = [];
-    const failed = new Set<Schedulable>();
+    // Allocated on the first failure only: a tick runs for every deadline of a simulated day.
+    let errors: unknown[] | undefined;
+    let failed: Set<Schedulable> | undefined;
     for (let pass = 0; pass < MAX_PASSES; pass++) {
       let ran = false;
-      for (const t of [...this.#targets]) {
-        if (failed.has(t)) continue;
+      for (const t of this.#targetList) {
+        if (failed?.has(t)) continue;
         const d = t.nextDeadline();
         if (d === null || d === undefined || d > now) continue;
         ran = true;
@@ -177,9 +181,9 @@ export class Scheduler {
           const result: unknown = t.advanceTo(now);
           if (isThenable(result)) yield result;
         } catch (error) {
-          failed.add(t);
+          (failed ??= new Set()).add(t);
           if (this.#onError) this.#onError(error, t);
-          else errors.push(error);
+          else (errors ??= []).push(error);
           continue;
         }
         const after = t.nextDeadline();
@@ -191,7 +195,7 @@ export class Scheduler {
       }
       if (!ran) break;
     }
-    if (errors.length > 0) {
+    if (errors !== undefined) {
       throw new ThreadlineError('INTERNAL', `Scheduler: ${errors.length} target(s) failed in advanceTo`, {
         cause: errors[0],
         details: { errors },

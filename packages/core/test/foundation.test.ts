@@ -332,6 +332,78 @@ describe('Scheduler', () => {
     await expect(scheduler.tick()).rejects.toThrow(/failed/);
   });
 
+  it('reports every failing target once and keeps running the others', async () => {
+    const clock = new ManualClock(0);
+    const scheduler = new Scheduler({ clock });
+    const failing = (message: string) => ({
+      nextDeadline: () => 0,
+      advanceTo: () => {
+        throw new Error(message);
+      },
+    });
+    let due: number | null = 0;
+    const ran: number[] = [];
+    scheduler.add(failing('a'));
+    scheduler.add({
+      nextDeadline: () => due,
+      advanceTo: (now: number) => {
+        ran.push(now);
+        due = null;
+      },
+    });
+    scheduler.add(failing('b'));
+    const error = await scheduler.tick().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ code: 'INTERNAL', message: 'Scheduler: 2 target(s) failed in advanceTo' });
+    expect((error as { details: { errors: Error[] } }).details.errors.map((e) => e.message)).toEqual([
+      'a',
+      'b',
+    ]);
+    expect(ran).toEqual([0]);
+  });
+
+  it('runs a target added during a tick in its next pass, and not one removed before its turn', async () => {
+    const clock = new ManualClock(0);
+    const scheduler = new Scheduler({ clock });
+    const order: string[] = [];
+    let removeLate: () => void = () => {};
+    let lateDue: number | null = 0;
+    let addedDue: number | null = 0;
+    const added = {
+      nextDeadline: () => addedDue,
+      advanceTo: () => {
+        order.push('added');
+        addedDue = null;
+      },
+    };
+    let firstDue: number | null = 0;
+    scheduler.add({
+      nextDeadline: () => firstDue,
+      advanceTo: () => {
+        order.push('first');
+        firstDue = null;
+        scheduler.add(added);
+        removeLate();
+      },
+    });
+    removeLate = scheduler.add({
+      nextDeadline: () => lateDue,
+      advanceTo: () => {
+        order.push('late');
+        lateDue = null;
+      },
+    });
+    await scheduler.tick();
+    // The pass that was running keeps its list (as a copy of the set would): `late` still runs in it.
+    expect(order).toEqual(['first', 'late', 'added']);
+    lateDue = 0;
+    await scheduler.tick();
+    expect(order).toEqual(['first', 'late', 'added']);
+    expect(scheduler.nextDeadline()).toBeNull();
+  });
+
   it('drives a real clock with timers', async () => {
     const { SystemClock } = await import('../src/index.js');
     const clock = new SystemClock();

@@ -128,6 +128,8 @@ function uniqueKeyOf(u: UniqueDef, doc: StoredDocument): unknown {
 /** One tenant's slice of a collection: documents, their indexes and a lazily sorted id list. */
 export class TenantSlice {
   readonly docs = new Map<string, StoredDocument>();
+  /** Reads one committed document (made once per slice, not per `find`). */
+  readonly load = (id: string): StoredDocument => this.docs.get(id) as StoredDocument;
   /** field → (key → ids) */
   readonly indexes = new Map<string, Map<IndexKey, IdSet>>();
   /** range field → sorted (value, id) pairs */

@@ -29,7 +29,7 @@ import { frozenCopy } from './freeze.js';
 import type { MemoryLeaseStore } from './leaseStore.js';
 import type { MemoryOutbox } from './outbox.js';
 import { documentDraft, documentKey } from './storedDocument.js';
-import { runTransaction } from './transaction.js';
+import { runTransaction, type TransactionHost } from './transaction.js';
 
 /** A serialisable image of a memory document store. */
 export interface DocumentStoreSnapshot {
@@ -65,6 +65,8 @@ export class MemoryDocumentStore implements DocumentStore {
   readonly #outbox: MemoryOutbox | undefined;
   readonly #events: MemoryEventLog | undefined;
   readonly #leases: MemoryLeaseStore | undefined;
+  /** What transactions read and write through (made on the first transaction). */
+  #txHost: TransactionHost | undefined;
 
   constructor(options: MemoryDocumentStoreOptions = {}) {
     this.#outbox = options.outbox;
@@ -237,7 +239,7 @@ export class MemoryDocumentStore implements DocumentStore {
     const q = normalizeFindQuery(collection, query, coll?.fields ?? NO_IDS, coll?.ranges ?? NO_IDS);
     const slice = coll?.slice(q.tenantId, false);
     if (!slice) return { items: [] };
-    const load = (id: string) => slice.docs.get(id) as T;
+    const load = slice.load as (id: string) => T;
     if (q.range) return rangePage(rangeHits(slice, q, q.limit + 1), q.limit, load);
     return page(matchingIds(slice, q.where), q, load);
   }
@@ -245,19 +247,16 @@ export class MemoryDocumentStore implements DocumentStore {
   async transaction<R>(fn: (tx: TransactionContext) => Promise<R>, options?: TransactionOptions): Promise<R> {
     const fence = options?.fence;
     if (fence !== undefined) this.#fenced().assertFence(fence);
-    return runTransaction(
-      {
-        collections: this.#collections,
-        collection: (name) => this.#collection(name),
-        outbox: this.#outbox,
-        events: this.#events,
-        capabilities: this.capabilities,
-        defineCollection: (c, d) => this.defineCollection(c, d),
-        leases: this.#leases,
-      },
-      fn,
-      fence,
-    );
+    this.#txHost ??= {
+      collections: this.#collections,
+      collection: (name) => this.#collection(name),
+      outbox: this.#outbox,
+      events: this.#events,
+      capabilities: this.capabilities,
+      defineCollection: (c, d) => this.defineCollection(c, d),
+      leases: this.#leases,
+    };
+    return runTransaction(this.#txHost, fn, fence);
   }
 
   /** A JSON-serialisable image of every collection. */

@@ -28,7 +28,6 @@ export async function commitWrites(
   outboxEvents?: (stored: StoredDocument[]) => readonly EventEnvelope[],
 ): Promise<StoredDocument[]> {
   if (writes.length === 0) return [];
-  const tenantId = (w: StagedWrite) => w.document.tenantId ?? 'default';
   if (store.capabilities.transactions && store.transaction) {
     return store.transaction(async (tx) => {
       const out: StoredDocument[] = [];
@@ -55,7 +54,7 @@ export async function commitWrites(
           await store.put(write.collection, withoutVersion(write.prior), { expectedVersion: stored.version });
         } else {
           await store.delete(write.collection, write.document.id, {
-            tenantId: tenantId(write),
+            tenantId: write.document.tenantId ?? 'default',
             expectedVersion: stored.version,
           });
         }

@@ -178,8 +178,14 @@ export function createHealthModel(config: HealthModelConfig): HealthModel {
     score(values, options = {}) {
       // Read only: the values are used as given once they pass the check.
       const v = isPlainValues(values) ? values : parseInput(ValuesSchema, values, 'health values');
+      // Two plain loops over the factors (this runs for every health reading of a stream).
+      const factors = c.factors;
+      const n = factors.length;
+      const rawValues: (number | null)[] = new Array(n);
+      const goodness: (number | null)[] = new Array(n);
       let presentWeight = 0;
-      const parts = c.factors.map((f) => {
+      for (let i = 0; i < n; i++) {
+        const f = factors[i] as (typeof factors)[number];
         const raw = v[f.key];
         const value = raw === undefined || raw === null ? null : raw;
         let normalized: number | null = null;
@@ -188,36 +194,52 @@ export function createHealthModel(config: HealthModelConfig): HealthModel {
           normalized = f.direction === 'higher-is-better' ? t : 1 - t;
         } else if (missing === 'neutral') normalized = 0.5;
         if (normalized !== null) presentWeight += f.weight;
-        return { f, value, normalized };
-      });
+        rawValues[i] = value;
+        goodness[i] = normalized;
+      }
       const scale = presentWeight > 0 ? 100 / presentWeight : 0;
-      const contributions: FactorContribution[] = parts.map(({ f, value, normalized }) => {
+      const contributions: FactorContribution[] = new Array(n);
+      for (let i = 0; i < n; i++) {
+        const f = factors[i] as (typeof factors)[number];
+        const normalized = goodness[i] as number | null;
         const effective = normalized === null ? 0 : f.weight * scale;
         const contribution = normalized === null ? 0 : effective * normalized;
-        return {
+        contributions[i] = {
           key: f.key,
           label: f.label ?? f.key,
           weight: f.weight,
-          value,
+          value: rawValues[i] as number | null,
           normalized,
           contribution,
           shortfall: effective - contribution,
         };
-      });
+      }
       const score = contributions.reduce((s, x) => s + x.contribution, 0);
       const band: HealthBand = score < bands.red ? 'red' : score < bands.yellow ? 'yellow' : 'green';
       const result: HealthScore = { score, band, contributions };
       const prev = options.previous;
       if (prev !== undefined) {
         const delta = score - prev.score;
-        const before = new Map(prev.contributions.map((x) => [x.key, x.contribution]));
+        const pc = prev.contributions;
+        // A previous score from this model lists the same factors in the same order: read it by
+        // index; any other previous score by key (the last entry with it, as before).
+        let aligned = pc.length === n;
+        for (let i = 0; aligned && i < n; i++)
+          aligned = pc[i]?.key === (contributions[i] as FactorContribution).key;
+        const before = aligned ? undefined : new Map(pc.map((x) => [x.key, x.contribution]));
+        const drivers: HealthTrend['drivers'] = new Array(n);
+        for (let i = 0; i < n; i++) {
+          const x = contributions[i] as FactorContribution;
+          const earlier =
+            before === undefined ? (pc[i] as FactorContribution).contribution : before.get(x.key);
+          drivers[i] = { key: x.key, delta: x.contribution - (earlier ?? 0) };
+        }
+        drivers.sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta) || (a.key < b.key ? -1 : 1));
         result.trend = {
           previousScore: prev.score,
           delta,
           direction: Math.abs(delta) < stableWithin ? 'stable' : delta > 0 ? 'improving' : 'declining',
-          drivers: contributions
-            .map((x) => ({ key: x.key, delta: x.contribution - (before.get(x.key) ?? 0) }))
-            .sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta) || (a.key < b.key ? -1 : 1)),
+          drivers,
         };
       }
       return result;
