@@ -2,7 +2,6 @@ import {
   type AdapterCapabilities,
   assertCollectionName,
   assertKey,
-  atDocument,
   type CollectionDefinition,
   conflictError,
   type DeleteOptions,
@@ -14,7 +13,6 @@ import {
   normalizeFindQuery,
   type PutManyOptions,
   type PutOptions,
-  putManyConflict,
   type StoredDocument,
   type TenantOptions,
   ThreadlineError,
@@ -28,7 +26,7 @@ import type { MemoryEventLog } from './eventLog.js';
 import { frozenCopy } from './freeze.js';
 import type { MemoryLeaseStore } from './leaseStore.js';
 import type { MemoryOutbox } from './outbox.js';
-import { documentDraft, documentKey } from './storedDocument.js';
+import { documentDraft, documentKey, prepareMany } from './storedDocument.js';
 import { runTransaction, type TransactionHost } from './transaction.js';
 
 /** A serialisable image of a memory document store. */
@@ -186,24 +184,8 @@ export class MemoryDocumentStore implements DocumentStore {
     const entries = validatePutMany(collection, documents, options);
     const coll = this.#collections.get(collection);
     const previous = entries.map((e) => coll?.slice(e.tenantId, false)?.docs.get(e.id));
-    // Bodies first, so VALIDATION comes before any other error, as for `put`.
-    const drafts = entries.map((e, i) =>
-      atDocument(e.index, () => documentDraft(e.document, e, e.expectedVersion, previous[i])),
-    );
-    if (options?.fence !== undefined) this.#fenced().assertFence(options.fence);
-    const byTenant = new Map<string, StoredDocument[]>();
-    const stored = entries.map((e, i) => {
-      const current = previous[i]?.version ?? 0;
-      if (e.expectedVersion !== undefined && e.expectedVersion !== current) {
-        throw putManyConflict(collection, e, e.expectedVersion, current);
-      }
-      const draft = drafts[i] as Record<string, unknown>;
-      draft.version = current + 1;
-      const doc = Object.freeze(draft) as StoredDocument;
-      const list = byTenant.get(e.tenantId);
-      if (list) list.push(doc);
-      else byTenant.set(e.tenantId, [doc]);
-      return doc;
+    const { stored, byTenant } = prepareMany(collection, entries, previous, () => {
+      if (options?.fence !== undefined) this.#fenced().assertFence(options.fence);
     });
     if (entries.length === 0) return [];
     const target = this.#collection(collection);

@@ -1,4 +1,10 @@
-import { type StoredDocument, validateDocumentInput } from '@threadline/core';
+import {
+  atDocument,
+  type PutManyEntry,
+  putManyConflict,
+  type StoredDocument,
+  validateDocumentInput,
+} from '@threadline/core';
 import { frozenCopy } from './freeze.js';
 
 /** Marks a value that is not JSON (the caller then asks core for the error with its paths). */
@@ -111,4 +117,38 @@ export function documentDraft(
   validateDocumentInput(document, expectedVersion);
   const draft = { ...frozenCopy({ ...document, id: key.id, tenantId: key.tenantId, version: 0 }) };
   return draft as Record<string, unknown>;
+}
+
+/**
+ * The stored forms of a `putMany`'s checked entries given each one's current document (`previous`,
+ * by position): bodies first (so `VALIDATION` comes before any other error, as for `put`), then
+ * `beforeVersions`, then the version checks (`CONFLICT` naming the document). Returns them in input order and grouped by
+ * tenant for the unique-index checks; writes nothing.
+ */
+export function prepareMany(
+  collection: string,
+  entries: readonly PutManyEntry[],
+  previous: readonly (StoredDocument | undefined)[],
+  /** Runs between the bodies and the version checks (the fence check, as in `put`). */
+  beforeVersions?: () => void,
+): { stored: StoredDocument[]; byTenant: Map<string, StoredDocument[]> } {
+  const drafts = entries.map((e, i) =>
+    atDocument(e.index, () => documentDraft(e.document, e, e.expectedVersion, previous[i])),
+  );
+  beforeVersions?.();
+  const byTenant = new Map<string, StoredDocument[]>();
+  const stored = entries.map((e, i) => {
+    const current = previous[i]?.version ?? 0;
+    if (e.expectedVersion !== undefined && e.expectedVersion !== current) {
+      throw putManyConflict(collection, e, e.expectedVersion, current);
+    }
+    const draft = drafts[i] as Record<string, unknown>;
+    draft.version = current + 1;
+    const doc = Object.freeze(draft) as StoredDocument;
+    const list = byTenant.get(e.tenantId);
+    if (list) list.push(doc);
+    else byTenant.set(e.tenantId, [doc]);
+    return doc;
+  });
+  return { stored, byTenant };
 }

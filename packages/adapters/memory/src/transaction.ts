@@ -4,7 +4,6 @@ import {
   type AppendResult,
   assertCollectionName,
   assertKey,
-  atDocument,
   type CollectionDefinition,
   conflictError,
   type DeleteOptions,
@@ -18,7 +17,6 @@ import {
   normalizeFindQuery,
   type PutManyOptions,
   type PutOptions,
-  putManyConflict,
   type ReadStreamOptions,
   type StoredDocument,
   type StoredEvent,
@@ -43,7 +41,7 @@ import {
 import type { MemoryEventLog } from './eventLog.js';
 import type { MemoryLeaseStore } from './leaseStore.js';
 import type { MemoryOutbox } from './outbox.js';
-import { documentDraft, documentKey } from './storedDocument.js';
+import { documentDraft, documentKey, prepareMany } from './storedDocument.js';
 
 /** What a transaction needs from its store. */
 export interface TransactionHost {
@@ -286,26 +284,11 @@ class TransactionDocuments implements DocumentStore {
     const tx = this.#tx;
     const entries = validatePutMany(collection, input, options);
     const previous = entries.map((e) => tx.read(collection, e.tenantId, e.id));
-    const drafts = entries.map((e, i) =>
-      atDocument(e.index, () => documentDraft(e.document, e, e.expectedVersion, previous[i])),
-    );
-    if (options?.fence !== undefined) {
-      tx.assertFence(options.fence);
-      tx.fences.push(options.fence);
-    }
-    const byTenant = new Map<string, StoredDocument[]>();
-    const docs = entries.map((e, i) => {
-      const current = previous[i]?.version ?? 0;
-      if (e.expectedVersion !== undefined && e.expectedVersion !== current) {
-        throw putManyConflict(collection, e, e.expectedVersion, current);
+    const { stored: docs, byTenant } = prepareMany(collection, entries, previous, () => {
+      if (options?.fence !== undefined) {
+        tx.assertFence(options.fence);
+        tx.fences.push(options.fence);
       }
-      const draft = drafts[i] as Record<string, unknown>;
-      draft.version = current + 1;
-      const doc = Object.freeze(draft) as StoredDocument;
-      const list = byTenant.get(e.tenantId);
-      if (list) list.push(doc);
-      else byTenant.set(e.tenantId, [doc]);
-      return doc;
     });
     // Check every tenant before staging anything: a failed putMany leaves the transaction as it was.
     for (const [tenantId, list] of byTenant) tx.checkUnique(collection, tenantId, list);
