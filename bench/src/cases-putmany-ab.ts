@@ -8,21 +8,14 @@
 //     node --conditions=@threadline/source --import tsx bench/src/cases-putmany-ab.ts
 import { loadavg } from 'node:os';
 import { createPostgresStorage } from '@threadline/adapter-postgres';
-import { createCaseEngine } from '@threadline/cases';
-import {
-  createSequentialIds,
-  type DocumentStore,
-  ManualClock,
-  type ThreadlineStorage,
-  type TransactionContext,
-} from '@threadline/core';
+import type { DocumentStore, ThreadlineStorage, TransactionContext } from '@threadline/core';
 import pg from 'pg';
+import { runCaseWorkload } from './casesWorkload.js';
 
 const PG_URL = process.env.THREADLINE_PG_URL;
 const RUNS = Number(process.env.AB_RUNS ?? 5);
 const CASES = Number(process.env.AB_CASES ?? 300);
 const BURST = 100;
-const T0 = Date.UTC(2026, 0, 5, 9);
 let n = 0;
 
 /** `target` with some members replaced (`undefined` hides one); other methods bound to it. */
@@ -58,41 +51,7 @@ async function once(variant: 'putMany' | 'put loop'): Promise<number> {
   await raw.migrate();
   const storage = variant === 'putMany' ? raw : loopOfPuts(raw);
   try {
-    const clock = new ManualClock(T0);
-    const engine = createCaseEngine({
-      clock,
-      ids: createSequentialIds(),
-      calendars: {},
-      policies: [
-        {
-          id: 'default',
-          targets: { first_reply: { normal: { hours: 1 } }, resolution: { normal: { hours: 8 } } },
-        },
-      ],
-      storage,
-    });
-    engine.openCase({ id: 'warm', customerId: 'w', subject: 'w', priority: 'normal', channel: 'chat' });
-    await engine.flush();
-    let commands = 0;
-    const step = async (fn: () => void) => {
-      fn();
-      commands++;
-      if (commands % BURST === 0) await engine.flush();
-    };
-    const start = performance.now();
-    for (let i = 0; i < CASES; i++) {
-      const id = `c${i}`;
-      clock.advance(1000);
-      await step(() =>
-        engine.openCase({ id, customerId: `u${i}`, subject: 'Refund', priority: 'normal', channel: 'chat' }),
-      );
-      await step(() => engine.recordMessage(id, { author: 'agent', public: true }));
-      await step(() => engine.recordMessage(id, { author: 'customer', public: true }));
-      await step(() => engine.transition(id, 'solved', { actor: 'a' }));
-      await step(() => engine.transition(id, 'closed', { actor: 'a' }));
-    }
-    await engine.flush();
-    return commands / ((performance.now() - start) / 1000);
+    return await runCaseWorkload(storage, CASES, BURST);
   } finally {
     await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     await pool.end();

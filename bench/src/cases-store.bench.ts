@@ -7,14 +7,13 @@ import { readFileSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { createMemoryStorage } from '@threadline/adapter-memory';
 import { createPostgresStorage } from '@threadline/adapter-postgres';
-import { type CaseEngine, createCaseEngine } from '@threadline/cases';
-import { createSequentialIds, ManualClock, type ThreadlineStorage } from '@threadline/core';
+import type { ThreadlineStorage } from '@threadline/core';
 import pg from 'pg';
+import { runCaseWorkload } from './casesWorkload.js';
 import { fmt, table } from './util.js';
 
 const RUNS = 5;
 const PG_URL = process.env.THREADLINE_PG_URL;
-const T0 = Date.UTC(2026, 0, 5, 9);
 
 interface Backend {
   label: string;
@@ -60,53 +59,11 @@ if (PG_URL) {
   });
 }
 
-function engineOn(storage: ThreadlineStorage, clock: ManualClock): CaseEngine {
-  return createCaseEngine({
-    clock,
-    ids: createSequentialIds(),
-    calendars: {},
-    policies: [
-      {
-        id: 'default',
-        targets: { first_reply: { normal: { hours: 1 } }, resolution: { normal: { hours: 8 } } },
-      },
-    ],
-    storage,
-  });
-}
-
 /** Runs the workload; returns commands per second. */
 async function once(b: Backend, burst: number): Promise<number> {
   const { storage, close } = await b.open();
   try {
-    const clock = new ManualClock(T0);
-    const engine = engineOn(storage, clock);
-    // Warm-up: collections, declaration, JIT.
-    engine.openCase({ id: 'warm', customerId: 'w', subject: 'w', priority: 'normal', channel: 'chat' });
-    await engine.flush();
-    let commands = 0;
-    const step = async (fn: () => void) => {
-      fn();
-      commands++;
-      if (commands % burst === 0) await engine.flush();
-    };
-    const start = performance.now();
-    for (let i = 0; i < b.cases; i++) {
-      const id = `c${i}`;
-      clock.advance(1000);
-      await step(() =>
-        engine.openCase({ id, customerId: `u${i}`, subject: 'Refund', priority: 'normal', channel: 'chat' }),
-      );
-      await step(() => engine.recordMessage(id, { author: 'agent', public: true }));
-      await step(() => engine.recordMessage(id, { author: 'customer', public: true }));
-      await step(() => engine.transition(id, 'solved', { actor: 'a' }));
-      await step(() => engine.transition(id, 'closed', { actor: 'a' }));
-    }
-    await engine.flush();
-    const seconds = (performance.now() - start) / 1000;
-    if (engine.stats().cases !== 1)
-      throw new Error(`expected closed cases to be evicted: ${engine.stats().cases}`);
-    return commands / seconds;
+    return await runCaseWorkload(storage, b.cases, burst);
   } finally {
     await close();
   }
