@@ -269,4 +269,35 @@ describe('journey quiet hours property', () => {
       { seed: 1619, numRuns: 60 },
     );
   });
+  it('refuses an unknown quiet-hours calendar and a malformed option with the path of the field', () => {
+    const bus = createInProcessEventBus();
+    const attempt = (journey: JourneyDefinition) => () =>
+      createJourneyEngine({
+        journeys: [journey],
+        sender: recordingSender(['sms']),
+        clock: createManualClock(MON_22),
+        bus,
+        calendars: { daytime },
+      });
+    const paths = (run: () => unknown) => {
+      try {
+        run();
+      } catch (e) {
+        return (e as { code?: string; issues?: { path: unknown[] }[] }).issues?.map((x) => x.path.join('.'));
+      }
+      return undefined;
+    };
+    // Unknown calendar on the journey and on a step: each error names its own field.
+    expect(paths(attempt(notice({ quietHours: { calendar: 'nights' } })))).toContainEqual(
+      expect.stringMatching(/quietHours\.calendar$/),
+    );
+    const stepPaths = paths(
+      attempt(notice({ quietHours: undefined }, { quietHours: { calendar: 'nights' } })),
+    );
+    expect(stepPaths).toContainEqual(expect.stringMatching(/steps\.0\.quietHours\.calendar$/));
+    // A malformed option is refused at the boundary, not at the first send.
+    expect(paths(attempt(notice({ quietHours: { calendar: 42 } as never })))).toContainEqual(
+      expect.stringMatching(/quietHours\.calendar$/),
+    );
+  });
 });
