@@ -63,7 +63,7 @@ const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime
 const sendgridBody = JSON.stringify([
   { email: 'ana@example.com', event: 'delivered', timestamp: Number(seconds) },
 ]);
-const noTokens = { has: () => false, add: () => undefined };
+const noTokens = { claim: () => true };
 
 const requests: Record<string, (i: number) => VerifyWebhookOptions> = {
   twilio: () => ({

@@ -6,6 +6,7 @@ import {
   SystemClock,
   ThreadlineError,
 } from '@threadline/core';
+import { defineExpiring, type PurgeExpiredOptions, purgeExpired, purgeLimit } from './expiry.js';
 
 /** Options of {@link createDeliveryDedupe}. */
 export interface DeliveryDedupeOptions {
@@ -56,6 +57,14 @@ export interface DeliveryDedupe {
    * or `release`.
    */
   seen(id: string): Promise<boolean>;
+  /**
+   * Deletes the ids whose time has passed (completed ones after `ttlMs`, abandoned claims after
+   * `claimTtlMs`), at most `options.limit` (default 10 000), and resolves how many it deleted.
+   * Expired ids are harmless (a claim overwrites them) but take space until purged: call it from
+   * a schedule (e.g. hourly). On a store with range queries it reads only the expired ids, through
+   * a range index on `expiresAt`.
+   */
+  purgeExpired(options?: PurgeExpiredOptions): Promise<number>;
 }
 
 interface DeliveryDocument extends StoredDocument {
@@ -118,10 +127,15 @@ export function createDeliveryDedupe(options: DeliveryDedupeOptions): DeliveryDe
         issues: [{ path: ['id'], message: 'must be a non-empty string', code: 'too_small' }],
       });
     }
-    await (defined ??= store.defineCollection(collection, { indexes: [] }).catch((error: unknown) => {
+    await ensureDefined();
+  }
+
+  function ensureDefined(): Promise<void> {
+    defined ??= defineExpiring(store, collection).catch((error: unknown) => {
       defined = undefined; // let the next call try again
       throw error;
-    }));
+    });
+    return defined;
   }
 
   function live(document: DeliveryDocument | undefined, now: number): DeliveryClaim | undefined {
@@ -192,6 +206,11 @@ export function createDeliveryDedupe(options: DeliveryDedupeOptions): DeliveryDe
     async seen(id) {
       const claim = await write(id, 'completed', ttlMs, true);
       return claim !== 'claimed';
+    },
+    async purgeExpired(purgeOptions) {
+      const limit = purgeLimit(purgeOptions);
+      await ensureDefined();
+      return purgeExpired(store, collection, tenantId, clock.now(), limit);
     },
   };
 }

@@ -7,6 +7,12 @@ export {
   type DeliveryDedupeOptions,
 } from './deliveryDedupe.js';
 export {
+  createDocumentSeenTokens,
+  type DocumentSeenTokens,
+  type DocumentSeenTokensOptions,
+} from './documentSeenTokens.js';
+export type { PurgeExpiredOptions } from './expiry.js';
+export {
   backoffDelay,
   type CallOptions,
   callWithRetries,

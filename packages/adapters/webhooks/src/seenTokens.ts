@@ -13,8 +13,9 @@ export interface MemorySeenTokensOptions {
 }
 
 /**
- * An in-memory {@link SeenTokenStore} with a time-to-live per token. One process only: behind a
- * load balancer, give `verifyWebhook` a shared store instead.
+ * An in-memory {@link SeenTokenStore} with a time-to-live per token. Its `claim` checks and
+ * records in one synchronous step, so it is atomic within the process. One process only: behind
+ * a load balancer, give `verifyWebhook` a shared store ({@link createDocumentSeenTokens}).
  *
  * @example
  * ```ts
@@ -40,16 +41,11 @@ export function createMemorySeenTokens(options: MemorySeenTokensOptions = {}): S
     }
   };
   return {
-    has(token) {
-      const expiresAt = expiries.get(token);
-      if (expiresAt === undefined) return false;
-      if (expiresAt > clock.now()) return true;
-      expiries.delete(token);
-      return false;
-    },
-    add(token, ttlMs) {
+    claim(token, ttlMs) {
       const now = clock.now();
       sweep(now);
+      const expiresAt = expiries.get(token);
+      if (expiresAt !== undefined && expiresAt > now) return false;
       expiries.delete(token);
       expiries.set(token, now + ttlMs);
       while (expiries.size > maxEntries) {
@@ -57,6 +53,7 @@ export function createMemorySeenTokens(options: MemorySeenTokensOptions = {}): S
         if (oldest === undefined) break;
         expiries.delete(oldest);
       }
+      return true;
     },
   };
 }

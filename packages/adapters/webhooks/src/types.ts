@@ -59,13 +59,16 @@ export type WebhookVerification =
 
 /**
  * Remembers single-use tokens (Mailgun) for as long as a replay could still pass the window.
- * Methods may return promises, so a shared store (Redis, a database) fits.
+ * `claim` must be atomic: of concurrent claims of one token exactly one resolves `true`, so a
+ * replayed request racing the genuine one is refused. May return a promise, so a shared store
+ * (a `DocumentStore` through {@link createDocumentSeenTokens}, Redis `SET NX PX`) fits.
  */
 export interface SeenTokenStore {
-  /** Whether `token` was added and has not expired. */
-  has(token: string): boolean | Promise<boolean>;
-  /** Records `token` for `ttlMs` milliseconds. */
-  add(token: string, ttlMs: number): void | Promise<void>;
+  /**
+   * Records `token` for `ttlMs` milliseconds and resolves `true` when it was not already recorded
+   * (or its record had expired); `false` when it is a replay.
+   */
+  claim(token: string, ttlMs: number): boolean | Promise<boolean>;
 }
 
 /** Options of {@link verifyWebhook}. */

@@ -155,3 +155,39 @@ describe('release after a claim expired', () => {
     expect(await slow.claim('d')).toBe('completed');
   });
 });
+
+describe('purgeExpired', () => {
+  it('deletes completed ids past ttlMs and claims past claimTtlMs, and keeps the live ones', async () => {
+    const store = createMemoryDocumentStore();
+    const clock = createManualClock(0);
+    const dedupe = createDeliveryDedupe({ store, ttlMs: 10_000, claimTtlMs: 1000, clock });
+    for (const id of ['done-1', 'done-2']) {
+      await dedupe.claim(id);
+      await dedupe.complete(id);
+    }
+    await dedupe.claim('abandoned'); // a crashed processing: never completed nor released
+    clock.advance(5000);
+    await dedupe.claim('fresh');
+    await dedupe.complete('fresh');
+    expect(await dedupe.purgeExpired()).toBe(1); // only the abandoned claim has expired
+    clock.advance(5000);
+    expect(await dedupe.purgeExpired()).toBe(2);
+    const { items } = await store.find('webhook_deliveries');
+    expect(items.map((d) => d.id)).toEqual(['fresh']);
+    expect(await dedupe.claim('fresh')).toBe('completed');
+    expect(await dedupe.claim('done-1')).toBe('claimed');
+  });
+
+  it('reads only expired ids through a range index on expiresAt, at most limit per call', async () => {
+    const store = createMemoryDocumentStore();
+    const clock = createManualClock(0);
+    const dedupe = createDeliveryDedupe({ store, ttlMs: 100, clock });
+    for (let i = 0; i < 7; i++) expect(await dedupe.seen(`d${i}`)).toBe(false);
+    clock.advance(100);
+    const live = await store.find('webhook_deliveries', { where: { expiresAt: { lte: clock.now() } } });
+    expect(live.items).toHaveLength(7); // the range index exists
+    expect(await dedupe.purgeExpired({ limit: 5 })).toBe(5);
+    expect(await dedupe.purgeExpired({ limit: 5 })).toBe(2);
+    expect((await store.find('webhook_deliveries')).items).toHaveLength(0);
+  });
+});

@@ -85,8 +85,8 @@ export const mailgunScheme: SignatureScheme<string> = {
     }
     const late = checkWindow(signedAt, now, toleranceMs);
     if (late) return fail(late);
-    if (await seenTokens.has(fields.token)) return fail('replayed');
-    await seenTokens.add(fields.token, 2 * toleranceMs);
+    // One atomic claim: of two concurrent requests carrying one token, only one passes.
+    if (!(await seenTokens.claim(fields.token, 2 * toleranceMs))) return fail('replayed');
     const result = { valid: true as const, timestamp: signedAt };
     return fields.deliveryId === undefined ? result : { ...result, deliveryId: fields.deliveryId };
   },
