@@ -46,6 +46,8 @@ const headerValue = fc.oneof(
     'sha256=',
     'application/json',
     'application/x-www-form-urlencoded',
+    'multipart/form-data; boundary=b',
+    'multipart/form-data; boundary="b"',
     '1700000000',
   ),
   fc.array(fc.string(), { maxLength: 3 }),
@@ -61,6 +63,20 @@ const body = fc.oneof(
   fc
     .record({ timestamp: fc.string(), token: fc.string(), signature: fc.string() })
     .map((signature) => JSON.stringify({ signature })),
+  // Multipart bodies on boundary `b`, with random part headers and contents.
+  fc
+    .array(fc.tuple(fc.constantFrom('timestamp', 'token', 'signature', 'x'), fc.string(), fc.string()), {
+      maxLength: 4,
+    })
+    .map(
+      (parts) =>
+        parts
+          .map(
+            ([name, head, value]) =>
+              `--b\r\nContent-Disposition: form-data; name="${name}"${head}\r\n\r\n${value}\r\n`,
+          )
+          .join('') + (parts.length % 2 === 0 ? '--b--\r\n' : ''),
+    ),
 );
 const url = fc.oneof(fc.webUrl({ withQueryParameters: true }), fc.string());
 

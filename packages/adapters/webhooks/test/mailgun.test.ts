@@ -22,7 +22,50 @@ function jsonBody(fields: { timestamp: string; token: string; signature: string 
   return JSON.stringify({ signature: fields, 'event-data': { id: 'evt-1', event: 'delivered' } });
 }
 
+/** A `multipart/form-data` body as Mailgun's routes post it, with one attachment. */
+function multipartBody(fields: Record<string, string>, boundary = 'mg-b0undary-42') {
+  const parts = [
+    '--ignored preamble\r\n',
+    ...Object.entries(fields).map(
+      ([name, value]) =>
+        `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`,
+    ),
+    `--${boundary}\r\nContent-Disposition: form-data; name="attachment-1"; filename="token.txt"\r\n` +
+      'Content-Type: text/plain\r\n\r\nsignature=0000\r\n',
+    `--${boundary}--\r\n`,
+  ];
+  return { contentType: `multipart/form-data; boundary="${boundary}"`, body: Buffer.from(parts.join('')) };
+}
+
 describe('mailgun', () => {
+  it('reads the signature fields of a multipart post (a route forwarding attachments)', async () => {
+    const seenTokens = createMemorySeenTokens();
+    const check = (fields: Record<string, string>) => {
+      const { contentType, body } = multipartBody({
+        recipient: 'support@acme.test',
+        'body-plain': 'hello\r\n--not-the-boundary',
+        ...fields,
+      });
+      return verifyWebhook({
+        provider: 'mailgun',
+        secret: KEY,
+        headers: { 'Content-Type': contentType },
+        rawBody: body,
+        now: NOW,
+        seenTokens,
+      });
+    };
+    expect(await check(signed('tok-mp'))).toEqual({ valid: true, timestamp: NOW });
+    expect(await check(signed('tok-mp'))).toEqual({ valid: false, reason: 'replayed' });
+    expect(await check({ ...signed('tok-mp2'), token: 'tok-other' })).toEqual({
+      valid: false,
+      reason: 'signature_mismatch',
+    });
+    const { signature: _dropped, ...unsigned } = signed('tok-mp3');
+    // The file part named like a field is not read as one.
+    expect(await check(unsigned)).toEqual({ valid: false, reason: 'missing_signature' });
+  });
+
   it('accepts a JSON webhook once; the same token again is replayed', async () => {
     const seenTokens = createMemorySeenTokens();
     const rawBody = jsonBody(signed('tok-1'));
@@ -118,9 +161,16 @@ describe('mailgun', () => {
       valid: false,
       reason: 'missing_signature',
     });
-    expect(await check('x', 'multipart/form-data; boundary=x')).toEqual({
+    for (const [body, type] of [
+      ['x', 'multipart/form-data; boundary=x'],
+      ['--x\r\nContent-Disposition: form-data; name="token"\r\n\r\nt', 'multipart/form-data; boundary=x'],
+      ['--x--\r\n', 'multipart/form-data'],
+    ] as const) {
+      expect(await check(body, type)).toEqual({ valid: false, reason: 'malformed_body' });
+    }
+    expect(await check('--x--\r\n', 'multipart/form-data; boundary=x')).toEqual({
       valid: false,
-      reason: 'malformed_body',
+      reason: 'missing_signature',
     });
     const bad = { ...signed('t'), timestamp: 'soon' };
     expect(await check(jsonBody(bad))).toEqual({ valid: false, reason: 'malformed_timestamp' });

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { fromHex, safeEqual } from '../bytes.js';
 import { readHeader } from '../headers.js';
+import { readMultipartFields } from '../multipartFields.js';
 import { fail, type SignatureScheme } from '../scheme.js';
 import { checkWindow, parseUnixSeconds } from '../timestamp.js';
 import type { HeadersInput, WebhookVerification } from '../types.js';
@@ -53,10 +54,22 @@ function fromForm(body: Buffer): MailgunFields | 'missing' {
   return { timestamp, token, signature };
 }
 
+function fromMultipart(contentType: string, body: Buffer): MailgunFields | 'malformed' | 'missing' {
+  const fields = readMultipartFields(contentType, body, ['timestamp', 'token', 'signature']);
+  if (fields === undefined) return 'malformed';
+  const timestamp = fields.get('timestamp');
+  const token = fields.get('token');
+  const signature = fields.get('signature');
+  if (timestamp === undefined || token === undefined || signature === undefined) return 'missing';
+  return { timestamp, token, signature };
+}
+
 function readFields(headers: HeadersInput, body: Buffer): MailgunFields | 'malformed' | 'missing' {
-  const type = readHeader(headers, 'content-type')?.toLowerCase();
+  const contentType = readHeader(headers, 'content-type');
+  const type = contentType?.toLowerCase();
   if (type?.startsWith('application/json')) return fromJson(body);
   if (type?.startsWith('application/x-www-form-urlencoded')) return fromForm(body);
+  if (type?.startsWith('multipart/form-data')) return fromMultipart(contentType as string, body);
   if (type !== undefined) return 'malformed';
   // Without a content type, JSON is recognised by its first character.
   return body.toString('utf8').trimStart().startsWith('{') ? fromJson(body) : fromForm(body);
@@ -65,7 +78,8 @@ function readFields(headers: HeadersInput, body: Buffer): MailgunFields | 'malfo
 /**
  * Mailgun: the body carries `timestamp` (Unix seconds), `token` and `signature`, the hex
  * HMAC-SHA256 of `timestamp + token` keyed with the HTTP webhook signing key — at the top level
- * of a form post, or in the `signature` object of a JSON webhook. Each token is single-use: a
+ * of a form post (URL-encoded, or `multipart/form-data` when a route forwards attachments), or in
+ * the `signature` object of a JSON webhook. Each token is single-use: a
  * token seen before is `replayed`. Tokens are remembered for twice the replay window, long after
  * any replay would have failed the window anyway.
  */
