@@ -1,7 +1,9 @@
 // Outbox rows added inside a transaction are not sent at once: an outbox `add` returns nothing
 // the caller could use, so its row can wait for the transaction's next event append and ride in
 // the same statement (a data-modifying CTE), or be inserted just before COMMIT. A group commit
-// of the routing journal (outbox add + journal append) is then BEGIN, one statement, COMMIT.
+// of the routing journal (outbox add + journal append) is then BEGIN, one statement, COMMIT, and
+// a transaction that holds nothing but outbox rows (the `pg` driver begins lazily) is one
+// autocommit INSERT.
 // The add's validation and serialisation still happen in `add`, so a bad event is refused there.
 import type { Queryable, TransactionQueryable } from './driver/driver.js';
 import { ROW_SPAN } from './outboxRows.js';
