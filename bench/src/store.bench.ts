@@ -258,13 +258,42 @@ async function adapterVsRaw(label: string, storage: PostgresStorage, raw: Sql, s
   );
 }
 
-/** Waits until `check()` holds (polling every millisecond), or throws after `ms`. */
+/**
+ * Waits until `check()` holds (polling every millisecond), or throws after `ms`. A timer, not a
+ * `setImmediate` loop: spinning would keep one of the two cores busy and slow the database down.
+ */
 async function until(check: () => boolean, ms: number, what: string): Promise<void> {
   const end = performance.now() + ms;
   while (!check()) {
     if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setTimeout(r, 1));
   }
+}
+
+/**
+ * Arrival times by key for the latency samples: `expect(key)` before the commit, `arrive(key)` in
+ * the handler. The wait is a promise the handler resolves, so no poll adds to the latency.
+ */
+function arrivals() {
+  const at = new Map<string | number, number>();
+  const waiting = new Map<string | number, () => void>();
+  return {
+    at,
+    arrive(key: string | number) {
+      at.set(key, performance.now());
+      waiting.get(key)?.();
+    },
+    expect(key: string | number, what: string): Promise<void> {
+      return new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), 10_000);
+        waiting.set(key, () => {
+          clearTimeout(timer);
+          waiting.delete(key);
+          resolve();
+        });
+      });
+    },
+  };
 }
 
 const THROUGHPUT_N = Number(process.env.STORE_BENCH_RELAY_N ?? 20_000);
@@ -274,10 +303,10 @@ const LATENCY_N = Number(process.env.STORE_BENCH_LATENCY_N ?? 300);
 async function relayFigures(storage: PostgresStorage) {
   const bus = createInProcessEventBus();
   let seen = 0;
-  const arrived = new Map<string, number>();
+  const arrived = arrivals();
   bus.subscribe('*', (e) => {
     seen++;
-    arrived.set(e.id, performance.now());
+    arrived.arrive(e.id);
   });
   const relay = createOutboxRelay({ storage, bus, clock: new SystemClock(), batchSize: 500 });
   // Throughput: a backlog of committed events, drained by the started relay.
@@ -291,12 +320,13 @@ async function relayFigures(storage: PostgresStorage) {
   const latencies: number[] = [];
   for (let i = 0; i < LATENCY_N; i++) {
     const e = event('latency', i);
+    const handled = arrived.expect(e.id, 'an event');
     const t0 = performance.now();
     await storage.documents.transaction(async (tx) => {
       await tx.outbox.add([e]);
     });
-    await until(() => arrived.has(e.id), 10_000, 'an event');
-    latencies.push((arrived.get(e.id) as number) - t0);
+    await handled;
+    latencies.push((arrived.at.get(e.id) as number) - t0);
   }
   await relay.stop();
   latencies.sort((a, b) => a - b);
@@ -310,11 +340,11 @@ async function graphileFigures(url: string, schema: string) {
   const options = { pgPool: pool, schema, noHandleSignals: true, pollInterval: 1000, logger };
   await migrateGraphileWorker(options);
   let done = 0;
-  const started = new Map<number, number>();
+  const started = arrivals();
   const taskList = {
     noop: async (payload: unknown) => {
       const n = (payload as { n: number }).n;
-      if (n < 0) started.set(n, performance.now());
+      if (n < 0) started.arrive(n);
       done++;
     },
   };
@@ -328,10 +358,11 @@ async function graphileFigures(url: string, schema: string) {
   const perSecond = (THROUGHPUT_N * 1000) / (performance.now() - start);
   const latencies: number[] = [];
   for (let i = 1; i <= LATENCY_N; i++) {
+    const handled = started.expect(-i, 'a job');
     const t0 = performance.now();
     await runner.addJob('noop', { n: -i });
-    await until(() => started.has(-i), 10_000, 'a job');
-    latencies.push((started.get(-i) as number) - t0);
+    await handled;
+    latencies.push((started.at.get(-i) as number) - t0);
   }
   await runner.stop();
   await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);

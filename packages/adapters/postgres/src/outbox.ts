@@ -48,6 +48,16 @@ type ClaimedRow = {
   events: EventEnvelope[] | null;
 };
 
+/**
+ * A CTE that makes the statement's own (autocommit) transaction commit without waiting for the
+ * WAL flush (`synchronous_commit = off`, for that transaction only). For a claim and for marking
+ * entries published, and only there: what a crash of the server could lose is a claim (the entry
+ * becomes claimable again) or a mark (the entry is published again), so delivery stays at least
+ * once, and the relay does not wait for a disk flush between the wake-up and the handler. The
+ * statement must run outside any explicit transaction (these run on the driver).
+ */
+const ASYNC_COMMIT = `async_commit AS (SELECT set_config('synchronous_commit', 'off', true))`;
+
 /** Long rows whose events an outbox object keeps between pages. */
 const ROWS_CACHED = 8;
 
@@ -153,10 +163,10 @@ export class PostgresOutbox implements Outbox {
           FOR UPDATE SKIP LOCKED
        ), picked AS (
          SELECT seq, sum(waiting) OVER (ORDER BY seq) - waiting AS before FROM claimable
-       )
+       ), ${ASYNC_COMMIT}
        UPDATE ${t} o SET claimed_until = clock_timestamp() + make_interval(secs => $2::double precision / 1000),
                          claimed_by = $3
-         FROM picked WHERE o.seq = picked.seq AND picked.before < $1
+         FROM picked, async_commit WHERE o.seq = picked.seq AND picked.before < $1
        RETURNING o.seq, o.n, o.done, o.attempts, o.last_error, picked.before,
                  CASE WHEN o.seq = ANY($4::bigint[]) THEN NULL ELSE ${EVENTS_OF('o')} END AS events`,
       [limit, this.#claimMs, owner, cached],
@@ -206,12 +216,13 @@ export class PostgresOutbox implements Outbox {
       `WITH s AS (SELECT DISTINCT x.v::bigint AS seq FROM jsonb_array_elements_text($1::jsonb) x(v)),
             r AS (SELECT o.seq AS row, min(s.seq - o.seq) AS lo, max(s.seq - o.seq) AS hi, count(*) AS c
                     FROM s CROSS JOIN LATERAL (SELECT seq, n FROM ${t} WHERE seq <= s.seq ORDER BY seq DESC LIMIT 1) o
-                   WHERE s.seq < o.seq + o.n GROUP BY o.seq)
+                   WHERE s.seq < o.seq + o.n GROUP BY o.seq),
+            ${ASYNC_COMMIT}
        UPDATE ${t} o SET done = r.hi + 1,
               status = CASE WHEN r.hi + 1 >= o.n THEN 'published' ELSE o.status END,
               published_at = CASE WHEN r.hi + 1 >= o.n THEN now() ELSE o.published_at END,
               claimed_until = NULL, claimed_by = NULL
-         FROM r WHERE o.seq = r.row AND o.status = 'pending' AND r.lo = o.done AND r.c = r.hi - r.lo + 1
+         FROM r, async_commit WHERE o.seq = r.row AND o.status = 'pending' AND r.lo = o.done AND r.c = r.hi - r.lo + 1
        RETURNING o.seq, r.lo, r.hi`,
       [JSON.stringify(seqs)],
     );

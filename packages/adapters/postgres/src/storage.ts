@@ -119,13 +119,15 @@ export function createPostgresStorage(options: PostgresStorageOptions): Postgres
   }
   const raw = driverFor(options.client);
   const tables = tablesOf(schema);
-  // Outbox rows added in a transaction wait for its next append or for COMMIT (pendingOutbox.ts).
+  // Outbox rows added in a transaction wait for its next append or for COMMIT (pendingOutbox.ts);
+  // a transaction that sent nothing else (the driver begins lazily) inserts them on its own, as
+  // one autocommit statement: no BEGIN, no COMMIT.
   const driver: Driver = {
     ...raw,
     transaction: (fn) =>
       raw.transaction(async (tx) => {
         const result = await fn(tx);
-        await flushOutboxRows(tx, tables);
+        await flushOutboxRows(tx, tables, raw);
         return result;
       }),
   };

@@ -11,6 +11,18 @@ export interface Queryable {
 }
 
 /**
+ * An open transaction. A driver may begin it lazily: `BEGIN` goes out with its first statement,
+ * and a transaction that sent none ends without `BEGIN` or `COMMIT` (no round trip at all).
+ */
+export interface TransactionQueryable extends Queryable {
+  /**
+   * Whether the transaction has begun (a statement was sent in it). `false` only on a lazy
+   * driver before the first statement; a driver that begins at once leaves it out.
+   */
+  readonly begun?: boolean;
+}
+
+/**
  * The small surface the adapter needs from a PostgreSQL client, so one set of SQL runs on a `pg`
  * pool and on PGlite alike.
  */
@@ -19,8 +31,11 @@ export interface Driver extends Queryable {
   readonly kind: 'pg' | 'pglite';
   /** Whether committed data survives a restart (a server, or PGlite with a data directory). */
   readonly durable: boolean;
-  /** Runs `fn` inside BEGIN … COMMIT on one connection; rolls back when `fn` throws. */
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` inside BEGIN … COMMIT on one connection; rolls back when `fn` throws. The `pg`
+   * driver begins lazily (see {@link TransactionQueryable}).
+   */
+  transaction<T>(fn: (tx: TransactionQueryable) => Promise<T>): Promise<T>;
   /**
    * Runs `LISTEN channel` on a connection of its own and calls `onNotify` with each payload;
    * resolves with a function that stops listening (and returns the connection).

@@ -1,4 +1,4 @@
-import { adapterError, type Driver, guarded } from './driver.js';
+import { adapterError, type Driver, guarded, type Queryable, type TransactionQueryable } from './driver.js';
 
 /** The part of a `pg` connection the adapter uses. */
 export interface PgClientLike {
@@ -44,13 +44,12 @@ export function pgDriver(pool: PgPoolLike): Driver {
     durable: true,
     query: base.query,
     async transaction(fn) {
-      let conn: PgClientLike;
-      try {
-        conn = await pool.connect();
-      } catch (error) {
-        throw adapterError(error);
-      }
-      const tx = guarded((sql, params) => conn.query(sql, [...params]));
+      // Begun lazily: the connection is checked out and BEGIN sent with the first statement, so a
+      // transaction that sends none costs no round trip (an outbox-only transaction then becomes
+      // one autocommit INSERT, see `storage.ts`). The snapshot is taken at the first statement
+      // either way, so what the transaction sees does not change.
+      let conn: PgClientLike | undefined;
+      let opened: Promise<Queryable> | undefined;
       let broken: Error | undefined;
       // A checked-out `pg` client has no error listener (the pool listens only while it is
       // idle): a connection the server ends meanwhile (`idle_in_transaction_session_timeout`,
@@ -59,23 +58,47 @@ export function pgDriver(pool: PgPoolLike): Driver {
       const onError = (error: Error) => {
         broken ??= error;
       };
-      conn.on?.('error', onError);
+      const open = async (): Promise<Queryable> => {
+        let c: PgClientLike;
+        try {
+          c = await pool.connect();
+        } catch (error) {
+          throw adapterError(error);
+        }
+        conn = c;
+        c.on?.('error', onError);
+        const q = guarded((sql, params) => c.query(sql, [...params]));
+        await q.query('BEGIN');
+        return q;
+      };
+      const tx: TransactionQueryable = {
+        get begun() {
+          return opened !== undefined;
+        },
+        async query<R>(sql: string, params?: readonly unknown[]) {
+          opened ??= open();
+          return (await opened).query<R>(sql, params);
+        },
+      };
       try {
-        await tx.query('BEGIN');
         const result = await fn(tx);
-        await tx.query('COMMIT');
+        if (opened !== undefined) await (await opened).query('COMMIT');
         return result;
       } catch (error) {
-        try {
-          await conn.query('ROLLBACK');
-        } catch (rollbackError) {
-          // A connection that cannot roll back must not go back to the pool.
-          broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+        if (conn !== undefined) {
+          try {
+            await conn.query('ROLLBACK');
+          } catch (rollbackError) {
+            // A connection that cannot roll back must not go back to the pool.
+            broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+          }
         }
         throw error;
       } finally {
-        conn.off?.('error', onError);
-        conn.release(broken ?? false);
+        if (conn !== undefined) {
+          conn.off?.('error', onError);
+          conn.release(broken ?? false);
+        }
       }
     },
     async listen(channel, onNotify) {
