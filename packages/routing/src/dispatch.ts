@@ -128,8 +128,24 @@ function familyWorkers(s: RoutingState, t: TaskState, g: Group, l: Lane, k: numb
     }
   }
   const entries: IdleEntry[] = [];
-  family.firstAccepted(l.minLevel, k, (e) => eligible(s, e.worker, t, g), entries);
+  family.firstAccepted(l.minLevel, k, familyAccept(s, t, g), entries);
   return entries.map((e) => e.worker);
+}
+
+/**
+ * The test a walk of a family's idle entries applies: {@link eligible}, but with a step
+ * expression's stored answer read first. An expression step walks past every idle worker it
+ * refuses (a language few speak), and its answer table says no in one array load, before the
+ * presence, room and requirement checks; `eligible` decides every other case (it is pure, so
+ * the order of the checks changes no decision).
+ */
+function familyAccept(s: RoutingState, t: TaskState, g: Group): (e: IdleEntry) => boolean {
+  const admit = g.admit;
+  if (admit === null) return (e) => eligible(s, e.worker, t, g);
+  return (e) => {
+    const w = e.worker;
+    return admit.answer(w.order, w.attrStamp) !== 0 && eligible(s, w, t, g);
+  };
 }
 
 /** Best-first order of candidate workers: `orderBy` keys, strategy, longest idle, registration. */
@@ -186,8 +202,7 @@ export function countAvailable(s: RoutingState, t: TaskState, g: Group, atLeast:
     return w && eligible(s, w, t, g) ? 1 : 0;
   }
   const l = lane(s, g.queue, t.ch);
-  if (l.family !== null)
-    return l.family.countAccepted(l.minLevel, atLeast, (e) => eligible(s, e.worker, t, g));
+  if (l.family !== null) return l.family.countAccepted(l.minLevel, atLeast, familyAccept(s, t, g));
   let n = 0;
   l.idle.findInOrder((e) => {
     if (eligible(s, e.worker, t, g)) n++;

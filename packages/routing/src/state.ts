@@ -398,6 +398,13 @@ export interface StepRuntime {
   plainKey: string;
   /** The step's plain group per channel number, once created (see `Group.plain`). */
   plainGroups: Array<Group | undefined>;
+  /**
+   * Groups of an expression step that reads one task value, per channel number and by that
+   * value (tasks without skills of their own, pin, handoff or human-only rule), so the arrival
+   * path does not build the group key again (see `groupFor`). At most `EXPR_GROUPS_MAX` values
+   * per channel, then the map starts afresh.
+   */
+  exprGroups: Array<Map<string | number | boolean, Group> | undefined>;
   /** The queue's SLA boost (0 when none), for the arrival path. */
   boost: number;
   /** `config.timeout`, `queue.config.id` and `config.offers`, copied for the arrival path. */

@@ -51,6 +51,7 @@ export function compileWorkflow(s: RoutingState): void {
         requirement,
         plainKey: `${requirement.key}||||`,
         plainGroups: [],
+        exprGroups: [],
         boost: s.queueById.get(config.queue)?.config.slaBoost?.boost ?? 0,
         timeout: config.timeout,
         queueId: config.queue,

@@ -6,6 +6,7 @@ import { lane } from '../roster/workers.js';
 import {
   type Group,
   hasKeys,
+  type Lane,
   type RoutingState,
   type StepRuntime,
   type TaskState,
@@ -13,6 +14,9 @@ import {
 } from '../state.js';
 import { admitTableFor } from './admitTable.js';
 import { basePriority, knownWorkerId, readSegments, taskCtx } from './evaluate.js';
+
+/** Task values an expression step keeps groups for, per channel (then it starts afresh). */
+const EXPR_GROUPS_MAX = 256;
 
 /** Refreshes a group's cached head (and its lane's fast head) after its heap changed. */
 export function syncHead(g: Group): void {
@@ -52,6 +56,34 @@ export function groupFor(s: RoutingState, t: TaskState, step: StepRuntime): Grou
   if (plain) {
     const cached = step.plainGroups[t.ch];
     if (cached !== undefined) return cached;
+  }
+  // An expression step reading one task value (`task.language IN worker.languages`): its group
+  // for that value, without building the key. A cached group that emptied left its bucket; it
+  // stands unless another group took its key there meanwhile (a task with skills of its own
+  // that merge to the same requirement builds its key the long way).
+  let byValue: Map<string | number | boolean, Group> | undefined;
+  let value: unknown;
+  if (
+    step.exprTaskPaths.length === 1 &&
+    t.handoffQueue === null &&
+    step.config.knownWorker === undefined &&
+    !t.humanOnly &&
+    !hasKeys(t.requiredSkills)
+  ) {
+    value = readSegments(taskCtx(t), step.exprTaskPaths[0] as readonly (string | number)[]);
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+      byValue = step.exprGroups[t.ch];
+      if (byValue === undefined) {
+        byValue = new Map();
+        step.exprGroups[t.ch] = byValue;
+      }
+      const cached = byValue.get(value);
+      if (cached !== undefined) {
+        if (cached.heap.size > 0) return cached;
+        const held = (cached.lane as Lane).groups.get(cached.key);
+        if (held === undefined || held === cached) return cached;
+      }
+    } else byValue = undefined;
   }
   const queue = t.handoffQueue ? (s.queueById.get(t.handoffQueue) ?? step.queue) : step.queue;
   const pinned = step.config.knownWorker ? knownWorkerId(s, t, step.config) : null;
@@ -104,6 +136,10 @@ export function groupFor(s: RoutingState, t: TaskState, step: StepRuntime): Grou
     };
   }
   if (plain && group.plain) step.plainGroups[t.ch] = group;
+  if (byValue !== undefined) {
+    if (byValue.size >= EXPR_GROUPS_MAX) byValue.clear();
+    byValue.set(value as string | number | boolean, group);
+  }
   return group;
 }
 
