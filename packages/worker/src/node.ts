@@ -296,15 +296,16 @@ class Node implements WorkerNode {
         else recoveries.push(this.#recover(p, lease));
       });
     }
-    if (taken() < share.fair && refused.length > 0) await this.#retryAtLapse(refused, share.live);
+    if (taken() < share.fair && refused.length > 0 && share.dying.size > 0)
+      await this.#retryAtLapse(refused, share.dying);
     await Promise.all(recoveries);
   }
 
   /**
-   * Sets one extra round for when the first of `names` held by a node that is not live lapses
-   * (its `expiresAt`, by the store's clock; at most one TTL away).
+   * Sets one extra round for when the first of `names` held by a node of `dying` lapses (its
+   * `expiresAt`, by the store's clock; at most one TTL away).
    */
-  async #retryAtLapse(names: readonly string[], live: ReadonlySet<string>): Promise<void> {
+  async #retryAtLapse(names: readonly string[], dying: ReadonlySet<string>): Promise<void> {
     const clock = this.#o.clock as Partial<TimerClock>;
     if (this.#cancelTimer === null || this.#cancelEarly !== null || typeof clock.setTimer !== 'function')
       return;
@@ -312,7 +313,7 @@ class Node implements WorkerNode {
     const now = this.#o.clock.now();
     let lapse = Number.POSITIVE_INFINITY;
     for (const info of infos)
-      if (info?.state === 'held' && info.owner !== undefined && !live.has(info.owner))
+      if (info?.state === 'held' && info.owner !== undefined && dying.has(info.owner))
         lapse = Math.min(lapse, info.expiresAt);
     if (!Number.isFinite(lapse) || this.#stopped) return;
     const delay = Math.min(this.#o.leaseTtlMs, Math.max(0, lapse - now)) + 10;
@@ -332,17 +333,22 @@ class Node implements WorkerNode {
   async #fairShare(now: number): Promise<Share> {
     const o = this.#o;
     const live = new Set<string>([this.nodeId]);
+    const dying = new Set<string>();
     let cursor: string | undefined;
     do {
       const page = await o.storage.documents.find(NODES_COLLECTION, {
         limit: 500,
         ...(cursor === undefined ? {} : { cursor }),
       });
-      for (const d of page.items) if (Number(d.seenAt) >= now - o.leaseTtlMs) live.add(d.id);
+      for (const d of page.items) {
+        const seenAt = Number(d.seenAt);
+        if (seenAt >= now - o.leaseTtlMs) live.add(d.id);
+        else if (seenAt >= now - 3 * o.leaseTtlMs && d.id !== this.nodeId) dying.add(d.id);
+      }
       cursor = page.nextCursor;
     } while (cursor !== undefined);
     const fair = Math.ceil(o.partitions / live.size);
-    return { fair: Math.min(fair, o.maxPartitions ?? o.partitions), live };
+    return { fair: Math.min(fair, o.maxPartitions ?? o.partitions), dying };
   }
 
   /** Recovers a partition whose lease was just granted, then serves it. */
@@ -500,10 +506,14 @@ class Node implements WorkerNode {
   }
 }
 
-/** What a round works to: the fair share, and the nodes seen within one TTL (this one included). */
+/**
+ * What a round works to: the fair share, and the nodes last seen one to three TTLs ago (dead or
+ * paused lately: leases they still hold lapse soon, so a lease of theirs is worth retrying at its
+ * lapse; a node dead for longer holds nothing that has not lapsed already).
+ */
 interface Share {
   fair: number;
-  live: ReadonlySet<string>;
+  dying: ReadonlySet<string>;
 }
 
 /** A write refused because the lease moved on: `CONFLICT` naming a lease (possibly as a cause). */
