@@ -120,9 +120,11 @@ class Node implements WorkerNode {
   readonly #recovering = new Map<number, Lease>();
   readonly #subscriptions = new Map<number, Unsubscribe>();
   readonly #listeners = new Set<(e: WorkerNodeEvent) => void>();
-  #ticking: Promise<number> | null = null;
+  #ticking: Promise<Share> | null = null;
   #acquiring: Promise<void> | null = null;
   #cancelTimer: (() => void) | null = null;
+  /** One extra round, set for when the lease of a partition a dead node held lapses. */
+  #cancelEarly: (() => void) | null = null;
   #stopped = false;
   #ready = false;
   readonly #stats = {
@@ -214,9 +216,9 @@ class Node implements WorkerNode {
     this.#ticking ??= this.#renewAll().finally(() => {
       this.#ticking = null;
     });
-    return this.#ticking.then(async (fair) => {
+    return this.#ticking.then(async (share) => {
       if (this.#stopped) return;
-      this.#acquiring ??= this.#acquireUpTo(fair).finally(() => {
+      this.#acquiring ??= this.#acquireUpTo(share).finally(() => {
         this.#acquiring = null;
       });
       if (awaitAcquire) await this.#acquiring;
@@ -224,7 +226,7 @@ class Node implements WorkerNode {
   }
 
   /** Heartbeat, renew every held lease (at once), hand over what is above the fair share; resolves the share. */
-  async #renewAll(): Promise<number> {
+  async #renewAll(): Promise<Share> {
     const o = this.#o;
     const docs = o.storage.documents;
     if (!this.#ready) {
@@ -252,54 +254,107 @@ class Node implements WorkerNode {
         }
       }),
     );
-    const fair = await this.#fairShare(now);
+    const share = await this.#fairShare(now);
     // Above the fair share (a node joined): hand the newest partitions over.
-    while (this.#runners.size > fair && this.#acquiring === null) {
+    while (this.#runners.size > share.fair && this.#acquiring === null) {
       const p = Math.max(...this.#runners.keys());
       await this.#release(p);
     }
-    return fair;
+    return share;
   }
 
-  async #acquireUpTo(fair: number): Promise<void> {
+  /**
+   * Takes free partitions up to the fair share. Free partitions are tried from this node's own
+   * starting point, a batch of leases at a time; each granted one recovers in the background
+   * while the next batch is tried (a batch used to wait for its slowest recovery, which delayed
+   * the next grants by seconds under load), and the call resolves once every recovery it started
+   * has ended. A lease still held by a node whose heartbeat aged out is about to lapse: one extra
+   * round is set for that instant instead of waiting for the next tick.
+   */
+  async #acquireUpTo(share: Share): Promise<void> {
     const o = this.#o;
-    // Free partitions are tried from this node's own starting point; the ones a round takes are
-    // acquired and recovered in parallel (failover time is the slowest recovery, not their sum).
     const start = fnv1a(this.nodeId) % o.partitions;
     const order = Array.from({ length: o.partitions }, (_, n) => (start + n) % o.partitions);
+    const taken = () => this.#runners.size + this.#recovering.size;
+    const recoveries: Promise<void>[] = [];
+    const refused: string[] = [];
     let next = 0;
-    while (next < order.length && this.#runners.size < fair && !this.#stopped) {
-      const round: number[] = [];
-      while (next < order.length && round.length < fair - this.#runners.size) {
+    while (next < order.length && taken() < share.fair && !this.#stopped) {
+      const batch: number[] = [];
+      while (next < order.length && batch.length < share.fair - taken()) {
         const p = order[next++] as number;
-        if (!this.#runners.has(p)) round.push(p);
+        if (!this.#runners.has(p) && !this.#recovering.has(p)) batch.push(p);
       }
-      await Promise.all(round.map((p) => this.#acquire(p)));
+      const leases = await Promise.all(
+        batch.map((p) =>
+          this.#leases.acquire(partitionLease(o.prefix, p), o.leaseTtlMs, { owner: this.nodeId }),
+        ),
+      );
+      leases.forEach((lease, i) => {
+        const p = batch[i] as number;
+        if (lease === undefined) refused.push(partitionLease(o.prefix, p));
+        else recoveries.push(this.#recover(p, lease));
+      });
     }
+    if (taken() < share.fair && refused.length > 0 && share.dying.size > 0)
+      await this.#retryAtLapse(refused, share.dying);
+    await Promise.all(recoveries);
+  }
+
+  /**
+   * Sets one extra round for when the first of `names` held by a node of `dying` lapses (its
+   * `expiresAt`, by the store's clock; at most one TTL away).
+   */
+  async #retryAtLapse(names: readonly string[], dying: ReadonlySet<string>): Promise<void> {
+    const clock = this.#o.clock as Partial<TimerClock>;
+    if (this.#cancelTimer === null || this.#cancelEarly !== null || typeof clock.setTimer !== 'function')
+      return;
+    const infos = await Promise.all(names.map((n) => this.#leases.inspect(n).catch(() => undefined)));
+    const now = this.#o.clock.now();
+    let lapse = Number.POSITIVE_INFINITY;
+    for (const info of infos)
+      if (info?.state === 'held' && info.owner !== undefined && dying.has(info.owner))
+        lapse = Math.min(lapse, info.expiresAt);
+    if (!Number.isFinite(lapse) || this.#stopped) return;
+    const delay = Math.min(this.#o.leaseTtlMs, Math.max(0, lapse - now)) + 10;
+    this.#cancelEarly = clock.setTimer.call(
+      clock,
+      () => {
+        this.#cancelEarly = null;
+        this.#round(false).catch((error: unknown) =>
+          this.#log.error({ error: String(error) }, 'tick failed'),
+        );
+      },
+      delay,
+    );
   }
 
   /** `ceil(partitions / live nodes)`, capped by `maxPartitions`; live = heartbeat within one TTL. */
-  async #fairShare(now: number): Promise<number> {
+  async #fairShare(now: number): Promise<Share> {
     const o = this.#o;
-    let live = 0;
+    const live = new Set<string>([this.nodeId]);
+    const dying = new Set<string>();
     let cursor: string | undefined;
     do {
       const page = await o.storage.documents.find(NODES_COLLECTION, {
         limit: 500,
         ...(cursor === undefined ? {} : { cursor }),
       });
-      for (const d of page.items) if (d.id === this.nodeId || Number(d.seenAt) >= now - o.leaseTtlMs) live++;
+      for (const d of page.items) {
+        const seenAt = Number(d.seenAt);
+        if (seenAt >= now - o.leaseTtlMs) live.add(d.id);
+        else if (seenAt >= now - 3 * o.leaseTtlMs && d.id !== this.nodeId) dying.add(d.id);
+      }
       cursor = page.nextCursor;
     } while (cursor !== undefined);
-    const share = Math.ceil(o.partitions / Math.max(1, live));
-    return Math.min(share, o.maxPartitions ?? o.partitions);
+    const fair = Math.ceil(o.partitions / live.size);
+    return { fair: Math.min(fair, o.maxPartitions ?? o.partitions), dying };
   }
 
-  async #acquire(p: number): Promise<void> {
+  /** Recovers a partition whose lease was just granted, then serves it. */
+  async #recover(p: number, lease: Lease): Promise<void> {
     const o = this.#o;
-    const name = partitionLease(o.prefix, p);
-    const lease = await this.#leases.acquire(name, o.leaseTtlMs, { owner: this.nodeId });
-    if (lease === undefined) return;
+    this.#recovering.set(p, lease);
     const started = o.clock.now();
     const runner: PartitionRunner = new PartitionRunner({
       storage: o.storage,
@@ -315,7 +370,6 @@ class Node implements WorkerNode {
         if (this.#runners.get(p) === runner) void this.#lose(p, runner, error, true);
       },
     });
-    this.#recovering.set(p, lease);
     try {
       await runner.recover();
     } catch (error) {
@@ -401,6 +455,8 @@ class Node implements WorkerNode {
   async stop(): Promise<void> {
     this.#cancelTimer?.();
     this.#cancelTimer = null;
+    this.#cancelEarly?.();
+    this.#cancelEarly = null;
     this.#stopped = true;
     await this.#ticking?.catch(() => undefined);
     await this.#acquiring?.catch(() => undefined);
@@ -448,6 +504,16 @@ class Node implements WorkerNode {
       }
     }
   }
+}
+
+/**
+ * What a round works to: the fair share, and the nodes last seen one to three TTLs ago (dead or
+ * paused lately: leases they still hold lapse soon, so a lease of theirs is worth retrying at its
+ * lapse; a node dead for longer holds nothing that has not lapsed already).
+ */
+interface Share {
+  fair: number;
+  dying: ReadonlySet<string>;
 }
 
 /** A write refused because the lease moved on: `CONFLICT` naming a lease (possibly as a cause). */

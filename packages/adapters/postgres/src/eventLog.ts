@@ -13,8 +13,15 @@ import {
   tenantOf,
   validateAppend,
 } from '@threadline/core';
+import {
+  appendLockCtes,
+  barrierName,
+  lockAppend,
+  readHorizon,
+  streamKey,
+  streamSpace,
+} from './appendLocks.js';
 import type { Driver, Queryable } from './driver/driver.js';
-import { lockName } from './migrations.js';
 import { insertOutboxRowSql, type PendingRow, takeOutboxRows } from './pendingOutbox.js';
 import { assertStorable, assertStorableJson, type Tables, toNumber } from './schema.js';
 
@@ -81,9 +88,14 @@ const isVersionRace = (error: unknown): boolean =>
  * The PostgreSQL `EventLog`: one `events` table with a `bigserial` global position, stream versions
  * unique per (tenant, stream), idempotency keys per tenant.
  *
- * Appends take one transaction-scoped advisory lock per schema, so positions become visible in
- * the order they were assigned: a reader paging with `readAll({ after })` never skips an event
- * that commits later with a smaller position. The price is one appender at a time per schema.
+ * Appends to different streams run side by side: each holds the schema's append barrier
+ * *shared* and its stream's lock exclusive (appendLocks.ts), so only appends to one stream queue
+ * for each other. Positions are drawn from one sequence and may commit out of order; `readAll`
+ * therefore returns only positions up to a horizon that every append has finished with (it takes
+ * the barrier exclusive for one statement, which waits for the appends in flight, then reads the
+ * sequence). A reader paging with `readAll({ after })` never skips an event that commits later
+ * with a smaller position, and sees every event once, in position order. A `readAll` costs the
+ * appenders one short pause (the length of the longest append transaction in flight).
  */
 export class PostgresEventLog implements EventLog {
   readonly name = 'postgres';
@@ -118,7 +130,7 @@ export class PostgresEventLog implements EventLog {
       const expected = options?.expectedVersion;
       if (expected !== undefined)
         return this.#appendInTransaction(tx, tenantId, streamId, json, expected, carried);
-      await lockName(tx, `threadline:append:${t.schema}`);
+      await lockAppend(tx, t, tenantId, streamId);
       return this.#appendLocked(tx, tenantId, streamId, json, undefined, carried);
     }
     if (key === undefined && this.#driver.inTransaction !== true) {
@@ -137,9 +149,9 @@ export class PostgresEventLog implements EventLog {
       }
     }
     return this.#driver.transaction(async (tx) => {
-      await lockName(tx, `threadline:append:${t.schema}`);
-      // Under the lock a new statement sees every committed append: read the version, check it
-      // and insert in one round trip.
+      await lockAppend(tx, t, tenantId, streamId, key);
+      // Under the stream's lock a new statement sees every committed append to it: read the
+      // version, check it and insert in one round trip.
       if (key === undefined)
         return this.#appendLocked(tx, tenantId, streamId, json, options?.expectedVersion);
       const used = await tx.query<{ stream_id: string; result: AppendResult }>(
@@ -237,16 +249,24 @@ export class PostgresEventLog implements EventLog {
     carried: PendingRow | undefined,
   ): Promise<AppendResult> {
     const t = this.#t;
-    const params: unknown[] = [tenantId, streamId, json, expectedVersion, `threadline:append:${t.schema}`];
+    const params: unknown[] = [
+      tenantId,
+      streamId,
+      json,
+      expectedVersion,
+      barrierName(t),
+      streamSpace(t),
+      streamKey(tenantId, streamId),
+    ];
     if (carried !== undefined) params.push(carried.json, carried.n);
     let rows: Array<{ position: number | string; stream_version: number }>;
     try {
       ({ rows } = await tx.query<{ position: number | string; stream_version: number }>(
-        `WITH append_lock AS (SELECT pg_advisory_xact_lock(hashtext($5)) AS locked),
+        `WITH ${appendLockCtes(5, 6, 7)},
               cur AS (
                 SELECT coalesce(max(stream_version), 0) AS v FROM ${t.events}
                  WHERE tenant_id = $1 AND stream_id = $2 AND (SELECT true FROM append_lock)
-              )${carrySql(t, carried, 6, 7)}
+              )${carrySql(t, carried, 8, 9)}
          INSERT INTO ${t.events} (tenant_id, stream_id, stream_version, event_id, type, envelope)
          SELECT $1, $2, cur.v + e.ord, e.value->>'id', e.value->>'type', e.value
            FROM cur, jsonb_array_elements($3::jsonb) WITH ORDINALITY AS e(value, ord)
@@ -284,7 +304,7 @@ export class PostgresEventLog implements EventLog {
   ): Promise<AppendResult> {
     const t = this.#t;
     const { rows } = await this.#driver.query<{ position: number | string; stream_version: number }>(
-      `WITH append_lock AS (SELECT pg_advisory_xact_lock(hashtext($5)) AS locked),
+      `WITH ${appendLockCtes(5, 6, 7)},
             cur AS (
               SELECT coalesce(max(stream_version), 0) AS v FROM ${t.events}
                WHERE tenant_id = $1 AND stream_id = $2 AND (SELECT true FROM append_lock)
@@ -295,7 +315,15 @@ export class PostgresEventLog implements EventLog {
         WHERE $4::integer IS NULL OR cur.v = $4::integer
         ORDER BY e.ord
        RETURNING position, stream_version`,
-      [tenantId, streamId, json, expectedVersion ?? null, `threadline:append:${t.schema}`],
+      [
+        tenantId,
+        streamId,
+        json,
+        expectedVersion ?? null,
+        barrierName(t),
+        streamSpace(t),
+        streamKey(tenantId, streamId),
+      ],
     );
     return resultOf(rows, streamId, async () => {
       const current = await streamVersionIn(this.#driver, t, tenantId, streamId);
@@ -323,20 +351,24 @@ export class PostgresEventLog implements EventLog {
     const after = options?.after ?? 0;
     if (!Number.isInteger(after) || after < 0) throw badOption('after', 'expected an integer >= 0');
     const limit = checkLimit(options?.limit) ?? 1000;
-    if (options?.tenantId === undefined) {
+    const tenantId = options?.tenantId === undefined ? undefined : tenantOf(options);
+    if (tenantId !== undefined) assertStorable('readAll', { tenantId });
+    // Only positions every append has finished with (see appendLocks.ts), read by a later
+    // statement, so with a snapshot that has every commit up to the horizon.
+    const horizon = await readHorizon(this.#driver, this.#t, this.#driver.inTransaction === true);
+    if (horizon <= after) return [];
+    if (tenantId === undefined) {
       const { rows } = await this.#driver.query<EventRow>(
         `SELECT position, stream_id, stream_version, envelope FROM ${this.#t.events}
-          WHERE position > $1 ORDER BY position LIMIT $2`,
-        [after, limit],
+          WHERE position > $1 AND position <= $2 ORDER BY position LIMIT $3`,
+        [after, horizon, limit],
       );
       return rows.map(toStored);
     }
-    const tenantId = tenantOf(options);
-    assertStorable('readAll', { tenantId });
     const { rows } = await this.#driver.query<EventRow>(
       `SELECT position, stream_id, stream_version, envelope FROM ${this.#t.events}
-        WHERE tenant_id = $1 AND position > $2 ORDER BY position LIMIT $3`,
-      [tenantId, after, limit],
+        WHERE tenant_id = $1 AND position > $2 AND position <= $3 ORDER BY position LIMIT $4`,
+      [tenantId, after, horizon, limit],
     );
     return rows.map(toStored);
   }
