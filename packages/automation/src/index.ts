@@ -61,16 +61,16 @@ export {
 } from './journeys/engine.js';
 export type { JourneyEvent, JourneyEventBase } from './journeys/events.js';
 export type { JourneyExitReason } from './journeys/instances.js';
-export {
-  JOURNEY_COLLECTION,
-  type JourneyInstanceDocument,
-} from './journeys/persistence.js';
 export type {
   AddressResolver,
   ChannelSkipReason,
   EntryRefusal,
   JourneyHandleResult,
-} from './journeys/runtime.js';
+} from './journeys/outcomes.js';
+export {
+  JOURNEY_COLLECTION,
+  type JourneyInstanceDocument,
+} from './journeys/persistence.js';
 export { assignJourneyGroup, type JourneyAssignment } from './journeys/split.js';
 export type {
   ActionContext,

@@ -268,6 +268,55 @@ describe('createAutomationEngine', () => {
     off();
   });
 
+  it('an unrelated event arriving while an action awaits I/O starts its own chain', async () => {
+    const w = world();
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let started: () => void = () => undefined;
+    const running = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    const calls: string[] = [];
+    const engine = createAutomationEngine({
+      clock: w.clock,
+      ids: w.ids,
+      bus: w.bus,
+      audit: w.audit,
+      hostActions: {
+        // A CRM call that takes a while, then publishes what it did (no causation ids).
+        crm: async (_a, ctx) => {
+          calls.push(ctx.event.aggregateId);
+          started();
+          await gate;
+          await w.bus.publish(
+            w.make('order.created', { echo: true }, { aggregateId: `echo-${calls.length}` }),
+          );
+        },
+      },
+      rules: [{ id: 'notify', on: 'order.created', actions: [{ type: 'call', action: 'crm' }] }],
+    });
+    engine.connect();
+    await w.bus.publish(w.make('order.created', {}, { aggregateId: 'order-a' }));
+    await running;
+    // Another customer's order arrives while the first action is still waiting on the CRM.
+    await w.bus.publish(w.make('order.created', {}, { aggregateId: 'order-b' }));
+    release();
+    await engine.idle();
+    expect(calls).toEqual(['order-a', 'order-b']);
+    // Only each action's own echo is blocked; order-b is not taken for order-a's consequence.
+    expect(w.events.filter((e) => e.type === 'automation.loop_blocked')).toHaveLength(2);
+    // Events are handled in arrival order: order-b came before order-a's echo.
+    expect(w.auditLog.map((a) => [a.resource.id, a.outcome])).toEqual([
+      ['order-a', 'allowed'],
+      ['order-b', 'allowed'],
+      ['echo-1', 'denied'],
+      ['echo-2', 'denied'],
+    ]);
+    expect(engine.cycles()).toEqual([['notify', 'notify']]);
+  });
+
   it('detects and reports a cycle between rules once, and the bound ends it', async () => {
     const w = world();
     const engine = createAutomationEngine({

@@ -5,9 +5,10 @@ import {
   type EventEnvelope,
   isThreadlineError,
 } from '@threadline/core';
-import { analyzeKnowledgeGaps } from '@threadline/insights';
+import { analyzeKnowledgeGaps, knowledgeConversationsFromEvents } from '@threadline/insights';
 import { describe, expect, it } from 'vitest';
-import { createRetrievalBot, type QuestionUnansweredPayload } from '../src/index.js';
+import { createBotFlow, createRetrievalBot, type QuestionUnansweredPayload } from '../src/index.js';
+import { manualTimers } from './helpers.js';
 
 const articles = [
   {
@@ -106,6 +107,51 @@ describe('createRetrievalBot', () => {
     const report = analyzeKnowledgeGaps(payloads.map((p) => p.knowledge));
     expect(report.gaps.length).toBe(1);
     expect(report.gaps[0]?.topic).toContain('address');
+  });
+
+  it("insights' knowledge-gap detector reads the bot events alone: one conversation each, escalations marked", async () => {
+    const clock = createManualClock(1_000);
+    const ids = createSequentialIds();
+    const bus = createInProcessEventBus();
+    const events: EventEnvelope[] = [];
+    bus.subscribe('bot.*', (e) => {
+      events.push(e);
+    });
+    const bot = createRetrievalBot({ articles, bus, clock, ids });
+    // The flow sends whatever the bot says (no confidence floor): conv-1 asks twice, gets the same
+    // fallback twice, and the flow hands off (the bot repeats itself) with both questions.
+    const flow = createBotFlow({ bot, clock, ids, bus, setTimer: manualTimers().setTimer, minConfidence: 0 });
+    flow.start({ conversationId: 'conv-1', customerId: 'cus-1' });
+    flow.start({ conversationId: 'conv-2', customerId: 'cus-2' });
+    flow.start({ conversationId: 'conv-3', customerId: 'cus-3' });
+    await flow.customerMessage('conv-1', { text: 'How do I change my delivery address?' });
+    clock.advance(1_000);
+    await flow.customerMessage('conv-1', { text: 'Change the delivery address, how?' });
+    clock.advance(1_000);
+    await flow.customerMessage('conv-2', { text: 'Can I change the delivery address on my order?' });
+    await flow.customerMessage('conv-3', { text: 'download invoices' });
+    const unanswered = events.filter((e) => e.type === 'bot.question_unanswered');
+    expect(unanswered).toHaveLength(3);
+    const conversations = knowledgeConversationsFromEvents(events);
+    // conv-3 was answered with no question left open: it is not a candidate gap, but it is read.
+    expect(conversations.map((c) => [c.id, c.messages.length, c.escalated])).toEqual([
+      ['conv-1', 2, true],
+      ['conv-2', 1, false],
+    ]);
+    const report = analyzeKnowledgeGaps(conversations);
+    expect(report.gaps).toHaveLength(1);
+    // One conversation counts once, however many times its customer asked.
+    expect(report.gaps[0]?.conversationIds).toEqual(['conv-1', 'conv-2']);
+    expect(report.gaps[0]?.reasons).toEqual({
+      escalated: 1,
+      'repeated-question': 1,
+      'low-confidence-bot': 2,
+    });
+    // The payloads' own knowledge entries, fed one per question, would count conv-1 twice.
+    const perQuestion = analyzeKnowledgeGaps(
+      unanswered.map((e) => (e.payload as QuestionUnansweredPayload).knowledge),
+    );
+    expect(perQuestion.gaps[0]?.conversationIds).toEqual(['conv-1', 'conv-1', 'conv-2']);
   });
 
   it('rejects bad configuration with CONFIG and the path', () => {

@@ -69,6 +69,11 @@ export {
 } from './health/model.js';
 export { healthTrend, type ScorePoint, type ScoreTrend } from './health/trend.js';
 export {
+  type BotSessionEvent,
+  type KnowledgeFromEventsOptions,
+  knowledgeConversationsFromEvents,
+} from './knowledge/fromEvents.js';
+export {
   type ArticleDeflection,
   analyzeKnowledgeGaps,
   type KnowledgeConversation,

@@ -1,6 +1,11 @@
 import { createSequentialIds, ManualClock, SignalSchema } from '@threadline/core';
 import { describe, expect, it } from 'vitest';
-import { analyzeKnowledgeGaps, type KnowledgeConversation, knowledgeSignals } from '../src/index.js';
+import {
+  analyzeKnowledgeGaps,
+  type KnowledgeConversation,
+  knowledgeConversationsFromEvents,
+  knowledgeSignals,
+} from '../src/index.js';
 
 const c = (
   id: string,
@@ -82,5 +87,77 @@ describe('analyzeKnowledgeGaps', () => {
       subject: { id: 'article:kb-export' },
       value: 0,
     });
+  });
+});
+
+describe('knowledgeConversationsFromEvents', () => {
+  let n = 0;
+  const ev = (type: string, at: number, payload: Record<string, unknown>, tenantId = 't1') => ({
+    id: `e${++n}`,
+    type,
+    occurredAt: at,
+    tenantId,
+    payload,
+  });
+  const unanswered = (conversationId: string, question: string, at: number, confidence: number) =>
+    ev('bot.question_unanswered', at + 5, {
+      conversationId,
+      question,
+      confidence,
+      knowledge: { id: conversationId, messages: [{ speaker: 'customer', text: question, at }] },
+    });
+
+  it('groups bot events per conversation: questions, confidences, the handoff transcript merged', () => {
+    const events = [
+      unanswered('c1', 'Where is my refund?', 100, 0.1),
+      ev('bot.replied', 106, { conversationId: 'c1', confidence: 0.2, text: 'Sorry?' }),
+      ev('conversation.started', 107, { conversationId: 'c1' }),
+      ev('bot.handed_off', 300, {
+        conversationId: 'c1',
+        trigger: 'low_confidence',
+        packet: {
+          transcript: [
+            { author: { kind: 'customer' }, body: 'Where is my refund?', at: 100 },
+            { author: { kind: 'bot' }, body: 'Sorry?', at: 106 },
+            { author: { kind: 'customer' }, body: 'My refund, where is it?', at: 200 },
+          ],
+        },
+      }),
+      ev('bot.replied', 50, { conversationId: 'c2', confidence: 0.9 }),
+      unanswered('c3', 'Refund still missing?', 400, 0.2),
+      unanswered('c1', 'Where is my refund?', 100, 0.1),
+      unanswered('c4', 'Other tenant refund?', 500, 0.1),
+    ];
+    events[events.length - 1] = { ...(events.at(-1) as (typeof events)[number]), tenantId: 't2' };
+    const conversations = knowledgeConversationsFromEvents(events, { tenantId: 't1' });
+    expect(conversations).toEqual([
+      {
+        id: 'c1',
+        messages: [
+          { speaker: 'customer', text: 'Where is my refund?', at: 100 },
+          { speaker: 'customer', text: 'My refund, where is it?', at: 200 },
+        ],
+        escalated: true,
+        botConfidences: [0.1, 0.2, 0.1],
+      },
+      {
+        id: 'c3',
+        messages: [{ speaker: 'customer', text: 'Refund still missing?', at: 400 }],
+        escalated: false,
+        botConfidences: [0.2],
+      },
+    ]);
+    expect(knowledgeConversationsFromEvents(events).map((c) => c.id)).toEqual(['c1', 'c3', 'c4']);
+    const report = analyzeKnowledgeGaps(conversations);
+    expect(report.gaps.map((g) => [g.topic, g.conversationIds])).toEqual([['refund missing', ['c1', 'c3']]]);
+  });
+
+  it('validates its input with the path', () => {
+    expect(() =>
+      knowledgeConversationsFromEvents([{ id: '', type: 'bot.replied', occurredAt: 1, payload: {} }]),
+    ).toThrow(expect.objectContaining({ code: 'VALIDATION', path: [0, 'id'] }));
+    expect(() => knowledgeConversationsFromEvents([], { tenantId: '' })).toThrow(
+      expect.objectContaining({ path: ['tenantId'] }),
+    );
   });
 });

@@ -159,6 +159,58 @@ describe('durable journeys (memory storage)', () => {
     expect(b.instance('renewal', 'c1')).toMatchObject({ stepId: 'wait', status: 'waiting' });
   });
 
+  it('a recovered in-flight send the provider already has is not re-judged by the guard: no second channel', async () => {
+    const storage = createMemoryStorage();
+    const clock = createManualClock(Date.UTC(2026, 11, 7, 12));
+    const ids = createSequentialIds();
+    const consent = createConsentService({ store: storage.documents, clock, ids });
+    const guard = createSendGuard({ consent, clock });
+    const actor = { actor: { id: 'agent', roles: ['agent'] } };
+    for (const channel of ['whatsapp', 'sms'] as const)
+      await consent.record({ customerId: 'c1', channel, purpose: 'marketing', granted: true }, actor);
+    const sender = ledgerSender(storage, clock);
+    let release!: () => void;
+    sender.holdNext(
+      new Promise<void>((r) => {
+        release = r;
+      }),
+    );
+    const j: JourneyDefinition = {
+      id: 'promo',
+      version: 1,
+      trigger: { on: 'promo.started', capture: { whatsapp: 'payload.phone', sms: 'payload.phone' } },
+      steps: [{ type: 'send', id: 's', channels: ['whatsapp', 'sms'], content: { text: 'Sale' } }],
+    };
+    const options = { journeys: [j], sender, guard, clock, storage };
+    const a = createJourneyEngine(options);
+    // The old engine fails at its next commit (the document moved on); keep its outcome.
+    const pending = a.handle(ev('promo.started', { customerId: 'c1', phone: '+447700900123' })).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    await new Promise((r) => setTimeout(r, 20));
+    // The WhatsApp message is with the provider; then the customer withdraws WhatsApp consent and
+    // the process dies before the outcome is committed.
+    await consent.record(
+      { customerId: 'c1', channel: 'whatsapp', purpose: 'marketing', granted: false },
+      actor,
+    );
+    const b = createJourneyEngine(options);
+    const recovered = b.recover();
+    await new Promise((r) => setTimeout(r, 20));
+    release();
+    expect((await recovered).resent).toBe(1);
+    expect(await pending).toMatchObject({ code: 'ADAPTER' });
+    // The message went out once, on WhatsApp; recovery records it instead of trying SMS.
+    expect(sender.provider.map((r) => r.channel)).toEqual(['whatsapp']);
+    const types = (await storage.outbox.pending(100)).map((e) => e.event.type);
+    expect(types.filter((t) => t === 'journey.message_sent')).toHaveLength(1);
+    expect(types).not.toContain('journey.channel_skipped');
+    expect(b.instance('promo', 'c1')).toBeUndefined(); // done, left memory
+    const [doc] = await storage.documents.getMany(JOURNEY_COLLECTION, ['promo:c1']);
+    expect(doc).toMatchObject({ status: 'done' });
+  });
+
   it('uses the real send guard: no consent skips to the next channel, quiet hours too', async () => {
     const storage = createMemoryStorage();
     const night = Date.UTC(2026, 11, 7, 23);

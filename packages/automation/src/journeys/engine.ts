@@ -24,6 +24,7 @@ import {
 } from './definition.js';
 import type { JourneyEvent } from './events.js';
 import { DONE, EXIT_REASONS, type JourneyExitReason, SENDING, WAITING, WAITING_EVENT } from './instances.js';
+import type { AddressResolver, JourneyHandleResult } from './outcomes.js';
 import {
   instanceDocumentId,
   JOURNEY_COLLECTION,
@@ -32,7 +33,7 @@ import {
   loadDocument,
   toDocument,
 } from './persistence.js';
-import { type AddressResolver, type JourneyHandleResult, JourneyRuntime } from './runtime.js';
+import { JourneyRuntime } from './runtime.js';
 
 /** Zod schema for the engine's configuration (everything but the injected ports). */
 export const JourneyEngineConfigSchema = z
@@ -406,7 +407,7 @@ export function createJourneyEngine(options: JourneyEngineOptions): JourneyEngin
                 continue;
               }
               loaded++;
-              if (rt.table.status[slot] === SENDING) rt.pendingSends.push(slot);
+              if (rt.table.status[slot] === SENDING) rt.resume(slot);
             }
             cursor = page.nextCursor;
           } while (cursor !== undefined);

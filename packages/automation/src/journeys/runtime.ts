@@ -29,44 +29,8 @@ import {
   WAITING,
   WAITING_EVENT,
 } from './instances.js';
+import type { AddressResolver, ChannelSkipReason, EntryRefusal, JourneyHandleResult } from './outcomes.js';
 import { assignIndex } from './split.js';
-
-/** Who a send goes to on a channel: the host's address lookup. */
-export type AddressResolver = (target: {
-  tenantId: string;
-  customerId: string;
-  channel: Channel;
-  data: Readonly<Record<string, unknown>>;
-}) => string | undefined | Promise<string | undefined>;
-
-/** Why one channel of a send step was passed over. */
-export type ChannelSkipReason =
-  | 'no_address'
-  | 'no_consent'
-  | 'quiet_hours'
-  | 'forbidden'
-  | 'failed'
-  | 'error'
-  | 'unsupported_channel';
-
-/** Why a trigger did not enter a customer. */
-export type EntryRefusal = 'active' | 'reentry' | 'duplicate' | 'no_customer';
-
-/** What handling one event did (see `JourneyEngine.handle`). */
-export interface JourneyHandleResult {
-  entered: {
-    journeyId: string;
-    version: number;
-    customerId: string;
-    group: 'treatment' | 'holdout';
-    variant?: string;
-  }[];
-  refused: { journeyId: string; customerId?: string; reason: EntryRefusal }[];
-  /** Instances that left on this event's goal. */
-  goals: number;
-  /** Instances whose `wait_for` this event ended. */
-  resumed: number;
-}
 
 /** Dependencies of the runtime, resolved by the engine facade. */
 export interface RuntimeDeps {
@@ -98,6 +62,11 @@ export class JourneyRuntime {
   readonly #dirtyFlag: { flags: Uint8Array } = { flags: new Uint8Array(1024) };
   /** Slots waiting for their send to run. */
   pendingSends: number[] = [];
+  /**
+   * Slots whose send was in flight when the process stopped (loaded by `recover`): their first
+   * attempt asks the sender's ledger before the guard (see {@link JourneyRuntime.resume}).
+   */
+  readonly #resumed = new Set<number>();
   transitions = 0;
   trackDirty = false;
   /** Finished instances released from the table (without storage). */
@@ -487,6 +456,17 @@ export class JourneyRuntime {
     return s === -1 ? undefined : this.table.due[s];
   }
 
+  /**
+   * Queues a send that was in flight when the process stopped. Its first attempt asks the sender
+   * for a delivery under the same idempotency key before anything else: a delivery the provider
+   * already has (any state but `failed`) is the step's outcome, so a guard that now refuses
+   * (consent withdrawn, quiet hours begun) does not move the customer to a second channel.
+   */
+  resume(slot: number): void {
+    this.#resumed.add(slot);
+    this.pendingSends.push(slot);
+  }
+
   /** Runs the queued sends (bounded concurrency); each continues its instance. */
   async flushSends(now: number): Promise<void> {
     const batch = this.pendingSends.splice(0);
@@ -509,11 +489,15 @@ export class JourneyRuntime {
     const tenantId = t.tenants[t.tenant[slot] as number] as string;
     const customerId = t.customer[slot] as string;
     const data = t.data[slot] ?? NO_DATA;
+    let resumed = this.#resumed.delete(slot);
     while ((t.channel[slot] as number) < step.channels.length) {
       if (t.status[slot] !== SENDING) return; // a goal ended it meanwhile
       const channel = step.channels[t.channel[slot] as number] as Channel;
       const key = `journey:${tenantId}:${j.def.id}@${j.def.version}:${customerId}:${t.run[slot]}:${step.id}:${channel}`;
-      const outcome = await this.#attempt(step, channel, key, { tenantId, customerId, data, slot, j });
+      const known = resumed ? await this.#delivered(channel, key) : undefined;
+      resumed = false;
+      const outcome =
+        known ?? (await this.#attempt(step, channel, key, { tenantId, customerId, data, slot, j }));
       if (t.status[slot] !== SENDING) return;
       if (outcome.ok) {
         this.#event(
@@ -531,6 +515,25 @@ export class JourneyRuntime {
     }
     this.#event(slot, 'journey.send_failed', { stepId: step.id, channels: step.channels }, now);
     this.goTo(slot, step.onFailure, now);
+  }
+
+  /** The delivery a sender already has under `idempotencyKey` (not `failed`), or `undefined`. */
+  async #delivered(
+    channel: Channel,
+    idempotencyKey: string,
+  ): Promise<{ ok: true; deliveryId: string } | undefined> {
+    const sender = this.deps.senders.find((s) => s.channels.includes(channel));
+    if (sender === undefined) return undefined;
+    try {
+      const record = await sender.getDelivery({ idempotencyKey });
+      return record === undefined || record.state === 'failed'
+        ? undefined
+        : { ok: true, deliveryId: record.id };
+    } catch (error) {
+      // The lookup is an optimisation of the resend: without it, the send goes through as usual.
+      this.deps.onError(error, { source: 'send' });
+      return undefined;
+    }
   }
 
   async #attempt(

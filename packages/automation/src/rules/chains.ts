@@ -40,7 +40,8 @@ export class ChainTracker {
 
   /**
    * The lineage of an arriving event: through its `causationId`, else its `correlationId`, else the
-   * rule firing in progress when it arrived (`inflight`), else a new chain rooted at the event.
+   * rule firing whose action published it (`inflight`: the firing in the publisher's async
+   * context), else a new chain rooted at the event.
    */
   lineageOf(event: EventEnvelope, inflight: Lineage | undefined): Lineage {
     const known = this.byId.get(event.id);

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   type AuditSink,
   type Clock,
@@ -136,7 +137,7 @@ interface Plan {
  * and a matching rule's actions run through the host's handlers (tag, set priority, route, reply
  * with a template, open or update a case, escalate, call a host action). A rule with `stop` ends
  * evaluation for that event. Loop protection: events caused by a rule's actions (linked by
- * `causationId`/`correlationId`, or arriving while the action runs) join the causal chain of the
+ * `causationId`/`correlationId`, or published from the action's own async context) join the causal chain of the
  * event that fired it; within one chain a rule fires at most `maxFiresPerChain` times, and a rule
  * reached again through its own consequences is reported as a cycle. Every fired or blocked rule
  * is audited.
@@ -168,7 +169,10 @@ export function createAutomationEngine(options: AutomationEngineOptions): Automa
   const seenCycles = new Map<string, string[]>();
   const ruleVersions = new Map<string, number>();
   let engineVersion = 0;
-  let inflight: Lineage | undefined;
+  // The rule firing whose action is running, in the action's own async context only: an event
+  // published by the action (at once or after its awaits) sees it; an unrelated event published
+  // elsewhere while the action waits on I/O does not.
+  const firing = new AsyncLocalStorage<Lineage>();
   let queue: Promise<unknown> = Promise.resolve();
 
   function plan(event: EventEnvelope, lineage: Lineage, dryRun: boolean): Plan {
@@ -313,9 +317,8 @@ export function createAutomationEngine(options: AutomationEngineOptions): Automa
         correlationId: trigger.correlationId ?? lineage.chain.id,
       };
       for (const [j, action] of item.actions.entries()) {
-        inflight = caused;
         try {
-          await perform(action, ctx);
+          await firing.run(caused, () => perform(action, ctx));
         } catch (error) {
           const message = error instanceof Error ? error.message : String(error);
           if (fired !== undefined) fired.error = { actionIndex: j, message };
@@ -336,8 +339,6 @@ export function createAutomationEngine(options: AutomationEngineOptions): Automa
           );
           // The rule's remaining actions are not run: they may depend on this one.
           break;
-        } finally {
-          inflight = undefined;
         }
       }
       await record(
@@ -406,8 +407,8 @@ export function createAutomationEngine(options: AutomationEngineOptions): Automa
     } catch (error) {
       return Promise.reject(error);
     }
-    // Attribution happens on arrival: an event published while an action runs belongs to it.
-    const lineage = tracker.lineageOf(e, inflight);
+    // Attribution happens on arrival: an event published from an action's async context belongs to it.
+    const lineage = tracker.lineageOf(e, firing.getStore());
     const next = queue.then(async () => {
       tracker.remember(e.id, lineage);
       return execute(e, plan(e, lineage, false));
