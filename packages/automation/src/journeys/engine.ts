@@ -49,7 +49,11 @@ export interface JourneyEngineOptions {
   journeys: JourneyDefinition[];
   /** The channel sender(s): each send step uses the first sender that lists the channel. */
   sender: ChannelSender | readonly ChannelSender[];
-  /** Checked before each send (consent, quiet hours: core's `createSendGuard`); a refusal tries the next channel. */
+  /**
+   * Checked before each send (consent, quiet hours: core's `createSendGuard`); a refusal tries the
+   * next channel. Without it the engine checks nothing itself and relies on the senders' own guard
+   * (every channel adapter's sender takes one); give one of the two wherever consent matters.
+   */
   guard?: SendGuard;
   /** The recipient's address per channel. Default: the captured value named after the channel (`data.email`, `data.sms`, `data.whatsapp`). */
   address?: AddressResolver;
