@@ -92,10 +92,11 @@ export interface GapWait {
 /**
  * Runs one held partition: its routing engines (one per tenant of the partition) and its case
  * engine, on storage fenced by the partition's lease. Commands are applied in `seq` order, in
- * blocks: a block is applied synchronously, then every engine flushes (each commit also writes
- * that engine's progress marker), then the partition's marker (`resolved`) is written, and only
- * then are the block's callers answered — so a bus acknowledges a command only once its effect is
- * stored, and a redelivered command is recognised by its `seq` and not applied again.
+ * blocks: a block is applied synchronously, then committed as one group commit — every engine's
+ * transaction joins one fenced transaction with the engines' and the partition's progress
+ * markers — and only then are the block's callers answered, so a bus acknowledges a command only
+ * once its effect is stored, and a redelivered command is recognised by its `seq` and not applied
+ * again.
  */
 export class PartitionRunner {
   readonly partition: number;
