@@ -6,6 +6,7 @@ import type {
   TransactionContext,
   TransactionOptions,
 } from '@threadline/core';
+import type { BlockCommit } from './blockCommit.js';
 
 /** Collection of the node's progress markers (one document per engine, one per partition). */
 export const PROGRESS_COLLECTION = 'worker_progress';
@@ -20,10 +21,11 @@ export interface ProgressMarker {
 
 /**
  * The storage an engine of a held partition writes through: every `put` and every `transaction`
- * carries the lease's fence (so a node that lost the lease cannot write), and every transaction
- * also writes the progress markers `markers()` returns when it starts — the engine's own (the
- * last command it had applied when its batch was cut) and, for the block's last commit, the
- * partition's — so they commit if and only if the batch does; `committed` hears which did.
+ * carries the lease's fence (so a node that lost the lease cannot write). While the partition
+ * runner has a block open, an engine's `transaction` **joins** the block's group commit (`block`:
+ * one transaction for the whole block, markers included, see {@link BlockCommit}); outside a block
+ * it runs on its own and also writes the engine's progress marker (`marker()` when it starts), so
+ * the marker commits if and only if the engine's writes do.
  *
  * Sound because the partition runner applies a block of commands synchronously and waits for
  * every engine's flush before the next block: when an engine calls `transaction`, the commands
@@ -32,8 +34,8 @@ export interface ProgressMarker {
 export function fencedStorage(
   storage: ThreadlineStorage,
   fence: LeaseFence,
-  markers: () => ProgressMarker[],
-  committed: (markers: ProgressMarker[]) => void,
+  block: { key: string; commit: BlockCommit },
+  marker: () => ProgressMarker,
 ): ThreadlineStorage {
   const inner = storage.documents;
   const documents: DocumentStore = {
@@ -52,18 +54,17 @@ export function fencedStorage(
       ),
     find: (collection, query) => inner.find(collection, query),
     transaction<R>(fn: (tx: TransactionContext) => Promise<R>, options?: TransactionOptions): Promise<R> {
-      const written = markers();
+      const joined = block.commit.join(block.key, fn);
+      if (joined !== undefined) return joined;
+      const own = marker();
       return (inner.transaction as NonNullable<DocumentStore['transaction']>)(
         async (tx) => {
           const result = await fn(tx);
-          for (const m of written) await tx.documents.put(PROGRESS_COLLECTION, { ...m });
+          await tx.documents.put(PROGRESS_COLLECTION, { ...own });
           return result;
         },
         { ...options, fence },
-      ).then((result) => {
-        committed(written);
-        return result;
-      });
+      );
     },
   };
   return { ...storage, documents };

@@ -19,6 +19,13 @@ export function gapWaitDefault(leaseTtlMs: number): number {
   return Math.min(2_000, Math.max(50, Math.floor(leaseTtlMs / 4)));
 }
 
+/** The runner's `blockDelay`: `blockDelayMs` on the clock's timer (none without one, or at 0). */
+function blockDelay(o: ParsedWorkerNodeOptions): GapWait | undefined {
+  const clock = o.clock as Partial<TimerClock>;
+  if (o.blockDelayMs === 0 || typeof clock.setTimer !== 'function') return undefined;
+  return { waitMs: o.blockDelayMs, setTimer: clock.setTimer.bind(clock) };
+}
+
 /** Collection of node heartbeats (`{ id: nodeId, seenAt }`), from which nodes derive their fair share. */
 export const NODES_COLLECTION = 'worker_nodes';
 
@@ -366,6 +373,7 @@ class Node implements WorkerNode {
       cases: o.cases,
       snapshotEvery: o.snapshotEvery,
       maxBlock: o.maxBlock,
+      blockDelay: blockDelay(o),
       onFailure: (error) => {
         if (this.#runners.get(p) === runner) void this.#lose(p, runner, error, true);
       },

@@ -52,8 +52,18 @@ export interface WorkerNodeOptions {
   maxPartitions?: number;
   /** Routing snapshot every this many journaled commands (default 1000): bounds recovery time. */
   snapshotEvery?: number;
-  /** At most this many commands per block (one commit per engine; default 500). */
+  /**
+   * At most this many commands per block (default 500). A block is one group commit: one fenced
+   * transaction holds every engine's writes, their outbox rows and the progress markers.
+   */
   maxBlock?: number;
+  /**
+   * How long a partition that was idle waits for more commands before it starts a block (needs a
+   * clock with `setTimer`; default 0: at once). While a block commits, the commands arriving
+   * meanwhile wait anyway and form the next block; this only lets the first block after a pause
+   * collect a burst (fewer, larger commits) at the price of this much latency. At most 1,000 ms.
+   */
+  blockDelayMs?: number;
   /**
    * Bus deliveries only (needs a clock with `setTimer`): how long a command may wait for an
    * earlier command of its partition that has not arrived before its handler call fails with
@@ -99,6 +109,7 @@ export const WorkerNodeOptionsSchema = z
     maxPartitions: z.number().int().min(0).optional(),
     snapshotEvery: z.number().int().min(1).default(1000),
     maxBlock: z.number().int().min(1).max(10_000).default(500),
+    blockDelayMs: z.number().int().min(0).max(1_000).default(0),
     gapWaitMs: z.number().int().min(10).max(600_000).optional(),
     clock: z.custom<Clock>((v) => typeof (v as Clock | undefined)?.now === 'function', 'expected a clock'),
     ids: z.custom<IdGenerator>((v) => typeof (v as IdGenerator | undefined)?.next === 'function').optional(),

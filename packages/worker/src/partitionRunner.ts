@@ -13,6 +13,7 @@ import {
   type ThreadlineStorage,
 } from '@threadline/core';
 import { createRoutingEngine, type RoutingEngine, type RoutingEngineOptions } from '@threadline/routing';
+import { BlockCommit } from './blockCommit.js';
 import type { SequencedCommand } from './command.js';
 import { fencedStorage, PROGRESS_COLLECTION, type ProgressMarker } from './fencedStorage.js';
 import { partitionOf } from './partition.js';
@@ -57,6 +58,8 @@ export interface RunnerConfig {
   cases: WorkerCasesOptions;
   snapshotEvery: number;
   maxBlock: number;
+  /** How long an idle partition waits for more commands before its first block (none: at once). */
+  blockDelay?: GapWait | undefined;
   /** Called once when the runner fails (a commit refused by fencing, a storage error). */
   onFailure: (error: unknown) => void;
 }
@@ -89,10 +92,11 @@ export interface GapWait {
 /**
  * Runs one held partition: its routing engines (one per tenant of the partition) and its case
  * engine, on storage fenced by the partition's lease. Commands are applied in `seq` order, in
- * blocks: a block is applied synchronously, then every engine flushes (each commit also writes
- * that engine's progress marker), then the partition's marker (`resolved`) is written, and only
- * then are the block's callers answered — so a bus acknowledges a command only once its effect is
- * stored, and a redelivered command is recognised by its `seq` and not applied again.
+ * blocks: a block is applied synchronously, then committed as one group commit — every engine's
+ * transaction joins one fenced transaction with the engines' and the partition's progress
+ * markers — and only then are the block's callers answered, so a bus acknowledges a command only
+ * once its effect is stored, and a redelivered command is recognised by its `seq` and not applied
+ * again.
  */
 export class PartitionRunner {
   readonly partition: number;
@@ -109,11 +113,8 @@ export class PartitionRunner {
   #gapReleases = 0;
   /** Engines a block changed (filled by `#apply`). */
   readonly #touched = new Set<Engine>();
-  /**
-   * The partition marker of the block being committed, and the engine whose commit carries it
-   * (the block's last commit, so the marker never commits before another engine's effects).
-   */
-  #closing: { engine: Engine; marker: ProgressMarker; written: boolean } | null = null;
+  /** The group commit of the block in progress (every engine's transaction joins it). */
+  readonly #block = new BlockCommit();
 
   constructor(config: RunnerConfig) {
     this.#c = config;
@@ -159,15 +160,12 @@ export class PartitionRunner {
   async recover(): Promise<void> {
     const c = this.#c;
     const lease = c.lease.name;
-    const markers = (state: Engine) => (): ProgressMarker[] => {
-      const own = { id: `${lease}:${state.key}`, partition: c.partition, seq: state.seq };
-      const closing = this.#closing;
-      return closing !== null && closing.engine === state ? [own, closing.marker] : [own];
-    };
-    const committed = (written: ProgressMarker[]) => {
-      const closing = this.#closing;
-      if (closing !== null && written.includes(closing.marker)) closing.written = true;
-    };
+    const storageOf = (state: Engine) =>
+      fencedStorage(c.storage, c.lease.fence, { key: state.key, commit: this.#block }, () => ({
+        id: `${lease}:${state.key}`,
+        partition: c.partition,
+        seq: state.seq,
+      }));
     await c.storage.documents.defineCollection(PROGRESS_COLLECTION, { indexes: ['partition'] });
     for (const tenantId of c.tenants) {
       if (partitionOf(tenantId, c.partitions) !== c.partition) continue;
@@ -177,7 +175,7 @@ export class PartitionRunner {
         tenantId,
         clock: this.#clock,
         ids: this.#ids(state),
-        storage: fencedStorage(c.storage, c.lease.fence, markers(state), committed),
+        storage: storageOf(state),
         journal: {
           engineId: safe(lease),
           maxBatch: 100_000,
@@ -196,7 +194,7 @@ export class PartitionRunner {
         engineId: safe(lease),
         clock: this.#clock,
         ids: this.#ids(casesState),
-        storage: fencedStorage(c.storage, c.lease.fence, markers(casesState), committed),
+        storage: storageOf(casesState),
       }),
     };
     const engines = [...this.#routing.values(), this.#cases];
@@ -314,6 +312,10 @@ export class PartitionRunner {
   }
 
   async #drain(): Promise<void> {
+    const delay = this.#c.blockDelay;
+    // From idle: let a burst arrive (later blocks collect what arrives while one commits).
+    if (delay !== undefined && this.#ready() < this.#c.maxBlock)
+      await new Promise<void>((resolve) => delay.setTimer(resolve, delay.waitMs));
     while (this.#stopped === null) {
       const block: Waiting[] = [];
       for (let s = this.#resolved + 1; block.length < this.#c.maxBlock; s++) {
@@ -324,34 +326,8 @@ export class PartitionRunner {
       if (block.length === 0) return;
       await this.#preload(block);
       if (this.#stopped !== null) return;
-      // Applied in one synchronous run: the engines' batches are cut only after it.
-      this.#touched.clear();
-      const outcomes = block.map((w) => this.#apply(w.command));
+      const outcomes = await this.#commitBlock(block);
       const last = (block[block.length - 1] as Waiting).command.seq;
-      const marker: ProgressMarker = { id: this.#c.lease.name, partition: this.partition, seq: last };
-      const routing = [...this.#routing.values()].filter((r) => this.#touched.has(r.state));
-      const cases = this.#touched.has(this.#cases.state);
-      if (routing.length === 0) {
-        // Cases alone: their group commit starts after this synchronous run and carries the marker.
-        if (cases) this.#closing = { engine: this.#cases.state, marker, written: false };
-        await this.#cases.engine.flush();
-      } else {
-        // A routing engine commits only when flushed: the others first, then it, with the marker.
-        const final = routing.pop() as { engine: RoutingEngine; state: Engine };
-        await Promise.all([...routing.map((r) => r.engine.flush()), this.#cases.engine.flush()]);
-        this.#closing = { engine: final.state, marker, written: false };
-        await final.engine.flush();
-      }
-      const closing = this.#closing;
-      this.#closing = null;
-      if (closing === null || !closing.written) {
-        // Nothing committed the marker (only refusals or duplicates, or a commit that began early).
-        await this.#c.storage.documents.put(
-          PROGRESS_COLLECTION,
-          { ...marker },
-          { fence: this.#c.lease.fence },
-        );
-      }
       this.#resolved = last;
       this.#blocks++;
       block.forEach((w, i) => {
@@ -359,6 +335,76 @@ export class PartitionRunner {
         for (const x of w.waiters) x.resolve(outcomes[i] as CommandOutcome);
       });
     }
+  }
+
+  /** Commands ready to run now (contiguous from the last resolved one), up to `maxBlock`. */
+  #ready(): number {
+    let n = 0;
+    while (n < this.#c.maxBlock && this.#waiting.has(this.#resolved + 1 + n)) n++;
+    return n;
+  }
+
+  /**
+   * Applies a block synchronously and commits it as one group commit: the block's engines flush,
+   * each engine's transaction joins the block (see {@link BlockCommit}), and one fenced
+   * transaction writes the markers of the engines the block touched and the partition's marker
+   * (`<lease>` = the block's last `seq`) with every engine's writes. Resolves the block's
+   * outcomes once that transaction committed and every engine took note of it.
+   */
+  async #commitBlock(block: Waiting[]): Promise<CommandOutcome[]> {
+    const c = this.#c;
+    // Engine commits from here on join the block (the case engine's starts right after the run).
+    this.#block.open();
+    this.#touched.clear();
+    let outcomes: CommandOutcome[];
+    try {
+      // Applied in one synchronous run: the engines' batches are cut only after it.
+      outcomes = block.map((w) => this.#apply(w.command));
+    } catch (error) {
+      this.#block.abort(error);
+      throw error;
+    }
+    const last = (block[block.length - 1] as Waiting).command.seq;
+    const touched = [...this.#routing.values(), this.#cases].filter((e) => this.#touched.has(e.state));
+    const settled = touched.map(() => ({ failed: false as boolean, error: undefined as unknown }));
+    const flushes = touched.map((e, i) =>
+      e.engine.flush().catch((error: unknown) => {
+        (settled[i] as { failed: boolean; error: unknown }).failed = true;
+        (settled[i] as { failed: boolean; error: unknown }).error = error;
+        throw error;
+      }),
+    );
+    // Each engine either joins the block (it has writes) or its flush settles (nothing to write).
+    await Promise.all(
+      touched.map((e, i) =>
+        Promise.race([
+          this.#block.joinedBy(e.state.key),
+          (flushes[i] as Promise<void>).catch(() => undefined),
+        ]),
+      ),
+    );
+    const failed = settled.find((x) => x.failed);
+    if (failed !== undefined) {
+      this.#block.abort(failed.error);
+      await Promise.allSettled(flushes);
+      throw failed.error;
+    }
+    const lease = c.lease.name;
+    const markers: ProgressMarker[] = [
+      ...touched.map((e) => ({ id: `${lease}:${e.state.key}`, partition: this.partition, seq: e.state.seq })),
+      { id: lease, partition: this.partition, seq: last },
+    ];
+    try {
+      // The case engine first: its appends come last in its own transaction function, and a
+      // routing journal's commit is one append; the append lock is taken as late as possible.
+      await this.#block.commit(c.storage, c.lease.fence, markers, (key) => (key === 'cases' ? 0 : 1));
+    } catch (error) {
+      await Promise.allSettled(flushes);
+      throw error;
+    }
+    // The engines deliver their events and settle their bookkeeping once their commit resolved.
+    await Promise.all(flushes);
+    return outcomes;
   }
 
   /**

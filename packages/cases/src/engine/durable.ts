@@ -1,4 +1,5 @@
 import {
+  type DocumentInput,
   declarePersonalData,
   type EventEnvelope,
   isThreadlineError,
@@ -168,10 +169,11 @@ function absorb(s: EngineState, batch: CommitBatch): void {
 }
 
 /**
- * Commits a batch in one transaction: each case document with `expectedVersion`, its new audit-
- * stream events with the stream's `expectedVersion`, its deadline row when it moved, the metric
- * sequence counter of each tenant in the batch when it moved, and every event of the batch into
- * the outbox. Only then are the events delivered (bus and subscribers)
+ * Commits a batch in one transaction: each case document with `expectedVersion` (one `putMany`),
+ * its deadline row when it moved (the new rows in one `putMany`), the metric sequence counter of
+ * each tenant in the batch when it moved, every event of the batch into the outbox, and last each
+ * case's new audit-stream events with the stream's `expectedVersion` (appends last: on
+ * PostgreSQL the first append takes the append lock, held until the commit). Only then are the events delivered (bus and subscribers)
  * and closed cases evicted. A case document rewritten by someone else (an erasure) is re-read,
  * its stored personal fields adopted, and the batch rebuilt; any other failure marks the engine
  * broken (commands refuse with `ADAPTER`; a fresh engine's `recover()` resumes from the store).
@@ -212,6 +214,23 @@ export async function commitBatch(s: EngineState, batch: CommitBatch): Promise<v
             { expectedVersions: items.map((it) => it.entry.storedVersion ?? 0) },
           );
           const out = written.map((d) => d.version);
+          // Deadline rows, counters and outbox rows before the audit appends: an append may take
+          // the store's append lock until the commit (PostgreSQL), so it comes last, and the
+          // outbox row can ride with the first append (one statement on PostgreSQL).
+          const deadlines: DocumentInput[] = [];
+          for (const it of items) {
+            if (it.due === it.entry.dueCommitted) continue;
+            const c = it.entry.sla.case;
+            // Only cases with due work have a row: rows do not pile up with every case handled.
+            if (it.due === null) {
+              await tx.documents.delete(CASE_DEADLINES_COLLECTION, c.id, { tenantId: c.tenantId });
+            } else deadlines.push({ id: c.id, tenantId: c.tenantId, caseId: c.id, dueAt: it.due });
+          }
+          if (deadlines.length > 0) await putMany(tx.documents, CASE_DEADLINES_COLLECTION, deadlines);
+          for (const tenantId of seqRows) {
+            await tx.documents.put(CASE_COUNTERS_COLLECTION, { id: s.seqRow, tenantId, next: seq });
+          }
+          if (events.length > 0) await tx.outbox.add(events);
           for (const it of items) {
             const c = it.entry.sla.case;
             if (it.history.length > 0) {
@@ -220,24 +239,7 @@ export async function commitBatch(s: EngineState, batch: CommitBatch): Promise<v
                 expectedVersion: it.entry.streamVersion ?? 0,
               });
             }
-            if (it.due !== it.entry.dueCommitted) {
-              // Only cases with due work have a row: rows do not pile up with every case handled.
-              if (it.due === null) {
-                await tx.documents.delete(CASE_DEADLINES_COLLECTION, c.id, { tenantId: c.tenantId });
-              } else {
-                await tx.documents.put(CASE_DEADLINES_COLLECTION, {
-                  id: c.id,
-                  tenantId: c.tenantId,
-                  caseId: c.id,
-                  dueAt: it.due,
-                });
-              }
-            }
           }
-          for (const tenantId of seqRows) {
-            await tx.documents.put(CASE_COUNTERS_COLLECTION, { id: s.seqRow, tenantId, next: seq });
-          }
-          if (events.length > 0) await tx.outbox.add(events);
           return out;
         });
         items.forEach((it, i) => {
