@@ -46,6 +46,13 @@ function qp(bytes: Uint8Array, nl: string): string {
 function encodeBody(leaf: Leaf, nl: string): Buffer {
   switch (leaf.encoding) {
     case 'base64':
+      // Odd lengths: every line encoded alone, padded mid-body as some mailers do.
+      if (leaf.body.length % 2 === 1) {
+        const lines: string[] = [];
+        for (let i = 0; i < leaf.body.length; i += 50)
+          lines.push(Buffer.from(leaf.body.subarray(i, i + 50)).toString('base64'));
+        return Buffer.from(lines.join(nl), 'latin1');
+      }
       return Buffer.from(
         Buffer.from(leaf.body)
           .toString('base64')
