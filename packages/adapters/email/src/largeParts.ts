@@ -46,6 +46,8 @@ const DASH = 0x2d;
 const FIELD_START = /^(?:From |[!-9;-~]*[ \t]*:)/;
 const MAX_PARTS = 10_000;
 const MAX_DEPTH = 256;
+/** postal-mime's own header budget; past it the message is refused there anyway. */
+const MAX_HEADER_BYTES = 2 * 1024 * 1024;
 
 const isWsp = (b: number | undefined) => b === 0x20 || b === 0x09;
 
@@ -105,6 +107,7 @@ export function skeletonOf(raw: Uint8Array, maxBytes: number): Skeleton | undefi
   const root = newNode(undefined);
   let current = root;
   let unsupported = false;
+  let headerBytes = 0;
 
   const endHeaders = (node: Node, bodyStart: number) => {
     node.state = 'body';
@@ -217,6 +220,8 @@ export function skeletonOf(raw: Uint8Array, maxBytes: number): Skeleton | undefi
         again = true;
         continue;
       }
+      headerBytes += Math.max(length, 64);
+      if (headerBytes > MAX_HEADER_BYTES) unsupported = true;
       current.headers.push(text);
     }
     pos = next;

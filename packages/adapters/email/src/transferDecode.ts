@@ -61,6 +61,13 @@ class Output {
       if (this.pos === CHUNK) this.flush();
     }
   }
+  /** Hands a chunk the caller will not touch again straight out, after what is buffered. */
+  take(chunk: Uint8Array): void {
+    this.size += chunk.byteLength;
+    if (this.counting) return;
+    this.flush();
+    this.ready.push(chunk);
+  }
   flush(): void {
     if (this.pos === 0) return;
     this.ready.push(this.buffer.subarray(0, this.pos));
@@ -178,7 +185,8 @@ function* base64(raw: Uint8Array, range: BodyRange, out: Output): Generator<Uint
     const usable = count % 4 === 1 ? count - 1 : count;
     if (usable > 0) {
       const bytes = Buffer.from(scratch.toString('latin1', 0, usable), 'base64');
-      out.bytes(bytes, 0, bytes.byteLength);
+      if (bytes.byteLength >= 16 * 1024) out.take(bytes);
+      else out.bytes(bytes, 0, bytes.byteLength);
     }
   };
   for (let i = range.start; i < range.end; i++) {
