@@ -242,6 +242,8 @@ export function skeletonOf(raw: Uint8Array, maxBytes: number): Skeleton | undefi
     .sort((a, b) => a.range.start - b.range.start);
   if (large.length === 0) return undefined;
 
+  // Unguessable, so no part of a crafted mail can pose as a marker (an id, not behaviour: the
+  // result does not depend on it).
   const nonce = randomBytes(9).toString('hex');
   const chunks: Uint8Array[] = [];
   const parts: LargePart[] = [];
