@@ -2,10 +2,12 @@ import { createHash } from 'node:crypto';
 import { type Instant, ThreadlineError, toMillis } from '@threadline/core';
 import type { InboundMessage } from '@threadline/core/channels';
 import PostalMime, { type Address } from 'postal-mime';
-import { type AttachmentSink, toAttachment } from './attachments.js';
+import { type AttachmentSink, type AttachmentSource, toAttachment } from './attachments.js';
 import { dkimPassFromHeaders } from './authentication.js';
 import { repairWindows1252 } from './c1.js';
+import { type LargePart, type Skeleton, skeletonOf } from './largeParts.js';
 import { toInboundMessage } from './normalise.js';
+import { decodedChunks, decodedSize } from './transferDecode.js';
 
 /** Options for {@link parseEmail}. */
 export interface ParseEmailOptions {
@@ -25,9 +27,72 @@ export interface ParseEmailOptions {
   trustedAuthServId?: string;
   /** Larger input is refused with `CAPACITY` before parsing (default 40 MiB). */
   maxBytes?: number;
+  /**
+   * A part whose encoded body is larger than this many bytes (default 5 MiB; a positive
+   * integer) is not decoded whole: it becomes an attachment from its headers, its size is counted
+   * from the encoded body, and an `attachmentSink` reads its bytes decoded chunk by chunk from
+   * `file.stream()`. Text and HTML bodies are always decoded.
+   */
+  maxAttachmentBytes?: number;
 }
 
 const DEFAULT_MAX_BYTES = 40 * 1024 * 1024;
+const DEFAULT_MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024;
+
+type Parsed = Awaited<ReturnType<typeof PostalMime.parse>>;
+
+function invalidOption(path: string, message: string): ThreadlineError {
+  return new ThreadlineError('VALIDATION', `email: ${message}`, {
+    issues: [{ path: [path], message, code: 'custom' }],
+    details: { status: 400 },
+  });
+}
+
+async function postal(input: Uint8Array | ReadableStream<Uint8Array>): Promise<Parsed> {
+  try {
+    return await PostalMime.parse(input, { attachmentEncoding: 'arraybuffer' });
+  } catch (cause) {
+    throw new ThreadlineError('VALIDATION', 'email: not a parseable MIME message', {
+      cause,
+      issues: [{ path: ['raw'], message: 'not a parseable MIME message', code: 'custom' }],
+      details: { status: 400 },
+    });
+  }
+}
+
+function streamOf(chunks: Uint8Array[]): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    start(controller) {
+      for (const chunk of chunks) controller.enqueue(chunk);
+      controller.close();
+    },
+  });
+}
+
+function asBytes(content: unknown): Uint8Array {
+  return content instanceof Uint8Array ? content : new Uint8Array(content as ArrayBuffer);
+}
+
+/**
+ * Which attachment of the skeleton's parse stands for which large part; `undefined` unless every
+ * marker came back as exactly one attachment and none leaked into the text.
+ */
+function placeholders(parsed: Parsed, skeleton: Skeleton): Map<number, LargePart> | undefined {
+  if (parsed.text?.includes(skeleton.nonce) || parsed.html?.includes(skeleton.nonce)) return undefined;
+  const byMarker = new Map(skeleton.parts.map((p) => [Buffer.from(p.expected).toString('latin1'), p]));
+  const found = new Map<number, LargePart>();
+  const used = new Set<LargePart>();
+  for (const [i, a] of parsed.attachments.entries()) {
+    const content = asBytes(a.content);
+    if (content.byteLength > 64) continue;
+    const part = byMarker.get(Buffer.from(content).toString('latin1'));
+    if (part === undefined) continue;
+    if (used.has(part)) return undefined;
+    used.add(part);
+    found.set(i, part);
+  }
+  return used.size === skeleton.parts.length ? found : undefined;
+}
 
 function firstMailbox(addresses: Address | Address[] | undefined): { address?: string; name?: string } {
   const list = addresses === undefined ? [] : Array.isArray(addresses) ? addresses : [addresses];
@@ -84,16 +149,25 @@ export async function parseEmail(
       details: { status: 413, size: bytes.byteLength, maxBytes: max },
     });
   }
-  let parsed: Awaited<ReturnType<typeof PostalMime.parse>>;
-  try {
-    parsed = await PostalMime.parse(bytes, { attachmentEncoding: 'arraybuffer' });
-  } catch (cause) {
-    throw new ThreadlineError('VALIDATION', 'email: not a parseable MIME message', {
-      cause,
-      issues: [{ path: ['raw'], message: 'not a parseable MIME message', code: 'custom' }],
-      details: { status: 400 },
-    });
+  const limit = options.maxAttachmentBytes ?? DEFAULT_MAX_ATTACHMENT_BYTES;
+  if (!Number.isSafeInteger(limit) || limit < 1) {
+    throw invalidOption('maxAttachmentBytes', 'maxAttachmentBytes must be a positive integer');
   }
+  // Large bodies are left out of postal-mime's input (see largeParts.ts); when the skeleton does
+  // not parse back to one attachment per left-out body, the whole message is parsed instead.
+  const skeleton = skeletonOf(bytes, limit);
+  let parsed: Parsed | undefined;
+  let large: Map<number, LargePart> | undefined;
+  if (skeleton !== undefined) {
+    try {
+      parsed = await postal(streamOf(skeleton.chunks));
+      large = placeholders(parsed, skeleton);
+    } catch {
+      large = undefined;
+    }
+    if (large === undefined) parsed = undefined;
+  }
+  parsed ??= await postal(bytes);
   const headers = new Map<string, string>();
   for (const h of parsed.headers) if (!headers.has(h.key)) headers.set(h.key, h.value);
   const sender = firstMailbox(parsed.from ?? parsed.sender);
@@ -103,22 +177,25 @@ export async function parseEmail(
   const messageKey = parsed.messageId?.replace(/^<|>$/g, '') || fallbackId();
   const attachments = [];
   let index = 0;
-  for (const a of parsed.attachments) {
+  for (const [i, a] of parsed.attachments.entries()) {
     index += 1;
-    const content = a.content instanceof Uint8Array ? a.content : new Uint8Array(a.content as ArrayBuffer);
-    attachments.push(
-      await toAttachment(
-        {
-          id: `${messageKey}/${index}`.slice(0, 500),
-          filename: repairWindows1252(a.filename ?? undefined),
-          contentType: a.mimeType,
-          contentId: a.contentId,
-          inline: a.disposition === 'inline' || a.related === true,
-          content,
-        },
-        options.attachmentSink,
-      ),
-    );
+    const part = large?.get(i);
+    const meta = {
+      id: `${messageKey}/${index}`.slice(0, 500),
+      filename: repairWindows1252(a.filename ?? undefined),
+      contentType: a.mimeType,
+      contentId: a.contentId,
+      inline: a.disposition === 'inline' || a.related === true,
+    };
+    const source: AttachmentSource =
+      part === undefined
+        ? { ...meta, content: asBytes(a.content) }
+        : {
+            ...meta,
+            size: decodedSize(bytes, part.range, part.encoding),
+            chunks: () => decodedChunks(bytes, part.range, part.encoding),
+          };
+    attachments.push(await toAttachment(source, options.attachmentSink));
   }
   const metadata: Record<string, unknown> = {};
   const cc = (parsed.cc ?? []).flatMap((a) =>
