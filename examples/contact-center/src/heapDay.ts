@@ -3,21 +3,24 @@
 // DevTools → Memory) and the report JSON. Measures memory, not speed (the profiler costs time).
 //
 //   node --expose-gc --conditions=@threadline/source --import tsx src/heapDay.ts \
-//     --agents=100 --interactions=10000 --dir=/tmp/heap
+//     --agents=100 --interactions=10000 --dir=/tmp/heap [--conversation-retention-ms=off|<ms>]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildDayReport } from '@threadline/testing';
-import { simulateDemoDay } from './simulation.js';
+import { DEMO_CONVERSATION_RETENTION_MS, simulateDemoDay } from './simulation.js';
 
 const { values } = parseArgs({
   options: {
     agents: { type: 'string', default: '100' },
     interactions: { type: 'string', default: '10000' },
     dir: { type: 'string', default: '.' },
+    // `off`: the store keeps every conversation (the demo's store before retention).
+    'conversation-retention-ms': { type: 'string', default: String(DEMO_CONVERSATION_RETENTION_MS) },
   },
 });
+const retention = values['conversation-retention-ms'] as string;
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) throw new Error('run with node --expose-gc');
 const dir = values.dir as string;
@@ -29,6 +32,7 @@ const cpuStart = process.cpuUsage();
 const day = await simulateDemoDay({
   agents: Number(values.agents),
   interactions: Number(values.interactions),
+  ...(retention === 'off' ? {} : { conversationRetentionMs: Number(retention) }),
 });
 gc();
 const heapUsed = process.memoryUsage().heapUsed;

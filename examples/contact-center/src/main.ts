@@ -8,7 +8,7 @@ import { buildDayReport, localClock, TIME_ZONE } from '@threadline/testing';
 import { type CliResult, parseCli, USAGE, UsageError } from './cli.js';
 import { createProgressRenderer } from './progress.js';
 import { formatReport, writeHtmlReport } from './report.js';
-import { simulateDemoDay } from './simulation.js';
+import { DEMO_CONVERSATION_RETENTION_MS, simulateDemoDay } from './simulation.js';
 
 // pnpm passes a lone `--` through when the user writes `pnpm demo -- --agents 20`.
 const args = process.argv.slice(2).filter((a, i) => !(i === 0 && a === '--'));
@@ -40,7 +40,10 @@ const bar = createProgressRenderer({
 });
 const day = await simulateDemoDay({
   ...cli.options,
-  ...(durable === undefined ? {} : { storage: durable.storage }),
+  // On memory the store forgets closed conversations after an hour (see simulation.ts).
+  ...(durable === undefined
+    ? { conversationRetentionMs: DEMO_CONVERSATION_RETENTION_MS }
+    : { storage: durable.storage }),
   onProgress: (p) => bar.update(p),
 });
 await durable?.close();

@@ -23,6 +23,12 @@ describe('the report of a fixed day', () => {
     expect(`${JSON.stringify(report, null, 2)}\n`).toBe(readFileSync(fixture, 'utf8'));
   }, 120_000);
 
+  it('is identical to the fixture when the store forgets closed conversations at once', async () => {
+    // The report reads no closed conversation: a zero retention window changes nothing in it.
+    const report = buildDayReport(await simulateDay({ ...DAY, conversationRetentionMs: 0 }));
+    expect(`${JSON.stringify(report, null, 2)}\n`).toBe(readFileSync(fixture, 'utf8'));
+  }, 120_000);
+
   it('without the outage journey, is the day before it byte for byte (with outage: null)', async () => {
     const report = buildDayReport(await simulateDay({ ...DAY, outage: false }));
     expect(`${JSON.stringify(report, null, 2)}\n`).toBe(readFileSync(withoutOutage, 'utf8'));

@@ -1,3 +1,4 @@
+import { createMemoryStorage } from '@threadline/adapter-memory';
 import { createRandom, isThreadlineError } from '@threadline/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -51,6 +52,8 @@ describe('simulateDay', () => {
       [{ interactions: 0 }, 'interactions'],
       [{ date: '2026-13-45' }, 'date'],
       [{ seed: 1.5 }, 'seed'],
+      [{ conversationRetentionMs: -1 }, 'conversationRetentionMs'],
+      [{ conversationRetentionMs: 0, storage: createMemoryStorage() }, 'conversationRetentionMs'],
     ] as const) {
       const error = await simulateDay(options).catch((e: unknown) => e);
       expect(isThreadlineError(error, 'VALIDATION'), JSON.stringify(options)).toBe(true);

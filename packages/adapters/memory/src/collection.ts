@@ -138,8 +138,10 @@ export class TenantSlice {
   readonly #uniqueDefs: UniqueDef[] = [];
   readonly #rangeIndexes: { parts: readonly string[]; index: RangeIndex }[] = [];
   #sorted: string[] | undefined;
+  readonly #collection: Collection;
 
   constructor(collection: Collection) {
+    this.#collection = collection;
     for (const f of collection.fields) this.addIndex(f);
     for (const u of collection.unique) this.addUnique(u);
     for (const f of collection.ranges) this.addRange(f);
@@ -266,6 +268,7 @@ export class TenantSlice {
       }
       if (value !== undefined) r.index.insert(value, id);
     }
+    this.#collection.onWrite?.(doc);
   }
 
   remove(id: string): void {
@@ -291,6 +294,8 @@ export class Collection {
   readonly unique: UniqueIndex[] = [];
   readonly ranges = new Set<string>();
   readonly tenants = new Map<string, TenantSlice>();
+  /** Told of every document written to the collection (the store's retention watches with it). */
+  onWrite: ((doc: StoredDocument) => void) | undefined;
 
   slice(tenantId: string, create: true): TenantSlice;
   slice(tenantId: string, create: false): TenantSlice | undefined;

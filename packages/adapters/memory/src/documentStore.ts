@@ -2,6 +2,7 @@ import {
   type AdapterCapabilities,
   assertCollectionName,
   assertKey,
+  type Clock,
   type CollectionDefinition,
   conflictError,
   type DeleteOptions,
@@ -26,6 +27,7 @@ import type { MemoryEventLog } from './eventLog.js';
 import { frozenCopy } from './freeze.js';
 import type { MemoryLeaseStore } from './leaseStore.js';
 import type { MemoryOutbox } from './outbox.js';
+import { ClosedConversationSweeper, checkRetention, type MemoryRetentionOptions } from './retention.js';
 import { documentDraft, documentKey, prepareMany } from './storedDocument.js';
 import { runTransaction, type TransactionHost } from './transaction.js';
 
@@ -47,6 +49,14 @@ export interface MemoryDocumentStoreOptions {
   events?: MemoryEventLog;
   /** Lease store that `fence` options are checked against (set by `createMemoryStorage`). */
   leases?: MemoryLeaseStore;
+  /**
+   * What the store forgets, and when (default: nothing; every document stays until deleted).
+   * `{ closedConversations: { closedForMs } }` removes a closed conversation and its messages
+   * `closedForMs` after it closed; see the package README for what readers then see.
+   */
+  retention?: MemoryRetentionOptions;
+  /** The clock retention windows are measured on (default: the system clock). */
+  clock?: Clock;
 }
 
 const NO_IDS: ReadonlySet<string> = new Set();
@@ -65,8 +75,16 @@ export class MemoryDocumentStore implements DocumentStore {
   readonly #leases: MemoryLeaseStore | undefined;
   /** What transactions read and write through (made on the first transaction). */
   #txHost: TransactionHost | undefined;
+  /** Evicts closed conversations when `retention.closedConversations` is set. */
+  readonly #sweeper: ClosedConversationSweeper | undefined;
 
   constructor(options: MemoryDocumentStoreOptions = {}) {
+    const closed =
+      options.retention === undefined ? undefined : checkRetention(options.retention).closedConversations;
+    this.#sweeper =
+      closed === undefined
+        ? undefined
+        : new ClosedConversationSweeper(closed, options.clock, (name) => this.#collection(name));
     this.#outbox = options.outbox;
     this.#events = options.events;
     this.#leases = options.leases;
@@ -79,6 +97,17 @@ export class MemoryDocumentStore implements DocumentStore {
       fencing: options.leases !== undefined,
     };
     for (const [name, def] of Object.entries(options.collections ?? {})) this.#define(name, def);
+    // The sweeper finds a conversation's messages through this index.
+    if (this.#sweeper) this.#define(this.#sweeper.messages, { indexes: ['conversationId'] });
+  }
+
+  /**
+   * Removes what the retention options say is due now (closed conversations past their window,
+   * with their messages) and returns how many conversations went. Writes and transactions sweep
+   * before they run, so a host only calls this to free memory while it writes nothing.
+   */
+  sweep(): number {
+    return this.#sweeper?.sweep() ?? 0;
   }
 
   async defineCollection(collection: string, definition: CollectionDefinition): Promise<void> {
@@ -144,6 +173,7 @@ export class MemoryDocumentStore implements DocumentStore {
     document: DocumentInput,
     options?: PutOptions,
   ): T {
+    this.#sweeper?.sweep();
     assertCollectionName(collection);
     const expectedVersion = options?.expectedVersion;
     const key = documentKey(document, expectedVersion);
@@ -181,6 +211,7 @@ export class MemoryDocumentStore implements DocumentStore {
     documents: readonly DocumentInput[],
     options?: PutManyOptions,
   ): T[] {
+    this.#sweeper?.sweep();
     const entries = validatePutMany(collection, documents, options);
     const coll = this.#collections.get(collection);
     const previous = entries.map((e) => coll?.slice(e.tenantId, false)?.docs.get(e.id));
@@ -227,6 +258,7 @@ export class MemoryDocumentStore implements DocumentStore {
   }
 
   async transaction<R>(fn: (tx: TransactionContext) => Promise<R>, options?: TransactionOptions): Promise<R> {
+    this.#sweeper?.sweep();
     const fence = options?.fence;
     if (fence !== undefined) this.#fenced().assertFence(fence);
     this.#txHost ??= {
@@ -260,11 +292,14 @@ export class MemoryDocumentStore implements DocumentStore {
   /** Replaces the whole content with a snapshot made by {@link MemoryDocumentStore.snapshot | snapshot()}. */
   restore(snapshot: DocumentStoreSnapshot): void {
     this.#collections.clear();
+    // The restored closed conversations are noted again as they are written back.
+    this.#sweeper?.clear();
     for (const [name, { indexes, unique, ranges, documents }] of Object.entries(snapshot.collections)) {
       this.#define(name, { indexes, ...(unique ? { unique } : {}), ...(ranges ? { ranges } : {}) });
       const coll = this.#collection(name);
       for (const doc of documents) coll.slice(doc.tenantId, true).write(frozenCopy(doc));
     }
+    if (this.#sweeper) this.#define(this.#sweeper.messages, { indexes: ['conversationId'] });
   }
 
   #define(collection: string, definition: CollectionDefinition): void {
@@ -305,7 +340,11 @@ export class MemoryDocumentStore implements DocumentStore {
 
   #collection(name: string): Collection {
     let c = this.#collections.get(name);
-    if (!c) this.#collections.set(name, (c = new Collection()));
+    if (!c) {
+      this.#collections.set(name, (c = new Collection()));
+      const sweeper = this.#sweeper;
+      if (sweeper && name === sweeper.conversations) c.onWrite = (doc) => sweeper.noteWrite(doc);
+    }
     return c;
   }
 }

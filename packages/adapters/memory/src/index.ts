@@ -12,6 +12,7 @@ export {
   type MemoryLeaseStoreOptions,
 } from './leaseStore.js';
 export { createMemoryOutbox, MemoryOutbox, type OutboxSnapshot } from './outbox.js';
+export type { ClosedConversationRetention, MemoryRetentionOptions } from './retention.js';
 export {
   createMemoryStorage,
   type MemoryStorage,

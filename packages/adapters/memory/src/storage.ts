@@ -8,6 +8,7 @@ import {
 import { type EventLogSnapshot, MemoryEventLog } from './eventLog.js';
 import { MemoryLeaseStore } from './leaseStore.js';
 import { MemoryOutbox, type OutboxSnapshot } from './outbox.js';
+import type { MemoryRetentionOptions } from './retention.js';
 
 /** The JSON image of a whole memory storage, written by `saveToFile`. */
 export interface MemoryStorageSnapshot {
@@ -38,8 +39,15 @@ export interface MemoryStorage extends ThreadlineStorage {
 /** Options for {@link createMemoryStorage}. */
 export interface MemoryStorageOptions {
   collections?: MemoryDocumentStoreOptions['collections'];
-  /** The clock leases expire by (default: the system clock). */
+  /** The clock leases expire by and retention windows are measured on (default: the system clock). */
   clock?: Clock;
+  /**
+   * What the store forgets, and when (default: nothing). With
+   * `{ closedConversations: { closedForMs } }` a conversation whose `status` is `'closed'` leaves
+   * the document store, with its messages, `closedForMs` after its `closedAt`: memory then follows
+   * the open conversations and the recent window, not every conversation ever held.
+   */
+  retention?: MemoryRetentionOptions;
 }
 
 function checkSnapshot(value: unknown): MemoryStorageSnapshot {
@@ -85,6 +93,8 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): MemoryS
     events,
     leases,
     ...(options.collections ? { collections: options.collections } : {}),
+    ...(options.retention !== undefined ? { retention: options.retention } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   const storage: MemoryStorage = {
     documents,

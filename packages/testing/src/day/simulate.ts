@@ -7,6 +7,7 @@ import {
   type Schedulable,
   Scheduler,
   type StoredDocument,
+  ThreadlineError,
   type ZoneRules,
   zoneRules,
 } from '@threadline/core';
@@ -58,6 +59,11 @@ const ScalarOptionsSchema = z.object({
     .regex(/^\d{4}-\d{2}-\d{2}$/, 'date must be a calendar date YYYY-MM-DD')
     .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)), 'date must be a calendar date YYYY-MM-DD'),
   timeZone: z.string().min(1),
+  conversationRetentionMs: z
+    .number()
+    .int()
+    .min(0, 'conversationRetentionMs must be an integer number of ms ≥ 0')
+    .optional(),
 });
 
 /**
@@ -81,9 +87,26 @@ export async function simulateDay(options: DayOptions = {}): Promise<DayResult> 
       seed: options.seed ?? 2026,
       date: options.date ?? '2026-06-16',
       timeZone: options.timeZone ?? TIME_ZONE,
+      ...(options.conversationRetentionMs === undefined
+        ? {}
+        : { conversationRetentionMs: options.conversationRetentionMs }),
     },
     'day options',
   );
+  if (opts.conversationRetentionMs !== undefined && options.storage !== undefined)
+    throw new ThreadlineError(
+      'VALIDATION',
+      'Invalid day options: conversationRetentionMs applies to the memory storage only; give the storage its own retention',
+      {
+        issues: [
+          {
+            path: ['conversationRetentionMs'],
+            message: 'not allowed with storage',
+            code: 'conflicting_options',
+          },
+        ],
+      },
+    );
   const zone = zoneRules(opts.timeZone);
   const openAt = localInstant(zone, opts.date, '08:00');
   const closeAt = localInstant(zone, opts.date, '20:00');
@@ -99,6 +122,9 @@ export async function simulateDay(options: DayOptions = {}): Promise<DayResult> 
     timeZone: opts.timeZone,
     ...(options.config ? { config: options.config } : {}),
     ...(options.storage ? { storage: options.storage } : {}),
+    ...(opts.conversationRetentionMs === undefined
+      ? {}
+      : { conversationRetentionMs: opts.conversationRetentionMs }),
   });
   const { clock, bus, routing, cases, insights, settle } = engines;
   const taxonomy = buildTaxonomy();
@@ -341,7 +367,13 @@ export async function simulateDay(options: DayOptions = {}): Promise<DayResult> 
   progress(true);
 
   return {
-    options: opts,
+    options: {
+      agents: opts.agents,
+      interactions: opts.interactions,
+      seed: opts.seed,
+      date: opts.date,
+      timeZone: opts.timeZone,
+    },
     textSource: { kind: text.kind, origin: text.origin },
     openAt,
     closeAt,

@@ -43,6 +43,16 @@ export interface DayOptions {
    * contacted about its topic; `false` turns it off. Options: the model's shares (seeded).
    */
   outage?: OutageOptions | false;
+  /**
+   * With the default memory storage: how long (ms) a closed conversation and its customer
+   * messages stay in the store after the contact ended, through the memory adapter's
+   * `retention.closedConversations` on the day's clock. Default: kept all day. Memory then grows
+   * with the open and recently closed conversations, not with every contact of the day; the report
+   * does not read closed conversations, so it is the same, but the handoff packets' count of the
+   * customer's recent conversations only sees those still kept. Not allowed with `storage` (give
+   * that store its own retention).
+   */
+  conversationRetentionMs?: number;
 }
 
 /** The demand of one day: the people behind the contacts and the contacts, sorted by time. */

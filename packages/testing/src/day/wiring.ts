@@ -63,6 +63,8 @@ export function wireEngines(options: {
   timeZone: string;
   config?: CenterConfiguration;
   storage?: ThreadlineStorage;
+  /** The memory storage's `retention.closedConversations.closedForMs` (memory only). */
+  conversationRetentionMs?: number;
 }) {
   const config = options.config ?? {};
   const clock = new ManualClock(options.openAt - 60_000);
@@ -76,7 +78,14 @@ export function wireEngines(options: {
       : noteCommits(options.storage, () => {
           committed = true;
         });
-  const storage = durable ?? createMemoryStorage();
+  const storage =
+    durable ??
+    (options.conversationRetentionMs === undefined
+      ? createMemoryStorage()
+      : createMemoryStorage({
+          clock,
+          retention: { closedConversations: { closedForMs: options.conversationRetentionMs } },
+        }));
   // The simulation reads and writes documents directly. In memory, identity publishes to the bus
   // after each commit (the document store alone, no outbox relay to drive); with a durable
   // storage every engine commits its events to the outbox and a relay feeds the bus.
