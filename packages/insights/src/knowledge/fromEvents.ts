@@ -1,5 +1,6 @@
 import { parseInput } from '@threadline/core';
 import { z } from 'zod';
+import { EventListSchema } from '../eventInput.js';
 import type { KnowledgeConversation } from './knowledgeGaps.js';
 
 /** The event fields {@link knowledgeConversationsFromEvents} reads (any event envelope has them). */
@@ -16,18 +17,6 @@ export interface KnowledgeFromEventsOptions {
   /** Only this tenant's events (default: all; conversations of different tenants stay apart). */
   tenantId?: string;
 }
-
-const EventsSchema = z.array(
-  z
-    .object({
-      id: z.string().min(1),
-      type: z.string().min(1),
-      occurredAt: z.number().finite(),
-      tenantId: z.string().optional(),
-      payload: z.unknown(),
-    })
-    .passthrough(),
-);
 
 const OptionsSchema = z.object({ tenantId: z.string().min(1).optional() }).strict();
 
@@ -71,7 +60,7 @@ export function knowledgeConversationsFromEvents(
   options: KnowledgeFromEventsOptions = {},
 ): KnowledgeConversation[] {
   const o = parseInput(OptionsSchema, options, 'knowledgeConversationsFromEvents options');
-  const list = parseInput(EventsSchema, events, 'knowledgeConversationsFromEvents events');
+  const list = parseInput(EventListSchema, events, 'knowledgeConversationsFromEvents events');
   const byKey = new Map<string, Building>();
   const customerMessage = (b: Building, text: unknown, at: unknown) => {
     if (typeof text !== 'string' || text.trim().length === 0) return;

@@ -1,5 +1,6 @@
 import { type DurationInput, DurationSchema, parseInput } from '@threadline/core';
 import { z } from 'zod';
+import { EventListSchema } from '../eventInput.js';
 import type { ExperimentEvent } from './journeyExperiment.js';
 import { InstantSchema, type KpiResult, ratio } from './result.js';
 
@@ -44,18 +45,6 @@ const Schema = z
   })
   .strict();
 
-const EventsSchema = z.array(
-  z
-    .object({
-      id: z.string().min(1),
-      type: z.string().min(1),
-      occurredAt: z.number().finite(),
-      tenantId: z.string().optional(),
-      payload: z.unknown(),
-    })
-    .passthrough(),
-);
-
 interface Session {
   conversationId: string;
   customerId: string | undefined;
@@ -90,7 +79,7 @@ export function botContainment(
   options: BotContainmentOptions = {},
 ): BotContainmentResult {
   const o = parseInput(Schema, options, 'botContainment options');
-  const list = parseInput(EventsSchema, events, 'botContainment events');
+  const list = parseInput(EventListSchema, events, 'botContainment events');
   const window = o.repeatWindow ?? 7 * 86_400_000;
   const sessions = new Map<string, Session>();
   const contacts = new Map<string, number[]>();

@@ -1,5 +1,6 @@
 import { type DurationInput, DurationSchema, parseInput } from '@threadline/core';
 import { z } from 'zod';
+import { EventListSchema } from '../eventInput.js';
 import { type ProportionGroup, type TwoProportionResult, twoProportionTest } from './proportions.js';
 import { InstantSchema } from './result.js';
 
@@ -41,18 +42,6 @@ export interface JourneyExperimentResult extends TwoProportionResult {
   /** Customer ids per group, with `includeIds`. */
   ids?: { treatment: string[]; control: string[]; withOutcome: string[]; pending: string[] };
 }
-
-const EventsSchema = z.array(
-  z
-    .object({
-      id: z.string().min(1),
-      type: z.string().min(1),
-      occurredAt: z.number().finite(),
-      tenantId: z.string().optional(),
-      payload: z.unknown(),
-    })
-    .passthrough(),
-);
 
 const Patterns = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
 const BaseShape = {
@@ -235,7 +224,7 @@ export function journeyConversion(
   options: JourneyExperimentOptions & { outcome: string | string[] },
 ): JourneyExperimentResult {
   const o = parseInput(ConversionSchema, options, 'journeyConversion options');
-  return tally(parseInput(EventsSchema, events, 'journeyConversion events'), o, o.outcome).result;
+  return tally(parseInput(EventListSchema, events, 'journeyConversion events'), o, o.outcome).result;
 }
 
 /** Result of {@link journeyDeflection}: the contact rates compared, and the contacts avoided. */
@@ -268,7 +257,7 @@ export function journeyDeflection(
 ): JourneyDeflectionResult {
   const o = parseInput(DeflectionSchema, options, 'journeyDeflection options');
   const { result, treatmentEvents, controlEvents } = tally(
-    parseInput(EventsSchema, events, 'journeyDeflection events'),
+    parseInput(EventListSchema, events, 'journeyDeflection events'),
     o,
     o.contact,
   );
