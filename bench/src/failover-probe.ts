@@ -9,19 +9,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createPostgresStorage } from '@threadline/adapter-postgres';
 import { partitionLease } from '@threadline/worker';
 import pg from 'pg';
-import { busFor } from '../../tests/test/scale/bus.js';
-import {
-  type NodeProcess,
-  publishStream,
-  resolvedSeqs,
-  sleep,
-  startNode,
-  waitFor,
-} from '../../tests/test/scale/harness.js';
-import { commandStream, lastSeqs, PARTITIONS } from '../../tests/test/scale/stream.js';
+import { sleep } from '../../tests/test/scale/harness.js';
+import { commandStream } from '../../tests/test/scale/stream.js';
+import { applyStream, awaitServing, busiestNode, startCluster, stopCluster } from './scaleCluster.js';
 import { loadAverage, median } from './util.js';
 
 const PG_URL = process.env.THREADLINE_PG_URL;
@@ -49,48 +41,18 @@ const admin = new pg.Client({ connectionString: PG_URL });
 await admin.connect();
 
 async function run(round: number): Promise<Timeline[]> {
-  const runId = `p${process.pid}${Date.now().toString(36)}`;
-  const schema = `tl_failover_probe_${runId}`;
-  const pool = new pg.Pool({ connectionString: PG_URL, max: 2 });
-  const storage = createPostgresStorage({ client: pool, schema });
-  await storage.migrate();
-  const prefix = `w${runId}`;
-  const busConfig = { bus: 'nats' as const, run: runId, natsUrl: NATS_URL as string };
-  const procs: NodeProcess[] = Array.from({ length: NODES }, (_, i) =>
-    startNode({
-      ...busConfig,
-      nodeId: `node-${i}`,
-      pgUrl: PG_URL as string,
-      schema,
-      partitions: PARTITIONS,
-      leaseTtlMs: TTL,
-      statsFile: join(work, `${runId}-${i}.json`),
-    }),
-  );
+  const cluster = await startCluster({
+    nodes: NODES,
+    tag: 'failover_probe',
+    pgUrl: PG_URL as string,
+    natsUrl: NATS_URL as string,
+    leaseTtlMs: TTL,
+    work,
+  });
+  const { schema, prefix } = cluster;
   try {
-    await waitFor(
-      'the nodes to share the partitions',
-      () =>
-        procs.reduce((n, p) => n + (p.stats()?.held.length ?? 0), 0) === PARTITIONS &&
-        procs.every((p) => (p.stats()?.held.length ?? 0) <= Math.ceil(PARTITIONS / NODES)),
-      300_000,
-      100,
-    );
-    const stream = commandStream(2000 + round, 400);
-    const last = lastSeqs(stream);
-    const bus = busFor(busConfig, TTL);
-    await publishStream(bus, prefix, stream);
-    await waitFor(
-      'the stream to be applied',
-      async () => (await resolvedSeqs(storage, prefix, PARTITIONS)).every((s, p) => s === last[p]),
-      600_000,
-      20,
-    );
-    await bus.close();
-    const victim = [...procs].sort(
-      (x, y) => (y.stats()?.held.length ?? 0) - (x.stats()?.held.length ?? 0),
-    )[0];
-    if (victim === undefined) return [];
+    await applyStream(cluster, commandStream(2000 + round, 400));
+    const victim = busiestNode(cluster);
     const lost = victim.stats()?.held ?? [];
     const names = lost.map((p) => partitionLease(prefix, p));
     const leases = async () =>
@@ -118,19 +80,7 @@ async function run(round: number): Promise<Timeline[]> {
       }
       await sleep(10);
     }
-    const serving = new Map<number, { at: number; recoveryMs: number }>();
-    await waitFor(
-      'the dead node’s partitions to serve again',
-      () => {
-        for (const p of procs.filter((x) => x !== victim))
-          for (const e of p.stats()?.events ?? [])
-            if (e.type === 'partition.acquired' && e.at >= killedAt && lost.includes(e.partition))
-              serving.set(e.partition, { at: e.at - killedAt, recoveryMs: e.recoveryMs ?? 0 });
-        return serving.size === lost.length;
-      },
-      10 * TTL,
-      20,
-    );
+    const serving = await awaitServing(cluster, victim, lost, killedAt);
     return lost.map((p, i) => ({
       partition: p,
       leaseExpired: Number(before.get(names[i] as string)?.expires_at ?? 0) - killedAt,
@@ -140,11 +90,7 @@ async function run(round: number): Promise<Timeline[]> {
       recoveryMs: serving.get(p)?.recoveryMs ?? Number.NaN,
     }));
   } finally {
-    for (const p of procs)
-      if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
-    await Promise.all(procs.map((p) => p.exited));
-    await pool.end();
-    await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await stopCluster(cluster, admin);
   }
 }
 

@@ -12,18 +12,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createPostgresStorage } from '@threadline/adapter-postgres';
 import type { SequencedCommand } from '@threadline/worker';
 import pg from 'pg';
-import { busFor } from '../../tests/test/scale/bus.js';
-import {
-  type NodeProcess,
-  publishStream,
-  resolvedSeqs,
-  startNode,
-  waitFor,
-} from '../../tests/test/scale/harness.js';
-import { commandStream, lastSeqs, PARTITIONS } from '../../tests/test/scale/stream.js';
+import { commandStream, PARTITIONS } from '../../tests/test/scale/stream.js';
+import { applyStream, awaitServing, busiestNode, startCluster, stopCluster } from './scaleCluster.js';
 import { fmt, loadAverage, median, QUICK, spread, table } from './util.js';
 
 const PG_URL = process.env.THREADLINE_PG_URL;
@@ -60,81 +52,31 @@ interface Result {
 }
 
 async function run(nodes: number, round: number): Promise<Result> {
-  const runId = `b${process.pid}${Date.now().toString(36)}`;
-  const schema = `tl_scale_bench_${runId}`;
-  const pool = new pg.Pool({ connectionString: PG_URL, max: 2 });
-  const storage = createPostgresStorage({ client: pool, schema });
-  await storage.migrate();
-  const prefix = `w${runId}`;
-  const busConfig = { bus: 'nats' as const, run: runId, natsUrl: NATS_URL as string };
-  const procs: NodeProcess[] = Array.from({ length: nodes }, (_, i) =>
-    startNode({
-      ...busConfig,
-      nodeId: `node-${i}`,
-      pgUrl: PG_URL as string,
-      schema,
-      partitions: PARTITIONS,
-      leaseTtlMs: TTL,
-      statsFile: join(work, `${runId}-${i}.json`),
-    }),
-  );
+  const cluster = await startCluster({
+    nodes,
+    tag: 'scale_bench',
+    pgUrl: PG_URL as string,
+    natsUrl: NATS_URL as string,
+    leaseTtlMs: TTL,
+    work,
+  });
   try {
-    const share = Math.ceil(PARTITIONS / nodes);
-    await waitFor(
-      'the nodes to share the partitions',
-      () =>
-        procs.reduce((n, p) => n + (p.stats()?.held.length ?? 0), 0) === PARTITIONS &&
-        procs.every((p) => (p.stats()?.held.length ?? 0) <= share),
-      300_000,
-      100,
-    );
-    const stream = routingStream(1000 + round, COMMANDS);
-    const last = lastSeqs(stream);
-    const bus = busFor(busConfig, TTL);
-    const t0 = performance.now();
-    await publishStream(bus, prefix, stream);
-    await waitFor(
-      'the stream to be applied',
-      async () => (await resolvedSeqs(storage, prefix, PARTITIONS)).every((s, p) => s === last[p]),
-      600_000,
-      20,
-    );
-    const perSecond = COMMANDS / ((performance.now() - t0) / 1000);
-    await bus.close();
-    const result: Result = { nodes, perSecond };
+    const ms = await applyStream(cluster, routingStream(1000 + round, COMMANDS));
+    const result: Result = { nodes, perSecond: COMMANDS / (ms / 1000) };
     if (nodes === 3) {
-      // The victim: the node holding the most partitions now (under load a node may hold none).
-      const victim = [...procs].sort(
-        (x, y) => (y.stats()?.held.length ?? 0) - (x.stats()?.held.length ?? 0),
-      )[0] as NodeProcess;
+      const victim = busiestNode(cluster);
       const lost = victim.stats()?.held ?? [];
       if (lost.length === 0) return result; // nothing to fail over (no sample)
       const killedAt = Date.now();
       victim.child.kill('SIGKILL');
       await victim.exited;
-      const acquiredAt = new Map<number, { at: number; recoveryMs: number }>();
-      await waitFor(
-        'the dead node’s partitions to serve again',
-        () => {
-          for (const p of procs.filter((x) => x !== victim))
-            for (const e of p.stats()?.events ?? [])
-              if (e.type === 'partition.acquired' && e.at >= killedAt && lost.includes(e.partition))
-                acquiredAt.set(e.partition, { at: e.at, recoveryMs: e.recoveryMs ?? 0 });
-          return acquiredAt.size === lost.length;
-        },
-        10 * TTL,
-        20,
-      );
-      result.failoverMs = Math.max(...[...acquiredAt.values()].map((v) => v.at - killedAt));
-      result.recoveryMs = Math.max(...[...acquiredAt.values()].map((v) => v.recoveryMs));
+      const serving = [...(await awaitServing(cluster, victim, lost, killedAt)).values()];
+      result.failoverMs = Math.max(...serving.map((v) => v.at));
+      result.recoveryMs = Math.max(...serving.map((v) => v.recoveryMs));
     }
     return result;
   } finally {
-    for (const p of procs)
-      if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
-    await Promise.all(procs.map((p) => p.exited));
-    await pool.end();
-    await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await stopCluster(cluster, admin);
   }
 }
 
