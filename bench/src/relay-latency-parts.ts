@@ -20,7 +20,7 @@ import {
 } from '@threadline/core';
 import { Logger, runMigrations as migrateGraphileWorker, run as runGraphileWorker } from 'graphile-worker';
 import pg from 'pg';
-import { fmt, median, percentile, table } from './util.js';
+import { arrivals, fmt, median, percentile, table } from './util.js';
 
 const PG_URL = process.env.THREADLINE_PG_URL;
 if (!PG_URL) throw new Error('THREADLINE_PG_URL is not set');
@@ -74,33 +74,6 @@ proto.emit = function (this: unknown, event: string, ...args: unknown[]) {
   }
   return emit.call(this, event, ...args);
 };
-
-/**
- * Arrivals by key: `expect(key)` before the commit, `arrive(key)` from the handler. Waiting is a
- * promise, not a poll: a `setImmediate` loop would keep one of the two cores busy and slow the
- * database down for both systems.
- */
-function arrivals() {
-  const at = new Map<string | number, number>();
-  const waiting = new Map<string | number, () => void>();
-  return {
-    at,
-    arrive(key: string | number) {
-      at.set(key, performance.now());
-      waiting.get(key)?.();
-    },
-    expect(key: string | number, what: string): Promise<void> {
-      return new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), 10_000);
-        waiting.set(key, () => {
-          clearTimeout(timer);
-          waiting.delete(key);
-          resolve();
-        });
-      });
-    },
-  };
-}
 
 /** Components of one sample, in ms. */
 interface Parts {

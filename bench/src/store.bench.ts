@@ -19,7 +19,7 @@ import {
 } from '@threadline/core';
 import { Logger, runMigrations as migrateGraphileWorker, run as runGraphileWorker } from 'graphile-worker';
 import pg from 'pg';
-import { fmt, percentile, table } from './util.js';
+import { arrivals, fmt, percentile, table } from './util.js';
 
 const PG_URL = process.env.THREADLINE_PG_URL;
 const RUNS = Number(process.env.STORE_BENCH_RUNS ?? 5);
@@ -268,32 +268,6 @@ async function until(check: () => boolean, ms: number, what: string): Promise<vo
     if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 1));
   }
-}
-
-/**
- * Arrival times by key for the latency samples: `expect(key)` before the commit, `arrive(key)` in
- * the handler. The wait is a promise the handler resolves, so no poll adds to the latency.
- */
-function arrivals() {
-  const at = new Map<string | number, number>();
-  const waiting = new Map<string | number, () => void>();
-  return {
-    at,
-    arrive(key: string | number) {
-      at.set(key, performance.now());
-      waiting.get(key)?.();
-    },
-    expect(key: string | number, what: string): Promise<void> {
-      return new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), 10_000);
-        waiting.set(key, () => {
-          clearTimeout(timer);
-          waiting.delete(key);
-          resolve();
-        });
-      });
-    },
-  };
 }
 
 const THROUGHPUT_N = Number(process.env.STORE_BENCH_RELAY_N ?? 20_000);

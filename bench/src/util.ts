@@ -129,3 +129,30 @@ export async function startProfile(): Promise<(file: string) => Promise<void>> {
     session.disconnect();
   };
 }
+
+/**
+ * Arrival times by key for latency samples: `expect(key)` before the commit, `arrive(key)` from the
+ * handler. Waiting is a promise the handler resolves, not a poll: a `setImmediate` loop would add
+ * to the latency and keep one of the two cores busy, slowing the database for both systems.
+ */
+export function arrivals() {
+  const at = new Map<string | number, number>();
+  const waiting = new Map<string | number, () => void>();
+  return {
+    at,
+    arrive(key: string | number) {
+      at.set(key, performance.now());
+      waiting.get(key)?.();
+    },
+    expect(key: string | number, what: string): Promise<void> {
+      return new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), 10_000);
+        waiting.set(key, () => {
+          clearTimeout(timer);
+          waiting.delete(key);
+          resolve();
+        });
+      });
+    },
+  };
+}
