@@ -92,7 +92,9 @@ export class RoutingEngine {
       syncWanted(this.#s);
     }
     // Erasure on the same store reaches this engine's memory and what it has not committed.
-    if (this.#opts.store !== undefined) hookErasure(this, this.#opts.store, (e: RoutingEngine) => e.#s);
+    // With a bus, an erasure in another process reaches it too (`customer.erased`, then recover()).
+    if (this.#opts.store !== undefined)
+      hookErasure(this, this.#opts.store, (e: RoutingEngine) => e.#s, this.#opts.bus);
     if (opts.telemetry)
       instrumentRouting(this, () => this.#s, opts.telemetry, opts.telemetryAttributes ?? {});
   }

@@ -28,15 +28,28 @@ export const ROUTING_JOURNAL_STREAM_PREFIX = 'routing-journal:';
  *   names the customer at `packet.context.customerId`; its transcript and the core packet kept in
  *   its context are erased.
  *
+ * - **fence**: every journal stream of the tenant is fenced after the rewrite (core appends an
+ *   `erasure.stream_fenced` event, ids only, which `recover()` skips), so an engine in another
+ *   process that still holds the customer in memory cannot commit a batch or snapshot until it
+ *   has recovered from the erased journal.
+ *
  * A running engine given `storage` is reached too (`erasure.ts`, through core's
  * `onCustomerErasure` on the same document store): its tasks' attributes, the journal entries
  * and events waiting to commit and a batch in flight are rewritten as the store is, so the next
- * snapshot holds nothing of the customer. An engine in another process `recover()`s.
+ * snapshot holds nothing of the customer; it claims its stream, which is not fenced. An engine in
+ * another process given a `bus` hears the `customer.erased` event and `recover()`s (a worker node
+ * restarts the partition).
  */
 export const ROUTING_PERSONAL_DATA: PersonalDataDeclaration = {
   owner: '@threadline/routing',
   collections: [{ collection: SNAPSHOTS, match: { field: 'customerIds' }, mode: 'delete' }],
-  streams: [{ streamPrefix: ROUTING_JOURNAL_STREAM_PREFIX, customerPaths: ['customerIds', 'customerId'] }],
+  streams: [
+    {
+      streamPrefix: ROUTING_JOURNAL_STREAM_PREFIX,
+      customerPaths: ['customerIds', 'customerId'],
+      fence: true,
+    },
+  ],
   events: [
     {
       typePrefix: 'task.handed_off',

@@ -1,4 +1,5 @@
 import {
+  type CustomerErasedNotice,
   createIdGenerator,
   type EventEnvelope,
   isThreadlineError,
@@ -7,8 +8,10 @@ import {
   ThreadlineError,
   type TimerClock,
   type Unsubscribe,
+  onCustomerErased,
 } from '@threadline/core';
 import { parseSequencedCommand, type SequencedCommand } from './command.js';
+import { isStreamConflict, partitionsHoldingCustomer } from './erasure.js';
 import { silentLogger, type WorkerLogger } from './logger.js';
 import { type ParsedWorkerNodeOptions, parseWorkerNodeOptions, type WorkerNodeOptions } from './options.js';
 import { commandType, fnv1a, partitionLease } from './partition.js';
@@ -60,6 +63,12 @@ export interface WorkerNodeStats {
    * arrived within `gapWaitMs` (it was with a dead or paused node); the bus delivers them again.
    */
   gapReleases: number;
+  /**
+   * Partitions restarted (recovered under the lease they hold) because of an erasure: a
+   * `customer.erased` event for a customer they may hold, or a commit refused by an erasure's
+   * fence on their routing journal.
+   */
+  erasureRestarts: number;
 }
 
 /** A worker node: see {@link createWorkerNode}. */
@@ -143,7 +152,9 @@ class Node implements WorkerNode {
     released: 0,
     fencing: 0,
     gapReleases: 0,
+    erasureRestarts: 0,
   };
+  #stopErasures: Unsubscribe | null = null;
 
   constructor(o: ParsedWorkerNodeOptions) {
     this.#o = o;
@@ -155,6 +166,55 @@ class Node implements WorkerNode {
     this.#leases = o.storage.leases;
     this.nodeId = o.nodeId ?? (o.ids ?? createIdGenerator({ clock: o.clock })).next('node');
     this.#log = o.logger ?? silentLogger;
+    // Every node hears every erasure (its own consumer), and restarts the partitions that may
+    // hold the customer: they recover from the erased store.
+    if (o.bus !== undefined) {
+      this.#stopErasures = onCustomerErased(o.bus, (notice) => this.#erased(notice), {
+        subscribeOptions: {
+          durable: `${o.prefix}_erasures_${this.nodeId.replace(/[^A-Za-z0-9_-]/g, '-')}`,
+          startFrom: 'new',
+        },
+      });
+    }
+  }
+
+  /** A customer was erased (in any process): partitions that may hold it recover from the store. */
+  async #erased(notice: CustomerErasedNotice): Promise<void> {
+    const partitions = await partitionsHoldingCustomer(this.#o.storage.documents, notice, {
+      partitions: this.#o.partitions,
+      tenants: this.#o.tenants,
+      held: this.held(),
+    });
+    await Promise.all(
+      partitions.map((p) => {
+        const runner = this.#runners.get(p);
+        return runner === undefined ? undefined : this.#restart(p, runner, 'customer.erased');
+      }),
+    );
+  }
+
+  /**
+   * Stops a partition and recovers it at once under the lease it still holds: waiting callers
+   * are answered `NOT_OWNER` (the bus delivers again, to this node), nothing it held in memory is
+   * written, and the engines are rebuilt from the store.
+   */
+  async #restart(p: number, runner: PartitionRunner, reason: unknown): Promise<void> {
+    if (this.#runners.get(p) !== runner) return;
+    this.#unsubscribe(p);
+    this.#runners.delete(p);
+    this.#stats.erasureRestarts++;
+    this.#log.info({ partition: p, reason: String(reason) }, 'partition restarts after an erasure');
+    await runner.stop(
+      new ThreadlineError('NOT_OWNER', `partition ${p} restarts after an erasure; deliver again`, {
+        details: { partition: p, node: this.nodeId },
+        ...(reason instanceof Error ? { cause: reason } : {}),
+      }),
+    );
+    if (this.#stopped) {
+      await runner.lease.release().catch(() => false);
+      return;
+    }
+    await this.#recover(p, runner.lease);
   }
 
   submit(input: SequencedCommand): Promise<CommandOutcome> {
@@ -375,7 +435,10 @@ class Node implements WorkerNode {
       maxBlock: o.maxBlock,
       blockDelay: blockDelay(o),
       onFailure: (error) => {
-        if (this.#runners.get(p) === runner) void this.#lose(p, runner, error, true);
+        if (this.#runners.get(p) !== runner) return;
+        // A journal stream fenced by an erasure: recover under the same lease, do not wait a TTL.
+        if (isStreamConflict(error)) void this.#restart(p, runner, error);
+        else void this.#lose(p, runner, error, true);
       },
     });
     try {
@@ -466,6 +529,8 @@ class Node implements WorkerNode {
     this.#cancelEarly?.();
     this.#cancelEarly = null;
     this.#stopped = true;
+    this.#stopErasures?.();
+    this.#stopErasures = null;
     await this.#ticking?.catch(() => undefined);
     await this.#acquiring?.catch(() => undefined);
     for (const p of [...this.#runners.keys()]) await this.#release(p);
@@ -492,6 +557,7 @@ class Node implements WorkerNode {
       released: s.released,
       fencingRejections: s.fencing,
       gapReleases: s.gapReleases,
+      erasureRestarts: s.erasureRestarts,
       blocks: [...this.#runners.values()].reduce((n, r) => n + r.blocks, 0),
     };
   }

@@ -114,9 +114,12 @@ describe('erasure from declarations', () => {
     });
     expect(tombstone.outbox).toEqual({ status: 'redacted', entries: 1 });
     const rows = (await storage.outbox.pending()).map((r) => r.event);
-    expect(rows.map((e) => e.id)).toEqual([other.id, elsewhere.id, mine.id]);
+    // Then the erasure's own `customer.erased` event, committed with the tombstone: ids only.
+    expect(rows.map((e) => e.id)).toEqual([other.id, elsewhere.id, mine.id, tombstone.eventId]);
     expect(rows[2]?.payload).toEqual({ customerId: 'c1', email: '[EMAIL]' });
     expect(rows[1]?.payload).toEqual(elsewhere.payload);
+    expect(rows[3]).toMatchObject({ type: 'customer.erased', tenantId: 'default', aggregateId: 'c1' });
+    expect(rows[3]?.payload).toEqual({ customerId: 'c1', customerIds: ['c1'], erasedAt: clock.now() });
   });
 
   it('a tenant declaration applies to that tenant only', async () => {

@@ -18,6 +18,7 @@ import {
   type OutboxErasureOutcome,
 } from './erasureEvents.js';
 import { notifyCustomerErasure } from './erasureListeners.js';
+import { fenceStreams } from './streamFence.js';
 import { assignPath, type Json, readPath, updatePath } from './jsonPath.js';
 import {
   declarationsForTenant,
@@ -27,6 +28,7 @@ import {
 } from './personalData.js';
 import { type PiiRegistry, PiiRegistryEntrySchema } from './piiRegistry.js';
 import { createRedactor, type RedactOptions } from './redact.js';
+import { CUSTOMER_ERASED_EVENT_TYPE, type CustomerErasedEvent } from './customerErased.js';
 
 export type { OutboxErasureOutcome } from './erasureEvents.js';
 export {
@@ -120,6 +122,10 @@ export interface ErasureTombstone extends StoredDocument {
    * absent when there were none.
    */
   aliases?: string[];
+  /** Streams fenced against writers that had not heard of the erasure (absent when none). */
+  fencedStreams?: number;
+  /** Id of the `customer.erased` event committed with the tombstone (absent without an outbox). */
+  eventId?: string;
 }
 
 /** The result of {@link ErasureService.eraseCustomer}. */
@@ -384,6 +390,7 @@ export function createErasureService(options: ErasureServiceOptions): ErasureSer
       });
       // Running engines on this store first drop the customer from memory and from what they
       // have not committed (and let a commit in flight land, so the scan below finds it).
+      const claimed = new Set<string>();
       await notifyCustomerErasure(store, {
         tenantId,
         customerIds: ids,
@@ -391,19 +398,45 @@ export function createErasureService(options: ErasureServiceOptions): ErasureSer
         redactText: redactKnown,
         matches: (event) => eraser.matches(event),
         rewrite: (event) => eraser.rewrite(event),
+        claimStream: (streamId) => {
+          claimed.add(streamId);
+        },
       });
       const entries = uniqueEntries([...registry, ...declaredCollections(declarations)]);
       const collections = await eraseCollections(entries, ids, tenantId, now, redactKnown);
 
       let eventOutcome: EventErasureOutcome = { status: 'not_configured' };
+      let fencedStreams = 0;
       if (events) {
+        // Streams whose writers append from memory are fenced once rewritten (see `fence`).
+        const fencePrefixes = declarations.flatMap((d) =>
+          d.streams.filter((st) => st.fence).map((st) => st.streamPrefix),
+        );
+        const toFence = new Set<string>();
+        const seen =
+          fencePrefixes.length === 0
+            ? undefined
+            : (e: { streamId: string }) => {
+                if (!claimed.has(e.streamId) && fencePrefixes.some((p) => e.streamId.startsWith(p)))
+                  toFence.add(e.streamId);
+              };
         eventOutcome =
           typeof events.redactEvents === 'function'
-            ? { status: 'redacted', events: await eraseLoggedEvents(events, tenantId, eraser) }
+            ? { status: 'redacted', events: await eraseLoggedEvents(events, tenantId, eraser, seen) }
             : {
                 status: 'unsupported',
                 reason: `event log "${events.name}" cannot rewrite payloads (no redactEvents); its events still hold the customer's data`,
               };
+        if (toFence.size > 0) {
+          fencedStreams = await fenceStreams({
+            events,
+            tenantId,
+            streams: [...toFence].sort(),
+            eraser,
+            payload: { customerId, customerIds: [...ids].sort(), erasedAt: now },
+            eventId: (streamId) => `${options.ids.next('evt')}:${streamId}`,
+          });
+        }
       }
       const outboxOutcome: OutboxErasureOutcome =
         outbox === undefined
@@ -423,9 +456,38 @@ export function createErasureService(options: ErasureServiceOptions): ErasureSer
       const aliases = [...ids].filter((id) => id !== customerId);
       if (aliases.length > 0) tombstoneDoc.aliases = aliases;
       if (context.reason !== undefined) tombstoneDoc.reason = context.reason;
-      const tombstone = await store.put<ErasureTombstone>(tombstones, tombstoneDoc as { id: string }, {
-        expectedVersion: 0,
-      });
+      if (fencedStreams > 0) tombstoneDoc.fencedStreams = fencedStreams;
+      // Engines in other processes hear of it through the outbox: ids only, committed with the
+      // tombstone (the event is delivered if and only if the erasure finished).
+      const erased: CustomerErasedEvent | undefined =
+        outbox === undefined
+          ? undefined
+          : {
+              id: options.ids.next('evt'),
+              type: CUSTOMER_ERASED_EVENT_TYPE,
+              tenantId,
+              aggregateId: customerId,
+              aggregateType: 'customer',
+              version: 1,
+              occurredAt: now,
+              payload: { customerId, customerIds: [...ids].sort(), erasedAt: now },
+            };
+      if (erased !== undefined) tombstoneDoc.eventId = erased.id;
+      const putTombstone = (docs: DocumentStore) =>
+        docs.put<ErasureTombstone>(tombstones, tombstoneDoc as { id: string }, { expectedVersion: 0 });
+      let tombstone: ErasureTombstone;
+      if (erased === undefined || outbox === undefined) tombstone = await putTombstone(store);
+      else if (typeof store.transaction === 'function' && options.storage?.documents === store) {
+        tombstone = await store.transaction(async (tx) => {
+          await tx.outbox.add([erased]);
+          return putTombstone(tx.documents);
+        });
+      } else {
+        // No transaction: the event first, so a tombstone never exists without it (a retry after
+        // a failure in between adds a second event with another id; handlers are idempotent).
+        await outbox.add([erased]);
+        tombstone = await putTombstone(store);
+      }
       if (audit) {
         await audit.record({
           id: options.ids.next('audit'),

@@ -80,15 +80,28 @@ export function createEventEraser(input: EventEraserInput): EventEraser {
   };
 }
 
-/** Rewrites the matching events of the log (through `EventLog.redactEvents`). */
+/**
+ * Rewrites the matching events of the log (through `EventLog.redactEvents`); `seen` is shown
+ * every event of the tenant the scan reads (the erasure collects the streams it fences).
+ */
 export async function eraseLoggedEvents(
   events: EventLog,
   tenantId: string,
   eraser: EventEraser,
+  seen?: (event: StoredEvent) => void,
 ): Promise<number> {
   const redactEvents = events.redactEvents?.bind(events);
   if (redactEvents === undefined) return 0;
-  return redactEvents({ tenantId, match: (e: StoredEvent) => eraser.matches(e) }, (e) => eraser.rewrite(e));
+  return redactEvents(
+    {
+      tenantId,
+      match: (e: StoredEvent) => {
+        seen?.(e);
+        return eraser.matches(e);
+      },
+    },
+    (e) => eraser.rewrite(e),
+  );
 }
 
 /** How many pending rows are read per look at the outbox (grows until the whole outbox is seen). */

@@ -21,6 +21,12 @@ export interface CustomerErasureNotice {
   matches(event: { type: string; aggregateId: string; payload: unknown; streamId?: string }): boolean;
   /** The payload of a matching event as erasure rewrites it (a copy; the event is not changed). */
   rewrite(event: { type: string; payload: unknown }): unknown;
+  /**
+   * Tells the erasure that the writer of `streamId` heard it here and rewrote what it holds:
+   * the stream is then not fenced (see `fence` in `declarePersonalData`'s streams), and its
+   * writer keeps committing without a `CONFLICT`.
+   */
+  claimStream(streamId: string): void;
 }
 
 /**

@@ -77,3 +77,14 @@ export {
   type RedactResult,
   redact,
 } from './redact.js';
+export {
+  CUSTOMER_ERASED_EVENT_TYPE,
+  type CustomerErasedEvent,
+  type CustomerErasedNotice,
+  type CustomerErasedPayload,
+  customerErasedNotice,
+  type ErasureEventSource,
+  type OnCustomerErasedOptions,
+  onCustomerErased,
+} from './customerErased.js';
+export { STREAM_FENCED_EVENT_TYPE, type StreamFencedPayload } from './streamFence.js';

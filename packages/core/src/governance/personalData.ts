@@ -28,6 +28,15 @@ export const PersonalDataDeclarationSchema = z
           .object({
             streamPrefix: z.string().min(1),
             customerPaths: z.array(FIELD_PATH).min(1),
+            /**
+             * Streams with one writer that appends with `expectedVersion` from what it holds in
+             * memory (a routing journal): after rewriting, the erasure appends a fence event to
+             * each of the tenant's streams with this prefix (`erasure.stream_fenced`, ids only),
+             * so a writer in another process that has not heard of the erasure yet is refused
+             * (`CONFLICT`) instead of writing the customer's data back, and recovers. Writers that
+             * heard in-process (`onCustomerErasure`) claim their stream and are not fenced.
+             */
+            fence: z.boolean().optional(),
           })
           .strict(),
       )

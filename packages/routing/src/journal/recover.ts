@@ -1,4 +1,4 @@
-import { ThreadlineError, type ThreadlineStorage } from '@threadline/core';
+import { STREAM_FENCED_EVENT_TYPE, ThreadlineError, type ThreadlineStorage } from '@threadline/core';
 import type { RoutingEngine } from '../engine.js';
 import { parseSnapshot, type RoutingSnapshot, restoreSnapshot } from '../snapshot.js';
 import type { RoutingState } from '../state.js';
@@ -62,6 +62,7 @@ export async function* readJournal(
   tenantId: string,
   afterVersion: number,
   afterPosition: number,
+  read: { version: number } = { version: afterVersion },
 ): AsyncGenerator<JournaledCommand[]> {
   let from = afterVersion + 1;
   let number = afterPosition;
@@ -70,6 +71,9 @@ export async function* readJournal(
     if (page.length === 0) return;
     const out: JournaledCommand[] = [];
     for (const e of page) {
+      read.version = e.streamVersion;
+      // An erasure's fence holds no command; only its version counts (the next append expects it).
+      if (e.type === STREAM_FENCED_EVENT_TYPE) continue;
       if (e.type === JOURNAL_BATCH_EVENT_TYPE) {
         const batch = e.payload as JournalBatchPayload;
         if (batch.first !== number + 1) {
@@ -177,7 +181,8 @@ export async function recoverJournal(
     host.install(fresh);
     const base = position;
     j.replaying = true;
-    for await (const page of readJournal(j.storage, j.streamId, j.tenantId, version, position)) {
+    const read = { version };
+    for await (const page of readJournal(j.storage, j.streamId, j.tenantId, version, position, read)) {
       for (const { number, version: at, entry } of page) {
         host.current().timeOverride = entry.at;
         j.ids?.replay(entry.ids ?? []);
@@ -199,7 +204,7 @@ export async function recoverJournal(
         version = at;
       }
     }
-    j.resume(version, position, position - base);
+    j.resume(Math.max(version, read.version), position, position - base);
   } catch (error) {
     j.refusal = new ThreadlineError(
       'ADAPTER',
