@@ -94,7 +94,7 @@ export class RoutingEngine {
     // Erasure on the same store reaches this engine's memory and what it has not committed.
     // With a bus, an erasure in another process reaches it too (`customer.erased`, then recover()).
     if (this.#opts.store !== undefined)
-      hookErasure(this, this.#opts.store, (e: RoutingEngine) => e.#s, this.#opts.bus);
+      hookErasure(this, this.#opts.store, (e: RoutingEngine) => e.#s, this.#opts.erasureBus);
     if (opts.telemetry)
       instrumentRouting(this, () => this.#s, opts.telemetry, opts.telemetryAttributes ?? {});
   }

@@ -187,6 +187,8 @@ export const RoutingEngineOptionsSchema = z
 export type ParsedRoutingOptions = Omit<z.output<typeof RoutingEngineOptionsSchema>, 'journal'> & {
   /** The journal's settings when the engine journals (storage given, journal not `false`). */
   journal?: ParsedJournalOptions;
+  /** The bus as given: where a journaled engine hears `customer.erased` (it never publishes there). */
+  erasureBus?: EventBus;
 };
 
 /** Validates the engine options once, at construction; `store` is the resolved document store. */
@@ -205,8 +207,9 @@ export function parseOptions(options: RoutingEngineOptions): ParsedRoutingOption
     commitsEvents: journal !== false,
     port: 'EventPublisher',
   });
-  const { bus: _given, ...rest } = parsed;
-  const withBus = publishTo === undefined ? rest : { ...rest, bus: publishTo };
+  const { bus: given, ...rest } = parsed;
+  const withBus: ParsedRoutingOptions = publishTo === undefined ? rest : { ...rest, bus: publishTo };
+  if (given !== undefined) withBus.erasureBus = given;
   const base: ParsedRoutingOptions = store === undefined ? withBus : { ...withBus, store };
   if (journal === false) return base;
   if (parsed.storage === undefined) {
