@@ -102,7 +102,11 @@ function load(engine: RoutingEngine, customerId: string): void {
     channel: 'chat',
     attributes: { customerId, name: NAME, email: EMAIL, language: 'de' },
   });
-  engine.submitTask({ id: 'other', channel: 'chat', attributes: { customerId: 'someone-else', tier: 'gold' } });
+  engine.submitTask({
+    id: 'other',
+    channel: 'chat',
+    attributes: { customerId: 'someone-else', tier: 'gold' },
+  });
   engine.updateTask('t1', { attributes: { contact: `${NAME} <${EMAIL}>`, phone: PHONE } });
 }
 
@@ -119,7 +123,10 @@ describe('erasure reaches a routing engine in another process', () => {
     const { tombstone } = await erasure.eraseCustomer(customerId, { actor: admin });
     expect(tombstone.fencedStreams).toBe(1);
     const journal = await storage.events.readStream('routing-journal:default:b');
-    expect(journal.at(-1)).toMatchObject({ type: STREAM_FENCED_EVENT_TYPE, payload: { customerIds: [customerId] } });
+    expect(journal.at(-1)).toMatchObject({
+      type: STREAM_FENCED_EVENT_TYPE,
+      payload: { customerIds: [customerId] },
+    });
 
     // The window: B writes before it heard. Its batch (and the snapshot with it) is refused.
     await expect(b.flush()).rejects.toMatchObject({ code: 'ADAPTER' });

@@ -74,12 +74,14 @@ function memoryBackend(clock: ManualClock): Backend {
 
 async function serverBackend(clock: ManualClock): Promise<Backend> {
   const schema = `tl_erasure_${process.pid}_${Date.now().toString(36)}`;
-  const pools = [new pg.Pool({ connectionString: PG_URL, max: 4 }), new pg.Pool({ connectionString: PG_URL, max: 4 })];
-  for (const p of pools) p.on('error', () => undefined);
-  const [node, eraser] = pools.map((client) => createPostgresStorage({ client, schema, leaseClock: clock })) as [
-    ReturnType<typeof createPostgresStorage>,
-    ReturnType<typeof createPostgresStorage>,
+  const pools = [
+    new pg.Pool({ connectionString: PG_URL, max: 4 }),
+    new pg.Pool({ connectionString: PG_URL, max: 4 }),
   ];
+  for (const p of pools) p.on('error', () => undefined);
+  const [node, eraser] = pools.map((client) =>
+    createPostgresStorage({ client, schema, leaseClock: clock }),
+  ) as [ReturnType<typeof createPostgresStorage>, ReturnType<typeof createPostgresStorage>];
   await node.migrate();
   await eraser.migrate();
   const search: Search = async () => {
@@ -90,7 +92,9 @@ async function serverBackend(clock: ManualClock): Promise<Backend> {
     );
     const out: string[] = [];
     for (const { table_name } of tables) {
-      const { rows } = await pool.query<{ row: string }>(`SELECT t::text AS row FROM "${schema}"."${table_name}" t`);
+      const { rows } = await pool.query<{ row: string }>(
+        `SELECT t::text AS row FROM "${schema}"."${table_name}" t`,
+      );
       for (const r of rows) if (pii(r.row).length > 0) out.push(`${table_name}: ${r.row.slice(0, 120)}`);
     }
     return out;
@@ -179,7 +183,9 @@ async function scenario(open: (clock: ManualClock) => Promise<Backend> | Backend
       kind: 'routing',
       tenantId: 'acme',
       op: 'submitTask',
-      args: [{ id: 't1', channel: 'chat', attributes: { customerId, name: NAME, email: EMAIL, phone: PHONE } }],
+      args: [
+        { id: 't1', channel: 'chat', attributes: { customerId, name: NAME, email: EMAIL, phone: PHONE } },
+      ],
     });
     await send({
       kind: 'routing',
@@ -204,6 +210,8 @@ async function scenario(open: (clock: ManualClock) => Promise<Backend> | Backend
       ],
     });
     expect(pii(engineState(node, caseId))).not.toEqual([]);
+    // The search finds it before the erasure (so the empty results below mean something).
+    expect(await backend.search()).not.toEqual([]);
 
     // Process A erases. The node has not heard yet.
     const relay = createOutboxRelay({ storage: backend.eraser, bus, clock });
@@ -230,12 +238,21 @@ async function scenario(open: (clock: ManualClock) => Promise<Backend> | Backend
     expect(pii(state)).toEqual([]);
     const t1 = node.partition(routingP)?.routingEngine('acme')?.getTask('t1');
     expect(t1?.attributes).toMatchObject({ customerId });
-    expect(node.partition(partitionOf(caseId, PARTITIONS))?.casesEngine().getCase(caseId, { tenantId: 'acme' })?.customerId).toBe(customerId);
+    expect(
+      node.partition(partitionOf(caseId, PARTITIONS))?.casesEngine().getCase(caseId, { tenantId: 'acme' })
+        ?.customerId,
+    ).toBe(customerId);
 
     // The node's next writes carry none of it (journal batches, snapshots, the case's document and audit).
     await send({ kind: 'routing', tenantId: 'acme', op: 'updateTask', args: ['t1', { priority: 4 }] });
     await send({ kind: 'routing', tenantId: 'acme', op: 'setWorkerStatus', args: ['w1', 'available'] });
-    await send({ kind: 'cases', caseId, tenantId: 'acme', op: 'setPriority', args: ['high', { actor: { id: 'agent', roles: [] } }] });
+    await send({
+      kind: 'cases',
+      caseId,
+      tenantId: 'acme',
+      op: 'setPriority',
+      args: ['high', { actor: { id: 'agent', roles: [] } }],
+    });
     await send({ kind: 'advance', partition: routingP });
     expect(pii(engineState(node, caseId))).toEqual([]);
     expect(await backend.search()).toEqual([]);

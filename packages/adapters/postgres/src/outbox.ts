@@ -142,6 +142,48 @@ export class PostgresOutbox implements Outbox {
     return this.#writer.add(events);
   }
 
+  /**
+   * Erasure support (the rows of published events are kept): rewrites in place, in one
+   * transaction, the payload of every event of `filter.tenantId` that `filter.match` selects,
+   * whatever the row's status; seqs, order and statuses stay. Reads every row (500 at a time).
+   */
+  async redactEvents(
+    filter: { tenantId: string; match: (event: EventEnvelope) => boolean },
+    redact: (event: EventEnvelope) => unknown,
+  ): Promise<number> {
+    const t = this.#t;
+    const run = async (tx: Queryable) => {
+      let count = 0;
+      let after = -1;
+      for (;;) {
+        const { rows } = await tx.query<{ seq: number | string; events: EventEnvelope[] }>(
+          `SELECT o.seq, ${EVENTS_OF('o')} AS events FROM ${t.outbox} o
+            WHERE o.seq > $1 ORDER BY o.seq LIMIT 500 FOR UPDATE`,
+          [after],
+        );
+        if (rows.length === 0) return count;
+        for (const row of rows) {
+          after = toNumber(row.seq);
+          let changed = false;
+          const events = row.events.map((e) => {
+            if (e.tenantId !== filter.tenantId || !filter.match(e)) return e;
+            changed = true;
+            count++;
+            return { ...e, payload: redact(e) };
+          });
+          if (!changed) continue;
+          const json = JSON.stringify(events);
+          assertStorableJson('redacted outbox events', events, json);
+          await tx.query(`UPDATE ${t.outbox} SET events = $2::json, event = NULL WHERE seq = $1`, [
+            after,
+            json,
+          ]);
+        }
+      }
+    };
+    return this.#driver === undefined ? run(this.#q) : this.#driver.transaction(run);
+  }
+
   async pending(limit = 100): Promise<OutboxEntry[]> {
     checkLimit(limit);
     const t = this.#t.outbox;

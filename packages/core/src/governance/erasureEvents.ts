@@ -119,6 +119,10 @@ export async function eraseOutboxRows(
   tenantId: string,
   eraser: EventEraser,
 ): Promise<number> {
+  // An outbox that keeps entries after publishing rewrites them in place, whatever their status.
+  const redactEvents = outbox.redactEvents?.bind(outbox);
+  if (redactEvents !== undefined)
+    return redactEvents({ tenantId, match: (e) => eraser.matches(e) }, (e) => eraser.rewrite(e));
   let limit = OUTBOX_PAGE;
   let rows = await outbox.pending(limit);
   while (rows.length >= limit) {

@@ -58,4 +58,15 @@ export interface Outbox extends OutboxWriter {
    * `pending` stays the truth.
    */
   watch?(listener: () => void): Promise<() => Promise<void>>;
+  /**
+   * Erasure support, for outboxes that keep entries after they are published (PostgreSQL keeps
+   * the rows): rewrites in place the payload of every event of `tenantId` that `match` selects,
+   * in any entry (pending, published or dead), with what `redact` returns; seqs, order and
+   * statuses stay. Resolves with the number of events rewritten. Without it, erasure replaces
+   * matching pending entries by copies (see the erasure service).
+   */
+  redactEvents?(
+    filter: { tenantId: string; match: (event: EventEnvelope) => boolean },
+    redact: (event: EventEnvelope) => unknown,
+  ): Promise<number>;
 }
