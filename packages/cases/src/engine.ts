@@ -19,6 +19,7 @@ import type {
 import type { UpdateCaseInput } from './engine/commands.js';
 import * as commands from './engine/commands.js';
 import type { CaseEngineOptions } from './engine/config.js';
+import { hookErasedCases } from './engine/erasure.js';
 import { flush, isolated, slaEmitter } from './engine/outbox.js';
 import { type LoadOptions, type LoadResult, load } from './engine/persistence.js';
 import type { CaseEngineStats, TenantScope } from './engine/queries.js';
@@ -65,6 +66,8 @@ export class CaseEngine {
 
   constructor(options: CaseEngineOptions) {
     this.#s = createEngineState(options, slaEmitter);
+    // With storage and a bus, an erasure in another process reaches the cases in memory.
+    hookErasedCases(this, this.#s, options.bus);
     if (options.telemetry) {
       instrumentMethods(this, options.telemetry, 'cases', CASE_COMMANDS, options.telemetryAttributes ?? {});
     }

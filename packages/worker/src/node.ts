@@ -5,10 +5,10 @@ import {
   isThreadlineError,
   type Lease,
   type LeaseStore,
+  onCustomerErased,
   ThreadlineError,
   type TimerClock,
   type Unsubscribe,
-  onCustomerErased,
 } from '@threadline/core';
 import { parseSequencedCommand, type SequencedCommand } from './command.js';
 import { isStreamConflict, partitionsHoldingCustomer } from './erasure.js';

@@ -5,6 +5,7 @@
 // delivery neither the store nor its memory hold the customer's e-mail, phone or name, and it ends
 // in the same state as an engine that heard in-process.
 import { createMemoryStorage, type MemoryStorage } from '@threadline/adapter-memory';
+import { createCaseEngine, type SlaPolicyInput } from '@threadline/cases';
 import {
   createErasureService,
   createIdentityService,
@@ -195,5 +196,35 @@ describe('erasure reaches a routing engine in another process', () => {
     expect(byEvent).toEqual(inProcess);
     expect(await hits(near.storage)).toEqual([]);
     expect(await hits(far.storage)).toEqual([]);
+  });
+
+  it('reaches a case engine in another process: its cases adopt the erased documents', async () => {
+    const { clock, storage, customerId, bus, relay, erasure } = await world();
+    const policies: SlaPolicyInput[] = [
+      { id: 'default', targets: { first_reply: { normal: { minutes: 30 } } } },
+    ];
+    const cases = createCaseEngine({ clock, calendars: {}, policies, storage: elsewhere(storage), bus });
+    cases.openCase({
+      id: 'k1',
+      customerId,
+      subject: `Refund for ${NAME} (${EMAIL})`,
+      priority: 'normal',
+      channel: 'email',
+    });
+    cases.update('k1', { subject: `Still waiting, ${NAME}, call ${PHONE}` }, { actor: 'agent-1' });
+    await cases.flush();
+    expect(pii(cases.getCase('k1'))).not.toEqual([]);
+
+    await erasure.eraseCustomer(customerId, { actor: admin });
+    expect(pii(cases.getCase('k1'))).not.toEqual([]); // not heard yet
+    await relay.drain();
+    expect(pii(cases.getCase('k1'))).toEqual([]);
+    expect(pii(cases.getAudit('k1'))).toEqual([]);
+    expect(cases.getCase('k1')).toMatchObject({ customerId, status: 'new' });
+
+    // Its next writes carry none of it.
+    cases.transition('k1', 'open', { actor: 'agent-1' });
+    await cases.flush();
+    expect(await hits(storage)).toEqual([]);
   });
 });

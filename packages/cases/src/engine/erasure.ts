@@ -1,13 +1,15 @@
 import {
   type DocumentStore,
+  type EventBus,
   isThreadlineError,
+  onCustomerErased,
   type StoredDocument,
   ThreadlineError,
 } from '@threadline/core';
 import { freeze, type Patch } from 'immer';
 import type { Case, CaseAuditEntry } from '../case.js';
 import { auditEntry } from './audit.js';
-import type { CaseEntry } from './state.js';
+import type { CaseEntry, EngineState } from './state.js';
 
 /** The case fields that hold a customer's personal data, and that an erasure may rewrite. */
 export const PERSONAL_FIELDS = ['subject', 'attributes', 'customer'] as const;
@@ -96,3 +98,54 @@ export function adoptPersonalFields(entry: CaseEntry, stored: Partial<Case>): vo
     );
   }
 }
+
+/**
+ * A customer was erased by another process (a `customer.erased` event): every case of the
+ * tenant in memory whose `customerId` is one of the erased ids adopts the stored (erased)
+ * personal fields — current case, earlier versions, audit patches — so the engine's memory holds
+ * what the store does, and its next write (built from memory) carries none of it. The stored
+ * version is adopted too: the erasure's rewrite is the only change behind the engine's back.
+ * Returns how many cases adopted.
+ */
+export async function adoptErasedCases(
+  s: EngineState,
+  notice: { tenantId: string; customerIds: ReadonlySet<string> },
+): Promise<number> {
+  const storage = s.durable;
+  const byId = s.cases.get(notice.tenantId);
+  if (storage === undefined || byId === undefined) return 0;
+  const entries = [...byId.values()].filter((e) => notice.customerIds.has(e.sla.case.customerId));
+  if (entries.length === 0) return 0;
+  const stored = await storage.documents.getMany(
+    'cases',
+    entries.map((e) => e.sla.case.id),
+    { tenantId: notice.tenantId },
+  );
+  let adopted = 0;
+  entries.forEach((entry, i) => {
+    const doc = stored[i];
+    if (doc === undefined) return;
+    adoptPersonalFields(entry, doc as unknown as Partial<Case>);
+    if (entry.storedVersion !== undefined && doc.version > entry.storedVersion)
+      entry.storedVersion = doc.version;
+    adopted++;
+  });
+  return adopted;
+}
+
+/**
+ * Hears erasures made by other processes on the engine's bus (`customer.erased`, delivered at
+ * least once by the outbox relay; redeliveries dropped by event id) and adopts the erased case
+ * documents. The hook holds the engine's state weakly.
+ */
+export function hookErasedCases(owner: object, s: EngineState, bus: EventBus | undefined): void {
+  if (bus === undefined || s.durable === undefined || typeof bus.subscribe !== 'function') return;
+  const ref = new WeakRef(s);
+  const stop = onCustomerErased(bus, async (notice) => {
+    const live = ref.deref();
+    if (live !== undefined) await adoptErasedCases(live, notice);
+  });
+  unhook.register(owner, stop);
+}
+
+const unhook = new FinalizationRegistry<() => void>((stop) => stop());

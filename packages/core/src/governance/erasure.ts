@@ -11,6 +11,7 @@ import type { ThreadlineStorage } from '../ports/storage.js';
 import { resolveDocumentStoreOption } from '../ports/storageOption.js';
 import { DEFAULT_TENANT, IdSchema, TenantIdSchema } from '../schemas/common.js';
 import type { AccessControl } from './access.js';
+import { CUSTOMER_ERASED_EVENT_TYPE, type CustomerErasedEvent } from './customerErased.js';
 import {
   createEventEraser,
   eraseLoggedEvents,
@@ -18,7 +19,6 @@ import {
   type OutboxErasureOutcome,
 } from './erasureEvents.js';
 import { notifyCustomerErasure } from './erasureListeners.js';
-import { fenceStreams } from './streamFence.js';
 import { assignPath, type Json, readPath, updatePath } from './jsonPath.js';
 import {
   declarationsForTenant,
@@ -28,7 +28,7 @@ import {
 } from './personalData.js';
 import { type PiiRegistry, PiiRegistryEntrySchema } from './piiRegistry.js';
 import { createRedactor, type RedactOptions } from './redact.js';
-import { CUSTOMER_ERASED_EVENT_TYPE, type CustomerErasedEvent } from './customerErased.js';
+import { fenceStreams } from './streamFence.js';
 
 export type { OutboxErasureOutcome } from './erasureEvents.js';
 export {

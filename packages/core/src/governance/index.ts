@@ -31,6 +31,16 @@ export {
   type ConsentServiceOptions,
   createConsentService,
 } from './consent.js';
+export {
+  CUSTOMER_ERASED_EVENT_TYPE,
+  type CustomerErasedEvent,
+  type CustomerErasedNotice,
+  type CustomerErasedPayload,
+  customerErasedNotice,
+  type ErasureEventSource,
+  type OnCustomerErasedOptions,
+  onCustomerErased,
+} from './customerErased.js';
 export { cardBrand, isPaymentCard, luhnValid } from './detectors/card.js';
 export { IBAN_LENGTHS, isValidIban } from './detectors/iban.js';
 export {
@@ -77,14 +87,4 @@ export {
   type RedactResult,
   redact,
 } from './redact.js';
-export {
-  CUSTOMER_ERASED_EVENT_TYPE,
-  type CustomerErasedEvent,
-  type CustomerErasedNotice,
-  type CustomerErasedPayload,
-  customerErasedNotice,
-  type ErasureEventSource,
-  type OnCustomerErasedOptions,
-  onCustomerErased,
-} from './customerErased.js';
 export { STREAM_FENCED_EVENT_TYPE, type StreamFencedPayload } from './streamFence.js';
