@@ -128,7 +128,10 @@ function familyWorkers(s: RoutingState, t: TaskState, g: Group, l: Lane, k: numb
     }
   }
   const entries: IdleEntry[] = [];
-  family.firstAccepted(l.minLevel, k, familyAccept(s, t, g), entries);
+  // A selective step expression reads its few admitted entries instead of walking the ring.
+  const admitted = g.admit === null ? null : s.admitted.setFor(family, g);
+  if (admitted !== null) s.admitted.first(admitted, l.minLevel, k, familyAccept(s, t, g), entries);
+  else family.firstAccepted(l.minLevel, k, familyAccept(s, t, g), entries);
   return entries.map((e) => e.worker);
 }
 

@@ -11,6 +11,7 @@ import { EventEmitter } from 'eventemitter3';
 import type { z } from 'zod';
 import type { RoutingEvent } from './events.js';
 import { createPersonRequestDetector, type PersonRequestDetector } from './handoff/personRequest.js';
+import { AdmittedIndex } from './indexes/admittedIndex.js';
 import { AttributeIndex } from './indexes/attributeIndex.js';
 import { type Deadline, DeadlineQueue } from './indexes/deadlines.js';
 import { HeapPositions } from './indexes/heap.js';
@@ -94,6 +95,8 @@ export interface RoutingState {
   readonly families: Map<string, RingFamily<IdleEntry>>;
   /** Step-expression answer tables by `Group.admitKey` (bounded; see `admitTableFor`). */
   readonly admitTables: Map<string, AdmitTable>;
+  /** Idle entries of a family that a selective step expression admits (see `AdmittedIndex`). */
+  readonly admitted: AdmittedIndex;
   /** The last worker attribute stamp given out (`WorkerState.attrStamp`). */
   attrStamps: number;
   readonly rankFn: (w: WorkerView) => number;
@@ -150,6 +153,7 @@ export function createState(opts: ParsedRoutingOptions, previous?: RoutingState)
   const workflowConfig = opts.workflow as WorkflowConfig;
   const strategy =
     typeof opts.strategy === 'string' ? STRATEGIES[opts.strategy] : (opts.strategy ?? longestIdle);
+  const idleLinks = new IdleLinks();
   const s: RoutingState = {
     clock: opts.clock,
     ids: opts.ids ?? (ownIds as SequentialIds),
@@ -186,9 +190,10 @@ export function createState(opts: ParsedRoutingOptions, previous?: RoutingState)
     soloWorker: [],
     soloFound: [],
     idlePositions: new HeapPositions<IdleEntry>(),
-    idleLinks: new IdleLinks(),
+    idleLinks,
     families: new Map(),
     admitTables: new Map(),
+    admitted: new AdmittedIndex(idleLinks),
     attrStamps: 0,
     // Idle heaps order by the strategy's rank; score strategies rank candidates themselves and
     // keep the heaps in longest-idle order.
