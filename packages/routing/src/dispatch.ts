@@ -129,8 +129,12 @@ function familyWorkers(s: RoutingState, t: TaskState, g: Group, l: Lane, k: numb
   }
   const entries: IdleEntry[] = [];
   // A selective step expression reads its few admitted entries instead of walking the ring.
-  const admitted = g.admit === null ? null : s.admitted.setFor(family, g);
-  if (admitted !== null) s.admitted.first(admitted, l.minLevel, k, familyAccept(s, t, g), entries);
+  let admitted = g.admitted;
+  if (admitted === undefined && g.admit !== null) {
+    admitted = s.admitted.setFor(family, g);
+    g.admitted = admitted;
+  }
+  if (admitted) s.admitted.first(admitted, l.minLevel, k, familyAccept(s, t, g), entries);
   else family.firstAccepted(l.minLevel, k, familyAccept(s, t, g), entries);
   return entries.map((e) => e.worker);
 }

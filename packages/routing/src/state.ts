@@ -11,7 +11,7 @@ import { EventEmitter } from 'eventemitter3';
 import type { z } from 'zod';
 import type { RoutingEvent } from './events.js';
 import { createPersonRequestDetector, type PersonRequestDetector } from './handoff/personRequest.js';
-import { AdmittedIndex } from './indexes/admittedIndex.js';
+import { AdmittedIndex, type AdmittedSet } from './indexes/admittedIndex.js';
 import { AttributeIndex } from './indexes/attributeIndex.js';
 import { type Deadline, DeadlineQueue } from './indexes/deadlines.js';
 import { HeapPositions } from './indexes/heap.js';
@@ -361,6 +361,8 @@ export interface Group {
   admitKey: string;
   /** The answers of `expr` per worker for this key (shared by groups of the same key); `null` without an expression. */
   admit: AdmitTable | null;
+  /** The admitted set its family lane's searches read (`null`: walk; `undefined`: not decided yet). */
+  admitted: AdmittedSet | null | undefined;
   /**
    * Cached head of `heap` (kept in step by join/leave) with its ordering key, so a free worker
    * ranks the heads of its ~30 queues without touching the tasks themselves.

@@ -4,22 +4,26 @@ import type { AdmitTable } from '../workflow/admitTable.js';
 import type { IdleLinks } from './idleLane.js';
 import type { RingFamily } from './ringFamily.js';
 
-/** The idle entries of one family that one step expression and task context admit. */
+/** The entries of one family that one step expression and task context admit. */
 export interface AdmittedSet {
   readonly table: AdmitTable;
   readonly expr: CompiledExpression;
   readonly task: Readonly<Record<string, unknown>>;
   /**
-   * Admitted entries of the family, any level, unordered. Entries of workers re-indexed since
-   * (`inHeap` false for good) may linger until a search drops them.
+   * Admitted entries of the family that have been idle since the set was built, by level (highest
+   * first), idle or not now: an entry stays when its worker takes work and leaves the family's
+   * buckets, so taking and freeing work costs the set nothing. Entries of workers re-indexed or
+   * removed since linger until a search drops them.
    */
   readonly entries: IdleEntry[];
+  /** The worker's attribute stamp when each entry joined (a re-indexed worker's old entry is gone). */
+  readonly stamps: number[];
 }
 
 interface FamilyKeys {
   /** Every key decided for the family: its set, or `null` when the key admits too many to pay. */
   readonly keys: Map<string, AdmittedSet | null>;
-  /** The sets kept in step as entries enter and leave the family. */
+  /** The sets kept, in the order they were built. */
   readonly sets: AdmittedSet[];
 }
 
@@ -31,21 +35,23 @@ const SELECTIVE_SHARE = 0.5;
 const MAX_KEYS = 16;
 
 /**
- * Idle entries of a skill's {@link RingFamily} that a selective step expression admits, per
- * (family, expression key): a search of an expression step (`task.language IN
- * worker.languages` with `"de"`, which ~12 % of workers pass) reads the few admitted entries
- * instead of walking every idle entry of the ring's levels, a search nobody passes included.
+ * Entries of a skill's {@link RingFamily} that a selective step expression admits, per (family,
+ * expression key): a search of an expression step (`task.language IN worker.languages` with
+ * `"de"`, which ~12 % of workers pass) reads the few admitted entries of the ring's levels
+ * instead of walking every idle entry of them, a search nobody passes included.
  *
- * A set holds entries, not an order: the family's buckets keep the order (rank, idle-since,
- * registration order in the shared {@link IdleLinks}), and a search picks the best of its set by
- * those keys. So a worker re-keyed in its family (taking or freeing work while it keeps room,
- * the common case) costs the index nothing; only entering or leaving a family's buckets updates
- * the sets of that family, and only for the keys that admit the worker. Keys are decided
- * lazily on the first search that walks, by the share of the family's idle entries they admit:
- * a key nearly everyone passes (`"en"`) keeps the walk, which finds one at once.
+ * A set holds entries, not an order, and not only idle ones: the family's buckets keep the order
+ * (rank, idle-since, registration order in the shared {@link IdleLinks}) and who is idle
+ * (`inHeap`); a search takes the best idle entries of its set by those keys. So a worker taking
+ * or freeing work (leaving or re-entering its families' buckets, or re-keyed in them: the common
+ * case, several times per decision) costs the sets nothing; an entry is considered once, the
+ * first time it is idle after a set of its family was built. Keys are decided lazily on the
+ * first search that would walk, by the share of the family's idle entries they admit: a key
+ * nearly everyone passes (`"en"`) keeps the walk, which finds someone at once.
  *
  * The sets are a candidate source only: every entry taken still passes the caller's full
- * check, so a set holding more than it should changes no decision; it must never hold less.
+ * check, so a set holding more than it should changes no decision; it must never hold less
+ * (every idle entry of the family that the key admits).
  *
  * @example
  * ```ts
@@ -58,10 +64,13 @@ const MAX_KEYS = 16;
 export class AdmittedIndex {
   readonly #links: IdleLinks;
   readonly #families = new Map<RingFamily<IdleEntry>, FamilyKeys>();
-  /** The entry at each handle as last seen idle in a family (`undefined` when out). */
-  readonly #seen: Array<IdleEntry | undefined> = [];
-  /** Sets kept in step, over every family: while 0, {@link sync} does nothing. */
-  #kept = 0;
+  /** Per handle: the entry last considered for its family's sets, and for how many of them. */
+  #seen: Array<IdleEntry | undefined> = new Array<IdleEntry | undefined>(1024).fill(undefined);
+  #seenSets: Int32Array = new Int32Array(1024);
+  /** Per handle: {@link #builds} when the entry was last brought up to date. */
+  #seenAt: Int32Array = new Int32Array(1024);
+  /** Sets built so far, over every family (0: {@link sync} has nothing to do). */
+  #builds = 0;
   /** Scratch candidates of a search (reused: searches never nest). */
   readonly #candidates: IdleEntry[] = [];
 
@@ -69,82 +78,76 @@ export class AdmittedIndex {
     this.#links = links;
   }
 
-  /** Sets kept in step, over every family. */
+  /** Sets built so far, over every family. */
   get size(): number {
-    return this.#kept;
+    return this.#builds;
   }
 
   /**
-   * The admitted set of `family` for `g`'s expression key, built on first ask, or `null` when
-   * the walk stays (no expression, too few idle entries to decide yet, or a key that admits
-   * more than half of them).
+   * The admitted set of `family` for `g`'s expression key, built on first ask; `null` when the
+   * walk stays for good (no expression, a key that admits more than half of the family's idle
+   * entries, or too many keys), `undefined` while the family has too few idle entries to decide.
    */
-  setFor(family: RingFamily<IdleEntry>, g: Group): AdmittedSet | null {
+  setFor(family: RingFamily<IdleEntry>, g: Group): AdmittedSet | null | undefined {
     if (g.admit === null || g.expr === null || g.exprTask === null) return null;
     let fk = this.#families.get(family);
     const known = fk?.keys.get(g.admitKey);
     if (known !== undefined) return known;
     if (fk !== undefined && fk.keys.size >= MAX_KEYS) return null;
     const idle = family.size(0);
-    if (idle < DECIDE_AT) return null;
-    const set: AdmittedSet = { table: g.admit, expr: g.expr, task: g.exprTask, entries: [] };
-    const seen = this.#seen;
-    family.forEach(0, (e) => {
-      seen[e.handle] = e;
-      if (admits(set, e.worker)) set.entries.push(e);
-    });
+    if (idle < DECIDE_AT) return undefined;
     if (fk === undefined) {
       fk = { keys: new Map(), sets: [] };
       this.#families.set(family, fk);
     }
-    if (set.entries.length > idle * SELECTIVE_SHARE) {
+    const table = g.admit;
+    const expr = g.expr;
+    const task = g.exprTask;
+    let admitted = 0;
+    family.forEach(0, (e) => {
+      if (admits(table, expr, task, e.worker)) admitted++;
+    });
+    if (admitted > idle * SELECTIVE_SHARE) {
       fk.keys.set(g.admitKey, null);
       return null;
     }
+    const set: AdmittedSet = { table, expr, task, entries: [], stamps: [] };
     fk.keys.set(g.admitKey, set);
     fk.sets.push(set);
-    this.#kept++;
+    this.#builds++;
+    const keys = fk;
+    family.forEach(0, (e) => this.#catchUp(e, keys));
     return set;
   }
 
   /**
-   * Brings the sets in step with a worker's entries after they entered or left their families'
-   * buckets (call after every refresh of a worker's idle entries).
+   * Brings a worker's idle entries into the sets of their families they have not been
+   * considered for yet (call after every refresh of a worker's idle entries).
    */
   sync(entries: readonly IdleEntry[]): void {
-    if (this.#kept === 0) return;
+    if (this.#builds === 0) return;
     const seen = this.#seen;
+    const at = this.#seenAt;
+    const builds = this.#builds;
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i] as IdleEntry;
-      const family = e.family;
-      if (family === null) continue;
+      if (!e.inHeap || e.family === null) continue;
       const h = e.handle;
-      const was = seen[h] === e;
-      if (e.inHeap === was) continue;
-      seen[h] = e.inHeap ? e : undefined;
-      const fk = this.#families.get(family);
-      if (fk === undefined) continue;
-      const sets = fk.sets;
-      for (let j = 0; j < sets.length; j++) {
-        const set = sets[j] as AdmittedSet;
-        if (e.inHeap) {
-          if (admits(set, e.worker)) set.entries.push(e);
-        } else {
-          const list = set.entries;
-          const at = list.indexOf(e);
-          if (at >= 0) {
-            list[at] = list[list.length - 1] as IdleEntry;
-            list.pop();
-          }
-        }
+      // Considered since the last build anywhere: nothing new to consider (the common case).
+      if (h < at.length && seen[h] === e && at[h] === builds) continue;
+      const fk = this.#families.get(e.family);
+      if (fk === undefined) {
+        this.#mark(e, 0);
+        continue;
       }
+      this.#catchUp(e, fk);
     }
   }
 
   /**
-   * Appends to `out` the first `n` entries of `set` at `minLevel` or above that `accept` takes,
-   * best first by the family's keys: what the family's walk with the same `accept` finds, as
-   * long as `accept` refuses every entry the set's key does not admit.
+   * Appends to `out` the first `n` idle entries of `set` at `minLevel` or above that `accept`
+   * takes, best first by the family's keys: what the family's walk with the same `accept`
+   * finds, as long as `accept` refuses every entry the set's key does not admit.
    */
   first(
     set: AdmittedSet,
@@ -155,17 +158,24 @@ export class AdmittedIndex {
   ): void {
     const links = this.#links;
     const list = set.entries;
+    const stamps = set.stamps;
     const candidates = this.#candidates;
     candidates.length = 0;
-    for (let i = list.length - 1; i >= 0; i--) {
+    for (let i = 0; i < list.length; i++) {
       const e = list[i] as IdleEntry;
-      if (!e.inHeap) {
-        // A worker re-indexed or removed since it entered: its entry is gone for good.
-        list[i] = list[list.length - 1] as IdleEntry;
-        list.pop();
+      if (e.level < minLevel) break;
+      if (e.inHeap) {
+        candidates.push(e);
         continue;
       }
-      if (e.level >= minLevel) candidates.push(e);
+      const w = e.worker;
+      if (w.removed || w.attrStamp !== stamps[i]) {
+        // A worker re-indexed or removed since: this entry is gone for good (its new ones, if
+        // any, join on their own).
+        list.splice(i, 1);
+        stamps.splice(i, 1);
+        i--;
+      }
     }
     // Selection of the best remaining candidate, one at a time: the first or second is nearly
     // always taken (every candidate already passes the expression).
@@ -184,13 +194,60 @@ export class AdmittedIndex {
     }
     candidates.length = 0;
   }
+
+  /** Considers an idle entry for the sets of its family it has not been considered for. */
+  #catchUp(e: IdleEntry, fk: FamilyKeys): void {
+    const h = e.handle;
+    const from = h < this.#seenAt.length && this.#seen[h] === e ? (this.#seenSets[h] as number) : 0;
+    const sets = fk.sets;
+    for (let j = from; j < sets.length; j++) {
+      const set = sets[j] as AdmittedSet;
+      if (admits(set.table, set.expr, set.task, e.worker)) insertByLevel(set, e);
+    }
+    this.#mark(e, sets.length);
+  }
+
+  #mark(e: IdleEntry, sets: number): void {
+    const h = e.handle;
+    if (h >= this.#seenAt.length) {
+      let n = this.#seenAt.length;
+      while (n <= h) n *= 2;
+      const at = new Int32Array(n);
+      at.set(this.#seenAt);
+      this.#seenAt = at;
+      const counts = new Int32Array(n);
+      counts.set(this.#seenSets);
+      this.#seenSets = counts;
+      // Kept dense (never a hole past the end), so reads stay fast element loads.
+      const seen = new Array<IdleEntry | undefined>(n).fill(undefined);
+      for (let i = 0; i < this.#seen.length; i++) seen[i] = this.#seen[i];
+      this.#seen = seen;
+    }
+    this.#seen[h] = e;
+    this.#seenSets[h] = sets;
+    this.#seenAt[h] = this.#builds;
+  }
 }
 
-/** Whether the set's expression admits `w` (the answer table's stored answer when current). */
-function admits(set: AdmittedSet, w: WorkerState): boolean {
-  const known = set.table.answer(w.order, w.attrStamp);
+/** Adds an entry to a set, keeping the entries by level, highest first. */
+function insertByLevel(set: AdmittedSet, e: IdleEntry): void {
+  const list = set.entries;
+  let at = list.length;
+  while (at > 0 && (list[at - 1] as IdleEntry).level < e.level) at--;
+  list.splice(at, 0, e);
+  set.stamps.splice(at, 0, e.worker.attrStamp);
+}
+
+/** Whether the expression admits `w` (the answer table's stored answer when current). */
+function admits(
+  table: AdmitTable,
+  expr: CompiledExpression,
+  task: Readonly<Record<string, unknown>>,
+  w: WorkerState,
+): boolean {
+  const known = table.answer(w.order, w.attrStamp);
   if (known !== -1) return known === 1;
-  const admitted = set.expr.evaluate({ worker: w.ctx, task: set.task }) === true;
-  set.table.set(w.order, w.attrStamp, admitted);
+  const admitted = expr.evaluate({ worker: w.ctx, task }) === true;
+  table.set(w.order, w.attrStamp, admitted);
   return admitted;
 }
