@@ -435,6 +435,8 @@ export interface FilterRuntime {
    * (scalar) value in the sole filter index already proves the match.
    */
   indexOnly: boolean;
+  /** `indexOnly` but for a `when` expression: found in the sole filter index, only `when` is left to check. */
+  matchByIndex: boolean;
 }
 
 /** A task as the engine keeps it. */
