@@ -67,8 +67,8 @@ export class AdmittedIndex {
   /** Per handle: the entry last considered for its family's sets, and for how many of them. */
   #seen: Array<IdleEntry | undefined> = new Array<IdleEntry | undefined>(1024).fill(undefined);
   #seenSets: Int32Array = new Int32Array(1024);
-  /** Per handle: {@link #builds} when the entry was last brought up to date. */
-  #seenAt: Int32Array = new Int32Array(1024);
+  /** Per handle: the sets of the entry's family (its count above is up to date while it equals theirs). */
+  #seenKeys: Array<FamilyKeys | undefined> = new Array<FamilyKeys | undefined>(1024).fill(undefined);
   /** Sets built so far, over every family (0: {@link sync} has nothing to do). */
   #builds = 0;
   /** Scratch candidates of a search (reused: searches never nest). */
@@ -127,18 +127,22 @@ export class AdmittedIndex {
   sync(entries: readonly IdleEntry[]): void {
     if (this.#builds === 0) return;
     const seen = this.#seen;
-    const at = this.#seenAt;
-    const builds = this.#builds;
+    const keys = this.#seenKeys;
+    const counts = this.#seenSets;
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i] as IdleEntry;
       if (!e.inHeap || e.family === null) continue;
       const h = e.handle;
-      // Considered since the last build anywhere: nothing new to consider (the common case).
-      if (h < at.length && seen[h] === e && at[h] === builds) continue;
-      const fk = this.#families.get(e.family);
-      if (fk === undefined) {
-        this.#mark(e, 0);
+      if (h < seen.length && seen[h] === e) {
+        // Considered for every set its family has: nothing to do (the common case).
+        const fk = keys[h] as FamilyKeys;
+        if (counts[h] !== fk.sets.length) this.#catchUp(e, fk);
         continue;
+      }
+      let fk = this.#families.get(e.family);
+      if (fk === undefined) {
+        fk = { keys: new Map(), sets: [] };
+        this.#families.set(e.family, fk);
       }
       this.#catchUp(e, fk);
     }
@@ -198,34 +202,36 @@ export class AdmittedIndex {
   /** Considers an idle entry for the sets of its family it has not been considered for. */
   #catchUp(e: IdleEntry, fk: FamilyKeys): void {
     const h = e.handle;
-    const from = h < this.#seenAt.length && this.#seen[h] === e ? (this.#seenSets[h] as number) : 0;
+    const from = h < this.#seen.length && this.#seen[h] === e ? (this.#seenSets[h] as number) : 0;
     const sets = fk.sets;
     for (let j = from; j < sets.length; j++) {
       const set = sets[j] as AdmittedSet;
       if (admits(set.table, set.expr, set.task, e.worker)) insertByLevel(set, e);
     }
-    this.#mark(e, sets.length);
+    this.#mark(e, fk);
   }
 
-  #mark(e: IdleEntry, sets: number): void {
+  #mark(e: IdleEntry, fk: FamilyKeys): void {
     const h = e.handle;
-    if (h >= this.#seenAt.length) {
-      let n = this.#seenAt.length;
+    if (h >= this.#seen.length) {
+      let n = this.#seen.length;
       while (n <= h) n *= 2;
-      const at = new Int32Array(n);
-      at.set(this.#seenAt);
-      this.#seenAt = at;
       const counts = new Int32Array(n);
       counts.set(this.#seenSets);
       this.#seenSets = counts;
       // Kept dense (never a hole past the end), so reads stay fast element loads.
       const seen = new Array<IdleEntry | undefined>(n).fill(undefined);
-      for (let i = 0; i < this.#seen.length; i++) seen[i] = this.#seen[i];
+      const keys = new Array<FamilyKeys | undefined>(n).fill(undefined);
+      for (let i = 0; i < this.#seen.length; i++) {
+        seen[i] = this.#seen[i];
+        keys[i] = this.#seenKeys[i];
+      }
       this.#seen = seen;
+      this.#seenKeys = keys;
     }
     this.#seen[h] = e;
-    this.#seenSets[h] = sets;
-    this.#seenAt[h] = this.#builds;
+    this.#seenKeys[h] = fk;
+    this.#seenSets[h] = fk.sets.length;
   }
 }
 
