@@ -73,6 +73,8 @@ export class AdmittedIndex {
   #builds = 0;
   /** Scratch candidates of a search (reused: searches never nest). */
   readonly #candidates: IdleEntry[] = [];
+  /** Scratch result of {@link best}. */
+  readonly #one: IdleEntry[] = [];
 
   constructor(links: IdleLinks) {
     this.#links = links;
@@ -197,6 +199,15 @@ export class AdmittedIndex {
       }
     }
     candidates.length = 0;
+  }
+
+  /** The first entry {@link first} would give for `n` = 1, or `undefined`. */
+  best(set: AdmittedSet, minLevel: number, accept: (e: IdleEntry) => boolean): IdleEntry | undefined {
+    const out = this.#one;
+    this.first(set, minLevel, 1, accept, out);
+    const e = out[0];
+    out.length = 0;
+    return e;
   }
 
   /** Considers an idle entry for the sets of its family it has not been considered for. */
