@@ -1,7 +1,6 @@
 import { ManualClock } from '@threadline/core';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { AdmittedIndex } from '../src/indexes/admittedIndex.js';
 import {
   createRoutingEngine,
   longestIdle,
@@ -10,6 +9,7 @@ import {
   type RoutingStrategy,
   type WorkflowConfig,
 } from '../src/index.js';
+import { AdmittedIndex } from '../src/indexes/admittedIndex.js';
 
 // The admitted sets of a skill family (`AdmittedIndex`): an expression step whose key few
 // workers pass (`task.language IN worker.languages` with "de") reads the family's admitted
