@@ -119,6 +119,19 @@ export function findWorkers(
 /** The first `k` eligible idle workers of a family lane (the best one without a closure). */
 function familyWorkers(s: RoutingState, t: TaskState, g: Group, l: Lane, k: number): WorkerState[] {
   const family = l.family as RingFamily<IdleEntry>;
+  // A selective step expression reads its few admitted entries instead of walking the ring
+  // (the ring's best idle worker is then rarely one it admits: not looked at first).
+  let admitted = g.admitted;
+  if (admitted === undefined && g.admit !== null) {
+    admitted = s.admitted.setFor(family, g);
+    g.admitted = admitted;
+  }
+  if (admitted && k === 1) {
+    const found = s.admitted.best(admitted, l.minLevel, familyAccept(s, t, g));
+    if (found === undefined) return NO_WORKERS;
+    s.soloFound[0] = found.worker;
+    return s.soloFound;
+  }
   if (k === 1) {
     const best = family.best(l.minLevel);
     if (best === undefined) return NO_WORKERS;
@@ -128,7 +141,8 @@ function familyWorkers(s: RoutingState, t: TaskState, g: Group, l: Lane, k: numb
     }
   }
   const entries: IdleEntry[] = [];
-  family.firstAccepted(l.minLevel, k, familyAccept(s, t, g), entries);
+  if (admitted) s.admitted.first(admitted, l.minLevel, k, familyAccept(s, t, g), entries);
+  else family.firstAccepted(l.minLevel, k, familyAccept(s, t, g), entries);
   return entries.map((e) => e.worker);
 }
 

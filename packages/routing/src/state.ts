@@ -11,6 +11,7 @@ import { EventEmitter } from 'eventemitter3';
 import type { z } from 'zod';
 import type { RoutingEvent } from './events.js';
 import { createPersonRequestDetector, type PersonRequestDetector } from './handoff/personRequest.js';
+import { AdmittedIndex, type AdmittedSet } from './indexes/admittedIndex.js';
 import { AttributeIndex } from './indexes/attributeIndex.js';
 import { type Deadline, DeadlineQueue } from './indexes/deadlines.js';
 import { HeapPositions } from './indexes/heap.js';
@@ -94,6 +95,8 @@ export interface RoutingState {
   readonly families: Map<string, RingFamily<IdleEntry>>;
   /** Step-expression answer tables by `Group.admitKey` (bounded; see `admitTableFor`). */
   readonly admitTables: Map<string, AdmitTable>;
+  /** Idle entries of a family that a selective step expression admits (see `AdmittedIndex`). */
+  readonly admitted: AdmittedIndex;
   /** The last worker attribute stamp given out (`WorkerState.attrStamp`). */
   attrStamps: number;
   readonly rankFn: (w: WorkerView) => number;
@@ -150,6 +153,7 @@ export function createState(opts: ParsedRoutingOptions, previous?: RoutingState)
   const workflowConfig = opts.workflow as WorkflowConfig;
   const strategy =
     typeof opts.strategy === 'string' ? STRATEGIES[opts.strategy] : (opts.strategy ?? longestIdle);
+  const idleLinks = new IdleLinks();
   const s: RoutingState = {
     clock: opts.clock,
     ids: opts.ids ?? (ownIds as SequentialIds),
@@ -186,9 +190,10 @@ export function createState(opts: ParsedRoutingOptions, previous?: RoutingState)
     soloWorker: [],
     soloFound: [],
     idlePositions: new HeapPositions<IdleEntry>(),
-    idleLinks: new IdleLinks(),
+    idleLinks,
     families: new Map(),
     admitTables: new Map(),
+    admitted: new AdmittedIndex(idleLinks),
     attrStamps: 0,
     // Idle heaps order by the strategy's rank; score strategies rank candidates themselves and
     // keep the heaps in longest-idle order.
@@ -356,6 +361,8 @@ export interface Group {
   admitKey: string;
   /** The answers of `expr` per worker for this key (shared by groups of the same key); `null` without an expression. */
   admit: AdmitTable | null;
+  /** The admitted set its family lane's searches read (`null`: walk; `undefined`: not decided yet). */
+  admitted: AdmittedSet | null | undefined;
   /**
    * Cached head of `heap` (kept in step by join/leave) with its ordering key, so a free worker
    * ranks the heads of its ~30 queues without touching the tasks themselves.
@@ -428,6 +435,8 @@ export interface FilterRuntime {
    * (scalar) value in the sole filter index already proves the match.
    */
   indexOnly: boolean;
+  /** `indexOnly` but for a `when` expression: found in the sole filter index, only `when` is left to check. */
+  matchByIndex: boolean;
 }
 
 /** A task as the engine keeps it. */

@@ -301,6 +301,7 @@ export function refreshWorker(s: RoutingState, w: WorkerState): void {
       else (counts[(e.lane as Lane).idx] as number)--;
     }
   }
+  s.admitted.sync(w.entries);
 }
 
 /** Adjusts the idle count an entry's list is known by (its family bucket's, or its lane's row). */

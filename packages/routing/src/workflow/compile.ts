@@ -86,19 +86,20 @@ export function compileWorkflow(s: RoutingState): void {
       );
     }
     const m = f.match;
+    const matchByIndex =
+      m !== undefined &&
+      match !== null &&
+      match.attributeNames.length === 1 &&
+      m.channel === undefined &&
+      m.minPriority === undefined &&
+      m.businessHours === undefined;
     s.filters.push({
       name: f.name,
       config: f,
       match,
       when,
-      indexOnly:
-        m !== undefined &&
-        match !== null &&
-        match.attributeNames.length === 1 &&
-        m.channel === undefined &&
-        m.minPriority === undefined &&
-        m.businessHours === undefined &&
-        when === null,
+      indexOnly: matchByIndex && when === null,
+      matchByIndex,
       steps: toSteps(f.targets, ['filters', idx, 'targets'], f.name),
     });
     // Index the filter under its first attribute's accepted values so a task only checks
@@ -131,6 +132,7 @@ export function compileWorkflow(s: RoutingState): void {
         match: null,
         when: null,
         indexOnly: false,
+        matchByIndex: false,
         steps: toSteps(s.workflow.defaultFilter.targets, ['defaultFilter', 'targets'], 'default'),
       }
     : null;

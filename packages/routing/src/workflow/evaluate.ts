@@ -73,14 +73,27 @@ export function matchFilter(s: RoutingState, t: TaskState): number {
   const soleValue = sole === null ? undefined : t.attributes[sole.attr];
   if (sole !== null && !Array.isArray(soleValue)) {
     // One indexed attribute, no unindexed filters and a scalar value: its list (in filter
-    // order, without duplicates) is already the candidate set.
+    // order, without duplicates) is already the candidate set, and a filter whose match is that
+    // attribute alone is matched by being in it (only its `when` is left).
     candidates = sole.byValue.get(soleValue) ?? NO_CANDIDATES;
-    const first = candidates[0];
-    if (first !== undefined && (s.filters[first] as FilterRuntime).indexOnly) return first;
-  } else if (s.filterIndex.size > 0) {
+    for (let k = 0; k < candidates.length; k++) {
+      const i = candidates[k] as number;
+      const filter = s.filters[i] as FilterRuntime;
+      if (!filter.matchByIndex) return firstMatch(s, t, candidates, k);
+      if (filter.when === null || filter.when.evaluate({ task: taskCtx(t) })) return i;
+    }
+    return s.defaultFilter ? DEFAULT_FILTER : NO_FILTER;
+  }
+  if (s.filterIndex.size > 0) {
     candidates = indexedCandidates(s, t);
   }
-  for (const i of candidates) {
+  return firstMatch(s, t, candidates, 0);
+}
+
+/** The first of `candidates` (filter indexes, in filter order) from `from` on matching `t`, else the default. */
+function firstMatch(s: RoutingState, t: TaskState, candidates: readonly number[], from: number): number {
+  for (let k = from; k < candidates.length; k++) {
+    const i = candidates[k] as number;
     const filter = s.filters[i] as FilterRuntime;
     const match = filter.config?.match;
     if (!match) {

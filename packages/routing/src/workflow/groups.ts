@@ -118,6 +118,7 @@ export function groupFor(s: RoutingState, t: TaskState, step: StepRuntime): Grou
       exprTask: step.expr ? taskCtx(t) : null,
       admitKey: step.expr ? `${step.expr.source}|${exprKey}` : '',
       admit: step.expr ? admitTableFor(s.admitTables, `${step.expr.source}|${exprKey}`) : null,
+      admitted: undefined,
       head: undefined,
       headBase: 0,
       headClean: true,
