@@ -92,7 +92,7 @@ describe('normalizeMessages', () => {
         (messages) => {
           const got = mine(messages);
           expect(got).toEqual(viaZod(messages));
-          if ('ok' in got && got.ok.length > 0) handOk++;
+          if ('ok' in got && (got.ok?.length ?? 0) > 0) handOk++;
         },
       ),
       { seed: 15, numRuns: 3000 },
