@@ -4,14 +4,20 @@
 import { isThreadlineError } from '@threadline/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CaseStatusSchema, ChangeContextSchema, RecordMessageInputSchema } from '../src/case.js';
-import { caseStatus, changeContext, messageInput, optionalContext } from '../src/engine/input.js';
+import {
+  CaseStatusSchema,
+  ChangeContextSchema,
+  OpenCaseInputSchema,
+  RecordMessageInputSchema,
+} from '../src/case.js';
+import { caseStatus, changeContext, messageInput, openInput, optionalContext } from '../src/engine/input.js';
 
 function outcome(fn: () => unknown): { ok: unknown } | { paths: string[] } {
   try {
     return { ok: fn() };
   } catch (e) {
-    if (isThreadlineError(e, 'VALIDATION')) return { paths: e.issues.map((i) => i.path.join('.')) };
+    if (isThreadlineError(e, 'VALIDATION'))
+      return { paths: e.issues.map((i) => i.path.map(String).join('.')) };
     throw e;
   }
 }
@@ -20,7 +26,7 @@ function zodOutcome(schema: { safeParse(v: unknown): unknown }, value: unknown) 
   const r = schema.safeParse(value) as
     | { success: true; data: unknown }
     | { success: false; error: { issues: { path: PropertyKey[] }[] } };
-  return r.success ? { ok: r.data } : { paths: r.error.issues.map((i) => i.path.join('.')) };
+  return r.success ? { ok: r.data } : { paths: r.error.issues.map((i) => i.path.map(String).join('.')) };
 }
 
 const value = fc.constantFrom<unknown>(
@@ -90,5 +96,88 @@ describe('command input checks', () => {
       }),
       { seed: 15, numRuns: 300 },
     );
+  });
+
+  const openValue = fc.oneof(
+    value,
+    fc.constantFrom<unknown>(
+      'cus-1',
+      'x'.repeat(201),
+      'x'.repeat(501),
+      'normal',
+      'urgent',
+      'email',
+      'voice',
+      'fax',
+      { tier: 'gold', nested: { a: 1 } },
+      {},
+      Object.create(null),
+      JSON.parse('{"__proto__": {"x": 1}}'),
+      { [Symbol('s')]: 1 },
+      new Map(),
+    ),
+  );
+  const openArb = fc.oneof(
+    fc.record(
+      {
+        customerId: openValue,
+        subject: openValue,
+        priority: openValue,
+        channel: openValue,
+        id: openValue,
+        tenantId: openValue,
+        type: openValue,
+        team: openValue,
+        assignee: openValue,
+        attributes: openValue,
+        customer: openValue,
+        actor: openValue,
+        other: openValue,
+      },
+      { requiredKeys: [] },
+    ),
+    fc.record({
+      customerId: fc.constantFrom('cus-1', ''),
+      subject: fc.constantFrom('Refund', 'x'.repeat(2001)),
+      priority: fc.constantFrom('low', 'normal', 'high', 'urgent', 'critical'),
+      channel: fc.constantFrom('email', 'chat', 'voice', 'fax'),
+    }),
+    openValue,
+  );
+
+  it('openInput agrees with OpenCaseInputSchema and copies the attribute objects (property)', () => {
+    fc.assert(
+      fc.property(openArb, (input) => {
+        const mine = outcome(() => openInput(input));
+        expect(mine).toEqual(zodOutcome(OpenCaseInputSchema, input));
+        if ('ok' in mine && typeof input === 'object' && input !== null) {
+          const out = mine.ok as Record<string, unknown>;
+          const given = input as Record<string, unknown>;
+          for (const key of ['attributes', 'customer'])
+            if (out[key] !== undefined) expect(out[key]).not.toBe(given[key]);
+        }
+      }),
+      { seed: 15, numRuns: 2000 },
+    );
+  });
+
+  it("openCase leaves the caller's attribute objects unfrozen", async () => {
+    const { createCaseEngine } = await import('../src/index.js');
+    const { ManualClock } = await import('@threadline/core');
+    const engine = createCaseEngine({ clock: new ManualClock(1_000), calendars: {}, policies: [] });
+    const attributes = { tier: 'gold', tags: ['a'] };
+    const customer = { plan: 'pro' };
+    const c = engine.openCase({
+      customerId: 'cus-1',
+      subject: 'Refund',
+      priority: 'high',
+      channel: 'email',
+      attributes,
+      customer,
+    });
+    expect(c.attributes).toEqual(attributes);
+    expect(Object.isFrozen(c.attributes)).toBe(true);
+    expect(Object.isFrozen(attributes)).toBe(false);
+    expect(Object.isFrozen(customer)).toBe(false);
   });
 });

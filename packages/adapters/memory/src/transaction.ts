@@ -133,6 +133,8 @@ class MemoryTransaction {
     tenantId: string,
     extra?: StoredDocument | readonly StoredDocument[],
   ): void {
+    // Most collections declare no unique index: nothing to check, nothing to gather.
+    if (this.host.collections.get(collection)?.unique.length === 0) return;
     const docs: StoredDocument[] = [];
     const removed = new Set<string>();
     const many = Array.isArray(extra) ? (extra as readonly StoredDocument[]) : undefined;

@@ -19,7 +19,7 @@ import { SLA_METRICS, type SlaMetricName } from '../sla/metric.js';
 import { CaseSla, type SlaFact } from '../sla/tracker.js';
 import { assertTransition, type CaseStatus } from '../transitions.js';
 import { afterChange, assertOpen, change, checkTime, deepFreeze, route, statusChange } from './change.js';
-import { caseStatus, changeContext, messageInput, optionalContext } from './input.js';
+import { caseStatus, changeContext, messageInput, openInput, optionalContext } from './input.js';
 import { commit, queue } from './outbox.js';
 import {
   assertWritable,
@@ -61,7 +61,7 @@ function mergeInto(target: Record<string, unknown>, patch: Record<string, unknow
 /** `openCase`: a new case in status `new`, with its SLA metrics and routing rule applied. */
 export function openCase(s: EngineState, input: OpenCaseInput): Case {
   assertWritable(s);
-  const i = parseInput(OpenCaseInputSchema, input, 'case');
+  const i = openInput(input);
   const id = i.id ?? s.ids.next('case');
   const tenantId = i.tenantId ?? DEFAULT_TENANT;
   if (lookup(s, tenantId, id) !== undefined) {

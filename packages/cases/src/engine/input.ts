@@ -1,10 +1,12 @@
-import { parseInput } from '@threadline/core';
+import { CHANNELS, parseInput } from '@threadline/core';
 import type { z } from 'zod';
 import {
+  CASE_PRIORITIES,
   CaseStatusSchema,
   type ChangeContext,
   ChangeContextSchema,
   MESSAGE_AUTHORS,
+  OpenCaseInputSchema,
   type RecordMessageInput,
   RecordMessageInputSchema,
 } from '../case.js';
@@ -17,6 +19,8 @@ import { CASE_STATUSES, type CaseStatus } from '../transitions.js';
 
 const STATUSES: ReadonlySet<unknown> = new Set(CASE_STATUSES);
 const AUTHORS: ReadonlySet<unknown> = new Set(MESSAGE_AUTHORS);
+const PRIORITIES: ReadonlySet<unknown> = new Set(CASE_PRIORITIES);
+const CHANNEL_NAMES: ReadonlySet<unknown> = new Set(CHANNELS);
 const WHITESPACE = /\s/;
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -70,4 +74,79 @@ export function messageInput(message: unknown): z.output<typeof RecordMessageInp
       return message as RecordMessageInput as z.output<typeof RecordMessageInputSchema>;
   }
   return parseInput(RecordMessageInputSchema, message, 'message');
+}
+
+const OPEN_KEYS: ReadonlySet<string> = new Set([
+  'id',
+  'tenantId',
+  'customerId',
+  'subject',
+  'priority',
+  'channel',
+  'type',
+  'team',
+  'assignee',
+  'attributes',
+  'customer',
+  'actor',
+]);
+
+const isText = (v: unknown, max: number): v is string =>
+  typeof v === 'string' && v.length >= 1 && v.length <= max;
+const isOptionalText = (v: unknown, max: number) => v === undefined || isText(v, max);
+
+/**
+ * A copy of a plain attributes object as `AttributesSchema` (`z.record(z.string(), z.unknown())`)
+ * outputs it — a new object with the same own enumerable string keys and values — or `undefined`
+ * when it is not that simple (symbol keys, a class instance …: zod decides).
+ */
+function attributesCopy(v: unknown): Record<string, unknown> | undefined {
+  if (!isPlainObject(v) || Object.getOwnPropertySymbols(v).length > 0) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(v)) {
+    // `__proto__` as an own key would become the copy's prototype through an assignment.
+    if (key === '__proto__') return undefined;
+    out[key] = v[key];
+  }
+  return out;
+}
+
+/**
+ * The input of `openCase` (`OpenCaseInputSchema`). The common shape — a plain object with string
+ * fields, a string actor and plain attribute objects — is checked by hand; the attribute objects
+ * are copied, as zod's output copies them, since the case freezes what it keeps and the caller's
+ * objects stay theirs. Anything else goes through zod.
+ */
+export function openInput(input: unknown): z.output<typeof OpenCaseInputSchema> {
+  if (isPlainObject(input)) {
+    let plain = true;
+    for (const key in input) if (!OPEN_KEYS.has(key)) plain = false;
+    const { attributes, customer, actor } = input;
+    const attrs = attributes === undefined ? undefined : attributesCopy(attributes);
+    const snapshot = customer === undefined ? undefined : attributesCopy(customer);
+    if (
+      plain &&
+      isOptionalText(input.id, 500) &&
+      isTenant(input.tenantId) &&
+      isText(input.customerId, 500) &&
+      isText(input.subject, 2000) &&
+      PRIORITIES.has(input.priority) &&
+      CHANNEL_NAMES.has(input.channel) &&
+      isOptionalText(input.type, 200) &&
+      isOptionalText(input.team, 200) &&
+      isOptionalText(input.assignee, 200) &&
+      (attributes === undefined || attrs !== undefined) &&
+      (customer === undefined || snapshot !== undefined) &&
+      (actor === undefined || (typeof actor === 'string' && actor.length >= 1))
+    ) {
+      const out: Record<string, unknown> = {};
+      // zod's output: the keys present in the input, in the schema's order.
+      for (const key of OPEN_KEYS) {
+        if (!(key in input)) continue;
+        out[key] = key === 'attributes' ? attrs : key === 'customer' ? snapshot : input[key];
+      }
+      return out as z.output<typeof OpenCaseInputSchema>;
+    }
+  }
+  return parseInput(OpenCaseInputSchema, input, 'case');
 }

@@ -31,21 +31,26 @@ export interface CaseEngineStats {
 
 const TenantScopeSchema = z.object({ tenantId: TenantIdSchema.optional() }).strict().optional();
 
+/** The options of a read: no options (the common call) need no parse. */
+function scope(options: unknown): TenantScope | undefined {
+  return options === undefined ? undefined : parseInput(TenantScopeSchema, options, 'options');
+}
+
 /** `getCase`: the case or `undefined`. */
 export function getCase(s: EngineState, id: string, options?: TenantScope): Case | undefined {
-  const o = parseInput(TenantScopeSchema, options, 'options');
+  const o = scope(options);
   return lookup(s, o?.tenantId ?? DEFAULT_TENANT, id)?.sla.case;
 }
 
 /** `getSla`: every metric instance of the case, oldest first. */
 export function getSla(s: EngineState, caseId: string, options?: TenantScope): SlaMetricInstance[] {
-  const o = parseInput(TenantScopeSchema, options, 'options');
+  const o = scope(options);
   return entryOf(s, caseId, o?.tenantId).sla.records.map((r) => r.toInstance());
 }
 
 /** `getAudit`: the audit trail, the implied opening entry first. */
 export function getAudit(s: EngineState, caseId: string, options?: TenantScope): readonly CaseAuditEntry[] {
-  const o = parseInput(TenantScopeSchema, options, 'options');
+  const o = scope(options);
   const entry = entryOf(s, caseId, o?.tenantId);
   const opening = openingEntry(entry);
   return entry.audit === undefined ? [opening] : [opening, ...entry.audit.map(auditEntry)];

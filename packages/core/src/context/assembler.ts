@@ -15,6 +15,8 @@ import {
   type ContinuityPolicies,
   decideContinuity,
 } from './continuity.js';
+import { plainContribution } from './contributionCheck.js';
+import { isId, isInt, isPlain } from './plainCheck.js';
 import {
   type ContextContribution,
   ContextContributionSchema,
@@ -251,8 +253,9 @@ export class ContextAssembler {
    * ```
    */
   async getContext(customerId: string, options: GetContextOptions = {}): Promise<CustomerContext> {
-    const requested = parseInput(IdSchema, customerId, 'customerId');
-    const opts = parseInput(GetContextOptionsSchema, options, 'context options');
+    const requested = isId(customerId) ? customerId : parseInput(IdSchema, customerId, 'customerId');
+    const opts =
+      plainContextOptions(options) ?? parseInput(GetContextOptionsSchema, options, 'context options');
     const tenantId = opts.tenantId ?? DEFAULT_TENANT;
     const at = opts.at === undefined ? this.clock.now() : toMillis(opts.at, 'at');
     if (opts.providers) {
@@ -409,9 +412,7 @@ export class ContextAssembler {
       at,
     };
     const settled = await Promise.allSettled(
-      chosen.map(async (p) =>
-        parseInput(ContextContributionSchema, await p.provide(request), `context from ${p.name}`),
-      ),
+      chosen.map(async (p) => checkContribution(await p.provide(request), p.name)),
     );
     const lastAgents = [...agentAt.values()];
     for (const [i, result] of settled.entries()) {
@@ -524,4 +525,46 @@ function dedupeById<T extends { id: string }>(list: readonly T[]): T[] {
  */
 export function createContextAssembler(options: ContextAssemblerOptions): ContextAssembler {
   return new ContextAssembler(options);
+}
+
+/** A provider's contribution, checked by hand when it has the common shape, else by zod. */
+function checkContribution(raw: unknown, name: string): z.output<typeof ContextContributionSchema> {
+  return (
+    (plainContribution(raw) as z.output<typeof ContextContributionSchema> | undefined) ??
+    parseInput(ContextContributionSchema, raw, `context from ${name}`)
+  );
+}
+
+const WHITESPACE = /\s/;
+/** The integer options of `getContext` and their bounds. */
+const INT_OPTIONS: ReadonlyMap<string, [number, number]> = new Map([
+  ['recentConversations', [0, 100]],
+  ['recentWithinMs', [1, Number.MAX_SAFE_INTEGER]],
+  ['messagesPerConversation', [0, 100]],
+  ['lastAgents', [0, 50]],
+  ['sentimentPoints', [0, 500]],
+]);
+
+/**
+ * `getContext`'s options when they are plain scalars that pass `GetContextOptionsSchema` (a copy,
+ * as zod's output is); `undefined` for anything else (`providers`, a `Date`, a bad value), which
+ * zod then decides.
+ */
+export function plainContextOptions(options: unknown): GetContextOptions | undefined {
+  if (!isPlain(options)) return undefined;
+  for (const key in options) {
+    const v = options[key];
+    if (v === undefined) continue;
+    const bounds = INT_OPTIONS.get(key);
+    if (bounds !== undefined) {
+      if (!isInt(v) || v < bounds[0] || v > bounds[1]) return undefined;
+    } else if (key === 'includeInternalNotes' || key === 'failOnProviderError') {
+      if (typeof v !== 'boolean') return undefined;
+    } else if (key === 'tenantId') {
+      if (typeof v !== 'string' || v.length < 1 || v.length > 200 || WHITESPACE.test(v)) return undefined;
+    } else if (key === 'at') {
+      if (typeof v !== 'number' || !Number.isFinite(v)) return undefined;
+    } else return undefined;
+  }
+  return { ...options };
 }

@@ -11,6 +11,7 @@ import {
   TenantIdSchema,
 } from '../schemas/common.js';
 import { AuthorKindSchema } from '../schemas/message.js';
+import { plainHandoffPacket, plainTranscript } from './handoffCheck.js';
 
 /** Why a conversation changes hands. */
 export const HANDOFF_REASONS = [
@@ -183,8 +184,14 @@ export interface HandoffBuildOptions {
 export function buildHandoffPacket(input: HandoffPacketInput, options: HandoffBuildOptions): HandoffPacket {
   const maxMessages = options.maxMessages ?? 20;
   const maxChars = options.maxChars ?? 8000;
-  parseInput(HandoffOptionsSchema, { maxMessages, maxChars }, 'handoff options');
-  const transcript = parseInput(TranscriptSchema, input.transcript ?? [], 'handoff transcript');
+  if (!(Number.isSafeInteger(maxMessages) && maxMessages >= 0 && maxMessages <= 500))
+    parseInput(HandoffOptionsSchema, { maxMessages, maxChars }, 'handoff options');
+  if (!(Number.isSafeInteger(maxChars) && maxChars >= 0))
+    parseInput(HandoffOptionsSchema, { maxMessages, maxChars }, 'handoff options');
+  // The common shapes are checked by hand (same rules, same output); zod decides the rest.
+  const rawTranscript = input.transcript ?? [];
+  const transcript = (plainTranscript(rawTranscript) ??
+    parseInput(TranscriptSchema, rawTranscript, 'handoff transcript')) as TranscriptEntry[];
   const ordered = transcript
     .map((entry, i) => ({ entry, i }))
     .sort((a, b) => a.entry.at - b.entry.at || a.i - b.i)
@@ -201,17 +208,13 @@ export function buildHandoffPacket(input: HandoffPacketInput, options: HandoffBu
   const createdAt = input.createdAt ?? options.clock.now();
   // The window's entries were validated above: the packet is parsed without them (validated
   // once), then given them. The window never holds more than the schema's 500 entries.
-  const packet = parseInput(
-    HandoffPacketSchema,
-    {
-      ...input,
-      id: input.id ?? options.ids.next('handoff'),
-      tenantId: input.tenantId ?? DEFAULT_TENANT,
-      createdAt,
-      transcript: [],
-    },
-    'handoff packet',
-  );
+  const packet = checkHandoffPacket({
+    ...input,
+    id: input.id ?? options.ids.next('handoff'),
+    tenantId: input.tenantId ?? DEFAULT_TENANT,
+    createdAt,
+    transcript: [],
+  });
   packet.transcript = window;
   packet.sla = packet.sla.map((clock) =>
     clock.dueAt === undefined ? clock : { ...clock, remainingMs: clock.dueAt - createdAt },
@@ -228,5 +231,12 @@ export function buildHandoffPacket(input: HandoffPacketInput, options: HandoffBu
  * ```
  */
 export function parseHandoffPacket(input: unknown): HandoffPacket {
-  return parseInput(HandoffPacketSchema, input, 'handoff packet');
+  return checkHandoffPacket(input);
+}
+
+function checkHandoffPacket(input: unknown): HandoffPacket {
+  return (
+    (plainHandoffPacket(input) as HandoffPacket | undefined) ??
+    parseInput(HandoffPacketSchema, input, 'handoff packet')
+  );
 }
