@@ -169,14 +169,24 @@ const spread = (xs: number[]) => `${fmt(Math.min(...xs))}–${fmt(Math.max(...xs
 
 const rows: (string | number)[][] = [];
 const inMemory: number[] = [];
+const inMemoryCpu: number[] = [];
 if (wanted('none'))
-  for (let r = 0; r < RUNS; r++) inMemory.push(await throughput(undefined, ROUNDS.memory as number));
-if (inMemory.length > 0)
+  for (let r = 0; r < RUNS; r++) {
+    inMemory.push(await throughput(undefined, ROUNDS.memory as number));
+    inMemoryCpu.push(lastCpuPerDecision);
+  }
+if (inMemory.length > 0) {
   rows.push([
     'no storage (journal off): decisions/s, median (min–max)',
     `${fmt(median(inMemory))} (${spread(inMemory)})`,
     '',
   ]);
+  rows.push([
+    "no storage (journal off): this process's CPU µs per decision, median (min–max)",
+    `${fmt(median(inMemoryCpu), 1)} (${fmt(Math.min(...inMemoryCpu), 1)}–${fmt(Math.max(...inMemoryCpu), 1)})`,
+    '',
+  ]);
+}
 for (const b of backends().filter((x) => wanted(x.label))) {
   const rates: number[] = [];
   const cpus: number[] = [];

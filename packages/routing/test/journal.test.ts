@@ -62,6 +62,39 @@ function flaky(storage: ThreadlineStorage): { storage: ThreadlineStorage; fail: 
   return { storage: { ...storage, documents }, fail: (on) => (failing = on) };
 }
 
+/**
+ * A storage whose next transactions can be held at their start: `hold()` makes the next
+ * transaction wait until the returned `release(ok)`; with `ok = false` it then fails.
+ */
+function gated(storage: ThreadlineStorage): {
+  storage: ThreadlineStorage;
+  hold: () => (ok: boolean) => void;
+} {
+  const gates: Array<Promise<boolean>> = [];
+  const d = storage.documents;
+  const documents: ThreadlineStorage['documents'] = {
+    name: d.name,
+    capabilities: d.capabilities,
+    defineCollection: (...a) => d.defineCollection(...a),
+    get: (...a) => d.get(...a),
+    getMany: (...a) => d.getMany(...a),
+    put: (...a) => d.put(...a),
+    delete: (...a) => d.delete(...a),
+    find: (...a) => d.find(...a),
+    transaction: async (fn) => {
+      const gate = gates.shift();
+      if (gate !== undefined && !(await gate)) throw new Error('disk full');
+      return (d.transaction as NonNullable<typeof d.transaction>)(fn);
+    },
+  };
+  const hold = () => {
+    let release: (ok: boolean) => void = () => undefined;
+    gates.push(new Promise<boolean>((r) => (release = r)));
+    return release;
+  };
+  return { storage: { ...storage, documents }, hold };
+}
+
 forEachJournalBackend((make) => {
   // One backend per storage kind (PGlite takes seconds to start); each test is its own tenant.
   let backend: JournalBackend;
@@ -301,6 +334,71 @@ forEachJournalBackend((make) => {
     engine.submitTask({ id: 't2', channel: 'chat' });
     await engine.flush();
     expect(seen.map((e) => e.type)).toEqual(['task.queued', 'reservation.created']);
+  });
+
+  it('pipelined commits: a batch cut while the one before commits lands after it, in order', async () => {
+    const base = await backend.open();
+    const { storage, hold } = gated(base);
+    const clock = new ManualClock(0);
+    const options = { clock, workflow, storage, tenantId, journal: { maxBatch: 1, flushIntervalMs: 0 } };
+    const engine = createRoutingEngine(options);
+    const seen: string[] = [];
+    engine.subscribe('*', (e) => seen.push(e.type));
+    // The first commit defines the snapshot collection; the pipeline runs after it.
+    engine.upsertWorker({ id: 'ana', status: 'available', capacity: { chat: 1 } });
+    await engine.flush();
+    seen.length = 0;
+    const release = hold();
+    engine.upsertWorker({ id: 'bob', status: 'available', capacity: { chat: 1 } }); // batch 2, held
+    engine.submitTask({ id: 't1', channel: 'chat' }); // batch 3, cut behind it
+    await new Promise((r) => setTimeout(r, 20));
+    expect(engine.stats().journal).toMatchObject({ committed: 1, pending: 2, commits: 1 });
+    const stream = journalStream(tenantId, 'engine');
+    expect(await base.events.readStream(stream, { tenantId })).toHaveLength(1);
+    expect(await outboxOf(base)).toHaveLength(1);
+    expect(seen).toEqual([]);
+    release(true);
+    await engine.flush();
+    expect(engine.stats().journal).toMatchObject({ committed: 3, pending: 0, commits: 3, failed: false });
+    expect(seen).toEqual(['worker.status_changed', 'task.queued', 'reservation.created']);
+    const stored = await base.events.readStream(stream, { tenantId });
+    expect(stored.map((e) => e.streamVersion)).toEqual([1, 2, 3]);
+    const copy = createRoutingEngine({ ...options, storage: base });
+    await copy.recover();
+    expect(copy.snapshot()).toEqual(engine.snapshot());
+  });
+
+  it('pipelined commits: when a batch fails, the one cut behind it never commits and nothing of either is seen', async () => {
+    const base = await backend.open();
+    const { storage, hold } = gated(base);
+    const clock = new ManualClock(0);
+    const options = { clock, workflow, storage, tenantId, journal: { maxBatch: 1, flushIntervalMs: 0 } };
+    const engine = createRoutingEngine(options);
+    const seen: string[] = [];
+    engine.subscribe('*', (e) => seen.push(e.type));
+    engine.upsertWorker({ id: 'ana', status: 'available', capacity: { chat: 1 } });
+    await engine.flush();
+    const committed = engine.snapshot();
+    seen.length = 0;
+    const release = hold();
+    engine.upsertWorker({ id: 'bob', status: 'available', capacity: { chat: 1 } });
+    engine.submitTask({ id: 't1', channel: 'chat' }); // offered to a worker, not committed
+    release(false);
+    const error = await engine.flush().then(
+      () => undefined,
+      (e: unknown) => toError(e),
+    );
+    expect(error?.code).toBe('ADAPTER');
+    expect(error?.details).toMatchObject({ committed: 1, lost: 2 });
+    expect(engine.stats().journal).toMatchObject({ committed: 1, commits: 1, failed: true });
+    expect(seen).toEqual([]);
+    expect(await base.events.readStream(journalStream(tenantId, 'engine'), { tenantId })).toHaveLength(1);
+    expect(await outboxOf(base)).toHaveLength(1); // ana's event only: the offer is nowhere
+    await engine.recover();
+    expect(engine.snapshot()).toEqual(committed);
+    engine.submitTask({ id: 't2', channel: 'chat' });
+    await engine.flush();
+    expect(seen).toEqual(['task.queued', 'reservation.created']);
   });
 
   it('a throwing listener never stops delivery; a rejecting bus gets the events from the outbox once it recovers', async () => {

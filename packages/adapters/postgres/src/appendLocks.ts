@@ -19,8 +19,8 @@ import { toNumber } from './schema.js';
  *
  * Locks are always taken in that order (barrier, key, stream), so the barrier cannot be part of
  * a deadlock. Two transactions appending to the same two streams in opposite orders can
- * deadlock on stream locks; PostgreSQL detects it and fails one of them (`ADAPTER`, SQLSTATE
- * `40P01`), as it does for rows updated in opposite orders.
+ * deadlock on stream locks; PostgreSQL detects it and fails one of them (the retryable
+ * `CONFLICT`, `details.sqlState` `40P01`), as it does for rows updated in opposite orders.
  */
 
 /** The barrier's name for `t`'s schema (the same name the earlier one-appender lock used). */

@@ -10,6 +10,7 @@ import {
 import type { Driver, Queryable } from './driver/driver.js';
 import { OUTBOX_CHANNEL } from './migrations.js';
 import { EVENTS_OF, isolateRows, leftover, ROW_SPAN } from './outboxRows.js';
+import { packEvents, unpackEvents } from './packedEvents.js';
 import { deferOutboxRow, insertOutboxRowSql } from './pendingOutbox.js';
 import { assertStorableJson, type Tables, toNumber } from './schema.js';
 
@@ -35,7 +36,15 @@ function checkMaxAttempts(options: MarkFailedOptions | undefined): number | null
   return max;
 }
 
-type OutboxRow = { seq: number | string; event: EventEnvelope; attempts: number; last_error: string | null };
+/** A dead row as `dead` reads it (`events` in either format). */
+type DeadRow = {
+  seq: number | string;
+  n: number;
+  done: number;
+  events: unknown;
+  attempts: number;
+  last_error: string | null;
+};
 
 /** A row `pending` claimed; `events` is `null` when this object has them cached. */
 type ClaimedRow = {
@@ -45,7 +54,8 @@ type ClaimedRow = {
   attempts: number;
   last_error: string | null;
   before: number | string;
-  events: EventEnvelope[] | null;
+  /** The row's events as stored (`packedEvents.ts`), `null` when this object has them cached. */
+  events: unknown;
 };
 
 /**
@@ -60,12 +70,6 @@ const ASYNC_COMMIT = `async_commit AS (SELECT set_config('synchronous_commit', '
 
 /** Long rows whose events an outbox object keeps between pages. */
 const ROWS_CACHED = 8;
-
-function toEntry(r: OutboxRow): OutboxEntry {
-  const entry: OutboxEntry = { seq: toNumber(r.seq), event: r.event, attempts: Number(r.attempts) };
-  if (r.last_error !== null) entry.lastError = r.last_error;
-  return entry;
-}
 
 function checkSeqs(seqs: readonly number[]): void {
   if (!Array.isArray(seqs) || !seqs.every((s) => Number.isSafeInteger(s) && s > 0)) {
@@ -85,17 +89,17 @@ export function outboxWriter(q: Queryable, tables: Tables, deferred = false): Ou
     async add(events) {
       validateOutboxEvents(events);
       if (events.length === 0) return;
-      // One serialisation, scanned once for what PostgreSQL refuses (instead of a walk per event).
-      const json = JSON.stringify(events);
-      assertStorableJson('outbox events', events, json, ['events']);
-      // One row for the call's events (see outboxRows.ts): a batch costs one row, whatever its size.
+      // One row for the call's events (see outboxRows.ts): a batch costs one row, whatever its
+      // size, packed (packedEvents.ts) and serialised once, then scanned once for what PostgreSQL
+      // refuses (instead of a walk per event).
       const rows =
         events.length <= ROW_SPAN
-          ? [{ json, n: events.length }]
+          ? [{ json: packEvents(events), n: events.length }]
           : Array.from({ length: Math.ceil(events.length / ROW_SPAN) }, (_, k) => {
               const part = events.slice(k * ROW_SPAN, (k + 1) * ROW_SPAN);
-              return { json: JSON.stringify(part), n: part.length };
+              return { json: packEvents(part), n: part.length };
             });
+      for (const row of rows) assertStorableJson('outbox events', events, row.json, ['events']);
       for (const row of rows) {
         if (deferred) deferOutboxRow(q, row);
         else await q.query(insertOutboxRowSql(tables, 1, 2), [row.json, row.n]);
@@ -217,7 +221,7 @@ export class PostgresOutbox implements Outbox {
     const out: OutboxEntry[] = [];
     for (const r of rows) {
       const seq = toNumber(r.seq);
-      const events = r.events ?? this.#rows.get(seq);
+      const events = r.events === null ? this.#rows.get(seq) : unpackEvents(r.events, seq);
       if (events === undefined) throw new ThreadlineError('INTERNAL', `Outbox row ${seq} has no events`);
       const n = Number(r.n);
       const from = Number(r.done);
@@ -308,15 +312,28 @@ export class PostgresOutbox implements Outbox {
 
   async dead(limit = 100): Promise<OutboxEntry[]> {
     checkLimit(limit);
-    const { rows } = await this.#q.query<OutboxRow>(
-      `SELECT o.seq + e.ord - 1 AS seq, e.value AS event, o.attempts, o.last_error
-         FROM (SELECT * FROM ${this.#t.outbox} WHERE status = 'dead' ORDER BY seq LIMIT $1) o,
-              LATERAL json_array_elements(${EVENTS_OF('o')}) WITH ORDINALITY AS e(value, ord)
-        WHERE e.ord > o.done
-        ORDER BY 1 LIMIT $1`,
+    // Whole rows, unpacked here (packedEvents.ts): at most `limit` of them hold the first `limit`
+    // entries, as every dead row holds at least one.
+    const { rows } = await this.#q.query<DeadRow>(
+      `SELECT o.seq, o.n, o.done, ${EVENTS_OF('o')} AS events, o.attempts, o.last_error
+         FROM ${this.#t.outbox} o WHERE o.status = 'dead' ORDER BY o.seq LIMIT $1`,
       [limit],
     );
-    return rows.map(toEntry);
+    const out: OutboxEntry[] = [];
+    for (const r of rows) {
+      const seq = toNumber(r.seq);
+      const events = unpackEvents(r.events, seq);
+      for (let i = Number(r.done); i < Number(r.n) && out.length < limit; i++) {
+        const entry: OutboxEntry = {
+          seq: seq + i,
+          event: events[i] as EventEnvelope,
+          attempts: Number(r.attempts),
+        };
+        if (r.last_error !== null) entry.lastError = r.last_error;
+        out.push(entry);
+      }
+    }
+    return out;
   }
 
   async retry(seqs: readonly number[]): Promise<number> {

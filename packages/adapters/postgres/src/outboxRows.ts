@@ -1,5 +1,5 @@
 // How outbox rows hold events (migration 5): one row per `add` call, holding the call's events
-// in order. An entry's seq is its row's `seq` plus its index in the row, so rows never share a
+// in order (packed since row format 2, see packedEvents.ts). An entry's seq is its row's `seq` plus its index in the row, so rows never share a
 // seq: a new row's `seq` is the table sequence's next value times ROW_SPAN, and a row holds at
 // most ROW_SPAN events. `done` counts the row's leading events already published, so a relay
 // publishing a long row page by page only moves `done` forward. An operation on entries that are
@@ -7,19 +7,24 @@
 // `markPublished`) first splits the row into runs, each a row of its own with the seq of its
 // first entry: seqs never change.
 import type { Queryable } from './driver/driver.js';
+import { sliceEventsSql } from './packedEvents.js';
 import type { Tables } from './schema.js';
 
 /** Seqs reserved per row: a row holds at most this many events (an `add` of more makes several rows). */
 export const ROW_SPAN = 131_072;
 
-/** SQL of every event of row `alias` as one `json` array (rows before migration 5 hold one `event`). */
+/**
+ * SQL of every event of row `alias` as one `json` value: an array of envelopes, or a packed
+ * object (`packedEvents.ts`); rows before migration 5 hold one `event`, made an array.
+ */
 export const EVENTS_OF = (alias: string) => `coalesce(${alias}.events, json_build_array(${alias}.event))`;
 
-/** SQL of the events of row `alias` with index in `[fromSql, toSql)`, as a `json` array. */
+/**
+ * SQL of the events of row `alias` with index in `[fromSql, toSql)`, in the row's format (a packed
+ * row stays packed, see `packedEvents.ts`; an array stays an array).
+ */
 export const SLICE_OF = (alias: string, fromSql: string, toSql: string) =>
-  `(SELECT coalesce(json_agg(e.value ORDER BY e.ord), '[]'::json)
-      FROM json_array_elements(${EVENTS_OF(alias)}) WITH ORDINALITY AS e(value, ord)
-     WHERE e.ord > (${fromSql}) AND e.ord <= (${toSql}))`;
+  sliceEventsSql(EVENTS_OF(alias), fromSql, toSql);
 
 /** What the row lookup returns about a row holding some of the requested seqs. */
 interface RowInfo {

@@ -6,6 +6,7 @@ import { testEvent } from '@threadline/adapter-conformance';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PgClientLike, PgPoolLike } from '../src/driver/pg.js';
 import { createPostgresStorage } from '../src/index.js';
+import { unpackEvents } from '../src/packedEvents.js';
 import {
   type Backend,
   dropSchema,
@@ -58,7 +59,8 @@ describe('pg driver: lazy BEGIN (recorded statements)', () => {
     });
     expect(log.map((l) => [l.on, firstWord(l.sql)])).toEqual([['pool', 'INSERT']]);
     expect(log[0]?.sql).toContain('"lazy_tx"."outbox"');
-    expect(JSON.parse(log[0]?.params[0] as string)).toEqual([e]);
+    // The row's events, packed (packedEvents.ts).
+    expect(unpackEvents(JSON.parse(log[0]?.params[0] as string), 0)).toEqual([e]);
     expect(counts()).toEqual({ connects: 0, releases: 0 });
   });
 
@@ -72,7 +74,7 @@ describe('pg driver: lazy BEGIN (recorded statements)', () => {
     });
     expect(log).toHaveLength(1);
     expect(log[0]?.on).toBe('pool');
-    expect(log[0]?.params.map((p) => (typeof p === 'string' ? JSON.parse(p) : p))).toEqual([
+    expect(log[0]?.params.map((p) => (typeof p === 'string' ? unpackEvents(JSON.parse(p), 0) : p))).toEqual([
       [a],
       1,
       [b, c],

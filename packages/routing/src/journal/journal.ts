@@ -25,7 +25,7 @@ export const SNAPSHOT_COLLECTION = 'routing_snapshots';
 export interface RoutingJournalStats {
   /** Commands committed (the journal stream's version counts batches: one event per commit). */
   committed: number;
-  /** Commands applied in memory, waiting for their batch to commit. */
+  /** Commands applied in memory, waiting for their batch to commit (batches on their way included). */
   pending: number;
   /** Batches committed by this engine. */
   commits: number;
@@ -35,10 +35,26 @@ export interface RoutingJournalStats {
   failed: boolean;
 }
 
+/** A batch cut and on its way, as the batch cut after it sees it. */
+interface BatchInFlight {
+  /** Settles when the batch has committed (and delivered its events) or failed. */
+  done: Promise<void>;
+  /** True once the batch's transaction has started (or the batch failed before it could). */
+  entered: boolean;
+  /** Resolves when `entered` becomes true; never rejects. */
+  entering: Promise<void>;
+}
+
 /** What the journal needs from its engine: the current state (replaced by `restore`). */
 export interface JournalHost {
   state(): RoutingState;
 }
+
+/**
+ * Batches on their way at once: one committing and the next one cut and serialised behind it
+ * (its transaction waits for the one before to commit before it sends its statement).
+ */
+const PIPELINE_DEPTH = 2;
 
 /**
  * A routing engine's command journal: commands applied in memory are queued with the events
@@ -46,6 +62,11 @@ export interface JournalHost {
  * engine's stream as **one** event with `expectedVersion`, so a commit costs the same few
  * statements whatever its size; events added to the outbox in one call; every `snapshotEvery`
  * commands a snapshot document); only then are its events delivered to subscribers and the bus.
+ *
+ * Commits are pipelined: while a batch commits, the next one may be cut and its events
+ * serialised (the outbox `add`), so that work overlaps the database's; it sends its statement
+ * only once the batch before it has committed, and fails without sending anything when that
+ * one failed. Batches commit, and deliver their events, strictly in order.
  */
 export class RoutingJournal {
   readonly streamId: string;
@@ -66,16 +87,24 @@ export class RoutingJournal {
   /** Customers the pending entries touched (the batch event's `customerIds`). */
   #customers = new Set<string>();
   #events: RoutingEvent[] = [];
-  /** Stream version committed (batches; what the next append expects). */
+  /** Stream version committed (batches). */
   #version = 0;
   /** Commands committed (every batch's entries, and the entries of older one-command events). */
   #position = 0;
+  /** Stream version of the last batch cut (committed or on its way): what the next batch expects. */
+  #cutVersion = 0;
+  /** Commands in the batches cut so far (committed or on their way). */
+  #cutPosition = 0;
+  /** Commands cut since the last snapshot was cut. */
   #sinceSnapshot = 0;
   #recorded = 0;
   #committed = 0;
   #commits = 0;
   #snapshots = 0;
-  #inFlight: Promise<void> | null = null;
+  /** The last batch cut and not settled yet (it waits for the ones before it), or `null`. */
+  #inFlight: BatchInFlight | null = null;
+  /** Batches cut and not settled: at most {@link PIPELINE_DEPTH}. */
+  #outstanding = 0;
   #cancelTimer: (() => void) | null = null;
   #collectionReady = false;
 
@@ -146,23 +175,23 @@ export class RoutingJournal {
       await this.#drive().catch(() => undefined);
     }
     // Another caller's batch may still be in flight even when ours is done.
-    if (this.#inFlight !== null) await this.#inFlight.catch(() => undefined);
+    if (this.#inFlight !== null) await this.#inFlight.done.catch(() => undefined);
   }
 
   /** Figures for `stats()`. */
   stats(): RoutingJournalStats {
     return {
       committed: this.#position,
-      pending: this.#entries.length,
+      pending: this.#cutPosition - this.#position + this.#entries.length,
       commits: this.#commits,
       snapshots: this.#snapshots,
       failed: this.refusal !== null && !this.replaying,
     };
   }
 
-  /** Waits for a commit in flight, then drops everything not committed (recovery starts over). */
+  /** Waits for the commits on their way, then drops everything not committed (recovery starts over). */
   async settle(): Promise<void> {
-    if (this.#inFlight !== null) await this.#inFlight.catch(() => undefined);
+    if (this.#inFlight !== null) await this.#inFlight.done.catch(() => undefined);
     this.#disarm();
     this.#entries = [];
     this.#customers = new Set();
@@ -170,9 +199,9 @@ export class RoutingJournal {
     this.ids?.take();
   }
 
-  /** Waits for the commit in flight, if any (its outcome is the journal's own business). */
+  /** Waits for the commits on their way, if any (their outcome is the journal's own business). */
   async landed(): Promise<void> {
-    if (this.#inFlight !== null) await this.#inFlight.catch(() => undefined);
+    if (this.#inFlight !== null) await this.#inFlight.done.catch(() => undefined);
   }
 
   /**
@@ -212,6 +241,8 @@ export class RoutingJournal {
   resume(version: number, position: number, sinceSnapshot: number): void {
     this.#version = version;
     this.#position = position;
+    this.#cutVersion = version;
+    this.#cutPosition = position;
     this.#sinceSnapshot = sinceSnapshot;
     this.#recorded = this.#committed;
     this.refusal = null;
@@ -244,22 +275,45 @@ export class RoutingJournal {
     this.#drive().catch(() => undefined);
   }
 
-  /** The commit in flight, or a new one of everything pending. */
+  /**
+   * Cuts a batch of everything pending and starts its commit (behind the batch on its way, if
+   * any); resolves when the last batch cut has settled. Cuts nothing while
+   * {@link PIPELINE_DEPTH} batches are on their way: the first to settle cuts the next.
+   */
   #drive(): Promise<void> {
-    if (this.#inFlight !== null) return this.#inFlight;
-    if (this.#entries.length === 0 || this.refusal !== null) return Promise.resolve();
-    const p = this.#commit().finally(() => {
-      this.#inFlight = null;
-      // Commands recorded while this batch was in flight form the next one.
+    if (this.#entries.length === 0 || this.refusal !== null || this.#outstanding >= PIPELINE_DEPTH)
+      return this.#inFlight?.done ?? Promise.resolve();
+    let enter: () => void = () => undefined;
+    const batch: BatchInFlight = {
+      done: Promise.resolve(),
+      entered: false,
+      entering: new Promise<void>((resolve) => (enter = resolve)),
+    };
+    const onEnter = () => {
+      batch.entered = true;
+      enter();
+    };
+    const done: Promise<void> = this.#commit(this.#inFlight, onEnter).finally(() => {
+      onEnter();
+      this.#outstanding--;
+      if (this.#inFlight === batch) this.#inFlight = null;
+      // Commands recorded meanwhile form the next batch.
       if (this.#entries.length >= this.#opts.maxBatch) this.#kick();
       else if (this.#entries.length > 0 && this.#cancelTimer === null && this.#opts.flushIntervalMs > 0)
         this.#arm();
     });
-    this.#inFlight = p;
-    return p;
+    batch.done = done;
+    this.#outstanding++;
+    this.#inFlight = batch;
+    return done;
   }
 
-  async #commit(): Promise<void> {
+  /**
+   * Cuts everything pending into one batch and commits it after `before` (the batch cut before
+   * it, still on its way, or `null`). Rejects with the journal's refusal when it or a batch
+   * before it did not commit.
+   */
+  async #commit(before: BatchInFlight | null, onEnter: () => void): Promise<void> {
     this.#disarm();
     // Cut synchronously: the state now is exactly the state after the batch's last command.
     const entries = this.#entries;
@@ -269,58 +323,86 @@ export class RoutingJournal {
     this.#customers = new Set();
     this.#events = [];
     const s = this.#host.state();
-    const version = this.#version + 1;
-    const position = this.#position + entries.length;
-    const batch: JournalBatchEvent = {
-      id: `${this.streamId}:${version}`,
-      type: JOURNAL_BATCH_EVENT_TYPE,
-      tenantId: this.#tenantId,
-      aggregateId: this.#opts.engineId,
-      aggregateType: 'routing_journal',
-      version,
-      occurredAt: (entries[entries.length - 1] as JournalEntry).at,
-      payload: encodeJournalBatch(this.#position + 1, entries, [...customers].sort()),
+    const expectedVersion = this.#cutVersion;
+    const version = expectedVersion + 1;
+    const first = this.#cutPosition + 1;
+    const position = this.#cutPosition + entries.length;
+    this.#cutVersion = version;
+    this.#cutPosition = position;
+    let previous = before?.done ?? null;
+    let snapshotted = false;
+    // Set when the batch before this one did not commit (its failure is the refusal already).
+    let beforeFailed = false;
+    const settled = async (p: Promise<void> | null) => {
+      try {
+        await p;
+      } catch (error) {
+        beforeFailed = true;
+        throw error;
+      }
     };
-    const snapshot =
-      this.#sinceSnapshot + entries.length >= this.#opts.snapshotEvery
-        ? {
-            id: this.snapshotId,
-            tenantId: this.#tenantId,
-            position,
-            streamVersion: version,
-            lastAdvance: Number.isFinite(s.lastAdvance) ? s.lastAdvance : null,
-            snapshot: takeSnapshot(s),
-          }
-        : null;
-    // Erasure finds (and deletes) the snapshots naming a customer by this index.
-    if (snapshot !== null)
-      (snapshot as Record<string, unknown>).customerIds = snapshotCustomerIds(snapshot.snapshot.tasks);
     try {
-      await this.ensureCollection();
+      const batch: JournalBatchEvent = {
+        id: `${this.streamId}:${version}`,
+        type: JOURNAL_BATCH_EVENT_TYPE,
+        tenantId: this.#tenantId,
+        aggregateId: this.#opts.engineId,
+        aggregateType: 'routing_journal',
+        version,
+        occurredAt: (entries[entries.length - 1] as JournalEntry).at,
+        payload: encodeJournalBatch(first, entries, [...customers].sort()),
+      };
+      const snapshot =
+        this.#sinceSnapshot + entries.length >= this.#opts.snapshotEvery
+          ? {
+              id: this.snapshotId,
+              tenantId: this.#tenantId,
+              position,
+              streamVersion: version,
+              lastAdvance: Number.isFinite(s.lastAdvance) ? s.lastAdvance : null,
+              snapshot: takeSnapshot(s),
+            }
+          : null;
+      this.#sinceSnapshot = snapshot === null ? this.#sinceSnapshot + entries.length : 0;
+      snapshotted = snapshot !== null;
+      // Erasure finds (and deletes) the snapshots naming a customer by this index.
+      if (snapshot !== null)
+        (snapshot as Record<string, unknown>).customerIds = snapshotCustomerIds(snapshot.snapshot.tasks);
+      if (!this.#collectionReady) {
+        // The first commits define the collection first, one after the other: a batch's
+        // transaction must never start before the one of the batch before it.
+        await settled(previous);
+        previous = null;
+        await this.ensureCollection();
+      } else if (before !== null && !before.entered) {
+        // A transaction may hold the store (PGlite: one at a time) from its start: entered out of
+        // order, this one would wait for its predecessor inside, and its predecessor for it.
+        await before.entering;
+      }
       const transaction = this.#storage.documents.transaction?.bind(this.#storage.documents);
       if (transaction === undefined) throw new Error('the document store has no transaction()');
       await transaction(async (tx) => {
+        onEnter();
         if (tx.events === undefined) throw new Error('the transaction has no event log (tx.events)');
-        // The outbox first: an adapter may send its row with the append (PostgreSQL: one statement).
-        if (events.length > 0) await tx.outbox.add(events);
-        await tx.events.append(this.streamId, [batch], {
-          tenantId: this.#tenantId,
-          expectedVersion: this.#version,
-        });
+        // The outbox first: an adapter may send its row with the append (PostgreSQL: one
+        // statement), and serialises the events now, while the batch before still commits.
+        const added = events.length > 0 ? tx.outbox.add(events) : undefined;
+        added?.catch(() => undefined);
+        // Nothing of this batch is sent before the one before it has committed.
+        await settled(previous);
+        await added;
+        await tx.events.append(this.streamId, [batch], { tenantId: this.#tenantId, expectedVersion });
         if (snapshot !== null) await tx.documents.put(SNAPSHOT_COLLECTION, snapshot as never);
       });
     } catch (error) {
-      this.#fail(error, entries.length);
-      throw this.refusal;
+      if (!beforeFailed) this.#fail(error, entries.length);
+      throw this.refusal ?? error;
     }
     this.#version = version;
     this.#position = position;
     this.#committed += entries.length;
     this.#commits++;
-    if (snapshot !== null) {
-      this.#sinceSnapshot = 0;
-      this.#snapshots++;
-    } else this.#sinceSnapshot += entries.length;
+    if (snapshotted) this.#snapshots++;
     if (events.length > 0) deliverToSubscribers(this.#host.state(), events);
   }
 
@@ -330,7 +412,10 @@ export class RoutingJournal {
    * committed state.
    */
   #fail(error: unknown, lost: number): void {
-    const dropped = lost + this.#entries.length;
+    // This batch, those cut after it (they fail when they see the refusal) and those not cut.
+    const dropped = this.#cutPosition - this.#position + this.#entries.length;
+    this.#cutVersion = this.#version;
+    this.#cutPosition = this.#position;
     this.#entries = [];
     this.#customers = new Set();
     this.#events = [];

@@ -49,14 +49,30 @@ export interface Driver extends Queryable {
 const NOT_MIGRATED = new Set(['42P01', '3F000']);
 
 /**
- * Turns a client error into an `ADAPTER` `ThreadlineError` (keeping the SQLSTATE and the original
- * as `cause`); `ThreadlineError`s pass through unchanged.
+ * SQLSTATEs of a transaction the server aborted because of another one, that succeeds when run
+ * again: `40P01` deadlock detected (two transactions took locks in opposite orders), `40001`
+ * serialization failure.
+ */
+const RETRYABLE = new Set(['40P01', '40001']);
+
+/**
+ * Turns a client error into a `ThreadlineError` (keeping the SQLSTATE in `details.sqlState` and
+ * the original as `cause`): a deadlock or a serialization failure is the ports' retryable
+ * `CONFLICT` (with `details.retryable: true`; the whole transaction was rolled back, run it
+ * again), anything else `ADAPTER`. `ThreadlineError`s pass through unchanged.
  */
 export function adapterError(error: unknown): unknown {
   if (error instanceof ThreadlineError) return error;
   const e = error as { code?: unknown; message?: unknown } | null;
   const sqlState = typeof e?.code === 'string' ? e.code : undefined;
   const message = typeof e?.message === 'string' ? e.message : String(error);
+  if (sqlState !== undefined && RETRYABLE.has(sqlState)) {
+    return new ThreadlineError(
+      'CONFLICT',
+      `PostgreSQL: ${message} (the transaction was rolled back; run it again)`,
+      { cause: error, details: { sqlState, retryable: true } },
+    );
+  }
   const hint = sqlState && NOT_MIGRATED.has(sqlState) ? ' (run `await storage.migrate()` first)' : '';
   return new ThreadlineError('ADAPTER', `PostgreSQL: ${message}${hint}`, {
     cause: error,
