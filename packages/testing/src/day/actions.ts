@@ -36,7 +36,8 @@ export function createDayActions(s: DayState) {
     caseConversation,
   } = s;
   // --- helpers ------------------------------------------------------------------------------
-  const versions = new Map<string, number>();
+  // The last event version of each aggregate, by aggregate type then id.
+  const versions = new Map<string, Map<string, number>>();
   const publish = (
     type: string,
     aggregateType: string,
@@ -44,9 +45,10 @@ export function createDayActions(s: DayState) {
     payload: Record<string, unknown>,
   ) => {
     // The envelope's version is the aggregate's: 1 for its first event, one more for each later one.
-    const key = `${aggregateType}:${aggregateId}`;
-    const version = (versions.get(key) ?? 0) + 1;
-    versions.set(key, version);
+    let ofType = versions.get(aggregateType);
+    if (ofType === undefined) versions.set(aggregateType, (ofType = new Map()));
+    const version = (ofType.get(aggregateId) ?? 0) + 1;
+    ofType.set(aggregateId, version);
     return bus.publish(createEvent({ clock, ids }, { type, aggregateType, aggregateId, version, payload }));
   };
 
@@ -122,10 +124,11 @@ export function createDayActions(s: DayState) {
     const cap = p.worker.capacity[channel];
     const weight = typeof cap === 'object' ? (cap.weight ?? 1) : 1;
     const units = typeof cap === 'object' ? cap.units : (cap ?? 0);
-    const l = load.get(agentId) ?? {};
-    load.set(agentId, l);
+    let l = load.get(agentId);
+    if (l === undefined) load.set(agentId, (l = {}));
     l[channel] = (l[channel] ?? 0) + weight;
-    const total = Object.values(l).reduce((s, v) => s + v, 0);
+    let total = 0;
+    for (const ch in l) total += l[ch] as number;
     if (
       (l[channel] as number) > units ||
       (p.worker.totalCapacity !== undefined && total > p.worker.totalCapacity)
@@ -214,7 +217,7 @@ export function createDayActions(s: DayState) {
     arrivalById.delete(r.id);
     rejectedOnce.delete(r.id);
     // Its only event (`conversation.classified`) went out on arrival.
-    versions.delete(`conversation:${r.id}`);
+    versions.get('conversation')?.delete(r.id);
     if (caseConversation.get(r.caseId) !== r.id) transcripts.delete(r.id);
     await closeConversation(r);
   };

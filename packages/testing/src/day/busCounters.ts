@@ -20,8 +20,11 @@ export type BusCounterDeps = Pick<
   | 'escalationsByCustomer'
 >;
 
-/** Subscribes the simulation's listeners to the bus. */
-export function countBusEvents(deps: BusCounterDeps): void {
+/**
+ * Subscribes the simulation's listeners to the bus. Returns the function that writes the event
+ * counts into `counters.busEvents` (by type prefix: `case`, `task`, …); call it before reading them.
+ */
+export function countBusEvents(deps: BusCounterDeps): () => void {
   const {
     bus,
     clock,
@@ -35,12 +38,21 @@ export function countBusEvents(deps: BusCounterDeps): void {
     breachesByCustomer,
     escalationsByCustomer,
   } = deps;
-  // Every event passes here: each type's prefix is cut once, not once per event.
-  const prefixes = new Map<string, string>();
+  // Every event passes here: one counter cell per type, shared by the types of one prefix (the
+  // prefix is cut once per type); `counters.busEvents` is written from the cells on demand.
+  const cells = new Map<string, { n: number }>();
+  const byPrefix = new Map<string, { n: number }>();
   bus.subscribe('*', (e) => {
-    let prefix = prefixes.get(e.type);
-    if (prefix === undefined) prefixes.set(e.type, (prefix = e.type.slice(0, e.type.indexOf('.'))));
-    counters.busEvents[prefix] = (counters.busEvents[prefix] ?? 0) + 1;
+    const cell = cells.get(e.type);
+    if (cell !== undefined) {
+      cell.n++;
+      return;
+    }
+    const prefix = e.type.slice(0, e.type.indexOf('.'));
+    let shared = byPrefix.get(prefix);
+    if (shared === undefined) byPrefix.set(prefix, (shared = { n: 0 }));
+    cells.set(e.type, shared);
+    shared.n++;
   });
   bus.subscribe('reservation.created', (e) => {
     const p = e.payload as { reservationId: string; taskId: string; workerId: string };
@@ -102,4 +114,7 @@ export function countBusEvents(deps: BusCounterDeps): void {
   bus.subscribe('identity.conflict_detected', () => {
     counters.identity.conflicts++;
   });
+  return () => {
+    for (const [prefix, cell] of byPrefix) counters.busEvents[prefix] = cell.n;
+  };
 }

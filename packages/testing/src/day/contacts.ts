@@ -69,8 +69,9 @@ export function createContactHandlers(s: DayState, act: DayActions) {
       });
       if (resolved.status === 'matched') counters.identity.matched++;
       const customerId = resolved.customerId;
-      contactsByCustomer.set(customerId, (contactsByCustomer.get(customerId) ?? 0) + 1);
-      const repeat = (contactsByCustomer.get(customerId) ?? 0) > 1;
+      const contactsSoFar = (contactsByCustomer.get(customerId) ?? 0) + 1;
+      contactsByCustomer.set(customerId, contactsSoFar);
+      const repeat = contactsSoFar > 1;
       const { sentiment, prediction } = understand(a.utterance.text);
       const detected = asTopic(prediction.label);
       const conversation = await store.put(
@@ -92,8 +93,9 @@ export function createContactHandlers(s: DayState, act: DayActions) {
       );
       conversations.set(a.id, conversation);
       // One case per customer issue: a repeat contact about the same topic continues (or reopens) it.
-      const issue = `${customerId}|${detected}`;
-      let caseId = caseByIssue.get(issue);
+      let issues = caseByIssue.get(customerId);
+      if (issues === undefined) caseByIssue.set(customerId, (issues = new Map()));
+      let caseId = issues.get(detected);
       const existing = caseId === undefined ? undefined : cases.getCase(caseId);
       if (existing && existing.status !== 'closed') {
         if (existing.status === 'solved') {
@@ -112,7 +114,7 @@ export function createContactHandlers(s: DayState, act: DayActions) {
           attributes: { storm: a.storm },
         });
         caseId = c.id;
-        caseByIssue.set(issue, caseId);
+        issues.set(detected, caseId);
         caseCustomer.set(caseId, customerId);
         const list = casesByCustomer.get(customerId) ?? [];
         list.push(caseId);

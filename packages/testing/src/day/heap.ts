@@ -1,5 +1,7 @@
 /** A binary min-heap of simulation events ordered by time, then by insertion (so ties stay in order). */
 export class EventHeap<T> {
+  // Three parallel arrays (time, insertion number, item); sifting moves a hole instead of swapping
+  // pairs, one write per level.
   readonly #times: number[] = [];
   readonly #seqs: number[] = [];
   readonly #items: T[] = [];
@@ -15,56 +17,66 @@ export class EventHeap<T> {
   }
 
   push(time: number, item: T): void {
-    this.#times.push(time);
-    this.#seqs.push(this.#seq++);
-    this.#items.push(item);
-    this.#up(this.#items.length - 1);
+    const times = this.#times;
+    const seqs = this.#seqs;
+    const items = this.#items;
+    const seq = this.#seq++;
+    let i = items.length;
+    times.push(time);
+    seqs.push(seq);
+    items.push(item);
+    // A later insertion never goes above an equal time, so the parent must be strictly later.
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      const tp = times[p] as number;
+      if (tp <= time) break;
+      times[i] = tp;
+      seqs[i] = seqs[p] as number;
+      items[i] = items[p] as T;
+      i = p;
+    }
+    times[i] = time;
+    seqs[i] = seq;
+    items[i] = item;
   }
 
   /** Removes and returns the earliest item (the heap must not be empty). */
   pop(): T {
-    const top = this.#items[0] as T;
-    const last = this.#items.length - 1;
-    this.#swap(0, last);
-    this.#times.pop();
-    this.#seqs.pop();
-    this.#items.pop();
-    if (this.#items.length > 0) this.#down(0);
-    return top;
-  }
-
-  #less(a: number, b: number): boolean {
-    const ta = this.#times[a] as number;
-    const tb = this.#times[b] as number;
-    return ta < tb || (ta === tb && (this.#seqs[a] as number) < (this.#seqs[b] as number));
-  }
-
-  #swap(a: number, b: number): void {
-    [this.#times[a], this.#times[b]] = [this.#times[b] as number, this.#times[a] as number];
-    [this.#seqs[a], this.#seqs[b]] = [this.#seqs[b] as number, this.#seqs[a] as number];
-    [this.#items[a], this.#items[b]] = [this.#items[b] as T, this.#items[a] as T];
-  }
-
-  #up(i: number): void {
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!this.#less(i, p)) return;
-      this.#swap(i, p);
-      i = p;
-    }
-  }
-
-  #down(i: number): void {
-    const n = this.#items.length;
+    const times = this.#times;
+    const seqs = this.#seqs;
+    const items = this.#items;
+    const top = items[0] as T;
+    const time = times.pop() as number;
+    const seq = seqs.pop() as number;
+    const item = items.pop() as T;
+    const n = items.length;
+    if (n === 0) return top;
+    // Sift the former last entry down from the root.
+    let i = 0;
     for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < n && this.#less(l, m)) m = l;
-      if (r < n && this.#less(r, m)) m = r;
-      if (m === i) return;
-      this.#swap(i, m);
-      i = m;
+      let c = 2 * i + 1;
+      if (c >= n) break;
+      let tc = times[c] as number;
+      let sc = seqs[c] as number;
+      const r = c + 1;
+      if (r < n) {
+        const tr = times[r] as number;
+        const sr = seqs[r] as number;
+        if (tr < tc || (tr === tc && sr < sc)) {
+          c = r;
+          tc = tr;
+          sc = sr;
+        }
+      }
+      if (time < tc || (time === tc && seq < sc)) break;
+      times[i] = tc;
+      seqs[i] = sc;
+      items[i] = items[c] as T;
+      i = c;
     }
+    times[i] = time;
+    seqs[i] = seq;
+    items[i] = item;
+    return top;
   }
 }

@@ -209,7 +209,7 @@ export async function simulateDay(options: DayOptions = {}): Promise<DayResult> 
   } = state;
   registerContextProviders(state);
   // --- events between packages flow over the bus -------------------------------------------
-  countBusEvents(state);
+  const countEvents = countBusEvents(state);
 
   // Shifts come from business calendars: the simulation (the workforce-management host) turns
   // people on and off at their shift's opening and closing. (The routing engine can check shift
@@ -254,6 +254,7 @@ export async function simulateDay(options: DayOptions = {}): Promise<DayResult> 
   let steps = 0;
   const progress = (done: boolean) => {
     if (!onProgress) return;
+    countEvents();
     let busEvents = 0;
     for (const n of Object.values(counters.busEvents)) busEvents += n;
     onProgress({
@@ -364,6 +365,7 @@ export async function simulateDay(options: DayOptions = {}): Promise<DayResult> 
   await scheduler.runUntil(endedAt); // close spike windows and fire what is due at the end
   await cases.flush();
   if (settle) await settle();
+  countEvents();
   progress(true);
 
   return {

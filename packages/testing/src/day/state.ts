@@ -23,7 +23,8 @@ export interface DayState extends DayEngines {
   handling: Map<string, Array<[number, number]>>;
   openSpans: Map<string, [number, number]>;
   activeTaskOfCase: Map<string, string>;
-  caseByIssue: Map<string, string>;
+  /** The case of each customer issue: customer id → detected topic → case id. */
+  caseByIssue: Map<string, Map<string, string>>;
   caseAgent: Map<string, string>;
   caseConversation: Map<string, string>;
   caseCustomer: Map<string, string>;
