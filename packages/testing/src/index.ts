@@ -64,6 +64,12 @@ export type {
   TranscriptLine,
 } from './day/types.js';
 export type { CenterConfiguration } from './day/wiring.js';
+export {
+  type AttainmentCounts,
+  type ClosedCasesFold,
+  FOLDED_BREACH_ROWS,
+  type FoldedBreach,
+} from './report/caseFold.js';
 export { buildDayReport } from './report/data.js';
 export { OUTAGE_WINDOW_HOURS, type OutageGroupRow, type OutageReport } from './report/outage.js';
 export { REPORTED_METRICS } from './report/sla.js';

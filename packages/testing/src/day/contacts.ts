@@ -42,6 +42,7 @@ export function createContactHandlers(s: DayState, act: DayActions) {
     heap,
     understand,
     sentimentByCustomer,
+    csatOfCase,
   } = s;
   const {
     publish,
@@ -328,6 +329,10 @@ export function createContactHandlers(s: DayState, act: DayActions) {
         const wait = ((r.answeredAt as number) - (r.offeredAt ?? r.arrivedAt)) / 60_000;
         const base = 4.6 - Math.min(2, wait * 0.4) + r.sentiment * 0.8 - (r.handoff ? 0.3 : 0);
         r.csat = Math.max(1, Math.min(5, Math.round(base + (a.surveyDraw * 8 - 1))));
+        // The case's survey score for QA is its latest-arriving contact's (as the report reads it).
+        const prev = csatOfCase?.get(r.caseId);
+        if (prev === undefined || prev.at < r.arrivedAt || (prev.at === r.arrivedAt && prev.id < r.id))
+          csatOfCase?.set(r.caseId, { at: r.arrivedAt, id: r.id, csat: r.csat });
       }
       await finishContact(r);
       await measure(r);

@@ -25,8 +25,10 @@ import { simulateHistory } from '../center/history.js';
 import { createOutageNotices } from '../center/outage.js';
 import { generateText } from '../center/text.js';
 import { type Arrival, drawTraffic } from '../center/traffic.js';
+import { emptyClosedCasesFold } from '../report/caseFold.js';
 import { createDayActions } from './actions.js';
 import { countBusEvents } from './busCounters.js';
+import { createCaseClosing } from './caseClosing.js';
 import { createContactHandlers } from './contacts.js';
 import { registerContextProviders } from './contextProviders.js';
 import { EventHeap } from './heap.js';
@@ -64,6 +66,12 @@ const ScalarOptionsSchema = z.object({
     .int()
     .min(0, 'conversationRetentionMs must be an integer number of ms ≥ 0')
     .optional(),
+  closeSolvedAfterMs: z
+    .number()
+    .int()
+    .min(0, 'closeSolvedAfterMs must be an integer number of ms ≥ 0')
+    .optional(),
+  keepClosedCases: z.boolean().optional(),
 });
 
 /**
@@ -90,6 +98,8 @@ export async function simulateDay(options: DayOptions = {}): Promise<DayResult> 
       ...(options.conversationRetentionMs === undefined
         ? {}
         : { conversationRetentionMs: options.conversationRetentionMs }),
+      ...(options.closeSolvedAfterMs === undefined ? {} : { closeSolvedAfterMs: options.closeSolvedAfterMs }),
+      ...(options.keepClosedCases === undefined ? {} : { keepClosedCases: options.keepClosedCases }),
     },
     'day options',
   );
@@ -117,6 +127,9 @@ export async function simulateDay(options: DayOptions = {}): Promise<DayResult> 
     options.traffic ??
     drawTraffic(createRandom(opts.seed + 2), text, { interactions: opts.interactions, openAt });
 
+  // Auto-closed cases leave the (memory) case engine, folded for the report, unless kept.
+  const foldClosed =
+    opts.closeSolvedAfterMs !== undefined && opts.keepClosedCases !== true && options.storage === undefined;
   const engines = wireEngines({
     openAt,
     timeZone: opts.timeZone,
@@ -125,6 +138,7 @@ export async function simulateDay(options: DayOptions = {}): Promise<DayResult> 
     ...(opts.conversationRetentionMs === undefined
       ? {}
       : { conversationRetentionMs: opts.conversationRetentionMs }),
+    ...(foldClosed ? { retainClosedCases: false } : {}),
   });
   const { clock, bus, routing, cases, insights, settle } = engines;
   const taxonomy = buildTaxonomy();
@@ -191,6 +205,7 @@ export async function simulateDay(options: DayOptions = {}): Promise<DayResult> 
     conversations: new Map<string, StoredDocument>(),
     sentimentByCustomer: new Map<string, ContextSignal[]>(),
     counters,
+    ...(foldClosed ? { csatOfCase: new Map() } : {}),
     heap: new EventHeap<SimEvent>(),
     understand,
   };
@@ -245,6 +260,38 @@ export async function simulateDay(options: DayOptions = {}): Promise<DayResult> 
           ...(options.outage === undefined ? {} : { options: options.outage }),
         });
   let deflected = 0;
+
+  const closedCases = foldClosed ? emptyClosedCasesFold() : undefined;
+  const closing =
+    opts.closeSolvedAfterMs === undefined
+      ? undefined
+      : createCaseClosing({
+          clock,
+          bus,
+          cases,
+          afterMs: opts.closeSolvedAfterMs,
+          fold: closedCases,
+          qaOf: (caseId) => {
+            const agentId = caseAgent.get(caseId);
+            if (agentId === undefined) return undefined;
+            const score = state.csatOfCase?.get(caseId);
+            return {
+              agentId,
+              escalated: escalatedCases.has(caseId),
+              reopened: reopenedCases.has(caseId),
+              ...(score === undefined ? {} : { csat: score.csat }),
+            };
+          },
+          onClosed: (caseId, customerId, type) => {
+            if (!foldClosed) return;
+            // A later contact about the issue opens a new case; the closed one's bookkeeping goes
+            // (QA keeps its agent and latest transcript: sampling reads them at the end of the day).
+            const issue = `${customerId}|${type}`;
+            if (state.caseByIssue.get(issue) === caseId) state.caseByIssue.delete(issue);
+            caseCustomer.delete(caseId);
+            state.csatOfCase?.delete(caseId);
+          },
+        });
 
   const actions = createDayActions(state);
   const handlers = createContactHandlers(state, actions);
@@ -346,6 +393,7 @@ export async function simulateDay(options: DayOptions = {}): Promise<DayResult> 
         };
   scheduler.add(settled(routing));
   scheduler.add(settled(cases));
+  if (closing) scheduler.add(settled(closing.schedulable));
   scheduler.add(insights);
   if (outage) {
     scheduler.add(outage.schedulable);
@@ -395,6 +443,7 @@ export async function simulateDay(options: DayOptions = {}): Promise<DayResult> 
     caseCustomer,
     escalatedCases,
     reopenedCases,
+    ...(closedCases ? { closedCases } : {}),
     ...(outage ? { outage: outage.result() } : {}),
   };
 }

@@ -39,6 +39,8 @@ export interface DayState extends DayEngines {
   conversations: Map<string, StoredDocument>;
   sentimentByCustomer: Map<string, ContextSignal[]>;
   counters: DayCounters;
+  /** Survey answers per case (the latest contact's wins), for the auto-close's QA fold (only then). */
+  csatOfCase?: Map<string, { at: number; id: string; csat: number }>;
   heap: EventHeap<SimEvent>;
   /** Sentiment and topic of a text, analysed once per distinct text. */
   understand: (text: string) => { sentiment: SentimentResult; prediction: TaxonomyPrediction };

@@ -6,6 +6,7 @@ import type { AgentProfile, ShiftName, SimChannel } from '../center/config.js';
 import type { OutageOptions, OutageResult } from '../center/outage.js';
 import type { TextSource, Topic } from '../center/text.js';
 import type { Arrival, Person } from '../center/traffic.js';
+import type { ClosedCasesFold } from '../report/caseFold.js';
 import type { CenterConfiguration } from './wiring.js';
 
 /** Options of {@link simulateDay}. */
@@ -53,6 +54,21 @@ export interface DayOptions {
    * that store its own retention).
    */
   conversationRetentionMs?: number;
+  /**
+   * The helpdesk's auto-close (default: off, solved cases stay solved all day): a solved case
+   * closes this long (ms) after it was solved unless its customer came back meanwhile (which
+   * reopens it); a later contact about the same issue then opens a new case. With the default
+   * memory storage a closed case also leaves the case engine (`retainClosed: false`): its SLA
+   * figures and QA summary are folded into {@link DayResult.closedCases} as it closes, so the
+   * engine's memory follows the open and recently solved cases. The report counts closed cases
+   * as solved and samples QA from both.
+   */
+  closeSolvedAfterMs?: number;
+  /**
+   * With `closeSolvedAfterMs`: keep closed cases in the case engine instead of folding them
+   * (default `false`). The report is the same either way; this exists to check that.
+   */
+  keepClosedCases?: boolean;
 }
 
 /** The demand of one day: the people behind the contacts and the contacts, sorted by time. */
@@ -174,6 +190,11 @@ export interface DayResult {
   caseCustomer: Map<string, string>;
   escalatedCases: Set<string>;
   reopenedCases: Set<string>;
+  /**
+   * The cases the auto-close took out of the case engine, folded (absent unless
+   * `closeSolvedAfterMs` is set and closed cases are not kept).
+   */
+  closedCases?: ClosedCasesFold;
   /** What the outage journey did (absent with `outage: false`). */
   outage?: OutageResult;
 }

@@ -65,6 +65,8 @@ export function wireEngines(options: {
   storage?: ThreadlineStorage;
   /** The memory storage's `retention.closedConversations.closedForMs` (memory only). */
   conversationRetentionMs?: number;
+  /** Memory only: whether the case engine keeps closed cases (default `true`). */
+  retainClosedCases?: boolean;
 }) {
   const config = options.config ?? {};
   const clock = new ManualClock(options.openAt - 60_000);
@@ -125,6 +127,7 @@ export function wireEngines(options: {
     routingRules: config.routingRules ?? buildRoutingRules(),
     // The report reads every case of the day from the engine, closed ones included.
     ...(durable === undefined ? {} : { storage: durable, evictClosed: false }),
+    ...(durable === undefined && options.retainClosedCases === false ? { retainClosed: false } : {}),
   });
   const relay =
     durable === undefined ? undefined : createOutboxRelay({ storage: durable, bus, clock, batchSize: 1_000 });

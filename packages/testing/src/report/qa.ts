@@ -22,7 +22,14 @@ export function runQa(day: DayResult, caseBreached: Map<string, boolean>): DayRe
   const summaries: CaseSummary[] = [];
   for (const [caseId, agentId] of day.caseAgent) {
     const c = day.cases.getCase(caseId);
-    if (c?.status !== 'solved') continue;
+    if (c === undefined) {
+      // Auto-closed and folded: its summary was taken as it closed.
+      const folded = day.closedCases?.qa.get(caseId);
+      if (folded !== undefined) summaries.push(folded);
+      continue;
+    }
+    // Solved, or solved and then closed by the auto-close.
+    if (c.status !== 'solved' && c.status !== 'closed') continue;
     const score = csatByCase.get(caseId);
     summaries.push({
       id: caseId,

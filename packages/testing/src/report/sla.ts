@@ -1,8 +1,9 @@
 // Cases and SLAs for the report, read back from the case engine: solved and open cases, breached
 // metric instances, attainment per metric (overall and per channel) and the breaches behind it.
 import { type SlaRecord, slaAttainment } from '@threadline/insights';
-import { CHANNELS } from '../center/config.js';
+import { CHANNELS, type SimChannel } from '../center/config.js';
 import type { DayResult, InteractionRecord } from '../day/types.js';
+import { byBreachOrder } from './caseFold.js';
 import type { BreachRow, DayReport, PerChannel } from './types.js';
 import { localClock, round } from './util.js';
 
@@ -28,8 +29,26 @@ export function caseFigures(day: DayResult, breachLimit = 50): CaseFigures {
   const records: { record: SlaRecord; channel: string }[] = [];
   const caseBreached = new Map<string, boolean>();
   const breached: (BreachRow & { at: number })[] = [];
+  // Cases the auto-close folded away are no longer in the engine: their figures come from the fold.
+  const folded = day.closedCases;
+  if (folded !== undefined) {
+    solved += folded.cases;
+    breachedInstances += folded.breachedInstances;
+    casesWithBreach += folded.casesWithBreach;
+    for (const b of folded.breaches)
+      breached.push({
+        at: b.at,
+        caseId: b.caseId,
+        metric: b.metric,
+        channel: b.channel as SimChannel,
+        topic: b.topic,
+        due: local(b.dueAt),
+        achieved: b.achievedAt === null ? null : local(b.achievedAt),
+      });
+  }
   for (const [id, first] of firstContact) {
     const c = day.cases.getCase(id);
+    if (c === undefined && folded !== undefined) continue;
     if (c?.status === 'solved' || c?.status === 'closed') solved++;
     let any = false;
     for (const m of day.cases.getSla(id)) {
@@ -60,13 +79,20 @@ export function caseFigures(day: DayResult, breachLimit = 50): CaseFigures {
     caseBreached.set(id, any);
     if (any) casesWithBreach++;
   }
-  const attain = (list: SlaRecord[], metric: string) =>
-    round(slaAttainment(list, { metric, asOf: day.endedAt }).value);
+  // The engine's instances through slaAttainment, plus the folded cases' met and measured counts.
+  const attain = (list: SlaRecord[], metric: string, key: string) => {
+    const live = slaAttainment(list, { metric, asOf: day.endedAt });
+    const more = folded?.attainment.get(key);
+    if (more === undefined) return round(live.value);
+    const measured = live.denominator + more.measured;
+    return round(measured > 0 ? (live.numerator + more.met) / measured : null);
+  };
   const attainment: Record<string, number | null> = {};
   const attainmentByChannel: Record<string, PerChannel<number | null>> = {};
   // One pass groups the instances by metric, and by metric and channel, in their order.
   const byMetric = new Map<string, SlaRecord[]>();
   const byMetricChannel = new Map<string, SlaRecord[]>();
+  for (const x of folded?.undecided ?? []) records.push(x);
   for (const x of records) {
     const m = x.record.metric ?? '';
     let all = byMetric.get(m);
@@ -78,13 +104,17 @@ export function caseFigures(day: DayResult, breachLimit = 50): CaseFigures {
     own.push(x.record);
   }
   for (const metric of REPORTED_METRICS) {
-    attainment[metric] = attain(byMetric.get(metric) ?? [], metric);
+    attainment[metric] = attain(byMetric.get(metric) ?? [], metric, metric);
     const per = { voice: null, chat: null, email: null } as PerChannel<number | null>;
     for (const channel of CHANNELS)
-      per[channel] = attain(byMetricChannel.get(`${metric}|${channel}`) ?? [], metric);
+      per[channel] = attain(
+        byMetricChannel.get(`${metric}|${channel}`) ?? [],
+        metric,
+        `${metric}|${channel}`,
+      );
     attainmentByChannel[metric] = per;
   }
-  breached.sort((a, b) => a.at - b.at || (a.caseId < b.caseId ? -1 : a.caseId > b.caseId ? 1 : 0));
+  breached.sort(byBreachOrder);
   return {
     cases: {
       opened: firstContact.size,
