@@ -69,20 +69,17 @@ export function findWorkers(
     const w = s.workers.get(g.pinnedWorkerId);
     return w && g.queue.members.has(w) && eligible(s, w, t, g) ? [w] : [];
   }
-  const l = g.lane as Lane;
-  const enumerate = s.strategy.score !== undefined || step.orderBy !== undefined;
-  const req = g.requirement;
-  // A skill's ring with nothing more to check (the common arrival): its family's bucket heads
-  // answer at once, an empty ring included, without summing the buckets' counts first.
-  if (!enumerate && l.family !== null && req.skillNames.length === 0) return familyWorkers(s, t, g, l, k);
   // Nobody idle in the lane (the common case under load): answered from counts alone.
+  const l = g.lane as Lane;
   const idleCount = laneIdleCount(s, l);
   if (idleCount === 0) return NO_WORKERS;
+  const enumerate = s.strategy.score !== undefined || step.orderBy !== undefined;
   // Pick the smallest candidate source: the lane's idle workers, or a skill bucket of the
   // step's extra requirements.
   let bucketSkill: string | undefined;
   let bucketLevel = 0;
   let bucketSize = idleCount;
+  const req = g.requirement;
   for (let i = 0; i < req.skillNames.length; i++) {
     const n = s.skillIndex.count(req.skillNames[i] as string, req.minLevels[i] as number);
     if (n < bucketSize) {
