@@ -89,6 +89,11 @@ export class IdleLane<E extends IdleHeapEntry> {
   #head1 = NONE;
   #tail1 = NONE;
   #size = 0;
+  /**
+   * Entries in the heap, kept on the lane: a read of a lane whose heap is empty (four in ten in
+   * the idle-agent bench) does not load the heap object, a scattered cache line per lane read.
+   */
+  #inHeap = 0;
 
   constructor(positions: HeapPositions<E>, links: IdleLinks) {
     this.#positions = positions;
@@ -122,6 +127,7 @@ export class IdleLane<E extends IdleHeapEntry> {
     for (let steps = 0; after !== NONE && links.less(h, after); steps++) {
       if (steps === WALK_BACK) {
         links.where[h] = IN_HEAP;
+        this.#inHeap++;
         this.#heap.push(e, rank, idle, order);
         return;
       }
@@ -157,6 +163,7 @@ export class IdleLane<E extends IdleHeapEntry> {
     links.where[h] = NONE;
     this.#size--;
     if (where === IN_HEAP) {
+      this.#inHeap--;
       this.#heap.remove(e);
       return true;
     }
@@ -179,6 +186,7 @@ export class IdleLane<E extends IdleHeapEntry> {
     let best = this.#head0;
     const h1 = this.#head1;
     if (h1 !== NONE && (best === NONE || links.less(h1, best))) best = h1;
+    if (this.#inHeap === 0) return best;
     const top = this.#heap.peekHandle();
     if (top !== NONE && (best === NONE || links.less(top, best))) return top;
     return best;
@@ -190,7 +198,7 @@ export class IdleLane<E extends IdleHeapEntry> {
     let best = this.#head0;
     const h1 = this.#head1;
     if (h1 !== NONE && (best === NONE || links.less(h1, best))) best = h1;
-    const top = this.#heap.peek();
+    const top = this.#inHeap === 0 ? undefined : this.#heap.peek();
     if (top !== undefined && (best === NONE || links.less(top.handle, best))) return top;
     return best === NONE ? undefined : (this.#positions.entries[best] as E);
   }
@@ -201,7 +209,7 @@ export class IdleLane<E extends IdleHeapEntry> {
     const next = this.#links.next;
     for (let h = this.#head0; h !== NONE; h = next[h] as number) visit(entries[h] as E);
     for (let h = this.#head1; h !== NONE; h = next[h] as number) visit(entries[h] as E);
-    this.#heap.forEach(visit);
+    if (this.#inHeap > 0) this.#heap.forEach(visit);
   }
 
   /** Visits entries best first without removing them, until `visit` returns true. */
@@ -232,7 +240,7 @@ export class IdleLane<E extends IdleHeapEntry> {
         }
       }
     };
-    if (this.#heap.size > 0) {
+    if (this.#inHeap > 0) {
       const hit = this.#heap.findInOrder((e) => drain(e.handle) || visit(e));
       if (found !== undefined) return found;
       if (hit !== undefined) return hit;

@@ -278,11 +278,21 @@ export function refreshWorker(s: RoutingState, w: WorkerState): void {
   // The worker's keys, computed once: every lane heap re-sorts on numbers it keeps itself.
   const rank = present ? rankOf(s, w) : 0;
   const idle = w.idleSince;
+  const entries = w.entries;
+  // A one-channel worker asks for room once: its entries are all in their lists, under the same
+  // keys, or all out. All in under the keys it has now (a worker freeing one slot of several
+  // while it still holds tasks keeps its rank) means nothing moves: its entries are not loaded.
+  const single = !w.multiChannel;
+  const room = single && present && hasRoom(w, w.firstCh);
+  if (single && room && w.inHeaps === entries.length) {
+    const e0 = entries[0];
+    if (e0 === undefined || (e0.rank === rank && e0.idle === idle)) return;
+  }
   // Lane lists by class: free of tasks, or holding some (see `IdleLane`).
   const klass = w.activeTasks === 0 ? 0 : 1;
   const counts = s.laneTable.idle;
-  for (const e of w.entries) {
-    const want = present && hasRoom(w, e.ch);
+  for (const e of entries) {
+    const want = single ? room : present && hasRoom(w, e.ch);
     if (want) {
       if (!e.inHeap) {
         e.list.push(e, rank, idle, w.order, klass);
