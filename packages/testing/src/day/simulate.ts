@@ -286,8 +286,11 @@ export async function simulateDay(options: DayOptions = {}): Promise<DayResult> 
             if (!foldClosed) return;
             // A later contact about the issue opens a new case; the closed one's bookkeeping goes
             // (QA keeps its agent and latest transcript: sampling reads them at the end of the day).
-            const issue = `${customerId}|${type}`;
-            if (state.caseByIssue.get(issue) === caseId) state.caseByIssue.delete(issue);
+            const issues = state.caseByIssue.get(customerId);
+            if (type !== null && issues !== undefined && issues.get(type) === caseId) {
+              issues.delete(type);
+              if (issues.size === 0) state.caseByIssue.delete(customerId);
+            }
             caseCustomer.delete(caseId);
             state.csatOfCase?.delete(caseId);
           },
