@@ -160,7 +160,7 @@ export class PostgresOutbox implements Outbox {
       let count = 0;
       let after = -1;
       for (;;) {
-        const { rows } = await tx.query<{ seq: number | string; events: EventEnvelope[] }>(
+        const { rows } = await tx.query<{ seq: number | string; events: unknown }>(
           `SELECT o.seq, ${EVENTS_OF('o')} AS events FROM ${t.outbox} o
             WHERE o.seq > $1 ORDER BY o.seq LIMIT 500 FOR UPDATE`,
           [after],
@@ -169,14 +169,16 @@ export class PostgresOutbox implements Outbox {
         for (const row of rows) {
           after = toNumber(row.seq);
           let changed = false;
-          const events = row.events.map((e) => {
+          // Rows of every format (packed, an array, pre-migration-5 single events) are read
+          // alike and written back packed.
+          const events = unpackEvents(row.events, after).map((e) => {
             if (e.tenantId !== filter.tenantId || !filter.match(e)) return e;
             changed = true;
             count++;
             return { ...e, payload: redact(e) };
           });
           if (!changed) continue;
-          const json = JSON.stringify(events);
+          const json = packEvents(events);
           assertStorableJson('redacted outbox events', events, json);
           await tx.query(`UPDATE ${t.outbox} SET events = $2::json, event = NULL WHERE seq = $1`, [
             after,
