@@ -1,15 +1,8 @@
-import { ManualClock } from '@threadline/core';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import {
-  createRoutingEngine,
-  longestIdle,
-  type RoutingEngine,
-  type RoutingEvent,
-  type RoutingStrategy,
-  type WorkflowConfig,
-} from '../src/index.js';
+import type { RoutingStrategy, WorkflowConfig } from '../src/index.js';
 import { AdmittedIndex } from '../src/indexes/admittedIndex.js';
+import { type Run, reference, startRun } from './referenceRun.js';
 
 // The admitted sets of a skill family (`AdmittedIndex`): an expression step whose key few
 // workers pass (`task.language IN worker.languages` with "de") reads the family's admitted
@@ -118,29 +111,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   },
 );
 
-interface Run {
-  engine: RoutingEngine;
-  clock: ManualClock;
-  events: RoutingEvent[];
-  submitted: number;
-}
-
-const reference: RoutingStrategy = { name: 'longest-idle-scored', rank: longestIdle.rank, score: () => 0 };
-
-function start(strategy?: RoutingStrategy): Run {
-  const clock = new ManualClock(0);
-  const engine = createRoutingEngine({
-    clock,
-    workflow,
-    reservationTimeoutMs: 15_000,
-    ...(strategy === undefined ? {} : { strategy }),
-  });
-  const events: RoutingEvent[] = [];
-  engine.subscribe('*', (e) => {
-    events.push(e as RoutingEvent);
-  });
-  return { engine, clock, events, submitted: 0 };
-}
+const start = (strategy?: RoutingStrategy): Run => startRun(workflow, 15_000, strategy);
 
 function upsert(run: Run, w: number, spec: WorkerSpec): void {
   const id = `w${w}`;

@@ -1,14 +1,7 @@
-import { ManualClock } from '@threadline/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  createRoutingEngine,
-  longestIdle,
-  type RoutingEngine,
-  type RoutingEvent,
-  type RoutingStrategy,
-  type WorkflowConfig,
-} from '../src/index.js';
+import type { RoutingEvent, RoutingStrategy, WorkflowConfig } from '../src/index.js';
+import { type Run, reference, startRun } from './referenceRun.js';
 
 // Expression steps on a skill's rings (queues asking for one skill at a minimum level, read
 // through the skill's idle lists): the walk that reads a step expression's stored answer first
@@ -111,29 +104,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   },
 );
 
-interface Run {
-  engine: RoutingEngine;
-  clock: ManualClock;
-  events: RoutingEvent[];
-  submitted: number;
-}
-
-const reference: RoutingStrategy = { name: 'longest-idle-scored', rank: longestIdle.rank, score: () => 0 };
-
-function start(strategy?: RoutingStrategy): Run {
-  const clock = new ManualClock(0);
-  const engine = createRoutingEngine({
-    clock,
-    workflow,
-    reservationTimeoutMs: 15_000,
-    ...(strategy === undefined ? {} : { strategy }),
-  });
-  const events: RoutingEvent[] = [];
-  engine.subscribe('*', (e) => {
-    events.push(e as RoutingEvent);
-  });
-  return { engine, clock, events, submitted: 0 };
-}
+const start = (strategy?: RoutingStrategy): Run => startRun(workflow, 15_000, strategy);
 
 function apply(run: Run, cmd: Command): void {
   const { engine, clock } = run;

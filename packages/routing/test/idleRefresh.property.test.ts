@@ -1,14 +1,7 @@
-import { ManualClock } from '@threadline/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  createRoutingEngine,
-  longestIdle,
-  type RoutingEngine,
-  type RoutingEvent,
-  type RoutingStrategy,
-  type WorkflowConfig,
-} from '../src/index.js';
+import type { RoutingStrategy, WorkflowConfig } from '../src/index.js';
+import { type Run, reference, startRun } from './referenceRun.js';
 
 // Plain skill rings (queues asking for one skill at a minimum level, read through the skill's
 // idle lists) with workers holding several chat slots: an offer, a completion, a status change
@@ -77,29 +70,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   },
 );
 
-interface Run {
-  engine: RoutingEngine;
-  clock: ManualClock;
-  events: RoutingEvent[];
-  submitted: number;
-}
-
-const reference: RoutingStrategy = { name: 'longest-idle-scored', rank: longestIdle.rank, score: () => 0 };
-
-function start(strategy?: RoutingStrategy): Run {
-  const clock = new ManualClock(0);
-  const engine = createRoutingEngine({
-    clock,
-    workflow,
-    reservationTimeoutMs: 60_000,
-    ...(strategy === undefined ? {} : { strategy }),
-  });
-  const events: RoutingEvent[] = [];
-  engine.subscribe('*', (e) => {
-    events.push(e as RoutingEvent);
-  });
-  return { engine, clock, events, submitted: 0 };
-}
+const start = (strategy?: RoutingStrategy): Run => startRun(workflow, 60_000, strategy);
 
 function ids(run: Run, type: string, status: string): string[] {
   return run.events
