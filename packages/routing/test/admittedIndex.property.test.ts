@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { RoutingStrategy, WorkflowConfig } from '../src/index.js';
 import { AdmittedIndex } from '../src/indexes/admittedIndex.js';
-import { type Run, reference, startRun } from './referenceRun.js';
+import { applyLifecycle, type Run, reference, startRun } from './referenceRun.js';
 
 // The admitted sets of a skill family (`AdmittedIndex`): an expression step whose key few
 // workers pass (`task.language IN worker.languages` with "de") reads the family's admitted
@@ -128,20 +128,10 @@ function upsert(run: Run, w: number, spec: WorkerSpec): void {
 }
 
 function apply(run: Run, cmd: Command): void {
-  const { engine, clock } = run;
-  const ids = (type: string) =>
-    run.events
-      .filter((e) => e.type === type)
-      .map((e) => (e.payload as { reservationId: string }).reservationId);
-  const pending = () =>
-    ids('reservation.created').filter((id) => engine.getReservation(id)?.status === 'pending');
+  const { engine } = run;
   switch (cmd.kind) {
     case 'worker':
       upsert(run, cmd.w, cmd.spec);
-      break;
-    case 'status':
-      if (engine.getWorker(`w${cmd.w}`))
-        engine.setWorkerStatus(`w${cmd.w}`, cmd.available ? 'available' : 'away');
       break;
     case 'submit':
       engine.submitTask({
@@ -151,30 +141,8 @@ function apply(run: Run, cmd: Command): void {
         ...(cmd.ownSkill < 0 ? {} : { requiredSkills: { billing: cmd.ownSkill } }),
       });
       break;
-    case 'accept': {
-      const open = pending();
-      if (open.length > 0) engine.acceptReservation(open[cmd.pick % open.length] as string);
-      break;
-    }
-    case 'reject': {
-      const open = pending();
-      if (open.length > 0)
-        engine.rejectReservation(open[cmd.pick % open.length] as string, { reason: 'busy' });
-      break;
-    }
-    case 'complete': {
-      const held = ids('reservation.accepted').filter(
-        (id) => engine.getReservation(id)?.status === 'accepted',
-      );
-      if (held.length === 0) break;
-      const r = engine.getReservation(held[cmd.pick % held.length] as string);
-      if (r) engine.completeTask(r.taskId, cmd.wrapUp ? { wrapUpMs: 5_000 } : {});
-      break;
-    }
-    case 'advance':
-      clock.advance(cmd.ms);
-      engine.advanceTo(clock.now());
-      break;
+    default:
+      applyLifecycle(run, cmd);
   }
 }
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { RoutingEvent, RoutingStrategy, WorkflowConfig } from '../src/index.js';
-import { type Run, reference, startRun } from './referenceRun.js';
+import { applyLifecycle, type Run, reference, startRun } from './referenceRun.js';
 
 // Expression steps on a skill's rings (queues asking for one skill at a minimum level, read
 // through the skill's idle lists): the walk that reads a step expression's stored answer first
@@ -107,13 +107,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
 const start = (strategy?: RoutingStrategy): Run => startRun(workflow, 15_000, strategy);
 
 function apply(run: Run, cmd: Command): void {
-  const { engine, clock } = run;
-  const ids = (type: string) =>
-    run.events
-      .filter((e) => e.type === type)
-      .map((e) => (e.payload as { reservationId: string }).reservationId);
-  const pending = () =>
-    ids('reservation.created').filter((id) => engine.getReservation(id)?.status === 'pending');
+  const { engine } = run;
   switch (cmd.kind) {
     case 'worker': {
       const id = `w${cmd.w}`;
@@ -130,10 +124,6 @@ function apply(run: Run, cmd: Command): void {
       });
       break;
     }
-    case 'status':
-      if (engine.getWorker(`w${cmd.w}`))
-        engine.setWorkerStatus(`w${cmd.w}`, cmd.available ? 'available' : 'away');
-      break;
     case 'submit':
       engine.submitTask({
         id: `t${run.submitted++}`,
@@ -142,30 +132,8 @@ function apply(run: Run, cmd: Command): void {
         ...(cmd.ownSkill < 0 ? {} : { requiredSkills: { billing: cmd.ownSkill } }),
       });
       break;
-    case 'accept': {
-      const open = pending();
-      if (open.length > 0) engine.acceptReservation(open[cmd.pick % open.length] as string);
-      break;
-    }
-    case 'reject': {
-      const open = pending();
-      if (open.length > 0)
-        engine.rejectReservation(open[cmd.pick % open.length] as string, { reason: 'busy' });
-      break;
-    }
-    case 'complete': {
-      const held = ids('reservation.accepted').filter(
-        (id) => engine.getReservation(id)?.status === 'accepted',
-      );
-      if (held.length === 0) break;
-      const r = engine.getReservation(held[cmd.pick % held.length] as string);
-      if (r) engine.completeTask(r.taskId, cmd.wrapUp ? { wrapUpMs: 5_000 } : {});
-      break;
-    }
-    case 'advance':
-      clock.advance(cmd.ms);
-      engine.advanceTo(clock.now());
-      break;
+    default:
+      applyLifecycle(run, cmd);
   }
 }
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { RoutingStrategy, WorkflowConfig } from '../src/index.js';
-import { type Run, reference, startRun } from './referenceRun.js';
+import { applyLifecycle, type Run, reference, startRun } from './referenceRun.js';
 
 // Plain skill rings (queues asking for one skill at a minimum level, read through the skill's
 // idle lists) with workers holding several chat slots: an offer, a completion, a status change
@@ -72,15 +72,8 @@ const command: fc.Arbitrary<Command> = fc.oneof(
 
 const start = (strategy?: RoutingStrategy): Run => startRun(workflow, 60_000, strategy);
 
-function ids(run: Run, type: string, status: string): string[] {
-  return run.events
-    .filter((e) => e.type === type)
-    .map((e) => (e.payload as { reservationId: string }).reservationId)
-    .filter((id) => run.engine.getReservation(id)?.status === status);
-}
-
 function apply(run: Run, cmd: Command): void {
-  const { engine, clock } = run;
+  const { engine } = run;
   switch (cmd.kind) {
     case 'worker': {
       const id = `w${cmd.w}`;
@@ -94,10 +87,6 @@ function apply(run: Run, cmd: Command): void {
       });
       break;
     }
-    case 'status':
-      if (engine.getWorker(`w${cmd.w}`))
-        engine.setWorkerStatus(`w${cmd.w}`, cmd.available ? 'available' : 'away');
-      break;
     case 'submit':
       engine.submitTask({
         id: `t${run.submitted++}`,
@@ -105,28 +94,8 @@ function apply(run: Run, cmd: Command): void {
         attributes: { kind: KINDS[cmd.task] as string },
       });
       break;
-    case 'accept': {
-      const open = ids(run, 'reservation.created', 'pending');
-      if (open.length > 0) engine.acceptReservation(open[cmd.pick % open.length] as string);
-      break;
-    }
-    case 'reject': {
-      const open = ids(run, 'reservation.created', 'pending');
-      if (open.length > 0)
-        engine.rejectReservation(open[cmd.pick % open.length] as string, { reason: 'busy' });
-      break;
-    }
-    case 'complete': {
-      const held = ids(run, 'reservation.accepted', 'accepted');
-      if (held.length === 0) break;
-      const r = engine.getReservation(held[cmd.pick % held.length] as string);
-      if (r) engine.completeTask(r.taskId);
-      break;
-    }
-    case 'advance':
-      clock.advance(cmd.ms);
-      engine.advanceTo(clock.now());
-      break;
+    default:
+      applyLifecycle(run, cmd);
   }
 }
 

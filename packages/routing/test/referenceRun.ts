@@ -45,3 +45,52 @@ export function startRun(
   });
   return { engine, clock, events, submitted: 0 };
 }
+
+/** The worker-status and reservation commands every property stream shares. */
+export type LifecycleCommand =
+  | { kind: 'status'; w: number; available: boolean }
+  | { kind: 'accept'; pick: number }
+  | { kind: 'reject'; pick: number }
+  | { kind: 'complete'; pick: number; wrapUp?: boolean }
+  | { kind: 'advance'; ms: number };
+
+/** Ids of the reservations an event type announced that are now in `status`, in event order. */
+function reservations(run: Run, type: string, status: string): string[] {
+  return run.events
+    .filter((e) => e.type === type)
+    .map((e) => (e.payload as { reservationId: string }).reservationId)
+    .filter((id) => run.engine.getReservation(id)?.status === status);
+}
+
+/** Applies one shared command: the `pick`-th pending or accepted reservation, modulo their count. */
+export function applyLifecycle(run: Run, cmd: LifecycleCommand): void {
+  const { engine, clock } = run;
+  switch (cmd.kind) {
+    case 'status':
+      if (engine.getWorker(`w${cmd.w}`))
+        engine.setWorkerStatus(`w${cmd.w}`, cmd.available ? 'available' : 'away');
+      break;
+    case 'accept': {
+      const open = reservations(run, 'reservation.created', 'pending');
+      if (open.length > 0) engine.acceptReservation(open[cmd.pick % open.length] as string);
+      break;
+    }
+    case 'reject': {
+      const open = reservations(run, 'reservation.created', 'pending');
+      if (open.length > 0)
+        engine.rejectReservation(open[cmd.pick % open.length] as string, { reason: 'busy' });
+      break;
+    }
+    case 'complete': {
+      const held = reservations(run, 'reservation.accepted', 'accepted');
+      if (held.length === 0) break;
+      const r = engine.getReservation(held[cmd.pick % held.length] as string);
+      if (r) engine.completeTask(r.taskId, cmd.wrapUp ? { wrapUpMs: 5_000 } : {});
+      break;
+    }
+    case 'advance':
+      clock.advance(cmd.ms);
+      engine.advanceTo(clock.now());
+      break;
+  }
+}
