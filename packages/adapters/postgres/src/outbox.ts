@@ -66,6 +66,22 @@ type ClaimedRow = {
  * once, and the relay does not wait for a disk flush between the wake-up and the handler. The
  * statement must run outside any explicit transaction (these run on the driver).
  */
+/** The entry at index `i` of the row at `seq` (an entry's seq is its row's plus its index). */
+function entryOf(
+  seq: number,
+  i: number,
+  events: readonly EventEnvelope[],
+  row: { attempts: number | string; last_error: string | null },
+): OutboxEntry {
+  const entry: OutboxEntry = {
+    seq: seq + i,
+    event: events[i] as EventEnvelope,
+    attempts: Number(row.attempts),
+  };
+  if (row.last_error !== null) entry.lastError = row.last_error;
+  return entry;
+}
+
 const ASYNC_COMMIT = `async_commit AS (SELECT set_config('synchronous_commit', 'off', true))`;
 
 /** Long rows whose events an outbox object keeps between pages. */
@@ -231,15 +247,7 @@ export class PostgresOutbox implements Outbox {
       // Only rows with events left after this page are worth keeping.
       if (to < n) this.#remember(seq, events);
       else this.#rows.delete(seq);
-      for (let i = from; i < to; i++) {
-        const entry: OutboxEntry = {
-          seq: seq + i,
-          event: events[i] as EventEnvelope,
-          attempts: Number(r.attempts),
-        };
-        if (r.last_error !== null) entry.lastError = r.last_error;
-        out.push(entry);
-      }
+      for (let i = from; i < to; i++) out.push(entryOf(seq, i, events, r));
     }
     return out;
   }
@@ -325,15 +333,8 @@ export class PostgresOutbox implements Outbox {
     for (const r of rows) {
       const seq = toNumber(r.seq);
       const events = unpackEvents(r.events, seq);
-      for (let i = Number(r.done); i < Number(r.n) && out.length < limit; i++) {
-        const entry: OutboxEntry = {
-          seq: seq + i,
-          event: events[i] as EventEnvelope,
-          attempts: Number(r.attempts),
-        };
-        if (r.last_error !== null) entry.lastError = r.last_error;
-        out.push(entry);
-      }
+      for (let i = Number(r.done); i < Number(r.n) && out.length < limit; i++)
+        out.push(entryOf(seq, i, events, r));
     }
     return out;
   }
